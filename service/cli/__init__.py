@@ -1,0 +1,22 @@
+"""The `export-screen` command: thin typer shells around the engine, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from service.cli import rules, screening
+
+app = typer.Typer(
+    name="export-screen",
+    help="Screen export declarations against Taiwan's Russia/Belarus controls and denied-party lists.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("screen")(screening.screen_command)
+app.add_typer(rules.app, name="rules")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,39 @@
+"""Shared output helpers for the CLI: JSON on stdout, errors on stderr, readable verdict tables."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.engine.rulebook import RulebookError
+from service.engine.verdict import Verdict
+
+EXIT_INVALID = 2  # the input was invalid
+EXIT_FATAL = 3  # rules, lists or storage could not be loaded: nothing was screened
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print an error on stderr and exit with `code`."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def rules_failed(exc: RulebookError) -> NoReturn:
+    """The rulebook is broken: refuse to screen anything."""
+    fail(f"rules could not be loaded, nothing screened: {exc}", EXIT_FATAL)
+
+
+def print_verdict_text(verdict: Verdict) -> None:
+    """A readable summary and a findings table."""
+    console = Console(file=sys.stdout, width=140)
+    console.print(f"[bold]{verdict.reference}[/bold]: {verdict.verdict.value.upper()} "
+                  f"(risk {verdict.risk_score}) - rulebook {verdict.rulebook.version} as of {verdict.rulebook.as_of}")
+    table = Table("action", "rule", "line/party", "message", show_lines=True)
+    for finding in verdict.findings:
+        where = str(finding.item_line or finding.party_role or "")
+        table.add_row(finding.action.value, finding.rule_id, where, finding.message)
+    console.print(table)

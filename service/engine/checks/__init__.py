@@ -1,0 +1,1 @@
+"""One module per kind of check; each returns findings that explain themselves."""

@@ -1,0 +1,158 @@
+"""The shipment declaration: one pydantic model used by every interface (CLI, API, CSV batch).
+
+Validation normalises on the way in (countries to alpha-2, HS/CCC codes to digits, control numbers to
+upper case) so that every check downstream compares canonical values, and rejects what it cannot read
+with an error that names the field and the value.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from service.engine.codes import Eccn, normalise_hs, parse_eccn
+from service.engine.countries import normalise_country
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+def today_in_taipei() -> date:
+    """The default export date: today as the exporter's customs office sees it."""
+    return datetime.now(TAIPEI).date()
+
+
+def _country(value: str) -> str:
+    return normalise_country(value)
+
+
+def _hs(value: str) -> str:
+    return normalise_hs(value)
+
+
+def _eccn(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return parse_eccn(value).code
+
+
+CountryCode = Annotated[str, AfterValidator(_country), Field(description="Country: ISO alpha-2/alpha-3 or an English name; stored as alpha-2.")]
+HsCode = Annotated[str, AfterValidator(_hs)]
+NonEmpty = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Party(_Model):
+    """A named party with its country; the address helps a reviewer tell namesakes apart."""
+
+    name: NonEmpty = Field(description="Legal name as on the commercial documents.")
+    address: str | None = Field(default=None, max_length=1000, description="Street address, free text.")
+    country: CountryCode
+
+
+class Exporter(_Model):
+    """The Taiwanese exporter itself (screened against denied-party lists too)."""
+
+    name: NonEmpty
+    country: CountryCode = "TW"
+
+
+class PartyRole(StrEnum):
+    """Roles of further parties in the transaction."""
+
+    BUYER = "buyer"
+    INTERMEDIATE_CONSIGNEE = "intermediate_consignee"
+    FREIGHT_FORWARDER = "freight_forwarder"
+    NOTIFY_PARTY = "notify_party"
+    OTHER = "other"
+
+
+class RoledParty(Party):
+    """A further party with its role in the transaction."""
+
+    role: PartyRole
+
+
+class Item(_Model):
+    """One line item of the shipment."""
+
+    line: int | None = Field(default=None, ge=1, description="Line number; defaults to the position (1-based).")
+    hs_code: HsCode = Field(description="HS or Taiwan CCC code, 4-11 digits; dots, spaces and dashes allowed.")
+    eccn: str | None = Field(
+        default=None,
+        description="Control number (e.g. 3A001, 3A001.a.2, 5A992) or a declared 'not listed' value (EAR99, NLR).",
+    )
+    description: str | None = Field(default=None, max_length=2000)
+    quantity: Decimal | None = Field(default=None, ge=0)
+    unit: str | None = Field(default=None, max_length=20)
+    unit_value: Decimal | None = Field(default=None, description="Value per unit in `currency`.")
+    currency: str | None = Field(default=None, min_length=3, max_length=3, description="ISO 4217 code, e.g. USD, TWD.")
+
+    @field_validator("eccn", mode="before")
+    @classmethod
+    def _parse_eccn(cls, value: Any) -> Any:
+        return _eccn(value) if isinstance(value, str) else value
+
+    @field_validator("currency")
+    @classmethod
+    def _upper_currency(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+    @property
+    def parsed_eccn(self) -> Eccn | None:
+        """The control number parsed into its kind and category."""
+        return parse_eccn(self.eccn) if self.eccn else None
+
+
+class Declaration(_Model):
+    """A shipment declaration as the ERP sends it before the goods leave."""
+
+    reference: NonEmpty = Field(description="The ERP document number (order, delivery or invoice).")
+    export_date: date = Field(
+        default_factory=today_in_taipei,
+        description="Planned export date; rules apply as in force on that date. Default: today in Asia/Taipei.",
+    )
+    exporter: Exporter | None = None
+    consignee: Party
+    end_user: Party | None = None
+    parties: list[RoledParty] = Field(default_factory=list, max_length=50)
+    destination_country: CountryCode
+    transit_countries: list[CountryCode] = Field(default_factory=list, max_length=20, description="In route order.")
+    end_use: str | None = Field(default=None, max_length=4000)
+    items: list[Item] = Field(min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _number_lines(self) -> Declaration:
+        # Line numbers default to the 1-based position; frozen models are rebuilt rather than mutated.
+        if any(item.line is None for item in self.items):
+            numbered = [
+                item if item.line is not None else item.model_copy(update={"line": position})
+                for position, item in enumerate(self.items, start=1)
+            ]
+            object.__setattr__(self, "items", numbered)
+        return self
+
+    def destination_side_countries(self) -> set[str]:
+        """Countries of the destination and of every party on the receiving side (exporter excluded)."""
+        countries = {self.destination_country, self.consignee.country}
+        if self.end_user is not None:
+            countries.add(self.end_user.country)
+        countries.update(party.country for party in self.parties)
+        return countries
+
+    def named_parties(self) -> list[tuple[str, Party | Exporter]]:
+        """Every named party with its role, in a stable order, for denied-party screening."""
+        named: list[tuple[str, Party | Exporter]] = [("consignee", self.consignee)]
+        if self.end_user is not None:
+            named.append(("end_user", self.end_user))
+        named.extend((party.role.value, party) for party in self.parties)
+        if self.exporter is not None:
+            named.append(("exporter", self.exporter))
+        return named

@@ -1,0 +1,39 @@
+"""One settings object for every layer; read from the environment (prefix EXPORT_SCREEN_) or a .env file.
+
+Nothing here connects or reads rule files: the settings only say where things are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Where the rules, lists and database are, and the limits the service enforces."""
+
+    model_config = SettingsConfigDict(env_prefix="EXPORT_SCREEN_", env_file=".env", extra="ignore")
+
+    rules_dir: Path = Field(default=PROJECT_ROOT / "rules", description="Directory of rule files (*.yaml).")
+    lists_dir: Path = Field(
+        default=PROJECT_ROOT / "rules" / "lists", description="Curated denied-party lists in the project's YAML format."
+    )
+    data_dir: Path = Field(default=Path("var"), description="Where list snapshots and the SQLite file live.")
+    database_url: str = Field(
+        default="sqlite:///var/export-screen.db",
+        validation_alias=AliasChoices("DATABASE_URL", "EXPORT_SCREEN_DATABASE_URL"),
+        description="SQLAlchemy URL; SQLite by default, postgresql+psycopg://... in production.",
+    )
+    review_threshold: float = Field(default=70.0, ge=0, le=100, description="Party match score for review.")
+    block_threshold: float = Field(default=90.0, ge=0, le=100, description="Party match score for block.")
+    max_request_bytes: int = Field(default=2_000_000, description="Largest accepted request body.")
+    max_batch_size: int = Field(default=1000, description="Most declarations in one batch request.")
+
+
+def get_settings() -> Settings:
+    """Settings from the environment (a function, so nothing is read at import time)."""
+    return Settings()

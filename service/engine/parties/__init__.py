@@ -1,0 +1,1 @@
+"""Denied-party screening: list entries, name normalisation, a candidate index and scoring."""

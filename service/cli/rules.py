@@ -38,7 +38,9 @@ def check(rules_dir: RulesDir = None) -> None:
         windows = ", ".join(
             f"{c} {w.starts}{'..' + str(w.until) if w.until else '+'}" for c, w in (rule.effective or {}).items()
         ) or "always"
-        typer.echo(f"  {rule.id:<28} {rule.kind:<18} {rule.action.value:<6} {rule.verification.value:<10} {windows}{codes}")
+        typer.echo(
+            f"  {rule.id:<28} {rule.kind:<18} {rule.action.value:<6} {rule.verification.value:<10} {windows}{codes}"
+        )
     typer.echo(f"controlled countries: {', '.join(sorted(rulebook.controlled_countries()))}")
 
 

@@ -40,7 +40,11 @@ def _eccn(value: str | None) -> str | None:
     return parse_eccn(value).code
 
 
-CountryCode = Annotated[str, AfterValidator(_country), Field(description="Country: ISO alpha-2/alpha-3 or an English name; stored as alpha-2.")]
+CountryCode = Annotated[
+    str,
+    AfterValidator(_country),
+    Field(description="Country: ISO alpha-2/alpha-3 or an English name; stored as alpha-2."),
+]
 HsCode = Annotated[str, AfterValidator(_hs)]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=500)]
 

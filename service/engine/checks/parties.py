@@ -52,7 +52,10 @@ def party_findings(declaration: Declaration, screener: PartyScreener | None) -> 
         return [
             Finding(
                 rule_id=NOT_SCREENED, category=Category.INCOMPLETE_DATA, action=Action.REVIEW,
-                message="Denied-party screening was not performed (no list loaded); screen the parties before shipping.",
+                message=(
+                    "Denied-party screening was not performed (no list loaded); "
+                    "screen the parties before shipping."
+                ),
                 legal_basis="Foreign Trade Act Art. 13 (Entity List); internal compliance programme",
                 source="export-screen configuration", evidence={},
             )
@@ -78,6 +81,7 @@ def _hit_finding(role: str, name: str, hit: PartyHit) -> Finding:
     return Finding(
         rule_id=f"DENIED-PARTY-{hit.list_name.upper()}"[:80],
         category=Category.DENIED_PARTY, action=hit.action, message=message,
-        legal_basis=hit.legal_basis or "Foreign Trade Act Art. 13 (Entity List); sanctions list of the issuing authority",
+        legal_basis=hit.legal_basis
+        or "Foreign Trade Act Art. 13 (Entity List); sanctions list of the issuing authority",
         source=hit.source or hit.list_name, party_role=role, evidence=evidence,
     )

@@ -3,4 +3,4 @@
 from service.engine.rulebook.book import HsMatch, Rulebook, load_rulebook
 from service.engine.rulebook.load import RulebookError
 
-__all__ = ["HsMatch", "RulebookError", "Rulebook", "load_rulebook"]
+__all__ = ["HsMatch", "Rulebook", "RulebookError", "load_rulebook"]

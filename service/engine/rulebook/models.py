@@ -6,8 +6,8 @@ disabling a rule. The JSON Schema in docs/rule-file.schema.json is generated fro
 
 from __future__ import annotations
 
-import string
 import datetime as dt
+import string
 from enum import StrEnum
 from typing import Annotated, Literal
 

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     block_threshold: float = Field(default=90.0, ge=0, le=100, description="Party match score for block.")
     max_request_bytes: int = Field(default=2_000_000, description="Largest accepted request body.")
     max_batch_size: int = Field(default=1000, description="Most declarations in one batch request.")
+    migrate_on_start: bool = Field(
+        default=True, description="Run the database migrations when the API starts (off if a deploy step does it)."
+    )
 
 
 def get_settings() -> Settings:

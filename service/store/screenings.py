@@ -1,0 +1,75 @@
+"""The audit trail of screenings: append and read, never update or delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from service.engine.verdict import Verdict
+from service.store.database import new_id, now
+from service.store.tables import Decision, Screening
+
+UNDECIDED = "none"
+
+
+@dataclass(frozen=True)
+class ScreeningFilter:
+    """What a list of screenings is narrowed to; None means no restriction."""
+
+    verdict: str | None = None
+    decision: str | None = None  # release, hold, or "none" for screenings nobody has decided yet
+    reference: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def add_screening(
+    session: Session, *, declaration: dict[str, Any], verdict: Verdict, caller_key_id: str, request_id: str,
+    idempotency_key: str | None = None, body_hash: str | None = None,
+) -> Screening:
+    """Append one screening to the trail (in the caller's transaction) and return the row."""
+    result = verdict.model_dump(mode="json")
+    row = Screening(
+        id=new_id(), screened_at=now(), reference=verdict.reference, verdict=verdict.verdict.value,
+        risk_score=verdict.risk_score, rulebook_version=verdict.rulebook.version, as_of=verdict.rulebook.as_of,
+        lists=result["lists"], declaration=declaration, findings=result["findings"], result=result,
+        caller_key_id=caller_key_id, request_id=request_id, idempotency_key=idempotency_key, body_hash=body_hash,
+    )
+    session.add(row)
+    return row
+
+
+def get_screening(session: Session, screening_id: str) -> Screening | None:
+    """One screening by id."""
+    return session.get(Screening, screening_id)
+
+
+def list_screenings(session: Session, where: ScreeningFilter, limit: int, after: str | None) -> list[Screening]:
+    """Newest first; `after` is the id of the last row of the previous page (keyset pagination)."""
+    query = select(Screening)
+    if where.verdict:
+        query = query.where(Screening.verdict == where.verdict)
+    if where.reference:
+        query = query.where(Screening.reference == where.reference)
+    if where.since:
+        query = query.where(Screening.screened_at >= where.since)
+    if where.until:
+        query = query.where(Screening.screened_at < where.until)
+    if after:
+        query = query.where(Screening.id < after)
+    if where.decision:
+        latest = (
+            select(Decision.screening_id, func.max(Decision.id).label("last_id"))
+            .group_by(col(Decision.screening_id)).subquery()
+        )
+        query = query.outerjoin(latest, latest.c.screening_id == Screening.id)
+        if where.decision == UNDECIDED:
+            query = query.where(latest.c.last_id.is_(None))
+        else:
+            last = select(Decision.id).where(Decision.decision == where.decision).scalar_subquery()
+            query = query.where(latest.c.last_id.in_(last))
+    return list(session.exec(query.order_by(col(Screening.id).desc()).limit(limit)).all())

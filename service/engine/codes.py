@@ -26,6 +26,8 @@ class CodeError(ValueError):
 def normalise_hs(value: str) -> str:
     """Digits only; 4 to 11 digits (heading to Taiwan's 11-digit CCC code)."""
     digits = _HS_SEPARATORS.sub("", value.strip())
+    if not digits:
+        raise CodeError(f"HS/CCC code {value!r} is empty")
     if not digits.isdigit():
         raise CodeError(f"HS/CCC code {value!r} must contain only digits, dots and spaces")
     if not HS_MIN_DIGITS <= len(digits) <= HS_MAX_DIGITS:

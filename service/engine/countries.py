@@ -42,6 +42,7 @@ _VARIANTS: dict[str, str] = {
     "macedonia": "MK", "north macedonia": "MK", "micronesia": "FM", "kosovo": "XK",
 }
 
+_DROP = re.compile(r"[.'’]")  # "U.S.A." -> "usa", "People's" -> "peoples"
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 
@@ -54,7 +55,7 @@ def _key(value: str) -> str:
     """Fold case, accents and punctuation so that 'TÜRKİYE', 'Türkiye' and 'turkiye' share a key."""
     text = unicodedata.normalize("NFKD", value.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _PUNCT.sub(" ", text)
+    text = _PUNCT.sub(" ", _DROP.sub("", text))
     return _SPACE.sub(" ", text).strip()
 
 

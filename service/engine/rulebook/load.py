@@ -55,7 +55,7 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
         else:
             child = None
         if child is None:
-            break  # the rest of the location names a model (union tag) or a missing key
+            continue  # a union tag (e.g. 'hs_codes') or a missing key: stay on the enclosing node
         node = child
         line = node.start_mark.line + 1
     return line

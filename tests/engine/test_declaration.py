@@ -1,0 +1,67 @@
+"""The declaration model: defaults, normalisation, and errors that name the field and the value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from service.engine.declaration import Declaration, today_in_taipei
+from service.engine.errors import describe_validation_error, field_errors
+from tests.engine.conftest import declaration
+
+
+def test_normalises_on_the_way_in() -> None:
+    d = declaration(destination_country="Türkiye", transit_countries=["kazakhstan", "RUS"],
+                    items=[{"hs_code": "8542.31.00", "eccn": "3a001.a.2", "currency": "usd"}, {"hs_code": "940360"}])
+    assert d.destination_country == "TR"
+    assert d.transit_countries == ["KZ", "RU"]
+    assert [(i.line, i.hs_code, i.eccn, i.currency) for i in d.items] == [
+        (1, "85423100", "3A001.A.2", "USD"), (2, "940360", None, None)]
+
+
+def test_explicit_lines_are_kept() -> None:
+    d = declaration(items=[{"line": 10, "hs_code": "940360"}, {"line": 20, "hs_code": "940360"}])
+    assert [i.line for i in d.items] == [10, 20]
+
+
+def test_export_date_defaults_to_today_in_taipei() -> None:
+    data = declaration().model_dump(mode="json")
+    del data["export_date"]
+    assert Declaration.model_validate(data).export_date == today_in_taipei()
+
+
+def test_blank_eccn_means_none() -> None:
+    assert declaration(items=[{"hs_code": "940360", "eccn": "  "}]).items[0].eccn is None
+
+
+BAD: list[tuple[dict[str, Any], str, object]] = [
+    ({"destination_country": "Atlantis"}, "destination_country", "Atlantis"),
+    ({"consignee": {"name": "X", "country": "Narnia"}}, "consignee.country", "Narnia"),
+    ({"transit_countries": ["TR", "Mordor"]}, "transit_countries.1", "Mordor"),
+    ({"items": [{"hs_code": "85A231"}]}, "items.0.hs_code", "85A231"),
+    ({"items": [{"hs_code": "854"}]}, "items.0.hs_code", "854"),
+    ({"items": [{"hs_code": "940360", "eccn": "3F001"}]}, "items.0.eccn", "3F001"),
+    ({"export_date": "2024-02-30"}, "export_date", "2024-02-30"),
+    ({"items": []}, "items", None),
+    ({"reference": ""}, "reference", ""),
+    ({"unexpected": 1}, "unexpected", 1),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field", "value"), BAD, ids=[b[1] for b in BAD])
+def test_errors_name_field_and_value(overrides: dict[str, Any], field: str, value: object) -> None:
+    with pytest.raises(ValidationError) as info:
+        declaration(**overrides)
+    errors = field_errors(info.value)
+    assert any(e["field"] == field and e["value"] == value for e in errors), errors
+    if isinstance(value, str) and value:
+        assert repr(value) in describe_validation_error(info.value)
+
+
+def test_missing_required_fields() -> None:
+    with pytest.raises(ValidationError) as info:
+        Declaration.model_validate({"items": [{"hs_code": "940360"}]})
+    fields = {e["field"] for e in field_errors(info.value)}
+    assert {"reference", "consignee", "destination_country"} <= fields

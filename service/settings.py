@@ -7,10 +7,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ListSource(BaseModel):
+    """An official list that `export-screen lists update` downloads: its name, format and file URL(s)."""
+
+    name: str = Field(description="Snapshot name, e.g. ofac-sdn.")
+    format: str = Field(description="Reader format: ofac, csl, un, dpl, opensanctions or yaml.")
+    urls: list[str] = Field(min_length=1, description="File URLs; OFAC needs sdn.csv, alt.csv, add.csv (+ comments).")
+
+
+OFFICIAL_LISTS = [
+    ListSource(name="ofac-sdn", format="ofac", urls=[
+        f"https://www.treasury.gov/ofac/downloads/{file}"
+        for file in ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv")
+    ]),
+    ListSource(name="un-sc", format="un", urls=["https://scsanctions.un.org/resources/xml/en/consolidated.xml"]),
+    ListSource(name="us-csl", format="csl", urls=[
+        "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv"
+    ]),
+]
 
 
 class Settings(BaseSettings):
@@ -27,6 +47,18 @@ class Settings(BaseSettings):
         default="sqlite:///var/export-screen.db",
         validation_alias=AliasChoices("DATABASE_URL", "EXPORT_SCREEN_DATABASE_URL"),
         description="SQLAlchemy URL; SQLite by default, postgresql+psycopg://... in production.",
+    )
+    list_sources: list[ListSource] = Field(
+        default_factory=lambda: [source.model_copy() for source in OFFICIAL_LISTS],
+        description="Lists that `lists update` downloads (JSON in the environment).",
+    )
+    list_max_shrink: float = Field(
+        default=0.2, ge=0, le=1, description="Refuse an update whose entry count shrank by more than this share."
+    )
+    list_download_timeout: float = Field(default=60.0, gt=0, description="Seconds per list download request.")
+    list_download_retries: int = Field(default=3, ge=0, description="Retries per file after a failed download.")
+    required_lists: list[str] = Field(
+        default_factory=list, description="Snapshot names that must be present, or nothing is screened."
     )
     review_threshold: float = Field(default=70.0, ge=0, le=100, description="Party match score for review.")
     block_threshold: float = Field(default=90.0, ge=0, le=100, description="Party match score for block.")

@@ -14,7 +14,7 @@ from functools import lru_cache
 from service.engine.checks.text import fill, finding, iso
 from service.engine.codes import Eccn, parse_eccn
 from service.engine.declaration import Declaration, Item
-from service.engine.rulebook import Rulebook
+from service.engine.rulebook import HsMatch, Rulebook
 from service.engine.rulebook.models import EccnClassRule, HsCodesRule
 from service.engine.verdict import SEVERITY, Action, Finding
 
@@ -37,36 +37,43 @@ def _eccn(code: str) -> Eccn:
     return parse_eccn(code)
 
 
-def _eccn_controls(item: Item, rulebook: Rulebook, country: str, day: date) -> list[Control]:
+def _eccn_controls(item: Item, rules: list[EccnClassRule], countries: list[str], day: date) -> list[Control]:
     if not item.eccn:
         return []
     eccn = _eccn(item.eccn)
+    rules = [r for r in rules if eccn.kind in r.classes and eccn.category in r.categories]
+    description = f"{eccn.kind.value} entry, category {eccn.category}"
     return [
-        Control(item, rule, country, rule.action, eccn.code, f"{eccn.kind.value} entry, category {eccn.category}")
-        for rule in rulebook.of_kind(EccnClassRule)
-        if eccn.kind in rule.classes and eccn.category in rule.categories and rule.in_force(country, day)
+        Control(item, rule, country, rule.action, eccn.code, description)
+        for country in countries
+        for rule in rules
+        if rule.in_force(country, day)
     ]
 
 
-def _hs_controls(item: Item, rulebook: Rulebook, country: str, day: date) -> list[Control]:
-    controls = [
+def _hs_controls(item: Item, matches: tuple[HsMatch, ...], country: str, day: date) -> list[Control]:
+    in_force = [m for m in matches if m.rule.in_force(country, day) and not (m.rule.requires_no_eccn and item.eccn)]
+    matched = {m.rule.id for m in in_force}
+    return [
         Control(item, m.rule, country, m.rule.coarse_action if m.coarse else m.rule.action,
                 m.entry.code, m.entry.description, m.coarse)
-        for m in rulebook.hs_matches(item.hs_code)
-        if m.rule.in_force(country, day) and not (m.rule.requires_no_eccn and item.eccn)
+        for m in in_force
+        if not matched.intersection(m.rule.superseded_by)
     ]
-    matched = {control.rule.id for control in controls}
-    return [c for c in controls if not matched.intersection(c.rule.superseded_by)]  # type: ignore[union-attr]
 
 
 def assess(declaration: Declaration, rulebook: Rulebook) -> list[Control]:
     """Every control on every item for every controlled country, in item, country and rule order."""
     day = declaration.export_date
+    countries = sorted(rulebook.controlled_countries())
+    eccn_rules = rulebook.of_kind(EccnClassRule)
     controls: list[Control] = []
     for item in declaration.items:
-        for country in sorted(rulebook.controlled_countries()):
-            controls.extend(_eccn_controls(item, rulebook, country, day))
-            controls.extend(_hs_controls(item, rulebook, country, day))
+        controls.extend(_eccn_controls(item, eccn_rules, countries, day))
+        matches = rulebook.hs_matches(item.hs_code)
+        if matches:
+            for country in countries:
+                controls.extend(_hs_controls(item, matches, country, day))
     return controls
 
 

@@ -16,7 +16,7 @@ def fill(template: str, **fields: Any) -> str:
     """Fill a message template; placeholders were checked against MESSAGE_FIELDS at load time."""
     if "country" in fields and "country_name" not in fields:
         fields["country_name"] = country_name(fields["country"])
-    return " ".join(template.format_map(_Blank(fields)).split())
+    return template.format_map(_Blank(fields))
 
 
 class _Blank(dict[str, Any]):
@@ -35,7 +35,7 @@ def finding(rule: RuleBase, message: str, *, action: Action | None = None, **whe
         action=action or rule.action,
         message=message,
         legal_basis=rule.legal_basis,
-        source=rule.cite(),
+        source=rule.citation,
         verification=rule.verification.value,
         evidence=evidence,
         **where,

@@ -20,6 +20,7 @@ from service.engine.rulebook.models import (
 )
 
 R = TypeVar("R", bound=RuleBase)
+_MEMO_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,21 @@ class Rulebook:
     _codes: dict[str, list[HsEntry]] = field(default_factory=dict, repr=False)
     _exact: dict[str, list[tuple[HsCodesRule, HsEntry]]] = field(default_factory=dict, repr=False)
     _coarse: dict[str, list[tuple[HsCodesRule, HsEntry]]] = field(default_factory=dict, repr=False)
+    _by_kind: dict[type, list[Rule]] = field(default_factory=dict, repr=False)
+    _controlled: frozenset[str] = field(default=frozenset(), repr=False)
+    _matches: dict[str, tuple[HsMatch, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        # Lookups the checks make for every declaration are computed once here.
+        for rule in self.rules:
+            self._by_kind.setdefault(type(rule), []).append(rule)
+        self._controlled = frozenset(
+            country
+            for rule in self.rules
+            if isinstance(rule, EccnClassRule | HsCodesRule) and rule.effective
+            for country in rule.effective
+            if country != "ALL"
+        )
         self._check_references()
         exact: defaultdict[str, list[tuple[HsCodesRule, HsEntry]]] = defaultdict(list)
         coarse: defaultdict[str, list[tuple[HsCodesRule, HsEntry]]] = defaultdict(list)
@@ -72,7 +86,7 @@ class Rulebook:
 
     def of_kind(self, kind: type[R]) -> list[R]:
         """Rules of one model type, in file order."""
-        return [rule for rule in self.rules if isinstance(rule, kind)]
+        return self._by_kind.get(kind, [])  # type: ignore[return-value]
 
     def by_id(self, rule_id: str) -> Rule:
         """A rule by id (KeyError if absent)."""
@@ -86,23 +100,30 @@ class Rulebook:
         assert isinstance(source, HsCodesRule)
         return self.codes_of(source)
 
-    def hs_matches(self, hs_code: str) -> list[HsMatch]:
-        """Listed codes that are a prefix of the item code, or that the item code is too coarse to exclude."""
+    def hs_matches(self, hs_code: str) -> tuple[HsMatch, ...]:
+        """Listed codes that are a prefix of the item code, or that the item code is too coarse to exclude.
+
+        Memoised per code: ERP data repeats the same codes, and the rulebook never changes once loaded.
+        """
+        cached = self._matches.get(hs_code)
+        if cached is None:
+            cached = self._find_matches(hs_code)
+            if len(self._matches) < _MEMO_LIMIT:  # bounded: a hostile file cannot grow it forever
+                self._matches[hs_code] = cached
+        return cached
+
+    def _find_matches(self, hs_code: str) -> tuple[HsMatch, ...]:
         found = [
             HsMatch(rule, entry, coarse=False)
             for length in range(4, len(hs_code) + 1)
             for rule, entry in self._exact.get(hs_code[:length], ())
         ]
         found.extend(HsMatch(rule, entry, coarse=True) for rule, entry in self._coarse.get(hs_code, ()))
-        return found
+        return tuple(found)
 
     def controlled_countries(self) -> frozenset[str]:
         """Countries that goods rules control exports to (RU and BY in the Taiwan rulebook)."""
-        countries: set[str] = set()
-        for rule in self.rules:
-            if isinstance(rule, EccnClassRule | HsCodesRule) and rule.effective:
-                countries.update(c for c in rule.effective if c != "ALL")
-        return frozenset(countries)
+        return self._controlled
 
     def in_force(self, country: str, day: date) -> list[Rule]:
         """Rules that apply to `country` on `day` (guidance rules without dates always apply)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import string
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -22,6 +23,17 @@ MESSAGE_FIELDS = frozenset(
     {"country", "country_name", "code", "rule_code", "eccn", "line", "description", "role", "name",
      "hub", "hub_name", "hubs", "date", "keyword", "value", "currency", "low", "high", "affidavit_since"}
 )
+
+
+def checked_template(value: str) -> str:
+    """A message template on one line, with only known placeholders (checked once, at load time)."""
+    for _, field_name, _, _ in string.Formatter().parse(value):
+        if field_name is not None and field_name not in MESSAGE_FIELDS:
+            raise ValueError(f"unknown placeholder {{{field_name}}}; allowed: {sorted(MESSAGE_FIELDS)}")
+    return " ".join(value.split())
+
+
+Template = Annotated[str, AfterValidator(checked_template)]
 
 
 class Strict(BaseModel):
@@ -101,10 +113,7 @@ class RuleBase(Strict):
     @field_validator("message")
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
-        for _, field_name, _, _ in string.Formatter().parse(value):
-            if field_name is not None and field_name not in MESSAGE_FIELDS:
-                raise ValueError(f"unknown placeholder {{{field_name}}}; allowed: {sorted(MESSAGE_FIELDS)}")
-        return value
+        return checked_template(value)
 
     def in_force(self, country: str, day: dt.date) -> bool:
         """Whether the rule applies to `country` on `day`."""
@@ -113,8 +122,9 @@ class RuleBase(Strict):
         window = self.effective.get(country) or self.effective.get("ALL")
         return window is not None and window.covers(day)
 
-    def cite(self) -> str:
-        """All sources as one string."""
+    @cached_property
+    def citation(self) -> str:
+        """All sources as one string (computed once per rule)."""
         return "; ".join(source.cite() for source in self.sources)
 
 
@@ -147,7 +157,7 @@ class HsCodesRule(RuleBase):
     codes_from: str | None = Field(default=None, description="Reuse the code list of another rule (its id).")
     requires_no_eccn: bool = Field(default=False, description="Only match items declared without a control number.")
     coarse_action: Action = Field(default=Action.REVIEW, description="Action when the item code is a shorter prefix.")
-    coarse_message: str | None = Field(default=None, description="Message template for a too-coarse code.")
+    coarse_message: Template | None = Field(default=None, description="Message template for a too-coarse code.")
     superseded_by: list[str] = Field(
         default_factory=list, description="Rule ids whose match on the same item makes this rule silent."
     )
@@ -183,7 +193,7 @@ class HubRouteRule(RuleBase):
     party_in_controlled_country_action: Action = Field(
         default=Action.BLOCK, description="Action when an end user or party is in a controlled country."
     )
-    affidavit_message: str = Field(description="Sentence appended for hubs that need the affidavit.")
+    affidavit_message: Template = Field(description="Sentence appended for hubs that need the affidavit.")
 
 
 class ControlledTransitRule(RuleBase):

@@ -1,0 +1,140 @@
+"""FastAPI dependencies as Annotated aliases in domain words: SessionDep, ContextDep, CallerDep, ..."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Security
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from service.api.errors import Forbidden, NotReady, Unauthorized, request_id_of
+from service.api.state import ServiceState
+from service.engine.screen import ScreeningContext
+from service.settings import Settings
+from service.store.keys import Caller, Role, find_caller, hash_secret
+
+bearer_scheme = HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API key in `X-API-Key`.")
+
+
+async def get_state(request: Request) -> ServiceState:
+    """The running service's state (set by the lifespan)."""
+    state: ServiceState = request.app.state.service
+    return state
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+
+
+async def get_settings(state: StateDep) -> Settings:
+    """The settings the app was created with."""
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[Session]:
+    """One session per request; the handler commits, so the request owns the transaction.
+
+    Creating and closing a session does no I/O worth a thread hop (it connects lazily, in the handler).
+    """
+    with Session(state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_context(state: StateDep) -> ScreeningContext:
+    """The current rules and lists; 503 when they are not loaded (never a verdict without rules)."""
+    context = state.context
+    if context is None:
+        raise NotReady(f"Rules or lists are not loaded: {state.context_error or 'unknown reason'}")
+    return context
+
+
+ContextDep = Annotated[ScreeningContext, Depends(get_context)]
+
+
+async def get_request_id(request: Request) -> str:
+    """The id the request-id middleware gave this request."""
+    return request_id_of(request)
+
+
+RequestIdDep = Annotated[str, Depends(get_request_id)]
+
+
+async def authenticate(
+    state: StateDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> Caller:
+    """The caller named by the Bearer token or X-API-Key header; 401 if missing or unknown."""
+    secret = bearer.credentials if bearer else api_key
+    if not secret:
+        raise Unauthorized("Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
+                           headers={"WWW-Authenticate": "Bearer"})
+    key_hash = hash_secret(secret)
+    caller = state.cached_caller(key_hash)
+    if caller is None:
+        caller = await run_in_threadpool(_lookup, state, secret)
+        if caller is None:
+            raise Unauthorized("The API key is not known.", headers={"WWW-Authenticate": "Bearer"})
+        state.remember_caller(key_hash, caller)
+    return caller
+
+
+def _lookup(state: ServiceState, secret: str) -> Caller | None:
+    with Session(state.engine) as session:
+        return find_caller(session, secret)
+
+
+CallerDep = Annotated[Caller, Depends(authenticate)]
+
+
+def require(role: Role) -> Callable[[Caller], Awaitable[Caller]]:
+    """A dependency that lets through callers whose role includes `role`; 403 otherwise."""
+
+    async def check(caller: CallerDep) -> Caller:
+        if not caller.role.includes(role):
+            raise Forbidden(f"This needs the {role.value} role; the key has the {caller.role.value} role.")
+        return caller
+
+    return check
+
+
+ScreenerDep = Annotated[Caller, Depends(require(Role.SCREENER))]
+ReviewerDep = Annotated[Caller, Depends(require(Role.REVIEWER))]
+AdminDep = Annotated[Caller, Depends(require(Role.ADMIN))]
+
+
+class IdempotentRequest:
+    """The Idempotency-Key of a POST and the hash of what was sent with it (method, path and body)."""
+
+    def __init__(self, key: str, request_hash: str) -> None:
+        self.key = key
+        self.request_hash = request_hash
+
+
+async def get_idempotency(
+    request: Request,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", min_length=1, max_length=255,
+               description="Retry-safe key: the same key with the same body returns the stored answer."),
+    ] = None,
+) -> IdempotentRequest | None:
+    """None without the header; otherwise the key and a hash of method, path and body."""
+    if idempotency_key is None:
+        return None
+    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
+    digest.update(await request.body())
+    return IdempotentRequest(idempotency_key, digest.hexdigest())
+
+
+IdempotencyDep = Annotated[IdempotentRequest | None, Depends(get_idempotency)]

@@ -1,0 +1,181 @@
+"""One error base class, one handler, one wire shape: problem+json (RFC 9457) for every error.
+
+Every error response carries `type` (a stable URN), `title`, `status`, `detail`, `code` (stable, for
+programs), `instance` (the request path), `request_id` and `errors` (one entry per invalid field).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("service.api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:export-screen:problem:"
+
+
+class FieldError(BaseModel):
+    """One invalid field: its dotted path, the value given (when simple) and what is wrong."""
+
+    field: str
+    value: Any = None
+    message: str
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str = Field(description="Stable URN naming the kind of problem, e.g. urn:export-screen:problem:not_found.")
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable machine-readable code; the last part of `type`.")
+    instance: str = Field(description="The request path.")
+    request_id: str
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class ApiError(Exception):
+    """Base of every error the API answers with; subclasses fix the status, code and title."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+class Unauthorized(ApiError):
+    status, code, title = 401, "unauthorized", "Missing or unknown API key"
+
+
+class Forbidden(ApiError):
+    status, code, title = 403, "forbidden", "The API key's role does not allow this"
+
+
+class NotFound(ApiError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class MethodNotAllowed(ApiError):
+    status, code, title = 405, "method_not_allowed", "Method not allowed"
+
+
+class IdempotencyConflict(ApiError):
+    status, code, title = 409, "idempotency_conflict", "Idempotency-Key reused with a different request"
+
+
+class DecisionNotAllowed(ApiError):
+    status, code, title = 409, "decision_not_allowed", "This screening cannot take that decision"
+
+
+class RequestTooLarge(ApiError):
+    status, code, title = 413, "request_too_large", "Request body too large"
+
+
+class BatchTooLarge(ApiError):
+    status, code, title = 413, "batch_too_large", "Too many declarations in one batch"
+
+
+class InvalidRequest(ApiError):
+    status, code, title = 422, "invalid_request", "The request is invalid"
+
+
+class RulesInvalid(ApiError):
+    status, code, title = 422, "rules_invalid", "The rules could not be loaded; the previous rulebook stays in force"
+
+
+class NotReady(ApiError):
+    status, code, title = 503, "not_ready", "The service cannot screen: rules, lists or database not ready"
+
+
+class StoreUnavailable(ApiError):
+    status, code, title = 503, "store_unavailable", "The audit record could not be written; nothing was screened"
+
+
+def request_id_of(request: Request) -> str:
+    """The request id the middleware assigned (or '-' if the middleware did not run)."""
+    return str(getattr(request.state, "request_id", "-"))
+
+
+def problem_body(error: ApiError, instance: str, request_id: str) -> bytes:
+    """The problem+json bytes for an error."""
+    problem = Problem(
+        type=TYPE_PREFIX + error.code, title=error.title, status=error.status, detail=error.detail,
+        code=error.code, instance=instance, request_id=request_id,
+        errors=[FieldError.model_validate(entry) for entry in error.errors],
+    )
+    return problem.model_dump_json().encode()
+
+
+def problem_response(error: ApiError, request: Request) -> Response:
+    """The one way an error becomes a response."""
+    body = problem_body(error, request.url.path, request_id_of(request))
+    return Response(body, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=error.headers)
+
+
+def as_api_error(exc: Exception) -> ApiError:
+    """Map framework and database exceptions onto the API's error classes."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, RequestValidationError):
+        return InvalidRequest("The request is invalid; see errors for each field.", validation_errors(exc.errors()))
+    if isinstance(exc, StarletteHTTPException):
+        if exc.status_code == 404:
+            return NotFound(str(exc.detail))
+        if exc.status_code == 405:
+            return MethodNotAllowed(str(exc.detail))
+        generic = ApiError(str(exc.detail))
+        generic.status = exc.status_code  # type: ignore[misc]
+        return generic
+    if isinstance(exc, SQLAlchemyError):
+        logger.error("database error: %s", type(exc).__name__)
+        return StoreUnavailable("The database did not answer; retry later.")
+    logger.exception("unexpected error")
+    return ApiError("An unexpected error occurred; the request id identifies it in the logs.")
+
+
+def validation_errors(raw: Any) -> list[dict[str, Any]]:
+    """FastAPI's error list as {field, value, message}; the 'body.' prefix is dropped from field paths."""
+    entries = []
+    for error in raw:
+        location = [str(part) for part in error.get("loc", ())]
+        if location and location[0] == "body":
+            location = location[1:]
+        value = error.get("input")
+        simple = value is None or isinstance(value, str | int | float | bool)
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        field = ".".join(location) or "(body)"
+        entries.append({"field": field, "value": value if simple else None, "message": message})
+    return entries
+
+
+async def handle_error(request: Request, exc: Exception) -> Response:
+    """The single exception handler."""
+    return problem_response(as_api_error(exc), request)
+
+
+def install_error_handler(app: FastAPI) -> None:
+    """Route every exception class the app can raise to `handle_error`."""
+    for kind in (ApiError, RequestValidationError, StarletteHTTPException, SQLAlchemyError, Exception):
+        app.add_exception_handler(kind, handle_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the given error statuses, all with the Problem schema."""
+    return {
+        status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": "Problem (RFC 9457)"}
+        for status in statuses
+    }

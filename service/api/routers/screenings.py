@@ -1,0 +1,194 @@
+"""Screenings: screen and record one declaration or a batch; read the audit trail."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Path, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session
+
+from service.api.deps import (
+    CallerDep,
+    ContextDep,
+    IdempotencyDep,
+    RequestIdDep,
+    ScreenerDep,
+    SessionDep,
+    SettingsDep,
+)
+from service.api.errors import BatchTooLarge, FieldError, InvalidRequest, NotFound, problem_responses
+from service.api.recording import commit_answer, replay
+from service.api.routers.wire import (
+    ScreeningPage,
+    ScreeningRecord,
+    ScreeningResult,
+    screening_record,
+    screening_summary,
+    utc,
+)
+from service.engine.declaration import Declaration
+from service.engine.errors import field_errors
+from service.engine.screen import ScreeningContext, screen
+from service.engine.verdict import Outcome
+from service.store.decisions import DecisionKind, decisions_of
+from service.store.keys import Caller
+from service.store.screenings import UNDECIDED, ScreeningFilter, add_screening, get_screening, list_screenings
+
+router = APIRouter(prefix="/v1", tags=["screenings"])
+
+ScreeningId = Annotated[str, Path(description="Screening id (UUIDv7).", max_length=36)]
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _screen_and_add(
+    session: Session, context: ScreeningContext, declaration: Declaration, caller: Caller, request_id: str,
+    idempotency_key: str | None, body_hash: str | None,
+) -> ScreeningResult:
+    verdict = screen(declaration, context)
+    row = add_screening(
+        session, declaration=declaration.model_dump(mode="json"), verdict=verdict, caller_key_id=caller.key_id,
+        request_id=request_id, idempotency_key=idempotency_key, body_hash=body_hash,
+    )
+    return ScreeningResult(**verdict.model_dump(), id=row.id, screened_at=row.screened_at)
+
+
+@router.post(
+    "/screenings", status_code=201, response_model=ScreeningResult,
+    responses=problem_responses(401, 403, 409, 413, 422, 503),
+    summary="Screen one declaration and record it",
+)
+def create_screening(
+    declaration: Declaration, caller: ScreenerDep, context: ContextDep, session: SessionDep,
+    idempotency: IdempotencyDep, request_id: RequestIdDep,
+) -> Response:
+    """Screen the declaration, record input and verdict, then answer 201 (503 if it cannot be recorded)."""
+    stored = replay(session, caller, idempotency)
+    if stored is not None:
+        return stored
+    key = idempotency.key if idempotency else None
+    body_hash = idempotency.request_hash if idempotency else None
+    result = _screen_and_add(session, context, declaration, caller, request_id, key, body_hash)
+    return commit_answer(session, caller, idempotency, 201, result.model_dump_json().encode())
+
+
+class BatchItem(BaseModel):
+    """The outcome for one declaration of a batch, at the same position as in the request."""
+
+    index: int = Field(description="0-based position in the request array.")
+    status: Literal["screened", "invalid"]
+    screening: ScreeningResult | None = None
+    errors: list[FieldError] = Field(default_factory=list, description="Why the declaration is invalid.")
+
+
+class BatchResult(BaseModel):
+    """One entry per declaration sent, in input order."""
+
+    results: list[BatchItem]
+
+
+@router.post(
+    "/screenings:batch", response_model=BatchResult, responses=problem_responses(401, 403, 409, 413, 422, 503),
+    summary="Screen and record several declarations",
+)
+def create_batch(
+    declarations: Annotated[list[dict[str, Any]], Body(description="Declarations (each as for POST /v1/screenings).")],
+    caller: ScreenerDep, context: ContextDep, session: SessionDep, settings: SettingsDep,
+    idempotency: IdempotencyDep, request_id: RequestIdDep,
+) -> Response:
+    """Each valid declaration is screened and recorded; an invalid one gets its own error entry."""
+    if len(declarations) > settings.max_batch_size:
+        raise BatchTooLarge(
+            f"The batch has {len(declarations)} declarations; at most {settings.max_batch_size} are accepted "
+            "per request. Split it, or use the CSV batch interface."
+        )
+    stored = replay(session, caller, idempotency)
+    if stored is not None:
+        return stored
+    results = []
+    for index, raw in enumerate(declarations):
+        try:
+            declaration = Declaration.model_validate(raw)
+        except ValidationError as exc:
+            errors = [FieldError.model_validate(entry) for entry in field_errors(exc)]
+            results.append(BatchItem(index=index, status="invalid", errors=errors))
+            continue
+        result = _screen_and_add(session, context, declaration, caller, request_id, None, None)
+        results.append(BatchItem(index=index, status="screened", screening=result))
+    body = BatchResult(results=results).model_dump_json().encode()
+    return commit_answer(session, caller, idempotency, 200, body)
+
+
+@router.get(
+    "/screenings/{screening_id}", response_model=ScreeningRecord, responses=problem_responses(401, 404, 422, 503),
+    summary="One recorded screening with its decisions",
+)
+def read_screening(screening_id: ScreeningId, caller: CallerDep, session: SessionDep) -> ScreeningRecord:
+    """The stored record: input, verdict, findings, rulebook and list versions, caller, decisions."""
+    row = get_screening(session, screening_id)
+    if row is None:
+        raise NotFound(f"No screening with id {screening_id!r}.")
+    return screening_record(row, decisions_of(session, [row.id])[row.id])
+
+
+@router.get(
+    "/screenings", response_model=ScreeningPage, responses=problem_responses(401, 422, 503),
+    summary="Recorded screenings, newest first",
+)
+def list_screening_page(
+    caller: CallerDep, session: SessionDep,
+    verdict: Annotated[Outcome | None, Query(description="Only this verdict.")] = None,
+    decision: Annotated[
+        Literal["release", "hold", "none"] | None, Query(description="Latest decision; `none` = undecided.")
+    ] = None,
+    reference: Annotated[str | None, Query(max_length=200, description="Only this ERP reference.")] = None,
+    since: Annotated[datetime | None, Query(description="Screened at or after (ISO 8601; UTC if no zone).")] = None,
+    until: Annotated[datetime | None, Query(description="Screened before (ISO 8601; UTC if no zone).")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
+) -> ScreeningPage:
+    """Keyset pagination by id (UUIDv7, time-ordered), so pages stay stable while screenings arrive."""
+    where = ScreeningFilter(
+        verdict=verdict.value if verdict else None, decision=_decision_filter(decision), reference=reference,
+        since=_as_utc(since), until=_as_utc(until),
+    )
+    rows = list_screenings(session, where, limit + 1, _decode_cursor(cursor))
+    page, more = rows[:limit], len(rows) > limit
+    history = decisions_of(session, [row.id for row in page])
+    return ScreeningPage(
+        items=[screening_summary(row, history[row.id]) for row in page],
+        next_cursor=_encode_cursor(page[-1].id) if more and page else None,
+    )
+
+
+def _decision_filter(decision: str | None) -> str | None:
+    if decision is None or decision == UNDECIDED:
+        return decision
+    return DecisionKind(decision).value
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    # Times are stored in UTC (SQLite keeps them as zone-less text), so filters are compared in UTC too.
+    return utc(moment).astimezone(UTC) if moment is not None else None
+
+
+def _encode_cursor(screening_id: str) -> str:
+    return base64.urlsafe_b64encode(screening_id.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        decoded = ""
+    if not _UUID.match(decoded):
+        raise InvalidRequest("The cursor is not one this service issued.",
+                             [{"field": "cursor", "value": cursor, "message": "unknown cursor"}])
+    return decoded

@@ -1,0 +1,48 @@
+"""What the app holds while it runs: the database engine and the current screening context.
+
+The lifespan creates one `ServiceState`; handlers reach it through the dependencies in `deps.py`.
+Swapping `context` is a single attribute assignment, so a rules reload is atomic for every request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from service.engine.screen import ScreeningContext
+from service.settings import Settings
+from service.store.keys import Caller
+
+KEY_CACHE_SECONDS = 60.0
+
+ContextLoader = Callable[[Settings], ScreeningContext]
+
+
+@dataclass
+class ServiceState:
+    """The engine, the screening context (None if it could not be loaded) and a small key cache."""
+
+    settings: Settings
+    engine: Engine
+    load: ContextLoader
+    context: ScreeningContext | None = None
+    context_error: str | None = None
+    reload_lock: threading.Lock = field(default_factory=threading.Lock)
+    _keys: dict[str, tuple[Caller, float]] = field(default_factory=dict)
+
+    def cached_caller(self, key_hash: str) -> Caller | None:
+        """A recently verified caller, so that each request need not look its key up again."""
+        hit = self._keys.get(key_hash)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def remember_caller(self, key_hash: str, caller: Caller) -> None:
+        """Keep a verified caller for KEY_CACHE_SECONDS (keys cannot be changed, only added)."""
+        if len(self._keys) > 10_000:
+            self._keys.clear()
+        self._keys[key_hash] = (caller, time.monotonic() + KEY_CACHE_SECONDS)

@@ -1,0 +1,31 @@
+"""Shared fixtures. Database fixtures: every test that asks for `database_url` runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.databases import empty_postgres, fresh_sqlite, migrated_sqlite, postgres_schema
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test."""
+    return migrated_sqlite(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL schema of this session's own (skips, or fails under CI=true, if unreachable)."""
+    yield from postgres_schema()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database for one test, on each supported backend."""
+    if request.param == "sqlite":
+        return fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
+    url: str = request.getfixturevalue("postgres_url")
+    empty_postgres(url)
+    return url

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import rules, screening
+from service.cli import batch, rules, screening
 
 app = typer.Typer(
     name="export-screen",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.command("screen")(screening.screen_command)
 app.add_typer(rules.app, name="rules")
+app.command("batch")(batch.batch_command)
 
 
 def main() -> None:

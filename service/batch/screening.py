@@ -1,0 +1,131 @@
+"""Screening a chunk of shipments: assemble each declaration, screen it, format its rows.
+
+The same code runs in the main process (one worker) and in each worker process, where `worker_init`
+loads the screening context once (rules and lists, through service.runtime.load_context) and wraps the
+party screener in a bounded LRU cache. If a worker cannot load the context, every chunk it is given
+raises ContextUnavailable, so the run stops instead of screening without rules or lists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass, field
+
+from service.batch.assemble import Assembly, assemble
+from service.batch.cache import CachedScreener
+from service.batch.columns import ColumnLayout
+from service.batch.results import CsvFormat, JsonlFormat, ResultFormat, RowResult, row_results
+from service.batch.shipments import Shipment
+from service.engine.declaration import Declaration
+from service.engine.screen import ScreeningContext, screen
+from service.engine.verdict import Verdict
+from service.runtime import load_context
+from service.settings import Settings
+
+
+class ContextUnavailable(Exception):
+    """Rules or lists could not be loaded; nothing may be screened."""
+
+
+@dataclass
+class ChunkOutcome:
+    """A chunk's output text and counts (and, if asked for, its declarations and verdicts)."""
+
+    text: str
+    rows: int = 0
+    shipments: int = 0
+    error_rows: int = 0
+    rows_by_verdict: Counter[str] = field(default_factory=Counter)
+    shipments_by_verdict: Counter[str] = field(default_factory=Counter)
+    screenings: list[tuple[Declaration, Verdict]] = field(default_factory=list)
+
+
+class ChunkScreener:
+    """Everything a worker needs besides the context; pickled once into each worker process."""
+
+    def __init__(self, layout: ColumnLayout, delimiter: str, jsonl: bool, collect: bool) -> None:
+        self.layout = layout
+        self.format: ResultFormat = JsonlFormat() if jsonl else CsvFormat(delimiter)
+        self.collect = collect
+        self._context: ScreeningContext | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_context": None}  # each process loads its own context
+
+    @staticmethod
+    def load(settings: Settings) -> ScreeningContext:
+        """Load rules and lists, or raise ContextUnavailable naming what failed."""
+        try:
+            context = load_context(settings)
+        except Exception as exc:  # any loading failure means: refuse to screen
+            raise ContextUnavailable(f"rules or lists could not be loaded, nothing screened: {exc}") from exc
+        if context.parties is not None and not isinstance(context.parties, CachedScreener):
+            context = dataclasses.replace(context, parties=CachedScreener(context.parties))
+        return context
+
+    def attach(self, context: ScreeningContext) -> None:
+        """Use this context for the following chunks."""
+        if context.parties is not None and not isinstance(context.parties, CachedScreener):
+            context = dataclasses.replace(context, parties=CachedScreener(context.parties))
+        self._context = context
+
+    def screen(self, chunk: list[Shipment]) -> ChunkOutcome:
+        """Screen every shipment of the chunk; one RowResult per row, formatted."""
+        if self._context is None:
+            raise ContextUnavailable("no screening context loaded")
+        results: list[RowResult] = []
+        outcome = ChunkOutcome(text="")
+        for shipment in chunk:
+            assembly = assemble(shipment, self.layout)
+            verdict = self._verdict(assembly, self._context)
+            rows = row_results(shipment, assembly, verdict)
+            results.extend(rows)
+            self._count(outcome, verdict, rows)
+            if self.collect and verdict is not None and assembly.declaration is not None:
+                outcome.screenings.append((assembly.declaration, verdict))
+        outcome.text = self.format.rows(results, self.layout.headers)
+        return outcome
+
+    @staticmethod
+    def _verdict(assembly: Assembly, context: ScreeningContext) -> Verdict | None:
+        if assembly.declaration is None:
+            return None
+        try:
+            return screen(assembly.declaration, context)
+        except Exception as exc:  # a bug in one check must not stop the file; the rows get an error, never clear
+            assembly.shipment_error = f"screening failed: {type(exc).__name__}: {exc}"
+            return None
+
+    @staticmethod
+    def _count(outcome: ChunkOutcome, verdict: Verdict | None, rows: list[RowResult]) -> None:
+        outcome.rows += len(rows)
+        outcome.shipments += 1
+        if verdict is None:
+            outcome.error_rows += len(rows)
+            outcome.shipments_by_verdict["error"] += 1
+            outcome.rows_by_verdict["error"] += len(rows)
+        else:
+            outcome.shipments_by_verdict[verdict.verdict.value] += 1
+            outcome.rows_by_verdict[verdict.verdict.value] += len(rows)
+
+
+_WORKER: ChunkScreener | None = None
+_WORKER_FAILURE: str | None = None
+
+
+def worker_init(screener: ChunkScreener, settings: Settings) -> None:
+    """Process-pool initializer: load this worker's own context once."""
+    global _WORKER, _WORKER_FAILURE
+    try:
+        screener.attach(ChunkScreener.load(settings))
+        _WORKER = screener
+    except ContextUnavailable as exc:
+        _WORKER_FAILURE = str(exc)
+
+
+def worker_screen(chunk: list[Shipment]) -> ChunkOutcome:
+    """Process-pool task: screen one chunk with this worker's context."""
+    if _WORKER is None:
+        raise ContextUnavailable(_WORKER_FAILURE or "worker not initialised")
+    return _WORKER.screen(chunk)

@@ -25,7 +25,9 @@ def batch_command(
     source: Annotated[Path, typer.Argument(help="CSV export: one row per line item (or per shipment).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Result file (CSV, or JSON Lines with --jsonl).")],
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Write JSON Lines instead of CSV.")] = False,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
+    ] = None,
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="YAML file mapping your ERP's headers to ours (docs/batch.md).")
     ] = None,

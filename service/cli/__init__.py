@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import batch, rules, screening
+from service.cli import batch, database, keys, rules, screening, serve
 
 app = typer.Typer(
     name="export-screen",
@@ -16,6 +16,9 @@ app = typer.Typer(
 app.command("screen")(screening.screen_command)
 app.add_typer(rules.app, name="rules")
 app.command("batch")(batch.batch_command)
+app.command("serve")(serve.serve_command)
+app.add_typer(keys.app, name="keys")
+app.add_typer(database.app, name="db")
 
 
 def main() -> None:

@@ -1,0 +1,47 @@
+"""`export-screen keys create|list`: API keys; the secret is printed once and only its hash is stored."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from service.cli.output import EXIT_FATAL, fail
+from service.settings import get_settings
+from service.store.database import make_engine, upgrade
+from service.store.keys import Role, create_key, list_keys
+
+app = typer.Typer(help="Create and list API keys.", no_args_is_help=True)
+
+
+def _session() -> Session:
+    engine = make_engine(get_settings().database_url)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        fail(f"database not reachable or not migratable: {exc}", EXIT_FATAL)
+    return Session(engine, expire_on_commit=False)
+
+
+@app.command("create")
+def create(
+    role: Annotated[Role, typer.Option("--role", help="screener, reviewer or admin.")],
+    name: Annotated[str, typer.Option("--name", help="Who or what uses the key, e.g. 'SAP PRD'.")] = "",
+) -> None:
+    """Create a key and print its secret (shown only this once)."""
+    with _session() as session:
+        row, secret = create_key(session, role, name or f"{role.value} key")
+        session.commit()
+    typer.echo(secret)
+    typer.echo(f"key {row.id} ({row.role}, {row.name!r}) created; store the secret now, it is not shown again.",
+               err=True)
+
+
+@app.command("list")
+def list_command() -> None:
+    """List keys: id, role, name, creation time (never the secret)."""
+    with _session() as session:
+        for row in list_keys(session):
+            typer.echo(f"{row.id}  {row.role:<8}  {row.created_at:%Y-%m-%d %H:%M}  {row.name}")

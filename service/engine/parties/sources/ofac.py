@@ -31,7 +31,7 @@ _COLUMNS = {"sdn.csv": 12, "alt.csv": 5, "add.csv": 6, "sdn_comments.csv": 2}
 
 def read_ofac(path: Path, list_name: str = LIST_NAME) -> ListRead:
     """Read an OFAC legacy CSV set from its directory (or from the path of its sdn.csv)."""
-    files = _locate(path)
+    files = locate_files(path)
     result = ListRead()
     records = _records(files["sdn.csv"], result)
     aliases = _grouped(files.get("alt.csv"), result)
@@ -45,7 +45,7 @@ def read_ofac(path: Path, list_name: str = LIST_NAME) -> ListRead:
     return require_entries(result, files["sdn.csv"])
 
 
-def _locate(path: Path) -> dict[str, Path]:
+def locate_files(path: Path) -> dict[str, Path]:
     """The set's files by lower-case name (the current OFAC service publishes SDN.CSV, ADD.CSV, ...)."""
     directory = path if path.is_dir() else path.parent
     if not directory.is_dir():

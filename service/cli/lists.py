@@ -1,0 +1,120 @@
+"""`export-screen lists import|show|update`: store, inspect and refresh denied-party list snapshots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
+from service.engine.parties.sources import FORMATS, ListReadError, RowWarning
+from service.lists.intake import SnapshotRefused, take_in
+from service.lists.load import ListLoadError, load_entries
+from service.lists.store import SnapshotError, read_info, snapshot_dir, snapshot_paths
+from service.lists.update import update_lists
+from service.settings import get_settings
+
+app = typer.Typer(help="Import, show and update denied-party list snapshots.", no_args_is_help=True)
+
+# Tests put an httpx.MockTransport here; None means the real network.
+TRANSPORT: httpx.BaseTransport | None = None
+SHOWN_WARNINGS = 20
+
+
+def _report_warnings(warnings: list[RowWarning]) -> None:
+    """Skipped rows on stderr (the first few, then a count)."""
+    for warning in warnings[:SHOWN_WARNINGS]:
+        typer.echo(f"warning: {warning}", err=True)
+    if len(warnings) > SHOWN_WARNINGS:
+        typer.echo(f"warning: ... and {len(warnings) - SHOWN_WARNINGS} more skipped rows", err=True)
+
+
+def _loud(message: str) -> None:
+    """A failure an operator must not miss."""
+    typer.echo(f"!!! LIST NOT UPDATED: {message}", err=True)
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="List file (OFAC: the directory or its sdn.csv).")],
+    list_format: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")],
+    name: Annotated[str | None, typer.Option("--name", help="Snapshot name (default: the format's).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Store even if truncated or shrunk.")] = False,
+) -> None:
+    """Parse a list file and store it as a snapshot with a content hash and import time."""
+    if list_format not in FORMATS:
+        fail(f"--format {list_format!r}: expected one of {', '.join(FORMATS)}", EXIT_INVALID)
+    try:
+        intake = take_in(get_settings(), list_format, path, name, force=force)
+    except (ListReadError, SnapshotError) as exc:
+        fail(f"list not imported: {exc}", EXIT_INVALID)
+    except SnapshotRefused as exc:
+        _loud(str(exc))
+        raise typer.Exit(EXIT_FATAL) from exc
+    except OSError as exc:
+        fail(f"list not imported, snapshot could not be written: {exc}", EXIT_FATAL)
+    _report_warnings(intake.warnings)
+    info = intake.info
+    before = f" (was {intake.previous.version}, {intake.previous.entries} entries)" if intake.previous else ""
+    typer.echo(f"stored {info.name} {info.version}: {info.entries} entries, "
+               f"{info.warnings} rows skipped{before}")
+
+
+@app.command("show")
+def show_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print every list that screening would use: curated lists and stored snapshots."""
+    settings = get_settings()
+    try:
+        _entries, stamps = load_entries(settings)
+    except ListLoadError as exc:
+        fail(f"lists cannot be loaded, nothing would be screened: {exc}", EXIT_FATAL)
+    details = {}
+    for path in snapshot_paths(snapshot_dir(settings.data_dir)):
+        try:
+            info = read_info(path)
+        except SnapshotError:  # pragma: no cover - load_entries has already proven every snapshot
+            continue
+        details[info.name] = info
+    rows: list[dict[str, Any]] = [
+        {"name": stamp.name, "version": stamp.version, "entries": stamp.entries,
+         "imported_at": details[stamp.name].imported_at.isoformat() if stamp.name in details else None,
+         "format": details[stamp.name].format if stamp.name in details else "yaml (bundled)",
+         "source": details[stamp.name].source if stamp.name in details else str(settings.lists_dir)}
+        for stamp in stamps
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{'name':<16} {'version':<24} {'entries':>8}  {'imported at (UTC)':<20} format")
+    for row in rows:
+        when = (row["imported_at"] or "bundled")[:19].replace("T", " ")
+        typer.echo(f"{row['name']:<16} {row['version']:<24} {row['entries']:>8}  {when:<20} {row['format']}")
+
+
+@app.command("update")
+def update_command(
+    names: Annotated[list[str] | None, typer.Option("--name", help="Only this configured list (repeatable).")] = None,
+) -> None:
+    """Download the configured official lists; a failed or suspicious download keeps the old snapshot."""
+    settings = get_settings()
+    known = {source.name for source in settings.list_sources}
+    unknown = sorted(set(names or []) - known)
+    if unknown:
+        fail(f"--name {', '.join(unknown)}: not configured (configured: {', '.join(sorted(known))})", EXIT_INVALID)
+    outcomes = update_lists(settings, transport=TRANSPORT, names=names or None)
+    for outcome in outcomes:
+        if outcome.stored is not None:
+            _report_warnings(outcome.stored.warnings)
+            info = outcome.stored.info
+            typer.echo(f"updated {info.name} {info.version}: {info.entries} entries")
+        else:
+            _loud(outcome.error or outcome.name)
+    failed = [outcome.name for outcome in outcomes if not outcome.ok]
+    if failed:
+        typer.echo(f"!!! {len(failed)} of {len(outcomes)} lists NOT updated: {', '.join(failed)}", err=True)
+        raise typer.Exit(EXIT_FATAL)

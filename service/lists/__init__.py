@@ -1,0 +1,1 @@
+"""Denied-party list snapshots: import, update, storage and loading for the screening context."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 HS_MIN_DIGITS = 4
 HS_MAX_DIGITS = 11
@@ -23,6 +24,7 @@ class CodeError(ValueError):
     """Raised for a goods code that cannot be parsed."""
 
 
+@lru_cache(maxsize=65536)
 def normalise_hs(value: str) -> str:
     """Digits only; 4 to 11 digits (heading to Taiwan's 11-digit CCC code)."""
     digits = _HS_SEPARATORS.sub("", value.strip())
@@ -55,6 +57,7 @@ class Eccn:
     group: str | None = None
 
 
+@lru_cache(maxsize=8192)
 def parse_eccn(value: str) -> Eccn:
     """Parse '3A001.a.2', '5a992', 'EAR99' or 'NLR'; raise CodeError for anything else."""
     text = " ".join(value.strip().upper().split())

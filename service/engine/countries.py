@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 
@@ -74,6 +74,7 @@ def _table() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=8192)
 def normalise_country(value: str) -> str:
     """Return the ISO 3166-1 alpha-2 code for a code or name, or raise UnknownCountryError."""
     key = _key(value)

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from service.engine.codes import Eccn, normalise_hs, parse_eccn
 from service.engine.countries import normalise_country
@@ -115,6 +115,14 @@ class Item(_Model):
         return parse_eccn(self.eccn) if self.eccn else None
 
 
+def _with_line(item: Any, position: int) -> Any:
+    if isinstance(item, dict) and item.get("line") is None:
+        return {**item, "line": position}
+    if isinstance(item, Item) and item.line is None:
+        return item.model_copy(update={"line": position})
+    return item
+
+
 class Declaration(_Model):
     """A shipment declaration as the ERP sends it before the goods leave."""
 
@@ -132,16 +140,13 @@ class Declaration(_Model):
     end_use: str | None = Field(default=None, max_length=4000)
     items: list[Item] = Field(min_length=1, max_length=1000)
 
-    @model_validator(mode="after")
-    def _number_lines(self) -> Declaration:
-        # Line numbers default to the 1-based position; frozen models are rebuilt rather than mutated.
-        if any(item.line is None for item in self.items):
-            numbered = [
-                item if item.line is not None else item.model_copy(update={"line": position})
-                for position, item in enumerate(self.items, start=1)
-            ]
-            object.__setattr__(self, "items", numbered)
-        return self
+    @field_validator("items", mode="before")
+    @classmethod
+    def _number_lines(cls, items: Any) -> Any:
+        """Line numbers default to the 1-based position (filled in before the items are validated)."""
+        if not isinstance(items, list):
+            return items
+        return [_with_line(item, position) for position, item in enumerate(items, start=1)]
 
     def destination_side_countries(self) -> set[str]:
         """Countries of the destination and of every party on the receiving side (exporter excluded)."""

@@ -65,3 +65,10 @@ def test_missing_required_fields() -> None:
         Declaration.model_validate({"items": [{"hs_code": "940360"}]})
     fields = {e["field"] for e in field_errors(info.value)}
     assert {"reference", "consignee", "destination_country"} <= fields
+
+
+def test_lines_default_for_item_objects_too() -> None:
+    from service.engine.declaration import Item
+
+    d = declaration(items=[Item(hs_code="940360"), Item(hs_code="854231", line=7), Item(hs_code="391220")])
+    assert [i.line for i in d.items] == [1, 7, 3]

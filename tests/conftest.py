@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from tests.databases import empty_postgres, fresh_sqlite, migrated_sqlite, postgres_schema
 
 

@@ -55,21 +55,33 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
+        if declared is not None:
+            if declared > self.max_bytes:
+                await self._refuse(scope, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        # No Content-Length (chunked): read up to the limit first, so the refusal is a clean 413 rather
+        # than a parse error half-way through the handler; then replay what was read.
+        chunks = await self._read_within_limit(receive)
+        if chunks is None:
             await self._refuse(scope, send)
             return
-        received = 0
+        await self.app(scope, _replay(chunks, receive), send)
 
-        async def counting_receive() -> Message:
-            nonlocal received
+    async def _read_within_limit(self, receive: Receive) -> list[Message] | None:
+        messages: list[Message] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise self._error()  # the app's error handler turns it into the 413 problem
-            return message
-
-        await self.app(scope, counting_receive, send)
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                return None
+            if not message.get("more_body", False):
+                return messages
 
     def _error(self) -> RequestTooLarge:
         return RequestTooLarge(f"The request body is larger than the limit of {self.max_bytes} bytes.")
@@ -81,6 +93,15 @@ class BodyLimitMiddleware:
                    (b"connection", b"close")]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replaying_receive() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replaying_receive
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -1,0 +1,65 @@
+"""One wire shape for every error (problem+json, RFC 9457), request ids and the size limit."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.api.conftest import declaration
+
+pytestmark = pytest.mark.asyncio
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "instance", "request_id", "errors"}
+
+
+async def test_problem_shape_is_pinned(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/v1/nowhere", headers={"X-Request-ID": "req-1"})
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json() == {
+        "type": "urn:export-screen:problem:not_found", "title": "Not found", "status": 404, "detail": "Not Found",
+        "code": "not_found", "instance": "/v1/nowhere", "request_id": "req-1", "errors": [],
+    }
+
+
+async def test_every_error_has_the_same_keys(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
+    answers = [
+        await client.delete("/v1/screenings"),
+        await client.post("/v1/screenings", json=declaration()),
+        await client.post("/v1/screenings", content=b"{not json", headers=as_screener),
+        await client.get("/v1/screenings", params={"limit": 0}, headers=as_screener),
+    ]
+    assert [a.status_code for a in answers] == [405, 401, 422, 422]
+    for answer in answers:
+        assert set(answer.json()) == PROBLEM_KEYS
+        assert answer.json()["type"].endswith(answer.json()["code"])
+
+
+async def test_query_errors_name_field_and_value(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
+    answer = await client.get("/v1/screenings", params={"verdict": "maybe"}, headers=as_screener)
+    assert answer.json()["errors"][0]["field"] == "query.verdict"
+    assert answer.json()["errors"][0]["value"] == "maybe"
+
+
+async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz", headers={"X-Request-ID": "abc-123"})).headers["x-request-id"] == "abc-123"
+    generated = (await client.get("/healthz")).headers["x-request-id"]
+    assert len(generated) == 32
+    unsafe = (await client.get("/healthz", headers={"X-Request-ID": "a b\tc"})).headers["x-request-id"]
+    assert unsafe != "a b\tc" and len(unsafe) == 32
+
+
+async def test_oversized_body_is_413_by_length(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
+    body = declaration(end_use="x" * 300_000)
+    answer = await client.post("/v1/screenings", json=body, headers={**as_screener, "X-Request-ID": "big"})
+    assert answer.status_code == 413
+    assert answer.json()["code"] == "request_too_large" and answer.json()["request_id"] == "big"
+
+
+async def test_oversized_streamed_body_is_413(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
+    async def chunks():  # no Content-Length: the limit is enforced while reading
+        for _ in range(30):
+            yield b"x" * 10_000
+
+    answer = await client.post("/v1/screenings", content=chunks(), headers=as_screener)
+    assert answer.status_code == 413 and answer.json()["code"] == "request_too_large"

@@ -1,0 +1,143 @@
+"""POST/GET /v1/screenings: recorded before answered, idempotent, filtered and paged newest first."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from service.api.deps import StateDep, get_session
+from tests.api.conftest import blocked_declaration, declaration, review_declaration
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_screening_is_answered_with_its_record_id_and_stored(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    answer = await client.post("/v1/screenings", json=blocked_declaration(), headers=as_screener)
+    assert answer.status_code == 201
+    verdict = answer.json()
+    assert verdict["verdict"] == "block" and verdict["id"] and verdict["screened_at"].endswith("Z")
+    record = (await client.get(f"/v1/screenings/{verdict['id']}", headers=as_screener)).json()
+    assert record["result"] == {k: v for k, v in verdict.items() if k not in ("id", "screened_at")}
+    assert record["declaration"]["destination_country"] == "RU"
+    assert record["rulebook_version"] == verdict["rulebook"]["version"]
+    assert record["lists"] == [{"name": "test-list", "version": "sha256:test", "entries": 1}]
+    assert record["caller_key_id"] and record["request_id"] == answer.headers["x-request-id"]
+    assert record["decision"] is None and record["decisions"] == []
+
+
+async def test_denied_party_hit_from_the_loaded_list_blocks(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    body = declaration(consignee={"name": "Denied Trading LLC", "country": "JP"})
+    verdict = (await client.post("/v1/screenings", json=body, headers=as_screener)).json()
+    assert verdict["verdict"] == "block"
+    assert any(f["category"] == "denied_party" for f in verdict["findings"])
+
+
+async def test_invalid_declaration_names_field_and_value(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    body = declaration(destination_country="Atlantis")
+    answer = await client.post("/v1/screenings", json=body, headers=as_screener)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    errors = answer.json()["errors"]
+    assert [(e["field"], e["value"]) for e in errors] == [("destination_country", "Atlantis")]
+
+
+async def test_same_idempotency_key_and_body_returns_the_stored_answer(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    headers = {**as_screener, "Idempotency-Key": "order-42"}
+    first = await client.post("/v1/screenings", json=declaration(), headers=headers)
+    again = await client.post("/v1/screenings", json=declaration(), headers=headers)
+    assert (again.status_code, again.content) == (first.status_code, first.content)
+    page = (await client.get("/v1/screenings", headers=as_screener)).json()
+    assert len(page["items"]) == 1  # screened and recorded once
+
+
+async def test_same_idempotency_key_with_another_body_is_a_conflict(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    headers = {**as_screener, "Idempotency-Key": "order-43"}
+    await client.post("/v1/screenings", json=declaration("A"), headers=headers)
+    conflict = await client.post("/v1/screenings", json=declaration("B"), headers=headers)
+    assert conflict.status_code == 409 and conflict.json()["code"] == "idempotency_conflict"
+
+
+async def test_idempotency_keys_are_scoped_per_api_key(
+    client: httpx.AsyncClient, as_screener: dict[str, str], as_admin: dict[str, str]
+) -> None:
+    await client.post("/v1/screenings", json=declaration("A"), headers={**as_screener, "Idempotency-Key": "k"})
+    other = await client.post("/v1/screenings", json=declaration("B"), headers={**as_admin, "Idempotency-Key": "k"})
+    assert other.status_code == 201 and other.json()["reference"] == "B"
+
+
+async def test_list_is_newest_first_with_filters_and_cursor(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    for index in range(5):
+        await client.post("/v1/screenings", json=declaration(f"C-{index}"), headers=as_screener)
+    await client.post("/v1/screenings", json=blocked_declaration("B-1"), headers=as_screener)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, "verdict": "clear", **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/screenings", params=params, headers=as_screener)).json()
+        seen += [item["reference"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["C-4", "C-3", "C-2", "C-1", "C-0"]
+    by_reference = (await client.get("/v1/screenings", params={"reference": "B-1"}, headers=as_screener)).json()
+    assert [item["verdict"] for item in by_reference["items"]] == ["block"]
+    later = (await client.get("/v1/screenings", params={"since": "2999-01-01T00:00:00Z"}, headers=as_screener))
+    assert later.json()["items"] == []
+    earlier = (await client.get("/v1/screenings", params={"until": "2999-01-01T00:00:00"}, headers=as_screener))
+    assert len(earlier.json()["items"]) == 6
+
+
+async def test_bad_cursor_is_a_validation_problem(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
+    answer = await client.get("/v1/screenings", params={"cursor": "nonsense"}, headers=as_screener)
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_unknown_screening_is_404(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
+    answer = await client.get("/v1/screenings/00000000-0000-7000-8000-000000000000", headers=as_screener)
+    assert answer.status_code == 404 and answer.json()["code"] == "not_found"
+
+
+async def test_failed_audit_write_answers_503_without_a_verdict(
+    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    async def session_that_cannot_commit(state: StateDep) -> AsyncIterator[Session]:
+        with Session(state.engine) as session:
+            def refuse() -> None:
+                raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+            session.commit = refuse  # type: ignore[method-assign]
+            yield session
+
+    app.dependency_overrides[get_session] = session_that_cannot_commit
+    answer = await client.post("/v1/screenings", json=review_declaration(), headers=as_screener)
+    app.dependency_overrides.clear()
+    assert answer.status_code == 503
+    body = answer.json()
+    assert body["code"] == "store_unavailable" and "verdict" not in body and "findings" not in body
+    assert (await client.get("/v1/screenings", headers=as_screener)).json()["items"] == []
+
+
+async def test_no_rules_loaded_means_503_never_a_verdict(
+    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    app.state.service.context, app.state.service.context_error = None, "rules/10.yaml:3: broken"
+    answer = await client.post("/v1/screenings", json=declaration(), headers=as_screener)
+    assert answer.status_code == 503 and answer.json()["code"] == "not_ready"
+    assert "rules/10.yaml:3" in answer.json()["detail"]
+    assert (await client.get("/readyz")).status_code == 503

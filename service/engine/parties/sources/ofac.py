@@ -129,8 +129,7 @@ def _entry(
     # sdn_comments.csv continues a Remarks field that was cut mid-word: join without a space.
     remarks = (_value(fields[11]) or "") + "".join(row[1] for row in comments.get(num, []))
     title = _value(fields[4])
-    if title:
-        remarks = f"Title: {title}. {remarks}".strip()
+    remarks = "; ".join(filter(None, [_vessel(fields), f"Title: {title}" if title else "", remarks]))
     places = addresses.get(num, [])
     alias_names = [alias for row in aliases.get(num, []) if (alias := _value(row[3])) is not None]
     return ListEntry(
@@ -145,3 +144,10 @@ def _entry(
         remarks=remarks or None,
         source_url=SOURCE_URL,
     )
+
+
+def _vessel(fields: list[str]) -> str:
+    """Call sign, type, tonnage, flag and owner of a vessel record, as one readable phrase."""
+    labels = ("call sign", "type", "tonnage", "GRT", "flag", "owner")
+    parts = [f"{label} {value}" for label, field in zip(labels, fields[5:11], strict=True) if (value := _value(field))]
+    return "Vessel: " + ", ".join(parts) if parts else ""

@@ -1,0 +1,56 @@
+"""The docker/ files cannot be built here (no Docker engine), so check what can be checked statically:
+every path they copy exists, the command they run exists, and the compose file is consistent."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from service.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = (ROOT / "docker" / "Dockerfile").read_text(encoding="utf-8")
+
+
+def test_copied_paths_exist() -> None:
+    sources = [
+        part
+        for line in DOCKERFILE.splitlines()
+        if line.startswith("COPY") and "--from" not in line
+        for part in line.split()[1:-1]
+    ]
+    assert sources, "no COPY lines found"
+    for source in sources:
+        assert (ROOT / source).exists(), source
+
+
+def test_command_is_a_real_cli_command() -> None:
+    command = re.search(r'^CMD \[(.*)\]$', DOCKERFILE, re.MULTILINE)
+    assert command is not None
+    argv = [part.strip().strip('"') for part in command.group(1).split(",")]
+    assert argv[:2] == ["export-screen", "serve"]
+    result = CliRunner().invoke(app, [*argv[1:], "--help"])
+    assert result.exit_code == 0, result.output
+    for option in argv[2::2]:
+        assert option in result.output
+
+
+def test_settings_in_the_image_are_real_settings() -> None:
+    from service.settings import Settings
+
+    names = re.findall(r"(EXPORT_SCREEN_[A-Z_]+)=", DOCKERFILE)
+    fields = {f"EXPORT_SCREEN_{name.upper()}" for name in Settings.model_fields}
+    assert names and set(names) <= fields
+
+
+def test_compose_file() -> None:
+    compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text(encoding="utf-8"))
+    api = compose["services"]["api"]
+    assert (ROOT / "docker" / api["build"]["context"] / api["build"]["dockerfile"]).resolve() == (
+        ROOT / "docker" / "Dockerfile"
+    )
+    assert api["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert api["depends_on"]["db"]["condition"] == "service_healthy"

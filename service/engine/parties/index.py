@@ -1,0 +1,226 @@
+"""PartyIndex: the denied-party screener (the PartyScreener protocol of service.engine.checks.parties).
+
+Built once from the list entries; a query touches only the names that share a rare key with it:
+
+- Candidate generation: an inverted index from keys to name rows. Each name token gives three keys:
+  the token, its consonant skeleton (romanisation variants and vowel typos) and its first four letters
+  (typos later in the word). A key's weight is its IDF; keys held by more than `max_postings` names
+  (generic words such as "trading" or "company" on a large list) are skipped unless nothing rarer
+  exists, so a query reads a small share of the list.
+- The best `max_candidates` rows by summed IDF are scored with score_names (the same scorer that
+  scripts/match_quality.py measures). One hit per entry (its best name), best first.
+- Party country is supporting evidence: a small boost when it is one of the entry's countries, only on
+  a name that is already close; never a hit on country alone.
+- A bounded LRU cache maps (normalised name, country) to hits: ERP exports repeat the same consignees,
+  and the index never changes after it is built, so a cached answer is always the current answer.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from service.engine.checks.parties import PartyHit
+from service.engine.parties.entry import EntryKind, ListEntry
+from service.engine.parties.names import Name, normalise_name, skeleton
+from service.engine.parties.scoring import score_names
+from service.engine.verdict import Action, ListStamp
+
+COUNTRY_BOOST = 3.0
+COUNTRY_BOOST_FLOOR = 50.0  # the boost only lifts names that already resemble each other
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One searchable name: an entry's primary name, an alias, or a former name inside either."""
+
+    entry: int
+    name: Name
+    text: str  # the name as listed
+    is_alias: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CacheInfo:
+    """How the query cache is doing (for benchmarks and the batch summary)."""
+
+    hits: int
+    misses: int
+    size: int
+    maxsize: int
+
+
+class PartyIndex:
+    """Fuzzy search of party names over denied-party list entries."""
+
+    def __init__(
+        self,
+        entries: Sequence[ListEntry],
+        stamps: Sequence[ListStamp],
+        *,
+        review_threshold: float = 70.0,
+        block_threshold: float = 90.0,
+        max_candidates: int = 12,
+        max_postings: int = 2000,
+        max_hits: int = 10,
+        cache_size: int = 20_000,
+    ) -> None:
+        if block_threshold < review_threshold:
+            raise ValueError("block_threshold must be at least review_threshold")
+        self.review_threshold = review_threshold
+        self.block_threshold = block_threshold
+        self._entries = list(entries)
+        self._stamps = list(stamps)
+        self._max_candidates = max_candidates
+        self._max_postings = max_postings
+        self._max_hits = max_hits
+        self._rows: list[_Row] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for number, entry in enumerate(self._entries):
+            self._add_entry(number, entry)
+        self._postings = dict(self._postings)
+        total = max(1, len(self._rows))
+        self._idf = {key: math.log(1 + total / len(rows)) for key, rows in self._postings.items()}
+        self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        self._cache_hits = 0
+        self._cache_misses = 0
+
+    def __len__(self) -> int:
+        """Number of searchable names (primary names, aliases)."""
+        return len(self._rows)
+
+    def _add_entry(self, number: int, entry: ListEntry) -> None:
+        seen: set[tuple[str, ...]] = set()
+        for position, text in enumerate(entry.all_names()):
+            name = normalise_name(_person_order(text) if entry.kind is EntryKind.PERSON else text)
+            if not name.tokens or name.tokens in seen:
+                continue
+            seen.add(name.tokens)
+            row = len(self._rows)
+            self._rows.append(_Row(number, name, text, position > 0))
+            for key in {*name_keys(name), *(k for former in name.former for k in name_keys(former))}:
+                self._postings[key].append(row)
+
+    def stamps(self) -> list[ListStamp]:
+        """The list snapshots this index was built from."""
+        return list(self._stamps)
+
+    def cache_info(self) -> CacheInfo:
+        """Hits, misses and size of the query cache."""
+        return CacheInfo(self._cache_hits, self._cache_misses, len(self._cache), self._cache_size)
+
+    def match(self, name: str, country: str | None = None) -> list[PartyHit]:
+        """Hits for a party name at or above the review threshold, best first."""
+        query = normalise_name(name)
+        key = (_cache_key(query), (country or "").upper())
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                self._cache_hits += 1
+                return list(cached)
+            self._cache_misses += 1
+        hits = self._search(query, country)
+        with self._cache_lock:
+            self._cache[key] = hits
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return list(hits)
+
+    def _search(self, query: Name, country: str | None) -> list[PartyHit]:
+        best: dict[int, tuple[float, PartyHit]] = {}
+        for row_number in self._candidates(query):
+            row = self._rows[row_number]
+            hit = self._hit(query, row, country)
+            if hit is not None and (row.entry not in best or hit.score > best[row.entry][0]):
+                best[row.entry] = (hit.score, hit)
+        ranked = sorted(best.values(), key=lambda pair: (-pair[0], pair[1].list_name, pair[1].entry_id))
+        return [hit for _, hit in ranked[: self._max_hits]]
+
+    def _candidates(self, query: Name) -> list[int]:
+        """The rows sharing the rarest keys with the query, most shared weight first.
+
+        Each query token counts once, with the weight of its best key (the token itself, its skeleton
+        or its prefix), so a word does not outweigh another just because it has more key kinds.
+        """
+        groups = [token_keys(token) for token in (*query.tokens, *query.qualifiers)]
+        groups += [[query.compact]] + [token_keys(t) for former in query.former for t in former.tokens]
+        usable = [[k for k in group if k in self._postings] for group in groups]
+        rare = [[k for k in group if len(self._postings[k]) <= self._max_postings] for group in usable]
+        if not any(rare):
+            known = [k for group in usable for k in group]
+            rare = [[min(known, key=lambda k: len(self._postings[k]))]] if known else []
+        weights: dict[int, float] = defaultdict(float)
+        for group in rare:
+            best: dict[int, float] = {}
+            for key in group:
+                weight = self._idf[key]
+                for row in self._postings[key]:
+                    if best.get(row, 0.0) < weight:
+                        best[row] = weight
+            for row, weight in best.items():
+                weights[row] += weight
+        if len(weights) <= self._max_candidates:
+            return list(weights)
+        return heapq.nlargest(self._max_candidates, weights, key=weights.__getitem__)
+
+    def _hit(self, query: Name, row: _Row, country: str | None) -> PartyHit | None:
+        entry = self._entries[row.entry]
+        result = score_names(query, row.name, entry.kind.value)
+        score = result.score
+        notes = [result.explanation]
+        if row.is_alias:
+            notes.insert(0, "alias")
+        if country and country.upper() in entry.countries and score >= COUNTRY_BOOST_FLOOR:
+            score = min(100.0, score + COUNTRY_BOOST)
+            notes.append(f"party country {country.upper()} is one of the entry's countries")
+        if query.foreign_script or row.name.foreign_script:
+            notes.append("compared after transliteration")
+        if score < self.review_threshold:
+            return None
+        action = Action.BLOCK if score >= self.block_threshold else Action.REVIEW
+        return PartyHit(
+            list_name=entry.source_list, entry_id=entry.id, listed_name=entry.name,
+            matched_name=row.text, score=round(score, 1), action=action,
+            explanation="; ".join(notes), programs=tuple(entry.programs), source=entry.source_url or "",
+            details={"kind": entry.kind.value, "countries": list(entry.countries)},
+        )
+
+
+def token_keys(token: str) -> list[str]:
+    """Index keys of a token: itself, its consonant skeleton and its first four letters."""
+    keys = [token]
+    if len(token) >= 4:
+        keys.append("~" + skeleton(token))
+    if len(token) >= 6:
+        keys.append("^" + token[:4])
+    return keys
+
+
+def name_keys(name: Name) -> list[str]:
+    """Index keys of a name: its tokens' keys, its spaceless form and its annotations' words."""
+    keys = [key for token in name.tokens for key in token_keys(token)]
+    if name.compact and len(name.tokens) > 1:
+        keys.append(name.compact)
+    keys.extend(name.qualifiers)
+    return keys
+
+
+def _person_order(text: str) -> str:
+    """OFAC and others list people as "LAST, First": put the given names back in front."""
+    family, comma, given = text.partition(",")
+    if not comma or "," in given or not given.strip() or "(" in text:
+        return text
+    return f"{given.strip()} {family.strip()}"
+
+
+def _cache_key(name: Name) -> Hashable:
+    """Everything about a normalised name that the score depends on (not the text as written)."""
+    return (name.tokens, name.legal_forms, name.numerals, name.qualifiers, name.foreign_script, name.vessel_prefix,
+            name.compact, tuple(_cache_key(former) for former in name.former))

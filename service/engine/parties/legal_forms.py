@@ -1,0 +1,193 @@
+"""Legal forms (LLC, OOO, GmbH, 有限公司 ...) recognised as a separate signal, not simply deleted.
+
+Each form has a canonical code and the jurisdiction it belongs to. English forms (Ltd, LLC, JSC, Co.)
+have no jurisdiction: they are how any company's form is translated. Two forms of *different*
+jurisdictions (GmbH against Sdn. Bhd., OOO against Ltda.) say "two different companies"; a national
+form against an English one (Sp. z o.o. against Limited Liability Company) is a translation.
+
+Forms are matched on the name's ASCII tokens with dots and spaces ignored, so "S.A. de C.V.",
+"SA de CV" and "s a de c v" are one form. Native-script forms are turned into Latin before
+transliteration (a Hebrew בע"מ would otherwise transliterate to noise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class LegalForm:
+    """One recognised legal form: canonical code and jurisdiction (None for English forms)."""
+
+    code: str
+    jurisdiction: str | None
+
+
+# code -> (jurisdiction, spellings). Spellings are lower-case ASCII; dots/spaces are ignored when matching.
+_FORMS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "ltd": (None, ("ltd", "limited", "co ltd", "company limited", "co limited", "company ltd", "ltda co")),
+    "llc": (None, ("llc", "limited liability company", "limited liability co", "l l c")),
+    "llp": (None, ("llp", "limited liability partnership")),
+    "lp": (None, ("lp", "limited partnership")),
+    "plc": (None, ("plc", "public limited company", "public company limited", "pcl")),
+    "jsc": (None, ("jsc", "joint stock company", "ojsc", "cjsc", "pjsc", "open joint stock company",
+                   "closed joint stock company", "public joint stock company")),
+    "co": (None, ("co", "company", "cie")),
+    "sa": (None, ("sa", "societe anonyme", "sociedad anonima", "sociedade anonima")),
+    "as": (None, ("as", "a s")),
+    "ag": ("de", ("ag", "aktiengesellschaft")),
+    "gmbh": ("de", ("gmbh", "gesellschaft mit beschrankter haftung", "gmbh co kg", "kg", "ohg", "ug")),
+    "inc": ("us", ("inc", "incorporated")),
+    "corp": ("us", ("corp", "corporation")),
+    "ooo": ("ru", ("ooo", "obshchestvo s ogranichennoy otvetstvennostyu",
+                   "obshchestvo s ogranichennoi otvetstvennostiu")),
+    "ao": ("ru", ("ao", "zao", "oao", "pao", "aktsionernoe obshchestvo",
+                  "zakrytoe aktsionernoe obshchestvo", "otkrytoe aktsionernoe obshchestvo",
+                  "publichnoe aktsionernoe obshchestvo")),
+    "tov": ("ua", ("tov", "tovaristvo z obmezhenoyu vidpovidalnistyu")),
+    "prat": ("ua", ("prat", "chao", "pat", "prjsc")),
+    "fop": ("ua", ("fop",)),
+    "ip": ("by", ("ip",)),
+    "too": ("kz", ("too",)),
+    "fze": ("ae", ("fze", "fzco", "fz llc", "fzc", "free zone establishment", "free zone company", "dmcc")),
+    "ltda": ("br", ("ltda", "limitada")),
+    "sa de cv": ("mx", ("sa de cv", "s de rl de cv", "sapi de cv", "sab de cv")),
+    "sdn bhd": ("my", ("sdn bhd", "sendirian berhad", "bhd", "berhad")),
+    "pte ltd": ("sg", ("pte ltd", "pte limited", "private limited singapore")),
+    "pty ltd": ("au", ("pty ltd", "pty limited", "proprietary limited", "pty")),
+    "pvt ltd": ("in", ("pvt ltd", "private limited", "pvt", "private ltd", "pvt limited")),
+    "srl": ("it", ("srl", "spa", "snc", "sas", "sapa", "societa cooperativa", "scarl", "srls",
+                   "societa a responsabilita limitata", "societa per azioni")),
+    "sl": ("es", ("sl", "slu", "sociedad limitada", "sac", "saa", "eirl")),
+    "sarl": ("fr", ("sarl", "suarl", "sasu", "eurl", "sca", "gie", "snc fr")),
+    "sp z oo": ("pl", ("sp z oo", "spolka z ograniczona odpowiedzialnoscia", "sp j", "spolka jawna", "sp k",
+                       "spolka komandytowa", "ska", "spolka komandytowo akcyjna", "sp z oo sp k",
+                       "sp z oo ska", "spolka z ograniczona odpowiedzialnoscia spolka komandytowa",
+                       "spolka z ograniczona odpowiedzialnoscia spolka komandytowo akcyjna")),
+    "doo": ("si", ("doo", "dd", "dno")),
+    "kft": ("hu", ("kft", "korlatolt felelossegu tarsasag", "zrt", "nyrt", "bt")),
+    "ou": ("ee", ("ou",)),
+    "sia": ("lv", ("sia",)),
+    "uab": ("lt", ("uab", "ab lt")),
+    "ab": ("se", ("ab", "aktiebolag")),
+    "oy": ("fi", ("oy", "oyj")),
+    "bv": ("nl", ("bv", "nv", "besloten vennootschap", "naamloze vennootschap", "vof")),
+    "pt": ("id", ("pt", "perseroan terbatas", "cv", "commanditaire vennootschap", "tbk")),
+    "kk": ("jp", ("kk", "kabushiki kaisha", "kabushiki gaisha", "yk", "godo kaisha", "gk")),
+    "ltd sti": ("tr", ("ltd sti", "limited sirketi", "as tr", "anonim sirketi", "sanayi ve ticaret",
+                       "san ve tic", "san tic", "sanayi ticaret")),
+    "bm": ("il", ("bm", "baam")),
+    "spy": ("am", ("spy", "spe")),
+    "shps": ("ge", ("shps",)),
+    "youxian gongsi": ("cn", ("you xian gong si", "gu fen you xian gong si", "you xian ze ren gong si")),
+    "jusik hoesa": ("kr", ("ju sig hoe sa", "ju sik hoe sa", "jusikhoesa")),
+    "myanmar co ltd": ("mm", ("mm co ltd",)),
+    "sal": ("lb", ("sal", "sarl lb")),
+    "est": (None, ("est", "establishment")),
+}
+
+# Short spellings that are also ordinary words or initials: only taken at the start or end of a name.
+EDGE_ONLY = frozenset({"as", "sa", "ag", "co", "cie", "ab", "oy", "pt", "cv", "ip", "sl", "sp", "kk", "nv",
+                       "bv", "ao", "kg", "ug", "dd", "bt", "pat", "sac", "sca", "est", "sal", "gk", "yk", "pty",
+                       "pvt", "ou", "sia", "too", "fop", "spe", "company", "limited", "bm", "spy", "tov",
+                       "dno", "gie"})
+
+# Native-script forms, replaced with a Latin spelling before transliteration.
+NATIVE_FORMS: tuple[tuple[str, str], ...] = (
+    ('בע"מ', " bm "), ("בע'מ", " bm "), ("בעמ", " bm "),
+    ("ကုမ္ပဏီလီမိတက်", " mm co ltd "), ("လီမိတက်", " ltd "),
+    ("股份有限公司", " gu fen you xian gong si "), ("有限责任公司", " you xian ze ren gong si "),
+    ("有限公司", " you xian gong si "), ("株式会社", " kk "), ("有限会社", " yk "), ("주식회사", " ju sik hoe sa "),
+    ("ՍՊԸ", " spy "), ("შპს", " shps "),
+)
+
+MAX_SPAN = 8
+
+
+@dataclass(frozen=True, slots=True)
+class _Spelling:
+    form: LegalForm
+    edge_only: bool
+
+
+def _spellings() -> dict[str, _Spelling]:
+    table: dict[str, _Spelling] = {}
+    for code, (jurisdiction, spellings) in _FORMS.items():
+        form = LegalForm(code, jurisdiction)
+        for spelling in (code, *spellings):
+            # "snc fr" / "as tr" / "ab lt" / "sarl lb" name a jurisdiction-specific reading of a shared
+            # abbreviation; the plain abbreviation keeps its first meaning.
+            joined = spelling.replace(" ", "")
+            if spelling.endswith((" fr", " tr", " lt", " lb")):
+                continue
+            table.setdefault(joined, _Spelling(form, spelling in EDGE_ONLY or joined in EDGE_ONLY))
+    return table
+
+
+SPELLINGS = _spellings()
+_FIRST_LETTERS = frozenset(key[0] for key in SPELLINGS)
+
+
+def _match_at(tokens: list[str], start: int, *, at_edge: bool) -> tuple[LegalForm, int] | None:
+    """The longest legal form starting at tokens[start], with the number of tokens it covers."""
+    if not tokens[start] or tokens[start][0] not in _FIRST_LETTERS:
+        return None
+    joined = ""
+    best: tuple[LegalForm, int] | None = None
+    for end in range(start, min(len(tokens), start + MAX_SPAN)):
+        joined += tokens[end]
+        spelling = SPELLINGS.get(joined)
+        if spelling is not None and (at_edge or not spelling.edge_only):
+            best = (spelling.form, end - start + 1)
+    return best
+
+
+def split_legal_forms(tokens: list[str]) -> tuple[list[str], list[LegalForm]]:
+    """Separate legal-form tokens from the name's other tokens (forms at the edges or unambiguous inside)."""
+    forms: list[LegalForm] = []
+    rest = list(tokens)
+    changed = True
+    while changed and rest:
+        changed = False
+        # strip from the end: try every start whose span reaches the last token
+        for start in range(max(0, len(rest) - MAX_SPAN), len(rest)):
+            found = _match_at(rest, start, at_edge=True)
+            if found and start + found[1] == len(rest) and start > 0:
+                forms.append(found[0])
+                del rest[start:]
+                changed = True
+                break
+        if rest and len(rest) > 1:
+            found = _match_at(rest, 0, at_edge=True)
+            if found and found[1] < len(rest):
+                forms.append(found[0])
+                del rest[: found[1]]
+                changed = True
+    index = 1
+    while index < len(rest) - 1:
+        found = _match_at(rest, index, at_edge=False)
+        if found:
+            forms.append(found[0])
+            del rest[index: index + found[1]]
+        else:
+            index += 1
+    return rest, forms
+
+
+def is_legal_form(tokens: list[str]) -> bool:
+    """True if the tokens are one legal form and nothing else (e.g. a bracketed "(Pvt)")."""
+    found = _match_at(tokens, 0, at_edge=True) if tokens else None
+    return found is not None and found[1] == len(tokens)
+
+
+def relation(left: tuple[LegalForm, ...], right: tuple[LegalForm, ...]) -> str:
+    """How two names' legal forms compare: same, missing, compatible or conflict."""
+    if not left or not right:
+        return "missing"
+    if {f.code for f in left} & {f.code for f in right}:
+        return "same"
+    left_j = {f.jurisdiction for f in left if f.jurisdiction}
+    right_j = {f.jurisdiction for f in right if f.jurisdiction}
+    if left_j and right_j and not left_j & right_j:
+        return "conflict"
+    return "compatible"

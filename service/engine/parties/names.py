@@ -1,0 +1,225 @@
+"""Name normalisation: one comparable form for a party name, whatever script or punctuation it came in.
+
+The steps, in order: Unicode NFKC and case folding; native-script legal forms turned into Latin
+(בע"מ, 有限公司, ООО); homoglyphs (a Cyrillic `с` inside a Latin word) mapped to Latin; every other
+script transliterated to ASCII with anyascii (chosen on measured quality, see docs/matching.md);
+labels ("SHIPPER:", "c/o ...") dropped; former names ("ex-", "f.k.a.", "formerly") split off; bracketed
+and comma-separated annotations kept apart as qualifiers; legal forms, numerals and vessel prefixes
+taken out as separate signals; stop words dropped. Word order and punctuation do not matter: what is
+compared are the tokens, and the scorer aligns them without regard to order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from anyascii import anyascii
+
+from service.engine.parties import legal_forms
+from service.engine.parties.legal_forms import LegalForm
+
+# Cyrillic and Greek letters that look like Latin ones; only applied inside words that mix scripts.
+_HOMOGLYPHS = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
+    "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ӏ": "l", "ԛ": "q", "ԝ": "w",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
+    "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S",
+    "α": "a", "ο": "o", "ν": "v", "ι": "i", "κ": "k", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+})
+_CONFUSABLE = frozenset(k for k in _HOMOGLYPHS if isinstance(k, int))
+_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
+_LABEL = re.compile(r"^\s*[a-z][a-z0-9 ]{1,28}:\s+(?=\S)")
+_CARE_OF = re.compile(r"\bc\s*/\s*o\b.*$")
+_FORMER = re.compile(
+    r"[(,;]?\s*\b(?:ex|f\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|formerly(?:\s+known\s+as)?|n\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a"
+    r"|a\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|also\s+known\s+as|former\s+name)\b\.?[\s\-:]*"
+)
+_PARENS = re.compile(r"\(([^()]*)\)?")
+_SEGMENT = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*")
+_WORD = re.compile(r"[a-z]+|[0-9]+")
+
+VESSEL_PREFIXES = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "msv", "tb", "nm", "mmv", "my", "rv"})
+STOP_WORDS = frozenset({
+    "and", "und", "et", "e", "y", "ve", "va", "wa", "of", "the", "de", "do", "da", "di", "del", "della", "des",
+    "du", "la", "le", "les", "van", "von", "der", "den", "al", "el", "in", "i", "ha", "a", "an", "for", "messrs",
+    "c", "no", "nr", "number", "z",
+})
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xi": "11",
+          "xii": "12", "xiii": "13", "xiv": "14", "xv": "15", "xvi": "16", "xvii": "17", "xviii": "18",
+          "xix": "19", "xx": "20"}
+_ROMAN_LAST = {"i": "1", "v": "5", "x": "10"}
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                 "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
+# Irregular abbreviations; regular ones (intl, mgmt, svcs, mfg, engg) are recognised by the scorer.
+ABBREVIATIONS = {"bros": "brothers", "cia": "compania", "flli": "fratelli", "ind": "industria",
+                 "com": "comercio", "handl": "handlowe", "przeds": "przedsiebiorstwo", "st": "saint",
+                 "intl": "international", "natl": "national", "mfg": "manufacturing", "svcs": "services"}
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A party name in comparable form: tokens plus the separate signals taken out of it."""
+
+    original: str
+    tokens: tuple[str, ...]  # core name tokens, ASCII lower case, in written order
+    legal_forms: tuple[LegalForm, ...] = ()
+    numerals: tuple[str, ...] = ()  # "8" for "No. 8", "2" for "II", "3" for "Three"
+    qualifiers: tuple[str, ...] = ()  # tokens of bracketed or comma-separated annotations
+    former: tuple[Name, ...] = ()  # names after "ex", "f.k.a.", "formerly"
+    foreign_script: bool = False  # transliterated from a non-Latin script
+    vessel_prefix: bool = False
+    compact: str = field(default="")  # every name token joined, for spacing differences
+
+    @property
+    def key(self) -> str:
+        """Order-free text of the core tokens (what rapidfuzz's token scorers compare)."""
+        return " ".join(sorted(self.tokens))
+
+
+def to_ascii(text: str) -> tuple[str, bool]:
+    """NFKC, native legal forms to Latin, homoglyphs fixed, transliterated; and whether it was not Latin."""
+    if text.isascii():
+        return text, False
+    text = unicodedata.normalize("NFKC", text).replace("״", '"').replace("׳", "'")
+    for native, latin in legal_forms.NATIVE_FORMS:
+        if native in text:
+            text = text.replace(native, latin)
+    text = " ".join(_fix_homoglyphs(word) for word in text.split())
+    foreign = any(ch.isalpha() and not _is_latin(ch) for ch in text)
+    return anyascii(_CJK.sub(r" \1 ", text)), foreign
+
+
+@lru_cache(maxsize=4096)
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
+
+
+def _fix_homoglyphs(word: str) -> str:
+    """Map Cyrillic/Greek look-alikes to Latin in a word that also holds Latin letters."""
+    if any(ord(ch) in _CONFUSABLE for ch in word) and any("a" <= ch.lower() <= "z" for ch in word):
+        return word.translate(_HOMOGLYPHS)
+    return word
+
+
+def normalise_name(text: str) -> Name:
+    """The comparable form of a party name (see the module docstring for the steps)."""
+    ascii_text, foreign = to_ascii(text)
+    lowered = _CARE_OF.sub("", _LABEL.sub("", ascii_text.casefold()))
+    primary, *formers = _split_former(lowered)
+    former = tuple(_parse(part, text, foreign) for part in formers)
+    name = _parse(primary, text, foreign)
+    return Name(name.original, name.tokens, name.legal_forms, name.numerals, name.qualifiers,
+                tuple(f for f in former if f.tokens), foreign, name.vessel_prefix, name.compact)
+
+
+def _split_former(text: str) -> list[str]:
+    """The current name, then each former name ("Ocean Pioneer (ex-Cape Diamond)")."""
+    parts = _FORMER.split(text)
+    if len(parts) < 2 or not _WORD.search(parts[0]):
+        return [text]
+    return [parts[0], *(p.strip(" ()") for p in parts[1:] if _WORD.search(p))]
+
+
+def _words(text: str) -> list[str]:
+    """ASCII words: dots and apostrophes join ("S.A." -> "sa"), other punctuation separates."""
+    cleaned = text.replace(".", "").replace("'", "").replace("`", "").replace('"', " ").replace("&", " and ")
+    return _WORD.findall(cleaned)
+
+
+def _parse(text: str, original: str, foreign: bool) -> Name:
+    main, qualifier_texts = _segments(text)
+    words = _words(main)
+    core, forms = legal_forms.split_legal_forms(words)
+    vessel = len(core) > 1 and core[0] in VESSEL_PREFIXES
+    if vessel:
+        core = core[1:]
+    core, numerals = _take_numerals(core)
+    qualifiers: list[str] = []
+    for qualifier in qualifier_texts:
+        rest, q_numerals = _take_numerals(_words(qualifier), qualifier=True)
+        numerals.extend(q_numerals)
+        qualifiers.extend(w for w in rest if w not in STOP_WORDS)
+    tokens = tuple(ABBREVIATIONS.get(w, w) for w in core if w not in STOP_WORDS) or tuple(core)
+    return Name(original, tokens, tuple(dict.fromkeys(forms)), tuple(sorted(numerals)), tuple(qualifiers),
+                foreign_script=foreign, vessel_prefix=vessel, compact="".join(core))
+
+
+def _segments(text: str) -> tuple[str, list[str]]:
+    """The main part of a name and its annotations (bracketed, after a comma or a spaced dash)."""
+    qualifiers: list[str] = []
+    pieces: list[str] = []
+    last = 0
+    for match in _PARENS.finditer(text):
+        inner = match.group(1)
+        following = _words(text[match.end():])[:1]
+        inner_words = _words(inner)
+        pieces.append(text[last:match.start()])
+        if inner_words and (legal_forms.is_legal_form(inner_words)
+                            or legal_forms.is_legal_form(inner_words + following)):
+            pieces.append(" " + inner + " ")
+        else:
+            qualifiers.append(inner)
+        last = match.end()
+    pieces.append(text[last:])
+    head, *tail = _SEGMENT.split("".join(pieces))
+    for segment in tail:
+        if legal_forms.is_legal_form(_words(segment)):
+            head += " " + segment
+        elif segment.strip():
+            qualifiers.append(segment)
+    return head, qualifiers
+
+
+def _take_numerals(words: list[str], *, qualifier: bool = False) -> tuple[list[str], list[str]]:
+    """Separate numerals (digits, roman numerals, number words) from the other words."""
+    rest: list[str] = []
+    numerals: list[str] = []
+    for position, word in enumerate(words):
+        last = position == len(words) - 1 and position > 0
+        if word.isdigit():
+            numerals.append(word.lstrip("0") or "0")
+        elif (position > 0 and word in _ROMAN) or (last and word in _ROMAN_LAST and not qualifier):
+            numerals.append(_ROMAN.get(word) or _ROMAN_LAST[word])
+        elif word in _NUMBER_WORDS and len(words) > 1:
+            numerals.append(_NUMBER_WORDS[word])
+        else:
+            rest.append(word)
+    return rest, numerals
+
+
+_PHONETIC_RULES = (("sch", "s"), ("tch", "c"), ("kh", "h"), ("zh", "j"), ("sh", "s"), ("ch", "c"), ("tz", "c"),
+                   ("ts", "c"), ("cz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"), ("q", "k"),
+                   ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"), ("ee", "i"))
+_DOUBLE = re.compile(r"(.)\1+")
+_VOWELS = re.compile(r"(?<=.)[aeiou]")
+_ALL_VOWELS = re.compile(r"[aeiou]")
+
+
+@lru_cache(maxsize=200_000)
+def phonetic(token: str) -> str:
+    """A romanisation-tolerant key: Levitsky/Levitskiy, Rabinovich/Rabinowitz, Husain/Hussain agree."""
+    for old, new in _PHONETIC_RULES:
+        token = token.replace(old, new)
+    return _DOUBLE.sub(r"\1", token)
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(token: str) -> str:
+    """The phonetic key without vowels after the first letter: Qureshi/Quraishi, Abdalla/Abdulla agree."""
+    return _DOUBLE.sub(r"\1", _VOWELS.sub("", phonetic(token)))
+
+
+_LOOSE = str.maketrans({"v": None, "w": None, "y": None, "h": None, "b": "p", "f": "p", "q": "k", "g": "k",
+                        "c": "k", "z": "s", "x": "s", "d": "t", "j": "i"})
+
+
+@lru_cache(maxsize=200_000)
+def loose_skeleton(token: str) -> str:
+    """For names transliterated from scripts that write few vowels (Hebrew, Arabic): consonant classes."""
+    key = _ALL_VOWELS.sub("", phonetic(token).translate(_LOOSE))
+    return _DOUBLE.sub(r"\1", key)

@@ -1,0 +1,274 @@
+"""score_names(a, b): how alike two party names are, 0-100, and why.
+
+One pure function used by the index and by scripts/match_quality.py, so the quality script measures
+the real scorer. The mix (documented with measured figures in docs/matching.md):
+
+1. Core tokens are aligned one-to-one, whatever their order. A pair of tokens counts fully when equal,
+   0.95 for a romanisation variant (same phonetic key: Levitsky/Levitskiy), 0.9 for an abbreviation
+   (Intl/International, Mgmt/Management), 0.85 for the same consonant skeleton (Qureshi/Quraishi),
+   0.9 for the same loose skeleton across scripts (Hebrew/Arabic transliterations write few vowels),
+   else their rapidfuzz ratio if at least 80. The base score is the share of both names' tokens
+   covered, so an unmatched word on either side costs (the sibling guard: Brevanti Trading is not
+   Brevanti Logistics). A space-insensitive ratio rescues names written without spaces.
+2. Vetoes and penalties: numerals that differ (vessel "Ocean 1" vs "Ocean 2", SPV "No. 3" vs "No. 8")
+   cap the score below review; conflicting legal forms (GmbH vs Sdn. Bhd.) and a country word on one
+   side only (Marrowby Chemicals (Thailand)) cost 25 and 20; a vessel prefix against a company form
+   costs 15; a name whose only overlap is generic words (trading, international, group) is capped at 55;
+   names of one word on both sides are capped at 85 (review at most with the default thresholds).
+3. Former names ("ex-", "f.k.a.") are compared with the other side's current name, never with its
+   former names (two ships that once bore the same name are different ships).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycountry
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from service.engine.parties import legal_forms
+from service.engine.parties.names import Name, loose_skeleton, normalise_name, phonetic, skeleton
+
+GENERIC_WORDS = frozenset({
+    "trading", "trade", "traders", "trader", "company", "corporation", "group", "groupe", "holding", "holdings",
+    "international", "global", "general", "limited", "industries", "industrial", "industry", "industria",
+    "enterprises", "enterprise", "services", "service", "solutions", "logistics", "shipping", "import",
+    "export", "imports", "exports", "commerce", "commercial", "comercio", "products", "supply", "supplies",
+    "marine", "maritime", "management", "investment", "investments", "development", "technology",
+    "technologies", "tech", "engineering", "manufacturing", "systems", "partners", "associates", "brothers",
+    "sons", "national", "united", "new", "first", "foreign", "economic", "bank", "agency", "center", "centre",
+    "co", "corp", "inc", "ltd", "societe", "compagnie", "compania", "ets", "establishment", "organization",
+    "organisation", "institute", "factory", "plant", "works", "chemicals", "chemical", "energy", "resources",
+    "petroleum", "oil", "gas", "electronics", "electronic", "machinery", "equipment", "materials", "metal",
+    "steel", "transport", "shipmanagement", "navigation", "agro", "foods", "food", "mining", "construction",
+    "consulting", "finance", "financial", "capital", "fund", "foundation", "association", "union", "office",
+    "ministry", "department", "maru",
+})
+_EXTRA_COUNTRY_WORDS = {"brasil", "mexico", "polska", "deutschland", "espana", "italia", "uk", "usa", "turkiye",
+                        "rossiya", "nippon", "suisse", "schweiz", "osterreich", "hellas", "emirates", "hongkong",
+                        "korea", "russia", "taiwan", "iran", "syria", "vietnam", "china", "singapore"}
+
+NUMERAL_MISMATCH_CAP = 45.0
+GENERIC_ONLY_CAP = 55.0
+ONE_WORD_CAP = 85.0
+LEGAL_FORM_CONFLICT = 25.0
+COUNTRY_WORD_PENALTY = 20.0
+VESSEL_VS_COMPANY = 15.0
+UNMATCHED_PENALTY = 8.0
+LEGAL_FORM_COMPATIBLE = 2.0
+_LARGE_NUMBER = 1000  # years, registry numbers, street numbers: ignored when only one side has them
+
+
+@dataclass(frozen=True, slots=True)
+class NameScore:
+    """A similarity score (0-100) and the reasons behind it."""
+
+    score: float
+    explanation: str
+    via_former_name: bool = False
+
+
+@lru_cache(maxsize=1)
+def country_words() -> frozenset[str]:
+    """One-word country names in ASCII lower case (a country on one side only suggests a subsidiary)."""
+    words = set(_EXTRA_COUNTRY_WORDS)
+    for country in pycountry.countries:
+        for attr in ("name", "common_name"):
+            value = getattr(country, attr, None)
+            if value and " " not in value and value.isascii():
+                words.add(value.casefold())
+    return frozenset(words)
+
+
+def score_names(query: Name | str, candidate: Name | str, kind: str = "organisation") -> NameScore:
+    """The best score between the two names' current names, or a current and a former name.
+
+    `kind` is the listed party's kind (organisation, person, vessel, aircraft): person names tolerate
+    single-letter spelling differences (transliteration), organisation and vessel names do not (Tak Shing
+    and Tak Hing are two companies).
+    """
+    left = normalise_name(query) if isinstance(query, str) else query
+    right = normalise_name(candidate) if isinstance(candidate, str) else candidate
+    lenient = kind == "person"
+    best = _score(left, right, lenient)
+    for former in right.former:
+        best = _better(best, _score(left, former, lenient), "matched a former name of the listed party")
+    for former in left.former:
+        best = _better(best, _score(former, right, lenient), "the party's former name matched")
+    return best
+
+
+def _better(best: NameScore, other: NameScore, note: str) -> NameScore:
+    if other.score <= best.score:
+        return best
+    return NameScore(other.score, f"{note}; {other.explanation}", via_former_name=True)
+
+
+def _score(left: Name, right: Name, lenient: bool) -> NameScore:
+    if not left.tokens or not right.tokens:
+        return NameScore(0.0, "no name words to compare")
+    cross_script = left.foreign_script != right.foreign_script
+    base, pairs, reasons = _coverage(left, right, cross_script, lenient)
+    if len(left.tokens) != len(right.tokens) and left.compact and right.compact:
+        joined = fuzz.ratio(left.compact, right.compact)
+        if joined >= 90 and joined > base:
+            base, reasons = joined, [f"same letters ignoring spaces ({joined:.0f})"]
+            pairs = [(left.compact, right.compact, joined / 100.0)]
+    score = base
+    notes: list[str] = list(reasons)
+    score = _apply_legal_forms(left, right, score, notes)
+    score = _apply_country_words(left, right, score, notes)
+    if left.vessel_prefix != right.vessel_prefix and (left.legal_forms or right.legal_forms):
+        score -= VESSEL_VS_COMPANY
+        notes.append("a vessel against a company")
+    score = _apply_caps(left, right, pairs, score, notes)
+    return NameScore(round(max(0.0, min(100.0, score)), 1), "; ".join(notes))
+
+
+def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
+    """Join neighbouring tokens that the other name writes as one word ("jin ping" -> "jinping")."""
+    merged: list[str] = []
+    position = 0
+    while position < len(tokens):
+        for width in (3, 2):
+            joined = "".join(tokens[position:position + width])
+            if position + width <= len(tokens) and joined in other:
+                merged.append(joined)
+                position += width
+                break
+        else:
+            merged.append(tokens[position])
+            position += 1
+    return tuple(merged)
+
+
+def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bool
+              ) -> tuple[float, list[tuple[str, str, float]], list[str]]:
+    """Share of both names' tokens covered by a one-to-one alignment, with the aligned pairs.
+
+    Qualifiers (bracketed or comma-separated annotations, and the given names of "LAST, First") are
+    optional: they count when they match a word of the other name and cost nothing when they do not.
+    """
+    left = _merge_split_words(left_name.tokens, set(right_name.tokens))
+    right = _merge_split_words(right_name.tokens, set(left_name.tokens))
+    left_all = (*left, *left_name.qualifiers)
+    right_all = (*right, *right_name.qualifiers)
+    candidates = sorted(
+        ((_token_similarity(a, b, cross_script, lenient), i, j)
+         for i, a in enumerate(left_all) for j, b in enumerate(right_all)),
+        reverse=True,
+    )
+    used_left: set[int] = set()
+    used_right: set[int] = set()
+    pairs: list[tuple[str, str, float]] = []
+    for (similarity, _kind), i, j in candidates:
+        if similarity <= 0 or i in used_left or j in used_right:
+            continue
+        if i >= len(left) and j >= len(right):
+            continue  # two annotations matching each other say nothing about the names
+        used_left.add(i)
+        used_right.add(j)
+        pairs.append((left_all[i], right_all[j], similarity))
+    counted = len(left) + len(right) + sum(i >= len(left) for i in used_left) + sum(
+        j >= len(right) for j in used_right)
+    base = 100.0 * 2 * sum(s for _, _, s in pairs) / counted
+    unmatched_count = len(left) + len(right) - sum(i < len(left) for i in used_left) - sum(
+        j < len(right) for j in used_right)
+    base -= UNMATCHED_PENALTY * unmatched_count
+    matched = [a if a == b else f"{a}~{b}" for a, b, _ in pairs]
+    unmatched = [t for i, t in enumerate(left) if i not in used_left] + [
+        t for j, t in enumerate(right) if j not in used_right]
+    reasons = [f"matched words: {', '.join(matched) or 'none'}"]
+    if unmatched:
+        reasons.append(f"unmatched: {', '.join(unmatched)}")
+    return base, pairs, reasons
+
+
+@lru_cache(maxsize=500_000)
+def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool) -> tuple[float, str]:
+    """How alike two tokens are (0-1) and why."""
+    if a == b:
+        return 1.0, "exact"
+    if phonetic(a) == phonetic(b):
+        return 0.95, "spelling"
+    if _is_abbreviation(a, b) or _is_abbreviation(b, a):
+        return 0.9, "abbreviation"
+    if len(a) == 1 or len(b) == 1:
+        return (0.8, "initial") if a[0] == b[0] else (0.0, "")
+    if cross_script:
+        la, lb = loose_skeleton(a), loose_skeleton(b)
+        if len(la) >= 2 and la == lb:
+            return 0.9, "transliteration"
+        if min(len(la), len(lb)) >= 3 and Indel.normalized_similarity(la, lb) >= 0.75:
+            return 0.8, "transliteration"
+    if min(len(a), len(b)) >= 4 and skeleton(a) == skeleton(b):
+        return 0.85, "skeleton"
+    ratio = fuzz.ratio(a, b)
+    if lenient and ratio >= 75:
+        return ratio / 100.0, "typo"
+    if ratio >= 88 and min(len(a), len(b)) >= 7:
+        return 0.75, "typo"
+    return 0.0, ""
+
+
+def _is_abbreviation(short: str, long: str) -> bool:
+    """"mgmt" abbreviates "management": same first letter, letters in order, much shorter."""
+    if len(short) < 3 or len(short) > 0.6 * len(long) or short[0] != long[0]:
+        return False
+    position = 0
+    for ch in short:
+        position = long.find(ch, position) + 1
+        if position == 0:
+            return False
+    return True
+
+
+def _apply_legal_forms(left: Name, right: Name, score: float, notes: list[str]) -> float:
+    relation = legal_forms.relation(left.legal_forms, right.legal_forms)
+    forms = "/".join(f.code for f in left.legal_forms) or "-", "/".join(f.code for f in right.legal_forms) or "-"
+    if relation == "conflict":
+        notes.append(f"legal forms of different jurisdictions ({forms[0]} vs {forms[1]})")
+        return score - LEGAL_FORM_CONFLICT
+    if relation == "compatible":
+        notes.append(f"legal forms compatible ({forms[0]} vs {forms[1]})")
+        return score - LEGAL_FORM_COMPATIBLE
+    if relation == "same":
+        notes.append(f"same legal form ({forms[0]})")
+    return score
+
+
+def _apply_country_words(left: Name, right: Name, score: float, notes: list[str]) -> float:
+    if left.vessel_prefix or right.vessel_prefix:
+        return score  # a flag or port of registry, not a subsidiary
+    countries = country_words()
+    left_words = {w for w in (*left.tokens, *left.qualifiers) if w in countries}
+    right_words = {w for w in (*right.tokens, *right.qualifiers) if w in countries}
+    if left_words != right_words:
+        notes.append(f"country in one name only ({', '.join(sorted(left_words ^ right_words))})")
+        return score - COUNTRY_WORD_PENALTY
+    return score
+
+
+def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], score: float,
+                notes: list[str]) -> float:
+    if _numerals_differ(left.numerals, right.numerals):
+        notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
+        score = min(score, NUMERAL_MISMATCH_CAP)
+    if not any(s >= 0.8 and a not in GENERIC_WORDS and b not in GENERIC_WORDS for a, b, s in pairs):
+        notes.append("no distinctive word in common")
+        score = min(score, GENERIC_ONLY_CAP)
+    if len(left.tokens) == 1 and len(right.tokens) == 1:
+        notes.append("one-word names")
+        score = min(score, ONE_WORD_CAP)
+    return score
+
+
+def _numerals_differ(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
+    """Different numbers are different ships or SPVs; a large number on one side only is an annotation."""
+    if left == right:
+        return False
+    if left and right:
+        return True
+    return any(int(n) < _LARGE_NUMBER for n in (*left, *right))

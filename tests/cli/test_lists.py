@@ -1,0 +1,95 @@
+"""`export-screen lists import|show|update` through typer's CliRunner, with a private data directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.cli import lists as lists_cli
+from tests.lists.helpers import OFAC_MINI, SHARED_DATA, ofac_copy
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("EXPORT_SCREEN_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("EXPORT_SCREEN_LIST_DOWNLOAD_RETRIES", "0")
+    monkeypatch.setenv("EXPORT_SCREEN_LIST_SOURCES", json.dumps([
+        {"name": "ofac-sdn", "format": "ofac",
+         "urls": [f"https://lists.test/{n}" for n in ("sdn.csv", "alt.csv", "add.csv")]},
+    ]))
+    return tmp_path / "var"
+
+
+def test_import_then_show(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["lists", "import", "--format", "dpl", str(SHARED_DATA / "bis-dpl" / "dpl.txt")])
+    assert result.exit_code == 0, result.output
+    assert "stored bis-dpl sha256:" in result.stdout and "579 entries, 2 rows skipped" in result.stdout
+    assert "duplicate entry id" in result.stderr
+    shown = runner.invoke(app, ["lists", "show", "--json"])
+    assert shown.exit_code == 0
+    rows = json.loads(shown.stdout)
+    assert [(r["name"], r["entries"], r["format"]) for r in rows] == [
+        ("tw-curated", 4, "yaml (bundled)"), ("bis-dpl", 579, "dpl"),
+    ]
+    assert rows[1]["imported_at"] and rows[1]["version"].startswith("sha256:")
+    table = runner.invoke(app, ["lists", "show"])
+    assert "bis-dpl" in table.stdout and "bundled" in table.stdout
+
+
+def test_import_errors(tmp_path: Path) -> None:
+    bad_format = runner.invoke(app, ["lists", "import", "--format", "xls", str(tmp_path)])
+    assert bad_format.exit_code == 2 and "expected one of" in bad_format.stderr
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    unreadable = runner.invoke(app, ["lists", "import", "--format", "dpl", str(empty)])
+    assert unreadable.exit_code == 2 and "file is empty" in unreadable.stderr
+
+
+def test_refused_import_is_loud_and_keeps_the_previous(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["lists", "import", "--format", "ofac", str(OFAC_MINI)]).exit_code == 0
+    small = ofac_copy(tmp_path, keep_rows=2)
+    refused = runner.invoke(app, ["lists", "import", "--format", "ofac", str(small)])
+    assert refused.exit_code == 3
+    assert "!!! LIST NOT UPDATED" in refused.stderr and "keeping the previous snapshot" in refused.stderr
+    forced = runner.invoke(app, ["lists", "import", "--format", "ofac", str(small), "--force"])
+    assert forced.exit_code == 0 and "2 entries" in forced.stdout and "was sha256:" in forced.stdout
+
+
+def _serve(files: dict[str, bytes]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        name = request.url.path.rsplit("/", 1)[-1]
+        return httpx.Response(200, content=files[name]) if name in files else httpx.Response(503)
+    return httpx.MockTransport(handler)
+
+
+def test_update_success_and_loud_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {path.name: path.read_bytes() for path in OFAC_MINI.iterdir()}
+    monkeypatch.setattr(lists_cli, "TRANSPORT", _serve(files))
+    ok = runner.invoke(app, ["lists", "update"])
+    assert ok.exit_code == 0, ok.output
+    assert "updated ofac-sdn sha256:" in ok.stdout
+
+    monkeypatch.setattr(lists_cli, "TRANSPORT", _serve({}))
+    failed = runner.invoke(app, ["lists", "update"])
+    assert failed.exit_code == 3
+    assert "!!! LIST NOT UPDATED: ofac-sdn" in failed.stderr and "keeping the previous snapshot" in failed.stderr
+    assert "1 of 1 lists NOT updated" in failed.stderr
+
+
+def test_update_unknown_name() -> None:
+    result = runner.invoke(app, ["lists", "update", "--name", "nope"])
+    assert result.exit_code == 2 and "not configured" in result.stderr
+
+
+def test_show_refuses_when_a_snapshot_is_corrupt(private_data_dir: Path) -> None:
+    assert runner.invoke(app, ["lists", "import", "--format", "ofac", str(OFAC_MINI)]).exit_code == 0
+    (private_data_dir / "lists" / "ofac-sdn.jsonl.gz").write_bytes(b"broken")
+    result = runner.invoke(app, ["lists", "show"])
+    assert result.exit_code == 3 and "nothing would be screened" in result.stderr

@@ -1,0 +1,68 @@
+"""load_entries: curated lists always, every snapshot, and a refusal (never a silent skip) when broken."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from service.lists.intake import take_in
+from service.lists.load import ListLoadError, load_entries
+from service.lists.store import snapshot_dir, write_snapshot
+from tests.lists.helpers import CURATED, entry, ofac_copy, settings_for
+
+
+def test_curated_lists_are_always_loaded(tmp_path: Path) -> None:
+    entries, stamps = load_entries(settings_for(tmp_path))
+    assert [(s.name, s.entries) for s in stamps] == [("tw-curated", 4)]
+    assert stamps[0].version.startswith("sha256:")
+    assert any(e.name == "Sharp Edge Engineering Inc." for e in entries)
+
+
+def test_snapshots_are_added_with_their_versions(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    info = take_in(settings, "ofac", ofac_copy(tmp_path)).info
+    entries, stamps = load_entries(settings)
+    assert [(s.name, s.version, s.entries) for s in stamps] == [
+        ("tw-curated", stamps[0].version, 4), ("ofac-sdn", info.version, 5),
+    ]
+    assert len(entries) == 9 and {e.source_list for e in entries} == {"tw-curated", "ofac-sdn"}
+
+
+def test_corrupt_snapshot_raises(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    take_in(settings, "ofac", ofac_copy(tmp_path))
+    path = snapshot_dir(settings.data_dir) / "ofac-sdn.jsonl.gz"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ListLoadError, match=r"ofac-sdn\.jsonl\.gz"):
+        load_entries(settings)
+
+
+def test_invalid_curated_file_raises(tmp_path: Path) -> None:
+    lists = tmp_path / "lists"
+    shutil.copytree(CURATED, lists)
+    (lists / "broken.yaml").write_text("list: {name: broken, title: B}\nentries: [{id: x, name: Y}]\n", "utf-8")
+    with pytest.raises(ListLoadError, match=r"broken.yaml:2: entries.0.listing: Field required"):
+        load_entries(settings_for(tmp_path, lists_dir=lists))
+
+
+@pytest.mark.parametrize("make", ["missing", "empty"])
+def test_missing_curated_lists_raise(tmp_path: Path, make: str) -> None:
+    lists = tmp_path / "lists"
+    if make == "empty":
+        lists.mkdir()
+    with pytest.raises(ListLoadError, match="curated"):
+        load_entries(settings_for(tmp_path, lists_dir=lists))
+
+
+def test_required_list_missing_raises(tmp_path: Path) -> None:
+    with pytest.raises(ListLoadError, match="required lists not loaded: ofac-sdn"):
+        load_entries(settings_for(tmp_path, required_lists=["ofac-sdn"]))
+
+
+def test_duplicate_list_names_raise(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    write_snapshot(snapshot_dir(settings.data_dir), "tw-curated", "yaml", [entry("1")], "x", "y")
+    with pytest.raises(ListLoadError, match="two lists are named 'tw-curated'"):
+        load_entries(settings)

@@ -6,12 +6,23 @@ and the shell refuses to screen.
 
 from __future__ import annotations
 
+from service.engine.parties.entry import ListEntry
+from service.engine.parties.index import PartyIndex
 from service.engine.rulebook import load_rulebook
 from service.engine.screen import ScreeningContext
+from service.engine.verdict import ListStamp
+from service.lists.load import load_entries
 from service.settings import Settings
 
 
 def load_context(settings: Settings) -> ScreeningContext:
-    """Load the rulebook (and, once configured, the denied-party screener) or raise."""
+    """Load the rulebook and build the denied-party index from every configured list, or raise."""
     rulebook = load_rulebook(settings.rules_dir)
-    return ScreeningContext(rulebook=rulebook, parties=None)
+    entries, stamps = load_entries(settings)
+    return ScreeningContext(rulebook=rulebook, parties=build_party_index(settings, entries, stamps))
+
+
+def build_party_index(settings: Settings, entries: list[ListEntry], stamps: list[ListStamp]) -> PartyIndex:
+    """The party screener over the given entries, with the thresholds and cache size from settings."""
+    return PartyIndex(entries, stamps, review_threshold=settings.review_threshold,
+                      block_threshold=settings.block_threshold, cache_size=settings.party_cache_size)

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     )
     review_threshold: float = Field(default=70.0, ge=0, le=100, description="Party match score for review.")
     block_threshold: float = Field(default=90.0, ge=0, le=100, description="Party match score for block.")
+    party_cache_size: int = Field(
+        default=20_000, ge=0, description="Party names (with country) whose hits the screener keeps (LRU)."
+    )
     max_request_bytes: int = Field(default=2_000_000, description="Largest accepted request body.")
     max_batch_size: int = Field(default=1000, description="Most declarations in one batch request.")
     migrate_on_start: bool = Field(

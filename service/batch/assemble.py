@@ -61,22 +61,18 @@ def _row_problem(record: Record, layout: ColumnLayout) -> str | None:
     return None
 
 
-def _cell(record: Record, layout: ColumnLayout, name: str) -> str:
-    position = layout.index.get(name)
-    if position is None or position >= len(record.cells):
-        return ""
-    return record.cells[position].strip()
-
-
 def _shipment_values(
     records: list[Record], layout: ColumnLayout, row_errors: dict[int, str]
 ) -> tuple[dict[str, str], dict[str, int]]:
     """First non-empty value of each shipment field, and the row it came from; conflicts are row errors."""
     values: dict[str, str] = {}
     sources: dict[str, int] = {}
+    present = layout.present(SHIPMENT_FIELDS)
     for record in records:
-        for name in SHIPMENT_FIELDS:
-            value = _cell(record, layout, name)
+        cells = record.cells
+        width = len(cells)
+        for name, position in present:
+            value = cells[position].strip() if position < width else ""
             if not value:
                 continue
             if name not in values:
@@ -120,8 +116,9 @@ def _party(header: dict[str, str], role: str) -> dict[str, str] | None:
 
 def _item(record: Record, layout: ColumnLayout) -> dict[str, Any]:
     item: dict[str, Any] = {}
-    for name in ITEM_FIELDS:
-        value = _cell(record, layout, name)
+    cells = record.cells
+    for name, position in layout.present(ITEM_FIELDS):
+        value = cells[position].strip() if position < len(cells) else ""
         if value:
             item[name] = _number(value) if name in ("quantity", "unit_value") else value
     if "hs_code" not in item:

@@ -10,7 +10,7 @@ Columns that map to no field are carried through to the output untouched.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -89,6 +89,16 @@ class ColumnLayout:
 
     headers: tuple[str, ...]
     index: dict[str, int]
+    _present: dict[tuple[str, ...], tuple[tuple[str, int], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def present(self, fields: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+        """(field, column index) for those of `fields` the file has, in the order given (memoised)."""
+        cached = self._present.get(fields)
+        if cached is None:
+            cached = self._present[fields] = tuple((f, self.index[f]) for f in fields if f in self.index)
+        return cached
 
     def column_of(self, field: str) -> str:
         """The user's own header for a field (for error messages), or the field name itself."""

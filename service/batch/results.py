@@ -20,6 +20,7 @@ from service.engine.verdict import Finding, Verdict
 
 RESULT_COLUMNS = ("verdict", "risk_score", "findings", "rule_ids", "row_status")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 MESSAGE_CHARS = 200
 
 
@@ -121,7 +122,7 @@ class CsvFormat:
             " ".join(rule_ids(result)),
             result.status,
         ]
-        return [excel_safe(cell) for cell in (*cells, *outcome)]
+        return [f"'{cell}" if cell[:1] in _FORMULA_FIRST else cell for cell in (*cells, *outcome)]
 
     def _write(self, rows: list[list[str]]) -> str:
         buffer = io.StringIO()

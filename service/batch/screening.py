@@ -60,15 +60,11 @@ class ChunkScreener:
             context = load_context(settings)
         except Exception as exc:  # any loading failure means: refuse to screen
             raise ContextUnavailable(f"rules or lists could not be loaded, nothing screened: {exc}") from exc
-        if context.parties is not None and not isinstance(context.parties, CachedScreener):
-            context = dataclasses.replace(context, parties=CachedScreener(context.parties))
         return context
 
     def attach(self, context: ScreeningContext) -> None:
-        """Use this context for the following chunks."""
-        if context.parties is not None and not isinstance(context.parties, CachedScreener):
-            context = dataclasses.replace(context, parties=CachedScreener(context.parties))
-        self._context = context
+        """Use this context for the following chunks (party screener cached unless it caches itself)."""
+        self._context = with_name_cache(context)
 
     def screen(self, chunk: list[Shipment]) -> ChunkOutcome:
         """Screen every shipment of the chunk; one RowResult per row, formatted."""
@@ -108,6 +104,14 @@ class ChunkScreener:
         else:
             outcome.shipments_by_verdict[verdict.verdict.value] += 1
             outcome.rows_by_verdict[verdict.verdict.value] += len(rows)
+
+
+def with_name_cache(context: ScreeningContext) -> ScreeningContext:
+    """Wrap the party screener in a bounded LRU unless it has its own query cache (`cache_info`)."""
+    parties = context.parties
+    if parties is None or isinstance(parties, CachedScreener) or hasattr(parties, "cache_info"):
+        return context
+    return dataclasses.replace(context, parties=CachedScreener(parties))
 
 
 _WORKER: ChunkScreener | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import batch, database, keys, lists, rules, screening, serve
+from service.cli import batch, database, keys, lists, parties, rules, screening, serve
 
 app = typer.Typer(
     name="export-screen",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.command("screen")(screening.screen_command)
 app.add_typer(rules.app, name="rules")
 app.add_typer(lists.app, name="lists")
+app.add_typer(parties.app, name="parties")
 app.command("batch")(batch.batch_command)
 app.command("serve")(serve.serve_command)
 app.add_typer(keys.app, name="keys")

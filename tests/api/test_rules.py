@@ -11,9 +11,10 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from service.api.app import create_app
-from service.runtime import load_context
+from service.engine.rulebook import load_rulebook
+from service.engine.screen import ScreeningContext
 from service.settings import Settings
-from tests.api.conftest import RULES_DIR, declaration
+from tests.api.conftest import RULES_DIR, OneNameList, declaration
 
 pytestmark = pytest.mark.asyncio
 
@@ -49,9 +50,12 @@ def rules_copy(tmp_path: Path) -> Path:
 
 @pytest_asyncio.fixture
 async def reloadable(settings: Settings, rules_copy: Path) -> FastAPI:
-    """An app that loads its rules from `rules_copy` through the real loader."""
-    return create_app(settings.model_copy(update={"rules_dir": rules_copy, "lists_dir": rules_copy / "none"}),
-                      load=load_context)
+    """An app that loads its rules from `rules_copy` with the real rule loader (and a one-name party list)."""
+
+    def load(current: Settings) -> ScreeningContext:
+        return ScreeningContext(rulebook=load_rulebook(current.rules_dir), parties=OneNameList())
+
+    return create_app(settings.model_copy(update={"rules_dir": rules_copy}), load=load)
 
 
 async def test_reload_keeps_the_old_rulebook_when_the_new_one_is_invalid(

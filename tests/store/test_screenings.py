@@ -1,0 +1,58 @@
+"""The audit trail store: append and read only; ids are time-ordered."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from service.engine.verdict import Outcome, RulebookStamp, Verdict
+from service.store import decisions, screenings
+from service.store.database import make_engine, new_id
+from service.store.decisions import DecisionKind, ReasonCode, add_decision, decisions_of, reason_fits
+
+
+def _verdict(reference: str) -> Verdict:
+    return Verdict(reference=reference, verdict=Outcome.REVIEW, risk_score=40, findings=[],
+                   rulebook=RulebookStamp(version="sha256:x", as_of=date(2024, 1, 1)))
+
+
+def test_ids_sort_by_creation_time() -> None:
+    ids = [new_id() for _ in range(200)]
+    assert len(set(ids)) == 200
+    assert ids[0][:8] <= ids[-1][:8] and all(i[14] == "7" for i in ids)
+
+
+def test_screenings_and_decisions_round_trip(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        row = screenings.add_screening(session, declaration={"reference": "A"}, verdict=_verdict("A"),
+                                       caller_key_id="k1", request_id="r1")
+        session.flush()  # the decision's foreign key needs the screening row first
+        screening_id = row.id
+        add_decision(session, screening_id=screening_id, decision=DecisionKind.HOLD, reason_code=ReasonCode.OTHER,
+                     note="n", decided_by_key_id="k2", decided_by_role="reviewer", request_id="r2")
+        session.commit()
+    with Session(engine) as session:
+        stored = screenings.get_screening(session, screening_id)
+        assert stored is not None and stored.result["reference"] == "A" and stored.lists == []
+        assert [d.decision for d in decisions_of(session, [screening_id])[screening_id]] == ["hold"]
+    engine.dispose()
+
+
+def test_no_update_or_delete_path_exists() -> None:
+    public = {name for module in (screenings, decisions) for name in vars(module) if not name.startswith("_")}
+    assert not {name for name in public if name.startswith(("update", "delete", "remove", "edit"))}
+
+
+@pytest.mark.parametrize(("decision", "reason", "fits"), [
+    (DecisionKind.RELEASE, ReasonCode.FALSE_POSITIVE_PARTY, True),
+    (DecisionKind.RELEASE, ReasonCode.CONFIRMED_DENIED_PARTY, False),
+    (DecisionKind.HOLD, ReasonCode.CONFIRMED_DENIED_PARTY, True),
+    (DecisionKind.HOLD, ReasonCode.PERMIT_OBTAINED, False),
+    (DecisionKind.HOLD, ReasonCode.OTHER, True),
+    (DecisionKind.RELEASE, ReasonCode.OTHER, True),
+])
+def test_reasons_fit_decisions(decision: DecisionKind, reason: ReasonCode, fits: bool) -> None:
+    assert reason_fits(decision, reason) is fits

@@ -52,6 +52,7 @@ STOP_WORDS = frozenset({
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xi": "11",
           "xii": "12", "xiii": "13", "xiv": "14", "xv": "15", "xvi": "16", "xvii": "17", "xviii": "18",
           "xix": "19", "xx": "20"}
+_NUMBER_MARKS = frozenset({"no", "nr", "number"})
 _ROMAN_LAST = {"i": "1", "v": "5", "x": "10"}
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
@@ -134,19 +135,34 @@ def _words(text: str) -> list[str]:
 def _parse(text: str, original: str, foreign: bool) -> Name:
     main, qualifier_texts = _segments(text)
     words = _words(main)
-    core, forms = legal_forms.split_legal_forms(words)
-    vessel = len(core) > 1 and core[0] in VESSEL_PREFIXES
-    if vessel:
-        core = core[1:]
-    core, numerals = _take_numerals(core)
+    tokens, forms, numerals, vessel = _core(words)
+    # Taking out a numeral or a stop word can expose another legal form or numeral at the edge
+    # ("Nova Co 5"); repeat until nothing changes, so that normalising a normalised name is a no-op.
+    for _ in range(3):
+        again, more_forms, more_numerals, more_vessel = _core(list(tokens))
+        if again == tokens:
+            break
+        tokens, forms, numerals = again, forms + more_forms, numerals + more_numerals
+        vessel = vessel or more_vessel
     qualifiers: list[str] = []
     for qualifier in qualifier_texts:
         rest, q_numerals = _take_numerals(_words(qualifier), qualifier=True)
         numerals.extend(q_numerals)
         qualifiers.extend(w for w in rest if w not in STOP_WORDS)
-    tokens = tuple(ABBREVIATIONS.get(w, w) for w in core if w not in STOP_WORDS) or tuple(core)
+    compact = "".join(w for w in words if w not in _NUMBER_MARKS and not w.isdigit())
     return Name(original, tokens, tuple(dict.fromkeys(forms)), tuple(sorted(numerals)), tuple(qualifiers),
-                foreign_script=foreign, vessel_prefix=vessel, compact="".join(core))
+                foreign_script=foreign, vessel_prefix=vessel, compact=compact if len(tokens) else "")
+
+
+def _core(words: list[str]) -> tuple[tuple[str, ...], list[LegalForm], list[str], bool]:
+    """Name tokens, legal forms, numerals and whether a vessel prefix led the name."""
+    core, forms = legal_forms.split_legal_forms(words)
+    core, numerals = _take_numerals(core)
+    vessel = len(core) > 1 and core[0] in VESSEL_PREFIXES
+    if vessel:
+        core = core[1:]
+    tokens = tuple(ABBREVIATIONS.get(w, w) for w in core if w not in STOP_WORDS) or tuple(core)
+    return tokens, forms, numerals, vessel
 
 
 def _segments(text: str) -> tuple[str, list[str]]:

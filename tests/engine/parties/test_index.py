@@ -1,0 +1,132 @@
+"""PartyIndex: table-driven cases for what must match and what must not, plus the query cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.engine.parties.entry import EntryKind, ListEntry
+from service.engine.parties.index import PartyIndex
+from service.engine.verdict import Action, ListStamp
+
+ENTRIES = [
+    ListEntry(id="brevanti", source_list="test", name="Brevanti Trading LLC", countries=["AE"]),
+    ListEntry(id="kessendorf", source_list="test", name="Kessendorf AG", countries=["DE"]),
+    ListEntry(id="rosoboron", source_list="test", name="ROSOBORONEXPORT OAO", aliases=["Rosoboroneksport"],
+              countries=["RU"]),
+    ListEntry(id="kim", source_list="test", name="KIM, Jong Un", kind=EntryKind.PERSON, countries=["KP"]),
+    ListEntry(id="sharp-edge", source_list="test", name="Sharp Edge Engineering Inc.", aliases=["銳元科技"],
+              countries=["TW"]),
+    ListEntry(id="global", source_list="test", name="Global Trading Company"),
+    ListEntry(id="tornado", source_list="test", name="Tornado"),
+    ListEntry(id="ocean", source_list="test", name="Ocean 1", kind=EntryKind.VESSEL),
+    ListEntry(id="hoshikaze", source_list="test", name="Hoshikaze Maru No. 8", kind=EntryKind.VESSEL),
+    ListEntry(id="qasr", source_list="test", name="Qasr Al Ghazalat General Trading"),
+    ListEntry(id="moon", source_list="test", name="Pacific Moon Navigation Ltd", aliases=["Moon Star Shipping"]),
+    ListEntry(id="putin", source_list="test", name="Владимир Путин", kind=EntryKind.PERSON),
+]
+STAMPS = [ListStamp(name="test", version="sha256:test", entries=len(ENTRIES))]
+
+
+@pytest.fixture(scope="module")
+def index() -> PartyIndex:
+    return PartyIndex(ENTRIES, STAMPS, review_threshold=70, block_threshold=90)
+
+
+FINDS = [
+    # (case, query, expected entry, lowest acceptable action)
+    ("exact", "Brevanti Trading LLC", "brevanti", Action.BLOCK),
+    ("legal form added", "Brevanti Trading L.L.C.", "brevanti", Action.BLOCK),
+    ("legal form missing", "Brevanti Trading", "brevanti", Action.BLOCK),
+    ("legal form spelled out", "Brevanti Trading Limited Liability Company", "brevanti", Action.BLOCK),
+    ("punctuation and case", "BREVANTI-TRADING, llc.", "brevanti", Action.BLOCK),
+    ("reordered", "Trading Brevanti LLC", "brevanti", Action.BLOCK),
+    ("person order", "Jong Un Kim", "kim", Action.BLOCK),
+    ("person hyphen", "Kim Jong-un", "kim", Action.BLOCK),
+    ("transliteration from Cyrillic", "Vladimir Putin", "putin", Action.BLOCK),
+    ("transliteration variant", "Wladimir Putin", "putin", Action.REVIEW),
+    ("Cyrillic homoglyph", "Sharp Edgе Engineering", "sharp-edge", Action.BLOCK),  # Cyrillic е
+    ("alias in Chinese", "銳元科技", "sharp-edge", Action.REVIEW),
+    ("alias", "Moon Star Shipping Co", "moon", Action.BLOCK),
+    ("doubled letter", "Kessendorff AG", "kessendorf", Action.REVIEW),
+    ("typo", "Sharp Edge Enginering Inc", "sharp-edge", Action.REVIEW),
+    ("abbreviation", "Qasr Al Ghazalat Gen. Trading", "qasr", Action.REVIEW),
+    ("romanisation", "Kasr El Ghazalat General Trading", "qasr", Action.BLOCK),
+    ("vessel prefix", "MV Hoshikaze Maru No. 8", "hoshikaze", Action.BLOCK),
+    ("vessel numeral written before", "No.8 Hoshikaze Maru", "hoshikaze", Action.BLOCK),
+]
+
+
+@pytest.mark.parametrize(("case", "query", "entry_id", "lowest"), FINDS, ids=[f[0] for f in FINDS])
+def test_finds(index: PartyIndex, case: str, query: str, entry_id: str, lowest: Action) -> None:
+    hits = index.match(query)
+    assert hits, f"{case}: no hit for {query!r}"
+    assert hits[0].entry_id == entry_id
+    if lowest is Action.BLOCK:
+        assert hits[0].action is Action.BLOCK, hits[0]
+
+
+MISSES = [
+    ("sibling", "Brevanti Logistics LLC", "brevanti"),
+    ("vessel numeral", "Ocean 2", "ocean"),
+    ("vessel numeral", "Hoshikaze Maru No. 6", "hoshikaze"),
+    ("generic words only", "Global Trading Co", "global"),
+    ("generic words only", "Zenith Global Trading Company", "global"),
+    ("subsidiary in another country", "Kessendorf do Brasil Ltda.", "kessendorf"),
+    ("namesake in another business", "Sharp Edge Dental Clinic", "sharp-edge"),
+    ("other person", "Kim Jong Chol", "kim"),
+]
+
+
+@pytest.mark.parametrize(("case", "query", "entry_id"), MISSES, ids=[m[0] for m in MISSES])
+def test_does_not_flag(index: PartyIndex, case: str, query: str, entry_id: str) -> None:
+    assert entry_id not in {hit.entry_id for hit in index.match(query)}, case
+
+
+def test_one_word_names_are_never_a_block(index: PartyIndex) -> None:
+    hits = index.match("Tornado")
+    assert hits and hits[0].entry_id == "tornado" and hits[0].action is Action.REVIEW
+
+
+def test_hits_explain_themselves(index: PartyIndex) -> None:
+    hit = index.match("Moon Star Shipping", "HK")[0]
+    assert (hit.list_name, hit.entry_id, hit.listed_name) == ("test", "moon", "Pacific Moon Navigation Ltd")
+    assert hit.matched_name == "Moon Star Shipping"
+    assert "alias" in hit.explanation and "moon" in hit.explanation
+
+
+def test_country_is_supporting_evidence_only(index: PartyIndex) -> None:
+    with_country = index.match("Sharp Edge Engineering Company", "TW")[0]
+    without = index.match("Sharp Edge Engineering Company")[0]
+    assert with_country.score >= without.score
+    assert "TW" in with_country.explanation
+    assert index.match("Unrelated Name Corp", "TW") == []
+
+
+def test_results_are_best_first_and_stable(index: PartyIndex) -> None:
+    hits = index.match("Moon Star")
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert index.match("Moon Star") == hits
+
+
+def test_query_cache_is_bounded_and_keyed_on_the_normalised_name() -> None:
+    index = PartyIndex(ENTRIES, STAMPS, cache_size=2)
+    first = index.match("Brevanti Trading LLC")
+    assert index.match("BREVANTI TRADING, L.L.C.") == first  # same normalised name: served from cache
+    assert index.cache_info().hits == 1
+    index.match("Tornado")
+    index.match("Ocean 1")
+    info = index.cache_info()
+    assert info.size == 2 and info.maxsize == 2 and info.misses == 3
+
+
+def test_country_is_part_of_the_cache_key() -> None:
+    index = PartyIndex(ENTRIES, STAMPS)
+    index.match("Sharp Edge Engineering", "TW")
+    index.match("Sharp Edge Engineering", None)
+    assert index.cache_info().misses == 2
+
+
+def test_stamps_and_thresholds(index: PartyIndex) -> None:
+    assert index.stamps() == STAMPS
+    with pytest.raises(ValueError, match="block_threshold"):
+        PartyIndex(ENTRIES, STAMPS, review_threshold=90, block_threshold=80)

@@ -1,0 +1,119 @@
+"""Name normalisation: properties (idempotence, punctuation and order invariance) and worked examples."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.engine.parties.names import normalise_name, phonetic, skeleton
+
+WORDS = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10), min_size=1, max_size=5)
+ANY_TEXT = st.text(max_size=60)
+
+
+@given(ANY_TEXT)
+@settings(max_examples=300, deadline=None)
+def test_normalising_never_fails_and_gives_lower_case_ascii(text: str) -> None:
+    name = normalise_name(text)
+    assert all(token.isascii() and token == token.lower() for token in name.tokens)
+
+
+@given(ANY_TEXT)
+@settings(max_examples=300, deadline=None)
+def test_normalising_is_idempotent_on_the_tokens(text: str) -> None:
+    once = normalise_name(text)
+    again = normalise_name(" ".join(once.tokens))
+    assert sorted(again.tokens) == sorted(once.tokens)
+
+
+@given(WORDS, st.sampled_from([".", ",", "-", "'", "  ", "/", '"']))
+@settings(max_examples=200, deadline=None)
+def test_punctuation_between_words_does_not_matter(words: list[str], mark: str) -> None:
+    plain = normalise_name(" ".join(words))
+    punctuated = normalise_name(f"{mark} ".join(words))
+    assert sorted(plain.tokens + plain.qualifiers) == sorted(punctuated.tokens + punctuated.qualifiers) or \
+        plain.compact == punctuated.compact
+
+
+@given(WORDS, st.randoms())
+@settings(max_examples=200, deadline=None)
+def test_word_order_does_not_change_the_key(words: list[str], random: object) -> None:
+    shuffled = list(words)
+    random.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert normalise_name(" ".join(words)).key == normalise_name(" ".join(shuffled)).key
+
+
+@pytest.mark.parametrize(("written", "tokens"), [
+    ("Владимир Путин", ("vladimir", "putin")),  # Cyrillic
+    ("Αλέξανδρος", ("alexandros",)),  # Greek
+    ("Şahini İşletmeciliği", ("sahini", "isletmeciligi")),  # Turkish diacritics
+    ("Kalčić Trgovina", ("kalcic", "trgovina")),  # European diacritics
+    ("王伟", ("wang", "wei")),  # Chinese to pinyin syllables
+    ("Rоsneft", ("rosneft",)),  # a Cyrillic о inside a Latin word (homoglyph)
+    ("ROSNEFT", ("rosneft",)),
+    ("N.K. Bansal & Co.", ("nk", "bansal")),
+])
+def test_scripts_and_homoglyphs_become_latin(written: str, tokens: tuple[str, ...]) -> None:
+    assert normalise_name(written).tokens == tokens
+
+
+@pytest.mark.parametrize(("written", "core", "form"), [
+    ("Tessaline Trade OOO", ("tessaline", "trade"), "ooo"),
+    ("ООО Ромашка", ("romashka",), "ooo"),
+    ("Общество с ограниченной ответственностью Ромашка", ("romashka",), "ooo"),
+    ("Kessendorf AG", ("kessendorf",), "ag"),
+    ("Kessendorf do Brasil Ltda.", ("kessendorf", "brasil"), "ltda"),
+    ("Pellbrook Cold Storage, Limited Liability Company", ("pellbrook", "cold", "storage"), "llc"),
+    ("Dongguan Fengtai Plastic Products Co., Ltd.", ("dongguan", "fengtai", "plastic", "products"), "ltd"),
+    ("Sarıkaya Hububat Ltd. Şti.", ("sarikaya", "hububat"), "ltd sti"),
+    ("Deniz Kartalı Denizcilik A.Ş.", ("deniz", "kartali", "denizcilik"), "as"),
+    ("Harum Manis Bakery Supplies Sdn. Bhd.", ("harum", "manis", "bakery", "supplies"), "sdn bhd"),
+    ("Almaty Trans LLP", ("almaty", "trans"), "llp"),
+    ("Almaty Trans ТОО", ("almaty", "trans"), "too"),
+    ("Gulf Star FZE", ("gulf", "star"), "fze"),
+    ("雾山精密机械股份有限公司", ("wu", "shan", "jing", "mi", "ji", "xie"), "youxian gongsi"),
+    ("銳元科技有限公司", ("rui", "yuan", "ke", "ji"), "youxian gongsi"),
+    ("JSC Murom Instrument Plant", ("murom", "instrument", "plant"), "jsc"),
+    ("ZAO Kometa", ("kometa",), "ao"),
+])
+def test_legal_forms_are_a_separate_signal(written: str, core: tuple[str, ...], form: str) -> None:
+    name = normalise_name(written)
+    assert name.tokens == core
+    assert form in {f.code for f in name.legal_forms}
+
+
+def test_former_names_are_split_off() -> None:
+    name = normalise_name("MV Karachi Crescent (ex Mandvi Bay, ex Wanshan Pearl)")
+    assert name.tokens == ("karachi", "crescent") and name.vessel_prefix
+    assert [f.tokens for f in name.former] == [("mandvi", "bay"), ("wanshan", "pearl")]
+
+
+@pytest.mark.parametrize(("written", "numerals"), [
+    ("Hoshikaze Maru No. 8", ("8",)), ("No.8 Hoshikaze Maru", ("8",)), ("Seraphine Navigation II S.A.", ("2",)),
+    ("Brasskey Shipping Three Inc.", ("3",)), ("Ocean 1", ("1",)),
+])
+def test_numerals_are_a_separate_signal(written: str, numerals: tuple[str, ...]) -> None:
+    assert normalise_name(written).numerals == numerals
+
+
+def test_annotations_are_qualifiers_not_name_words() -> None:
+    name = normalise_name("Kisumu Lakeside Motors Ltd (Kakamega Branch)")
+    assert name.tokens == ("kisumu", "lakeside", "motors")
+    assert name.qualifiers == ("kakamega", "branch")
+
+
+def test_labels_and_care_of_are_dropped() -> None:
+    assert normalise_name("BENEFICIARY: Sarikaya Hububat").tokens == ("sarikaya", "hububat")
+    assert normalise_name("Rancho Vercel SA de CV c/o Aduanas Pedraza").tokens == ("rancho", "vercel")
+
+
+@pytest.mark.parametrize(("a", "b"), [("levitsky", "levitskiy"), ("rabinovich", "rabinowitz"),
+                                      ("husain", "hussain"), ("zavyalov", "zavjalov")])
+def test_romanisation_variants_share_a_phonetic_key(a: str, b: str) -> None:
+    assert phonetic(a) == phonetic(b)
+
+
+def test_skeleton_ignores_vowels_after_the_first_letter() -> None:
+    assert skeleton("qureshi") == skeleton("quraishi")
+    assert skeleton("glory") != skeleton("victory")

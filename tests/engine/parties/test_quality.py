@@ -1,0 +1,65 @@
+"""Regression guard on measured match quality: F1 computed on the shared labelled pairs, not hard-coded.
+
+The floors are the figures reached when the scorer was last tuned (docs/matching.md), less a small
+margin: a change that makes matching worse fails here. The issue's targets (0.90 on the Cascade pairs,
+0.88 on the nomenklatura cases) are not reached yet; they are kept as strict xfails, so the day they
+are reached the xfail fails and must be turned into a plain assertion.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from service.settings import Settings
+
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "match_quality.py"
+
+
+@pytest.fixture(scope="module")
+def quality() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("match_quality", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["match_quality"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+CASCADE = ("cascade-name-pairs", "cascade-name-pairs-2")
+
+
+def _f1(quality: ModuleType, *datasets: str) -> float:
+    from service.engine.parties.scoring import score_names
+
+    threshold = Settings().review_threshold
+    pairs = [p for p in quality.load_pairs() if p.dataset in datasets]
+    scored = [(score_names(p.name1, p.name2, quality.kind_of(p)).score, p.is_match) for p in pairs]
+    return float(quality.counts(scored, threshold).f1)
+
+
+@pytest.mark.parametrize(("datasets", "floor"), [
+    (CASCADE, 0.75),
+    (("cascade-name-pairs",), 0.82),
+    (("nomenklatura",), 0.74),
+], ids=["cascade", "cascade-lot-1", "nomenklatura"])
+def test_quality_does_not_regress(quality: ModuleType, datasets: tuple[str, ...], floor: float) -> None:
+    assert _f1(quality, *datasets) >= floor
+
+
+def test_cross_script_recall_does_not_regress(quality: ModuleType) -> None:
+    assert _f1(quality, "cross_script") >= 0.75
+
+
+@pytest.mark.xfail(strict=True, reason="issue 3 target F1 >= 0.90 on the Cascade pairs not reached yet")
+def test_cascade_target(quality: ModuleType) -> None:
+    assert _f1(quality, *CASCADE) >= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason="issue 3 target F1 >= 0.88 on the nomenklatura cases not reached yet")
+def test_nomenklatura_target(quality: ModuleType) -> None:
+    assert _f1(quality, "nomenklatura") >= 0.88

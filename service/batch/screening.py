@@ -63,7 +63,7 @@ class ChunkScreener:
         return context
 
     def attach(self, context: ScreeningContext) -> None:
-        """Use this context for the following chunks (party screener cached unless it caches itself)."""
+        """Use this context for the following chunks, with the party-name cache."""
         self._context = with_name_cache(context)
 
     def screen(self, chunk: list[Shipment]) -> ChunkOutcome:
@@ -107,9 +107,13 @@ class ChunkScreener:
 
 
 def with_name_cache(context: ScreeningContext) -> ScreeningContext:
-    """Wrap the party screener in a bounded LRU unless it has its own query cache (`cache_info`)."""
+    """Wrap the party screener in a bounded LRU keyed on the raw (name, country).
+
+    Even a screener with its own cache normalises every name before looking it up; keyed on the name as
+    the ERP wrote it, a repeated consignee costs one dictionary lookup.
+    """
     parties = context.parties
-    if parties is None or isinstance(parties, CachedScreener) or hasattr(parties, "cache_info"):
+    if parties is None or isinstance(parties, CachedScreener):
         return context
     return dataclasses.replace(context, parties=CachedScreener(parties))
 

@@ -9,13 +9,15 @@ a reader sees the old snapshot or the new one, never half of either.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -137,9 +139,26 @@ def read_snapshot(path: Path) -> tuple[SnapshotInfo, list[ListEntry]]:
     if len(lines) != info.entries:
         raise SnapshotError(f"{path}: {len(lines)} entries, header says {info.entries}")
     try:
-        return info, [ListEntry.model_validate_json(line) for line in lines]
+        with _collector_paused():
+            return info, [ListEntry.model_validate_json(line) for line in lines]
     except ValidationError as exc:
         raise SnapshotError(f"{path}: an entry does not validate: {exc}") from exc
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many entries (no cycles are created).
+
+    Each entry holds several lists, so building 250,000 triggers repeated full collections that scan
+    everything built so far: pausing makes the load about four times faster.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def snapshot_paths(directory: Path) -> list[Path]:

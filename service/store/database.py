@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 import uuid
@@ -10,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
@@ -18,8 +18,15 @@ from sqlalchemy.engine import make_url
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def _json_text(value: Any) -> str:
+    # orjson is several times faster than json.dumps for the declaration and verdict columns.
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; for a SQLite file, the directory is created and WAL mode switched on."""
+    kwargs.setdefault("json_serializer", _json_text)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
@@ -70,8 +77,6 @@ def new_id() -> str:
     return str(uuid.UUID(int=value))
 
 
-def ensure_sqlite_directory(url: str) -> None:
-    """Create the directory of a SQLite file URL (no-op for other databases)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        os.makedirs(Path(parsed.database).parent, exist_ok=True)
+def is_sqlite(engine: Engine) -> bool:
+    """SQLite allows one writer at a time per database file."""
+    return engine.url.get_backend_name() == "sqlite"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from service.store.database import now
@@ -15,9 +16,6 @@ def find_answer(session: Session, caller_key_id: str, key: str) -> IdempotencyRe
 
 def add_answer(session: Session, caller_key_id: str, key: str, request_hash: str, status: int, body: bytes) -> None:
     """Store an answer in the caller's transaction, so it commits (or not) with the work it describes."""
-    session.add(
-        IdempotencyRecord(
-            caller_key_id=caller_key_id, idempotency_key=key, request_hash=request_hash,
-            status_code=status, body=body, created_at=now(),
-        )
-    )
+    values = {"caller_key_id": caller_key_id, "idempotency_key": key, "request_hash": request_hash,
+              "status_code": status, "body": body, "created_at": now()}
+    session.execute(insert(IdempotencyRecord), values)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from service.engine.verdict import Verdict
@@ -27,20 +27,44 @@ class ScreeningFilter:
     until: datetime | None = None
 
 
-def add_screening(
-    session: Session, *, declaration: dict[str, Any], verdict: Verdict, caller_key_id: str, request_id: str,
+@dataclass(frozen=True)
+class NewScreening:
+    """A screening about to be appended: its id and time are fixed before the write."""
+
+    id: str
+    screened_at: datetime
+    values: dict[str, Any]
+
+
+def new_screening(
+    *, declaration: dict[str, Any], verdict: Verdict, caller_key_id: str, request_id: str,
     idempotency_key: str | None = None, body_hash: str | None = None,
-) -> Screening:
-    """Append one screening to the trail (in the caller's transaction) and return the row."""
+) -> NewScreening:
+    """The row for one screening, built outside any transaction (so the write itself is short)."""
     result = verdict.model_dump(mode="json")
-    row = Screening(
-        id=new_id(), screened_at=now(), reference=verdict.reference, verdict=verdict.verdict.value,
-        risk_score=verdict.risk_score, rulebook_version=verdict.rulebook.version, as_of=verdict.rulebook.as_of,
-        lists=result["lists"], declaration=declaration, findings=result["findings"], result=result,
-        caller_key_id=caller_key_id, request_id=request_id, idempotency_key=idempotency_key, body_hash=body_hash,
-    )
-    session.add(row)
-    return row
+    screening_id, screened_at = new_id(), now()
+    values = {
+        "id": screening_id, "screened_at": screened_at, "reference": verdict.reference,
+        "verdict": verdict.verdict.value, "risk_score": verdict.risk_score,
+        "rulebook_version": verdict.rulebook.version, "as_of": verdict.rulebook.as_of, "lists": result["lists"],
+        "declaration": declaration, "findings": result["findings"], "result": result,
+        "caller_key_id": caller_key_id, "request_id": request_id, "idempotency_key": idempotency_key,
+        "body_hash": body_hash,
+    }
+    return NewScreening(screening_id, screened_at, values)
+
+
+def add_screenings(session: Session, screenings: list[NewScreening]) -> None:
+    """Append screenings to the trail in the caller's transaction (a plain INSERT; rows are never changed)."""
+    if screenings:
+        session.execute(insert(Screening), [screening.values for screening in screenings])
+
+
+def add_screening(session: Session, **fields: Any) -> NewScreening:
+    """Build and append one screening; see `new_screening` for the fields."""
+    screening = new_screening(**fields)
+    add_screenings(session, [screening])
+    return screening
 
 
 def get_screening(session: Session, screening_id: str) -> Screening | None:

@@ -11,16 +11,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
-from sqlmodel import Session
 
 from service.api.deps import (
     CallerDep,
     ContextDep,
     IdempotencyDep,
+    IdempotentRequest,
     RequestIdDep,
     ScreenerDep,
     SessionDep,
     SettingsDep,
+    StateDep,
 )
 from service.api.errors import BatchTooLarge, FieldError, InvalidRequest, NotFound, problem_responses
 from service.api.recording import commit_answer, replay
@@ -38,7 +39,15 @@ from service.engine.screen import ScreeningContext, screen
 from service.engine.verdict import Outcome
 from service.store.decisions import DecisionKind, decisions_of
 from service.store.keys import Caller
-from service.store.screenings import UNDECIDED, ScreeningFilter, add_screening, get_screening, list_screenings
+from service.store.screenings import (
+    UNDECIDED,
+    NewScreening,
+    ScreeningFilter,
+    add_screenings,
+    get_screening,
+    list_screenings,
+    new_screening,
+)
 
 router = APIRouter(prefix="/v1", tags=["screenings"])
 
@@ -46,16 +55,18 @@ ScreeningId = Annotated[str, Path(description="Screening id (UUIDv7).", max_leng
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def _screen_and_add(
-    session: Session, context: ScreeningContext, declaration: Declaration, caller: Caller, request_id: str,
-    idempotency_key: str | None, body_hash: str | None,
-) -> ScreeningResult:
+def _screen(
+    context: ScreeningContext, declaration: Declaration, caller: Caller, request_id: str,
+    idempotency: IdempotentRequest | None = None,
+) -> tuple[NewScreening, ScreeningResult]:
+    """Screen and build the audit row and the answer, without touching the database yet."""
     verdict = screen(declaration, context)
-    row = add_screening(
-        session, declaration=declaration.model_dump(mode="json"), verdict=verdict, caller_key_id=caller.key_id,
-        request_id=request_id, idempotency_key=idempotency_key, body_hash=body_hash,
+    row = new_screening(
+        declaration=declaration.model_dump(mode="json"), verdict=verdict, caller_key_id=caller.key_id,
+        request_id=request_id, idempotency_key=idempotency.key if idempotency else None,
+        body_hash=idempotency.request_hash if idempotency else None,
     )
-    return ScreeningResult(**verdict.model_dump(), id=row.id, screened_at=row.screened_at)
+    return row, ScreeningResult(**verdict.model_dump(), id=row.id, screened_at=row.screened_at)
 
 
 @router.post(
@@ -64,17 +75,18 @@ def _screen_and_add(
     summary="Screen one declaration and record it",
 )
 def create_screening(
-    declaration: Declaration, caller: ScreenerDep, context: ContextDep, session: SessionDep,
+    declaration: Declaration, caller: ScreenerDep, context: ContextDep, session: SessionDep, state: StateDep,
     idempotency: IdempotencyDep, request_id: RequestIdDep,
 ) -> Response:
     """Screen the declaration, record input and verdict, then answer 201 (503 if it cannot be recorded)."""
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
-    key = idempotency.key if idempotency else None
-    body_hash = idempotency.request_hash if idempotency else None
-    result = _screen_and_add(session, context, declaration, caller, request_id, key, body_hash)
-    return commit_answer(session, caller, idempotency, 201, result.model_dump_json().encode())
+    row, result = _screen(context, declaration, caller, request_id, idempotency)
+    body = result.model_dump_json().encode()
+    with state.writing():
+        add_screenings(session, [row])
+        return commit_answer(session, caller, idempotency, 201, body)
 
 
 class BatchItem(BaseModel):
@@ -98,7 +110,7 @@ class BatchResult(BaseModel):
 )
 def create_batch(
     declarations: Annotated[list[dict[str, Any]], Body(description="Declarations (each as for POST /v1/screenings).")],
-    caller: ScreenerDep, context: ContextDep, session: SessionDep, settings: SettingsDep,
+    caller: ScreenerDep, context: ContextDep, session: SessionDep, settings: SettingsDep, state: StateDep,
     idempotency: IdempotencyDep, request_id: RequestIdDep,
 ) -> Response:
     """Each valid declaration is screened and recorded; an invalid one gets its own error entry."""
@@ -110,7 +122,7 @@ def create_batch(
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
-    results = []
+    results, rows = [], []
     for index, raw in enumerate(declarations):
         try:
             declaration = Declaration.model_validate(raw)
@@ -118,10 +130,13 @@ def create_batch(
             errors = [FieldError.model_validate(entry) for entry in field_errors(exc)]
             results.append(BatchItem(index=index, status="invalid", errors=errors))
             continue
-        result = _screen_and_add(session, context, declaration, caller, request_id, None, None)
+        row, result = _screen(context, declaration, caller, request_id)
+        rows.append(row)
         results.append(BatchItem(index=index, status="screened", screening=result))
     body = BatchResult(results=results).model_dump_json().encode()
-    return commit_answer(session, caller, idempotency, 200, body)
+    with state.writing():
+        add_screenings(session, rows)
+        return commit_answer(session, caller, idempotency, 200, body)
 
 
 @router.get(

@@ -11,6 +11,7 @@ import typer
 
 from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
 from service.engine.parties.sources import FORMATS, ListReadError, RowWarning
+from service.engine.parties.sources.curated import curated_list_schema
 from service.lists.intake import SnapshotRefused, take_in
 from service.lists.load import ListLoadError, load_entries
 from service.lists.store import SnapshotError, read_info, snapshot_dir, snapshot_paths
@@ -118,3 +119,9 @@ def update_command(
     if failed:
         typer.echo(f"!!! {len(failed)} of {len(outcomes)} lists NOT updated: {', '.join(failed)}", err=True)
         raise typer.Exit(EXIT_FATAL)
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of a curated list file (committed as docs/curated-list.schema.json)."""
+    typer.echo(json.dumps(curated_list_schema(), indent=2, ensure_ascii=False))

@@ -130,3 +130,11 @@ def _entry(entry: CuratedEntry, list_name: str) -> ListEntry:
         remarks=remarks or None,
         source_url=listing.source,
     )
+
+
+def curated_list_schema() -> dict[str, Any]:
+    """JSON Schema for one curated list file in rules/lists/ (docs/curated-list.schema.json)."""
+    schema = CuratedList.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://export-screen.example/schemas/curated-list.schema.json"
+    return schema

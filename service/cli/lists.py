@@ -100,6 +100,7 @@ def show_command(
 @app.command("update")
 def update_command(
     names: Annotated[list[str] | None, typer.Option("--name", help="Only this configured list (repeatable).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Store even if truncated or shrunk (not if failed).")] = False,
 ) -> None:
     """Download the configured official lists; a failed or suspicious download keeps the old snapshot."""
     settings = get_settings()
@@ -107,7 +108,7 @@ def update_command(
     unknown = sorted(set(names or []) - known)
     if unknown:
         fail(f"--name {', '.join(unknown)}: not configured (configured: {', '.join(sorted(known))})", EXIT_INVALID)
-    outcomes = update_lists(settings, transport=TRANSPORT, names=names or None)
+    outcomes = update_lists(settings, transport=TRANSPORT, names=names or None, force=force)
     for outcome in outcomes:
         if outcome.stored is not None:
             _report_warnings(outcome.stored.warnings)

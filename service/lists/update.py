@@ -45,16 +45,21 @@ class UpdateOutcome:
 
 def update_lists(
     settings: Settings, transport: httpx.BaseTransport | None = None, sleep: Sleep = time.sleep,
-    names: list[str] | None = None,
+    names: list[str] | None = None, force: bool = False,
 ) -> list[UpdateOutcome]:
-    """Update every configured list (or only `names`); one failure does not stop the others."""
+    """Update every configured list (or only `names`); one failure does not stop the others.
+
+    `force` stores a list that parsed but looks truncated or shrank too much (never a failed download).
+    """
     sources = [source for source in settings.list_sources if names is None or source.name in names]
     with httpx.Client(transport=transport, timeout=settings.list_download_timeout, follow_redirects=True,
                       headers={"User-Agent": "export-screen list update"}) as client:
-        return [_update_one(settings, client, source, sleep) for source in sources]
+        return [_update_one(settings, client, source, sleep, force) for source in sources]
 
 
-def _update_one(settings: Settings, client: httpx.Client, source: ListSource, sleep: Sleep) -> UpdateOutcome:
+def _update_one(
+    settings: Settings, client: httpx.Client, source: ListSource, sleep: Sleep, force: bool
+) -> UpdateOutcome:
     directory = snapshot_dir(settings.data_dir)
     directory.mkdir(parents=True, exist_ok=True)
     try:
@@ -62,7 +67,7 @@ def _update_one(settings: Settings, client: httpx.Client, source: ListSource, sl
             retries = settings.list_download_retries
             files = [_download(client, url, Path(scratch), retries, sleep) for url in source.urls]
             path = Path(scratch) if source.format == "ofac" else files[0]
-            intake = take_in(settings, source.format, path, source.name, source=" ".join(source.urls))
+            intake = take_in(settings, source.format, path, source.name, source=" ".join(source.urls), force=force)
         return UpdateOutcome(source.name, intake, None, None)
     except SnapshotRefused as exc:
         return UpdateOutcome(source.name, None, str(exc), exc.previous)

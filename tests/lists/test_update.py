@@ -156,3 +156,13 @@ def test_only_named_lists(tmp_path: Path) -> None:
     outcomes = update_lists(settings_for(tmp_path, list_sources=sources), transport=_serve(_files(OFAC_MINI)),
                             sleep=_no_sleep(), names=["ofac-sdn"])
     assert [o.name for o in outcomes] == ["ofac-sdn"]
+
+
+def test_force_stores_a_shrunken_list_but_never_a_failed_download(tmp_path: Path) -> None:
+    settings, _previous = _first_import(tmp_path)
+    files = _files(ofac_copy(tmp_path, keep_rows=2))
+    outcome = update_lists(settings, transport=_serve(files), sleep=_no_sleep(), force=True)[0]
+    assert outcome.ok and outcome.stored is not None and outcome.stored.info.entries == 2
+    del files["add.csv"]
+    failed = update_lists(settings, transport=_serve(files), sleep=_no_sleep(), force=True)[0]
+    assert not failed.ok and "HTTP 404" in (failed.error or "")

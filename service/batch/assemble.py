@@ -106,9 +106,14 @@ def _declaration_data(header: dict[str, str], records: list[Record], layout: Col
     return data
 
 
+_PARTY_PARTS = ("name", "address", "country")
+_PARTY_KEYS = {role: tuple((part, f"{role}_{part}") for part in _PARTY_PARTS)
+               for role in ("consignee", "end_user", *PARTY_ROLES)}
+
+
 def _party(header: dict[str, str], role: str) -> dict[str, str] | None:
     """The party's fields if any is given; a country or address without a name fails validation (fail closed)."""
-    given = {part: header[f"{role}_{part}"] for part in ("name", "address", "country") if header.get(f"{role}_{part}")}
+    given = {part: value for part, key in _PARTY_KEYS[role] if (value := header.get(key))}
     if not given:
         return None
     return {"name": "", "country": "", **given} if role != "consignee" else given

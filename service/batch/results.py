@@ -49,14 +49,21 @@ def row_results(shipment: Shipment, assembly: Assembly, verdict: Verdict | None)
             for record in shipment.records
         ]
     items = assembly.declaration.items
+    by_line = _findings_by_line(verdict)
+    shipment_wide = by_line.get(None, ())
     return [
-        RowResult(record, shipment.reference, verdict, _findings_for_line(verdict, item.line), "ok")
+        RowResult(record, shipment.reference, verdict, by_line.get(item.line, shipment_wide), "ok")
         for record, item in zip(shipment.records, items, strict=True)
     ]
 
 
-def _findings_for_line(verdict: Verdict, line: int | None) -> tuple[Finding, ...]:
-    return tuple(f for f in verdict.findings if f.item_line is None or f.item_line == line)
+def _findings_by_line(verdict: Verdict) -> dict[int | None, tuple[Finding, ...]]:
+    """Per item line: the findings about that line and those about the whole shipment, in verdict order."""
+    lines = {f.item_line for f in verdict.findings}
+    return {
+        line: tuple(f for f in verdict.findings if f.item_line is None or f.item_line == line)
+        for line in lines | {None}
+    }
 
 
 def findings_text(result: RowResult) -> str:

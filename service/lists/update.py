@@ -16,7 +16,6 @@ from urllib.parse import urlparse
 
 import httpx
 
-from service.engine.parties.sources import ListReadError
 from service.lists.intake import Intake, SnapshotRefused, take_in
 from service.lists.store import SnapshotError, SnapshotInfo, current_info, snapshot_dir
 from service.settings import ListSource, Settings
@@ -71,7 +70,7 @@ def _update_one(
         return UpdateOutcome(source.name, intake, None, None)
     except SnapshotRefused as exc:
         return UpdateOutcome(source.name, None, str(exc), exc.previous)
-    except (DownloadError, ListReadError, SnapshotError, OSError) as exc:
+    except Exception as exc:  # any failure keeps the old snapshot and must not stop the other lists
         kept = _previous(directory, source.name)
         keeping = (f"keeping the previous snapshot {kept.version} ({kept.entries} entries)" if kept
                    else "no previous snapshot exists, so this list is NOT available")
@@ -116,8 +115,8 @@ def _fetch(client: httpx.Client, url: str, target: Path) -> None:
                 for chunk in response.iter_bytes():
                     out.write(chunk)
                     received += len(chunk)
-            expected = response.headers.get("content-length")
-            if expected is not None and "content-encoding" not in response.headers and int(expected) != received:
+            expected = response.headers.get("content-length", "")
+            if expected.isdigit() and "content-encoding" not in response.headers and int(expected) != received:
                 raise _Retryable(f"truncated download: {received} of {expected} bytes")
     except httpx.TransportError as exc:
         raise _Retryable(f"{type(exc).__name__}: {exc}") from exc

@@ -166,3 +166,18 @@ def test_force_stores_a_shrunken_list_but_never_a_failed_download(tmp_path: Path
     del files["add.csv"]
     failed = update_lists(settings, transport=_serve(files), sleep=_no_sleep(), force=True)[0]
     assert not failed.ok and "HTTP 404" in (failed.error or "")
+
+
+def test_an_unexpected_error_fails_only_its_own_list(tmp_path: Path) -> None:
+    files = _files(OFAC_MINI)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "broken" in request.url.path:
+            raise ValueError("a bug somewhere below")
+        return httpx.Response(200, content=files[request.url.path.rsplit("/", 1)[-1]])
+
+    sources = [ListSource(name="un-sc", format="un", urls=["https://lists.test/broken.xml"]), ofac_source()]
+    outcomes = update_lists(settings_for(tmp_path, list_sources=sources), transport=httpx.MockTransport(handler),
+                            sleep=_no_sleep())
+    assert [(o.name, o.ok) for o in outcomes] == [("un-sc", False), ("ofac-sdn", True)]
+    assert "a bug somewhere below" in (outcomes[0].error or "")

@@ -7,9 +7,11 @@ the name in original script (e.g. Arabic, Cyrillic) becomes an alias.
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.sources.reading import (
@@ -31,10 +33,10 @@ _ADDRESS_PARTS = ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")
 
 def read_un(path: Path, list_name: str = LIST_NAME) -> ListRead:
     """Read the consolidated XML; a record without a name is warned and skipped."""
-    read_bytes(path)  # the same missing/empty check as every reader
+    data = read_bytes(path)  # the same missing/empty check as every reader
     result = ListRead()
     try:
-        for number, (_event, element) in enumerate(_records(path), start=1):
+        for number, (_event, element) in enumerate(_records(io.BytesIO(data)), start=1):
             entry = _entry(element, list_name)
             if entry is None:
                 result.warn(path.name, number, f"{element.tag} {_text(element, 'DATAID')!r} has no name; skipped")
@@ -47,9 +49,9 @@ def read_un(path: Path, list_name: str = LIST_NAME) -> ListRead:
     return require_entries(result, path)
 
 
-def _records(path: Path) -> Iterator[tuple[str, ET.Element]]:
+def _records(stream: BinaryIO) -> Iterator[tuple[str, ET.Element]]:
     """End events of INDIVIDUAL and ENTITY elements."""
-    return ((event, element) for event, element in ET.iterparse(path, events=("end",)) if element.tag in _RECORDS)
+    return ((event, element) for event, element in ET.iterparse(stream, events=("end",)) if element.tag in _RECORDS)
 
 
 def _text(element: ET.Element, tag: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import secrets
 import time
 import uuid
@@ -12,8 +14,9 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -46,6 +49,16 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+def register_tables() -> MetaData:
+    """Import every module of the store, so every table (wherever defined) is on SQLModel.metadata."""
+    import service.store as store
+
+    for module in pkgutil.iter_modules(store.__path__):
+        if module.name != "migrations":
+            importlib.import_module(f"service.store.{module.name}")
+    return SQLModel.metadata
 
 
 def alembic_config(url: str) -> Config:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import Table, func, insert
 from sqlmodel import Session, col, select
 
 from service.engine.verdict import Verdict
@@ -14,6 +14,7 @@ from service.store.database import new_id, now
 from service.store.tables import Decision, Screening
 
 UNDECIDED = "none"
+SCREENINGS: Table = Screening.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def new_screening(
 def add_screenings(session: Session, screenings: list[NewScreening]) -> None:
     """Append screenings to the trail in the caller's transaction (a plain INSERT; rows are never changed)."""
     if screenings:
-        session.execute(insert(Screening), [screening.values for screening in screenings])
+        # Core INSERT on the session's connection: the ORM's unit of work adds nothing for append-only rows.
+        session.connection().execute(insert(SCREENINGS), [screening.values for screening in screenings])
 
 
 def add_screening(session: Session, **fields: Any) -> NewScreening:

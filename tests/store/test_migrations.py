@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
 
-from service.store import tables  # noqa: F401  (registers the tables)
-from service.store.database import make_engine, upgrade
+from service.store.database import make_engine, register_tables, upgrade
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, SQLModel.metadata)
+        differences = compare_metadata(context, register_tables())
     engine.dispose()
     assert differences == []
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
-from sqlmodel import SQLModel
 
-from service.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from service.store.database import register_tables
 
-target_metadata = SQLModel.metadata
+target_metadata = register_tables()
 config = context.config
 
 

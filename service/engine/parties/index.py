@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from service.engine.checks.parties import PartyHit
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.names import Name, normalise_name, skeleton
-from service.engine.parties.scoring import score_names
+from service.engine.parties.scoring import UNMATCHED_PENALTY, score_names
 from service.engine.verdict import Action, ListStamp
 
 COUNTRY_BOOST = 3.0
@@ -64,8 +64,8 @@ class PartyIndex:
         *,
         review_threshold: float = 70.0,
         block_threshold: float = 90.0,
-        max_candidates: int = 12,
-        max_postings: int = 2000,
+        max_candidates: int = 10,
+        max_postings: int = 1000,
         max_hits: int = 10,
         cache_size: int = 20_000,
     ) -> None:
@@ -135,40 +135,93 @@ class PartyIndex:
 
     def _search(self, query: Name, country: str | None) -> list[PartyHit]:
         best: dict[int, tuple[float, PartyHit]] = {}
-        for row_number in self._candidates(query):
+        for row_number, shared in self._candidates(query):
             row = self._rows[row_number]
+            if not self._may_reach_review(query, row.name, shared):
+                continue
             hit = self._hit(query, row, country)
             if hit is not None and (row.entry not in best or hit.score > best[row.entry][0]):
                 best[row.entry] = (hit.score, hit)
         ranked = sorted(best.values(), key=lambda pair: (-pair[0], pair[1].list_name, pair[1].entry_id))
         return [hit for _, hit in ranked[: self._max_hits]]
 
-    def _candidates(self, query: Name) -> list[int]:
-        """The rows sharing the rarest keys with the query, most shared weight first.
+    def _may_reach_review(self, query: Name, listed: Name, shared: int) -> bool:
+        """False when too few of the query's words share a key with the listed name to reach review.
 
-        Each query token counts once, with the weight of its best key (the token itself, its skeleton
-        or its prefix), so a word does not outweigh another just because it has more key kinds.
+        An upper bound of the scorer's coverage, assuming every word that shares a key matches fully.
+        Words that can match without a shared key (short ones: initials and abbreviations), names from
+        another script, annotations and former names are given the benefit of the doubt.
         """
-        groups = [token_keys(token) for token in (*query.tokens, *query.qualifiers)]
-        groups += [[query.compact]] + [token_keys(t) for former in query.former for t in former.tokens]
-        usable = [[k for k in group if k in self._postings] for group in groups]
-        rare = [[k for k in group if len(self._postings[k]) <= self._max_postings] for group in usable]
+        if (query.foreign_script or listed.foreign_script or query.qualifiers or listed.qualifiers
+                or query.former or listed.former):
+            return True
+        q, r = len(query.tokens), len(listed.tokens)
+        # short words may be initials or abbreviations, unknown words may be typos: both can match
+        # without sharing a key
+        maybe = sum(len(t) <= 4 or t not in self._postings for t in query.tokens)
+        matched = min(q, r, shared + maybe)
+        bound = 100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched)
+        return bound >= self.review_threshold - COUNTRY_BOOST
+
+    def _candidates(self, query: Name) -> list[tuple[int, int]]:
+        """The rows sharing the rarest keys with the query, most shared weight first, with how many
+        of the query's words they share a key with.
+
+        Each query token counts once, with the weight of its best key (the token itself, its skeleton,
+        or, only for a word the index does not hold, its prefix), so a word does not outweigh another
+        just because it has more key kinds.
+        """
+        postings = self._postings
+        groups = [self._query_keys(token) for token in (*query.tokens, *query.qualifiers)]
+        groups += [[query.compact]] + [self._query_keys(t) for former in query.former for t in former.tokens]
+        usable = [[k for k in group if k in postings] for group in groups]
+        rare = [[k for k in group if len(postings[k]) <= self._max_postings] for group in usable]
         if not any(rare):
             known = [k for group in usable for k in group]
-            rare = [[min(known, key=lambda k: len(self._postings[k]))]] if known else []
+            rare = [[min(known, key=lambda k: len(postings[k]))]] if known else []
         weights: dict[int, float] = defaultdict(float)
-        for group in rare:
+        shared: dict[int, int] = defaultdict(int)
+        for number, group in enumerate(rare):
             best: dict[int, float] = {}
             for key in group:
                 weight = self._idf[key]
-                for row in self._postings[key]:
+                for row in postings[key]:
                     if best.get(row, 0.0) < weight:
                         best[row] = weight
+            whole_name = number == len(query.tokens) + len(query.qualifiers)  # the spaceless form
             for row, weight in best.items():
                 weights[row] += weight
+                shared[row] += 100 if whole_name else 1
+        self._add_common_words(groups, rare, weights, shared)
         if len(weights) <= self._max_candidates:
-            return list(weights)
-        return heapq.nlargest(self._max_candidates, weights, key=weights.__getitem__)
+            chosen = list(weights)
+        else:  # ties (every "Shorin ..." shares only "shorin") go to names of the query's length
+            size = len(query.tokens)
+            rows = self._rows
+            chosen = heapq.nlargest(self._max_candidates, weights,
+                                    key=lambda row: weights[row] - 0.01 * abs(len(rows[row].name.tokens) - size))
+        return [(row, shared[row]) for row in chosen]
+
+    def _add_common_words(self, groups: list[list[str]], rare: list[list[str]], weights: dict[int, float],
+                          shared: dict[int, int]) -> None:
+        """Credit the candidates with the query's common words (skipped above) that they also contain.
+
+        Reading a common word's postings would touch a large share of the list; checking it against the
+        few candidates the rare words found is cheap, and it ranks "Shorin Components" above every other
+        "Shorin" when the query says "Shorin Components".
+        """
+        common = [(group[0], self._idf[group[0]]) for group, kept in zip(groups, rare, strict=False)
+                  if group and not kept and group[0] in self._postings]
+        for token, weight in common:
+            for row in weights:
+                if token in self._rows[row].name.tokens:
+                    weights[row] += weight
+                    shared[row] += 1
+
+    def _query_keys(self, token: str) -> list[str]:
+        """A query word's keys: the prefix only when the index does not hold the word itself (a typo)."""
+        keys = token_keys(token)
+        return keys if token not in self._postings else keys[:2]
 
     def _hit(self, query: Name, row: _Row, country: str | None) -> PartyHit | None:
         entry = self._entries[row.entry]

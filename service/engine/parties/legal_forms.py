@@ -125,21 +125,30 @@ def _spellings() -> dict[str, _Spelling]:
 
 
 SPELLINGS = _spellings()
-_FIRST_LETTERS = frozenset(key[0] for key in SPELLINGS)
+# Every leading part of every spelling: lets a scan give up at the first token that cannot continue a form.
+_PREFIXES = frozenset(key[:end] for key in SPELLINGS for end in range(1, len(key) + 1))
 
 
 def _match_at(tokens: list[str], start: int, *, at_edge: bool) -> tuple[LegalForm, int] | None:
     """The longest legal form starting at tokens[start], with the number of tokens it covers."""
-    if not tokens[start] or tokens[start][0] not in _FIRST_LETTERS:
-        return None
     joined = ""
     best: tuple[LegalForm, int] | None = None
     for end in range(start, min(len(tokens), start + MAX_SPAN)):
         joined += tokens[end]
+        if joined not in _PREFIXES:
+            break
         spelling = SPELLINGS.get(joined)
         if spelling is not None and (at_edge or not spelling.edge_only):
             best = (spelling.form, end - start + 1)
     return best
+
+
+def _match_to_end(tokens: list[str]) -> tuple[LegalForm, int] | None:
+    """The longest legal form that ends the name (never the whole name)."""
+    for start in range(max(1, len(tokens) - MAX_SPAN), len(tokens)):
+        if tokens[start][:1] and "".join(tokens[start:]) in SPELLINGS:
+            return SPELLINGS["".join(tokens[start:])].form, len(tokens) - start
+    return None
 
 
 def split_legal_forms(tokens: list[str]) -> tuple[list[str], list[LegalForm]]:
@@ -149,14 +158,11 @@ def split_legal_forms(tokens: list[str]) -> tuple[list[str], list[LegalForm]]:
     changed = True
     while changed and rest:
         changed = False
-        # strip from the end: try every start whose span reaches the last token
-        for start in range(max(0, len(rest) - MAX_SPAN), len(rest)):
-            found = _match_at(rest, start, at_edge=True)
-            if found and start + found[1] == len(rest) and start > 0:
-                forms.append(found[0])
-                del rest[start:]
-                changed = True
-                break
+        found = _match_to_end(rest)
+        if found:
+            forms.append(found[0])
+            del rest[len(rest) - found[1]:]
+            changed = True
         if rest and len(rest) > 1:
             found = _match_at(rest, 0, at_edge=True)
             if found and found[1] < len(rest):

@@ -139,6 +139,8 @@ def _parse(text: str, original: str, foreign: bool) -> Name:
     # Taking out a numeral or a stop word can expose another legal form or numeral at the edge
     # ("Nova Co 5"); repeat until nothing changes, so that normalising a normalised name is a no-op.
     for _ in range(3):
+        if not numerals and not vessel and not _has_stop_word(words):
+            break  # only legal forms came out, and their removal is already repeated to the end
         again, more_forms, more_numerals, more_vessel = _core(list(tokens))
         if again == tokens:
             break
@@ -152,6 +154,10 @@ def _parse(text: str, original: str, foreign: bool) -> Name:
     compact = "".join(w for w in words if w not in _NUMBER_MARKS and not w.isdigit())
     return Name(original, tokens, tuple(dict.fromkeys(forms)), tuple(sorted(numerals)), tuple(qualifiers),
                 foreign_script=foreign, vessel_prefix=vessel, compact=compact if len(tokens) else "")
+
+
+def _has_stop_word(words: list[str]) -> bool:
+    return not STOP_WORDS.isdisjoint(words)
 
 
 def _core(words: list[str]) -> tuple[tuple[str, ...], list[LegalForm], list[str], bool]:

@@ -57,6 +57,8 @@ LEGAL_FORM_CONFLICT = 25.0
 COUNTRY_WORD_PENALTY = 20.0
 VESSEL_VS_COMPANY = 15.0
 UNMATCHED_PENALTY = 8.0
+PARTIAL_NAME_PENALTY = 3.0
+PARTIAL_NAME_CAP = 85.0
 LEGAL_FORM_COMPATIBLE = 2.0
 _LARGE_NUMBER = 1000  # years, registry numbers, street numbers: ignored when only one side has them
 
@@ -177,10 +179,20 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     unmatched_count = len(left) + len(right) - sum(i < len(left) for i in used_left) - sum(
         j < len(right) for j in used_right)
     base -= UNMATCHED_PENALTY * unmatched_count
-    matched = [a if a == b else f"{a}~{b}" for a, b, _ in pairs]
-    unmatched = [t for i, t in enumerate(left) if i not in used_left] + [
-        t for j, t in enumerate(right) if j not in used_right]
-    reasons = [f"matched words: {', '.join(matched) or 'none'}"]
+    left_out = [t for i, t in enumerate(left) if i not in used_left]
+    right_out = [t for j, t in enumerate(right) if j not in used_right]
+    reasons = [f"matched words: {', '.join(a if a == b else f'{a}~{b}' for a, b, _ in pairs) or 'none'}"]
+    if lenient and pairs and not (left_out and right_out):
+        # A person named with fewer of their names (no patronymic, one given name) is the same person;
+        # a different name on both sides is not. Partial names go to review, not block.
+        shorter = min(len(left), len(right))
+        partial = 100.0 * sum(s for a, b, s in pairs if a in left and b in right) / shorter
+        partial -= PARTIAL_NAME_PENALTY * len(left_out or right_out)
+        if partial > base:
+            base = min(partial, PARTIAL_NAME_CAP) if left_out or right_out else partial
+            if left_out or right_out:
+                reasons.append("part of the listed person's names")
+    unmatched = left_out + right_out
     if unmatched:
         reasons.append(f"unmatched: {', '.join(unmatched)}")
     return base, pairs, reasons
@@ -208,7 +220,7 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool) -> tupl
     ratio = fuzz.ratio(a, b)
     if lenient and ratio >= 75:
         return ratio / 100.0, "typo"
-    if ratio >= 88 and min(len(a), len(b)) >= 7:
+    if ratio >= 85 and min(len(a), len(b)) >= 6:
         return 0.75, "typo"
     return 0.0, ""
 

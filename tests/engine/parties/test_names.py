@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.engine.parties.names import normalise_name, phonetic, skeleton
+from service.engine.parties import legal_forms
+from service.engine.parties.names import STOP_WORDS, VESSEL_PREFIXES, normalise_name, phonetic, skeleton
 
 WORDS = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10), min_size=1, max_size=5)
 ANY_TEXT = st.text(max_size=60)
@@ -27,13 +28,28 @@ def test_normalising_is_idempotent_on_the_tokens(text: str) -> None:
     assert sorted(again.tokens) == sorted(once.tokens)
 
 
-@given(WORDS, st.sampled_from([".", ",", "-", "'", "  ", "/", '"']))
-@settings(max_examples=200, deadline=None)
+@given(WORDS, st.sampled_from([".", "-", "'", "  ", "/", '"', "&"]))
+@settings(max_examples=300, deadline=None)
 def test_punctuation_between_words_does_not_matter(words: list[str], mark: str) -> None:
     plain = normalise_name(" ".join(words))
     punctuated = normalise_name(f"{mark} ".join(words))
     assert sorted(plain.tokens + plain.qualifiers) == sorted(punctuated.tokens + punctuated.qualifiers) or \
         plain.compact == punctuated.compact
+
+
+PERSON_WORDS = WORDS.filter(lambda words: len(words) >= 2 and not any(
+    w in STOP_WORDS or w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or not w.strip("ivx") for w in words))
+
+
+@given(PERSON_WORDS)
+@settings(max_examples=200, deadline=None)
+def test_a_comma_does_not_change_the_score(words: list[str]) -> None:
+    """A comma marks an annotation ("LAST, First"), whose words still count when they match."""
+    from service.engine.parties.scoring import score_names
+
+    commas = f"{words[-1]}, {' '.join(words[:-1])}"
+    assert score_names(" ".join(words), commas, "person").score >= score_names(" ".join(words), " ".join(words),
+                                                                                  "person").score - 15
 
 
 @given(WORDS, st.randoms())

@@ -10,6 +10,7 @@ import pytest
 from service.lists.intake import take_in
 from service.lists.load import ListLoadError, load_entries
 from service.lists.store import snapshot_dir, write_snapshot
+from service.runtime import load_context
 from tests.lists.helpers import CURATED, entry, ofac_copy, settings_for
 
 
@@ -66,3 +67,19 @@ def test_duplicate_list_names_raise(tmp_path: Path) -> None:
     write_snapshot(snapshot_dir(settings.data_dir), "tw-curated", "yaml", [entry("1")], "x", "y")
     with pytest.raises(ListLoadError, match="two lists are named 'tw-curated'"):
         load_entries(settings)
+
+
+@pytest.mark.parametrize(("name", "country", "entry_id", "action"), [
+    ("Sharp Edge Engineering Inc.", "TW", "ofac-sdn-2022-sharp-edge-engineering", "block"),
+    ("銳元科技", "TW", "ofac-sdn-2022-sharp-edge-engineering", "block"),
+    ("I Machine Technology", "RU", "tw-el-2024-i-machine-technology", "block"),
+    ("Huawei", None, "tw-el-2025-huawei", "review"),  # one-word names are held to review by the matcher
+    ("SMIC", None, "tw-el-2025-smic", "review"),
+])
+def test_the_screener_finds_the_bundled_curated_parties(
+    tmp_path: Path, name: str, country: str | None, entry_id: str, action: str,
+) -> None:
+    context = load_context(settings_for(tmp_path))
+    assert context.parties is not None
+    hits = context.parties.match(name, country)
+    assert hits and hits[0].entry_id == entry_id and hits[0].action.value == action

@@ -17,8 +17,8 @@ from fastapi.openapi.utils import get_openapi
 
 from service.api.errors import PROBLEM_MEDIA_TYPE, install_error_handler
 from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from service.api.routers import decisions, health, rules, screenings
-from service.api.state import ContextLoader, ServiceState
+from service.api.routers import batches, decisions, health, rules, screenings
+from service.api.state import ContextLoader, ServiceState, settle_memory
 from service.runtime import load_context
 from service.settings import Settings
 from service.store.database import make_engine, upgrade
@@ -45,10 +45,11 @@ def create_app(settings: Settings, load: ContextLoader = load_context) -> FastAP
         lifespan=lifespan,
     )
     install_error_handler(app)
-    for module in (health, screenings, decisions, rules):
+    for module in (health, screenings, decisions, rules, batches):
         app.include_router(module.router)
     # Outermost first: the request id exists before the size limit may refuse the request.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,
+                       uploads={"/v1/batches": settings.max_upload_bytes})
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
@@ -65,7 +66,9 @@ def start_service(settings: Settings, load: ContextLoader = load_context) -> Ser
     except Exception as exc:  # fail closed: no context means every screening answers 503
         state.context_error = str(exc)
         logger.error("rules or lists could not be loaded; screening is refused: %s", exc)
+    settle_memory()
     return state
+
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -46,15 +46,24 @@ def _given_id(scope: Scope) -> str | None:
 class BodyLimitMiddleware:
     """Refuse request bodies over `max_bytes` with 413: by Content-Length up front, or while streaming."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # File-upload paths with their own, larger limit; their bodies are streamed, never buffered here.
+        self.uploads = uploads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
+        upload_limit = self.uploads.get(scope["path"])
+        if upload_limit is not None:
+            if declared is not None and declared > upload_limit:
+                await self._refuse(scope, send, upload_limit)
+                return
+            await self.app(scope, _counting(receive, upload_limit), send)
+            return
         if declared is not None:
             if declared > self.max_bytes:
                 await self._refuse(scope, send)
@@ -83,16 +92,31 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 return messages
 
-    def _error(self) -> RequestTooLarge:
-        return RequestTooLarge(f"The request body is larger than the limit of {self.max_bytes} bytes.")
+    def _error(self, limit: int | None = None) -> RequestTooLarge:
+        return RequestTooLarge(f"The request body is larger than the limit of {limit or self.max_bytes} bytes.")
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, limit: int | None = None) -> None:
         request_id = str(scope.get("state", {}).get("request_id", "-"))
-        body = problem_body(self._error(), scope["path"], request_id)
+        body = problem_body(self._error(limit), scope["path"], request_id)
         headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
                    (b"connection", b"close")]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _counting(receive: Receive, limit: int) -> Receive:
+    """Pass the body through, raising RequestTooLarge (a 413 problem) once more than `limit` bytes arrived."""
+    size = 0
+
+    async def counting_receive() -> Message:
+        nonlocal size
+        message = await receive()
+        size += len(message.get("body", b""))
+        if size > limit:
+            raise RequestTooLarge(f"The upload is larger than the limit of {limit} bytes.")
+        return message
+
+    return counting_receive
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

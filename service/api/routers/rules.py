@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from service.api.deps import AdminDep, CallerDep, ContextDep, IdempotencyDep, SessionDep, StateDep
 from service.api.errors import InvalidRequest, RulesInvalid, problem_responses
 from service.api.recording import commit_answer, replay
+from service.api.state import settle_memory
 from service.engine.countries import UnknownCountryError, normalise_country
 from service.engine.verdict import ListStamp
 
@@ -97,6 +98,7 @@ def reload_rules(caller: AdminDep, state: StateDep, session: SessionDep, idempot
             logger.error("rules reload refused: %s", exc)
             raise RulesInvalid(f"{exc}") from None
         state.context, state.context_error = context, None
+        settle_memory()
     logger.info("rules reloaded: %s -> %s", previous, context.rulebook.version)
     stamps = context.parties.stamps() if context.parties is not None else []
     answer = Reloaded(previous_version=previous, version=context.rulebook.version, lists=stamps)

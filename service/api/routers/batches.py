@@ -1,0 +1,332 @@
+"""CSV batches over HTTP: a small file answered at once, a large one as a job with progress and a result.
+
+`POST /v1/screenings:csv` screens a small file in the request and answers with the result CSV.
+`POST /v1/batches` stores the upload, records a job and answers 202; a background thread screens it
+(service.batch.run_batch) while `GET /v1/batches/{id}` reports progress, and `GET /v1/batches/{id}/result`
+streams the result once it is complete. Every screened shipment is recorded in the audit trail, committed
+chunk by chunk while the job runs; a job whose audit write fails stops and is marked failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO
+
+from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from service.api.deps import (
+    CallerDep,
+    ContextDep,
+    IdempotencyDep,
+    RequestIdDep,
+    ScreenerDep,
+    SessionDep,
+    StateDep,
+)
+from service.api.errors import ApiError, InvalidRequest, NotFound, problem_responses
+from service.api.recording import commit_answer, replay
+from service.api.state import ServiceState
+from service.batch.columns import MappingError
+from service.batch.run import BatchOptions, InputUnreadable, Summary, check_header, run_batch
+from service.batch.screening import ChunkOutcome, ContextUnavailable
+from service.engine.screen import ScreeningContext
+from service.store.batches import (
+    BatchJob,
+    JobStatus,
+    add_job,
+    beat,
+    get_job,
+    mark_complete,
+    mark_failed,
+    mark_running,
+    record_progress,
+)
+from service.store.database import new_id
+from service.store.keys import Caller, Role
+from service.store.screenings import add_screenings, new_screening
+
+logger = logging.getLogger("service.api")
+router = APIRouter(prefix="/v1", tags=["batches"])
+JobId = Annotated[str, PathParam(description="Batch job id (UUIDv7).", max_length=36)]
+CSV_TYPE = "text/csv; charset=utf-8"
+JSONL_TYPE = "application/x-ndjson"
+HEARTBEAT_SECONDS = 5.0
+PROGRESS_SECONDS = 1.0
+
+
+class BatchNotComplete(ApiError):
+    """The job's result is not available (yet, or ever)."""
+
+    status, code, title = 409, "batch_not_complete", "The batch job has no result to download"
+
+
+class BatchJobView(BaseModel):
+    """A batch job as the caller sees it."""
+
+    id: str
+    status: JobStatus
+    filename: str
+    format: str = Field(description="csv or jsonl.")
+    rows_total: int | None = Field(description="Data rows in the file (known once the pre-pass ran).")
+    rows_done: int
+    counts: dict[str, Any] = Field(description="Rows and shipments per verdict, and error rows (when complete).")
+    error: str | None = Field(description="Why the job failed.")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    result_url: str | None = Field(description="Where to download the result once complete.")
+
+
+def _view(job: BatchJob) -> BatchJobView:
+    complete = job.status == JobStatus.COMPLETE
+    return BatchJobView(
+        id=job.id, status=JobStatus(job.status), filename=job.filename, format=_format(job.options),
+        rows_total=job.rows_total, rows_done=job.rows_done, counts=job.counts, error=job.error,
+        created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+        result_url=f"/v1/batches/{job.id}/result" if complete else None,
+    )
+
+
+def _format(options: dict[str, Any]) -> str:
+    return "jsonl" if options.get("jsonl") else "csv"
+
+
+def _counts(summary: Summary) -> dict[str, Any]:
+    return {"rows": summary.rows, "shipments": summary.shipments, "error_rows": summary.error_rows,
+            "rows_by_verdict": dict(summary.rows_by_verdict),
+            "shipments_by_verdict": dict(summary.shipments_by_verdict),
+            "encoding": summary.encoding, "delimiter": summary.delimiter}
+
+
+def _save(upload: BinaryIO, target: Path) -> Path:
+    with target.open("wb") as out:
+        shutil.copyfileobj(upload, out, 1 << 20)
+    return target
+
+
+def _options(directory: Path, jsonl: bool, encoding: str | None, mapping: UploadFile | None,
+             workers: int = 1) -> BatchOptions:
+    mapping_path = _save(mapping.file, directory / "mapping.yaml") if mapping is not None else None
+    return BatchOptions(jsonl=jsonl, workers=workers, mapping=mapping_path, encoding=encoding or None,
+                        collect_screenings=True)
+
+
+def _invalid(exc: Exception) -> InvalidRequest:
+    return InvalidRequest(f"The file cannot be screened: {exc}")
+
+
+Jsonl = Annotated[bool, Form(description="Answer with JSON Lines instead of CSV.")]
+Encoding = Annotated[str | None, Form(description="Input encoding (default: BOM, else UTF-8, else CP950).")]
+Mapping = Annotated[UploadFile | None, File(description="YAML header mapping (docs/batch.md).")]
+Upload = Annotated[UploadFile, File(description="The CSV export (docs/batch.md for the columns).")]
+
+
+@router.post(
+    "/screenings:csv", responses={200: {"content": {"text/csv": {}, JSONL_TYPE: {}}, "description": "The result"},
+                                  **problem_responses(401, 403, 409, 413, 422, 503)},
+    summary="Screen a small CSV file and answer with the result CSV",
+)
+def screen_csv(
+    file: Upload, caller: ScreenerDep, context: ContextDep, session: SessionDep, state: StateDep,
+    idempotency: IdempotencyDep, request_id: RequestIdDep, jsonl: Jsonl = False, encoding: Encoding = None,
+    mapping: Mapping = None,
+) -> Response:
+    """One result row per input row; every screened shipment recorded before the answer is sent."""
+    media_type = JSONL_TYPE if jsonl else CSV_TYPE
+    stored = replay(session, caller, idempotency)
+    if stored is not None:
+        return Response(stored.body, media_type=media_type, headers={"Idempotent-Replayed": "true"})
+    with tempfile.TemporaryDirectory(prefix="screen-csv-") as scratch:
+        directory = Path(scratch)
+        source = _save(file.file, directory / "input.csv")
+        result = directory / "result"
+        collected: list[ChunkOutcome] = []
+        try:
+            summary = run_batch(source, result, state.settings, _options(directory, jsonl, encoding, mapping),
+                                context=context, on_screenings=collected.append)
+        except (MappingError, InputUnreadable) as exc:
+            raise _invalid(exc) from exc
+        body = result.read_bytes()
+    rows = [_audit_row(declaration, verdict, caller.key_id, request_id)
+            for outcome in collected for declaration, verdict in outcome.screenings]
+    with state.writing():
+        add_screenings(session, rows)
+        answer = commit_answer(session, caller, idempotency, 200, body)
+    headers = {"X-Rows": str(summary.rows), "X-Error-Rows": str(summary.error_rows)}
+    return Response(answer.body, media_type=media_type, headers=headers)
+
+
+def _audit_row(declaration: Any, verdict: Any, caller_key_id: str, request_id: str) -> Any:
+    return new_screening(declaration=declaration.model_dump(mode="json"), verdict=verdict,
+                         caller_key_id=caller_key_id, request_id=request_id)
+
+
+@router.post(
+    "/batches", status_code=202, response_model=BatchJobView,
+    responses=problem_responses(401, 403, 409, 413, 422, 503), summary="Upload a CSV file to screen as a job",
+)
+def submit_batch(
+    request: Request, file: Upload, caller: ScreenerDep, context: ContextDep, session: SessionDep,
+    state: StateDep, idempotency: IdempotencyDep, request_id: RequestIdDep, jsonl: Jsonl = False,
+    encoding: Encoding = None, mapping: Mapping = None,
+) -> Response:
+    """Store the file, check its header, record a queued job and answer 202 with its id."""
+    stored = replay(session, caller, idempotency)
+    if stored is not None:
+        return stored
+    job_id = new_id()
+    directory = jobs_dir(state) / job_id
+    directory.mkdir(parents=True)
+    try:
+        source = _save(file.file, directory / "input.csv")
+        options = _options(directory, jsonl, encoding, mapping, workers=os.cpu_count() or 1)
+        check_header(source, options)
+    except (MappingError, InputUnreadable) as exc:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise _invalid(exc) from exc
+    job = add_job(session, job_id=job_id, filename=file.filename or "upload.csv", caller_key_id=caller.key_id,
+                  request_id=request_id, options={"jsonl": jsonl, "encoding": options.encoding,
+                                                  "mapping": options.mapping is not None})
+    body = _view(job).model_dump_json().encode()
+    with state.writing():
+        answer = commit_answer(session, caller, idempotency, 202, body)
+    runner(request.app).submit(state, job_id, caller, options)
+    answer.headers["Location"] = f"/v1/batches/{job_id}"
+    return answer
+
+
+def _owned_job(session: Session, job_id: str, caller: Caller) -> BatchJob:
+    job = get_job(session, job_id)
+    if job is None or not (job.caller_key_id == caller.key_id or caller.role.includes(Role.REVIEWER)):
+        raise NotFound(f"No batch job with id {job_id!r}.")
+    return job
+
+
+@router.get("/batches/{job_id}", response_model=BatchJobView, responses=problem_responses(401, 404, 422, 503),
+            summary="Progress of a batch job")
+def read_batch(job_id: JobId, caller: CallerDep, session: SessionDep) -> BatchJobView:
+    """Status, rows done of rows total, counts; an interrupted job reads `failed` with the reason."""
+    return _view(_owned_job(session, job_id, caller))
+
+
+@router.get(
+    "/batches/{job_id}/result", responses={200: {"content": {"text/csv": {}, JSONL_TYPE: {}}},
+                                           **problem_responses(401, 404, 409, 422, 503)},
+    summary="Download the result of a complete batch job",
+)
+def read_batch_result(job_id: JobId, caller: CallerDep, session: SessionDep, state: StateDep) -> FileResponse:
+    """The result file, streamed; 409 until the job is complete."""
+    job = _owned_job(session, job_id, caller)
+    if job.status != JobStatus.COMPLETE:
+        raise BatchNotComplete(f"The job is {job.status}; {job.error or 'try again when it is complete'}.")
+    name = "result.jsonl" if job.options.get("jsonl") else "result.csv"
+    download = f"{Path(job.filename).stem}-screened.{name.rsplit('.', 1)[1]}"
+    return FileResponse(jobs_dir(state) / job.id / name, media_type=JSONL_TYPE if job.options.get("jsonl")
+                        else CSV_TYPE, filename=download)
+
+
+def jobs_dir(state: ServiceState) -> Path:
+    """Where uploads and results of batch jobs are kept."""
+    return Path(state.settings.data_dir) / "batches"
+
+
+class BatchRunner:
+    """Runs queued jobs one at a time in a background thread (each job uses worker processes itself)."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-job")
+
+    def submit(self, state: ServiceState, job_id: str, caller: Caller, options: BatchOptions) -> None:
+        """Queue a job."""
+        self._pool.submit(run_job, state, job_id, caller, options)
+
+
+_RUNNER_LOCK = threading.Lock()
+
+
+def runner(app: FastAPI) -> BatchRunner:
+    """The app's batch runner, created on first use."""
+    with _RUNNER_LOCK:
+        existing: BatchRunner | None = getattr(app.state, "batch_runner", None)
+        if existing is None:
+            existing = app.state.batch_runner = BatchRunner()
+        return existing
+
+
+def run_job(state: ServiceState, job_id: str, caller: Caller, options: BatchOptions) -> None:
+    """Screen one job's file; complete only after the result is in place, failed with a reason otherwise."""
+    engine = state.engine
+    with Session(engine) as session:
+        if not mark_running(session, job_id):
+            return
+    stop = threading.Event()
+    heart = threading.Thread(target=_heartbeat, args=(state, job_id, stop), daemon=True)
+    heart.start()
+    directory = jobs_dir(state) / job_id
+    result = directory / ("result.jsonl" if options.jsonl else "result.csv")
+    try:
+        summary = _screen_job(state, job_id, caller, options, directory / "input.csv", result)
+        with Session(engine) as session:
+            mark_complete(session, job_id, summary.rows, _counts(summary))
+    except Exception as exc:  # every failure must end as `failed` with a reason, never `complete`
+        logger.error("batch job %s failed: %s", job_id, exc)
+        result.unlink(missing_ok=True)
+        with Session(engine) as session:
+            mark_failed(session, job_id, _failure(exc))
+    finally:
+        stop.set()
+
+
+def _screen_job(state: ServiceState, job_id: str, caller: Caller, options: BatchOptions, source: Path,
+                result: Path) -> Summary:
+    context: ScreeningContext | None = state.context
+    if context is None:
+        raise ContextUnavailable(state.context_error or "rules or lists not loaded")
+    audit_id = f"batch:{job_id}"
+    last = [0.0]
+
+    def record(outcome: ChunkOutcome) -> None:
+        rows = [_audit_row(d, v, caller.key_id, audit_id) for d, v in outcome.screenings]
+        with state.writing(), Session(state.engine) as session:
+            add_screenings(session, rows)
+            session.commit()
+
+    def progress(done: int, total: int) -> None:
+        clock = time.monotonic()
+        if clock - last[0] >= PROGRESS_SECONDS or done == total:
+            last[0] = clock
+            with Session(state.engine) as session:
+                record_progress(session, job_id, done, total)
+
+    return run_batch(source, result, state.settings, options, context=context, progress=progress,
+                     on_screenings=record)
+
+
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, SQLAlchemyError):
+        return "the audit trail could not be written; the job was stopped and no result was published"
+    if isinstance(exc, ContextUnavailable):
+        return f"rules or lists could not be loaded, nothing more was screened: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _heartbeat(state: ServiceState, job_id: str, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_SECONDS):
+        try:
+            with Session(state.engine) as session:
+                beat(session, job_id)
+        except SQLAlchemyError as exc:
+            logger.warning("batch job %s heartbeat failed: %s", job_id, exc)

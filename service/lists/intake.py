@@ -7,6 +7,9 @@ refused and the previous snapshot stays: a shrunken list would silently stop blo
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,17 +76,30 @@ def take_in(
     if name in reserved_names(settings):
         raise SnapshotError(f"list name {name!r} is taken by a bundled curated list in {settings.lists_dir}")
     read = read_list(list_format, path, name)
-    try:
-        previous = current_info(directory, name)
-    except SnapshotError:
-        previous = None  # a corrupt snapshot is replaced by a good one, never compared against
-    if not force:
-        check_trust(name, read, previous, settings.list_max_shrink)
-    info = write_snapshot(
-        directory, name, list_format, read.entries, source or str(path),
-        file_sha256(source_files(list_format, path)), warnings=len(read.warnings),
-    )
+    with _writer_lock(directory):  # compare and replace as one step, even with two updates running
+        try:
+            previous = current_info(directory, name)
+        except SnapshotError:
+            previous = None  # a corrupt snapshot is replaced by a good one, never compared against
+        if not force:
+            check_trust(name, read, previous, settings.list_max_shrink)
+        info = write_snapshot(
+            directory, name, list_format, read.entries, source or str(path),
+            file_sha256(source_files(list_format, path)), warnings=len(read.warnings),
+        )
     return Intake(info=info, previous=previous, warnings=read.warnings)
+
+
+@contextmanager
+def _writer_lock(directory: Path) -> Iterator[None]:
+    """An exclusive advisory lock on `<directory>/.lock` (readers never need it: replacement is atomic)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / ".lock").open("a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 def check_trust(name: str, read: ListRead, previous: SnapshotInfo | None, max_shrink: float) -> None:

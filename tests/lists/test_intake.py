@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from service.engine.parties.sources import ListReadError
 from service.lists.intake import SnapshotRefused, take_in
-from service.lists.store import SnapshotError, current_info, snapshot_dir
+from service.lists.store import SnapshotError, current_info, read_snapshot, snapshot_dir
 from tests.lists.helpers import CURATED, SHARED_DATA, ofac_copy, settings_for
 
 
@@ -78,3 +79,23 @@ def test_a_corrupt_previous_snapshot_is_replaced(tmp_path: Path) -> None:
     (directory / "ofac-sdn.jsonl.gz").write_bytes(b"garbage")
     intake = take_in(settings, "ofac", ofac_copy(tmp_path))
     assert intake.previous is None and intake.info.entries == 5
+
+
+def test_concurrent_imports_leave_one_whole_snapshot(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    errors: list[BaseException] = []
+
+    def run(rows: int | None, where: str) -> None:
+        try:
+            take_in(settings, "ofac", ofac_copy(tmp_path / where, keep_rows=rows), force=True)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(rows, f"t{i}")) for i, rows in enumerate([None, 4, None, 4])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    info, entries = read_snapshot(snapshot_dir(settings.data_dir) / "ofac-sdn.jsonl.gz")
+    assert info.entries == len(entries) and info.entries in {3, 5}

@@ -70,7 +70,7 @@ def _entry(row: dict[str, str], list_name: str, number: int, file: str, result: 
         addresses=addresses,
         programs=list(dict.fromkeys(filter(None, [source, *split_list(row["programs"])]))),
         listed_on=iso_date(row.get("start_date", "")),
-        remarks=row.get("remarks", "").strip() or None,
+        remarks=_remarks(row),
         source_url=(row.get("source_information_url") or row.get("source_list_url") or "").strip() or None,
     )
 
@@ -89,3 +89,13 @@ def _abbreviation(source: str) -> str:
     start, end = source.find("("), source.find(")")
     return source[start + 1 : end] if 0 <= start < end else "CSL"
 
+
+
+def _remarks(row: dict[str, str]) -> str | None:
+    """The row's remarks plus the details a reviewer uses to rule a hit in or out."""
+    parts = [
+        row.get("remarks", "").strip(),
+        f"born {row['dates_of_birth'].strip()}" if row.get("dates_of_birth", "").strip() else "",
+        f"identifiers: {row['ids'].strip()}" if row.get("ids", "").strip() else "",
+    ]
+    return "; ".join(filter(None, parts)) or None

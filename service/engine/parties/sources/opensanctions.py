@@ -52,7 +52,11 @@ def read_opensanctions(path: Path, list_name: str = LIST_NAME) -> ListRead:
 
 def _entry(row: dict[str, str], list_name: str) -> ListEntry:
     name = row["name"]
-    datasets = split_list(row["dataset"])
+    details = [
+        f"born {', '.join(split_list(row.get('birth_date')))}" if row.get("birth_date") else "",
+        f"identifiers: {', '.join(split_list(row.get('identifiers')))}" if row.get("identifiers") else "",
+        f"datasets: {', '.join(split_list(row['dataset']))}" if row["dataset"] else "",
+    ]
     return ListEntry(
         id=row["id"],
         source_list=list_name,
@@ -62,6 +66,6 @@ def _entry(row: dict[str, str], list_name: str) -> ListEntry:
         countries=country_codes(split_list(row["countries"])),
         addresses=split_list(row["addresses"]),
         programs=split_list(row["sanctions"]),
-        remarks=f"datasets: {', '.join(datasets)}" if datasets else None,
+        remarks="; ".join(filter(None, details)) or None,
         source_url=ENTITY_URL.format(id=row["id"]),
     )

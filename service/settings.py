@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     )
     max_request_bytes: int = Field(default=2_000_000, description="Largest accepted request body.")
     max_batch_size: int = Field(default=1000, description="Most declarations in one batch request.")
+    max_upload_bytes: int = Field(
+        default=2_000_000_000, description="Largest CSV file accepted by POST /v1/batches (streamed to disk)."
+    )
     migrate_on_start: bool = Field(
         default=True, description="Run the database migrations when the API starts (off if a deploy step does it)."
     )

@@ -101,14 +101,27 @@ def _data_records(reader: RecordReader) -> tuple[Record, Iterator[Record]]:
     return header, records
 
 
-def prepare(source: Path, options: BatchOptions) -> Prepared:
-    """Detect the encoding and delimiter, map the header, count rows and find split references."""
+def check_header(source: Path, options: BatchOptions) -> ColumnLayout:
+    """Check that the file can be read and its header mapped (raises like `prepare`), without the pre-pass."""
+    encoding = _encoding(source, options)
+    mapping = load_mapping(options.mapping) if options.mapping else None
+    with _open(source, encoding) as stream:
+        header, _ = _data_records(RecordReader(stream, encoding_name=encoding.name))
+        return resolve_layout(header.cells, mapping)
+
+
+def _encoding(source: Path, options: BatchOptions) -> Encoding:
     try:
-        encoding = detect_encoding(source, options.encoding)
+        return detect_encoding(source, options.encoding)
     except OSError as exc:
         raise InputUnreadable(f"cannot read {source}: {exc}") from exc
     except LookupError as exc:
         raise InputUnreadable(f"unknown encoding {options.encoding!r}: {exc}") from exc
+
+
+def prepare(source: Path, options: BatchOptions) -> Prepared:
+    """Detect the encoding and delimiter, map the header, count rows and find split references."""
+    encoding = _encoding(source, options)
     mapping: ColumnMapping | None = load_mapping(options.mapping) if options.mapping else None
     with _open(source, encoding) as stream:
         reader = RecordReader(stream, encoding_name=encoding.name)
@@ -226,4 +239,4 @@ def _screen_in_pool(
             raise
 
 
-__all__ = ["BatchOptions", "ContextUnavailable", "InputUnreadable", "Summary", "prepare", "run_batch"]
+__all__ = ["BatchOptions", "ContextUnavailable", "InputUnreadable", "Summary", "check_header", "prepare", "run_batch"]

@@ -1,0 +1,117 @@
+"""Batch jobs: the state of each uploaded CSV file being screened, kept in the database.
+
+A job is `queued`, then `running` (with a heartbeat and progress), then `complete` (the result file was
+written whole and renamed into place first) or `failed` (with a message). A job whose heartbeat stops
+(the service was restarted or crashed mid-run) is marked failed by the next reader, so an interrupted
+job is never reported running forever nor complete while half-written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, String, Text, update
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from service.store.database import new_id, now
+
+STALE_AFTER = timedelta(seconds=30)  # no heartbeat for this long: the job's process is gone
+
+
+class JobStatus(StrEnum):
+    """Where a batch job is."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+class BatchJob(SQLModel, table=True):
+    """One uploaded file and the progress of its screening."""
+
+    __tablename__ = "batch_jobs"
+    __table_args__ = (Index("ix_batch_jobs_status", "status"),)
+
+    id: str = Field(sa_column=Column(String(36), primary_key=True))
+    status: str = Field(sa_column=Column(String(12), nullable=False))
+    filename: str = Field(sa_column=Column(String(255), nullable=False))
+    options: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    rows_total: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    rows_done: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    started_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    heartbeat_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    caller_key_id: str = Field(sa_column=Column(String(32), nullable=False))
+    request_id: str = Field(sa_column=Column(String(128), nullable=False))
+
+
+def add_job(session: Session, *, filename: str, options: dict[str, Any], caller_key_id: str,
+            request_id: str, job_id: str | None = None) -> BatchJob:
+    """A new queued job in the caller's transaction."""
+    job = BatchJob(id=job_id or new_id(), status=JobStatus.QUEUED.value, filename=filename[:255], options=options,
+                   created_at=now(), heartbeat_at=now(), caller_key_id=caller_key_id, request_id=request_id)
+    session.add(job)
+    return job
+
+
+def get_job(session: Session, job_id: str) -> BatchJob | None:
+    """One job by id, after failing it if its process is gone."""
+    fail_stale_jobs(session)
+    return session.get(BatchJob, job_id)
+
+
+def _set(session: Session, job_id: str, only_if: tuple[str, ...], **values: Any) -> bool:
+    statement = update(BatchJob).where(col(BatchJob.id) == job_id, col(BatchJob.status).in_(only_if)).values(**values)
+    changed = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return bool(changed)
+
+
+def mark_running(session: Session, job_id: str) -> bool:
+    """queued -> running; False if the job is no longer queued."""
+    return _set(session, job_id, (JobStatus.QUEUED,), status=JobStatus.RUNNING.value, started_at=now(),
+                heartbeat_at=now())
+
+
+def record_progress(session: Session, job_id: str, rows_done: int, rows_total: int) -> bool:
+    """Progress and heartbeat of a running job."""
+    return _set(session, job_id, (JobStatus.RUNNING,), rows_done=rows_done, rows_total=rows_total, heartbeat_at=now())
+
+
+def beat(session: Session, job_id: str) -> bool:
+    """Heartbeat only: the job's process is alive (also during the pre-pass, before any progress)."""
+    return _set(session, job_id, (JobStatus.QUEUED, JobStatus.RUNNING), heartbeat_at=now())
+
+
+def mark_complete(session: Session, job_id: str, rows: int, counts: dict[str, Any]) -> bool:
+    """running -> complete; call only after the result file is in place."""
+    return _set(session, job_id, (JobStatus.RUNNING,), status=JobStatus.COMPLETE.value, rows_done=rows,
+                rows_total=rows, counts=counts, finished_at=now(), heartbeat_at=now())
+
+
+def mark_failed(session: Session, job_id: str, message: str) -> bool:
+    """queued/running -> failed with a message for the caller."""
+    return _set(session, job_id, (JobStatus.QUEUED, JobStatus.RUNNING), status=JobStatus.FAILED.value,
+                error=message[:4000], finished_at=now())
+
+
+def fail_stale_jobs(session: Session, stale_after: timedelta = STALE_AFTER) -> int:
+    """Fail queued or running jobs whose heartbeat stopped (their process was restarted or died)."""
+    cutoff = now() - stale_after
+    stale = session.exec(
+        select(BatchJob).where(col(BatchJob.status).in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+                               col(BatchJob.heartbeat_at) < cutoff)
+    ).all()
+    for job in stale:
+        mark_failed(session, job.id, (
+            f"interrupted: the service stopped while the job was {job.status} (at row {job.rows_done:,}"
+            f"{f' of {job.rows_total:,}' if job.rows_total else ''}); no result was published and the rows "
+            "screened so far are in the audit trail; submit the file again"
+        ))
+    return len(stale)

@@ -78,9 +78,20 @@ def _entry(element: ET.Element, list_name: str) -> ListEntry | None:
         addresses=[text for text, _ in addresses if text],
         programs=[program] if (program := _text(element, "UN_LIST_TYPE")) else [],
         listed_on=iso_date(_text(element, "LISTED_ON")),
-        remarks=_text(element, "COMMENTS1") or None,
+        remarks="; ".join(filter(None, [_births(element), _text(element, "COMMENTS1")])) or None,
         source_url=SOURCE_URL,
     )
+
+
+def _births(element: ET.Element) -> str:
+    """'born 1971-03-02 or 1972' from the DATE_OF_BIRTH records (date, year or year range)."""
+    dates = []
+    for birth in element.iter("INDIVIDUAL_DATE_OF_BIRTH"):
+        date = _text(birth, "DATE") or _text(birth, "YEAR")
+        span = "-".join(filter(None, (_text(birth, "FROM_YEAR"), _text(birth, "TO_YEAR"))))
+        if date or span:
+            dates.append(date or span)
+    return f"born {' or '.join(dict.fromkeys(dates))}" if dates else ""
 
 
 def _address(element: ET.Element) -> tuple[str, str]:

@@ -32,6 +32,7 @@ def test_individual_names_addresses_nationality(by_id: dict) -> None:
     assert badege.countries == ["RW", "CD"]  # address country, then nationality
     assert badege.programs == ["DRC"]
     assert str(badege.listed_on) == "2012-12-31"
+    assert (badege.remarks or "").startswith("born 1971; He fled to Rwanda")
 
 
 def test_entity_aliases(by_id: dict) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.datastructures import UploadFile
 
 from service.api.errors import Forbidden, NotReady, Unauthorized, request_id_of
 from service.api.state import ServiceState
@@ -133,8 +134,25 @@ async def get_idempotency(
     if idempotency_key is None:
         return None
     digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
-    digest.update(await request.body())
+    try:
+        digest.update(await request.body())
+    except RuntimeError:  # a multipart body was streamed into a form already: hash its parts instead
+        await _digest_form(request, digest)
     return IdempotentRequest(idempotency_key, digest.hexdigest())
+
+
+async def _digest_form(request: Request, digest: Any) -> None:
+    """Feed every form field and uploaded file (read in chunks, then rewound) into `digest`."""
+    form = await request.form()
+    for name, value in form.multi_items():
+        digest.update(f"\n{name}\n".encode())
+        if isinstance(value, UploadFile):
+            digest.update(f"{value.filename}\n".encode())
+            while chunk := await value.read(1 << 20):
+                digest.update(chunk)
+            await value.seek(0)
+        else:
+            digest.update(value.encode())
 
 
 IdempotencyDep = Annotated[IdempotentRequest | None, Depends(get_idempotency)]

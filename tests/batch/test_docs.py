@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import pytest
 import typer
 import yaml
@@ -17,8 +16,8 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "batch.md").read_text(enco
 
 def batch_options() -> list[str]:
     group = typer.main.get_command(app)
-    assert isinstance(group, click.Group)
-    return sorted(opt for param in group.commands["batch"].params for opt in param.opts if opt.startswith("--"))
+    command = group.commands["batch"]  # type: ignore[attr-defined]
+    return sorted(opt for param in command.params for opt in param.opts if opt.startswith("--"))
 
 
 @pytest.mark.parametrize("option", batch_options())

@@ -18,9 +18,10 @@ Built once from the list entries; a query touches only the names that share a ra
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import threading
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -164,59 +165,73 @@ class PartyIndex:
         return bound >= self.review_threshold - COUNTRY_BOOST
 
     def _candidates(self, query: Name) -> list[tuple[int, int]]:
-        """The rows sharing the rarest keys with the query, most shared weight first, with how many
-        of the query's words they share a key with.
+        """The rows sharing enough rare keys with the query, most shared IDF weight first, each with
+        the number of the query's words it shares a key with.
 
-        Each query token counts once, with the weight of its best key (the token itself, its skeleton,
-        or, only for a word the index does not hold, its prefix), so a word does not outweigh another
-        just because it has more key kinds.
+        Each query word is one group of keys (the word, its skeleton and, only for a word the index
+        does not hold, its prefix); a row counts once per group. Rows that share too few groups to
+        reach the review threshold even if everything else matched are dropped before any weighing,
+        and the query's common words (skipped: reading them would touch a large share of the list)
+        are only checked against the rows that remain.
         """
         postings = self._postings
         groups = [self._query_keys(token) for token in (*query.tokens, *query.qualifiers)]
-        groups += [[query.compact]] + [self._query_keys(t) for former in query.former for t in former.tokens]
-        usable = [[k for k in group if k in postings] for group in groups]
-        rare = [[k for k in group if len(postings[k]) <= self._max_postings] for group in usable]
-        if not any(rare):
-            known = [k for group in usable for k in group]
-            rare = [[min(known, key=lambda k: len(postings[k]))]] if known else []
-        weights: dict[int, float] = defaultdict(float)
-        shared: dict[int, int] = defaultdict(int)
-        for number, group in enumerate(rare):
-            best: dict[int, float] = {}
-            for key in group:
-                weight = self._idf[key]
-                for row in postings[key]:
-                    if best.get(row, 0.0) < weight:
-                        best[row] = weight
-            whole_name = number == len(query.tokens) + len(query.qualifiers)  # the spaceless form
-            for row, weight in best.items():
-                weights[row] += weight
-                shared[row] += 100 if whole_name else 1
-        self._add_common_words(groups, rare, weights, shared)
-        if len(weights) <= self._max_candidates:
-            chosen = list(weights)
-        else:  # ties (every "Shorin ..." shares only "shorin") go to names of the query's length
-            size = len(query.tokens)
-            rows = self._rows
-            chosen = heapq.nlargest(self._max_candidates, weights,
-                                    key=lambda row: weights[row] - 0.01 * abs(len(rows[row].name.tokens) - size))
-        return [(row, shared[row]) for row in chosen]
+        groups += [self._query_keys(t) for former in query.former for t in former.tokens]
+        row_sets: list[set[int]] = []
+        group_weights: list[float] = []
+        common: list[tuple[str, float]] = []
+        for group in groups:
+            keys = [k for k in group if k in postings]
+            rare = [k for k in keys if len(postings[k]) <= self._max_postings]
+            if rare:
+                row_sets.append(set().union(*(postings[k] for k in rare)))
+                group_weights.append(max(self._idf[k] for k in rare))
+            elif keys:
+                common.append((group[0], self._idf[keys[0]]))
+        if not row_sets and common:  # nothing rare: read the least common word after all
+            token = min((t for t, _ in common), key=lambda t: len(postings[t]))
+            row_sets.append(set(postings[token]))
+            group_weights.append(self._idf[token])
+            common = [(t, w) for t, w in common if t != token]
+        whole = set(postings.get(query.compact, ())) if len(query.tokens) > 1 else set()
+        counts = Counter(itertools.chain.from_iterable(row_sets))
+        least = max(1, self._shared_needed(query) - len(common))
+        passing = [row for row, count in counts.items() if count >= least or row in whole]
+        passing.extend(whole.difference(counts))
+        return self._ranked(query, passing, row_sets, group_weights, common)
 
-    def _add_common_words(self, groups: list[list[str]], rare: list[list[str]], weights: dict[int, float],
-                          shared: dict[int, int]) -> None:
-        """Credit the candidates with the query's common words (skipped above) that they also contain.
+    def _shared_needed(self, query: Name) -> int:
+        """How many of the query's words a listed name must share a key with to possibly reach review."""
+        if query.qualifiers or query.former or query.foreign_script:
+            return 1
+        q = len(query.tokens)
+        maybe = sum(len(t) <= 4 or t not in self._postings for t in query.tokens)
+        for shared in range(1, q + 1):
+            bound = 100.0 * 2 * shared / (q + shared) - UNMATCHED_PENALTY * (q - shared)
+            if bound >= self.review_threshold - COUNTRY_BOOST:
+                return max(1, shared - maybe)
+        return 1
 
-        Reading a common word's postings would touch a large share of the list; checking it against the
-        few candidates the rare words found is cheap, and it ranks "Shorin Components" above every other
-        "Shorin" when the query says "Shorin Components".
-        """
-        common = [(group[0], self._idf[group[0]]) for group, kept in zip(groups, rare, strict=False)
-                  if group and not kept and group[0] in self._postings]
-        for token, weight in common:
-            for row in weights:
-                if token in self._rows[row].name.tokens:
-                    weights[row] += weight
-                    shared[row] += 1
+    def _ranked(self, query: Name, rows: list[int], row_sets: list[set[int]], group_weights: list[float],
+                common: list[tuple[str, float]]) -> list[tuple[int, int]]:
+        """The best `max_candidates` rows by shared IDF weight (ties: names as long as the query)."""
+        scored: list[tuple[float, int, int]] = []
+        size = len(query.tokens)
+        for row in rows:
+            tokens = self._rows[row].name.tokens
+            weight = 0.0
+            shared = 0
+            for members, group_weight in zip(row_sets, group_weights, strict=True):
+                if row in members:
+                    weight += group_weight
+                    shared += 1
+            for token, common_weight in common:
+                if token in tokens:
+                    weight += common_weight
+                    shared += 1
+            scored.append((weight - 0.01 * abs(len(tokens) - size), row, shared))
+        best = scored if len(scored) <= self._max_candidates else heapq.nlargest(self._max_candidates, scored)
+        return [(row, shared) for _, row, shared in best]
 
     def _query_keys(self, token: str) -> list[str]:
         """A query word's keys: the prefix only when the index does not hold the word itself (a typo)."""

@@ -54,7 +54,7 @@ _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", 
           "xix": "19", "xx": "20"}
 _NUMBER_MARKS = frozenset({"no", "nr", "number"})
 _ROMAN_LAST = {"i": "1", "v": "5", "x": "10"}
-_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
 # Irregular abbreviations; regular ones (intl, mgmt, svcs, mfg, engg) are recognised by the scorer.
 ABBREVIATIONS = {"bros": "brothers", "cia": "compania", "flli": "fratelli", "ind": "industria",
@@ -205,10 +205,10 @@ def _take_numerals(words: list[str], *, qualifier: bool = False) -> tuple[list[s
         last = position == len(words) - 1 and position > 0
         if word.isdigit():
             numerals.append(word.lstrip("0") or "0")
-        elif (position > 0 and word in _ROMAN) or (last and word in _ROMAN_LAST and not qualifier):
+        elif (len(words) > 1 and word in _ROMAN) or (last and word in _ROMAN_LAST and not qualifier):
             numerals.append(_ROMAN.get(word) or _ROMAN_LAST[word])
-        elif word in _NUMBER_WORDS and len(words) > 1:
-            numerals.append(_NUMBER_WORDS[word])
+        elif word in NUMBER_WORDS and len(words) > 1:
+            numerals.append(NUMBER_WORDS[word])
         else:
             rest.append(word)
     return rest, numerals

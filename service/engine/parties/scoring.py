@@ -182,7 +182,8 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     left_out = [t for i, t in enumerate(left) if i not in used_left]
     right_out = [t for j, t in enumerate(right) if j not in used_right]
     reasons = [f"matched words: {', '.join(a if a == b else f'{a}~{b}' for a, b, _ in pairs) or 'none'}"]
-    if lenient and pairs and not (left_out and right_out):
+    strong = [pair for pair in pairs if pair[2] >= 0.85 and pair[0] in left and pair[1] in right]
+    if lenient and len(strong) >= 2 and len(strong) == len(pairs) and not (left_out and right_out):
         # A person named with fewer of their names (no patronymic, one given name) is the same person;
         # a different name on both sides is not. Partial names go to review, not block.
         shorter = min(len(left), len(right))

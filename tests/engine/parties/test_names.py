@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.engine.parties import legal_forms
-from service.engine.parties.names import STOP_WORDS, VESSEL_PREFIXES, normalise_name, phonetic, skeleton
+from service.engine.parties.names import NUMBER_WORDS, STOP_WORDS, VESSEL_PREFIXES, normalise_name, phonetic, skeleton
 
 WORDS = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10), min_size=1, max_size=5)
 ANY_TEXT = st.text(max_size=60)
@@ -38,7 +38,8 @@ def test_punctuation_between_words_does_not_matter(words: list[str], mark: str) 
 
 
 PERSON_WORDS = WORDS.filter(lambda words: len(words) >= 2 and not any(
-    w in STOP_WORDS or w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or not w.strip("ivx") for w in words))
+    w in STOP_WORDS or w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or w in NUMBER_WORDS or not w.strip("ivx")
+    for w in words))
 
 
 @given(PERSON_WORDS)
@@ -52,9 +53,14 @@ def test_a_comma_does_not_change_the_score(words: list[str]) -> None:
                                                                                   "person").score - 15
 
 
-@given(WORDS, st.randoms())
+NAME_WORDS = WORDS.filter(lambda words: not any(w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES for w in words))
+
+
+@given(NAME_WORDS, st.randoms())
 @settings(max_examples=200, deadline=None)
 def test_word_order_does_not_change_the_key(words: list[str], random: object) -> None:
+    """Order never matters for name words (ambiguous legal-form abbreviations such as "AS" or "SPY"
+    are recognised only at the start or end of a name, so they are left out here)."""
     shuffled = list(words)
     random.shuffle(shuffled)  # type: ignore[attr-defined]
     assert normalise_name(" ".join(words)).key == normalise_name(" ".join(shuffled)).key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -141,3 +142,12 @@ async def test_no_rules_loaded_means_503_never_a_verdict(
     assert answer.status_code == 503 and answer.json()["code"] == "not_ready"
     assert "rules/10.yaml:3" in answer.json()["detail"]
     assert (await client.get("/readyz")).status_code == 503
+
+
+async def test_the_documented_example_declaration_screens(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "declaration.json"
+    answer = await client.post("/v1/screenings", content=example.read_bytes(),
+                               headers={**as_screener, "Content-Type": "application/json"})
+    assert answer.status_code == 201, answer.text

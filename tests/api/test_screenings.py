@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from service.api.deps import StateDep, get_session
+from service.api.routers.wire import ScreeningResult
 from tests.api.conftest import blocked_declaration, declaration, review_declaration
 
 pytestmark = pytest.mark.asyncio
@@ -24,6 +25,7 @@ async def test_screening_is_answered_with_its_record_id_and_stored(
     assert answer.status_code == 201
     verdict = answer.json()
     assert verdict["verdict"] == "block" and verdict["id"] and verdict["screened_at"].endswith("Z")
+    assert ScreeningResult.model_validate(verdict).model_dump(mode="json") == verdict  # the documented shape
     record = (await client.get(f"/v1/screenings/{verdict['id']}", headers=as_screener)).json()
     assert record["result"] == {k: v for k, v in verdict.items() if k not in ("id", "screened_at")}
     assert record["declaration"]["destination_country"] == "RU"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -37,6 +38,8 @@ def batch_command(
 ) -> None:
     """Screen a CSV export. Exit 0 when every row got a result (row errors included), 2/3 when nothing could run."""
     options = BatchOptions(jsonl=jsonl, workers=workers or os.cpu_count() or 1, mapping=mapping, encoding=encoding)
+    if output.resolve() == source.resolve():
+        fail("the output file must not be the input file", EXIT_INVALID)
     try:
         with _progress() as progress:
             summary = run_batch(source, output, get_settings(), options, progress=progress)
@@ -46,6 +49,8 @@ def batch_command(
         fail(str(exc), EXIT_FATAL)
     except (ContextUnavailable, RulebookError) as exc:
         fail(f"rules or lists could not be loaded, nothing screened: {exc}", EXIT_FATAL)
+    except BrokenProcessPool as exc:
+        fail(f"a worker process died, no result written: {exc}", EXIT_FATAL)
     except OSError as exc:
         fail(f"cannot write {output}: {exc}", EXIT_FATAL)
     _print_summary(summary, output)

@@ -9,6 +9,7 @@ import pytest
 
 from service.batch.columns import MappingError
 from service.batch.run import BatchOptions, InputUnreadable, run_batch
+from service.batch.screening import ContextUnavailable
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
 from tests.batch.conftest import HEADER, TinyList, read_output, row, write_csv
@@ -132,3 +133,15 @@ def test_two_workers_give_the_same_rows_in_order(tmp_path: Path) -> None:
     out = tmp_path / "pool.csv"
     run_batch(source, out, SETTINGS, BatchOptions(workers=2, chunk_rows=10))
     assert read_output(out) == single
+
+
+def test_workers_that_cannot_load_rules_stop_the_run(tmp_path: Path) -> None:
+    broken = tmp_path / "rules"
+    broken.mkdir()
+    (broken / "bad.yaml").write_text("rules: [\n")
+    source = write_csv(tmp_path / "in.csv", [row(f"SO-{n}") for n in range(60)])
+    out = tmp_path / "out.csv"
+    with pytest.raises(ContextUnavailable, match="nothing screened"):
+        run_batch(source, out, Settings(rules_dir=broken), BatchOptions(workers=2, chunk_rows=10))
+    assert not out.exists()
+    assert not out.with_name("out.csv.partial").exists()

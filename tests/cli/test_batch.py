@@ -64,3 +64,10 @@ def test_batch_refuses_without_rules(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert result.exit_code == 3
     assert "nothing screened" in result.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_output_must_not_overwrite_the_input(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", [row("SO-1")])
+    result = runner.invoke(app, ["batch", str(source), "-o", str(source)])
+    assert result.exit_code == 2
+    assert "must not be the input" in result.output

@@ -25,6 +25,8 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from service.engine.checks.parties import PartyHit
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.names import Name, normalise_name, skeleton
@@ -33,6 +35,8 @@ from service.engine.verdict import Action, ListStamp
 
 COUNTRY_BOOST = 3.0
 COUNTRY_BOOST_FLOOR = 50.0  # the boost only lifts names that already resemble each other
+MAX_WEIGHED = 100  # candidate rows weighed by IDF per query, at most
+PREFILTER = 50.0  # rapidfuzz token_set_ratio under which a candidate is not scored (true matches score far above)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class _Row:
     name: Name
     text: str  # the name as listed
     is_alias: bool
+    key: str  # name words and annotation words, for the quick prefilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +109,7 @@ class PartyIndex:
                 continue
             seen.add(name.tokens)
             row = len(self._rows)
-            self._rows.append(_Row(number, name, text, position > 0))
+            self._rows.append(_Row(number, name, text, position > 0, " ".join((*name.tokens, *name.qualifiers))))
             for key in {*name_keys(name), *(k for former in name.former for k in name_keys(former))}:
                 self._postings[key].append(row)
 
@@ -136,10 +141,14 @@ class PartyIndex:
 
     def _search(self, query: Name, country: str | None) -> list[PartyHit]:
         best: dict[int, tuple[float, PartyHit]] = {}
+        query_key = " ".join((*query.tokens, *query.qualifiers))
         for row_number, shared in self._candidates(query):
             row = self._rows[row_number]
             if not self._may_reach_review(query, row.name, shared):
                 continue
+            if not (query.foreign_script or row.name.foreign_script) and fuzz.token_set_ratio(
+                    query_key, row.key, score_cutoff=PREFILTER) == 0:
+                continue  # a cheap C-level look first: nothing alike enough to be worth the full scorer
             hit = self._hit(query, row, country)
             if hit is not None and (row.entry not in best or hit.score > best[row.entry][0]):
                 best[row.entry] = (hit.score, hit)
@@ -159,7 +168,7 @@ class PartyIndex:
         q, r = len(query.tokens), len(listed.tokens)
         # short words may be initials or abbreviations, unknown words may be typos: both can match
         # without sharing a key
-        maybe = sum(len(t) <= 4 or t not in self._postings for t in query.tokens)
+        maybe = sum(len(t) <= 2 or t not in self._postings for t in query.tokens)
         matched = min(q, r, shared + maybe)
         bound = 100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched)
         return bound >= self.review_threshold - COUNTRY_BOOST
@@ -187,17 +196,21 @@ class PartyIndex:
                 row_sets.append(set().union(*(postings[k] for k in rare)))
                 group_weights.append(max(self._idf[k] for k in rare))
             elif keys:
-                common.append((group[0], self._idf[keys[0]]))
+                common.append((keys[0], self._idf[keys[0]]))
         if not row_sets and common:  # nothing rare: read the least common word after all
-            token = min((t for t, _ in common), key=lambda t: len(postings[t]))
-            row_sets.append(set(postings[token]))
-            group_weights.append(self._idf[token])
-            common = [(t, w) for t, w in common if t != token]
+            key = min((k for k, _ in common), key=lambda k: len(postings[k]))
+            row_sets.append(set(postings[key]))
+            group_weights.append(self._idf[key])
+            common = [(k, w) for k, w in common if k != key]
         whole = set(postings.get(query.compact, ())) if len(query.tokens) > 1 else set()
         counts = Counter(itertools.chain.from_iterable(row_sets))
         least = max(1, self._shared_needed(query) - len(common))
         passing = [row for row, count in counts.items() if count >= least or row in whole]
         passing.extend(whole.difference(counts))
+        if len(passing) > MAX_WEIGHED:  # keep the rows sharing the most words before weighing them
+            size, rows = len(query.tokens), self._rows
+            passing = heapq.nlargest(MAX_WEIGHED, passing, key=lambda row: counts.get(row, 100) * 10 - abs(
+                len(rows[row].name.tokens) - size))
         return self._ranked(query, passing, row_sets, group_weights, common)
 
     def _shared_needed(self, query: Name) -> int:
@@ -205,7 +218,7 @@ class PartyIndex:
         if query.qualifiers or query.former or query.foreign_script:
             return 1
         q = len(query.tokens)
-        maybe = sum(len(t) <= 4 or t not in self._postings for t in query.tokens)
+        maybe = sum(len(t) <= 2 or t not in self._postings for t in query.tokens)
         for shared in range(1, q + 1):
             bound = 100.0 * 2 * shared / (q + shared) - UNMATCHED_PENALTY * (q - shared)
             if bound >= self.review_threshold - COUNTRY_BOOST:

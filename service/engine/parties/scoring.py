@@ -131,6 +131,8 @@ def _score(left: Name, right: Name, lenient: bool) -> NameScore:
 
 def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
     """Join neighbouring tokens that the other name writes as one word ("jin ping" -> "jinping")."""
+    if len(tokens) < 2 or other.issubset(tokens):
+        return tokens
     merged: list[str] = []
     position = 0
     while position < len(tokens):

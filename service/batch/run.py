@@ -62,9 +62,10 @@ class Summary:
     split_references: int = 0
     seconds: float = 0.0
 
-    def add(self, outcome: ChunkOutcome) -> None:
-        """Fold one chunk's counts in."""
-        self.rows += outcome.rows
+    def add(self, outcome: ChunkOutcome, rows: bool = True) -> None:
+        """Fold one chunk's counts in (`rows=False`: verdict counts only, the rows are written later)."""
+        if rows:
+            self.rows += outcome.rows
         self.shipments += outcome.shipments
         self.error_rows += outcome.error_rows
         self.rows_by_verdict.update(outcome.rows_by_verdict)
@@ -174,24 +175,28 @@ def run_batch(
     prepared = prepare(source, options)
     summary = Summary(encoding=prepared.encoding.name, delimiter=prepared.delimiter,
                       split_references=prepared.split.count)
+    screener = ChunkScreener(prepared.layout, prepared.delimiter, options.jsonl, options.collect_screenings)
     partial = destination.with_name(destination.name + ".partial")
     try:
-        with _open(source, prepared.encoding) as stream, partial.open("w", encoding=_output_encoding(options),
-                                                                     newline="") as out:
-            reader = RecordReader(stream, delimiter=prepared.delimiter, encoding_name=prepared.encoding.name)
-            _, records = _data_records(reader)
-            chunks = _chunks(group_shipments(records, prepared.layout, prepared.split), options.chunk_rows)
-            screener = ChunkScreener(prepared.layout, prepared.delimiter, options.jsonl, options.collect_screenings)
-            out.write(screener.format.header(prepared.layout.headers))
-            for outcome in _screen_all(chunks, screener, settings, options, context, prepared.total_rows):
-                out.write(outcome.text)
-                summary.add(outcome)
-                if on_screenings is not None:
-                    on_screenings(outcome)
-                if progress is not None:
-                    progress(summary.rows, prepared.total_rows)
-            out.flush()
-            os.fsync(out.fileno())
+        with _Screening(screener, settings, options, context, prepared.total_rows) as screening:
+            if prepared.split.count:
+                _screen_split_references(prepared, screening, options, summary, on_screenings)
+            with _open(source, prepared.encoding) as stream, partial.open(
+                "w", encoding=_output_encoding(options), newline=""
+            ) as out:
+                reader = RecordReader(stream, delimiter=prepared.delimiter, encoding_name=prepared.encoding.name)
+                _, records = _data_records(reader)
+                chunks = _chunks(group_shipments(records, prepared.layout, prepared.split), options.chunk_rows)
+                out.write(screener.format.header(prepared.layout.headers))
+                for outcome in screening.map(chunks):
+                    out.write(outcome.text)
+                    summary.add(outcome)
+                    if on_screenings is not None:
+                        on_screenings(outcome)
+                    if progress is not None:
+                        progress(summary.rows, prepared.total_rows)
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)
@@ -200,35 +205,68 @@ def run_batch(
     return summary
 
 
+def _screen_split_references(
+    prepared: Prepared, screening: _Screening, options: BatchOptions, summary: Summary,
+    on_screenings: Callable[[ChunkOutcome], None] | None,
+) -> None:
+    """Extra pass: gather the rows of each non-contiguous reference, screen it whole, keep each row's result."""
+    with _open(prepared.source, prepared.encoding) as stream:
+        reader = RecordReader(stream, delimiter=prepared.delimiter, encoding_name=prepared.encoding.name)
+        _, records = _data_records(reader)
+        prepared.split.collect(records, prepared.layout)
+    for outcome in screening.map(_chunks(prepared.split.gathered(), options.chunk_rows), per_row=True):
+        prepared.split.store_outputs(outcome.row_texts)
+        summary.add(outcome, rows=False)  # the rows are counted when the main pass writes them
+        if on_screenings is not None:
+            on_screenings(outcome)
+
+
 def _output_encoding(options: BatchOptions) -> str:
     # Excel opens a UTF-8 CSV correctly only with a BOM; JSON Lines readers expect none.
     return "utf-8" if options.jsonl else "utf-8-sig"
 
 
-def _screen_all(
-    chunks: Iterator[list[Shipment]], screener: ChunkScreener, settings: Settings, options: BatchOptions,
-    context: ScreeningContext | None, total_rows: int,
-) -> Iterator[ChunkOutcome]:
-    # Starting worker processes (each loading rules and lists) costs seconds; not worth it for small files.
-    if options.workers <= 1 or total_rows < options.chunk_rows * SMALL_FILE_CHUNKS:
-        screener.attach(context or screener.load(settings))
-        for chunk in chunks:
-            yield screener.screen(chunk)
-        return
-    yield from _screen_in_pool(chunks, screener, settings, options.workers)
+class _Screening:
+    """Screens chunks in this process or in a pool of worker processes; results in submission order."""
 
+    def __init__(self, screener: ChunkScreener, settings: Settings, options: BatchOptions,
+                 context: ScreeningContext | None, total_rows: int) -> None:
+        self._screener = screener
+        self._settings = settings
+        self._workers = options.workers
+        # Starting worker processes (each loading rules and lists) costs seconds; not worth it for small files.
+        if options.workers <= 1 or total_rows < options.chunk_rows * SMALL_FILE_CHUNKS:
+            self._workers = 1
+            screener.attach(context or screener.load(settings))
+        self._pool: ProcessPoolExecutor | None = None
 
-def _screen_in_pool(
-    chunks: Iterator[list[Shipment]], screener: ChunkScreener, settings: Settings, workers: int
-) -> Iterator[ChunkOutcome]:
-    """Bounded in-flight chunks over `workers` processes; results yielded in submission (input) order."""
-    in_flight: deque[Future[ChunkOutcome]] = deque()
-    limit = workers * 3
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=worker_init,
-                             initargs=(screener, settings)) as pool:
+    def __enter__(self) -> _Screening:
+        if self._workers > 1:
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=get_context("spawn"),
+                                             initializer=worker_init, initargs=(self._screener, self._settings))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def map(self, chunks: Iterator[list[Shipment]], per_row: bool = False) -> Iterator[ChunkOutcome]:
+        """Each chunk's outcome, in input order."""
+        if self._pool is None:
+            for chunk in chunks:
+                yield self._screener.screen(chunk, per_row)
+            return
+        yield from self._map_in_pool(self._pool, chunks, per_row)
+
+    def _map_in_pool(
+        self, pool: ProcessPoolExecutor, chunks: Iterator[list[Shipment]], per_row: bool
+    ) -> Iterator[ChunkOutcome]:
+        """At most 3 chunks per worker in flight, so memory does not grow with the file."""
+        in_flight: deque[Future[ChunkOutcome]] = deque()
+        limit = self._workers * 3
         try:
             for chunk in chunks:
-                in_flight.append(pool.submit(worker_screen, chunk))
+                in_flight.append(pool.submit(worker_screen, chunk, per_row))
                 if len(in_flight) >= limit:
                     yield in_flight.popleft().result()
             while in_flight:

@@ -33,12 +33,13 @@ class ChunkOutcome:
     """A chunk's output text and counts (and, if asked for, its declarations and verdicts)."""
 
     text: str
-    rows: int = 0
+    rows: int = 0  # rows in the chunk, including rows whose result was computed earlier (for progress)
     shipments: int = 0
     error_rows: int = 0
     rows_by_verdict: Counter[str] = field(default_factory=Counter)
     shipments_by_verdict: Counter[str] = field(default_factory=Counter)
     screenings: list[tuple[Declaration, Verdict]] = field(default_factory=list)
+    row_texts: list[tuple[int, str]] = field(default_factory=list)  # per-row output, when asked for
 
 
 class ChunkScreener:
@@ -66,22 +67,41 @@ class ChunkScreener:
         """Use this context for the following chunks, with the party-name cache."""
         self._context = with_name_cache(context)
 
-    def screen(self, chunk: list[Shipment]) -> ChunkOutcome:
-        """Screen every shipment of the chunk; one RowResult per row, formatted."""
+    def screen(self, chunk: list[Shipment], per_row: bool = False) -> ChunkOutcome:
+        """Screen every shipment of the chunk and format its rows (one text, or one text per row).
+
+        Shipments that carry an `output` were screened earlier (a regrouped split reference); their text is
+        placed at their position and counted for progress only.
+        """
         if self._context is None:
             raise ContextUnavailable("no screening context loaded")
-        results: list[RowResult] = []
+        parts: list[str] = []
+        pending: list[RowResult] = []
         outcome = ChunkOutcome(text="")
         for shipment in chunk:
+            if shipment.output is not None:
+                parts.append(self._flush(pending))
+                parts.append(shipment.output)
+                outcome.rows += len(shipment.records)
+                continue
             assembly = assemble(shipment, self.layout)
             verdict = self._verdict(assembly, self._context)
             rows = row_results(shipment, assembly, verdict)
-            results.extend(rows)
+            if per_row:
+                outcome.row_texts.extend((r.record.number, self.format.rows([r], self.layout.headers)) for r in rows)
+            else:
+                pending.extend(rows)
             self._count(outcome, verdict, rows)
             if self.collect and verdict is not None and assembly.declaration is not None:
                 outcome.screenings.append((assembly.declaration, verdict))
-        outcome.text = self.format.rows(results, self.layout.headers)
+        parts.append(self._flush(pending))
+        outcome.text = "".join(parts)
         return outcome
+
+    def _flush(self, pending: list[RowResult]) -> str:
+        text = self.format.rows(pending, self.layout.headers) if pending else ""
+        pending.clear()
+        return text
 
     @staticmethod
     def _verdict(assembly: Assembly, context: ScreeningContext) -> Verdict | None:
@@ -132,8 +152,8 @@ def worker_init(screener: ChunkScreener, settings: Settings) -> None:
         _WORKER_FAILURE = str(exc)
 
 
-def worker_screen(chunk: list[Shipment]) -> ChunkOutcome:
+def worker_screen(chunk: list[Shipment], per_row: bool = False) -> ChunkOutcome:
     """Process-pool task: screen one chunk with this worker's context."""
     if _WORKER is None:
         raise ContextUnavailable(_WORKER_FAILURE or "worker not initialised")
-    return _WORKER.screen(chunk)
+    return _WORKER.screen(chunk, per_row)

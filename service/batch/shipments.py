@@ -1,14 +1,17 @@
-"""Rows into shipments: contiguous rows with the same reference form one declaration.
+"""Rows into shipments: the rows with the same reference form one declaration.
 
-A file is read once, in order, so a declaration is the run of consecutive rows sharing a reference.
-A reference whose rows are split into several runs would be screened as partial declarations, and a
-partial declaration can clear what the missing lines would have stopped; the pre-pass (`SplitReferences`)
-finds such references and their rows are all reported as errors instead (fail closed). A run longer than
-a declaration may be is reported the same way, in bounded pieces, so memory stays bounded too.
+The main pass streams the file, so a declaration is normally the run of consecutive rows sharing a
+reference. A reference whose rows are split into several runs (a file sorted by date rather than by
+order) must not be screened as partial declarations: a partial declaration can clear what the missing
+lines would have stopped. The pre-pass finds such references (`SplitReferences`); an extra pass gathers
+their rows in a scratch SQLite file, screens each as one whole declaration and keeps the formatted result
+of every row, which the main pass then writes at the row's own position. Memory stays bounded: only one
+declaration (at most MAX_ROWS_PER_SHIPMENT rows) is held at a time.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from service.batch.records import Record
 
 MAX_ROWS_PER_SHIPMENT = 1000  # the declaration model's item limit
 _FLUSH_EVERY = 10_000
+_SET_LIMIT = 200_000  # up to this many split references, membership is tested in a Python set
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,7 @@ class Shipment:
     reference: str
     records: list[Record]
     error: str | None = None
+    output: str | None = None  # already screened and formatted (rows of a regrouped split reference)
 
 
 def reference_of(record: Record, layout: ColumnLayout) -> str:
@@ -66,18 +71,84 @@ class SplitReferences(Container[str]):
         self._db.execute("DROP TABLE runs")
         self._db.execute("CREATE UNIQUE INDEX split_reference ON split (reference)")
         self.count: int = self._db.execute("SELECT count(*) FROM split").fetchone()[0]
+        self._members: set[str] | None = None
+        if 0 < self.count <= _SET_LIMIT:
+            self._members = {row[0] for row in self._db.execute("SELECT reference FROM split")}
 
     def __contains__(self, reference: object) -> bool:
-        return self.count > 0 and self.starts(str(reference)) is not None
+        if self.count == 0:
+            return False
+        if self._members is not None:
+            return reference in self._members
+        return self._db.execute("SELECT 1 FROM split WHERE reference = ?", (str(reference),)).fetchone() is not None
 
     def starts(self, reference: str) -> str | None:
         """The first rows of each run of a split reference, as text."""
         row = self._db.execute("SELECT starts FROM split WHERE reference = ?", (reference,)).fetchone()
         return str(row[0]) if row else None
 
+    def collect(self, records: Iterable[Record], layout: ColumnLayout) -> None:
+        """Second pass: keep every row of the split references."""
+        self._db.execute("CREATE TABLE split_rows (reference TEXT, number INTEGER, cells TEXT, error TEXT)")
+        batch: list[tuple[str, int, str, str | None]] = []
+        for record in records:
+            reference = reference_of(record, layout)
+            if reference and reference in self:
+                batch.append((reference, record.number, json.dumps(record.cells), record.error))
+                if len(batch) >= _FLUSH_EVERY:
+                    self._db.executemany("INSERT INTO split_rows VALUES (?, ?, ?, ?)", batch)
+                    batch.clear()
+        self._db.executemany("INSERT INTO split_rows VALUES (?, ?, ?, ?)", batch)
+        self._db.execute("CREATE INDEX split_rows_reference ON split_rows (reference, number)")
+        self._db.execute("CREATE TABLE outputs (number INTEGER PRIMARY KEY, text TEXT)")
+
+    def gathered(self) -> Iterator[Shipment]:
+        """Each split reference as one shipment of all its rows (in file order), first-seen first."""
+        references = [row[0] for row in self._db.execute(
+            "SELECT reference FROM split_rows GROUP BY reference ORDER BY min(number)")]
+        for reference in references:
+            total = self._db.execute("SELECT count(*) FROM split_rows WHERE reference = ?", (reference,)).fetchone()[0]
+            rows = self._db.execute(
+                "SELECT number, cells, error FROM split_rows WHERE reference = ? ORDER BY number", (reference,))
+            if total > MAX_ROWS_PER_SHIPMENT:
+                for piece in _pieces(rows):
+                    yield Shipment(reference, piece, _too_many(reference))
+                continue
+            yield Shipment(reference, [Record(n, json.loads(cells), error) for n, cells, error in rows])
+
+    def store_outputs(self, outputs: Iterable[tuple[int, str]]) -> None:
+        """Keep the formatted result of each row (by row number) for the main pass."""
+        self._db.executemany("INSERT INTO outputs VALUES (?, ?)", outputs)
+
+    def outputs(self, numbers: list[int]) -> str:
+        """The stored results of these rows, concatenated in the order given."""
+        texts = []
+        for number in numbers:
+            row = self._db.execute("SELECT text FROM outputs WHERE number = ?", (number,)).fetchone()
+            if row is None:
+                raise LookupError(f"no stored result for row {number}")  # a bug; fail the run, never drop a row
+            texts.append(str(row[0]))
+        return "".join(texts)
+
     def close(self) -> None:
         """Drop the scratch database."""
         self._db.close()
+
+
+def _pieces(rows: Iterable[tuple[int, str, str | None]]) -> Iterator[list[Record]]:
+    piece: list[Record] = []
+    for number, cells, error in rows:
+        piece.append(Record(number, json.loads(cells), error))
+        if len(piece) >= MAX_ROWS_PER_SHIPMENT:
+            yield piece
+            piece = []
+    if piece:
+        yield piece
+
+
+def _too_many(reference: str) -> str:
+    return (f"reference {reference} has more than {MAX_ROWS_PER_SHIPMENT} rows (the most items a declaration "
+            "may have); split it into several declarations")
 
 
 def group_shipments(records: Iterable[Record], layout: ColumnLayout, split: SplitReferences) -> Iterator[Shipment]:
@@ -104,13 +175,10 @@ def group_shipments(records: Iterable[Record], layout: ColumnLayout, split: Spli
 
 
 def _finish(reference: str, run: list[Record], split: SplitReferences, oversized: bool) -> Shipment:
-    if oversized:
-        return Shipment(reference, run, f"reference {reference} has more than {MAX_ROWS_PER_SHIPMENT} rows "
-                        "(the most items a declaration may have); split it into several declarations")
     if reference in split:
-        return Shipment(reference, run, f"the rows of reference {reference} are not contiguous (runs start at rows "
-                        f"{split.starts(reference)}); sort the file by reference so each declaration's rows are "
-                        "together")
+        return Shipment(reference, run, output=split.outputs([record.number for record in run]))
+    if oversized:
+        return Shipment(reference, run, _too_many(reference))
     return Shipment(reference, run)
 
 

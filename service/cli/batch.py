@@ -94,7 +94,7 @@ def _print_summary(summary: Summary, output: Path) -> None:
         f"shipments: {shipments}",
     ]
     if summary.split_references:
-        lines.append(f"{summary.split_references:,} reference(s) with non-contiguous rows were not screened "
-                     "(sort the file by reference)")
+        lines.append(f"{summary.split_references:,} reference(s) had rows apart from each other; each was "
+                     "gathered and screened as one declaration (an extra pass; sorting by reference avoids it)")
     lines.append(f"result: {output}")
     typer.echo("\n".join(lines))

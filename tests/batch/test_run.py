@@ -145,3 +145,37 @@ def test_workers_that_cannot_load_rules_stop_the_run(tmp_path: Path) -> None:
         run_batch(source, out, Settings(rules_dir=broken), BatchOptions(workers=2, chunk_rows=10))
     assert not out.exists()
     assert not out.with_name("out.csv.partial").exists()
+
+
+def test_rows_of_a_reference_apart_are_screened_as_one_declaration(tmp_path: Path, context: ScreeningContext) -> None:
+    # Sorted by date, not by order: RU-1's controlled line comes after another order's rows.
+    interleaved = [row("RU-1", "940360", country="RU"), row("DE-1"), row("RU-1", "854231", country="RU"),
+                   row("DE-1", "847130"), row("XX-9", "12"), row("XX-9")]
+    rows = run(tmp_path, write_csv(tmp_path / "in.csv", interleaved), context)
+    assert [r["reference"] for r in rows] == ["RU-1", "DE-1", "RU-1", "DE-1", "XX-9", "XX-9"]
+    assert [r["verdict"] for r in rows] == ["block", "clear", "block", "clear", "", ""]
+    assert "set by line(s) 2" in rows[0]["findings"]
+    assert "TW-RUBY-CHPL" in rows[2]["rule_ids"]
+    assert "HS/CCC code '12'" in rows[4]["row_status"]  # spreadsheet row 6 is the bad one
+    assert "not screened: row 6 is invalid in reference XX-9" in rows[5]["row_status"]
+
+
+def test_regrouped_references_match_the_sorted_file(tmp_path: Path) -> None:
+    base = [row(f"SO-{n % 7}", "854231" if n % 5 == 0 else "940360", country="RU" if n % 3 == 0 else "DE")
+            for n in range(90)]
+    for cells in base:
+        cells[3] = cells[4] = "RU" if int(cells[0][3:]) % 3 == 0 else "DE"  # one country per reference
+    interleaved = write_csv(tmp_path / "interleaved.csv", base)
+    ordered = write_csv(tmp_path / "sorted.csv", sorted(base, key=lambda cells: cells[0]))
+    out_a, out_b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    options = BatchOptions(workers=2, chunk_rows=5, jsonl=True)
+    summary = run_batch(interleaved, out_a, SETTINGS, options)
+    run_batch(ordered, out_b, SETTINGS, options)
+    assert summary.split_references == 7 and summary.rows == 90 and summary.shipments == 7
+    verdicts_a = {(line["reference"], line["input"]["hs_code"], line["verdict"])
+                  for line in map(json.loads, out_a.read_text(encoding="utf-8").splitlines())}
+    verdicts_b = {(line["reference"], line["input"]["hs_code"], line["verdict"])
+                  for line in map(json.loads, out_b.read_text(encoding="utf-8").splitlines())}
+    assert verdicts_a == verdicts_b
+    rows_a = [json.loads(line)["row"] for line in out_a.read_text(encoding="utf-8").splitlines()]
+    assert rows_a == list(range(2, 92))

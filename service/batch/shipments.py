@@ -104,9 +104,8 @@ class SplitReferences(Container[str]):
 
     def gathered(self) -> Iterator[Shipment]:
         """Each split reference as one shipment of all its rows (in file order), first-seen first."""
-        references = [row[0] for row in self._db.execute(
-            "SELECT reference FROM split_rows GROUP BY reference ORDER BY min(number)")]
-        for reference in references:
+        references = self._db.execute("SELECT reference FROM split_rows GROUP BY reference ORDER BY min(number)")
+        for (reference,) in references:
             total = self._db.execute("SELECT count(*) FROM split_rows WHERE reference = ?", (reference,)).fetchone()[0]
             rows = self._db.execute(
                 "SELECT number, cells, error FROM split_rows WHERE reference = ? ORDER BY number", (reference,))

@@ -44,3 +44,13 @@ def test_mapping_example_in_docs_is_valid() -> None:
 
 def test_builtin_aliases_point_at_fields() -> None:
     assert set(builtin_aliases().values()) <= FIELDS
+
+
+def test_the_example_file_screens(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "orders.csv"
+    out = tmp_path / "screened.csv"
+    result = CliRunner().invoke(app, ["batch", str(example), "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "rows: clear 1, review 1, block 2, errors 1" in result.output

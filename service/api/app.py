@@ -21,7 +21,7 @@ from service.api.routers import batches, decisions, health, rules, screenings
 from service.api.state import ContextLoader, ServiceState, settle_memory
 from service.runtime import load_context
 from service.settings import Settings
-from service.store.database import make_engine, upgrade
+from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
 
 logger = logging.getLogger("service.api")
 
@@ -33,9 +33,14 @@ def create_app(settings: Settings, load: ContextLoader = load_context) -> FastAP
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = await run_in_threadpool(start_service, settings, load)
         app.state.service = state
+        checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
+        if checkpointer:
+            checkpointer.start()
         try:
             yield
         finally:
+            if checkpointer:
+                await run_in_threadpool(checkpointer.stop)
             state.engine.dispose()
 
     app = FastAPI(
@@ -57,7 +62,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context) -> FastAP
 
 def start_service(settings: Settings, load: ContextLoader = load_context) -> ServiceState:
     """Open the database (migrating it if configured) and load rules and lists; a DB failure stops start-up."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, background_checkpoints=True)
     if settings.migrate_on_start:
         upgrade(engine)
     state = ServiceState(settings=settings, engine=engine, load=load)

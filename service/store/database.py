@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 import secrets
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -16,9 +18,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+logger = logging.getLogger("service.store")
 
 
 def _json_text(value: Any) -> str:
@@ -26,29 +30,72 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; for a SQLite file, the directory is created and WAL mode switched on."""
+def make_engine(url: str, *, background_checkpoints: bool = False, **kwargs: Any) -> Engine:
+    """An engine for `url`; for a SQLite file, the directory is created and WAL mode switched on.
+
+    With `background_checkpoints`, SQLite connections never checkpoint the WAL themselves: a
+    `WalCheckpointer` must then do it (the API runs one), so no request's commit pays for a checkpoint.
+    """
     kwargs.setdefault("json_serializer", _json_text)
     kwargs.setdefault("json_deserializer", orjson.loads)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        kwargs.setdefault("pool_pre_ping", True)
+        # No pre-ping (a round trip per request): a connection broken by a database restart is
+        # invalidated by its first failure, which answers 503 and is retried with the same key.
         return create_engine(url, **kwargs)
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-    event.listen(engine, "connect", _sqlite_pragmas)
+    pragmas = [*SQLITE_PRAGMAS, *(["wal_autocheckpoint=0"] if background_checkpoints else [])]
+    event.listen(engine, "connect", lambda connection, _record: _run_pragmas(connection, pragmas))
     return engine
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    # WAL lets readers run beside the one writer; synchronous=NORMAL is durable in WAL mode against
-    # process crashes (a power cut may lose the last commits, never corrupt the file).
+# WAL lets readers run beside the one writer; synchronous=NORMAL is durable in WAL mode against process
+# crashes (a power cut may lose the last commits, never corrupt the file).
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000")
+
+
+def _run_pragmas(connection: Any, pragmas: list[str]) -> None:
     cursor = connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+    for pragma in pragmas:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+class WalCheckpointer:
+    """Checkpoints a SQLite WAL from a background thread every `interval` seconds (PASSIVE: it never
+    blocks a writer), so the WAL stays small without any request's commit doing the work."""
+
+    def __init__(self, engine: Engine, interval: float = 1.0) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        """Begin checkpointing."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop, after one last checkpoint."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """One PASSIVE checkpoint; failures are logged and retried on the next tick."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except SQLAlchemyError as exc:
+            logger.warning("WAL checkpoint failed: %s", type(exc).__name__)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.checkpoint()
 
 
 def register_tables() -> MetaData:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
 from service.engine.verdict import Outcome, RulebookStamp, Verdict
 from service.store import decisions, screenings
-from service.store.database import make_engine, new_id
+from service.store.database import WalCheckpointer, make_engine, new_id, upgrade
 from service.store.decisions import DecisionKind, ReasonCode, add_decision, decisions_of, reason_fits
 
 
@@ -56,3 +57,22 @@ def test_no_update_or_delete_path_exists() -> None:
 ])
 def test_reasons_fit_decisions(decision: DecisionKind, reason: ReasonCode, fits: bool) -> None:
     assert reason_fits(decision, reason) is fits
+
+
+def test_background_checkpoints_keep_the_wal_in_check(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.db'}", background_checkpoints=True)
+    upgrade(engine)
+    with Session(engine) as session:
+        for index in range(50):
+            screenings.add_screening(session, declaration={"reference": str(index)}, verdict=_verdict(str(index)),
+                                     caller_key_id="k", request_id="r")
+        session.commit()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0
+    checkpointer = WalCheckpointer(engine, interval=0.01)
+    checkpointer.start()
+    checkpointer.stop()
+    with engine.connect() as connection:
+        busy, frames, done = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    engine.dispose()
+    assert busy == 0 and frames == done  # everything in the WAL is in the database file

@@ -10,7 +10,9 @@ process only reads, groups and writes; results are reassembled in input order.
 from __future__ import annotations
 
 import os
+import sys
 import time
+import types
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,7 +25,14 @@ from typing import TextIO
 from service.batch.columns import ColumnLayout, ColumnMapping, load_mapping, resolve_layout
 from service.batch.encoding import Encoding, detect_encoding
 from service.batch.records import Record, RecordReader
-from service.batch.screening import ChunkOutcome, ChunkScreener, ContextUnavailable, worker_init, worker_screen
+from service.batch.screening import (
+    ChunkOutcome,
+    ChunkScreener,
+    ContextUnavailable,
+    worker_init,
+    worker_ready,
+    worker_screen,
+)
 from service.batch.shipments import Shipment, SplitReferences, group_shipments, run_starts
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
@@ -244,7 +253,27 @@ class _Screening:
         if self._workers > 1:
             self._pool = ProcessPoolExecutor(self._workers, mp_context=get_context("spawn"),
                                              initializer=worker_init, initargs=(self._screener, self._settings))
+            try:
+                self._start_workers(self._pool)
+            except BaseException:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                raise
         return self
+
+    def _start_workers(self, pool: ProcessPoolExecutor) -> None:
+        """Start every worker now and wait until each has loaded its context (a failure surfaces here).
+
+        While they start, `__main__` is a blank module: spawned workers would otherwise re-run the console
+        script, which imports every command (the API and database layers too), about 50 MB per worker.
+        """
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            started = [pool.submit(worker_ready) for _ in range(self._workers)]
+        finally:
+            sys.modules["__main__"] = main
+        for future in started:
+            future.result()
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:

@@ -152,6 +152,13 @@ def worker_init(screener: ChunkScreener, settings: Settings) -> None:
         _WORKER_FAILURE = str(exc)
 
 
+def worker_ready() -> bool:
+    """Process-pool task: raise ContextUnavailable if this worker could not load its context."""
+    if _WORKER is None:
+        raise ContextUnavailable(_WORKER_FAILURE or "worker not initialised")
+    return True
+
+
 def worker_screen(chunk: list[Shipment], per_row: bool = False) -> ChunkOutcome:
     """Process-pool task: screen one chunk with this worker's context."""
     if _WORKER is None:

@@ -24,6 +24,7 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -89,6 +90,9 @@ class PartyIndex:
         for number, entry in enumerate(self._entries):
             self._add_entry(number, entry)
         self._postings = dict(self._postings)
+        # Keys too common to read per query, as sets: a query's common words are checked against the
+        # rows its rare words found by set intersection.
+        self._common_rows = {key: set(rows) for key, rows in self._postings.items() if len(rows) > max_postings}
         total = max(1, len(self._rows))
         self._idf = {key: math.log(1 + total / len(rows)) for key, rows in self._postings.items()}
         self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
@@ -110,8 +114,12 @@ class PartyIndex:
             seen.add(name.tokens)
             row = len(self._rows)
             self._rows.append(_Row(number, name, text, position > 0, " ".join((*name.tokens, *name.qualifiers))))
-            for key in {*name_keys(name), *(k for former in name.former for k in name_keys(former))}:
-                self._postings[key].append(row)
+            keys = name_keys(name)
+            for former in name.former:
+                keys.extend(name_keys(former))
+            postings = self._postings
+            for key in set(keys):
+                postings[key].append(row)
 
     def stamps(self) -> list[ListStamp]:
         """The list snapshots this index was built from."""
@@ -204,14 +212,15 @@ class PartyIndex:
             common = [(k, w) for k, w in common if k != key]
         whole = set(postings.get(query.compact, ())) if len(query.tokens) > 1 else set()
         counts = Counter(itertools.chain.from_iterable(row_sets))
-        least = max(1, self._shared_needed(query) - len(common))
+        common_sets = [(self._common_rows[key], weight) for key, weight in common if key in self._common_rows]
+        for members, _ in common_sets:
+            counts.update(members.intersection(counts))  # C-level: only rows already found
+        least = self._shared_needed(query)
         passing = [row for row, count in counts.items() if count >= least or row in whole]
         passing.extend(whole.difference(counts))
         if len(passing) > MAX_WEIGHED:  # keep the rows sharing the most words before weighing them
-            size, rows = len(query.tokens), self._rows
-            passing = heapq.nlargest(MAX_WEIGHED, passing, key=lambda row: counts.get(row, 100) * 10 - abs(
-                len(rows[row].name.tokens) - size))
-        return self._ranked(query, passing, row_sets, group_weights, common)
+            passing = heapq.nlargest(MAX_WEIGHED, passing, key=lambda row: counts.get(row, 100))
+        return self._ranked(query, passing, [*zip(row_sets, group_weights, strict=True), *common_sets])
 
     def _shared_needed(self, query: Name) -> int:
         """How many of the query's words a listed name must share a key with to possibly reach review."""
@@ -225,28 +234,22 @@ class PartyIndex:
                 return max(1, shared - maybe)
         return 1
 
-    def _ranked(self, query: Name, rows: list[int], row_sets: list[set[int]], group_weights: list[float],
-                common: list[tuple[str, float]]) -> list[tuple[int, int]]:
+    def _ranked(self, query: Name, rows: list[int], groups: list[tuple[set[int], float]]) -> list[tuple[int, int]]:
         """The best `max_candidates` rows by shared IDF weight (ties: names as long as the query)."""
         scored: list[tuple[float, int, int]] = []
         size = len(query.tokens)
         for row in rows:
-            tokens = self._rows[row].name.tokens
             weight = 0.0
             shared = 0
-            for members, group_weight in zip(row_sets, group_weights, strict=True):
+            for members, group_weight in groups:
                 if row in members:
                     weight += group_weight
                     shared += 1
-            for token, common_weight in common:
-                if token in tokens:
-                    weight += common_weight
-                    shared += 1
-            scored.append((weight - 0.01 * abs(len(tokens) - size), row, shared))
+            scored.append((weight - 0.01 * abs(len(self._rows[row].name.tokens) - size), row, shared))
         best = scored if len(scored) <= self._max_candidates else heapq.nlargest(self._max_candidates, scored)
         return [(row, shared) for _, row, shared in best]
 
-    def _query_keys(self, token: str) -> list[str]:
+    def _query_keys(self, token: str) -> tuple[str, ...]:
         """A query word's keys: the prefix only when the index does not hold the word itself (a typo)."""
         keys = token_keys(token)
         return keys if token not in self._postings else keys[:2]
@@ -274,14 +277,15 @@ class PartyIndex:
         )
 
 
-def token_keys(token: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def token_keys(token: str) -> tuple[str, ...]:
     """Index keys of a token: itself, its consonant skeleton and its first four letters."""
     keys = [token]
-    if len(token) >= 4:
+    if len(token) >= 5:  # shorter skeletons ("kl") are too unspecific to be worth reading
         keys.append("~" + skeleton(token))
     if len(token) >= 6:
         keys.append("^" + token[:4])
-    return keys
+    return tuple(keys)
 
 
 def name_keys(name: Name) -> list[str]:

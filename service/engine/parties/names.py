@@ -110,7 +110,11 @@ def _fix_homoglyphs(word: str) -> str:
 def normalise_name(text: str) -> Name:
     """The comparable form of a party name (see the module docstring for the steps)."""
     ascii_text, foreign = to_ascii(text)
-    lowered = _CARE_OF.sub("", _LABEL.sub("", ascii_text.casefold()))
+    lowered = ascii_text.casefold()
+    if ":" in lowered:
+        lowered = _LABEL.sub("", lowered)
+    if "/" in lowered:
+        lowered = _CARE_OF.sub("", lowered)
     primary, *formers = _split_former(lowered)
     former = tuple(_parse(part, text, foreign) for part in formers)
     name = _parse(primary, text, foreign)
@@ -173,6 +177,9 @@ def _core(words: list[str]) -> tuple[tuple[str, ...], list[LegalForm], list[str]
 
 def _segments(text: str) -> tuple[str, list[str]]:
     """The main part of a name and its annotations (bracketed, after a comma or a spaced dash)."""
+    if "(" not in text and "," not in text and ";" not in text and " - " not in text and "\u2013" not in text \
+            and "\u2014" not in text:
+        return text, []
     qualifiers: list[str] = []
     pieces: list[str] = []
     last = 0

@@ -40,9 +40,9 @@ def commit_answer(
     session: Session, caller: Caller, request: IdempotentRequest | None, status: int, body: bytes
 ) -> Response:
     """Commit the pending rows (and the stored answer); 503 and no answer if the commit fails."""
-    if request is not None:
-        add_answer(session, caller.key_id, request.key, request.request_hash, status, body)
     try:
+        if request is not None:
+            add_answer(session, caller.key_id, request.key, request.request_hash, status, body)
         session.commit()
     except IntegrityError:
         session.rollback()

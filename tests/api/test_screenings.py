@@ -153,3 +153,16 @@ async def test_the_documented_example_declaration_screens(
     answer = await client.post("/v1/screenings", content=example.read_bytes(),
                                headers={**as_screener, "Content-Type": "application/json"})
     assert answer.status_code == 201, answer.text
+
+
+async def test_concurrent_retry_with_the_same_key_gets_the_first_answer(
+    client: httpx.AsyncClient, as_screener: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {**as_screener, "Idempotency-Key": "race-1"}
+    first = await client.post("/v1/screenings", json=declaration(), headers=headers)
+    # The second request checks before the first has committed (simulated: its look-up finds nothing),
+    # so it screens too; its commit then collides on the key and it answers with the stored result.
+    monkeypatch.setattr("service.api.routers.screenings.replay", lambda *_: None)
+    second = await client.post("/v1/screenings", json=declaration(), headers=headers)
+    assert (second.status_code, second.content) == (first.status_code, first.content)
+    assert len((await client.get("/v1/screenings", headers=as_screener)).json()["items"]) == 1

@@ -108,9 +108,17 @@ class BatchResult(BaseModel):
     results: list[BatchItem]
 
 
+# The body is validated item by item (an invalid declaration gets its own entry), so FastAPI sees plain
+# objects; the schema still tells clients that each item is a Declaration.
+_BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "array", "items": {"$ref": "#/components/schemas/Declaration"},
+    "description": "Declarations, each as for POST /v1/screenings; at most EXPORT_SCREEN_MAX_BATCH_SIZE.",
+}}}}}
+
+
 @router.post(
     "/screenings:batch", response_model=BatchResult, responses=problem_responses(401, 403, 409, 413, 422, 503),
-    summary="Screen and record several declarations",
+    summary="Screen and record several declarations", openapi_extra=_BATCH_BODY,
 )
 def create_batch(
     declarations: Annotated[list[dict[str, Any]], Body(description="Declarations (each as for POST /v1/screenings).")],

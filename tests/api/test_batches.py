@@ -187,3 +187,24 @@ async def test_upload_over_the_batch_limit_is_refused(
             response = await http.post("/v1/batches", headers=as_screener, files={"file": ("o.csv", big, "text/csv")})
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
+
+
+async def test_runner_beats_for_every_job_it_holds(
+    app: Any, client: httpx.AsyncClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batches_router, "HEARTBEAT_SECONDS", 0.02)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        job = add_job(session, filename="waiting.csv", options={}, caller_key_id="k", request_id="r")
+        job.heartbeat_at = now() - timedelta(seconds=20)
+        session.commit()
+        job_id, before = job.id, job.heartbeat_at
+    runner = batches_router.BatchRunner(app.state.service)
+    runner._held.add(job_id)  # held as if queued behind a long job
+    await asyncio.sleep(0.3)
+    runner.close()
+    with Session(engine) as session:
+        beaten = session.get(type(job), job_id)
+        assert beaten is not None and beaten.status == JobStatus.QUEUED
+        assert beaten.heartbeat_at is not None and beaten.heartbeat_at > before
+    engine.dispose()

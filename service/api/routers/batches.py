@@ -203,7 +203,7 @@ def submit_batch(
     body = _view(job).model_dump_json().encode()
     with state.writing():
         answer = commit_answer(session, caller, idempotency, 202, body)
-    runner(request.app).submit(state, job_id, caller, options)
+    runner(request.app, state).submit(job_id, caller, options)
     answer.headers["Location"] = f"/v1/batches/{job_id}"
     return answer
 
@@ -244,25 +244,58 @@ def jobs_dir(state: ServiceState) -> Path:
 
 
 class BatchRunner:
-    """Runs queued jobs one at a time in a background thread (each job uses worker processes itself)."""
+    """Runs queued jobs one at a time in a background thread (each job uses worker processes itself).
 
-    def __init__(self) -> None:
+    One heartbeat thread beats for every job this process holds, queued or running, so that a job
+    waiting behind a long one is not taken for an interrupted one.
+    """
+
+    def __init__(self, state: ServiceState) -> None:
+        self._state = state
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-job")
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        threading.Thread(target=self._heartbeat, name="batch-heartbeat", daemon=True).start()
 
-    def submit(self, state: ServiceState, job_id: str, caller: Caller, options: BatchOptions) -> None:
+    def close(self) -> None:
+        """Stop the heartbeat (jobs still held will then read as interrupted)."""
+        self._stopped.set()
+
+    def submit(self, job_id: str, caller: Caller, options: BatchOptions) -> None:
         """Queue a job."""
-        self._pool.submit(run_job, state, job_id, caller, options)
+        with self._lock:
+            self._held.add(job_id)
+        self._pool.submit(self._run, job_id, caller, options)
+
+    def _run(self, job_id: str, caller: Caller, options: BatchOptions) -> None:
+        try:
+            run_job(self._state, job_id, caller, options)
+        finally:
+            with self._lock:
+                self._held.discard(job_id)
+
+    def _heartbeat(self) -> None:
+        while not self._stopped.wait(HEARTBEAT_SECONDS):
+            with self._lock:
+                held = sorted(self._held)
+            for job_id in held:
+                try:
+                    with Session(self._state.engine) as session:
+                        beat(session, job_id)
+                except SQLAlchemyError as exc:
+                    logger.warning("batch job %s heartbeat failed: %s", job_id, exc)
 
 
 _RUNNER_LOCK = threading.Lock()
 
 
-def runner(app: FastAPI) -> BatchRunner:
+def runner(app: FastAPI, state: ServiceState) -> BatchRunner:
     """The app's batch runner, created on first use."""
     with _RUNNER_LOCK:
         existing: BatchRunner | None = getattr(app.state, "batch_runner", None)
         if existing is None:
-            existing = app.state.batch_runner = BatchRunner()
+            existing = app.state.batch_runner = BatchRunner(state)
         return existing
 
 
@@ -272,22 +305,18 @@ def run_job(state: ServiceState, job_id: str, caller: Caller, options: BatchOpti
     with Session(engine) as session:
         if not mark_running(session, job_id):
             return
-    stop = threading.Event()
-    heart = threading.Thread(target=_heartbeat, args=(state, job_id, stop), daemon=True)
-    heart.start()
     directory = jobs_dir(state) / job_id
     result = directory / ("result.jsonl" if options.jsonl else "result.csv")
     try:
         summary = _screen_job(state, job_id, caller, options, directory / "input.csv", result)
         with Session(engine) as session:
-            mark_complete(session, job_id, summary.rows, _counts(summary))
+            if not mark_complete(session, job_id, summary.rows, _counts(summary)):
+                raise RuntimeError("the job was no longer running when it finished")
     except Exception as exc:  # every failure must end as `failed` with a reason, never `complete`
         logger.error("batch job %s failed: %s", job_id, exc)
         result.unlink(missing_ok=True)
         with Session(engine) as session:
             mark_failed(session, job_id, _failure(exc))
-    finally:
-        stop.set()
 
 
 def _screen_job(state: ServiceState, job_id: str, caller: Caller, options: BatchOptions, source: Path,
@@ -321,12 +350,3 @@ def _failure(exc: Exception) -> str:
     if isinstance(exc, ContextUnavailable):
         return f"rules or lists could not be loaded, nothing more was screened: {exc}"
     return f"{type(exc).__name__}: {exc}"
-
-
-def _heartbeat(state: ServiceState, job_id: str, stop: threading.Event) -> None:
-    while not stop.wait(HEARTBEAT_SECONDS):
-        try:
-            with Session(state.engine) as session:
-                beat(session, job_id)
-        except SQLAlchemyError as exc:
-            logger.warning("batch job %s heartbeat failed: %s", job_id, exc)

@@ -17,6 +17,7 @@ Built once from the list entries; a query touches only the names that share a ra
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import math
@@ -48,7 +49,6 @@ class _Row:
     name: Name
     text: str  # the name as listed
     is_alias: bool
-    key: str  # name words and annotation words, for the quick prefilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +87,19 @@ class PartyIndex:
         self._max_hits = max_hits
         self._rows: list[_Row] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
-        for number, entry in enumerate(self._entries):
-            self._add_entry(number, entry)
+        collecting = gc.isenabled()
+        gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
+        try:
+            for number, entry in enumerate(self._entries):
+                self._add_entry(number, entry)
+        finally:
+            if collecting:
+                gc.enable()
         self._postings = dict(self._postings)
         # Keys too common to read per query, as sets: a query's common words are checked against the
         # rows its rare words found by set intersection.
         self._common_rows = {key: set(rows) for key, rows in self._postings.items() if len(rows) > max_postings}
-        total = max(1, len(self._rows))
-        self._idf = {key: math.log(1 + total / len(rows)) for key, rows in self._postings.items()}
+        self._total = max(1, len(self._rows))
         self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
@@ -113,7 +118,7 @@ class PartyIndex:
                 continue
             seen.add(name.tokens)
             row = len(self._rows)
-            self._rows.append(_Row(number, name, text, position > 0, " ".join((*name.tokens, *name.qualifiers))))
+            self._rows.append(_Row(number, name, text, position > 0))
             keys = name_keys(name)
             for former in name.former:
                 keys.extend(name_keys(former))
@@ -155,7 +160,7 @@ class PartyIndex:
             if not self._may_reach_review(query, row.name, shared):
                 continue
             if not (query.foreign_script or row.name.foreign_script) and fuzz.token_set_ratio(
-                    query_key, row.key, score_cutoff=PREFILTER) == 0:
+                    query_key, " ".join((*row.name.tokens, *row.name.qualifiers)), score_cutoff=PREFILTER) == 0:
                 continue  # a cheap C-level look first: nothing alike enough to be worth the full scorer
             hit = self._hit(query, row, country)
             if hit is not None and (row.entry not in best or hit.score > best[row.entry][0]):
@@ -202,13 +207,13 @@ class PartyIndex:
             rare = [k for k in keys if len(postings[k]) <= self._max_postings]
             if rare:
                 row_sets.append(set().union(*(postings[k] for k in rare)))
-                group_weights.append(max(self._idf[k] for k in rare))
+                group_weights.append(max(self._idf(k) for k in rare))
             elif keys:
-                common.append((keys[0], self._idf[keys[0]]))
+                common.append((keys[0], self._idf(keys[0])))
         if not row_sets and common:  # nothing rare: read the least common word after all
             key = min((k for k, _ in common), key=lambda k: len(postings[k]))
             row_sets.append(set(postings[key]))
-            group_weights.append(self._idf[key])
+            group_weights.append(self._idf(key))
             common = [(k, w) for k, w in common if k != key]
         whole = set(postings.get(query.compact, ())) if len(query.tokens) > 1 else set()
         counts = Counter(itertools.chain.from_iterable(row_sets))
@@ -221,6 +226,10 @@ class PartyIndex:
         if len(passing) > MAX_WEIGHED:  # keep the rows sharing the most words before weighing them
             passing = heapq.nlargest(MAX_WEIGHED, passing, key=lambda row: counts.get(row, 100))
         return self._ranked(query, passing, [*zip(row_sets, group_weights, strict=True), *common_sets])
+
+    def _idf(self, key: str) -> float:
+        """Inverse document frequency of a key (computed when asked: a query reads a handful)."""
+        return math.log(1 + self._total / len(self._postings[key]))
 
     def _shared_needed(self, query: Name) -> int:
         """How many of the query's words a listed name must share a key with to possibly reach review."""

@@ -42,6 +42,7 @@ _FORMER = re.compile(
 _PARENS = re.compile(r"\(([^()]*)\)?")
 _SEGMENT = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*")
 _WORD = re.compile(r"[a-z]+|[0-9]+")
+_JOINING = str.maketrans({".": None, "'": None, "`": None, '"': " ", "&": " and "})
 
 VESSEL_PREFIXES = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "msv", "tb", "nm", "mmv", "my", "rv"})
 STOP_WORDS = frozenset({
@@ -56,6 +57,7 @@ _NUMBER_MARKS = frozenset({"no", "nr", "number"})
 _ROMAN_LAST = {"i": "1", "v": "5", "x": "10"}
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
+_NUMERAL_WORDS = frozenset({*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS})
 # Irregular abbreviations; regular ones (intl, mgmt, svcs, mfg, engg) are recognised by the scorer.
 ABBREVIATIONS = {"bros": "brothers", "cia": "compania", "flli": "fratelli", "ind": "industria",
                  "com": "comercio", "handl": "handlowe", "przeds": "przedsiebiorstwo", "st": "saint",
@@ -116,10 +118,8 @@ def normalise_name(text: str) -> Name:
     if "/" in lowered:
         lowered = _CARE_OF.sub("", lowered)
     primary, *formers = _split_former(lowered)
-    former = tuple(_parse(part, text, foreign) for part in formers)
-    name = _parse(primary, text, foreign)
-    return Name(name.original, name.tokens, name.legal_forms, name.numerals, name.qualifiers,
-                tuple(f for f in former if f.tokens), foreign, name.vessel_prefix, name.compact)
+    former = tuple(f for f in (_parse(part, text, foreign) for part in formers) if f.tokens)
+    return _parse(primary, text, foreign, former)
 
 
 def _split_former(text: str) -> list[str]:
@@ -132,11 +132,10 @@ def _split_former(text: str) -> list[str]:
 
 def _words(text: str) -> list[str]:
     """ASCII words: dots and apostrophes join ("S.A." -> "sa"), other punctuation separates."""
-    cleaned = text.replace(".", "").replace("'", "").replace("`", "").replace('"', " ").replace("&", " and ")
-    return _WORD.findall(cleaned)
+    return _WORD.findall(text.translate(_JOINING))
 
 
-def _parse(text: str, original: str, foreign: bool) -> Name:
+def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = ()) -> Name:
     main, qualifier_texts = _segments(text)
     words = _words(main)
     tokens, forms, numerals, vessel = _core(words)
@@ -155,9 +154,12 @@ def _parse(text: str, original: str, foreign: bool) -> Name:
         rest, q_numerals = _take_numerals(_words(qualifier), qualifier=True)
         numerals.extend(q_numerals)
         qualifiers.extend(w for w in rest if w not in STOP_WORDS)
-    compact = "".join(w for w in words if w not in _NUMBER_MARKS and not w.isdigit())
+    if numerals or not _NUMBER_MARKS.isdisjoint(words):
+        compact = "".join(w for w in words if w not in _NUMBER_MARKS and not w.isdigit())
+    else:
+        compact = "".join(words)
     return Name(original, tokens, tuple(dict.fromkeys(forms)), tuple(sorted(numerals)), tuple(qualifiers),
-                foreign_script=foreign, vessel_prefix=vessel, compact=compact if len(tokens) else "")
+                former, foreign_script=foreign, vessel_prefix=vessel, compact=compact if len(tokens) else "")
 
 
 def _has_stop_word(words: list[str]) -> bool:
@@ -206,6 +208,8 @@ def _segments(text: str) -> tuple[str, list[str]]:
 
 def _take_numerals(words: list[str], *, qualifier: bool = False) -> tuple[list[str], list[str]]:
     """Separate numerals (digits, roman numerals, number words) from the other words."""
+    if _NUMERAL_WORDS.isdisjoint(words) and not any(word[0] <= "9" for word in words):
+        return list(words), []
     rest: list[str] = []
     numerals: list[str] = []
     for position, word in enumerate(words):

@@ -10,34 +10,23 @@ process only reads, groups and writes; results are reassembled in input order.
 from __future__ import annotations
 
 import os
-import sys
 import time
-import types
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TextIO
 
 from service.batch.columns import ColumnLayout, ColumnMapping, load_mapping, resolve_layout
 from service.batch.encoding import Encoding, detect_encoding
 from service.batch.records import Record, RecordReader
-from service.batch.screening import (
-    ChunkOutcome,
-    ChunkScreener,
-    ContextUnavailable,
-    worker_init,
-    worker_ready,
-    worker_screen,
-)
+from service.batch.screening import ChunkOutcome, ChunkScreener, ContextUnavailable
 from service.batch.shipments import Shipment, SplitReferences, group_shipments, run_starts
+from service.batch.workers import Screening
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
 
-SMALL_FILE_CHUNKS = 4
 Progress = Callable[[int, int], None]  # rows done, rows in total
 
 
@@ -187,7 +176,8 @@ def run_batch(
     screener = ChunkScreener(prepared.layout, prepared.delimiter, options.jsonl, options.collect_screenings)
     partial = destination.with_name(destination.name + ".partial")
     try:
-        with _Screening(screener, settings, options, context, prepared.total_rows) as screening:
+        with Screening(screener, settings, options.workers, options.chunk_rows, context,
+                       prepared.total_rows) as screening:
             if prepared.split.count:
                 _screen_split_references(prepared, screening, options, summary, on_screenings)
             with _open(source, prepared.encoding) as stream, partial.open(
@@ -215,7 +205,7 @@ def run_batch(
 
 
 def _screen_split_references(
-    prepared: Prepared, screening: _Screening, options: BatchOptions, summary: Summary,
+    prepared: Prepared, screening: Screening, options: BatchOptions, summary: Summary,
     on_screenings: Callable[[ChunkOutcome], None] | None,
 ) -> None:
     """Extra pass: gather the rows of each non-contiguous reference, screen it whole, keep each row's result."""
@@ -233,77 +223,6 @@ def _screen_split_references(
 def _output_encoding(options: BatchOptions) -> str:
     # Excel opens a UTF-8 CSV correctly only with a BOM; JSON Lines readers expect none.
     return "utf-8" if options.jsonl else "utf-8-sig"
-
-
-class _Screening:
-    """Screens chunks in this process or in a pool of worker processes; results in submission order."""
-
-    def __init__(self, screener: ChunkScreener, settings: Settings, options: BatchOptions,
-                 context: ScreeningContext | None, total_rows: int) -> None:
-        self._screener = screener
-        self._settings = settings
-        self._workers = options.workers
-        # Starting worker processes (each loading rules and lists) costs seconds; not worth it for small files.
-        if options.workers <= 1 or total_rows < options.chunk_rows * SMALL_FILE_CHUNKS:
-            self._workers = 1
-            screener.attach(context or screener.load(settings))
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> _Screening:
-        if self._workers > 1:
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=get_context("spawn"),
-                                             initializer=worker_init, initargs=(self._screener, self._settings))
-            try:
-                self._start_workers(self._pool)
-            except BaseException:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                raise
-        return self
-
-    def _start_workers(self, pool: ProcessPoolExecutor) -> None:
-        """Start every worker now and wait until each has loaded its context (a failure surfaces here).
-
-        While they start, `__main__` is a blank module: spawned workers would otherwise re-run the console
-        script, which imports every command (the API and database layers too), about 50 MB per worker.
-        """
-        main = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            started = [pool.submit(worker_ready) for _ in range(self._workers)]
-        finally:
-            sys.modules["__main__"] = main
-        for future in started:
-            future.result()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def map(self, chunks: Iterator[list[Shipment]], per_row: bool = False) -> Iterator[ChunkOutcome]:
-        """Each chunk's outcome, in input order."""
-        if self._pool is None:
-            for chunk in chunks:
-                yield self._screener.screen(chunk, per_row)
-            return
-        yield from self._map_in_pool(self._pool, chunks, per_row)
-
-    def _map_in_pool(
-        self, pool: ProcessPoolExecutor, chunks: Iterator[list[Shipment]], per_row: bool
-    ) -> Iterator[ChunkOutcome]:
-        """At most 3 chunks per worker in flight, so memory does not grow with the file."""
-        in_flight: deque[Future[ChunkOutcome]] = deque()
-        limit = self._workers * 3
-        try:
-            for chunk in chunks:
-                in_flight.append(pool.submit(worker_screen, chunk, per_row))
-                if len(in_flight) >= limit:
-                    yield in_flight.popleft().result()
-            while in_flight:
-                yield in_flight.popleft().result()
-        except BaseException:
-            for future in in_flight:
-                future.cancel()
-            raise
 
 
 __all__ = ["BatchOptions", "ContextUnavailable", "InputUnreadable", "Summary", "check_header", "prepare", "run_batch"]

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(
         default=True, description="Run the database migrations when the API starts (off if a deploy step does it)."
     )
+    reload_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often each API worker checks for a rules reload done by another worker."
+    )
 
 
 def get_settings() -> Settings:

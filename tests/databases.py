@@ -20,7 +20,6 @@ from sqlalchemy.exc import OperationalError
 from service.store.database import make_engine, upgrade
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-TABLES = ("decisions", "screenings", "idempotency_records", "api_keys")
 
 
 def migrated_sqlite(directory: Path) -> Path:
@@ -67,8 +66,11 @@ def postgres_schema() -> Iterator[str]:
 
 
 def empty_postgres(url: str) -> None:
-    """Remove every row the previous test left."""
+    """Remove every row the previous test left, in every table but alembic's."""
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        tables = connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+        )).scalars().all()
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()

@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 
 from service.api.errors import PROBLEM_MEDIA_TYPE, install_error_handler
 from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.api.reloading import ReloadWatcher
 from service.api.routers import batches, decisions, health, rules, screenings
 from service.api.state import ContextLoader, ServiceState, settle_memory
 from service.runtime import load_context
@@ -34,13 +35,16 @@ def create_app(settings: Settings, load: ContextLoader = load_context) -> FastAP
         state = await run_in_threadpool(start_service, settings, load)
         app.state.service = state
         checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
-        if checkpointer:
-            checkpointer.start()
+        watcher = ReloadWatcher(state, settings.reload_poll_seconds)
+        for worker in (checkpointer, watcher):
+            if worker:
+                worker.start()
         try:
             yield
         finally:
-            if checkpointer:
-                await run_in_threadpool(checkpointer.stop)
+            for worker in (watcher, checkpointer):
+                if worker:
+                    await run_in_threadpool(worker.stop)
             state.engine.dispose()
 
     app = FastAPI(

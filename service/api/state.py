@@ -34,6 +34,7 @@ class ServiceState:
     load: ContextLoader
     context: ScreeningContext | None = None
     context_error: str | None = None
+    reload_generation: int = 0  # the newest recorded reload this process has applied
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _keys: dict[str, tuple[Caller, float]] = field(default_factory=dict)

@@ -85,3 +85,18 @@ class IdempotencyRecord(SQLModel, table=True):
     status_code: int = Field(sa_column=Column(Integer, nullable=False))
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = _moment()
+
+
+class RulebookReload(SQLModel, table=True):
+    """A rules-and-lists reload an admin asked for: when, by whom, and what came into force.
+
+    Every API worker process watches this table and loads the same rules when a new row appears.
+    """
+
+    __tablename__ = "rulebook_reloads"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    requested_at: datetime = _moment()
+    requested_by_key_id: str = Field(sa_column=Column(String(32), nullable=False))
+    rulebook_version: str = Field(sa_column=Column(String(80), nullable=False))
+    lists: list[dict[str, Any]] = _json()

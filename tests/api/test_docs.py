@@ -50,7 +50,8 @@ def test_every_api_command_is_documented(command: str) -> None:
 
 
 @pytest.mark.parametrize("setting", ["DATABASE_URL", "EXPORT_SCREEN_MAX_REQUEST_BYTES",
-                                     "EXPORT_SCREEN_MAX_BATCH_SIZE", "EXPORT_SCREEN_MIGRATE_ON_START"])
+                                     "EXPORT_SCREEN_MAX_BATCH_SIZE", "EXPORT_SCREEN_MIGRATE_ON_START",
+                                     "EXPORT_SCREEN_RELOAD_POLL_SECONDS"])
 def test_every_api_setting_is_documented(setting: str) -> None:
     assert setting in DOC
     assert setting.removeprefix("EXPORT_SCREEN_").lower() in Settings.model_fields

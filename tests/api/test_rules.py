@@ -9,8 +9,10 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from service.api.app import create_app
+from service.api.reloading import ReloadWatcher
 from service.engine.rulebook import load_rulebook
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
@@ -80,3 +82,25 @@ async def test_reload_keeps_the_old_rulebook_when_the_new_one_is_invalid(
             reloaded = await client.post("/v1/rules:reload", headers=as_admin)
             assert reloaded.status_code == 200
             assert reloaded.json()["previous_version"] == version and reloaded.json()["version"] != version
+
+
+async def test_a_reload_reaches_every_worker(
+    settings: Settings, rules_copy: Path, as_admin: dict[str, str]
+) -> None:
+    def load(current: Settings) -> ScreeningContext:
+        return ScreeningContext(rulebook=load_rulebook(current.rules_dir), parties=OneNameList())
+
+    shared = settings.model_copy(update={"rules_dir": rules_copy, "reload_poll_seconds": 3600})
+    first, second = create_app(shared, load=load), create_app(shared, load=load)  # two worker processes
+    async with first.router.lifespan_context(first), second.router.lifespan_context(second):
+        worker = second.state.service
+        old = worker.context.rulebook.version
+        flags = rules_copy / "40-red-flags.yaml"
+        flags.write_text(flags.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://t") as client:
+            reloaded = (await client.post("/v1/rules:reload", headers=as_admin)).json()
+        assert reloaded["version"] != old and worker.context.rulebook.version == old
+        watcher = ReloadWatcher(worker, interval=3600)
+        assert await run_in_threadpool(watcher.check) is True
+        assert worker.context.rulebook.version == reloaded["version"]
+        assert await run_in_threadpool(watcher.check) is False  # nothing newer

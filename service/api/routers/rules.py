@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 from service.api.deps import AdminDep, CallerDep, ContextDep, IdempotencyDep, SessionDep, StateDep
 from service.api.errors import InvalidRequest, RulesInvalid, problem_responses
 from service.api.recording import commit_answer, replay
-from service.api.state import settle_memory
+from service.api.reloading import swap_context
 from service.engine.countries import UnknownCountryError, normalise_country
 from service.engine.verdict import ListStamp
+from service.store.reloads import add_reload
 
 router = APIRouter(prefix="/v1", tags=["rules and lists"])
 logger = logging.getLogger("service.api")
@@ -86,7 +87,10 @@ async def read_lists(caller: CallerDep, context: ContextDep) -> ListsInUse:
 @router.post("/rules:reload", response_model=Reloaded, responses=problem_responses(401, 403, 409, 413, 422, 503),
              summary="Reload rules and lists (admin)")
 def reload_rules(caller: AdminDep, state: StateDep, session: SessionDep, idempotency: IdempotencyDep) -> Response:
-    """Load and validate first; swap only if everything loaded, otherwise keep serving the old rulebook."""
+    """Load and validate first; record the reload, then swap; on any failure the old rulebook keeps serving.
+
+    Other worker processes see the recorded reload and follow within `reload_poll_seconds`.
+    """
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
@@ -97,9 +101,11 @@ def reload_rules(caller: AdminDep, state: StateDep, session: SessionDep, idempot
         except Exception as exc:  # any failure leaves the old context in force
             logger.error("rules reload refused: %s", exc)
             raise RulesInvalid(f"{exc}") from None
-        state.context, state.context_error = context, None
-        settle_memory()
+        stamps = context.parties.stamps() if context.parties is not None else []
+        generation = add_reload(session, key_id=caller.key_id, rulebook_version=context.rulebook.version,
+                                lists=[stamp.model_dump(mode="json") for stamp in stamps])
+        answer = Reloaded(previous_version=previous, version=context.rulebook.version, lists=stamps)
+        response = commit_answer(session, caller, idempotency, 200, answer.model_dump_json().encode())
+        swap_context(state, context, generation)  # only once the reload is on record
     logger.info("rules reloaded: %s -> %s", previous, context.rulebook.version)
-    stamps = context.parties.stamps() if context.parties is not None else []
-    answer = Reloaded(previous_version=previous, version=context.rulebook.version, lists=stamps)
-    return commit_answer(session, caller, idempotency, 200, answer.model_dump_json().encode())
+    return response

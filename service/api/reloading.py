@@ -1,0 +1,77 @@
+"""Reloading rules and lists without a restart, in every worker process.
+
+An admin's reload is validated and recorded in `rulebook_reloads` by the worker that served it; every
+other worker polls that table and loads the same files when a new row appears. A load that fails keeps
+the rulebook in force (fail closed, never a half-loaded context).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from service.api.state import ServiceState, settle_memory
+from service.engine.screen import ScreeningContext
+from service.store.reloads import latest_reload
+
+logger = logging.getLogger("service.api")
+
+
+def swap_context(state: ServiceState, context: ScreeningContext, generation: int) -> None:
+    """Put a loaded context in force (one reference assignment: no request sees half of each)."""
+    state.context, state.context_error, state.reload_generation = context, None, generation
+    settle_memory()
+
+
+class ReloadWatcher:
+    """Polls for reloads recorded by other workers and follows them."""
+
+    def __init__(self, state: ServiceState, interval: float) -> None:
+        self.state = state
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="reload-watcher", daemon=True)
+
+    def start(self) -> None:
+        """Remember the newest reload as already applied, then begin polling."""
+        self.state.reload_generation = self._latest() or 0
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def check(self) -> bool:
+        """Follow a newer reload if there is one; True if the context was swapped."""
+        latest = self._latest()
+        if latest is None or latest <= self.state.reload_generation:
+            return False
+        with self.state.reload_lock:
+            if latest <= self.state.reload_generation:  # this worker recorded it itself meanwhile
+                return False
+            try:
+                context = self.state.load(self.state.settings)
+            except Exception as exc:  # keep the rulebook in force; do not retry this reload
+                self.state.reload_generation = latest
+                logger.error("reload %d could not be followed, the previous rules stay in force: %s", latest, exc)
+                return False
+            swap_context(self.state, context, latest)
+        logger.info("followed reload %d: rulebook %s", latest, context.rulebook.version)
+        return True
+
+    def _latest(self) -> int | None:
+        try:
+            with Session(self.state.engine) as session:
+                return latest_reload(session)
+        except SQLAlchemyError as exc:
+            logger.warning("cannot read the reload history: %s", type(exc).__name__)
+            return None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.check()

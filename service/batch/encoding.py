@@ -4,7 +4,8 @@ Taiwanese ERP and Excel exports arrive as UTF-8 (with or without BOM), UTF-16 wi
 "Unicode text", usually tab-separated) or Big5/CP950 (older Traditional Chinese Windows). Guessing from a
 sample can be wrong far into a file, so the whole file is checked in chunks (bounded memory, C speed).
 If nothing decodes cleanly, UTF-8 with replacement is used and every row holding an undecodable byte is
-reported as a row error rather than screened on mangled text.
+reported as a row error rather than screened on mangled text. Big5-HKSCS (the Hong Kong extension) is
+tried after CP950 for files that use its extra characters.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_FALLBACKS = ("utf-8", "cp950")
+_FALLBACKS = ("utf-8", "cp950", "big5hkscs")  # HKSCS: Hong Kong characters Big5 lacks
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Encoding:
 
 
 def detect_encoding(path: Path, override: str | None = None) -> Encoding:
-    """The file's encoding: `override` if given (checked to exist), else BOM, UTF-8, CP950, lossy UTF-8."""
+    """The file's encoding: `override` if given (checked to exist), else BOM, UTF-8, CP950, Big5-HKSCS, lossy."""
     if override:
         codecs.lookup(override)  # raises LookupError for an unknown codec name
         return Encoding(override, lossy=not _decodes(path, override))

@@ -21,6 +21,7 @@ TEXT = "reference,consignee_name\nSO-1,台灣精密股份有限公司\n"
         (TEXT.encode("cp950"), "cp950"),
         (TEXT.encode("big5"), "cp950"),
         (b"reference\nplain ascii\n", "utf-8"),
+        ((TEXT + "香港 𨋢\n").encode("big5hkscs"), "big5hkscs"),
     ],
 )
 def test_detects_encoding(tmp_path: Path, data: bytes, expected: str) -> None:

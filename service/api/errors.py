@@ -141,9 +141,7 @@ def as_api_error(exc: Exception) -> ApiError:
         generic.status = exc.status_code  # type: ignore[misc]
         return generic
     if isinstance(exc, SQLAlchemyError):
-        logger.error("database error: %s", type(exc).__name__)
         return StoreUnavailable("The database did not answer; retry later.")
-    logger.exception("unexpected error")
     return ApiError("An unexpected error occurred; the request id identifies it in the logs.")
 
 
@@ -163,8 +161,15 @@ def validation_errors(raw: Any) -> list[dict[str, Any]]:
 
 
 async def handle_error(request: Request, exc: Exception) -> Response:
-    """The single exception handler."""
-    return problem_response(as_api_error(exc), request)
+    """The single exception handler; server-side failures are logged under the request id."""
+    error = as_api_error(exc)
+    if error.status >= 500:
+        where = f"{request.method} {request.url.path} request_id={request_id_of(request)}"
+        if isinstance(exc, ApiError | SQLAlchemyError):
+            logger.error("%s answered %d %s: %s", where, error.status, error.code, type(exc).__name__)
+        else:
+            logger.error("%s failed unexpectedly", where, exc_info=exc)
+    return problem_response(error, request)
 
 
 def install_error_handler(app: FastAPI) -> None:

@@ -105,7 +105,7 @@ def check_header(source: Path, options: BatchOptions) -> ColumnLayout:
     encoding = _encoding(source, options)
     mapping = load_mapping(options.mapping) if options.mapping else None
     with _open(source, encoding) as stream:
-        header, _ = _data_records(RecordReader(stream, encoding_name=encoding.name))
+        header, _ = _data_records(RecordReader(stream, encoding_name=encoding.name, lossy=encoding.lossy))
         return resolve_layout(header.cells, mapping)
 
 
@@ -123,7 +123,7 @@ def prepare(source: Path, options: BatchOptions) -> Prepared:
     encoding = _encoding(source, options)
     mapping: ColumnMapping | None = load_mapping(options.mapping) if options.mapping else None
     with _open(source, encoding) as stream:
-        reader = RecordReader(stream, encoding_name=encoding.name)
+        reader = RecordReader(stream, encoding_name=encoding.name, lossy=encoding.lossy)
         header, records = _data_records(reader)
         layout = resolve_layout(header.cells, mapping)
         counted = _Counting(records)
@@ -183,7 +183,8 @@ def run_batch(
             with _open(source, prepared.encoding) as stream, partial.open(
                 "w", encoding=_output_encoding(options), newline=""
             ) as out:
-                reader = RecordReader(stream, delimiter=prepared.delimiter, encoding_name=prepared.encoding.name)
+                reader = RecordReader(stream, delimiter=prepared.delimiter,
+                                      encoding_name=prepared.encoding.name, lossy=prepared.encoding.lossy)
                 _, records = _data_records(reader)
                 chunks = _chunks(group_shipments(records, prepared.layout, prepared.split), options.chunk_rows)
                 out.write(screener.format.header(prepared.layout.headers))
@@ -210,7 +211,8 @@ def _screen_split_references(
 ) -> None:
     """Extra pass: gather the rows of each non-contiguous reference, screen it whole, keep each row's result."""
     with _open(prepared.source, prepared.encoding) as stream:
-        reader = RecordReader(stream, delimiter=prepared.delimiter, encoding_name=prepared.encoding.name)
+        reader = RecordReader(stream, delimiter=prepared.delimiter, encoding_name=prepared.encoding.name,
+                              lossy=prepared.encoding.lossy)
         _, records = _data_records(reader)
         prepared.split.collect(records, prepared.layout)
     for outcome in screening.map(_chunks(prepared.split.gathered(), options.chunk_rows), per_row=True):

@@ -33,6 +33,9 @@ class Shipment:
     error: str | None = None
     output: str | None = None  # already screened and formatted (rows of a regrouped split reference)
 
+    def __reduce__(self) -> tuple[type[Shipment], tuple[str, list[Record], str | None, str | None]]:
+        return (Shipment, (self.reference, self.records, self.error, self.output))
+
 
 def reference_of(record: Record, layout: ColumnLayout) -> str:
     """The row's reference, stripped ('' when the row has no usable reference)."""

@@ -6,6 +6,8 @@ and the shell refuses to screen.
 
 from __future__ import annotations
 
+import gc
+
 from service.engine.parties.entry import ListEntry
 from service.engine.parties.index import PartyIndex
 from service.engine.rulebook import load_rulebook
@@ -19,7 +21,12 @@ def load_context(settings: Settings) -> ScreeningContext:
     """Load the rulebook and build the denied-party index from every configured list, or raise."""
     rulebook = load_rulebook(settings.rules_dir)
     entries, stamps = load_entries(settings)
-    return ScreeningContext(rulebook=rulebook, parties=build_party_index(settings, entries, stamps))
+    context = ScreeningContext(rulebook=rulebook, parties=build_party_index(settings, entries, stamps))
+    # The context lives as long as the process: move it out of the cycle collector's reach. With a
+    # large list the collector otherwise walks every name now and then (pauses near 1 s at 250,000
+    # names). The index holds no reference cycles, so a replaced context is still freed by refcounting.
+    gc.freeze()
+    return context
 
 
 def build_party_index(settings: Settings, entries: list[ListEntry], stamps: list[ListStamp]) -> PartyIndex:

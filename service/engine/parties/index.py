@@ -72,7 +72,7 @@ class PartyIndex:
         review_threshold: float = 70.0,
         block_threshold: float = 90.0,
         max_candidates: int = 10,
-        max_postings: int = 1000,
+        max_postings: int = 500,
         max_hits: int = 10,
         cache_size: int = 20_000,
     ) -> None:

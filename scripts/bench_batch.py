@@ -7,6 +7,7 @@ CLI as a subprocess and samples the resident memory of the whole process tree (t
 from /proc every 100 ms. Prints the figures as a Markdown table for docs/performance.md.
 
     .venv/bin/python scripts/bench_batch.py --rows 1000000 --workers 2
+    .venv/bin/python scripts/bench_batch.py --rows 100000 --api    # also as a job through POST /v1/batches
 """
 
 from __future__ import annotations
@@ -164,11 +165,51 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
     return seconds, cpu, peak, out
 
 
+def run_through_api(source: Path, work: Path) -> None:
+    """POST the file to /v1/batches (app in-process, SQLite) and poll until the job ends; every shipment audited."""
+    import asyncio
+
+    import httpx
+    from sqlmodel import Session
+
+    from service.api.app import create_app
+    from service.settings import Settings
+    from service.store.database import make_engine, upgrade
+    from service.store.keys import Role, create_key
+
+    database = work / "audit.db"
+    settings = Settings(database_url=f"sqlite:///{database}", data_dir=work / "data", migrate_on_start=False)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        _, key = create_key(session, Role.SCREENER, "bench")
+        session.commit()
+
+    async def submit_and_wait() -> None:
+        app = create_app(settings)
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=600
+        ) as client:
+            headers = {"Authorization": f"Bearer {key}"}
+            started = time.perf_counter()
+            with source.open("rb") as upload:
+                job = (await client.post("/v1/batches", headers=headers, files={"file": ("orders.csv", upload)})).json()
+            while job["status"] not in ("complete", "failed"):
+                await asyncio.sleep(0.5)
+                job = (await client.get(f"/v1/batches/{job['id']}", headers=headers)).json()
+            seconds = time.perf_counter() - started
+            print(f"API job {job['status']} {job.get('error') or ''}: {job['rows_done']:,} rows in {seconds:.1f} s "
+                  f"({job['rows_done'] / seconds:,.0f} rows/s); audit database {database.stat().st_size / 1e6:.0f} MB")
+
+    asyncio.run(submit_and_wait())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="Work in this directory and keep the files.")
+    parser.add_argument("--api", action="store_true", help="Also run the file as a job through POST /v1/batches.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as scratch:
         work = args.keep or Path(scratch)
@@ -196,6 +237,9 @@ def main() -> None:
         print("|---:|---:|---:|---:|---:|---:|---:|")
         print(f"| {args.rows:,} | {args.workers} | {seconds:.1f} | {args.rows / seconds:,.0f} | {cpu:.1f} "
               f"| {args.rows / cpu:,.0f} | {peak / 2**20:.0f} |")
+        if args.api:
+            os.environ["EXPORT_SCREEN_DATA_DIR"] = str(work / "data")
+            run_through_api(source, work)
 
 
 if __name__ == "__main__":

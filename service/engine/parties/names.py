@@ -35,6 +35,7 @@ _CONFUSABLE = frozenset(k for k in _HOMOGLYPHS if isinstance(k, int))
 _CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
 _LABEL = re.compile(r"^\s*[a-z][a-z0-9 ]{1,28}:\s+(?=\S)")
 _CARE_OF = re.compile(r"\bc\s*/\s*o\b.*$")
+_SLASHED_LETTERS = re.compile(r"\b([a-z])/(?=[a-z]\b)")
 _FORMER = re.compile(
     r"[(,;]?\s*\b(?:ex|f\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|formerly(?:\s+known\s+as)?|n\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a"
     r"|a\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|also\s+known\s+as|former\s+name)\b\.?[\s\-:]*"
@@ -116,7 +117,7 @@ def normalise_name(text: str) -> Name:
     if ":" in lowered:
         lowered = _LABEL.sub("", lowered)
     if "/" in lowered:
-        lowered = _CARE_OF.sub("", lowered)
+        lowered = _SLASHED_LETTERS.sub(r"\1", _CARE_OF.sub("", lowered))  # "m/v" -> "mv", "f/k/a" -> "fka"
     primary, *formers = _split_former(lowered)
     former = tuple(f for f in (_parse(part, text, foreign) for part in formers) if f.tokens)
     return _parse(primary, text, foreign, former)

@@ -53,10 +53,11 @@ _EXTRA_COUNTRY_WORDS = {"brasil", "mexico", "polska", "deutschland", "espana", "
 NUMERAL_MISMATCH_CAP = 45.0
 GENERIC_ONLY_CAP = 55.0
 ONE_WORD_CAP = 85.0
-LEGAL_FORM_CONFLICT = 25.0
-COUNTRY_WORD_PENALTY = 20.0
+LEGAL_FORM_CONFLICT = 35.0
+COUNTRY_WORD_PENALTY = 30.0
 VESSEL_VS_COMPANY = 15.0
 UNMATCHED_PENALTY = 8.0
+SPACELESS_MIN = 95.0  # the spaceless comparison is for spacing slips, not for an extra word
 PARTIAL_NAME_PENALTY = 3.0
 PARTIAL_NAME_CAP = 85.0
 LEGAL_FORM_COMPATIBLE = 2.0
@@ -115,13 +116,14 @@ def _score(left: Name, right: Name, lenient: bool) -> NameScore:
     base, pairs, reasons = _coverage(left, right, cross_script, lenient)
     if len(left.tokens) != len(right.tokens) and left.compact and right.compact:
         joined = fuzz.ratio(left.compact, right.compact)
-        if joined >= 90 and joined > base:
+        if joined >= SPACELESS_MIN and joined > base:
             base, reasons = joined, [f"same letters ignoring spaces ({joined:.0f})"]
             pairs = [(left.compact, right.compact, joined / 100.0)]
     score = base
     notes: list[str] = list(reasons)
     score = _apply_legal_forms(left, right, score, notes)
-    score = _apply_country_words(left, right, score, notes)
+    if not lenient:  # a country word in a person's name (Jordan) is a name
+        score = _apply_country_words(left, right, score, notes)
     if left.vessel_prefix != right.vessel_prefix and (left.legal_forms or right.legal_forms):
         score -= VESSEL_VS_COMPANY
         notes.append("a vessel against a company")
@@ -223,9 +225,19 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool) -> tupl
     ratio = fuzz.ratio(a, b)
     if lenient and ratio >= 75:
         return ratio / 100.0, "typo"
+    if _is_plural(a, b) or _is_plural(b, a):
+        return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo
     if ratio >= 85 and min(len(a), len(b)) >= 6:
         return 0.75, "typo"
     return 0.0, ""
+
+
+_PLURAL_ENDINGS = ("s", "es", "lar", "ler", "leri", "lari")
+
+
+def _is_plural(single: str, plural: str) -> bool:
+    """English, Romance and Turkish plurals of the same word (organisation and vessel names only)."""
+    return len(single) >= 3 and plural.startswith(single) and plural[len(single):] in _PLURAL_ENDINGS
 
 
 def _is_abbreviation(short: str, long: str) -> bool:

@@ -147,14 +147,20 @@ def pair_report(pairs: list[Pair], review: float, block: float, show_categories:
     lines.append("threshold sweep (all labelled pairs): " + ", ".join(
         f"{t}: {counts(every, t).f1:.3f}" for t in range(50, 100, 5)))
     if show_categories:
-        lines += ["", "| category | pairs | wrong at review | examples |", "|---|---|---|---|"]
+        lines += ["", "| category | positives / negatives | P / R / F1 @ review | P / R / F1 @ block "
+                      "| wrong at review | examples |", "|---|---|---|---|---|---|"]
         by_category: dict[tuple[str, str], list[Pair]] = defaultdict(list)
         for pair in pairs:
             by_category[(pair.dataset, pair.category)].append(pair)
         for (dataset, category), members in sorted(by_category.items()):
+            scored = [(ours[id(p)], p.is_match) for p in members]
+            at_review, at_block = counts(scored, review), counts(scored, block)
             wrong = [p for p in members if (ours[id(p)] >= review) != p.is_match]
             example = "; ".join(f"{p.name1} / {p.name2} ({ours[id(p)]:.0f})" for p in wrong[:2])
-            lines.append(f"| {dataset}: {category} | {len(members)} | {len(wrong)} | {example} |")
+            lines.append(
+                f"| {dataset}: {category} | {at_review.tp + at_review.fn} / {at_review.fp + at_review.tn} "
+                f"| {at_review.precision:.2f} / {at_review.recall:.2f} / {at_review.f1:.2f} "
+                f"| {at_block.precision:.2f} / {at_block.recall:.2f} / {at_block.f1:.2f} | {len(wrong)} | {example} |")
     return lines
 
 

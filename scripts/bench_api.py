@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+import resource
 import secrets
 import shutil
 import socket
@@ -115,6 +116,30 @@ def wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 180)
     sys.exit("the server did not become ready")
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of a process and its children (the uvicorn workers)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if root in (pid, parent):
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
 def parse_wrk(output: str) -> dict[str, Any]:
     """Requests/s, latency percentiles (ms) and error counts from `wrk --latency` output."""
     def millis(value: str) -> float:
@@ -131,6 +156,11 @@ def parse_wrk(output: str) -> dict[str, Any]:
     errors = re.search(r"Socket errors: (.*)", output)
     result["socket_errors"] = errors.group(1) if errors else "none"
     return result
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # finished children: the wrk runs
+    return usage.ru_utime + usage.ru_stime
 
 
 def database_url(kind: str, tmp: Path) -> tuple[str, str | None]:
@@ -173,13 +203,21 @@ def bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                    "-s", str(tmp / "post.lua")]
             run([*wrk, "-d", "3s", base], env)  # warm-up: caches, connections, first pages of the database
             before = recorded(url)
+            cpu_before = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
             output = run([*wrk, "-d", f"{args.duration}s", base], env)
+            cpu_after = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
             time.sleep(1)
             after = recorded(url)
         finally:
             server.terminate()
             server.wait(timeout=30)
         result = parse_wrk(output)
+        busy, service, load_generator = (round(b - a, 1) for a, b in zip(cpu_before, cpu_after, strict=True))
+        # What else ran on the two cores meanwhile (other work on the machine; for PostgreSQL runs also
+        # the PostgreSQL server), so a reader can tell a quiet run from a crowded one.
+        result["cpu_seconds"] = {"machine_busy": busy, "service": service, "wrk": load_generator,
+                                 "everything_else": round(busy - service - load_generator, 1),
+                                 "available": 2 * args.duration}
         result["recorded"] = after - before
         result["answered_201"] = result["requests"] - result["non_2xx"]
         return result

@@ -248,12 +248,19 @@ def skeleton(token: str) -> str:
     return _DOUBLE.sub(r"\1", _VOWELS.sub("", phonetic(token)))
 
 
-_LOOSE = str.maketrans({"v": None, "w": None, "y": None, "h": None, "b": "p", "f": "p", "q": "k", "g": "k",
-                        "c": "k", "z": "s", "x": "s", "d": "t", "j": "i"})
+# Hebrew and Arabic transliterations write consonants only, and one letter has several readings
+# (ב: b or v; ו: v, o or u; כ: k or kh): keep classes of consonants, drop the letters that are vowels
+# in one script and consonants in the other.
+_LOOSE_DIGRAPHS = (("sch", "s"), ("tch", "c"), ("kh", "k"), ("ch", "k"), ("sh", "s"), ("zh", "z"), ("ts", "s"),
+                   ("tz", "s"), ("th", "t"), ("ph", "p"), ("ck", "k"), ("x", "ks"))
+_LOOSE = str.maketrans({"v": None, "w": None, "b": None, "y": None, "h": None, "f": "p", "q": "k", "g": "k",
+                        "c": "k", "z": "s", "d": "t", "j": None})
 
 
 @lru_cache(maxsize=200_000)
 def loose_skeleton(token: str) -> str:
     """For names transliterated from scripts that write few vowels (Hebrew, Arabic): consonant classes."""
-    key = _ALL_VOWELS.sub("", phonetic(token).translate(_LOOSE))
+    for old, new in _LOOSE_DIGRAPHS:
+        token = token.replace(old, new)
+    key = _ALL_VOWELS.sub("", token.translate(_LOOSE))
     return _DOUBLE.sub(r"\1", key)

@@ -7,12 +7,13 @@ the real scorer. The mix (documented with measured figures in docs/matching.md):
    0.95 for a romanisation variant (same phonetic key: Levitsky/Levitskiy), 0.9 for an abbreviation
    (Intl/International, Mgmt/Management), 0.85 for the same consonant skeleton (Qureshi/Quraishi),
    0.9 for the same loose skeleton across scripts (Hebrew/Arabic transliterations write few vowels),
-   else their rapidfuzz ratio if at least 80. The base score is the share of both names' tokens
-   covered, so an unmatched word on either side costs (the sibling guard: Brevanti Trading is not
-   Brevanti Logistics). A space-insensitive ratio rescues names written without spaces.
+   a typo its rapidfuzz ratio for people and 0.75 for long organisation words (plurals are not typos).
+   The base score is the share of both names' tokens covered, minus 8 per unmatched word on either
+   side (the sibling guard: Brevanti Trading is not Brevanti Logistics). A space-insensitive ratio
+   rescues names written without spaces; people named with fewer of their names reach review.
 2. Vetoes and penalties: numerals that differ (vessel "Ocean 1" vs "Ocean 2", SPV "No. 3" vs "No. 8")
    cap the score below review; conflicting legal forms (GmbH vs Sdn. Bhd.) and a country word on one
-   side only (Marrowby Chemicals (Thailand)) cost 25 and 20; a vessel prefix against a company form
+   side only (Marrowby Chemicals (Thailand)) cost 35 and 30; a vessel prefix against a company form
    costs 15; a name whose only overlap is generic words (trading, international, group) is capped at 55;
    names of one word on both sides are capped at 85 (review at most with the default thresholds).
 3. Former names ("ex-", "f.k.a.") are compared with the other side's current name, never with its

@@ -26,6 +26,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from rapidfuzz import fuzz
 
@@ -220,11 +221,16 @@ class PartyIndex:
         common_sets = [(self._common_rows[key], weight) for key, weight in common if key in self._common_rows]
         for members, _ in common_sets:
             counts.update(members.intersection(counts))  # C-level: only rows already found
+        for row in whole:  # the spaceless form matched: as good as every word
+            counts[row] += len(groups) + 1
         least = self._shared_needed(query)
-        passing = [row for row, count in counts.items() if count >= least or row in whole]
-        passing.extend(whole.difference(counts))
-        if len(passing) > MAX_WEIGHED:  # keep the rows sharing the most words before weighing them
-            passing = heapq.nlargest(MAX_WEIGHED, passing, key=lambda row: counts.get(row, 100))
+        if len(counts) > MAX_WEIGHED:  # keep the rows sharing the most words (sorted in C)
+            top = sorted(counts.items(), key=itemgetter(1), reverse=True)[:MAX_WEIGHED]
+            passing = [row for row, count in top if count >= least]
+        elif least > 1:
+            passing = [row for row, count in counts.items() if count >= least]
+        else:
+            passing = list(counts)
         return self._ranked(query, passing, [*zip(row_sets, group_weights, strict=True), *common_sets])
 
     def _idf(self, key: str) -> float:

@@ -20,7 +20,7 @@ from service.settings import Settings
 from service.store.database import is_sqlite
 from service.store.keys import Caller
 
-KEY_CACHE_SECONDS = 60.0
+KEY_CACHE_SECONDS = 10.0  # how long a revoked key may still be accepted by a worker that just saw it
 
 ContextLoader = Callable[[Settings], ScreeningContext]
 
@@ -52,7 +52,7 @@ class ServiceState:
         return hit[0]
 
     def remember_caller(self, key_hash: str, caller: Caller) -> None:
-        """Keep a verified caller for KEY_CACHE_SECONDS (keys cannot be changed, only added)."""
+        """Keep a verified caller for KEY_CACHE_SECONDS (so a revocation takes effect within that time)."""
         if len(self._keys) > 10_000:
             self._keys.clear()
         self._keys[key_hash] = (caller, time.monotonic() + KEY_CACHE_SECONDS)

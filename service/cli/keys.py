@@ -11,7 +11,7 @@ from sqlmodel import Session
 from service.cli.output import EXIT_FATAL, fail
 from service.settings import get_settings
 from service.store.database import make_engine, upgrade
-from service.store.keys import Role, create_key, list_keys
+from service.store.keys import Role, create_key, list_keys, revoke_key
 
 app = typer.Typer(help="Create and list API keys.", no_args_is_help=True)
 
@@ -41,7 +41,18 @@ def create(
 
 @app.command("list")
 def list_command() -> None:
-    """List keys: id, role, name, creation time (never the secret)."""
+    """List keys: id, role, creation time, name, and whether revoked (never the secret)."""
     with _session() as session:
         for row in list_keys(session):
-            typer.echo(f"{row.id}  {row.role:<8}  {row.created_at:%Y-%m-%d %H:%M}  {row.name}")
+            revoked = f"  revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else ""
+            typer.echo(f"{row.id}  {row.role:<8}  {row.created_at:%Y-%m-%d %H:%M}  {row.name}{revoked}")
+
+
+@app.command("revoke")
+def revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `keys list`).")]) -> None:
+    """Revoke a key: the API refuses it within seconds; its id stays in the audit trail."""
+    with _session() as session:
+        if not revoke_key(session, key_id):
+            fail(f"no key with id {key_id!r}", 2)
+        session.commit()
+    typer.echo(f"key {key_id} revoked")

@@ -56,9 +56,22 @@ def create_key(session: Session, role: Role, name: str) -> tuple[ApiKey, str]:
 
 
 def find_caller(session: Session, secret: str) -> Caller | None:
-    """The caller a secret belongs to, or None for an unknown secret."""
+    """The caller a secret belongs to, or None for an unknown or revoked secret."""
     row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_secret(secret))).first()
-    return Caller(key_id=row.id, name=row.name, role=Role(row.role)) if row else None
+    if row is None or row.revoked_at is not None:
+        return None
+    return Caller(key_id=row.id, name=row.name, role=Role(row.role))
+
+
+def revoke_key(session: Session, key_id: str) -> bool:
+    """Mark a key revoked (kept, so the audit trail's key ids stay resolvable); False if there is no such key."""
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        return False
+    if row.revoked_at is None:
+        row.revoked_at = now()
+        session.add(row)
+    return True
 
 
 def list_keys(session: Session) -> list[ApiKey]:

@@ -27,6 +27,7 @@ class ApiKey(SQLModel, table=True):
     role: str = Field(sa_column=Column(String(16), nullable=False))
     key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     created_at: datetime = _moment()
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
 class Screening(SQLModel, table=True):

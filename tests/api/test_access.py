@@ -6,8 +6,11 @@ import logging
 
 import httpx
 import pytest
+from sqlmodel import Session
 
-from service.store.keys import Role
+from service.settings import Settings
+from service.store.database import make_engine
+from service.store.keys import Role, revoke_key
 from tests.api.conftest import declaration
 
 pytestmark = pytest.mark.asyncio
@@ -47,3 +50,13 @@ async def test_keys_never_appear_in_logs(
     await client.post("/v1/screenings", json=declaration(), headers={"Authorization": f"Bearer {secret}"})
     await client.get("/v1/screenings", headers={"X-API-Key": secret + "x"})
     assert secret not in caplog.text
+
+
+async def test_revoked_key_is_401(client: httpx.AsyncClient, keys: dict[Role, str], settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        assert revoke_key(session, keys[Role.SCREENER].split("_")[1])
+        session.commit()
+    engine.dispose()
+    answer = await client.get("/v1/screenings", headers={"X-API-Key": keys[Role.SCREENER]})
+    assert answer.status_code == 401

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from service.cli import app
 from service.store.database import make_engine
-from service.store.keys import hash_secret
+from service.store.keys import find_caller, hash_secret
 
 runner = CliRunner()
 
@@ -53,3 +54,15 @@ def test_serve_help_lists_its_options() -> None:
     result = runner.invoke(app, ["serve", "--help"])
     assert result.exit_code == 0
     assert all(option in result.stdout for option in ("--host", "--port", "--workers"))
+
+
+def test_revoked_keys_are_listed_as_revoked_and_no_longer_accepted(database: str) -> None:
+    secret = runner.invoke(app, ["keys", "create", "--role", "screener"]).stdout.strip()
+    key_id = secret.split("_")[1]
+    assert runner.invoke(app, ["keys", "revoke", key_id]).exit_code == 0
+    assert "revoked" in runner.invoke(app, ["keys", "list"]).stdout
+    engine = make_engine(database)
+    with Session(engine) as session:
+        assert find_caller(session, secret) is None
+    engine.dispose()
+    assert runner.invoke(app, ["keys", "revoke", "nope"]).exit_code == 2

@@ -1,0 +1,60 @@
+"""`export-screen serve` on a fresh directory: creates var/, migrates SQLite, serves over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlmodel import Session
+
+from service.store.database import make_engine
+from service.store.keys import Role, create_key
+
+EXPORT_SCREEN = Path(sys.executable).parent / "export-screen"
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "declaration.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_starts_on_a_fresh_checkout_and_records_a_screening(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXPORT_SCREEN_") and k != "DATABASE_URL"}
+    port = _free_port()
+    server = subprocess.Popen([str(EXPORT_SCREEN), "serve", "--port", str(port), "--no-access-log"], cwd=tmp_path,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("the server did not become ready")
+        database = tmp_path / "var" / "export-screen.db"
+        assert database.exists()  # created and migrated at start
+        engine = make_engine(f"sqlite:///{database}")
+        with Session(engine) as session:
+            _, secret = create_key(session, Role.SCREENER, "test")
+            session.commit()
+        engine.dispose()
+        answer = httpx.post(f"{base}/v1/screenings", content=EXAMPLE.read_bytes(), timeout=10,
+                            headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"})
+        assert answer.status_code == 201, answer.text
+        record = httpx.get(f"{base}/v1/screenings/{answer.json()['id']}", timeout=10,
+                           headers={"Authorization": f"Bearer {secret}"})
+        assert record.json()["request_id"] == answer.headers["x-request-id"]
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    assert secret not in errors.decode()  # the key never reaches the log

@@ -207,8 +207,11 @@ class PartyIndex:
             keys = [k for k in group if k in postings]
             rare = [k for k in keys if len(postings[k]) <= self._max_postings]
             if rare:
-                row_sets.append(set().union(*(postings[k] for k in rare)))
-                group_weights.append(max(self._idf(k) for k in rare))
+                if len(rare) == 2 and rare[1][0] == "~":  # a word's rows are among its skeleton's rows
+                    row_sets.append(set(postings[rare[1]]))
+                else:
+                    row_sets.append(set().union(*(postings[k] for k in rare)))
+                group_weights.append(self._idf(rare[0]))  # the word itself is the rarest key
             elif keys:
                 common.append((keys[0], self._idf(keys[0])))
         if not row_sets and common:  # nothing rare: read the least common word after all
@@ -308,7 +311,7 @@ def name_keys(name: Name) -> list[str]:
     keys = [key for token in name.tokens for key in token_keys(token)]
     if name.compact and len(name.tokens) > 1:
         keys.append(name.compact)
-    keys.extend(name.qualifiers)
+    keys.extend(key for word in name.qualifiers for key in token_keys(word))
     return keys
 
 

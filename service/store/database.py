@@ -129,10 +129,21 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+_id_lock = threading.Lock()
+_last_id = [0, 0]  # milliseconds, counter of the newest id this process made
+
+
 def new_id() -> str:
-    """A UUIDv7 (RFC 9562): time-ordered, so ids sort newest-last across processes."""
-    millis = time.time_ns() // 1_000_000
-    value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | secrets.randbits(12) << 64
+    """A UUIDv7 (RFC 9562): time-ordered across processes to the millisecond, and strictly increasing
+    within this process (a 12-bit counter in `rand_a`, method 1 of RFC 9562 section 6.2)."""
+    with _id_lock:
+        millis, counter = time.time_ns() // 1_000_000, secrets.randbits(10)
+        if millis <= _last_id[0]:  # same millisecond (or the clock went back): count on
+            millis, counter = _last_id[0], _last_id[1] + 1
+            if counter >= 1 << 12:
+                millis, counter = millis + 1, 0
+        _last_id[:] = [millis, counter]
+    value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | counter << 64
     value |= 0b10 << 62 | secrets.randbits(62)
     return str(uuid.UUID(int=value))
 

@@ -20,9 +20,9 @@ def _verdict(reference: str) -> Verdict:
 
 
 def test_ids_sort_by_creation_time() -> None:
-    ids = [new_id() for _ in range(200)]
-    assert len(set(ids)) == 200
-    assert ids[0][:8] <= ids[-1][:8] and all(i[14] == "7" for i in ids)
+    ids = [new_id() for _ in range(10_000)]  # many within one millisecond
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all(i[14] == "7" and i[19] in "89ab" for i in ids)  # version 7, RFC variant
 
 
 def test_screenings_and_decisions_round_trip(database_url: str) -> None:

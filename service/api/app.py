@@ -86,8 +86,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
     problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    request_id = {"X-Request-ID": {"description": "The request's id: the client's X-Request-ID if acceptable, "
+                                   "else a new one.", "required": True, "schema": {"type": "string"}}}
     for operation in (op for path in schema["paths"].values() for op in path.values()):
         for status, response in operation.get("responses", {}).items():
+            response.setdefault("headers", {}).update(request_id)
             if status[0] in "45":
                 response["content"] = {PROBLEM_MEDIA_TYPE: problem}
                 response["description"] = response.get("description") or "Problem (RFC 9457)"

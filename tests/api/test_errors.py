@@ -80,3 +80,11 @@ async def test_unexpected_failures_are_500_problems_logged_under_the_request_id(
     assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
     assert "a bug" not in answer.text  # nothing internal leaks to the client
     assert "request_id=r-500" in caplog.text and "ZeroDivisionError" in caplog.text
+
+
+async def test_openapi_describes_errors_as_problems_and_the_request_id_header(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    responses = [r for path in schema["paths"].values() for op in path.values() for r in op["responses"].items()]
+    assert all("X-Request-ID" in response["headers"] for _, response in responses)
+    errors = [response for status, response in responses if status[0] in "45"]
+    assert errors and all(list(r["content"]) == ["application/problem+json"] for r in errors)

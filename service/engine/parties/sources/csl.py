@@ -12,12 +12,9 @@ from pathlib import Path
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.sources.reading import (
     ListRead,
-    ListReadError,
     country_codes,
-    csv_rows,
-    decode,
+    header_records,
     iso_date,
-    read_bytes,
     require_entries,
     split_list,
     stable_id,
@@ -32,17 +29,8 @@ _KINDS = {"individual": EntryKind.PERSON, "vessel": EntryKind.VESSEL, "aircraft"
 def read_csl(path: Path, list_name: str = LIST_NAME) -> ListRead:
     """Read a CSL CSV file (header row required)."""
     result = ListRead()
-    rows = csv_rows(decode(read_bytes(path)), path.name, result)
-    header_row = next(rows, None)
-    header = [column.strip().lower() for column in header_row[1]] if header_row else []
-    missing = [column for column in REQUIRED if column not in header]
-    if missing:
-        raise ListReadError(f"{path}: not a CSL file, header lacks {', '.join(missing)}")
-    for number, fields in rows:
-        if len(fields) != len(header):
-            result.warn(path.name, number, f"expected {len(header)} columns, found {len(fields)}; row skipped")
-            continue
-        entry = _entry(dict(zip(header, fields, strict=True)), list_name, number, path.name, result)
+    for number, row in header_records(path, result, REQUIRED, "a CSL file"):
+        entry = _entry(row, list_name, number, path.name, result)
         if entry is not None:
             result.entries.append(entry)
     unique_ids(result, path.name)

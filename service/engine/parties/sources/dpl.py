@@ -13,12 +13,9 @@ from pathlib import Path
 from service.engine.parties.entry import ListEntry
 from service.engine.parties.sources.reading import (
     ListRead,
-    ListReadError,
     country_codes,
-    csv_rows,
-    decode,
+    header_records,
     iso_date,
-    read_bytes,
     require_entries,
     stable_id,
     unique_ids,
@@ -36,16 +33,7 @@ COLUMNS = ("name", "street_address", "city", "state", "country", "postal_code", 
 def read_dpl(path: Path, list_name: str = LIST_NAME) -> ListRead:
     """Read dpl.txt; rows with the wrong number of fields or no name are warned and skipped."""
     result = ListRead()
-    rows = csv_rows(decode(read_bytes(path)), path.name, result, delimiter="\t")
-    header_row = next(rows, None)
-    header = tuple(column.strip().lower() for column in header_row[1]) if header_row else ()
-    if header[:1] != ("name",) or len(header) != len(COLUMNS):
-        raise ListReadError(f"{path}: not a Denied Persons List file (header {list(header)[:3]}...)")
-    for number, fields in rows:
-        if len(fields) != len(COLUMNS):
-            result.warn(path.name, number, f"expected {len(COLUMNS)} fields, found {len(fields)}; row skipped")
-            continue
-        row = {column: value.strip() for column, value in zip(COLUMNS, fields, strict=True)}
+    for number, row in header_records(path, result, COLUMNS, "a Denied Persons List file", delimiter="\t"):
         if not row["name"]:
             result.warn(path.name, number, "row has no name; skipped")
             continue

@@ -12,11 +12,8 @@ from pathlib import Path
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.sources.reading import (
     ListRead,
-    ListReadError,
     country_codes,
-    csv_rows,
-    decode,
-    read_bytes,
+    header_records,
     require_entries,
     split_list,
     unique_ids,
@@ -31,17 +28,7 @@ _KINDS = {"person": EntryKind.PERSON, "vessel": EntryKind.VESSEL, "airplane": En
 def read_opensanctions(path: Path, list_name: str = LIST_NAME) -> ListRead:
     """Read targets.simple.csv (header row required)."""
     result = ListRead()
-    rows = csv_rows(decode(read_bytes(path)), path.name, result)
-    header_row = next(rows, None)
-    header = [column.strip().lower() for column in header_row[1]] if header_row else []
-    missing = [column for column in REQUIRED if column not in header]
-    if missing:
-        raise ListReadError(f"{path}: not an OpenSanctions targets.simple.csv, header lacks {', '.join(missing)}")
-    for number, fields in rows:
-        if len(fields) != len(header):
-            result.warn(path.name, number, f"expected {len(header)} columns, found {len(fields)}; row skipped")
-            continue
-        row = {column: value.strip() for column, value in zip(header, fields, strict=True)}
+    for number, row in header_records(path, result, REQUIRED, "an OpenSanctions targets.simple.csv"):
         if not row["id"] or not row["name"]:
             result.warn(path.name, number, "row has no id or no name; skipped")
             continue

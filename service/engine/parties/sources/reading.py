@@ -94,6 +94,27 @@ def csv_rows(text: str, file: str, result: ListRead, **fmt: str) -> Iterator[tup
             yield row_number, fields
 
 
+def header_records(
+    path: Path, result: ListRead, required: tuple[str, ...], what: str, **fmt: str
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, {column: stripped value}) for each data row of a CSV file that has a header row.
+
+    The header must name every `required` column (case-insensitive), else ListReadError says the file is
+    not `what`; a row with another number of fields than the header is warned and skipped.
+    """
+    rows = csv_rows(decode(read_bytes(path)), path.name, result, **fmt)
+    header_row = next(rows, None)
+    header = [column.strip().lower() for column in header_row[1]] if header_row else []
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise ListReadError(f"{path}: not {what}, header lacks {', '.join(missing)}")
+    for number, fields in rows:
+        if len(fields) != len(header):
+            result.warn(path.name, number, f"expected {len(header)} columns, found {len(fields)}; row skipped")
+            continue
+        yield number, {column: value.strip() for column, value in zip(header, fields, strict=True)}
+
+
 def split_list(value: str | None, separator: str = ";") -> list[str]:
     """'a; b;; c' -> ['a', 'b', 'c'] (blank parts dropped, order kept, duplicates removed)."""
     if not value:

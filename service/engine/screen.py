@@ -25,13 +25,14 @@ def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
     """Screen one declaration; deterministic for the same declaration, rulebook and lists."""
     rulebook = context.rulebook
     controls = goods.assess(declaration, rulebook)
+    controlled = routes.controlled_lines(controls)  # the worst control per item, for routes and red flags
     findings = [
         *goods.goods_findings(declaration, rulebook, controls),
-        *routes.hub_findings(declaration, rulebook, controls),
-        *routes.transit_findings(declaration, rulebook, controls),
+        *routes.hub_findings(declaration, rulebook, controlled),
+        *routes.transit_findings(declaration, rulebook, controlled),
         *parties.party_findings(declaration, context.parties),
-        *flags.forwarder_findings(declaration, rulebook, controls),
-        *flags.missing_end_user_findings(declaration, rulebook, controls),
+        *flags.forwarder_findings(declaration, rulebook, controlled),
+        *flags.missing_end_user_findings(declaration, rulebook, controlled),
         *flags.mismatch_findings(declaration, rulebook),
         *flags.end_use_findings(declaration, rulebook),
         *flags.unit_value_findings(declaration, rulebook),

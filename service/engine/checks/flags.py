@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from service.engine.checks.goods import Control
-from service.engine.checks.routes import controlled_lines, hubs_on_route
+from service.engine.checks.routes import hubs_on_route
 from service.engine.checks.text import fill, find_keyword, finding
 from service.engine.countries import country_name
 from service.engine.declaration import Declaration, Item
@@ -22,9 +22,9 @@ from service.engine.rulebook.models import (
 from service.engine.verdict import Finding
 
 
-def forwarder_findings(declaration: Declaration, rulebook: Rulebook, controls: list[Control]) -> list[Finding]:
+def forwarder_findings(declaration: Declaration, rulebook: Rulebook, controlled: list[Control]) -> list[Finding]:
     """A forwarder, logistics or trading company as consignee or end user of controlled goods."""
-    has_controlled = bool(controlled_lines(controls))
+    has_controlled = bool(controlled)
     roles = {"consignee": declaration.consignee, "end_user": declaration.end_user}
     findings = []
     for rule in rulebook.of_kind(PartyKeywordsRule):
@@ -53,9 +53,9 @@ def mismatch_findings(declaration: Declaration, rulebook: Rulebook) -> list[Find
 
 
 def missing_end_user_findings(declaration: Declaration, rulebook: Rulebook,
-                              controls: list[Control]) -> list[Finding]:
+                              controlled: list[Control]) -> list[Finding]:
     """Controlled goods to a hub with no end user declared."""
-    if declaration.end_user is not None or not controlled_lines(controls):
+    if declaration.end_user is not None or not controlled:
         return []
     findings = []
     for rule in rulebook.of_kind(MissingEndUserRule):

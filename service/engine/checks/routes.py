@@ -40,10 +40,9 @@ def parties_in(declaration: Declaration, countries: frozenset[str]) -> list[tupl
     return found
 
 
-def hub_findings(declaration: Declaration, rulebook: Rulebook, controls: list[Control]) -> list[Finding]:
-    """Controlled goods to or via a hub: review, with the affidavit where Taiwan requires it; block if a
-    party sits in a controlled country."""
-    lines = controlled_lines(controls)
+def hub_findings(declaration: Declaration, rulebook: Rulebook, lines: list[Control]) -> list[Finding]:
+    """Controlled goods (`lines`, from controlled_lines) to or via a hub: review, with the affidavit where
+    Taiwan requires it; block if a party sits in a controlled country."""
     if not lines:
         return []
     controlled = rulebook.controlled_countries()
@@ -73,10 +72,10 @@ def _hub_finding(declaration: Declaration, rule: HubRouteRule, hub: Hub, lines: 
     return finding(rule, message, action=action, evidence=evidence)
 
 
-def transit_findings(declaration: Declaration, rulebook: Rulebook, controls: list[Control]) -> list[Finding]:
+def transit_findings(declaration: Declaration, rulebook: Rulebook, controlled: list[Control]) -> list[Finding]:
     """A route through a controlled country is at least a review."""
     findings = []
-    lines = [c.item.line for c in controlled_lines(controls)]
+    lines = [c.item.line for c in controlled]
     for rule in rulebook.of_kind(ControlledTransitRule):
         for country in dict.fromkeys(declaration.transit_countries):
             if rule.in_force(country, declaration.export_date):

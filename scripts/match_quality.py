@@ -43,6 +43,7 @@ class Pair:
     name2: str
     is_match: bool
     other_score: float | None = None
+    schema: str = ""  # Company, Person, Vessel, ...: the listed party's kind, which the service knows
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,12 @@ def load_pairs() -> list[Pair]:
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
                 pairs.append(Pair(path.stem, row["category"] or "-", row["name1"], row["name2"],
-                                  row["is_match"] == "true", float(row["score"])))
+                                  row["is_match"] == "true", float(row["score"]), row["schema"]))
     with (PAIRS / "nomenklatura" / "cases.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             category = f"{row['case_group']}/{row['schema']}"
-            pairs.append(Pair("nomenklatura", category, row["name1"], row["name2"], row["is_match"] == "true"))
+            pairs.append(Pair("nomenklatura", category, row["name1"], row["name2"], row["is_match"] == "true",
+                              schema=row["schema"]))
     with (PAIRS / "cross_script_pairs.csv").open(encoding="utf-8") as handle:
         lines = (line for line in handle if line.strip() and not line.startswith("#"))
         for row in csv.reader(lines):
@@ -89,8 +91,7 @@ def load_pairs() -> list[Pair]:
 
 def kind_of(pair: Pair) -> str:
     """The scorer's kind for a pair's schema column (Person, Vessel, Company, ...)."""
-    schema = pair.category.rsplit("/", 1)[-1] if pair.dataset == "nomenklatura" else ""
-    return {"Person": "person", "Vessel": "vessel"}.get(schema, "organisation")
+    return {"Person": "person", "Vessel": "vessel"}.get(pair.schema, "organisation")
 
 
 def counts(scores: Iterable[tuple[float, bool]], threshold: float) -> Counts:

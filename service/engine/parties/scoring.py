@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import pycountry
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Levenshtein
 
 from service.engine.parties import legal_forms
 from service.engine.parties.names import Name, loose_skeleton, normalise_name, phonetic, skeleton
@@ -52,12 +52,19 @@ _EXTRA_COUNTRY_WORDS = {"brasil", "mexico", "polska", "deutschland", "espana", "
                         "korea", "russia", "taiwan", "iran", "syria", "vietnam", "china", "singapore"}
 
 NUMERAL_MISMATCH_CAP = 45.0
+SERIES_NUMERAL_CAP = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
+# Words of investment vehicles issued in numbered series by one sponsor (Fund VII, Trust 2004-1):
+SERIES_WORDS = frozenset({"fund", "funds", "trust", "partners", "series", "securities"})
 GENERIC_ONLY_CAP = 55.0
 ONE_WORD_CAP = 85.0
 LEGAL_FORM_CONFLICT = 35.0
 COUNTRY_WORD_PENALTY = 30.0
 VESSEL_VS_COMPANY = 15.0
 UNMATCHED_PENALTY = 8.0
+TYPO_SIMILARITY = 0.75
+TYPO_MIN_LENGTH = 4
+TYPO_TWO_EDITS_LENGTH = 9
+TYPO_CAP = 85.0  # a typo of an organisation's word is for review, never a block by itself
 SPACELESS_MIN = 95.0  # the spaceless comparison is for spacing slips, not for an extra word
 PARTIAL_NAME_PENALTY = 3.0
 PARTIAL_NAME_CAP = 85.0
@@ -96,11 +103,13 @@ def score_names(query: Name | str, candidate: Name | str, kind: str = "organisat
     left = normalise_name(query) if isinstance(query, str) else query
     right = normalise_name(candidate) if isinstance(candidate, str) else candidate
     lenient = kind == "person"
-    best = _score(left, right, lenient)
+    numeral_cap = SERIES_NUMERAL_CAP if kind == "organisation" and (_is_series(left) or _is_series(right)) \
+        else NUMERAL_MISMATCH_CAP
+    best = _score(left, right, lenient, numeral_cap)
     for former in right.former:
-        best = _better(best, _score(left, former, lenient), "matched a former name of the listed party")
+        best = _better(best, _score(left, former, lenient, numeral_cap), "matched a former name of the listed party")
     for former in left.former:
-        best = _better(best, _score(former, right, lenient), "the party's former name matched")
+        best = _better(best, _score(former, right, lenient, numeral_cap), "the party's former name matched")
     return best
 
 
@@ -110,7 +119,7 @@ def _better(best: NameScore, other: NameScore, note: str) -> NameScore:
     return NameScore(other.score, f"{note}; {other.explanation}", via_former_name=True)
 
 
-def _score(left: Name, right: Name, lenient: bool) -> NameScore:
+def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) -> NameScore:
     if not left.tokens or not right.tokens:
         return NameScore(0.0, "no name words to compare")
     cross_script = left.foreign_script != right.foreign_script
@@ -125,11 +134,15 @@ def _score(left: Name, right: Name, lenient: bool) -> NameScore:
     notes: list[str] = list(reasons)
     score = _apply_legal_forms(left, right, score, notes)
     if not lenient:  # a country word in a person's name (Jordan) is a name
-        score = _apply_country_words(left, right, score, notes)
+        score = _apply_country_words(left, right, pairs, score, notes)
     if left.vessel_prefix != right.vessel_prefix and (left.legal_forms or right.legal_forms):
         score -= VESSEL_VS_COMPANY
         notes.append("a vessel against a company")
-    score = _apply_caps(left, right, pairs, score, notes)
+    score = _apply_caps(left, right, pairs, score, notes, numeral_cap)
+    if not lenient and score > TYPO_CAP and any(
+            _token_similarity(a, b, cross_script, lenient)[1] == "typo" for a, b, _ in pairs):
+        notes.append("a word differs by a typo")
+        score = TYPO_CAP
     return NameScore(round(max(0.0, min(100.0, score)), 1), "; ".join(notes))
 
 
@@ -229,9 +242,29 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool) -> tupl
         return ratio / 100.0, "typo"
     if _is_plural(a, b) or _is_plural(b, a):
         return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo
-    if ratio >= 85 and min(len(a), len(b)) >= 6:
-        return 0.75, "typo"
+    if _is_typo(a, b) or (ratio >= 85 and min(len(a), len(b)) >= 6):
+        return TYPO_SIMILARITY, "typo"
     return 0.0, ""
+
+
+def _is_typo(a: str, b: str) -> bool:
+    """A slip of one letter in a word of four to eight letters, two in a longer word (Exxor/Exxon,
+    Trafalgura/Trafigura).
+
+    Not a typo: words of three letters or fewer (Hai/Wai: no room for one), another first letter
+    (Mining/Dining, Rail/Mail, Shing/Hing: a different word, and people rarely mistype the first letter),
+    and -n against -ng (Lixin/Lixing, Hsin/Hsing: two different syllables in Chinese and Korean
+    romanisation).
+    """
+    shorter = min(len(a), len(b))
+    if shorter < TYPO_MIN_LENGTH or a[0] != b[0] or _nasal_final(a, b) or _nasal_final(b, a):
+        return False
+    allowed = 1 if shorter < TYPO_TWO_EDITS_LENGTH else 2
+    return Levenshtein.distance(a, b, score_cutoff=allowed) <= allowed
+
+
+def _nasal_final(n_word: str, ng_word: str) -> bool:
+    return n_word.endswith("n") and ng_word == n_word + "g"
 
 
 _PLURAL_ENDINGS = ("s", "es", "lar", "ler", "leri", "lari")
@@ -268,12 +301,14 @@ def _apply_legal_forms(left: Name, right: Name, score: float, notes: list[str]) 
     return score
 
 
-def _apply_country_words(left: Name, right: Name, score: float, notes: list[str]) -> float:
+def _apply_country_words(left: Name, right: Name, pairs: list[tuple[str, str, float]], score: float,
+                         notes: list[str]) -> float:
     if left.vessel_prefix or right.vessel_prefix:
         return score  # a flag or port of registry, not a subsidiary
     countries = country_words()
-    left_words = {w for w in (*left.tokens, *left.qualifiers) if w in countries}
-    right_words = {w for w in (*right.tokens, *right.qualifiers) if w in countries}
+    aligned = {word for a, b, _ in pairs for word in (a, b)}  # "Chima" for "China" is a typo, not a country
+    left_words = {w for w in (*left.tokens, *left.qualifiers) if w in countries and w not in aligned}
+    right_words = {w for w in (*right.tokens, *right.qualifiers) if w in countries and w not in aligned}
     if left_words != right_words:
         notes.append(f"country in one name only ({', '.join(sorted(left_words ^ right_words))})")
         return score - COUNTRY_WORD_PENALTY
@@ -281,10 +316,10 @@ def _apply_country_words(left: Name, right: Name, score: float, notes: list[str]
 
 
 def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], score: float,
-                notes: list[str]) -> float:
+                notes: list[str], numeral_cap: float) -> float:
     if _numerals_differ(left.numerals, right.numerals):
         notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
-        score = min(score, NUMERAL_MISMATCH_CAP)
+        score = min(score, numeral_cap)
     if not any(s >= 0.75 and a not in GENERIC_WORDS and b not in GENERIC_WORDS for a, b, s in pairs):
         notes.append("no distinctive word in common")
         score = min(score, GENERIC_ONLY_CAP)
@@ -292,6 +327,11 @@ def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], sc
         notes.append("one-word names")
         score = min(score, ONE_WORD_CAP)
     return score
+
+
+def _is_series(name: Name) -> bool:
+    """A fund, partnership or securitisation trust: numbered vintages of one sponsor, not one ship each."""
+    return not SERIES_WORDS.isdisjoint(name.tokens) or any(form.code == "lp" for form in name.legal_forms)
 
 
 def _numerals_differ(left: tuple[str, ...], right: tuple[str, ...]) -> bool:

@@ -233,6 +233,8 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool) -> tupl
         la, lb = loose_skeleton(a), loose_skeleton(b)
         if len(la) >= 2 and la == lb:
             return 0.9, "transliteration"
+        if la and la == lb and min(len(a), len(b)) >= 3:
+            return 0.85, "transliteration"  # one consonant left: רוח (rvh) / Ruah, בענן (vnn) / Baanan
         if min(len(la), len(lb)) >= 3 and Indel.normalized_similarity(la, lb) >= 0.75:
             return 0.8, "transliteration"
     if min(len(a), len(b)) >= 4 and skeleton(a) == skeleton(b):

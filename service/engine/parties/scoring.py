@@ -62,6 +62,9 @@ COUNTRY_WORD_PENALTY = 30.0
 VESSEL_VS_COMPANY = 15.0
 UNMATCHED_PENALTY = 8.0
 TYPO_SIMILARITY = 0.75
+INITIALISM_MIN = 2  # letters of an initialism (US, PLA, OAO is a legal form and already out)
+INITIALISM_MAX = 5
+INITIALISM_SIMILARITY = 0.8
 TYPO_MIN_LENGTH = 4
 TYPO_TWO_EDITS_LENGTH = 9
 TYPO_CAP = 85.0  # a typo of an organisation's word is for review, never a block by itself
@@ -165,6 +168,28 @@ def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, .
     return tuple(merged)
 
 
+def _initials(joined: str) -> str:
+    return "".join(word[0] for word in joined.split("+")) if "+" in joined else ""
+
+
+def _merge_initialisms(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
+    """Join the words that a word of the other name abbreviates by their initials ("united states" for
+    "us", "peoples liberation army" for "pla") into one word, "united+states", that the initialism
+    matches as an abbreviation. Two letters alone ("N.N.") are too little to stand for a name."""
+    if len(tokens) < 2:
+        return tokens
+    for short in other:
+        size = len(short)
+        if not INITIALISM_MIN <= size <= INITIALISM_MAX or short in tokens or (size < 3 and len(other) < 2):
+            continue
+        for start in range(len(tokens) - size + 1):
+            run = tokens[start:start + size]
+            if "".join(word[0] for word in run) == short and all(len(word) > 1 for word in run):
+                tokens = (*tokens[:start], "+".join(run), *tokens[start + size:])
+                break
+    return tokens
+
+
 def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bool
               ) -> tuple[float, list[tuple[str, str, float]], list[str]]:
     """Share of both names' tokens covered by a one-to-one alignment, with the aligned pairs.
@@ -174,6 +199,7 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     """
     left = _merge_split_words(left_name.tokens, set(right_name.tokens))
     right = _merge_split_words(right_name.tokens, set(left_name.tokens))
+    left, right = _merge_initialisms(left, right), _merge_initialisms(right, left)
     left_all = (*left, *left_name.qualifiers)
     right_all = (*right, *right_name.qualifiers)
     candidates = sorted(
@@ -227,6 +253,8 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool) -> tupl
         return 0.95, "spelling"
     if _is_abbreviation(a, b) or _is_abbreviation(b, a):
         return 0.9, "abbreviation"
+    if "+" in a or "+" in b:  # words joined for an initialism of the other name
+        return (INITIALISM_SIMILARITY, "initialism") if _initials(a) == b or _initials(b) == a else (0.0, "")
     if len(a) == 1 or len(b) == 1:
         return (0.8, "initial") if a[0] == b[0] else (0.0, "")
     if cross_script:
@@ -327,6 +355,9 @@ def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], sc
         score = min(score, GENERIC_ONLY_CAP)
     if len(left.tokens) == 1 and len(right.tokens) == 1:
         notes.append("one-word names")
+        score = min(score, ONE_WORD_CAP)
+    elif len(pairs) == 1 and "+" in pairs[0][0] + pairs[0][1]:
+        notes.append("an initialism alone")  # "PLA": as little to go on as a one-word name
         score = min(score, ONE_WORD_CAP)
     return score
 

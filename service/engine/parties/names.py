@@ -43,6 +43,10 @@ _FORMER = re.compile(
 _PARENS = re.compile(r"\(([^()]*)\)?")
 _SEGMENT = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*")
 _WORD = re.compile(r"[a-z]+|[0-9]+")
+_POSSESSIVE = re.compile(r"(?<=[a-z])'s\b")
+# A digit between two letters is a letter written as a look-alike digit (evasion or OCR), not a number.
+_LEET = re.compile(r"(?<=[a-z])[013457890](?=[a-z])")
+_LEET_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
 _JOINING = str.maketrans({".": None, "'": None, "`": None, '"': " ", "&": " and "})
 
 VESSEL_PREFIXES = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "msv", "tb", "nm", "mmv", "my", "rv"})
@@ -58,7 +62,10 @@ _NUMBER_MARKS = frozenset({"no", "nr", "number"})
 _ROMAN_LAST = {"i": "1", "v": "5", "x": "10"}
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
-_NUMERAL_WORDS = frozenset({*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS})
+# Tens, with the common misspelling "fourty"; "forty-four" and "forty 4" read 44.
+TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+              "eighty": 80, "ninety": 90}
+_NUMERAL_WORDS = frozenset({*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS, *TENS_WORDS})
 # Irregular abbreviations; regular ones (intl, mgmt, svcs, mfg, engg) are recognised by the scorer.
 ABBREVIATIONS = {"bros": "brothers", "cia": "compania", "flli": "fratelli", "ind": "industria",
                  "com": "comercio", "handl": "handlowe", "przeds": "przedsiebiorstwo", "st": "saint",
@@ -114,6 +121,10 @@ def normalise_name(text: str) -> Name:
     """The comparable form of a party name (see the module docstring for the steps)."""
     ascii_text, foreign = to_ascii(text)
     lowered = ascii_text.casefold()
+    if "'s" in lowered:
+        lowered = _POSSESSIVE.sub("", lowered)  # "Deutsche Bank's": the bank, not a plural
+    if any(ch.isdigit() for ch in lowered):
+        lowered = _LEET.sub(lambda m: _LEET_LETTERS[m.group(0)], lowered)  # "Sech1n", "Ig0r"
     if ":" in lowered:
         lowered = _LABEL.sub("", lowered)
     if "/" in lowered:
@@ -213,6 +224,7 @@ def _take_numerals(words: list[str], *, qualifier: bool = False) -> tuple[list[s
         return list(words), []
     rest: list[str] = []
     numerals: list[str] = []
+    words = _join_tens(words)
     for position, word in enumerate(words):
         last = position == len(words) - 1 and position > 0
         if word.isdigit():
@@ -224,6 +236,28 @@ def _take_numerals(words: list[str], *, qualifier: bool = False) -> tuple[list[s
         else:
             rest.append(word)
     return rest, numerals
+
+
+def _join_tens(words: list[str]) -> list[str]:
+    """Number words of tens as digits, joined with a following unit ("forty four", "forty 4" -> "44")."""
+    if TENS_WORDS.keys().isdisjoint(words) or len(words) < 2:
+        return words
+    joined: list[str] = []
+    position = 0
+    while position < len(words):
+        word = words[position]
+        if word in TENS_WORDS:
+            following = words[position + 1] if position + 1 < len(words) else ""
+            unit = NUMBER_WORDS.get(following, following if len(following) == 1 and following.isdigit() else "")
+            if unit and int(unit) < 10:
+                joined.append(str(TENS_WORDS[word] + int(unit)))
+                position += 2
+                continue
+            joined.append(str(TENS_WORDS[word]))
+        else:
+            joined.append(word)
+        position += 1
+    return joined
 
 
 _PHONETIC_RULES = (("sch", "s"), ("tch", "c"), ("kh", "h"), ("zh", "j"), ("sh", "s"), ("ch", "c"), ("tz", "c"),

@@ -43,6 +43,7 @@ _FORMER = re.compile(
 _PARENS = re.compile(r"\(([^()]*)\)?")
 _SEGMENT = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*")
 _WORD = re.compile(r"[a-z]+|[0-9]+")
+_ABJAD_LETTER = re.compile(r"[\u0590-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]")
 _POSSESSIVE = re.compile(r"(?<=[a-z])'s\b")
 # A digit between two letters is a letter written as a look-alike digit (evasion or OCR), not a number.
 _LEET = re.compile(r"(?<=[a-z])[013457890](?=[a-z])")
@@ -83,6 +84,7 @@ class Name:
     qualifiers: tuple[str, ...] = ()  # tokens of bracketed or comma-separated annotations
     former: tuple[Name, ...] = ()  # names after "ex", "f.k.a.", "formerly"
     foreign_script: bool = False  # transliterated from a non-Latin script
+    abjad: bool = False  # from Hebrew or Arabic, which write few vowels and one letter for b/v/p, f/p
     vessel_prefix: bool = False
     compact: str = field(default="")  # every name token joined, for spacing differences
 
@@ -90,6 +92,11 @@ class Name:
     def key(self) -> str:
         """Order-free text of the core tokens (what rapidfuzz's token scorers compare)."""
         return " ".join(sorted(self.tokens))
+
+
+def is_abjad(text: str) -> bool:
+    """Whether the text holds Hebrew or Arabic letters."""
+    return _ABJAD_LETTER.search(text) is not None
 
 
 def to_ascii(text: str) -> tuple[str, bool]:
@@ -171,7 +178,8 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
     else:
         compact = "".join(words)
     return Name(original, tokens, tuple(dict.fromkeys(forms)), tuple(sorted(numerals)), tuple(qualifiers),
-                former, foreign_script=foreign, vessel_prefix=vessel, compact=compact if len(tokens) else "")
+                former, foreign_script=foreign, abjad=foreign and is_abjad(original), vessel_prefix=vessel,
+                compact=compact if len(tokens) else "")
 
 
 def _has_stop_word(words: list[str]) -> bool:
@@ -289,6 +297,16 @@ _LOOSE_DIGRAPHS = (("sch", "s"), ("tch", "c"), ("kh", "k"), ("ch", "k"), ("sh", 
                    ("tz", "s"), ("th", "t"), ("ph", "p"), ("ck", "k"), ("x", "ks"))
 _LOOSE = str.maketrans({"v": None, "w": None, "b": None, "y": None, "h": None, "f": "p", "q": "k", "g": "k",
                         "c": "k", "z": "s", "d": "t", "j": None})
+
+
+# Arabic has no p (ب is b and p) and Hebrew one letter for p and f (פ): both drop out like b and v.
+_ABJAD_LOOSE = str.maketrans({"p": None})
+
+
+@lru_cache(maxsize=200_000)
+def abjad_skeleton(token: str) -> str:
+    """The loose skeleton with p and f left out too (what an abjad word and its Latin spelling share)."""
+    return _DOUBLE.sub(r"\1", loose_skeleton(token).translate(_ABJAD_LOOSE))
 
 
 @lru_cache(maxsize=200_000)

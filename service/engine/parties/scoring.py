@@ -30,7 +30,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
 from service.engine.parties import legal_forms
-from service.engine.parties.names import Name, loose_skeleton, normalise_name, phonetic, skeleton
+from service.engine.parties.names import Name, abjad_skeleton, loose_skeleton, normalise_name, phonetic, skeleton
 
 GENERIC_WORDS = frozenset({
     "trading", "trade", "traders", "trader", "company", "corporation", "group", "groupe", "holding", "holdings",
@@ -126,7 +126,8 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
     if not left.tokens or not right.tokens:
         return NameScore(0.0, "no name words to compare")
     cross_script = left.foreign_script != right.foreign_script
-    base, pairs, reasons = _coverage(left, right, cross_script, lenient)
+    abjad = cross_script and (left.abjad or right.abjad)
+    base, pairs, reasons = _coverage(left, right, cross_script, lenient, abjad)
     if left.compact and right.compact and base < 100:
         joined = fuzz.ratio(left.compact, right.compact)
         # spacing slips only: the words split differently, or the very same letters ("Van der Bilt")
@@ -143,7 +144,7 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
         notes.append("a vessel against a company")
     score = _apply_caps(left, right, pairs, score, notes, numeral_cap)
     if not lenient and score > TYPO_CAP and any(
-            _token_similarity(a, b, cross_script, lenient)[1] == "typo" for a, b, _ in pairs):
+            _token_similarity(a, b, cross_script, lenient, abjad)[1] == "typo" for a, b, _ in pairs):
         notes.append("a word differs by a typo")
         score = TYPO_CAP
     return NameScore(round(max(0.0, min(100.0, score)), 1), "; ".join(notes))
@@ -190,7 +191,7 @@ def _merge_initialisms(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple
     return tokens
 
 
-def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bool
+def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bool, abjad: bool = False
               ) -> tuple[float, list[tuple[str, str, float]], list[str]]:
     """Share of both names' tokens covered by a one-to-one alignment, with the aligned pairs.
 
@@ -203,7 +204,7 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     left_all = (*left, *left_name.qualifiers)
     right_all = (*right, *right_name.qualifiers)
     candidates = sorted(
-        ((_token_similarity(a, b, cross_script, lenient), i, j)
+        ((_token_similarity(a, b, cross_script, lenient, abjad), i, j)
          for i, a in enumerate(left_all) for j, b in enumerate(right_all)),
         reverse=True,
     )
@@ -245,7 +246,8 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
 
 
 @lru_cache(maxsize=500_000)
-def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool) -> tuple[float, str]:
+def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: bool = False
+                      ) -> tuple[float, str]:
     """How alike two tokens are (0-1) and why."""
     if a == b:
         return 1.0, "exact"
@@ -261,8 +263,10 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool) -> tupl
         la, lb = loose_skeleton(a), loose_skeleton(b)
         if len(la) >= 2 and la == lb:
             return 0.9, "transliteration"
-        if la and la == lb and min(len(a), len(b)) >= 3:
-            return 0.85, "transliteration"  # one consonant left: רוח (rvh) / Ruah, בענן (vnn) / Baanan
+        if abjad and min(len(a), len(b)) >= 3:
+            ka, kb = abjad_skeleton(a), abjad_skeleton(b)
+            if ka and ka == kb:  # also one consonant left: רוח (rvh) / Ruah, בענן (vnn) / Baanan
+                return 0.85, "transliteration"
         if min(len(la), len(lb)) >= 3 and Indel.normalized_similarity(la, lb) >= 0.75:
             return 0.8, "transliteration"
     if min(len(a), len(b)) >= 4 and skeleton(a) == skeleton(b):

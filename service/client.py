@@ -2,10 +2,14 @@
 
 Every POST carries an Idempotency-Key (generated unless given), so a retry after a timeout or a 503 can
 never screen or decide twice: the service answers a repeated key with the stored result.
+`verify_signature` is for the other direction: an ERP's webhook receiver checks that a request came
+from the service.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,6 +19,7 @@ import httpx
 from pydantic import BaseModel
 
 RETRY_STATUSES = frozenset({502, 503, 504})
+WEBHOOK_TOLERANCE = 300.0  # seconds a webhook signature's timestamp may be off from the receiver's clock
 
 
 class ApiProblem(Exception):
@@ -116,3 +121,31 @@ def _result(response: httpx.Response) -> Any:
     except ValueError:
         problem = {"code": "unexpected_answer", "detail": response.text[:200]}
     raise ApiProblem(response.status_code, problem if isinstance(problem, dict) else {})
+
+
+class InvalidSignature(Exception):
+    """A webhook request whose X-Export-Screen-Signature does not prove it came from the service."""
+
+
+def verify_signature(
+    secret: str, header: str | None, body: bytes, tolerance: float = WEBHOOK_TOLERANCE, *, at: float | None = None
+) -> int:
+    """Check a webhook's `X-Export-Screen-Signature` against the raw request body; the signed timestamp.
+
+    Raises `InvalidSignature` when the header is missing or malformed, no `v1` value matches the HMAC of
+    `"<t>.<body>"` under `secret`, or `t` is more than `tolerance` seconds from now (`at`, default the
+    current time), so a captured request cannot be replayed later. Pass the body exactly as received,
+    before any JSON parsing. Deliveries may arrive more than once: dedupe on X-Export-Screen-Delivery.
+    """
+    parts = [item.split("=", 1) for item in (header or "").split(",") if "=" in item]
+    timestamps = [value.strip() for name, value in parts if name.strip() == "t"]
+    candidates = [value.strip() for name, value in parts if name.strip() == "v1"]
+    if len(timestamps) != 1 or not timestamps[0].isdigit() or not candidates:
+        raise InvalidSignature("the signature header is missing or malformed")
+    timestamp = int(timestamps[0])
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+        raise InvalidSignature("the signature does not match the body")
+    if abs((time.time() if at is None else at) - timestamp) > tolerance:
+        raise InvalidSignature(f"the signature's timestamp is more than {tolerance:.0f} s away from now")
+    return timestamp

@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     reload_poll_seconds: float = Field(
         default=2.0, gt=0, description="How often each API worker checks for a rules reload done by another worker."
     )
+    webhook_timeout: float = Field(default=10.0, gt=0, description="Seconds a webhook receiver has to answer.")
+    webhook_max_attempts: int = Field(
+        default=10, ge=1, description="Attempts per webhook delivery before it is marked failed."
+    )
+    webhook_backoff_seconds: float = Field(
+        default=30.0, ge=0, description="Wait before the first retry of a webhook delivery; doubled after each failure."
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, ge=0, description="How often each API worker looks for webhook deliveries to send; 0 = never."
+    )
 
 
 def get_settings() -> Settings:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
@@ -18,17 +19,20 @@ from fastapi.openapi.utils import get_openapi
 from service.api.errors import PROBLEM_MEDIA_TYPE, install_error_handler
 from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.api.reloading import ReloadWatcher
-from service.api.routers import batches, decisions, health, rules, screenings
+from service.api.routers import batches, decisions, health, rules, screenings, webhooks
 from service.api.state import ContextLoader, ServiceState, settle_memory
 from service.runtime import load_context
 from service.settings import Settings
 from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
+from service.webhooks.dispatcher import WebhookDispatcher
 
 logger = logging.getLogger("service.api")
 
 
-def create_app(settings: Settings, load: ContextLoader = load_context) -> FastAPI:
-    """The app for `settings`; the lifespan does the loading (with `load`, replaceable in tests)."""
+def create_app(settings: Settings, load: ContextLoader = load_context,
+               webhook_transport: httpx.BaseTransport | None = None) -> FastAPI:
+    """The app for `settings`; the lifespan does the loading (with `load`, replaceable in tests) and runs
+    the webhook dispatcher (sending through `webhook_transport`, replaceable in tests)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,13 +40,15 @@ def create_app(settings: Settings, load: ContextLoader = load_context) -> FastAP
         app.state.service = state
         checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
-        for worker in (checkpointer, watcher):
+        dispatcher = (WebhookDispatcher(state.engine, settings, transport=webhook_transport)
+                      if settings.webhook_poll_seconds > 0 else None)
+        for worker in (checkpointer, watcher, dispatcher):
             if worker:
                 worker.start()
         try:
             yield
         finally:
-            for worker in (watcher, checkpointer):
+            for worker in (dispatcher, watcher, checkpointer):
                 if worker:
                     await run_in_threadpool(worker.stop)
             state.engine.dispose()
@@ -54,7 +60,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context) -> FastAP
         lifespan=lifespan,
     )
     install_error_handler(app)
-    for module in (health, screenings, decisions, rules, batches):
+    for module in (health, screenings, decisions, rules, batches, webhooks):
         app.include_router(module.router)
     # Outermost first: the request id exists before the size limit may refuse the request.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,

@@ -16,6 +16,7 @@ from sqlalchemy import JSON, Column, DateTime, Index, Integer, String, Text, upd
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from service.store.database import new_id, now
+from service.store.outbox import EventType, add_events, batch_data
 
 STALE_AFTER = timedelta(seconds=30)  # no heartbeat for this long: the job's process is gone
 
@@ -69,8 +70,13 @@ def get_job(session: Session, job_id: str) -> BatchJob | None:
 def _set(session: Session, job_id: str, only_if: tuple[str, ...], **values: Any) -> bool:
     statement = update(BatchJob).where(col(BatchJob.id) == job_id, col(BatchJob.status).in_(only_if)).values(**values)
     changed = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    if changed and values.get("status") in _FINAL_EVENTS:  # the webhook event commits with the final state
+        add_events(session, [(_FINAL_EVENTS[values["status"]], batch_data(job_id, values["status"], values))])
     session.commit()
     return bool(changed)
+
+
+_FINAL_EVENTS = {JobStatus.COMPLETE.value: EventType.BATCH_COMPLETED, JobStatus.FAILED.value: EventType.BATCH_FAILED}
 
 
 def mark_running(session: Session, job_id: str) -> bool:

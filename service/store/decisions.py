@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from service.store.database import now
-from service.store.tables import Decision
+from service.store.outbox import EventType, add_events, decision_data
+from service.store.tables import Decision, Screening
 
 
 class DecisionKind(StrEnum):
@@ -59,6 +60,10 @@ def add_decision(
         request_id=request_id,
     )
     session.add(row)
+    session.flush()  # the decision's id goes into its webhook event
+    screening = session.get(Screening, screening_id)
+    if screening is not None:
+        add_events(session, [(EventType.DECISION_CREATED, decision_data(row, screening))])
     return row
 
 

@@ -27,7 +27,7 @@ def _ours(path: str) -> bool:
 
 @pytest.mark.parametrize(("method", "path"), [route for route in ROUTES if _ours(route[1])])
 def test_every_endpoint_is_documented(method: str, path: str) -> None:
-    assert f"`{method} {path.replace('{screening_id}', '{id}')}" in DOC
+    assert f"`{method} {path.replace('{screening_id}', '{id}').replace('{webhook_id}', '{id}')}" in DOC
 
 
 @pytest.mark.parametrize("error", [cls for cls in vars(errors).values()
@@ -51,7 +51,9 @@ def test_every_api_command_is_documented(command: str) -> None:
 
 @pytest.mark.parametrize("setting", ["DATABASE_URL", "EXPORT_SCREEN_MAX_REQUEST_BYTES",
                                      "EXPORT_SCREEN_MAX_BATCH_SIZE", "EXPORT_SCREEN_MIGRATE_ON_START",
-                                     "EXPORT_SCREEN_RELOAD_POLL_SECONDS"])
+                                     "EXPORT_SCREEN_RELOAD_POLL_SECONDS", "EXPORT_SCREEN_WEBHOOK_TIMEOUT",
+                                     "EXPORT_SCREEN_WEBHOOK_MAX_ATTEMPTS", "EXPORT_SCREEN_WEBHOOK_BACKOFF_SECONDS",
+                                     "EXPORT_SCREEN_WEBHOOK_POLL_SECONDS"])
 def test_every_api_setting_is_documented(setting: str) -> None:
     assert setting in DOC
     assert setting.removeprefix("EXPORT_SCREEN_").lower() in Settings.model_fields

@@ -1,0 +1,160 @@
+"""Webhook subscriptions (admin): subscribe a URL to events, list them, see deliveries, disable.
+
+The signing secret is in the answer to the creating POST only. The stored Idempotency-Key answer leaves
+it out, so a replay never shows it again; a client that lost the answer disables the subscription and
+creates another.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
+
+from service.api.deps import AdminDep, IdempotencyDep, SessionDep, StateDep
+from service.api.errors import NotFound, problem_responses
+from service.api.recording import JSON, commit_answer, replay
+from service.store.outbox import EventType
+from service.store.webhooks import (
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookSubscription,
+    add_subscription,
+    deliveries_of,
+    disable_subscription,
+    get_subscription,
+    list_subscriptions,
+)
+
+router = APIRouter(prefix="/v1", tags=["webhooks"])
+WebhookId = Annotated[str, Path(description="Webhook subscription id (UUIDv7).", max_length=36)]
+ReceiverUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"])]
+
+
+class WebhookRequest(BaseModel):
+    """A receiver and the events it wants."""
+
+    url: ReceiverUrl = Field(description="Where events are POSTed (http or https).")
+    events: list[EventType] = Field(min_length=1, description="Event types to send; see docs/api.md.")
+    description: str | None = Field(default=None, max_length=500, description="What the receiver is, for people.")
+
+
+class Webhook(BaseModel):
+    """A subscription as listed (never with its secret)."""
+
+    id: str
+    url: str
+    events: list[EventType]
+    description: str | None
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class NewWebhook(Webhook):
+    """The answer to creating a subscription: the only time the signing secret is shown."""
+
+    secret: str | None = Field(description="The signing secret (shown once; null in an Idempotency-Key replay).")
+
+
+class Delivery(BaseModel):
+    """One event sent (or to be sent) to a subscription, with its latest attempt."""
+
+    id: str = Field(description="Delivery id; also in the X-Export-Screen-Delivery header.")
+    event_id: str
+    event_type: EventType
+    status: DeliveryStatus
+    attempts: int
+    last_status_code: int | None = Field(description="HTTP status of the latest attempt (null: no answer).")
+    last_error: str | None
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None = Field(description="When the next attempt is due (pending only).")
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _webhook(row: WebhookSubscription) -> Webhook:
+    return Webhook(id=row.id, url=row.url, events=[EventType(e) for e in row.events], description=row.description,
+                   created_at=_utc(row.created_at) or row.created_at, disabled_at=_utc(row.disabled_at))
+
+
+def _delivery(row: WebhookDelivery) -> Delivery:
+    pending = row.status == DeliveryStatus.PENDING
+    return Delivery(
+        id=row.id, event_id=row.event_id, event_type=EventType(row.event_type), status=DeliveryStatus(row.status),
+        attempts=row.attempts, last_status_code=row.last_status_code, last_error=row.last_error,
+        last_attempt_at=_utc(row.last_attempt_at), next_attempt_at=_utc(row.next_attempt_at) if pending else None,
+        created_at=_utc(row.created_at) or row.created_at, delivered_at=_utc(row.delivered_at),
+    )
+
+
+@router.post("/webhooks", status_code=201, response_model=NewWebhook,
+             responses=problem_responses(401, 403, 409, 413, 422, 503), summary="Subscribe a URL to events")
+def create_webhook(body: WebhookRequest, caller: AdminDep, session: SessionDep, state: StateDep,
+                   idempotency: IdempotencyDep) -> Response:
+    """201 with the subscription and its signing secret, which is never shown again."""
+    stored = replay(session, caller, idempotency)
+    if stored is not None:
+        return stored
+    row = add_subscription(session, url=str(body.url), events=body.events, description=body.description,
+                           created_by_key_id=caller.key_id)
+    view = _webhook(row)
+    with state.writing():  # the stored answer has no secret: a replay must not show it again
+        commit_answer(session, caller, idempotency, 201, NewWebhook(**view.model_dump(), secret=None)
+                      .model_dump_json().encode())
+    return Response(NewWebhook(**view.model_dump(), secret=row.secret).model_dump_json(), status_code=201,
+                    media_type=JSON, headers={"Location": f"/v1/webhooks/{row.id}"})
+
+
+@router.get("/webhooks", response_model=list[Webhook], responses=problem_responses(401, 403, 503),
+            summary="Every webhook subscription")
+def list_webhooks(caller: AdminDep, session: SessionDep) -> list[Webhook]:
+    """Oldest first, disabled ones included; secrets are never listed."""
+    return [_webhook(row) for row in list_subscriptions(session)]
+
+
+def _subscription(session: SessionDep, webhook_id: str) -> WebhookSubscription:
+    row = get_subscription(session, webhook_id)
+    if row is None:
+        raise NotFound(f"No webhook subscription with id {webhook_id!r}.")
+    return row
+
+
+@router.get("/webhooks/{webhook_id}", response_model=Webhook, responses=problem_responses(401, 403, 404, 422, 503),
+            summary="One webhook subscription")
+def read_webhook(webhook_id: WebhookId, caller: AdminDep, session: SessionDep) -> Webhook:
+    """The subscription, without its secret."""
+    return _webhook(_subscription(session, webhook_id))
+
+
+@router.get("/webhooks/{webhook_id}/deliveries", response_model=list[Delivery],
+            responses=problem_responses(401, 403, 404, 422, 503), summary="Recent deliveries of a subscription")
+def list_deliveries(
+    webhook_id: WebhookId, caller: AdminDep, session: SessionDep,
+    status: Annotated[DeliveryStatus | None, Query(description="Only deliveries in this state.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[Delivery]:
+    """Newest first: status, attempts, the latest answer or error, and when the next attempt is due."""
+    _subscription(session, webhook_id)
+    return [_delivery(row) for row in deliveries_of(session, webhook_id, limit, status)]
+
+
+@router.post("/webhooks/{webhook_id}:disable", response_model=Webhook,
+             responses=problem_responses(401, 403, 404, 409, 413, 422, 503), summary="Stop sending to a subscription")
+def disable_webhook(webhook_id: WebhookId, caller: AdminDep, session: SessionDep, state: StateDep,
+                    idempotency: IdempotencyDep) -> Response:
+    """Nothing more is sent; deliveries still waiting are cancelled. Disabling twice is harmless."""
+    stored = replay(session, caller, idempotency)
+    if stored is not None:
+        return stored
+    row = _subscription(session, webhook_id)
+    with state.writing():
+        disable_subscription(session, row)
+        session.flush()
+        return commit_answer(session, caller, idempotency, 200, _webhook(row).model_dump_json().encode())

@@ -1,0 +1,158 @@
+"""The webhook dispatcher: turns outbox events into deliveries and sends them, with retries and backoff.
+
+Every API worker process runs one (a background thread started by the app's lifespan). They share the
+work through the database: creating an event's deliveries and claiming a delivery for an attempt are
+conditional UPDATEs that exactly one dispatcher wins, so no delivery is ever sent by two workers at once.
+Delivery is at least once (a worker that dies mid-send leaves a lease that runs out, and the delivery is
+sent again); receivers dedupe on the delivery id (or the event id). Ordering is not guaranteed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import orjson
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from service.settings import Settings
+from service.store.database import now
+from service.store.webhooks import (
+    DeliveryStatus,
+    DueDelivery,
+    claim,
+    due_deliveries,
+    fan_out,
+    record_attempt,
+    undispatched_events,
+)
+from service.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature
+
+logger = logging.getLogger("service.webhooks")
+Clock = Callable[[], datetime]
+BATCH = 50  # events fanned out, and deliveries sent, per round
+ERROR_CHARS = 300  # of a receiver's error answer kept in `last_error`
+
+
+def event_body(due: DueDelivery) -> bytes:
+    """The JSON body of a delivery: the same bytes on every attempt, so a receiver can compare them."""
+    created = due.event_created_at if due.event_created_at.tzinfo else due.event_created_at.replace(tzinfo=UTC)
+    return orjson.dumps({"id": due.event_id, "type": due.event_type, "created_at": created, "data": due.data},
+                        option=orjson.OPT_UTC_Z)
+
+
+class WebhookDispatcher:
+    """Fans events out into deliveries and sends due deliveries; `run_once` does one round synchronously."""
+
+    def __init__(self, engine: Engine, settings: Settings, *, transport: httpx.BaseTransport | None = None,
+                 clock: Clock = now) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.max_attempts = settings.webhook_max_attempts
+        self.backoff = settings.webhook_backoff_seconds
+        self.interval = settings.webhook_poll_seconds
+        # Held past the longest a send can take, so a live sender never loses its claim to another worker.
+        self.lease = timedelta(seconds=4 * settings.webhook_timeout + 30)
+        self._http = httpx.Client(transport=transport, timeout=settings.webhook_timeout, follow_redirects=False,
+                                  headers={"User-Agent": "export-screen-webhooks/1"})
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="webhook-dispatcher", daemon=True)
+
+    def start(self) -> None:
+        """Begin dispatching in a background thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the current round (a send in flight finishes or times out) and close the connections."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.lease.total_seconds())
+        self._http.close()
+
+    def run_once(self) -> int:
+        """Fan out new events, then attempt every due delivery once; the number of attempts made."""
+        self.dispatch_events()
+        return self.deliver_due()
+
+    def dispatch_events(self) -> int:
+        """Create the deliveries of events not dispatched yet; the number created."""
+        with Session(self.engine) as session:
+            event_ids = undispatched_events(session, BATCH)
+        created = 0
+        for event_id in event_ids:
+            with Session(self.engine) as session:
+                created += fan_out(session, event_id, self.clock())
+                session.commit()
+        return created
+
+    def deliver_due(self) -> int:
+        """Claim and send each due delivery once; the number of attempts made."""
+        with Session(self.engine) as session:
+            due = due_deliveries(session, self.clock(), BATCH)
+        attempts = 0
+        for delivery in due:
+            with Session(self.engine) as session:
+                if not claim(session, delivery, self.clock(), self.lease):
+                    continue  # another worker took it
+            self._attempt(delivery, delivery.attempts + 1)
+            attempts += 1
+        return attempts
+
+    def _attempt(self, due: DueDelivery, attempt: int) -> None:
+        status_code, error = self._send(due)
+        moment = self.clock()
+        if error is None:
+            status, next_at = DeliveryStatus.DELIVERED, None
+        elif attempt >= self.max_attempts:
+            status, next_at = DeliveryStatus.FAILED, None
+            logger.warning("webhook delivery %s to subscription failed after %d attempts: %s", due.id, attempt, error)
+        else:
+            status, next_at = DeliveryStatus.PENDING, moment + self.retry_delay(attempt)
+        with Session(self.engine) as session:
+            record_attempt(session, due.id, attempt, status=status, moment=moment, next_attempt_at=next_at,
+                           status_code=status_code, error=error)
+
+    def retry_delay(self, attempt: int) -> timedelta:
+        """The wait after failed attempt number `attempt` (1-based): backoff, doubled per further failure."""
+        return timedelta(seconds=self.backoff * 2 ** (attempt - 1))
+
+    def _send(self, due: DueDelivery) -> tuple[int | None, str | None]:
+        """One POST; (status code, None) on 2xx, else (status code or None, why it failed)."""
+        body = event_body(due)
+        headers = {"Content-Type": "application/json", EVENT_HEADER: due.event_type, DELIVERY_HEADER: due.id,
+                   SIGNATURE_HEADER: signature(due.secret, int(self.clock().timestamp()), body)}
+        try:
+            with self._http.stream("POST", due.url, content=body, headers=headers) as response:
+                if response.is_success:
+                    return response.status_code, None
+                return response.status_code, f"HTTP {response.status_code}: {_first_text(response)}".strip()
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            return None, f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once() >= BATCH
+            except SQLAlchemyError as exc:
+                logger.warning("webhook dispatch round failed, retrying: %s", type(exc).__name__)
+                busy = False
+            except Exception:  # keep dispatching whatever one round hit; the log has the bug
+                logger.exception("webhook dispatch round failed unexpectedly")
+                busy = False
+            if not busy:
+                self._stop.wait(self.interval)
+
+
+def _first_text(response: httpx.Response) -> str:
+    """The start of the receiver's answer (a misbehaving receiver cannot make us read megabytes)."""
+    chunk = b""
+    for part in response.iter_bytes():
+        chunk += part
+        if len(chunk) >= ERROR_CHARS:
+            break
+    return chunk[:ERROR_CHARS].decode("utf-8", "replace")

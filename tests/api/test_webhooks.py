@@ -1,0 +1,182 @@
+"""Webhook subscriptions over HTTP: admin only, the secret shown once, deliveries visible, disable; and
+events only for what was committed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+
+from service.client import verify_signature
+from service.settings import Settings
+from service.store.database import make_engine
+from service.store.outbox import WebhookEvent
+from service.store.tables import Screening
+from service.webhooks.dispatcher import WebhookDispatcher
+from tests.api.conftest import blocked_declaration, declaration, review_declaration
+
+pytestmark = pytest.mark.asyncio
+HOOK = {"url": "https://erp.invalid/hooks/export-screen", "events": ["screening.block", "decision.created"],
+        "description": "SAP PRD"}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No dispatcher thread in the app: the tests run the dispatcher themselves, synchronously."""
+    return settings.model_copy(update={"webhook_poll_seconds": 0})
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+def _count(engine: Engine, table: type[WebhookEvent] | type[Screening]) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(table)).one())
+
+
+async def test_only_admins_manage_webhooks(
+    client: httpx.AsyncClient, as_screener: dict[str, str], as_reviewer: dict[str, str], as_admin: dict[str, str]
+) -> None:
+    created = (await client.post("/v1/webhooks", json=HOOK, headers=as_admin)).json()
+    calls = [("POST", "/v1/webhooks", HOOK), ("GET", "/v1/webhooks", None),
+             ("GET", f"/v1/webhooks/{created['id']}", None), ("GET", f"/v1/webhooks/{created['id']}/deliveries", None),
+             ("POST", f"/v1/webhooks/{created['id']}:disable", None)]
+    for headers in (as_screener, as_reviewer):
+        for method, path, body in calls:
+            answer = await client.request(method, path, json=body, headers=headers)
+            assert (answer.status_code, answer.json()["code"]) == (403, "forbidden"), path
+    for method, path, body in calls:
+        assert (await client.request(method, path, json=body)).status_code == 401
+
+
+async def test_the_secret_is_shown_once(
+    client: httpx.AsyncClient, as_admin: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    headers = {**as_admin, "Idempotency-Key": "hook-1"}
+    answer = await client.post("/v1/webhooks", json=HOOK, headers=headers)
+    assert answer.status_code == 201
+    created = answer.json()
+    secret = created["secret"]
+    assert secret.startswith("whsec_") and len(secret) > 40
+    assert answer.headers["Location"] == f"/v1/webhooks/{created['id']}"
+    assert (created["url"], created["events"], created["description"]) == (
+        HOOK["url"], sorted(HOOK["events"]), "SAP PRD")
+    replayed = await client.post("/v1/webhooks", json=HOOK, headers=headers)
+    assert replayed.headers["Idempotent-Replayed"] == "true" and replayed.json()["secret"] is None
+    assert replayed.json()["id"] == created["id"]
+    listed = (await client.get("/v1/webhooks", headers=as_admin)).text
+    one = (await client.get(f"/v1/webhooks/{created['id']}", headers=as_admin)).text
+    for text in (listed, one, replayed.text):
+        assert secret not in text and "secret" not in text.replace('"secret":null', "")
+    assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({**HOOK, "url": "ftp://erp.invalid/x"}, "url"),
+    ({**HOOK, "url": "not a url"}, "url"),
+    ({**HOOK, "events": []}, "events"),
+    ({**HOOK, "events": ["screening.clear"]}, "events.0"),
+    ({**HOOK, "description": "x" * 501}, "description"),
+])
+async def test_invalid_subscriptions_are_refused(
+    client: httpx.AsyncClient, as_admin: dict[str, str], body: dict[str, object], field: str
+) -> None:
+    answer = await client.post("/v1/webhooks", json=body, headers=as_admin)
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+    assert [error["field"] for error in answer.json()["errors"]] == [field]
+
+
+async def test_unknown_subscription_is_404(client: httpx.AsyncClient, as_admin: dict[str, str]) -> None:
+    for method, path in (("GET", "/v1/webhooks/nope"), ("GET", "/v1/webhooks/nope/deliveries"),
+                         ("POST", "/v1/webhooks/nope:disable")):
+        answer = await client.request(method, path, headers=as_admin)
+        assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
+
+
+async def test_events_reach_the_receiver_and_deliveries_are_listed(
+    client: httpx.AsyncClient, settings: Settings, engine: Engine, as_screener: dict[str, str],
+    as_reviewer: dict[str, str], as_admin: dict[str, str],
+) -> None:
+    hook = (await client.post("/v1/webhooks", json=HOOK, headers=as_admin)).json()
+    await client.post("/v1/screenings", json=declaration(), headers=as_screener)  # clear: no event
+    await client.post("/v1/screenings", json=review_declaration(), headers=as_screener)  # not subscribed
+    held = (await client.post("/v1/screenings", json=blocked_declaration(), headers=as_screener)).json()
+    decision = {"decision": "hold", "reason_code": "controlled_no_permit", "note": "no SHTC permit"}
+    await client.post(f"/v1/screenings/{held['id']}/decisions", json=decision, headers=as_reviewer)
+    received: list[httpx.Request] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200 if len(received) == 1 else 500, text="busy")
+
+    dispatcher = WebhookDispatcher(engine, settings, transport=httpx.MockTransport(receive))
+    try:
+        assert dispatcher.run_once() == 2
+    finally:
+        dispatcher.stop()
+    for request in received:
+        verify_signature(hook["secret"], request.headers["X-Export-Screen-Signature"], request.content)
+        assert str(request.url) == HOOK["url"]
+    assert sorted(r.headers["X-Export-Screen-Event"] for r in received) == ["decision.created", "screening.block"]
+    deliveries = (await client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=as_admin)).json()
+    assert [d["event_type"] for d in deliveries] == ["decision.created", "screening.block"]  # newest first
+    assert {(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries} == {
+        ("delivered", 1, 200), ("pending", 1, 500)}
+    pending = next(d for d in deliveries if d["status"] == "pending")
+    assert pending["last_error"] == "HTTP 500: busy" and pending["next_attempt_at"].endswith("Z")
+    failed_only = f"/v1/webhooks/{hook['id']}/deliveries?status=delivered"
+    assert len((await client.get(failed_only, headers=as_admin)).json()) == 1
+
+    disabled = await client.post(f"/v1/webhooks/{hook['id']}:disable", headers=as_admin)
+    assert disabled.status_code == 200 and disabled.json()["disabled_at"]
+    again = await client.post(f"/v1/webhooks/{hook['id']}:disable", headers=as_admin)
+    assert again.json()["disabled_at"] == disabled.json()["disabled_at"]
+    deliveries = (await client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=as_admin)).json()
+    assert sorted(d["status"] for d in deliveries) == ["cancelled", "delivered"]
+    listed = (await client.get("/v1/webhooks", headers=as_admin)).json()
+    assert [(w["id"], w["disabled_at"] is not None) for w in listed] == [(hook["id"], True)]
+
+
+async def test_no_event_without_a_committed_screening(
+    client: httpx.AsyncClient, engine: Engine, as_screener: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*_: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr("service.api.recording.add_answer", fail)
+    answer = await client.post("/v1/screenings", json=blocked_declaration(),
+                               headers={**as_screener, "Idempotency-Key": "k-1"})
+    assert answer.status_code == 503
+    assert (_count(engine, Screening), _count(engine, WebhookEvent)) == (0, 0)
+
+
+async def test_a_retry_that_loses_the_race_adds_no_second_event(
+    client: httpx.AsyncClient, engine: Engine, as_screener: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {**as_screener, "Idempotency-Key": "race-1"}
+    first = await client.post("/v1/screenings", json=blocked_declaration(), headers=headers)
+    monkeypatch.setattr("service.api.routers.screenings.replay", lambda *_: None)  # as if it checked too early
+    second = await client.post("/v1/screenings", json=blocked_declaration(), headers=headers)
+    assert (second.status_code, second.content) == (first.status_code, first.content)
+    assert (_count(engine, Screening), _count(engine, WebhookEvent)) == (1, 1)
+
+
+async def test_a_batch_request_makes_one_event_per_held_screening(
+    client: httpx.AsyncClient, engine: Engine, as_screener: dict[str, str]
+) -> None:
+    body = [declaration("A"), blocked_declaration("B"), {"reference": "broken"}, review_declaration("C")]
+    assert (await client.post("/v1/screenings:batch", json=body, headers=as_screener)).status_code == 200
+    with Session(engine) as session:
+        events = session.exec(select(WebhookEvent.type, WebhookEvent.data)).all()
+    assert sorted((kind, data["reference"]) for kind, data in events) == [
+        ("screening.block", "B"), ("screening.review", "C")]

@@ -130,7 +130,7 @@ def normalise_name(text: str) -> Name:
     lowered = ascii_text.casefold()
     if "'s" in lowered:
         lowered = _POSSESSIVE.sub("", lowered)  # "Deutsche Bank's": the bank, not a plural
-    if any(ch.isdigit() for ch in lowered):
+    if _LEET.search(lowered):
         lowered = _LEET.sub(lambda m: _LEET_LETTERS[m.group(0)], lowered)  # "Sech1n", "Ig0r"
     if ":" in lowered:
         lowered = _LABEL.sub("", lowered)

@@ -274,8 +274,8 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
     ratio = fuzz.ratio(a, b)
     if lenient and ratio >= 75:
         return ratio / 100.0, "typo"
-    if _is_plural(a, b) or _is_plural(b, a):
-        return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo
+    if _is_plural(a, b) or _is_plural(b, a) or _nasal_final(a, b) or _nasal_final(b, a):
+        return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo; Xin/Xing
     if _is_typo(a, b) or (ratio >= 85 and min(len(a), len(b)) >= 6):
         return TYPO_SIMILARITY, "typo"
     return 0.0, ""
@@ -291,7 +291,7 @@ def _is_typo(a: str, b: str) -> bool:
     romanisation).
     """
     shorter = min(len(a), len(b))
-    if shorter < TYPO_MIN_LENGTH or a[0] != b[0] or _nasal_final(a, b) or _nasal_final(b, a):
+    if shorter < TYPO_MIN_LENGTH or a[0] != b[0]:
         return False
     allowed = 1 if shorter < TYPO_TWO_EDITS_LENGTH else 2
     return Levenshtein.distance(a, b, score_cutoff=allowed) <= allowed

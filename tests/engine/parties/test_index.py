@@ -23,6 +23,7 @@ ENTRIES = [
     ListEntry(id="qasr", source_list="test", name="Qasr Al Ghazalat General Trading"),
     ListEntry(id="moon", source_list="test", name="Pacific Moon Navigation Ltd", aliases=["Moon Star Shipping"]),
     ListEntry(id="putin", source_list="test", name="Владимир Путин", kind=EntryKind.PERSON),
+    ListEntry(id="korvex", source_list="test", name="Korvex Mobil Corporation"),
 ]
 STAMPS = [ListStamp(name="test", version="sha256:test", entries=len(ENTRIES))]
 
@@ -85,6 +86,12 @@ def test_does_not_flag(index: PartyIndex, case: str, query: str, entry_id: str) 
 def test_one_word_names_are_never_a_block(index: PartyIndex) -> None:
     hits = index.match("Tornado")
     assert hits and hits[0].entry_id == "tornado" and hits[0].action is Action.REVIEW
+
+
+def test_a_typo_of_a_short_word_is_found_for_review_not_block(index: PartyIndex) -> None:
+    hits = index.match("Korvel Mobil Corporation")
+    assert hits and hits[0].entry_id == "korvex" and hits[0].action is Action.REVIEW
+    assert "typo" in hits[0].explanation
 
 
 def test_hits_explain_themselves(index: PartyIndex) -> None:

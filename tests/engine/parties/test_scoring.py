@@ -1,0 +1,82 @@
+"""score_names: the rules added for typos, initialisms, numbered series and abjad scripts, on invented names.
+
+Each case pins where a pair must land: below review (70), in the review band (70 to under 90), or at
+block (90 and up). None of the names comes from the evaluation files.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from service.engine.parties.names import normalise_name
+from service.engine.parties.scoring import score_names
+
+REVIEW, BLOCK = 70.0, 90.0
+
+IN_REVIEW_BAND = [
+    # (case, name1, name2, kind)
+    ("one-letter typo in a short word", "Korvex Mobil Corporation", "Korvel Mobil Corporation", "organisation"),
+    ("typo of a country-like word", "Bank of Chinx Limited", "Bank of China Limited", "organisation"),
+    ("two typos in a long word", "Zaltrexium Holdings", "Zaltroxiun Holdings", "organisation"),
+    ("numbered fund series", "Ardent Capital Partners VII L.P.", "Ardent Capital Partners VIII L.P.", "organisation"),
+    ("numbered securitisation trust", "Harmon Mortgage Trust 2006-1", "Harmon Mortgage Trust 2006-2", "organisation"),
+    ("an initialism alone", "KSE", "Kovar Steel Engineering", "organisation"),
+]
+
+
+@pytest.mark.parametrize(("case", "name1", "name2", "kind"), IN_REVIEW_BAND, ids=[c[0] for c in IN_REVIEW_BAND])
+def test_lands_in_the_review_band(case: str, name1: str, name2: str, kind: str) -> None:
+    score = score_names(name1, name2, kind).score
+    assert REVIEW <= score < BLOCK, (case, score)
+
+
+BELOW_REVIEW = [
+    ("sibling", "Brevanti Trading LLC", "Brevanti Logistics LLC", "organisation"),
+    ("another first letter is another word", "Halmer Mining Supplies Ltd", "Halmer Dining Supplies Ltd",
+     "organisation"),
+    ("-n and -ng are two syllables", "Shenzhen Haoxin Electronics Co., Ltd.", "Shenzhen Haoxing Electronics Co., Ltd.",
+     "organisation"),
+    ("three-letter words have no room for a typo", "Hon Kai Precision Co., Ltd.", "Hon Tai Precision Co., Ltd.",
+     "organisation"),
+    ("vessel numerals", "Ocean Star 1", "Ocean Star 2", "vessel"),
+    ("numbered fund names of vessels", "Ardent Capital Partners VII", "Ardent Capital Partners VIII", "vessel"),
+    ("numbered SPV", "Marlow Leasing 3 Ltd", "Marlow Leasing 6 Ltd", "organisation"),
+    ("two letters alone are no initialism", "N.N.", "Nikolai Nazarov", "person"),
+]
+
+
+@pytest.mark.parametrize(("case", "name1", "name2", "kind"), BELOW_REVIEW, ids=[c[0] for c in BELOW_REVIEW])
+def test_stays_below_review(case: str, name1: str, name2: str, kind: str) -> None:
+    assert score_names(name1, name2, kind).score < REVIEW, case
+
+
+AT_LEAST_REVIEW = [
+    ("initials of given names", "J.C. Moreau", "Jean-Claude Moreau", "person"),
+    ("initialism with other words", "U.K. Trade Office", "United Kingdom Trade Office", "organisation"),
+    ("possessive", "Harlow Bank's AG", "Harlow Bank AG", "organisation"),
+    ("look-alike digits", "Dm1tri Petr0v", "Dmitri Petrov", "person"),
+    ("Hebrew, one consonant left", "נוה שלום", "Naveh Shalom", "organisation"),
+    ("Arabic has no p", "بيتر حداد", "Peter Haddad", "person"),
+]
+
+
+@pytest.mark.parametrize(("case", "name1", "name2", "kind"), AT_LEAST_REVIEW, ids=[c[0] for c in AT_LEAST_REVIEW])
+def test_reaches_review(case: str, name1: str, name2: str, kind: str) -> None:
+    assert score_names(name1, name2, kind).score >= REVIEW, case
+
+
+def test_a_typo_is_never_a_block_for_organisations() -> None:
+    result = score_names("Korvex Mobil Trading Corporation", "Korvel Mobil Trading Corporation")
+    assert result.score < BLOCK
+    assert "typo" in result.explanation
+
+
+def test_one_consonant_rule_is_for_abjads_only() -> None:
+    # Cyrillic writes its vowels: a one-consonant loose skeleton is no evidence there
+    assert score_names("Вита Клаве", "Fuad Gulev", "person").score < REVIEW
+
+
+@pytest.mark.parametrize("text", ["Brigade Forty-Four", "Brigade Forty 4", "Brigade Fourty-four", "Brigade 44"])
+def test_tens_number_words(text: str) -> None:
+    assert normalise_name(text).numerals == ("44",)
+    assert normalise_name(text).tokens == ("brigade",)

@@ -130,23 +130,28 @@ def undispatched_events(session: Session, limit: int) -> list[str]:
     return list(session.exec(query.order_by(col(WebhookEvent.id)).limit(limit)).all())
 
 
-def fan_out(session: Session, event_id: str, moment: datetime) -> int:
-    """Create the event's deliveries (one per active subscription that wants its type), once.
+def fan_out(session: Session, event_ids: list[str], moment: datetime) -> int:
+    """Create the events' deliveries (one per active subscription that wants the type), once per event.
 
-    Marking the event and inserting the deliveries happen in the caller's transaction; the conditional
-    UPDATE lets exactly one of several concurrent dispatchers do it. Returns the deliveries created.
+    Marking the events and inserting the deliveries happen in the caller's transaction. The conditional
+    UPDATE ... RETURNING hands each event to exactly one of several concurrent dispatchers (PostgreSQL
+    re-checks `dispatched_at` on rows another transaction just changed; SQLite has one writer at a time).
+    Returns the number of deliveries created.
     """
+    if not event_ids:
+        return 0
     claimed = session.execute(
-        update(WebhookEvent).where(col(WebhookEvent.id) == event_id, col(WebhookEvent.dispatched_at).is_(None))
-        .values(dispatched_at=moment)
-    )
-    event = session.get(WebhookEvent, event_id)
-    if not claimed.rowcount or event is None:  # type: ignore[attr-defined]
+        update(WebhookEvent)
+        .where(col(WebhookEvent.id).in_(event_ids), col(WebhookEvent.dispatched_at).is_(None))
+        .values(dispatched_at=moment).returning(col(WebhookEvent.id), col(WebhookEvent.type))
+    ).all()
+    if not claimed:
         return 0
     active = session.exec(select(WebhookSubscription).where(col(WebhookSubscription.disabled_at).is_(None))).all()
-    rows = [{"id": new_id(), "event_id": event_id, "subscription_id": subscription.id, "event_type": event.type,
+    rows = [{"id": new_id(), "event_id": event_id, "subscription_id": subscription.id, "event_type": event_type,
              "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": moment, "created_at": moment}
-            for subscription in active if event.type in subscription.events]
+            for event_id, event_type in sorted(claimed) for subscription in active
+            if event_type in subscription.events]
     if rows:
         session.connection().execute(insert(DELIVERIES), rows)
     return len(rows)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -35,7 +36,9 @@ from service.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HE
 
 logger = logging.getLogger("service.webhooks")
 Clock = Callable[[], datetime]
-BATCH = 50  # events fanned out, and deliveries sent, per round
+FAN_OUT = 500  # events turned into deliveries per round, in one transaction
+BATCH = 50  # deliveries attempted per round
+SENDERS = 8  # concurrent sends per dispatcher: one slow receiver does not hold up the others for long
 ERROR_CHARS = 300  # of a receiver's error answer kept in `last_error`
 
 
@@ -60,6 +63,7 @@ class WebhookDispatcher:
         self.lease = timedelta(seconds=4 * settings.webhook_timeout + 30)
         self._http = httpx.Client(transport=transport, timeout=settings.webhook_timeout, follow_redirects=False,
                                   headers={"User-Agent": "export-screen-webhooks/1"})
+        self._senders = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="webhook-sender")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="webhook-dispatcher", daemon=True)
 
@@ -72,38 +76,42 @@ class WebhookDispatcher:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=self.lease.total_seconds())
+        self._senders.shutdown(wait=True)
         self._http.close()
 
     def run_once(self) -> int:
         """Fan out new events, then attempt every due delivery once; the number of attempts made."""
-        self.dispatch_events()
-        return self.deliver_due()
+        return self._round()[1]
+
+    def _round(self) -> tuple[int, int]:
+        return self.dispatch_events(), self.deliver_due()
 
     def dispatch_events(self) -> int:
-        """Create the deliveries of events not dispatched yet; the number created."""
+        """Create the deliveries of up to FAN_OUT events not dispatched yet; the number of events seen."""
         with Session(self.engine) as session:
-            event_ids = undispatched_events(session, BATCH)
-        created = 0
-        for event_id in event_ids:
+            event_ids = undispatched_events(session, FAN_OUT)
+        if event_ids:
             with Session(self.engine) as session:
-                created += fan_out(session, event_id, self.clock())
+                fan_out(session, event_ids, self.clock())
                 session.commit()
-        return created
+        return len(event_ids)
 
     def deliver_due(self) -> int:
         """Claim and send each due delivery once; the number of attempts made."""
         with Session(self.engine) as session:
             due = due_deliveries(session, self.clock(), BATCH)
-        attempts = 0
-        for delivery in due:
-            with Session(self.engine) as session:
-                if not claim(session, delivery, self.clock(), self.lease):
-                    continue  # another worker took it
-            self._attempt(delivery, delivery.attempts + 1)
-            attempts += 1
-        return attempts
+        claimed = [delivery for delivery in due if self._claim(delivery)]  # the others went to another worker
+        for _ in self._senders.map(self._attempt, claimed):  # waits for every send; re-raises a bug
+            pass
+        return len(claimed)
 
-    def _attempt(self, due: DueDelivery, attempt: int) -> None:
+    def _claim(self, due: DueDelivery) -> bool:
+        with Session(self.engine) as session:
+            return claim(session, due, self.clock(), self.lease)
+
+    def _attempt(self, due: DueDelivery) -> None:
+        """Send a claimed delivery once and record the outcome: delivered, a retry later, or failed."""
+        attempt = due.attempts + 1
         status_code, error = self._send(due)
         moment = self.clock()
         if error is None:
@@ -137,7 +145,8 @@ class WebhookDispatcher:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                busy = self.run_once() >= BATCH
+                events, attempts = self._round()
+                busy = events >= FAN_OUT or attempts >= BATCH  # more may be waiting: no pause
             except SQLAlchemyError as exc:
                 logger.warning("webhook dispatch round failed, retrying: %s", type(exc).__name__)
                 busy = False

@@ -64,8 +64,20 @@ def _settings(**changes: object) -> Settings:
     return Settings(**{**values, **changes})  # type: ignore[arg-type]
 
 
+_made: list[WebhookDispatcher] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_dispatchers() -> Iterator[None]:
+    yield
+    while _made:
+        _made.pop().stop()
+
+
 def _dispatcher(engine: Engine, clock: FakeClock, handler: Handler, **settings: object) -> WebhookDispatcher:
-    return WebhookDispatcher(engine, _settings(**settings), transport=httpx.MockTransport(handler), clock=clock)
+    dispatcher = WebhookDispatcher(engine, _settings(**settings), transport=httpx.MockTransport(handler), clock=clock)
+    _made.append(dispatcher)
+    return dispatcher
 
 
 def _subscribe(engine: Engine, *events: EventType, url: str = "http://erp.invalid/hook") -> tuple[str, str]:

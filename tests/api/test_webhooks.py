@@ -19,6 +19,7 @@ from service.store.outbox import WebhookEvent
 from service.store.tables import Screening
 from service.webhooks.dispatcher import WebhookDispatcher
 from tests.api.conftest import blocked_declaration, declaration, review_declaration
+from tests.api.test_batches import FILE_ROWS, csv_bytes, wait_for
 
 pytestmark = pytest.mark.asyncio
 HOOK = {"url": "https://erp.invalid/hooks/export-screen", "events": ["screening.block", "decision.created"],
@@ -180,3 +181,34 @@ async def test_a_batch_request_makes_one_event_per_held_screening(
         events = session.exec(select(WebhookEvent.type, WebhookEvent.data)).all()
     assert sorted((kind, data["reference"]) for kind, data in events) == [
         ("screening.block", "B"), ("screening.review", "C")]
+
+
+async def test_a_batch_job_reports_its_held_screenings_and_its_end(
+    client: httpx.AsyncClient, engine: Engine, as_screener: dict[str, str]
+) -> None:
+    job = (await client.post("/v1/batches", headers=as_screener,
+                             files={"file": ("orders.csv", csv_bytes(FILE_ROWS), "text/csv")})).json()
+    done = await wait_for(client, f"/v1/batches/{job['id']}", as_screener)
+    with Session(engine) as session:
+        events = session.exec(select(WebhookEvent.type, WebhookEvent.data).order_by(WebhookEvent.id)).all()
+    assert [kind for kind, _ in events] == ["screening.block", "screening.block", "batch.completed"]
+    assert {data["request_id"] for _, data in events[:2]} == {f"batch:{job['id']}"}
+    end = events[-1][1]
+    assert (end["batch_id"], end["status"], end["rows"]) == (job["id"], "complete", 5)
+    assert end["counts"] == done["counts"] and end["result_url"] == done["result_url"]
+
+
+async def test_a_failed_batch_job_reports_why(
+    client: httpx.AsyncClient, engine: Engine, as_screener: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk full"))
+
+    monkeypatch.setattr("service.api.routers.batches.add_screenings", broken)
+    job = (await client.post("/v1/batches", headers=as_screener,
+                             files={"file": ("orders.csv", csv_bytes(FILE_ROWS), "text/csv")})).json()
+    await wait_for(client, f"/v1/batches/{job['id']}", as_screener)
+    with Session(engine) as session:
+        [(kind, data)] = session.exec(select(WebhookEvent.type, WebhookEvent.data)).all()
+    assert (kind, data["status"]) == ("batch.failed", "failed")
+    assert "audit trail could not be written" in data["error"]

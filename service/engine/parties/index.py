@@ -326,4 +326,4 @@ def _person_order(text: str) -> str:
 def _cache_key(name: Name) -> Hashable:
     """Everything about a normalised name that the score depends on (not the text as written)."""
     return (name.tokens, name.legal_forms, name.numerals, name.qualifiers, name.foreign_script, name.abjad,
-            name.vessel_prefix, name.compact, tuple(_cache_key(former) for former in name.former))
+            name.burmese, name.vessel_prefix, name.compact, tuple(_cache_key(former) for former in name.former))

@@ -19,6 +19,7 @@ from functools import lru_cache
 from anyascii import anyascii
 
 from service.engine.parties import legal_forms
+from service.engine.parties.burmese import is_burmese, romanise_burmese
 from service.engine.parties.legal_forms import LegalForm
 
 # Cyrillic and Greek letters that look like Latin ones; only applied inside words that mix scripts.
@@ -85,8 +86,10 @@ class Name:
     former: tuple[Name, ...] = ()  # names after "ex", "f.k.a.", "formerly"
     foreign_script: bool = False  # transliterated from a non-Latin script
     abjad: bool = False  # from Hebrew or Arabic, which write few vowels and one letter for b/v/p, f/p
+    burmese: bool = False  # from Burmese, romanised one syllable per word
     vessel_prefix: bool = False
     compact: str = field(default="")  # every name token joined, for spacing differences
+    spoken: tuple[str, ...] = ()  # the tokens with the stop words left in, when there were any
 
     @property
     def key(self) -> str:
@@ -109,6 +112,8 @@ def to_ascii(text: str) -> tuple[str, bool]:
             text = text.replace(native, latin)
     text = " ".join(_fix_homoglyphs(word) for word in text.split())
     foreign = any(ch.isalpha() and not _is_latin(ch) for ch in text)
+    if foreign and is_burmese(text):
+        text = romanise_burmese(text)
     return anyascii(_CJK.sub(r" \1 ", text)), foreign
 
 
@@ -177,9 +182,14 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
         compact = "".join(w for w in words if w not in _NUMBER_MARKS and not w.isdigit())
     else:
         compact = "".join(words)
+    spoken: tuple[str, ...] = ()
+    if _has_stop_word(words):  # keep them aside: in a romanised Burmese name "la" or "ha" is a syllable
+        kept = set(tokens) | STOP_WORDS
+        spoken = tuple(w for w in words if w in kept)
     return Name(original, tokens, tuple(dict.fromkeys(forms)), tuple(sorted(numerals)), tuple(qualifiers),
-                former, foreign_script=foreign, abjad=foreign and is_abjad(original), vessel_prefix=vessel,
-                compact=compact if len(tokens) else "")
+                former, foreign_script=foreign, abjad=foreign and is_abjad(original),
+                burmese=foreign and is_burmese(original), vessel_prefix=vessel,
+                compact=compact if len(tokens) else "", spoken=spoken if spoken != tokens else ())
 
 
 def _has_stop_word(words: list[str]) -> bool:

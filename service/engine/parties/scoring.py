@@ -22,7 +22,7 @@ the real scorer. The mix (documented with measured figures in docs/matching.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import pycountry
@@ -30,6 +30,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
 from service.engine.parties import legal_forms
+from service.engine.parties.burmese import burmese_key
 from service.engine.parties.names import Name, abjad_skeleton, loose_skeleton, normalise_name, phonetic, skeleton
 
 GENERIC_WORDS = frozenset({
@@ -127,6 +128,8 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
         return NameScore(0.0, "no name words to compare")
     cross_script = left.foreign_script != right.foreign_script
     abjad = cross_script and (left.abjad or right.abjad)
+    if cross_script and (left.burmese or right.burmese):
+        left, right = _burmese_keyed(left), _burmese_keyed(right)
     base, pairs, reasons = _coverage(left, right, cross_script, lenient, abjad)
     if left.compact and right.compact and base < 100:
         joined = fuzz.ratio(left.compact, right.compact)
@@ -148,6 +151,13 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
         notes.append("a word differs by a typo")
         score = TYPO_CAP
     return NameScore(round(max(0.0, min(100.0, score)), 1), "; ".join(notes))
+
+
+def _burmese_keyed(name: Name) -> Name:
+    """The name with its words folded to Burmese romanisation keys (generic English words kept)."""
+    def fold(words: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(w if w in GENERIC_WORDS else burmese_key(w) for w in words)
+    return replace(name, tokens=fold(name.spoken or name.tokens), qualifiers=fold(name.qualifiers), compact="")
 
 
 def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:

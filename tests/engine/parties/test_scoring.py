@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.engine.parties.burmese import romanise_burmese
 from service.engine.parties.names import normalise_name
 from service.engine.parties.scoring import score_names
 
@@ -80,3 +81,27 @@ def test_one_consonant_rule_is_for_abjads_only() -> None:
 def test_tens_number_words(text: str) -> None:
     assert normalise_name(text).numerals == ("44",)
     assert normalise_name(text).tokens == ("brigade",)
+
+
+@pytest.mark.parametrize(("burmese", "latin"), [
+    ("မောင်မောင်ဝင်း", ["maung", "maung", "win"]),
+    ("သန်းထွန်း", ["than", "htun"]),
+    ("ရွှေ", ["shwe"]),
+    ("၁၂၃", ["123"]),
+])
+def test_burmese_is_romanised_one_syllable_per_word(burmese: str, latin: list[str]) -> None:
+    assert romanise_burmese(burmese).split() == latin
+
+
+def test_burmese_names_against_their_latin_spelling() -> None:
+    assert score_names("မောင်မောင်ဝင်း ကုမ္ပဏီလီမိတက်", "Maung Maung Win Co., Ltd.").score >= BLOCK
+    assert score_names("သန်းထွန်း", "Than Htun", "person").score >= BLOCK
+    # another syllable is another name; another number is another ship
+    assert score_names("မောင်မောင်ဝင်း ကုမ္ပဏီလီမိတက်", "Maung Maung Lwin Co., Ltd.").score < REVIEW
+    assert score_names("ရွှေဝင်း ၃", "SHWE WIN 5", "vessel").score < REVIEW
+
+
+def test_burmese_syllables_that_look_like_stop_words_count() -> None:
+    # "la" is a stop word in Latin names but a syllable of a Burmese one
+    assert score_names("ရွှေလမြတ်", "SHWE LA MYAT", "vessel").score >= BLOCK
+    assert score_names("ရွှေနေမြတ်", "SHWE LA MYAT", "vessel").score < REVIEW

@@ -33,6 +33,9 @@ _HOMOGLYPHS = str.maketrans({
     "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 })
 _CONFUSABLE = frozenset(k for k in _HOMOGLYPHS if isinstance(k, int))
+_CHINESE_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CHINESE_UNITS = {"十": 10, "百": 100}
+_ORDINAL = re.compile("第([〇零一二三四五六七八九十百]+)")
 _CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
 _LABEL = re.compile(r"^\s*[a-z][a-z0-9 ]{1,28}:\s+(?=\S)")
 _CARE_OF = re.compile(r"\bc\s*/\s*o\b.*$")
@@ -87,6 +90,7 @@ class Name:
     foreign_script: bool = False  # transliterated from a non-Latin script
     abjad: bool = False  # from Hebrew or Arabic, which write few vowels and one letter for b/v/p, f/p
     burmese: bool = False  # from Burmese, romanised one syllable per word
+    cjk: bool = False  # from Chinese, Japanese or Korean characters: one syllable per character
     vessel_prefix: bool = False
     compact: str = field(default="")  # every name token joined, for spacing differences
     spoken: tuple[str, ...] = ()  # the tokens with the stop words left in, when there were any
@@ -114,7 +118,21 @@ def to_ascii(text: str) -> tuple[str, bool]:
     foreign = any(ch.isalpha() and not _is_latin(ch) for ch in text)
     if foreign and is_burmese(text):
         text = romanise_burmese(text)
+    if "第" in text:  # 第八 is "No. 8": a numeral, as in Japanese and Chinese vessel names
+        text = _ORDINAL.sub(lambda m: f" No. {_chinese_number(m.group(1))} ", text)
     return anyascii(_CJK.sub(r" \1 ", text)), foreign
+
+
+def _chinese_number(digits: str) -> int:
+    """一 to 九百九十九 (十八 is 18, 二十 is 20, 三十五 is 35)."""
+    total = current = 0
+    for ch in digits:
+        if ch in _CHINESE_UNITS:
+            total += (current or 1) * _CHINESE_UNITS[ch]
+            current = 0
+        else:
+            current = _CHINESE_DIGITS[ch]
+    return total + current
 
 
 @lru_cache(maxsize=4096)
@@ -188,7 +206,8 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
         spoken = tuple(w for w in words if w in kept)
     return Name(original, tokens, tuple(dict.fromkeys(forms)), tuple(sorted(numerals)), tuple(qualifiers),
                 former, foreign_script=foreign, abjad=foreign and is_abjad(original),
-                burmese=foreign and is_burmese(original), vessel_prefix=vessel,
+                burmese=foreign and is_burmese(original), cjk=foreign and _CJK.search(original) is not None,
+                vessel_prefix=vessel,
                 compact=compact if len(tokens) else "", spoken=spoken if spoken != tokens else ())
 
 

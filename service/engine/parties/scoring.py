@@ -130,7 +130,9 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
     abjad = cross_script and (left.abjad or right.abjad)
     if cross_script and (left.burmese or right.burmese):
         left, right = _burmese_keyed(left), _burmese_keyed(right)
-    base, pairs, reasons = _coverage(left, right, cross_script, lenient, abjad)
+    # two names in Chinese, Japanese or Korean characters: another syllable is another character
+    exact = left.cjk and right.cjk
+    base, pairs, reasons = _coverage(left, right, cross_script, lenient, abjad, exact)
     if left.compact and right.compact and base < 100:
         joined = fuzz.ratio(left.compact, right.compact)
         # spacing slips only: the words split differently, or the very same letters ("Van der Bilt")
@@ -201,8 +203,8 @@ def _merge_initialisms(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple
     return tokens
 
 
-def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bool, abjad: bool = False
-              ) -> tuple[float, list[tuple[str, str, float]], list[str]]:
+def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bool, abjad: bool = False,
+              exact: bool = False) -> tuple[float, list[tuple[str, str, float]], list[str]]:
     """Share of both names' tokens covered by a one-to-one alignment, with the aligned pairs.
 
     Qualifiers (bracketed or comma-separated annotations, and the given names of "LAST, First") are
@@ -214,7 +216,7 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     left_all = (*left, *left_name.qualifiers)
     right_all = (*right, *right_name.qualifiers)
     candidates = sorted(
-        ((_token_similarity(a, b, cross_script, lenient, abjad), i, j)
+        ((_exact_similarity(a, b) if exact else _token_similarity(a, b, cross_script, lenient, abjad), i, j)
          for i, a in enumerate(left_all) for j, b in enumerate(right_all)),
         reverse=True,
     )
@@ -253,6 +255,10 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     if unmatched:
         reasons.append(f"unmatched: {', '.join(unmatched)}")
     return base, pairs, reasons
+
+
+def _exact_similarity(a: str, b: str) -> tuple[float, str]:
+    return (1.0, "exact") if a == b else (0.0, "")
 
 
 @lru_cache(maxsize=500_000)

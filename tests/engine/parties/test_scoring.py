@@ -105,3 +105,14 @@ def test_burmese_syllables_that_look_like_stop_words_count() -> None:
     # "la" is a stop word in Latin names but a syllable of a Burmese one
     assert score_names("ရွှေလမြတ်", "SHWE LA MYAT", "vessel").score >= BLOCK
     assert score_names("ရွှေနေမြတ်", "SHWE LA MYAT", "vessel").score < REVIEW
+
+
+@pytest.mark.parametrize(("text", "numeral"), [("第三海龍丸", "3"), ("第十三海龍丸", "13"), ("第二十一海龍丸", "21")])
+def test_chinese_ordinals_are_numerals(text: str, numeral: str) -> None:
+    assert normalise_name(text).numerals == (numeral,)
+
+
+def test_names_in_chinese_characters_differ_by_a_character() -> None:
+    assert score_names("第三海龍丸", "第十三海龍丸", "vessel").score < REVIEW
+    assert score_names("王小明", "王小平", "person").score < REVIEW  # ming/ping: another character
+    assert score_names("王小明", "王 小明", "person").score >= BLOCK

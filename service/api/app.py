@@ -40,7 +40,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         app.state.service = state
         checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
-        dispatcher = (WebhookDispatcher(state.engine, settings, transport=webhook_transport)
+        dispatcher = (WebhookDispatcher(state.engine, settings, transport=webhook_transport, writing=state.writing)
                       if settings.webhook_poll_seconds > 0 else None)
         for worker in (checkpointer, watcher, dispatcher):
             if worker:

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -36,6 +37,7 @@ from service.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HE
 
 logger = logging.getLogger("service.webhooks")
 Clock = Callable[[], datetime]
+Writing = Callable[[], AbstractContextManager[object]]
 FAN_OUT = 500  # events turned into deliveries per round, in one transaction
 BATCH = 50  # deliveries attempted per round
 SENDERS = 8  # concurrent sends per dispatcher: one slow receiver does not hold up the others for long
@@ -53,9 +55,12 @@ class WebhookDispatcher:
     """Fans events out into deliveries and sends due deliveries; `run_once` does one round synchronously."""
 
     def __init__(self, engine: Engine, settings: Settings, *, transport: httpx.BaseTransport | None = None,
-                 clock: Clock = now) -> None:
+                 clock: Clock = now, writing: Writing = nullcontext) -> None:
         self.engine = engine
         self.clock = clock
+        # The API's in-process write lock for SQLite (ServiceState.writing): our short writes queue with the
+        # requests' instead of sending them into SQLite's busy handler.
+        self.writing = writing
         self.max_attempts = settings.webhook_max_attempts
         self.backoff = settings.webhook_backoff_seconds
         self.interval = settings.webhook_poll_seconds
@@ -91,7 +96,7 @@ class WebhookDispatcher:
         with Session(self.engine) as session:
             event_ids = undispatched_events(session, FAN_OUT)
         if event_ids:
-            with Session(self.engine) as session:
+            with self.writing(), Session(self.engine) as session:
                 fan_out(session, event_ids, self.clock())
                 session.commit()
         return len(event_ids)
@@ -106,7 +111,7 @@ class WebhookDispatcher:
         return len(claimed)
 
     def _claim(self, due: DueDelivery) -> bool:
-        with Session(self.engine) as session:
+        with self.writing(), Session(self.engine) as session:
             return claim(session, due, self.clock(), self.lease)
 
     def _attempt(self, due: DueDelivery) -> None:
@@ -121,7 +126,7 @@ class WebhookDispatcher:
             logger.warning("webhook delivery %s to subscription failed after %d attempts: %s", due.id, attempt, error)
         else:
             status, next_at = DeliveryStatus.PENDING, moment + self.retry_delay(attempt)
-        with Session(self.engine) as session:
+        with self.writing(), Session(self.engine) as session:
             record_attempt(session, due.id, attempt, status=status, moment=moment, next_attempt_at=next_at,
                            status_code=status_code, error=error)
 

@@ -53,6 +53,7 @@ _EXTRA_COUNTRY_WORDS = {"brasil", "mexico", "polska", "deutschland", "espana", "
                         "korea", "russia", "taiwan", "iran", "syria", "vietnam", "china", "singapore"}
 
 NUMERAL_MISMATCH_CAP = 45.0
+TRANSLATED_DESCRIPTOR_FLOOR = 75.0
 SERIES_NUMERAL_CAP = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
 # Words of investment vehicles issued in numbered series by one sponsor (Fund VII, Trust 2004-1):
 SERIES_WORDS = frozenset({"fund", "funds", "trust", "partners", "series", "securities"})
@@ -139,6 +140,9 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
         if joined > base and (joined == 100 or (joined >= SPACELESS_MIN and len(left.tokens) != len(right.tokens))):
             base, reasons = joined, [f"same letters ignoring spaces ({joined:.0f})"]
             pairs = [(left.compact, right.compact, joined / 100.0)]
+    if cross_script and base < TRANSLATED_DESCRIPTOR_FLOOR and _descriptor_translated(left, right, pairs):
+        base = TRANSLATED_DESCRIPTOR_FLOOR
+        reasons.append("the unmatched words may be the business words translated")
     score = base
     notes: list[str] = list(reasons)
     score = _apply_legal_forms(left, right, score, notes)
@@ -153,6 +157,21 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
         notes.append("a word differs by a typo")
         score = TYPO_CAP
     return NameScore(round(max(0.0, min(100.0, score)), 1), "; ".join(notes))
+
+
+def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
+    """Across scripts: every distinctive word of the Latin name matched, and what is left on the Latin
+    side is business words (Trading, Industries) while words are left on the other side too: they are
+    likely the same business words translated ("Shwe Pale Trading" / ရွှေပုလဲ ကုန်သွယ်ရေး), which no
+    transliteration can tell. Such a name is a review, not a match and not a miss."""
+    latin, other = (left, right) if right.foreign_script else (right, left)
+    on_latin = {a if latin is left else b for a, b, _ in pairs}
+    on_other = {b if latin is left else a for a, b, _ in pairs}
+    latin_out = [t for t in latin.tokens if t not in on_latin]
+    other_out = [t for t in other.tokens if t not in on_other]
+    distinctive = [t for t in latin.tokens if t not in GENERIC_WORDS]
+    return (bool(latin_out and other_out and distinctive) and all(t in GENERIC_WORDS for t in latin_out)
+            and all(t in on_latin for t in distinctive))
 
 
 def _burmese_keyed(name: Name) -> Name:

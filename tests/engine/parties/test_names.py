@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.engine.parties import legal_forms
-from service.engine.parties.names import NUMBER_WORDS, STOP_WORDS, VESSEL_PREFIXES, normalise_name, phonetic, skeleton
+from service.engine.parties.names import (
+    NUMBER_WORDS,
+    STOP_WORDS,
+    TENS_WORDS,
+    VESSEL_PREFIXES,
+    normalise_name,
+    phonetic,
+    skeleton,
+)
 
 WORDS = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10), min_size=1, max_size=5)
 ANY_TEXT = st.text(max_size=60)
@@ -38,7 +46,8 @@ def test_punctuation_between_words_does_not_matter(words: list[str], mark: str) 
 
 
 PERSON_WORDS = WORDS.filter(lambda words: len(words) >= 2 and not any(
-    w in STOP_WORDS or w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or w in NUMBER_WORDS or not w.strip("ivx")
+    w in STOP_WORDS or w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or w in NUMBER_WORDS or w in TENS_WORDS
+    or not w.strip("ivx")
     for w in words))
 
 

@@ -116,3 +116,14 @@ def test_names_in_chinese_characters_differ_by_a_character() -> None:
     assert score_names("第三海龍丸", "第十三海龍丸", "vessel").score < REVIEW
     assert score_names("王小明", "王小平", "person").score < REVIEW  # ming/ping: another character
     assert score_names("王小明", "王 小明", "person").score >= BLOCK
+
+
+def test_untranslated_business_words_across_scripts_are_a_review() -> None:
+    # the Hebrew name's second word is "Industries"; no transliteration tells it
+    result = score_names("נחשון תעשיות בע״מ", "Nachshon Industries Ltd")
+    assert REVIEW <= result.score < BLOCK
+    assert "translated" in result.explanation
+    # a distinctive word left over is not a translation
+    assert score_names("נחשון תעשיות בע״מ", "Nachshon Galil Industries Ltd").score < REVIEW
+    # in one script, another business word is a sibling
+    assert score_names("Nachshon Trading Ltd", "Nachshon Industries Ltd").score < REVIEW

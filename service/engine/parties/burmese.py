@@ -20,7 +20,7 @@ _INITIALS = {
     "န": "n", "ပ": "p", "ဖ": "ph", "ဗ": "b", "ဘ": "b", "မ": "m", "ယ": "y", "ရ": "y", "လ": "l", "ဝ": "w",
     "သ": "th", "ဟ": "h", "ဠ": "l", "အ": "",
 }
-_INDEPENDENT_VOWELS = {"ဣ": "i", "ဤ": "i", "ဥ": "u", "ဦ": "u", "ဧ": "e", "ဩ": "aw", "ဪ": "aw"}
+_INDEPENDENT_VOWELS = {"ဣ": "i", "ဤ": "i", "ဥ": "u", "ဦ": "u", "ဧ": "aye", "ဩ": "aw", "ဪ": "aw"}  # ဧရာ Ayeyar
 _BURMESE_DIGITS = "၀၁၂၃၄၅၆၇၈၉"
 _DIGITS = str.maketrans(_BURMESE_DIGITS, "0123456789")
 _YA, _RA, _WA, _HA = "\u103b", "\u103c", "\u103d", "\u103e"
@@ -113,6 +113,8 @@ def _syllable(chunk: str) -> str:
             (vowel_class, final), "w" + _RHYMES.get((vowel_class, final), "a"))
     else:
         rhyme = _RHYMES.get((vowel_class, final), (vowel_class or "a") + final)
+    if "\u1037" in chunk and final in ("n", "ng") and rhyme.endswith("n"):
+        rhyme += "t"  # a nasal rhyme in the creaky tone is written with a t: မြင့် Myint, ညွန့် Nyunt
     return initial + rhyme
 
 

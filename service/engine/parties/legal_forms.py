@@ -95,7 +95,7 @@ EDGE_ONLY = frozenset({"as", "sa", "ag", "co", "cie", "ab", "oy", "pt", "cv", "i
 # Native-script forms, replaced with a Latin spelling before transliteration.
 NATIVE_FORMS: tuple[tuple[str, str], ...] = (
     ('בע"מ', " bm "), ("בע'מ", " bm "), ("בעמ", " bm "),
-    ("ကုမ္ပဏီလီမိတက်", " mm co ltd "), ("လီမိတက်", " ltd "),
+    ("ကုမ္ပဏီလီမိတက်", " mm co ltd "), ("လီမိတက်", " ltd "), ("ကုမ္ပဏီ", " company "),
     ("股份有限公司", " gu fen you xian gong si "), ("有限责任公司", " you xian ze ren gong si "),
     ("有限公司", " you xian gong si "), ("株式会社", " kk "), ("有限会社", " yk "), ("주식회사", " ju sik hoe sa "),
     ("ՍՊԸ", " spy "), ("შპს", " shps "),

@@ -48,6 +48,7 @@ _PARENS = re.compile(r"\(([^()]*)\)?")
 _SEGMENT = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*")
 _WORD = re.compile(r"[a-z]+|[0-9]+")
 _ABJAD_LETTER = re.compile(r"[\u0590-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]")
+_VOYAGE = re.compile(r"\bv\.\s?\d{2,4}[nsew]\b|\bvoy(?:age)?\.?\s*(?:no\.?\s*)?\d{1,4}[nsew]?\b")
 _POSSESSIVE = re.compile(r"(?<=[a-z])'s\b")
 # A digit between two letters is a letter written as a look-alike digit (evasion or OCR), not a number.
 _LEET = re.compile(r"(?<=[a-z])[013457890](?=[a-z])")
@@ -157,6 +158,8 @@ def normalise_name(text: str) -> Name:
         lowered = _LEET.sub(lambda m: _LEET_LETTERS[m.group(0)], lowered)  # "Sech1n", "Ig0r"
     if ":" in lowered:
         lowered = _LABEL.sub("", lowered)
+    if "v" in lowered and _VOYAGE.search(lowered):
+        lowered = _VOYAGE.sub(" ", lowered)  # "V.214W", "Voy. 12": the voyage, not the ship
     if "/" in lowered:
         lowered = _SLASHED_LETTERS.sub(r"\1", _CARE_OF.sub("", lowered))  # "m/v" -> "mv", "f/k/a" -> "fka"
     primary, *formers = _split_former(lowered)

@@ -127,3 +127,14 @@ def test_untranslated_business_words_across_scripts_are_a_review() -> None:
     assert score_names("נחשון תעשיות בע״מ", "Nachshon Galil Industries Ltd").score < REVIEW
     # in one script, another business word is a sibling
     assert score_names("Nachshon Trading Ltd", "Nachshon Industries Ltd").score < REVIEW
+
+
+def test_a_voyage_number_is_not_part_of_the_ship_name() -> None:
+    assert normalise_name("Corvina Star V.118E").tokens == ("corvina", "star")
+    assert normalise_name("Corvina Star V.118E").numerals == ()
+    assert score_names("Corvina Star Voy. 7", "Corvina Star", "vessel").score >= BLOCK
+
+
+def test_burmese_company_word_is_a_legal_form_and_creaky_nasals_take_a_t() -> None:
+    assert [form.code for form in normalise_name("မောင်မောင် ကုမ္ပဏီ").legal_forms] == ["co"]
+    assert romanise_burmese("မြင့်").split() == ["myint"]

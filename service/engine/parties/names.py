@@ -41,7 +41,7 @@ _LABEL = re.compile(r"^\s*[a-z][a-z0-9 ]{1,28}:\s+(?=\S)")
 _CARE_OF = re.compile(r"\bc\s*/\s*o\b.*$")
 _SLASHED_LETTERS = re.compile(r"\b([a-z])/(?=[a-z]\b)")
 _FORMER = re.compile(
-    r"[(,;]?\s*\b(?:ex|f\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|formerly(?:\s+known\s+as)?|n\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a"
+    r"[(,;]?\s*(?:\b|(?<=\d))(?:ex|f\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|formerly(?:\s+known\s+as)?|n\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a"
     r"|a\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|also\s+known\s+as|former\s+name)\b\.?[\s\-:]*"
 )
 _PARENS = re.compile(r"\(([^()]*)\)?")

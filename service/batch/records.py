@@ -43,12 +43,17 @@ class _Lines:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._pushed: deque[str] = deque()
+        self._replays = 0  # how many lines at the front of `_pushed` were given back by push_back
         self.taken: list[str] = []
+        self.replayed = False  # the current record holds a line read again after a broken record
 
     def __iter__(self) -> Iterator[str]:
         return self
 
     def __next__(self) -> str:
+        if self._replays:
+            self._replays -= 1
+            self.replayed = True
         line = self._pushed.popleft() if self._pushed else self._read()
         if not line:
             raise StopIteration
@@ -65,6 +70,7 @@ class _Lines:
     def push_back(self, lines: list[str]) -> None:
         """Return lines to be read again, in order, before the rest of the stream."""
         self._pushed.extendleft(reversed(lines))
+        self._replays += len(lines)
 
     def peek(self) -> str:
         """The next line without consuming it ('' at end of input)."""
@@ -99,7 +105,7 @@ class RecordReader:
         csv.field_size_limit(MAX_RECORD_CHARS)
         reader = self._new_reader()
         while True:
-            self._lines.taken = []
+            self._lines.taken, self._lines.replayed = [], False
             try:
                 cells = next(reader)
             except StopIteration:
@@ -108,7 +114,10 @@ class RecordReader:
                 yield self._broken(f"broken quoting or field: {exc}")
                 reader = self._new_reader()
                 continue
-            if len(self._lines.taken) > 1 and (len(self._lines.taken) > MAX_RECORD_LINES or self._width_wrong(cells)):
+            # Lines read again after a broken record are rows of their own: one of them may start inside the
+            # broken quote, so its closing quote reads as an opening one and would swallow the next rows.
+            if len(self._lines.taken) > 1 and (len(self._lines.taken) > MAX_RECORD_LINES or self._width_wrong(cells)
+                                               or self._lines.replayed):
                 yield self._broken("broken quoting: a quote opened on this row is not closed where expected")
                 reader = self._new_reader()
                 continue

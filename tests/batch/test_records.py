@@ -32,6 +32,15 @@ def test_quoted_newline_stays_one_row() -> None:
     assert records('h1,h2\n"line1\nline2",x\ny,z\n')[1:] == [(2, ["line1\nline2", "x"], None), (3, ["y", "z"], None)]
 
 
+def test_lines_read_again_after_a_broken_row_are_rows_of_their_own() -> None:
+    # Row 2 has a quoted lone CR and the wrong width: broken. Its second line starts inside that quote, so
+    # re-read on its own, its closing quote opens a field that would swallow row 3 (found by hypothesis).
+    got = records('h1\th2\th3\r\nA\t"\r\t"\r\nB\tC\tD\r\nE\t"\t;"\r\n', "\t")
+    assert [(n, error is not None) for n, _, error in got] == [(1, False), (2, True), (3, True), (4, False),
+                                                                (5, False)]
+    assert got[3][1] == ["B", "C", "D"] and got[4][1] == ["E", "\t;"]
+
+
 def test_unclosed_quote_costs_only_its_row() -> None:
     got = records('h1,h2,h3\n1,"open,3\n2,b,c\n3,d,e\n')
     assert [n for n, _, _ in got] == [1, 2, 3, 4]

@@ -3,6 +3,7 @@ verification snippet accepts what the dispatcher signs."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from service.store.outbox import EventType
+from service.store.database import now
+from service.store.outbox import EventType, screening_data
 from service.webhooks.signing import signature
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
@@ -38,3 +40,12 @@ def test_the_standard_library_snippet_verifies_a_real_signature() -> None:
 @pytest.mark.parametrize("header", ["X-Export-Screen-Event", "X-Export-Screen-Delivery", "X-Export-Screen-Signature"])
 def test_the_headers_are_documented(header: str) -> None:
     assert header in SECTION
+
+
+def test_the_example_request_body_has_the_fields_a_delivery_has() -> None:
+    request = SECTION.split("### The request", 1)[1].split("```", 2)[1]
+    example = json.loads(request[request.index("{"):])
+    row = {"id": "s1", "reference": "SO-1", "verdict": "block", "risk_score": 100, "screened_at": now(),
+           "rulebook_version": "sha256:x", "request_id": "r", "findings": [{"rule_id": "TW-RUBY-CHPL"}]}
+    assert set(example) == {"id", "type", "created_at", "data"}
+    assert set(example["data"]) == set(screening_data(row))

@@ -10,6 +10,16 @@ import pytest
 from tests.databases import empty_postgres, fresh_sqlite, migrated_sqlite, postgres_schema
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_webhook_dispatch() -> Iterator[None]:
+    """Apps made in tests run no webhook dispatcher unless the test sets webhook_poll_seconds itself: the
+    schemathesis run subscribes made-up URLs, and no test may reach beyond loopback. Session-scoped, so it
+    is in place before any module-scoped app is created."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EXPORT_SCREEN_WEBHOOK_POLL_SECONDS", "0")
+        yield
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test."""

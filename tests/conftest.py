@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.databases import empty_postgres, fresh_sqlite, migrated_sqlite, postgres_schema
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    """No test reaches beyond this machine: a TCP connection to any address but loopback fails loudly."""
+    connect = socket.socket.connect
+
+    def loopback_connect(self: socket.socket, address: Any) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(str(address[0])):
+            self.close()  # not an OSError, so no caller would close it: nothing may pass this silently
+            raise AssertionError(f"a test tried to connect to {address[0]}; tests may only use loopback")
+        connect(self, address)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", loopback_connect)
+        yield
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -325,6 +325,6 @@ def _person_order(text: str) -> str:
 
 def _cache_key(name: Name) -> Hashable:
     """Everything about a normalised name that the score depends on (not the text as written)."""
-    return (name.tokens, name.spoken, name.legal_forms, name.numerals, name.qualifiers, name.foreign_script,
+    return (name.tokens, name.legal_forms, name.numerals, name.qualifiers, name.foreign_script,
             name.abjad, name.burmese, name.cjk, name.vessel_prefix, name.compact,
             tuple(_cache_key(former) for former in name.former))

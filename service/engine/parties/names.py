@@ -2,10 +2,12 @@
 
 The steps, in order: Unicode NFKC and case folding; native-script legal forms turned into Latin
 (בע"מ, 有限公司, ООО); homoglyphs (a Cyrillic `с` inside a Latin word) mapped to Latin; every other
-script transliterated to ASCII with anyascii (chosen on measured quality, see docs/matching.md);
-labels ("SHIPPER:", "c/o ...") dropped; former names ("ex-", "f.k.a.", "formerly") split off; bracketed
-and comma-separated annotations kept apart as qualifiers; legal forms, numerals and vessel prefixes
-taken out as separate signals; stop words dropped. Word order and punctuation do not matter: what is
+script transliterated to ASCII with anyascii (chosen on measured quality, see docs/matching.md),
+except Burmese, which has its own romaniser (burmese.py); labels ("SHIPPER:", "c/o ..."), voyage
+numbers and possessive 's dropped, look-alike digits inside words read as letters; former names
+("ex-", "f.k.a.", "formerly") split off; bracketed and comma-separated annotations kept apart as
+qualifiers; legal forms, numerals and vessel prefixes taken out as separate signals; stop words
+dropped. Word order and punctuation do not matter: what is
 compared are the tokens, and the scorer aligns them without regard to order.
 """
 
@@ -41,7 +43,7 @@ _LABEL = re.compile(r"^\s*[a-z][a-z0-9 ]{1,28}:\s+(?=\S)")
 _CARE_OF = re.compile(r"\bc\s*/\s*o\b.*$")
 _SLASHED_LETTERS = re.compile(r"\b([a-z])/(?=[a-z]\b)")
 _FORMER = re.compile(
-    r"[(,;]?\s*(?:\b|(?<=\d))(?:ex|f\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|formerly(?:\s+known\s+as)?|n\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a"
+    r"[(,;]?\s*(?<![a-z])(?:ex|f\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|formerly(?:\s+known\s+as)?|n\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a"
     r"|a\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|also\s+known\s+as|former\s+name)\b\.?[\s\-:]*"
 )
 _PARENS = re.compile(r"\(([^()]*)\)?")
@@ -94,7 +96,6 @@ class Name:
     cjk: bool = False  # from Chinese, Japanese or Korean characters: one syllable per character
     vessel_prefix: bool = False
     compact: str = field(default="")  # every name token joined, for spacing differences
-    spoken: tuple[str, ...] = ()  # the tokens with the stop words left in, when there were any
 
     @property
     def key(self) -> str:
@@ -158,7 +159,7 @@ def normalise_name(text: str) -> Name:
         lowered = _LEET.sub(lambda m: _LEET_LETTERS[m.group(0)], lowered)  # "Sech1n", "Ig0r"
     if ":" in lowered:
         lowered = _LABEL.sub("", lowered)
-    if "v" in lowered and _VOYAGE.search(lowered):
+    if ("v." in lowered or "voy" in lowered) and _VOYAGE.search(lowered):
         lowered = _VOYAGE.sub(" ", lowered)  # "V.214W", "Voy. 12": the voyage, not the ship
     if "/" in lowered:
         lowered = _SLASHED_LETTERS.sub(r"\1", _CARE_OF.sub("", lowered))  # "m/v" -> "mv", "f/k/a" -> "fka"
@@ -203,15 +204,20 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
         compact = "".join(w for w in words if w not in _NUMBER_MARKS and not w.isdigit())
     else:
         compact = "".join(words)
-    spoken: tuple[str, ...] = ()
-    if _has_stop_word(words):  # keep them aside: in a romanised Burmese name "la" or "ha" is a syllable
-        kept = set(tokens) | STOP_WORDS
-        spoken = tuple(w for w in words if w in kept)
     return Name(original, tokens, tuple(dict.fromkeys(forms)), tuple(sorted(numerals)), tuple(qualifiers),
                 former, foreign_script=foreign, abjad=foreign and is_abjad(original),
                 burmese=foreign and is_burmese(original), cjk=foreign and _CJK.search(original) is not None,
                 vessel_prefix=vessel,
-                compact=compact if len(tokens) else "", spoken=spoken if spoken != tokens else ())
+                compact=compact if len(tokens) else "")
+
+
+def spoken_tokens(name: Name) -> tuple[str, ...]:
+    """The name's tokens with its stop words left in: in a romanised Burmese name "la", "ha" or "di" is
+    a syllable, not an article. Worked out again from the text when asked (Burmese comparisons only)."""
+    primary = _split_former(to_ascii(name.original)[0].casefold())[0]
+    kept = set(name.tokens)
+    spoken = tuple(w for w in _words(_segments(primary)[0]) if w in STOP_WORDS or w in kept)
+    return spoken if kept.issubset(spoken) else name.tokens
 
 
 def _has_stop_word(words: list[str]) -> bool:

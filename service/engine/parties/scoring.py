@@ -5,21 +5,27 @@ the real scorer. The mix (documented with measured figures in docs/matching.md):
 
 1. Core tokens are aligned one-to-one, whatever their order. A pair of tokens counts fully when equal,
    0.95 for a romanisation variant (same phonetic key: Levitsky/Levitskiy), 0.9 for an abbreviation
-   (Intl/International, Mgmt/Management), 0.85 for the same consonant skeleton (Qureshi/Quraishi),
-   0.9 for the same loose skeleton across scripts (Hebrew/Arabic transliterations write few vowels),
-   a typo its rapidfuzz ratio for people and 0.75 for long organisation words (plurals are not typos).
-   The base score is the share of both names' tokens covered, minus 8 per unmatched word on either
-   side (the sibling guard: Brevanti Trading is not Brevanti Logistics). A space-insensitive ratio
-   rescues names written without spaces; people named with fewer of their names reach review.
+   (Intl/International, Mgmt/Management), 0.8 for an initial or an initialism of a run of words
+   (US/United States), 0.85 for the same consonant skeleton (Qureshi/Quraishi), 0.9 for the same loose
+   skeleton across scripts (Hebrew/Arabic transliterations write few vowels; for them even one
+   consonant left is compared), a typo its rapidfuzz ratio for people and 0.75 for organisation words
+   (one edit in four to eight letters, two from nine, same first letter; plurals and -n/-ng are not
+   typos). Burmese is compared on folded romanisation keys; two names in CJK characters syllable for
+   syllable only. The base score is the share of both names' tokens covered, minus 8 per unmatched
+   word on either side (the sibling guard: Brevanti Trading is not Brevanti Logistics). A
+   space-insensitive ratio rescues names written without spaces; people named with fewer of their
+   names reach review; across scripts, business words left untranslated (every distinctive word
+   matched) make a review.
 2. Vetoes and penalties: numerals that differ (vessel "Ocean 1" vs "Ocean 2", SPV "No. 3" vs "No. 8")
-   cap the score below review; conflicting legal forms (GmbH vs Sdn. Bhd.) and a country word on one
-   side only (Marrowby Chemicals (Thailand)) cost 35 and 30; a vessel prefix against a company form
-   costs 15; a name whose only overlap is generic words (trading, international, group) is capped at 55;
-   names of one word on both sides are capped at 85 (review at most with the default thresholds).
+   cap the score below review, except numbered fund or trust series of an organisation (review);
+   conflicting legal forms (GmbH vs Sdn. Bhd.) and a country word on one side only (Marrowby
+   Chemicals (Thailand)) cost 35 and 30; a vessel prefix against a company form costs 15; a name whose
+   only overlap is generic words (trading, international, group) is capped at 55; names of one word on
+   both sides, an initialism alone and an organisation typo are capped at 85 (review at most with the
+   default thresholds).
 3. Former names ("ex-", "f.k.a.") are compared with the other side's current name, never with its
    former names (two ships that once bore the same name are different ships).
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -31,7 +37,15 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
-from service.engine.parties.names import Name, abjad_skeleton, loose_skeleton, normalise_name, phonetic, skeleton
+from service.engine.parties.names import (
+    Name,
+    abjad_skeleton,
+    loose_skeleton,
+    normalise_name,
+    phonetic,
+    skeleton,
+    spoken_tokens,
+)
 
 GENERIC_WORDS = frozenset({
     "trading", "trade", "traders", "trader", "company", "corporation", "group", "groupe", "holding", "holdings",
@@ -178,7 +192,7 @@ def _burmese_keyed(name: Name) -> Name:
     """The name with its words folded to Burmese romanisation keys (generic English words kept)."""
     def fold(words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(w if w in GENERIC_WORDS else burmese_key(w) for w in words)
-    return replace(name, tokens=fold(name.spoken or name.tokens), qualifiers=fold(name.qualifiers), compact="")
+    return replace(name, tokens=fold(spoken_tokens(name)), qualifiers=fold(name.qualifiers), compact="")
 
 
 def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
@@ -210,15 +224,20 @@ def _merge_initialisms(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple
     matches as an abbreviation. Two letters alone ("N.N.") are too little to stand for a name."""
     if len(tokens) < 2:
         return tokens
+    initials = ""
     for short in other:
         size = len(short)
-        if not INITIALISM_MIN <= size <= INITIALISM_MAX or short in tokens or (size < 3 and len(other) < 2):
+        if not INITIALISM_MIN <= size <= INITIALISM_MAX or (size < 3 and len(other) < 2):
             continue
-        for start in range(len(tokens) - size + 1):
+        initials = initials or "".join(word[0] for word in tokens)
+        start = initials.find(short)
+        while start >= 0 and short not in tokens:
             run = tokens[start:start + size]
-            if "".join(word[0] for word in run) == short and all(len(word) > 1 for word in run):
+            if all(len(word) > 1 for word in run):
                 tokens = (*tokens[:start], "+".join(run), *tokens[start + size:])
+                initials = ""
                 break
+            start = initials.find(short, start + 1)
     return tokens
 
 
@@ -309,14 +328,14 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
     ratio = fuzz.ratio(a, b)
     if lenient and ratio >= 75:
         return ratio / 100.0, "typo"
-    if _is_plural(a, b) or _is_plural(b, a) or _nasal_final(a, b) or _nasal_final(b, a):
-        return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo; Xin/Xing
-    if _is_typo(a, b) or (ratio >= 85 and min(len(a), len(b)) >= 6):
+    if (ratio >= 85 and min(len(a), len(b)) >= 6) or _is_typo(a, b, ratio):
+        if _is_plural(a, b) or _is_plural(b, a) or _nasal_final(a, b) or _nasal_final(b, a):
+            return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo; Xin/Xing
         return TYPO_SIMILARITY, "typo"
     return 0.0, ""
 
 
-def _is_typo(a: str, b: str) -> bool:
+def _is_typo(a: str, b: str, ratio: float) -> bool:
     """A slip of one letter in a word of four to eight letters, two in a longer word (Exxor/Exxon,
     Trafalgura/Trafigura).
 
@@ -325,10 +344,14 @@ def _is_typo(a: str, b: str) -> bool:
     and -n against -ng (Lixin/Lixing, Hsin/Hsing: two different syllables in Chinese and Korean
     romanisation).
     """
-    shorter = min(len(a), len(b))
+    shorter, longer = sorted((len(a), len(b)))
     if shorter < TYPO_MIN_LENGTH or a[0] != b[0]:
         return False
     allowed = 1 if shorter < TYPO_TWO_EDITS_LENGTH else 2
+    # cheap bounds first: the length difference, and the Indel distance (from the ratio already
+    # computed), which is at most twice the Levenshtein distance
+    if longer - shorter > allowed or (100.0 - ratio) * (shorter + longer) > 100.0 * 2 * allowed + 1e-6:
+        return False
     return Levenshtein.distance(a, b, score_cutoff=allowed) <= allowed
 
 

@@ -134,15 +134,22 @@ def fan_out(session: Session, event_ids: list[str], moment: datetime) -> int:
     """Create the events' deliveries (one per active subscription that wants the type), once per event.
 
     Marking the events and inserting the deliveries happen in the caller's transaction. The conditional
-    UPDATE ... RETURNING hands each event to exactly one of several concurrent dispatchers (PostgreSQL
-    re-checks `dispatched_at` on rows another transaction just changed; SQLite has one writer at a time).
+    UPDATE ... RETURNING hands each event to exactly one of several concurrent dispatchers (SQLite has one
+    writer at a time). On PostgreSQL the rows are first locked with SKIP LOCKED, so two dispatchers that
+    picked overlapping events split them instead of waiting on (or deadlocking over) each other's rows.
     Returns the number of deliveries created.
     """
     if not event_ids:
         return 0
+    free = session.exec(
+        select(WebhookEvent.id).where(col(WebhookEvent.id).in_(event_ids), col(WebhookEvent.dispatched_at).is_(None))
+        .order_by(col(WebhookEvent.id)).with_for_update(skip_locked=True)  # nothing on SQLite
+    ).all()
+    if not free:
+        return 0
     claimed = session.execute(
         update(WebhookEvent)
-        .where(col(WebhookEvent.id).in_(event_ids), col(WebhookEvent.dispatched_at).is_(None))
+        .where(col(WebhookEvent.id).in_(free), col(WebhookEvent.dispatched_at).is_(None))
         .values(dispatched_at=moment).returning(col(WebhookEvent.id), col(WebhookEvent.type))
     ).all()
     if not claimed:

@@ -26,7 +26,9 @@ from service.store.webhooks import (
     claim,
     disable_subscription,
     due_deliveries,
+    fan_out,
     get_subscription,
+    undispatched_events,
 )
 from service.webhooks.dispatcher import WebhookDispatcher
 
@@ -279,3 +281,18 @@ def test_concurrent_dispatchers_send_each_delivery_once(engine: Engine, clock: F
     deliveries = _deliveries(engine)
     assert len(deliveries) == 24 and len(sent) == 24 and len(set(sent)) == 24
     assert {d.status for d in deliveries} == {DeliveryStatus.DELIVERED.value}
+
+
+def test_postgresql_dispatchers_split_overlapping_events_without_waiting(engine: Engine, clock: FakeClock) -> None:
+    if engine.url.get_backend_name() != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the second dispatcher simply waits its turn")
+    _subscribe(engine)
+    _screen(engine, "A")
+    with Session(engine) as session:
+        event_ids = undispatched_events(session, 10)
+    with Session(engine) as first, Session(engine) as second:
+        assert fan_out(first, event_ids, clock()) == 1  # not committed yet: the row stays locked
+        assert fan_out(second, event_ids, clock()) == 0  # skipped, not blocked
+        first.commit()
+        second.commit()
+    assert len(_deliveries(engine)) == 1

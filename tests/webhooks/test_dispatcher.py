@@ -4,6 +4,7 @@ no network): signing, retries with backoff, giving up, leases, and one sender pe
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -296,3 +297,12 @@ def test_postgresql_dispatchers_split_overlapping_events_without_waiting(engine:
         first.commit()
         second.commit()
     assert len(_deliveries(engine)) == 1
+
+
+def test_the_secret_is_never_logged(engine: Engine, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    _, secret = _subscribe(engine)
+    _screen(engine)
+    dispatcher = _dispatcher(engine, clock, lambda request: httpx.Response(500, text="no"), webhook_max_attempts=1)
+    assert dispatcher.run_once() == 1
+    assert "failed after 1 attempts" in caplog.text and secret not in caplog.text

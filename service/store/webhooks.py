@@ -121,6 +121,21 @@ def deliveries_of(
     return list(session.exec(query.order_by(col(WebhookDelivery.id).desc()).limit(limit)).all())
 
 
+def retry_delivery(session: Session, delivery_id: str, moment: datetime) -> bool:
+    """Put a failed or cancelled delivery back in the queue with a fresh attempt budget (caller commits).
+
+    Same delivery id, so a receiver that dedupes on it still takes it (it never acknowledged it). False if
+    the delivery is not failed or cancelled (any more).
+    """
+    changed = session.execute(
+        update(WebhookDelivery)
+        .where(col(WebhookDelivery.id) == delivery_id,
+               col(WebhookDelivery.status).in_([DeliveryStatus.FAILED.value, DeliveryStatus.CANCELLED.value]))
+        .values(status=DeliveryStatus.PENDING.value, attempts=0, next_attempt_at=moment)
+    )
+    return bool(changed.rowcount)  # type: ignore[attr-defined]
+
+
 # --- what the dispatcher does -------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -212,3 +213,46 @@ async def test_a_failed_batch_job_reports_why(
         [(kind, data)] = session.exec(select(WebhookEvent.type, WebhookEvent.data)).all()
     assert (kind, data["status"]) == ("batch.failed", "failed")
     assert "audit trail could not be written" in data["error"]
+
+
+async def test_a_failed_delivery_can_be_sent_again(
+    client: httpx.AsyncClient, settings: Settings, engine: Engine, as_screener: dict[str, str],
+    as_reviewer: dict[str, str], as_admin: dict[str, str],
+) -> None:
+    hook = (await client.post("/v1/webhooks", json=HOOK, headers=as_admin)).json()
+    await client.post("/v1/screenings", json=blocked_declaration(), headers=as_screener)
+    answers = iter([503, 204])
+    sent: list[str] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["X-Export-Screen-Delivery"])
+        return httpx.Response(next(answers))
+
+    moment = [datetime.now(UTC)]
+    dispatcher = WebhookDispatcher(engine, settings.model_copy(update={"webhook_max_attempts": 1}),
+                                   transport=httpx.MockTransport(receive), clock=lambda: moment[0])
+    try:
+        assert dispatcher.run_once() == 1
+        deliveries = f"/v1/webhooks/{hook['id']}/deliveries"
+        [failed] = (await client.get(deliveries, headers=as_admin)).json()
+        assert (failed["status"], failed["attempts"], failed["last_status_code"]) == ("failed", 1, 503)
+        retry = f"{deliveries}/{failed['id']}:retry"
+        assert (await client.post(retry, headers=as_reviewer)).status_code == 403
+        again = await client.post(retry, headers=as_admin)
+        assert again.status_code == 200
+        assert (again.json()["status"], again.json()["attempts"], again.json()["next_attempt_at"] is not None) == (
+            "pending", 0, True)
+        refused = await client.post(retry, headers=as_admin)
+        assert (refused.status_code, refused.json()["code"]) == (409, "delivery_not_retryable")
+        moment[0] += timedelta(minutes=5)  # past the retry's due time (set from the real clock)
+        assert dispatcher.run_once() == 1
+    finally:
+        dispatcher.stop()
+    [delivered] = (await client.get(deliveries, headers=as_admin)).json()
+    assert (delivered["status"], delivered["attempts"], delivered["last_status_code"]) == ("delivered", 1, 204)
+    assert sent == [failed["id"], failed["id"]]  # the same delivery id: receivers dedupe on it
+    assert (await client.post(f"{deliveries}/nope:retry", headers=as_admin)).status_code == 404
+    assert (await client.post(retry, headers=as_admin)).json()["code"] == "delivery_not_retryable"  # delivered
+    await client.post(f"/v1/webhooks/{hook['id']}:disable", headers=as_admin)
+    disabled = await client.post(retry, headers=as_admin)
+    assert (disabled.status_code, disabled.json()["code"]) == (409, "delivery_not_retryable")

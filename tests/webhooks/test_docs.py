@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from service.api.routers.webhooks import DeliveryNotRetryable
 from service.store.database import now
 from service.store.outbox import EventType, screening_data
 from service.webhooks.signing import signature
@@ -49,3 +50,7 @@ def test_the_example_request_body_has_the_fields_a_delivery_has() -> None:
            "rulebook_version": "sha256:x", "request_id": "r", "findings": [{"rule_id": "TW-RUBY-CHPL"}]}
     assert set(example) == {"id", "type", "created_at", "data"}
     assert set(example["data"]) == set(screening_data(row))
+
+
+def test_the_webhook_problem_code_is_documented() -> None:
+    assert f"| 409 | `{DeliveryNotRetryable.code}` |" in DOC

@@ -15,8 +15,9 @@ from fastapi.responses import Response
 from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
 
 from service.api.deps import AdminDep, IdempotencyDep, SessionDep, StateDep
-from service.api.errors import NotFound, problem_responses
+from service.api.errors import ApiError, NotFound, problem_responses
 from service.api.recording import JSON, commit_answer, replay
+from service.store.database import now
 from service.store.outbox import EventType
 from service.store.webhooks import (
     DeliveryStatus,
@@ -27,10 +28,18 @@ from service.store.webhooks import (
     disable_subscription,
     get_subscription,
     list_subscriptions,
+    retry_delivery,
 )
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
 WebhookId = Annotated[str, Path(description="Webhook subscription id (UUIDv7).", max_length=36)]
+DeliveryId = Annotated[str, Path(description="Delivery id (UUIDv7).", max_length=36)]
+
+
+class DeliveryNotRetryable(ApiError):
+    """Only a failed or cancelled delivery of an active subscription can be sent again."""
+
+    status, code, title = 409, "delivery_not_retryable", "This delivery cannot be sent again"
 ReceiverUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"])]
 
 
@@ -158,3 +167,26 @@ def disable_webhook(webhook_id: WebhookId, caller: AdminDep, session: SessionDep
         disable_subscription(session, row)
         session.flush()
         return commit_answer(session, caller, idempotency, 200, _webhook(row).model_dump_json().encode())
+
+
+@router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}:retry", response_model=Delivery,
+             responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
+             summary="Send a failed or cancelled delivery again")
+def retry_webhook_delivery(webhook_id: WebhookId, delivery_id: DeliveryId, caller: AdminDep, session: SessionDep,
+                           state: StateDep, idempotency: IdempotencyDep) -> Response:
+    """Back to `pending` with a fresh attempt budget and the same delivery id; the dispatcher sends it next."""
+    stored = replay(session, caller, idempotency)
+    if stored is not None:
+        return stored
+    subscription = _subscription(session, webhook_id)
+    row = session.get(WebhookDelivery, delivery_id)
+    if row is None or row.subscription_id != subscription.id:
+        raise NotFound(f"No delivery with id {delivery_id!r} for this subscription.")
+    if subscription.disabled_at is not None:
+        raise DeliveryNotRetryable("The subscription is disabled; create a new one to receive events again.")
+    with state.writing():
+        if not retry_delivery(session, row.id, now()):
+            raise DeliveryNotRetryable(f"The delivery is {row.status}; only failed or cancelled ones are sent again.")
+        session.flush()
+        session.refresh(row)
+        return commit_answer(session, caller, idempotency, 200, _delivery(row).model_dump_json().encode())

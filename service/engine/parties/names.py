@@ -91,11 +91,25 @@ class Name:
     qualifiers: tuple[str, ...] = ()  # tokens of bracketed or comma-separated annotations
     former: tuple[Name, ...] = ()  # names after "ex", "f.k.a.", "formerly"
     foreign_script: bool = False  # transliterated from a non-Latin script
-    abjad: bool = False  # from Hebrew or Arabic, which write few vowels and one letter for b/v/p, f/p
-    burmese: bool = False  # from Burmese, romanised one syllable per word
-    cjk: bool = False  # from Chinese, Japanese or Korean characters: one syllable per character
     vessel_prefix: bool = False
     compact: str = field(default="")  # every name token joined, for spacing differences
+
+    # Which script a transliterated name came from: worked out from the text when asked (only names
+    # from another script ask), so that the quarter of a million Latin names of a list pay nothing.
+    @property
+    def abjad(self) -> bool:
+        """From Hebrew or Arabic, which write few vowels and one letter for b/v/p and for f/p."""
+        return self.foreign_script and is_abjad(self.original)
+
+    @property
+    def burmese(self) -> bool:
+        """From Burmese, romanised one syllable per word."""
+        return self.foreign_script and is_burmese(self.original)
+
+    @property
+    def cjk(self) -> bool:
+        """From Chinese, Japanese or Korean characters: one syllable per character."""
+        return self.foreign_script and _CJK.search(self.original) is not None
 
     @property
     def key(self) -> str:
@@ -154,13 +168,13 @@ def normalise_name(text: str) -> Name:
     ascii_text, foreign = to_ascii(text)
     lowered = ascii_text.casefold()
     if "'s" in lowered:
-        lowered = _POSSESSIVE.sub("", lowered)  # "Deutsche Bank's": the bank, not a plural
+        lowered = _POSSESSIVE.sub("", lowered)  # "Harlow Bank's": the bank, not a plural
     if _LEET.search(lowered):
-        lowered = _LEET.sub(lambda m: _LEET_LETTERS[m.group(0)], lowered)  # "Sech1n", "Ig0r"
+        lowered = _LEET.sub(lambda m: _LEET_LETTERS[m.group(0)], lowered)  # "Petr0v", "Dm1tri"
     if ":" in lowered:
         lowered = _LABEL.sub("", lowered)
     if ("v." in lowered or "voy" in lowered) and _VOYAGE.search(lowered):
-        lowered = _VOYAGE.sub(" ", lowered)  # "V.214W", "Voy. 12": the voyage, not the ship
+        lowered = _VOYAGE.sub(" ", lowered)  # "V.118E", "Voy. 12": the voyage, not the ship
     if "/" in lowered:
         lowered = _SLASHED_LETTERS.sub(r"\1", _CARE_OF.sub("", lowered))  # "m/v" -> "mv", "f/k/a" -> "fka"
     primary, *formers = _split_former(lowered)
@@ -205,9 +219,7 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
     else:
         compact = "".join(words)
     return Name(original, tokens, tuple(dict.fromkeys(forms)), tuple(sorted(numerals)), tuple(qualifiers),
-                former, foreign_script=foreign, abjad=foreign and is_abjad(original),
-                burmese=foreign and is_burmese(original), cjk=foreign and _CJK.search(original) is not None,
-                vessel_prefix=vessel,
+                former, foreign_script=foreign, vessel_prefix=vessel,
                 compact=compact if len(tokens) else "")
 
 

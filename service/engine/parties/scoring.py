@@ -26,6 +26,7 @@ the real scorer. The mix (documented with measured figures in docs/matching.md):
 3. Former names ("ex-", "f.k.a.") are compared with the other side's current name, never with its
    former names (two ships that once bore the same name are different ships).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -146,7 +147,7 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
     if cross_script and (left.burmese or right.burmese):
         left, right = _burmese_keyed(left), _burmese_keyed(right)
     # two names in Chinese, Japanese or Korean characters: another syllable is another character
-    exact = left.cjk and right.cjk
+    exact = left.foreign_script and right.foreign_script and left.cjk and right.cjk
     base, pairs, reasons = _coverage(left, right, cross_script, lenient, abjad, exact)
     if left.compact and right.compact and base < 100:
         joined = fuzz.ratio(left.compact, right.compact)
@@ -176,7 +177,7 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
 def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
     """Across scripts: every distinctive word of the Latin name matched, and what is left on the Latin
     side is business words (Trading, Industries) while words are left on the other side too: they are
-    likely the same business words translated ("Shwe Pale Trading" / ရွှေပုလဲ ကုန်သွယ်ရေး), which no
+    likely the same business words translated ("Maung Win Trading" / မောင်ဝင်း ကုန်သွယ်ရေး), which no
     transliteration can tell. Such a name is a review, not a match and not a miss."""
     latin, other = (left, right) if right.foreign_script else (right, left)
     on_latin = {a if latin is left else b for a, b, _ in pairs}
@@ -319,7 +320,7 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
             return 0.9, "transliteration"
         if abjad and min(len(a), len(b)) >= 3:
             ka, kb = abjad_skeleton(a), abjad_skeleton(b)
-            if ka and ka == kb:  # also one consonant left: רוח (rvh) / Ruah, בענן (vnn) / Baanan
+            if ka and ka == kb:  # also one consonant left: נוה (nvh) / Naveh
                 return 0.85, "transliteration"
         if min(len(la), len(lb)) >= 3 and Indel.normalized_similarity(la, lb) >= 0.75:
             return 0.8, "transliteration"
@@ -336,13 +337,12 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
 
 
 def _is_typo(a: str, b: str, ratio: float) -> bool:
-    """A slip of one letter in a word of four to eight letters, two in a longer word (Exxor/Exxon,
-    Trafalgura/Trafigura).
+    """A slip of one letter in a word of four to eight letters, two in a longer word (Korvex/Korvel,
+    Zaltrexium/Zaltroxiun).
 
     Not a typo: words of three letters or fewer (Hai/Wai: no room for one), another first letter
-    (Mining/Dining, Rail/Mail, Shing/Hing: a different word, and people rarely mistype the first letter),
-    and -n against -ng (Lixin/Lixing, Hsin/Hsing: two different syllables in Chinese and Korean
-    romanisation).
+    (Metal/Petal, Tiger/Liger: a different word, and people rarely mistype the first letter), and -n
+    against -ng (Haoxin/Haoxing: two different syllables in Chinese and Korean romanisation).
     """
     shorter, longer = sorted((len(a), len(b)))
     if shorter < TYPO_MIN_LENGTH or a[0] != b[0]:

@@ -256,3 +256,15 @@ async def test_a_failed_delivery_can_be_sent_again(
     await client.post(f"/v1/webhooks/{hook['id']}:disable", headers=as_admin)
     disabled = await client.post(retry, headers=as_admin)
     assert (disabled.status_code, disabled.json()["code"]) == (409, "delivery_not_retryable")
+
+
+async def test_a_create_that_loses_the_idempotency_race_answers_with_the_winner(
+    client: httpx.AsyncClient, engine: Engine, as_admin: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {**as_admin, "Idempotency-Key": "hook-race"}
+    first = (await client.post("/v1/webhooks", json=HOOK, headers=headers)).json()
+    monkeypatch.setattr("service.api.routers.webhooks.replay", lambda *_: None)  # as if it checked too early
+    second = await client.post("/v1/webhooks", json=HOOK, headers=headers)
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert (second.json()["id"], second.json()["secret"]) == (first["id"], None)
+    assert len((await client.get("/v1/webhooks", headers=as_admin)).json()) == 1

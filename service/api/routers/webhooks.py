@@ -115,8 +115,10 @@ def create_webhook(body: WebhookRequest, caller: AdminDep, session: SessionDep, 
                            created_by_key_id=caller.key_id)
     view = _webhook(row)
     with state.writing():  # the stored answer has no secret: a replay must not show it again
-        commit_answer(session, caller, idempotency, 201, NewWebhook(**view.model_dump(), secret=None)
-                      .model_dump_json().encode())
+        answer = commit_answer(session, caller, idempotency, 201, NewWebhook(**view.model_dump(), secret=None)
+                               .model_dump_json().encode())
+    if "Idempotent-Replayed" in answer.headers:  # a concurrent request with the key won: ours was rolled back
+        return answer
     return Response(NewWebhook(**view.model_dump(), secret=row.secret).model_dump_json(), status_code=201,
                     media_type=JSON, headers={"Location": f"/v1/webhooks/{row.id}"})
 

@@ -69,6 +69,8 @@ _EXTRA_COUNTRY_WORDS = {"brasil", "mexico", "polska", "deutschland", "espana", "
 
 NUMERAL_MISMATCH_CAP = 45.0
 TRANSLATED_DESCRIPTOR_FLOOR = 75.0
+TRANSLATED_DESCRIPTOR_PAIR = 0.85  # how alike the distinctive words must be
+TRANSLATED_DESCRIPTOR_LETTERS = 6  # one distinctive word must be this long (two may be shorter)
 SERIES_NUMERAL_CAP = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
 # Words of investment vehicles issued in numbered series by one sponsor (Fund VII, Trust 2004-1):
 SERIES_WORDS = frozenset({"fund", "funds", "trust", "partners", "series", "securities"})
@@ -144,7 +146,8 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
         return NameScore(0.0, "no name words to compare")
     cross_script = left.foreign_script != right.foreign_script
     abjad = cross_script and (left.abjad or right.abjad)
-    if cross_script and (left.burmese or right.burmese):
+    burmese = cross_script and (left.burmese or right.burmese)
+    if burmese:
         left, right = _burmese_keyed(left), _burmese_keyed(right)
     # two names in Chinese, Japanese or Korean characters: another syllable is another character
     exact = left.foreign_script and right.foreign_script and left.cjk and right.cjk
@@ -155,7 +158,9 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
         if joined > base and (joined == 100 or (joined >= SPACELESS_MIN and len(left.tokens) != len(right.tokens))):
             base, reasons = joined, [f"same letters ignoring spaces ({joined:.0f})"]
             pairs = [(left.compact, right.compact, joined / 100.0)]
-    if cross_script and base < TRANSLATED_DESCRIPTOR_FLOOR and _descriptor_translated(left, right, pairs):
+    # Hebrew, Arabic and Burmese only: there it was measured; CJK and Indic syllables of people's
+    # names match Latin company words by chance too often ("hyeon" / "Hunjin")
+    if (abjad or burmese) and base < TRANSLATED_DESCRIPTOR_FLOOR and _descriptor_translated(left, right, pairs):
         base = TRANSLATED_DESCRIPTOR_FLOOR
         reasons.append("the unmatched words may be the business words translated")
     score = base
@@ -180,13 +185,16 @@ def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, 
     likely the same business words translated ("Maung Win Trading" / မောင်ဝင်း ကုန်သွယ်ရေး), which no
     transliteration can tell. Such a name is a review, not a match and not a miss."""
     latin, other = (left, right) if right.foreign_script else (right, left)
-    on_latin = {a if latin is left else b for a, b, _ in pairs}
+    # only strong pairs count (same word, spelling or skeleton): a loosely alike syllable of a person's
+    # name ("hyeon" / "Hunjin") is no evidence for a company
+    strong = {a if latin is left else b for a, b, s in pairs if s >= TRANSLATED_DESCRIPTOR_PAIR}
     on_other = {b if latin is left else a for a, b, _ in pairs}
-    latin_out = [t for t in latin.tokens if t not in on_latin]
+    latin_out = [t for t in latin.tokens if t not in strong]
     other_out = [t for t in other.tokens if t not in on_other]
     distinctive = [t for t in latin.tokens if t not in GENERIC_WORDS]
-    return (bool(latin_out and other_out and distinctive) and all(t in GENERIC_WORDS for t in latin_out)
-            and all(t in on_latin for t in distinctive))
+    enough = len(distinctive) >= 2 or sum(len(t) for t in distinctive) >= TRANSLATED_DESCRIPTOR_LETTERS
+    return (bool(latin_out and other_out and distinctive) and enough
+            and all(t in GENERIC_WORDS for t in latin_out) and all(t in strong for t in distinctive))
 
 
 def _burmese_keyed(name: Name) -> Name:

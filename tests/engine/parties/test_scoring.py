@@ -119,14 +119,19 @@ def test_names_in_chinese_characters_differ_by_a_character() -> None:
 
 
 def test_untranslated_business_words_across_scripts_are_a_review() -> None:
-    # the Hebrew name's second word is "Industries"; no transliteration tells it
-    result = score_names("נחשון תעשיות בע״מ", "Nachshon Industries Ltd")
+    # the Hebrew name's last word is "Industries"; no transliteration tells it
+    result = score_names("גולן מרום תעשיות בע״מ", "Golan Marom Industries Ltd")
     assert REVIEW <= result.score < BLOCK
     assert "translated" in result.explanation
     # a distinctive word left over is not a translation
-    assert score_names("נחשון תעשיות בע״מ", "Nachshon Galil Industries Ltd").score < REVIEW
+    assert score_names("גולן מרום תעשיות בע״מ", "Golan Marom Galil Industries Ltd").score < REVIEW
     # in one script, another business word is a sibling
-    assert score_names("Nachshon Trading Ltd", "Nachshon Industries Ltd").score < REVIEW
+    assert score_names("Golan Marom Trading Ltd", "Golan Marom Industries Ltd").score < REVIEW
+
+
+def test_untranslated_business_words_rule_is_not_for_cjk_syllables() -> None:
+    # a Korean given name whose syllable looks like a company's word is no translated company name
+    assert score_names("현수 박", "Hunjin Trading Co.").score < REVIEW
 
 
 def test_a_voyage_number_is_not_part_of_the_ship_name() -> None:

@@ -81,6 +81,7 @@ COUNTRY_WORD_PENALTY = 30.0
 VESSEL_VS_COMPANY = 15.0
 UNMATCHED_PENALTY = 8.0
 TYPO_SIMILARITY = 0.75
+ABJAD_ONE_CONSONANT = 0.75  # below "strong" (0.85): alone it never makes a partial person match
 INITIALISM_MIN = 2  # letters of an initialism (US, PLA, OAO is a legal form and already out)
 INITIALISM_MAX = 5
 INITIALISM_SIMILARITY = 0.8
@@ -192,7 +193,10 @@ def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, 
     latin_out = [t for t in latin.tokens if t not in strong]
     other_out = [t for t in other.tokens if t not in on_other]
     distinctive = [t for t in latin.tokens if t not in GENERIC_WORDS]
-    enough = len(distinctive) >= 2 or sum(len(t) for t in distinctive) >= TRANSLATED_DESCRIPTOR_LETTERS
+    # two distinctive words; or one long one with at least two business words ("Bahmani" is a person's
+    # name as much as "X Group" is a company's: one word and one business word are too little)
+    enough = len(distinctive) >= 2 or (
+        sum(len(t) for t in distinctive) >= TRANSLATED_DESCRIPTOR_LETTERS and len(latin_out) >= 2)
     return (bool(latin_out and other_out and distinctive) and enough
             and all(t in GENERIC_WORDS for t in latin_out) and all(t in strong for t in distinctive))
 
@@ -328,8 +332,8 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
             return 0.9, "transliteration"
         if abjad and min(len(a), len(b)) >= 3:
             ka, kb = abjad_skeleton(a), abjad_skeleton(b)
-            if ka and ka == kb:  # also one consonant left: נוה (nvh) / Naveh
-                return 0.85, "transliteration"
+            if ka and ka == kb:  # also one consonant left, as weaker evidence: נוה (nvh) / Naveh
+                return (0.85 if len(ka) > 1 else ABJAD_ONE_CONSONANT), "transliteration"
         if min(len(la), len(lb)) >= 3 and Indel.normalized_similarity(la, lb) >= 0.75:
             return 0.8, "transliteration"
     if min(len(a), len(b)) >= 4 and skeleton(a) == skeleton(b):

@@ -33,12 +33,13 @@ from rapidfuzz import fuzz
 from service.engine.checks.parties import PartyHit
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.names import Name, normalise_name, skeleton
-from service.engine.parties.scoring import UNMATCHED_PENALTY, score_names
+from service.engine.parties.scoring import CONTAINED_NAME_LETTERS, GENERIC_WORDS, UNMATCHED_PENALTY, score_names
 from service.engine.verdict import Action, ListStamp
 
 COUNTRY_BOOST = 3.0
 COUNTRY_BOOST_FLOOR = 50.0  # the boost only lifts names that already resemble each other
 MAX_WEIGHED = 100  # candidate rows weighed by IDF per query, at most
+_NEVER = 1 << 30  # shared-word count that no query reaches
 PREFILTER = 50.0  # rapidfuzz token_set_ratio under which a candidate is not scored (true matches score far above)
 
 
@@ -87,6 +88,8 @@ class PartyIndex:
         self._max_postings = max_postings
         self._max_hits = max_hits
         self._rows: list[_Row] = []
+        self._contained_at: list[int] = []
+        self._lengths: list[int] = []  # words per row, for ranking candidates by length
         self._postings: dict[str, list[int]] = defaultdict(list)
         collecting = gc.isenabled()
         gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
@@ -120,6 +123,10 @@ class PartyIndex:
             seen.add(name.tokens)
             row = len(self._rows)
             self._rows.append(_Row(number, name, text, position > 0))
+            self._lengths.append(len(name.tokens))
+            # an organisation sharing all its words with a query may be contained in it (the scorer's
+            # contained-name floor): the candidate filters let it through at that many shared words
+            self._contained_at.append(len(name.tokens) if _may_contain(entry, name) else _NEVER)
             keys = name_keys(name)
             for former in name.former:
                 keys.extend(name_keys(former))
@@ -158,7 +165,7 @@ class PartyIndex:
         query_key = " ".join((*query.tokens, *query.qualifiers))
         for row_number, shared in self._candidates(query):
             row = self._rows[row_number]
-            if not self._may_reach_review(query, row.name, shared):
+            if not self._may_reach_review(query, row_number, shared):
                 continue
             if not (query.foreign_script or row.name.foreign_script) and fuzz.token_set_ratio(
                     query_key, " ".join((*row.name.tokens, *row.name.qualifiers)), score_cutoff=PREFILTER) == 0:
@@ -169,13 +176,17 @@ class PartyIndex:
         ranked = sorted(best.values(), key=lambda pair: (-pair[0], pair[1].list_name, pair[1].entry_id))
         return [hit for _, hit in ranked[: self._max_hits]]
 
-    def _may_reach_review(self, query: Name, listed: Name, shared: int) -> bool:
+    def _may_reach_review(self, query: Name, row_number: int, shared: int) -> bool:
         """False when too few of the query's words share a key with the listed name to reach review.
 
         An upper bound of the scorer's coverage, assuming every word that shares a key matches fully.
         Words that can match without a shared key (short ones: initials and abbreviations), names from
-        another script, annotations and former names are given the benefit of the doubt.
+        another script, annotations and former names are given the benefit of the doubt, and so is an
+        organisation whose every word may stand in the other name (the scorer's contained-name floor).
         """
+        listed = self._rows[row_number].name
+        if shared >= min(len(query.tokens), self._contained_at[row_number]) and _contained(query.tokens, listed.tokens):
+            return True
         if (query.foreign_script or listed.foreign_script or query.qualifiers or listed.qualifiers
                 or query.former or listed.former):
             return True
@@ -231,7 +242,8 @@ class PartyIndex:
             top = sorted(counts.items(), key=itemgetter(1), reverse=True)[:MAX_WEIGHED]
             passing = [row for row, count in top if count >= least]
         elif least > 1:
-            passing = [row for row, count in counts.items() if count >= least]
+            contained_at = self._contained_at  # (count >= the query's length already means count >= least)
+            passing = [row for row, count in counts.items() if count >= least or count >= contained_at[row]]
         else:
             passing = list(counts)
         return self._ranked(query, passing, [*zip(row_sets, group_weights, strict=True), *common_sets])
@@ -254,16 +266,16 @@ class PartyIndex:
 
     def _ranked(self, query: Name, rows: list[int], groups: list[tuple[set[int], float]]) -> list[tuple[int, int]]:
         """The best `max_candidates` rows by shared IDF weight (ties: names as long as the query)."""
-        scored: list[tuple[float, int, int]] = []
         size = len(query.tokens)
-        for row in rows:
-            weight = 0.0
-            shared = 0
-            for members, group_weight in groups:
-                if row in members:
-                    weight += group_weight
-                    shared += 1
-            scored.append((weight - 0.01 * abs(len(self._rows[row].name.tokens) - size), row, shared))
+        weights = dict.fromkeys(rows, 0.0)
+        shared = dict.fromkeys(rows, 0)
+        candidates = weights.keys()
+        for members, group_weight in groups:
+            for row in candidates & members:  # C-level intersection; Python only touches the overlap
+                weights[row] += group_weight
+                shared[row] += 1
+        lengths = self._lengths
+        scored = [(weights[row] - 0.01 * abs(lengths[row] - size), row, shared[row]) for row in rows]
         best = scored if len(scored) <= self._max_candidates else heapq.nlargest(self._max_candidates, scored)
         return [(row, shared) for _, row, shared in best]
 
@@ -293,6 +305,20 @@ class PartyIndex:
             explanation="; ".join(notes), programs=tuple(entry.programs), source=entry.source_url or "",
             details={"kind": entry.kind.value, "countries": list(entry.countries)},
         )
+
+
+def _contained(query: tuple[str, ...], listed: tuple[str, ...]) -> bool:
+    """Every word of one name is a word of the other, which has more (the scorer's contained-name rule)."""
+    if len(query) == len(listed):
+        return False
+    shorter, longer = (query, listed) if len(query) < len(listed) else (listed, query)
+    return set(shorter).issubset(longer)
+
+
+def _may_contain(entry: ListEntry, name: Name) -> bool:
+    """Whether the scorer's contained-name floor can apply to this listed name (same conditions)."""
+    distinctive = sum(len(token) for token in name.tokens if token not in GENERIC_WORDS)
+    return entry.kind is EntryKind.ORGANISATION and distinctive >= CONTAINED_NAME_LETTERS
 
 
 @lru_cache(maxsize=200_000)

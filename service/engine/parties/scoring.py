@@ -69,6 +69,12 @@ _EXTRA_COUNTRY_WORDS = {"brasil", "mexico", "polska", "deutschland", "espana", "
 
 NUMERAL_MISMATCH_CAP = 45.0
 TRANSLATED_DESCRIPTOR_FLOOR = 75.0
+# An organisation whose every word stands in the other name, which has more ("Huawei" / "Huawei
+# Technologies Co., Ltd."): the listed party's fuller name, a branch or a subsidiary. Worth a review, never
+# a block by itself; penalties (a country word on one side: "do Brasil") still apply after it.
+CONTAINED_NAME_FLOOR = 75.0
+CONTAINED_NAME_PAIR = 1.0  # every word matched as itself (the index lets exactly these through)
+CONTAINED_NAME_LETTERS = 4  # distinctive letters the contained name needs ("AB" is too little)
 TRANSLATED_DESCRIPTOR_PAIR = 0.85  # how alike the distinctive words must be
 TRANSLATED_DESCRIPTOR_LETTERS = 6  # one distinctive word must be this long (two may be shorter)
 SERIES_NUMERAL_CAP = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
@@ -128,11 +134,13 @@ def score_names(query: Name | str, candidate: Name | str, kind: str = "organisat
     lenient = kind == "person"
     numeral_cap = SERIES_NUMERAL_CAP if kind == "organisation" and (_is_series(left) or _is_series(right)) \
         else NUMERAL_MISMATCH_CAP
-    best = _score(left, right, lenient, numeral_cap)
+    contained = kind == "organisation"
+    best = _score(left, right, lenient, numeral_cap, contained)
     for former in right.former:
-        best = _better(best, _score(left, former, lenient, numeral_cap), "matched a former name of the listed party")
+        best = _better(best, _score(left, former, lenient, numeral_cap, contained),
+                       "matched a former name of the listed party")
     for former in left.former:
-        best = _better(best, _score(former, right, lenient, numeral_cap), "the party's former name matched")
+        best = _better(best, _score(former, right, lenient, numeral_cap, contained), "the party's former name matched")
     return best
 
 
@@ -142,7 +150,7 @@ def _better(best: NameScore, other: NameScore, note: str) -> NameScore:
     return NameScore(other.score, f"{note}; {other.explanation}", via_former_name=True)
 
 
-def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) -> NameScore:
+def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, contained: bool = False) -> NameScore:
     if not left.tokens or not right.tokens:
         return NameScore(0.0, "no name words to compare")
     cross_script = left.foreign_script != right.foreign_script
@@ -164,6 +172,9 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
     if (abjad or burmese) and base < TRANSLATED_DESCRIPTOR_FLOOR and _descriptor_translated(left, right, pairs):
         base = TRANSLATED_DESCRIPTOR_FLOOR
         reasons.append("the unmatched words may be the business words translated")
+    if contained and not cross_script and base < CONTAINED_NAME_FLOOR and _name_contained(left, right, pairs):
+        base = CONTAINED_NAME_FLOOR
+        reasons.append("every word of one name is in the other (a fuller name, branch or subsidiary?)")
     score = base
     notes: list[str] = list(reasons)
     score = _apply_legal_forms(left, right, score, notes)
@@ -178,6 +189,19 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0) ->
         notes.append("a word differs by a typo")
         score = TYPO_CAP
     return NameScore(round(max(0.0, min(100.0, score)), 1), "; ".join(notes))
+
+
+def _name_contained(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
+    """Every word of one name matched exactly in the other, which has more words, and the contained
+    name has something distinctive (not only business words like 'Trading Company')."""
+    strong = [(a, b) for a, b, s in pairs if s >= CONTAINED_NAME_PAIR]
+    sides = ((right.tokens, {b for _, b in strong}, left.tokens), (left.tokens, {a for a, _ in strong}, right.tokens))
+    for inner, matched, outer in sides:
+        distinctive = [t for t in inner if t not in GENERIC_WORDS]
+        if (len(outer) > len(inner) and all(t in matched for t in inner)
+                and sum(len(t) for t in distinctive) >= CONTAINED_NAME_LETTERS):
+            return True
+    return False
 
 
 def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:

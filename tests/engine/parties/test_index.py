@@ -54,6 +54,8 @@ FINDS = [
     ("romanisation", "Kasr El Ghazalat General Trading", "qasr", Action.BLOCK),
     ("vessel prefix", "MV Hoshikaze Maru No. 8", "hoshikaze", Action.BLOCK),
     ("vessel numeral written before", "No.8 Hoshikaze Maru", "hoshikaze", Action.BLOCK),
+    ("fuller name of a listed one-word name", "Tornado Technologies Co., Ltd.", "tornado", Action.REVIEW),
+    ("branch of a listed company", "Korvex Mobil Corporation Dubai Branch Office", "korvex", Action.REVIEW),
 ]
 
 
@@ -86,6 +88,12 @@ def test_does_not_flag(index: PartyIndex, case: str, query: str, entry_id: str) 
 def test_one_word_names_are_never_a_block(index: PartyIndex) -> None:
     hits = index.match("Tornado")
     assert hits and hits[0].entry_id == "tornado" and hits[0].action is Action.REVIEW
+
+
+def test_a_fuller_name_is_a_review_not_a_block(index: PartyIndex) -> None:
+    hits = index.match("Tornado Technologies Co., Ltd.")
+    assert hits and hits[0].entry_id == "tornado" and hits[0].action is Action.REVIEW
+    assert "every word of one name is in the other" in hits[0].explanation
 
 
 def test_a_typo_of_a_short_word_is_found_for_review_not_block(index: PartyIndex) -> None:

@@ -22,6 +22,10 @@ IN_REVIEW_BAND = [
     ("numbered fund series", "Ardent Capital Partners VII L.P.", "Ardent Capital Partners VIII L.P.", "organisation"),
     ("numbered securitisation trust", "Harmon Mortgage Trust 2006-1", "Harmon Mortgage Trust 2006-2", "organisation"),
     ("an initialism alone", "KSE", "Kovar Steel Engineering", "organisation"),
+    ("listed one-word name inside a fuller name", "Zorvane Technologies Co., Ltd.", "Zorvane", "organisation"),
+    ("listed name inside a branch name", "Zorvane Trading Beijing Branch", "Zorvane Trading", "organisation"),
+    ("declared short name of a listed fuller name", "Quellmark", "Quellmark Precision Industries Ltd",
+     "organisation"),
 ]
 
 
@@ -33,6 +37,10 @@ def test_lands_in_the_review_band(case: str, name1: str, name2: str, kind: str) 
 
 BELOW_REVIEW = [
     ("sibling", "Brevanti Trading LLC", "Brevanti Logistics LLC", "organisation"),
+    ("contained, but a subsidiary in another country", "Zorvane do Brasil Ltda.", "Zorvane AG", "organisation"),
+    ("contained, but only business words", "Global Trading Company Zorvane", "Global Trading Company",
+     "organisation"),
+    ("a vessel's name inside a longer one is another ship", "Zorvane Star Express", "Zorvane", "vessel"),
     ("another first letter is another word", "Halmer Mining Supplies Ltd", "Halmer Dining Supplies Ltd",
      "organisation"),
     ("-n and -ng are two syllables", "Shenzhen Haoxin Electronics Co., Ltd.", "Shenzhen Haoxing Electronics Co., Ltd.",

@@ -8,13 +8,13 @@ the rulebook in force (fail closed, never a half-loaded context).
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from service.api.state import ServiceState, settle_memory
 from service.engine.screen import ScreeningContext
+from service.periodic import Periodic
 from service.store.reloads import latest_reload
 
 logger = logging.getLogger("service.api")
@@ -26,25 +26,17 @@ def swap_context(state: ServiceState, context: ScreeningContext, generation: int
     settle_memory()
 
 
-class ReloadWatcher:
+class ReloadWatcher(Periodic):
     """Polls for reloads recorded by other workers and follows them."""
 
     def __init__(self, state: ServiceState, interval: float) -> None:
+        super().__init__("reload-watcher", interval)
         self.state = state
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="reload-watcher", daemon=True)
 
     def start(self) -> None:
         """Remember the newest reload as already applied, then begin polling."""
         self.state.reload_generation = self._latest() or 0
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop polling."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
+        super().start()
 
     def check(self) -> bool:
         """Follow a newer reload if there is one; True if the context was swapped."""
@@ -72,6 +64,7 @@ class ReloadWatcher:
             logger.warning("cannot read the reload history: %s", type(exc).__name__)
             return None
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.check()
+    def tick(self) -> bool:
+        """One poll per round."""
+        self.check()
+        return False

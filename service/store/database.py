@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
+from service.periodic import Periodic
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 logger = logging.getLogger("service.store")
 
@@ -64,25 +66,17 @@ def _run_pragmas(connection: Any, pragmas: list[str]) -> None:
     cursor.close()
 
 
-class WalCheckpointer:
+class WalCheckpointer(Periodic):
     """Checkpoints a SQLite WAL from a background thread every `interval` seconds (PASSIVE: it never
     blocks a writer), so the WAL stays small without any request's commit doing the work."""
 
     def __init__(self, engine: Engine, interval: float = 1.0) -> None:
+        super().__init__("wal-checkpoint", interval)
         self.engine = engine
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
-
-    def start(self) -> None:
-        """Begin checkpointing."""
-        self._thread.start()
 
     def stop(self) -> None:
         """Stop, after one last checkpoint."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
+        super().stop()
         self.checkpoint()
 
     def checkpoint(self) -> None:
@@ -93,9 +87,10 @@ class WalCheckpointer:
         except SQLAlchemyError as exc:
             logger.warning("WAL checkpoint failed: %s", type(exc).__name__)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.checkpoint()
+    def tick(self) -> bool:
+        """One checkpoint per round."""
+        self.checkpoint()
+        return False
 
 
 def register_tables() -> MetaData:

@@ -10,7 +10,6 @@ sent again); receivers dedupe on the delivery id (or the event id). Ordering is 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -22,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from service.periodic import Periodic
 from service.settings import Settings
 from service.store.database import now
 from service.store.webhooks import (
@@ -51,11 +51,15 @@ def event_body(due: DueDelivery) -> bytes:
                         option=orjson.OPT_UTC_Z)
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(Periodic):
     """Fans events out into deliveries and sends due deliveries; `run_once` does one round synchronously."""
 
     def __init__(self, engine: Engine, settings: Settings, *, transport: httpx.BaseTransport | None = None,
                  clock: Clock = now, writing: Writing = nullcontext) -> None:
+        # Held past the longest a send can take, so a live sender never loses its claim to another worker.
+        lease = timedelta(seconds=4 * settings.webhook_timeout + 30)
+        super().__init__("webhook-dispatcher", settings.webhook_poll_seconds, join_timeout=lease.total_seconds())
+        self.lease = lease
         self.engine = engine
         self.clock = clock
         # The API's in-process write lock for SQLite (ServiceState.writing): our short writes queue with the
@@ -63,24 +67,13 @@ class WebhookDispatcher:
         self.writing = writing
         self.max_attempts = settings.webhook_max_attempts
         self.backoff = settings.webhook_backoff_seconds
-        self.interval = settings.webhook_poll_seconds
-        # Held past the longest a send can take, so a live sender never loses its claim to another worker.
-        self.lease = timedelta(seconds=4 * settings.webhook_timeout + 30)
         self._http = httpx.Client(transport=transport, timeout=settings.webhook_timeout, follow_redirects=False,
                                   headers={"User-Agent": "export-screen-webhooks/1"})
         self._senders = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="webhook-sender")
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="webhook-dispatcher", daemon=True)
-
-    def start(self) -> None:
-        """Begin dispatching in a background thread."""
-        self._thread.start()
 
     def stop(self) -> None:
         """Stop after the current round (a send in flight finishes or times out) and close the connections."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=self.lease.total_seconds())
+        super().stop()
         self._senders.shutdown(wait=True)
         self._http.close()
 
@@ -147,19 +140,17 @@ class WebhookDispatcher:
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             return None, f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                events, attempts = self._round()
-                busy = events >= FAN_OUT or attempts >= BATCH  # more may be waiting: no pause
-            except SQLAlchemyError as exc:
-                logger.warning("webhook dispatch round failed, retrying: %s", type(exc).__name__)
-                busy = False
-            except Exception:  # keep dispatching whatever one round hit; the log has the bug
-                logger.exception("webhook dispatch round failed unexpectedly")
-                busy = False
-            if not busy:
-                self._stop.wait(self.interval)
+    def tick(self) -> bool:
+        """One round; True when a full round suggests more is waiting (no pause then)."""
+        try:
+            events, attempts = self._round()
+        except SQLAlchemyError as exc:
+            logger.warning("webhook dispatch round failed, retrying: %s", type(exc).__name__)
+            return False
+        except Exception:  # keep dispatching whatever one round hit; the log has the bug
+            logger.exception("webhook dispatch round failed unexpectedly")
+            return False
+        return events >= FAN_OUT or attempts >= BATCH
 
 
 def _first_text(response: httpx.Response) -> str:

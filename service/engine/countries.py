@@ -40,6 +40,11 @@ _VARIANTS: dict[str, str] = {
     "armenia": "AM", "georgia": "GE", "singapore": "SG", "新加坡": "SG", "india": "IN", "印度": "IN",
     "palestine": "PS", "vatican": "VA", "brunei": "BN", "cape verde": "CV", "swaziland": "SZ",
     "macedonia": "MK", "north macedonia": "MK", "micronesia": "FM", "kosovo": "XK",
+    # as the official sanctions lists spell them (OFAC, UN, CSL addresses)
+    "congo, democratic republic of the": "CD", "democratic republic of the congo": "CD", "drc": "CD",
+    "congo, republic of the": "CG", "the gambia": "GM", "gambia, the": "GM", "bahamas, the": "BS",
+    "palestinian": "PS", "west bank": "PS", "gaza": "PS", "region: gaza": "PS",
+    "macedonia, the former yugoslav republic of": "MK",
 }
 
 _DROP = re.compile(r"[.'’]")  # "U.S.A." -> "usa", "People's" -> "peoples"

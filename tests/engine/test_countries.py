@@ -26,6 +26,9 @@ SPELLINGS = [
     ("KR", ["KR", "KOR", "South Korea", "Korea, Republic of", "Republic of Korea"]),
     ("VN", ["VN", "VNM", "Vietnam", "Viet Nam"]),
     ("DE", ["DE", "DEU", "Germany", " germany "]),
+    ("CD", ["Congo, Democratic Republic of the", "Democratic Republic of the Congo", "DRC"]),
+    ("GM", ["The Gambia", "Gambia, The"]),
+    ("PS", ["West Bank", "Region: Gaza"]),
 ]
 
 

@@ -122,22 +122,12 @@ def split_list(value: str | None, separator: str = ";") -> list[str]:
     return list(dict.fromkeys(part.strip() for part in value.split(separator) if part.strip()))
 
 
-# Spellings that the official lists use and the declaration-side normaliser need not know.
-_LIST_SPELLINGS = {
-    "congo, democratic republic of the": "CD", "democratic republic of the congo": "CD",
-    "congo, republic of the": "CG", "the gambia": "GM", "gambia, the": "GM", "bahamas, the": "BS",
-    "palestinian": "PS", "west bank": "PS", "gaza": "PS", "region: gaza": "PS",
-    "macedonia, the former yugoslav republic of": "MK",
-}
-
-
 def country_codes(values: list[str]) -> list[str]:
     """Alpha-2 codes for the values that are recognisable countries; unknown values are left out."""
     codes = []
     for value in values:
-        known = _LIST_SPELLINGS.get(value.strip().casefold())
         try:
-            codes.append(known or normalise_country(value))
+            codes.append(normalise_country(value))
         except UnknownCountryError:
             continue  # a list's odd spelling must not stop the import; the name still gets screened
     return list(dict.fromkeys(codes))

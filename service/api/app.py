@@ -20,8 +20,8 @@ from service.api.errors import PROBLEM_MEDIA_TYPE, install_error_handler
 from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.api.reloading import ReloadWatcher
 from service.api.routers import batches, decisions, health, rules, screenings, webhooks
-from service.api.state import ContextLoader, ServiceState, settle_memory
-from service.runtime import load_context
+from service.api.state import ContextLoader, ServiceState
+from service.runtime import load_context, settle_memory
 from service.settings import Settings
 from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
 from service.webhooks.dispatcher import WebhookDispatcher

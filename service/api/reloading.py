@@ -12,9 +12,10 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from service.api.state import ServiceState, settle_memory
+from service.api.state import ServiceState
 from service.engine.screen import ScreeningContext
 from service.periodic import Periodic
+from service.runtime import settle_memory
 from service.store.reloads import latest_reload
 
 logger = logging.getLogger("service.api")

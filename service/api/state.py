@@ -6,7 +6,6 @@ Swapping `context` is a single attribute assignment, so a rules reload is atomic
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections.abc import Callable
@@ -58,11 +57,3 @@ class ServiceState:
         self._keys[key_hash] = (caller, time.monotonic() + KEY_CACHE_SECONDS)
 
 
-def settle_memory() -> None:
-    """Move everything loaded so far out of the garbage collector's sight.
-
-    The party index is hundreds of thousands of long-lived objects; without this, every full collection
-    walks them all and stalls a request for tens of milliseconds.
-    """
-    gc.collect()
-    gc.freeze()

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from service.engine.rulebook import RulebookError
 from service.engine.verdict import Verdict
+from service.lists.load import ListLoadError
 
 EXIT_INVALID = 2  # the input was invalid
 EXIT_FATAL = 3  # rules, lists or storage could not be loaded: nothing was screened
@@ -22,9 +23,10 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def rules_failed(exc: RulebookError) -> NoReturn:
-    """The rulebook is broken: refuse to screen anything."""
-    fail(f"rules could not be loaded, nothing screened: {exc}", EXIT_FATAL)
+def rules_failed(exc: RulebookError | ListLoadError) -> NoReturn:
+    """The rulebook or a denied-party list is broken: refuse to screen anything."""
+    what = "rules" if isinstance(exc, RulebookError) else "denied-party lists"
+    fail(f"{what} could not be loaded, nothing screened: {exc}", EXIT_FATAL)
 
 
 def print_verdict_text(verdict: Verdict) -> None:

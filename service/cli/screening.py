@@ -16,6 +16,7 @@ from service.engine.declaration import Declaration
 from service.engine.errors import describe_validation_error
 from service.engine.rulebook import RulebookError
 from service.engine.screen import screen
+from service.lists.load import ListLoadError
 from service.runtime import load_context
 from service.settings import get_settings
 
@@ -47,7 +48,7 @@ def screen_command(
         fail(f"invalid declaration: {describe_validation_error(exc)}", EXIT_INVALID)
     try:
         context = load_context(get_settings())
-    except RulebookError as exc:
+    except (RulebookError, ListLoadError) as exc:
         rules_failed(exc)
     verdict = screen(declaration, context)
     if output_format is Format.TEXT:

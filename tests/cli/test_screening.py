@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -69,6 +70,16 @@ def test_broken_rules_refuse_to_screen(tmp_path: Path, monkeypatch: pytest.Monke
     assert "bad.yaml:4" in err and "nothing screened" in err
     code, _, err = run("rules", "check")
     assert code == 3 and "bad.yaml:4" in err
+
+
+def test_unusable_list_snapshot_refuses_to_screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lists = tmp_path / "data" / "lists"
+    lists.mkdir(parents=True)
+    (lists / "ofac-sdn.jsonl.gz").write_bytes(gzip.compress(b"not a snapshot"))
+    monkeypatch.setenv("EXPORT_SCREEN_DATA_DIR", str(tmp_path / "data"))
+    code, out, err = run("screen", str(EXAMPLE))
+    assert code == 3 and out == ""
+    assert "denied-party lists could not be loaded, nothing screened" in err and "ofac-sdn" in err
 
 
 def test_rules_check_summarises() -> None:

@@ -33,25 +33,6 @@ class DecisionRecord(BaseModel):
     request_id: str
 
 
-class ScreeningRecord(BaseModel):
-    """A stored screening: what was screened, the verdict, rules and lists used, who asked, what was decided."""
-
-    id: str
-    screened_at: datetime
-    reference: str
-    verdict: Outcome
-    risk_score: int
-    rulebook_version: str
-    lists: list[ListStamp]
-    declaration: dict[str, Any] = Field(description="The declaration as screened (normalised).")
-    result: Verdict = Field(description="The verdict exactly as answered, findings included.")
-    caller_key_id: str
-    request_id: str
-    idempotency_key: str | None
-    decision: DecisionKind | None = Field(description="The latest decision, or null while undecided.")
-    decisions: list[DecisionRecord]
-
-
 class ScreeningSummary(BaseModel):
     """One row of a screening list."""
 
@@ -61,7 +42,19 @@ class ScreeningSummary(BaseModel):
     verdict: Outcome
     risk_score: int
     rulebook_version: str
-    decision: DecisionKind | None
+    decision: DecisionKind | None = Field(description="The latest decision, or null while undecided.")
+
+
+class ScreeningRecord(ScreeningSummary):
+    """A stored screening: what was screened, the verdict, rules and lists used, who asked, what was decided."""
+
+    lists: list[ListStamp]
+    declaration: dict[str, Any] = Field(description="The declaration as screened (normalised).")
+    result: Verdict = Field(description="The verdict exactly as answered, findings included.")
+    caller_key_id: str
+    request_id: str
+    idempotency_key: str | None
+    decisions: list[DecisionRecord]
 
 
 class ScreeningPage(BaseModel):
@@ -88,20 +81,21 @@ def decision_record(row: Decision) -> DecisionRecord:
 def screening_record(row: Screening, decisions: list[Decision]) -> ScreeningRecord:
     """The wire form of a stored screening with its decision history."""
     return ScreeningRecord(
-        id=row.id, screened_at=utc(row.screened_at), reference=row.reference, verdict=Outcome(row.verdict),
-        risk_score=row.risk_score, rulebook_version=row.rulebook_version,
+        **_summary_fields(row, decisions),
         lists=[ListStamp.model_validate(stamp) for stamp in row.lists], declaration=row.declaration,
         result=Verdict.model_validate(row.result), caller_key_id=row.caller_key_id, request_id=row.request_id,
-        idempotency_key=row.idempotency_key,
-        decision=DecisionKind(decisions[-1].decision) if decisions else None,
-        decisions=[decision_record(d) for d in decisions],
+        idempotency_key=row.idempotency_key, decisions=[decision_record(d) for d in decisions],
     )
 
 
 def screening_summary(row: Screening, decisions: list[Decision]) -> ScreeningSummary:
     """The list form of a stored screening."""
-    return ScreeningSummary(
-        id=row.id, screened_at=utc(row.screened_at), reference=row.reference, verdict=Outcome(row.verdict),
-        risk_score=row.risk_score, rulebook_version=row.rulebook_version,
-        decision=DecisionKind(decisions[-1].decision) if decisions else None,
-    )
+    return ScreeningSummary(**_summary_fields(row, decisions))
+
+
+def _summary_fields(row: Screening, decisions: list[Decision]) -> dict[str, Any]:
+    return {
+        "id": row.id, "screened_at": utc(row.screened_at), "reference": row.reference,
+        "verdict": Outcome(row.verdict), "risk_score": row.risk_score, "rulebook_version": row.rulebook_version,
+        "decision": DecisionKind(decisions[-1].decision) if decisions else None,
+    }

@@ -102,6 +102,8 @@ NATIVE_FORMS: tuple[tuple[str, str], ...] = (
 )
 
 MAX_SPAN = 8
+# The forms that names in Chinese, Japanese or Korean characters can carry (from NATIVE_FORMS).
+CJK_FORMS = frozenset({"youxian gongsi", "kk", "jusik hoesa"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,8 @@ SPELLINGS = _spellings()
 _PREFIXES = frozenset(key[:end] for key in SPELLINGS for end in range(1, len(key) + 1))
 
 
-def _match_at(tokens: list[str], start: int, *, at_edge: bool) -> tuple[LegalForm, int] | None:
+def _match_at(tokens: list[str], start: int, *, at_edge: bool, only: frozenset[str] | None = None
+              ) -> tuple[LegalForm, int] | None:
     """The longest legal form starting at tokens[start], with the number of tokens it covers."""
     joined = ""
     best: tuple[LegalForm, int] | None = None
@@ -138,40 +141,47 @@ def _match_at(tokens: list[str], start: int, *, at_edge: bool) -> tuple[LegalFor
         if joined not in _PREFIXES:
             break
         spelling = SPELLINGS.get(joined)
-        if spelling is not None and (at_edge or not spelling.edge_only):
+        if spelling is not None and (at_edge or not spelling.edge_only) and (
+                only is None or spelling.form.code in only):
             best = (spelling.form, end - start + 1)
     return best
 
 
-def _match_to_end(tokens: list[str]) -> tuple[LegalForm, int] | None:
+def _match_to_end(tokens: list[str], only: frozenset[str] | None = None) -> tuple[LegalForm, int] | None:
     """The longest legal form that ends the name (never the whole name)."""
     for start in range(max(1, len(tokens) - MAX_SPAN), len(tokens)):
-        if tokens[start][:1] and "".join(tokens[start:]) in SPELLINGS:
-            return SPELLINGS["".join(tokens[start:])].form, len(tokens) - start
+        spelling = SPELLINGS.get("".join(tokens[start:])) if tokens[start][:1] else None
+        if spelling is not None and (only is None or spelling.form.code in only):
+            return spelling.form, len(tokens) - start
     return None
 
 
-def split_legal_forms(tokens: list[str]) -> tuple[list[str], list[LegalForm]]:
-    """Separate legal-form tokens from the name's other tokens (forms at the edges or unambiguous inside)."""
+def split_legal_forms(tokens: list[str], only: frozenset[str] | None = None) -> tuple[list[str], list[LegalForm]]:
+    """Separate legal-form tokens from the name's other tokens (forms at the edges or unambiguous inside).
+
+    `only` limits the forms looked for to these codes: a name written in Chinese characters has its
+    legal form in characters too (有限公司), and its romanised syllables must not be read as Latin
+    abbreviations (早 is "zao", not a Russian ZAO; 奥 is "ao", 萨 is "sa").
+    """
     forms: list[LegalForm] = []
     rest = list(tokens)
     changed = True
     while changed and rest:
         changed = False
-        found = _match_to_end(rest)
+        found = _match_to_end(rest, only)
         if found:
             forms.append(found[0])
             del rest[len(rest) - found[1]:]
             changed = True
         if rest and len(rest) > 1:
-            found = _match_at(rest, 0, at_edge=True)
+            found = _match_at(rest, 0, at_edge=True, only=only)
             if found and found[1] < len(rest):
                 forms.append(found[0])
                 del rest[: found[1]]
                 changed = True
     index = 1
     while index < len(rest) - 1:
-        found = _match_at(rest, index, at_edge=False)
+        found = _match_at(rest, index, at_edge=False, only=only)
         if found:
             forms.append(found[0])
             del rest[index: index + found[1]]

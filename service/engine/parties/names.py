@@ -38,7 +38,7 @@ _CONFUSABLE = frozenset(k for k in _HOMOGLYPHS if isinstance(k, int))
 _CHINESE_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CHINESE_UNITS = {"十": 10, "百": 100}
 _ORDINAL = re.compile("第([〇零一二三四五六七八九十百]+)")
-_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
+CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
 _LABEL = re.compile(r"^\s*[a-z][a-z0-9 ]{1,28}:\s+(?=\S)")
 _CARE_OF = re.compile(r"\bc\s*/\s*o\b.*$")
 _SLASHED_LETTERS = re.compile(r"\b([a-z])/(?=[a-z]\b)")
@@ -55,6 +55,12 @@ _POSSESSIVE = re.compile(r"(?<=[a-z])'s\b")
 # A digit between two letters is a letter written as a look-alike digit (evasion or OCR), not a number.
 _LEET = re.compile(r"(?<=[a-z])[013457890](?=[a-z])")
 _LEET_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
+# A letter with a full stop, standing alone: an initial, not the article "a" or the conjunction "i".
+_INITIAL = re.compile(r"(?<![a-z0-9.])([a-z])\.(?=[\s\-]|$)")
+# "1st", "2nd": the ordinal word, as the name is also written ("First International Bank").
+_ORDINAL_SUFFIX = re.compile(r"\b(1[0-2]|[1-9])(?:st|nd|rd|th)\b")
+ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+                 "eleventh", "twelfth")
 _JOINING = str.maketrans({".": None, "'": None, "`": None, '"': " ", "&": " and "})
 
 VESSEL_PREFIXES = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "msv", "tb", "nm", "mmv", "my", "rv"})
@@ -109,7 +115,7 @@ class Name:
     @property
     def cjk(self) -> bool:
         """From Chinese, Japanese or Korean characters: one syllable per character."""
-        return self.foreign_script and _CJK.search(self.original) is not None
+        return self.foreign_script and CJK.search(self.original) is not None
 
     @property
     def key(self) -> str:
@@ -136,7 +142,7 @@ def to_ascii(text: str) -> tuple[str, bool]:
         text = romanise_burmese(text)
     if "第" in text:  # 第八 is "No. 8": a numeral, as in Japanese and Chinese vessel names
         text = _ORDINAL.sub(lambda m: f" No. {_chinese_number(m.group(1))} ", text)
-    return anyascii(_CJK.sub(r" \1 ", text)), foreign
+    return anyascii(CJK.sub(r" \1 ", text)), foreign
 
 
 def _chinese_number(digits: str) -> int:
@@ -173,6 +179,8 @@ def normalise_name(text: str) -> Name:
         lowered = _LEET.sub(lambda m: _LEET_LETTERS[m.group(0)], lowered)  # "Petr0v", "Dm1tri"
     if ":" in lowered:
         lowered = _LABEL.sub("", lowered)
+    if ("st" in lowered or "nd" in lowered or "rd" in lowered or "th" in lowered) and _ORDINAL_SUFFIX.search(lowered):
+        lowered = _ORDINAL_SUFFIX.sub(lambda m: ORDINAL_WORDS[int(m.group(1)) - 1], lowered)
     if ("v." in lowered or "voy" in lowered) and _VOYAGE.search(lowered):
         lowered = _VOYAGE.sub(" ", lowered)  # "V.118E", "Voy. 12": the voyage, not the ship
     if "/" in lowered:
@@ -198,13 +206,16 @@ def _words(text: str) -> list[str]:
 def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = ()) -> Name:
     main, qualifier_texts = _segments(text)
     words = _words(main)
-    tokens, forms, numerals, vessel = _core(words)
+    # a name written in characters only (a Latin "AS" beside them is still read as a legal form)
+    cjk = foreign and CJK.search(original) is not None and not any("a" <= ch <= "z" for ch in original.lower())
+    initials = frozenset(_INITIAL.findall(main)) if "." in main else frozenset()
+    tokens, forms, numerals, vessel = _core(words, cjk, initials)
     # Taking out a numeral or a stop word can expose another legal form or numeral at the edge
     # ("Nova Co 5"); repeat until nothing changes, so that normalising a normalised name is a no-op.
     for _ in range(3):
         if not numerals and not vessel and not _has_stop_word(words):
             break  # only legal forms came out, and their removal is already repeated to the end
-        again, more_forms, more_numerals, more_vessel = _core(list(tokens))
+        again, more_forms, more_numerals, more_vessel = _core(list(tokens), cjk, initials)
         if again == tokens:
             break
         tokens, forms, numerals = again, forms + more_forms, numerals + more_numerals
@@ -236,14 +247,19 @@ def _has_stop_word(words: list[str]) -> bool:
     return not STOP_WORDS.isdisjoint(words)
 
 
-def _core(words: list[str]) -> tuple[tuple[str, ...], list[LegalForm], list[str], bool]:
-    """Name tokens, legal forms, numerals and whether a vessel prefix led the name."""
-    core, forms = legal_forms.split_legal_forms(words)
+def _core(words: list[str], cjk: bool = False, initials: frozenset[str] = frozenset()
+          ) -> tuple[tuple[str, ...], list[LegalForm], list[str], bool]:
+    """Name tokens, legal forms, numerals and whether a vessel prefix led the name.
+
+    `initials` are single letters written as initials ("A. Khamenei", "J.-C. Juncker"): kept, although
+    "a", "c" or "i" alone are stop words.
+    """
+    core, forms = legal_forms.split_legal_forms(words, legal_forms.CJK_FORMS if cjk else None)
     core, numerals = _take_numerals(core)
     vessel = len(core) > 1 and core[0] in VESSEL_PREFIXES
     if vessel:
         core = core[1:]
-    tokens = tuple(ABBREVIATIONS.get(w, w) for w in core if w not in STOP_WORDS) or tuple(core)
+    tokens = tuple(ABBREVIATIONS.get(w, w) for w in core if w not in STOP_WORDS or w in initials) or tuple(core)
     return tokens, forms, numerals, vessel
 
 
@@ -287,7 +303,7 @@ def _take_numerals(words: list[str], *, qualifier: bool = False) -> tuple[list[s
         last = position == len(words) - 1 and position > 0
         if word.isdigit():
             numerals.append(word.lstrip("0") or "0")
-        elif (len(words) > 1 and word in _ROMAN) or (last and word in _ROMAN_LAST and not qualifier):
+        elif (position > 0 and word in _ROMAN) or (last and word in _ROMAN_LAST and not qualifier):
             numerals.append(_ROMAN.get(word) or _ROMAN_LAST[word])
         elif word in NUMBER_WORDS and len(words) > 1:
             numerals.append(NUMBER_WORDS[word])

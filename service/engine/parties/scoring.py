@@ -77,10 +77,14 @@ CONTAINED_NAME_PAIR = 1.0  # every word matched as itself (the index lets exactl
 CONTAINED_NAME_LETTERS = 4  # distinctive letters the contained name needs ("AB" is too little)
 TRANSLATED_DESCRIPTOR_PAIR = 0.85  # how alike the distinctive words must be
 TRANSLATED_DESCRIPTOR_LETTERS = 6  # one distinctive word must be this long (two may be shorter)
+# "son of" in Arabic and Hebrew names, written several ways: one word for the scorer (bin Laden / ibn Laden)
+PATRONYMIC_WORDS = frozenset({"bin", "ibn", "ben", "bn"})
+PATRONYMIC_ORDER_CAP = 60.0  # "Salman bin Muhammad" is not "Muhammad bin Salman": father and son
 SERIES_NUMERAL_CAP = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
 # Words of investment vehicles issued in numbered series by one sponsor (Fund VII, Trust 2004-1):
 SERIES_WORDS = frozenset({"fund", "funds", "trust", "partners", "series", "securities"})
 GENERIC_ONLY_CAP = 55.0
+SAME_GENERIC_NAME_WORDS = 3
 ONE_WORD_CAP = 85.0
 LEGAL_FORM_CONFLICT = 35.0
 COUNTRY_WORD_PENALTY = 30.0
@@ -184,11 +188,30 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
         score -= VESSEL_VS_COMPANY
         notes.append("a vessel against a company")
     score = _apply_caps(left, right, pairs, score, notes, numeral_cap)
+    if lenient and score > PATRONYMIC_ORDER_CAP and _patronymic_swapped(left.tokens, right.tokens, pairs):
+        notes.append("the names around 'bin' stand the other way round (a son is not his father)")
+        score = PATRONYMIC_ORDER_CAP
     if not lenient and score > TYPO_CAP and any(
             _token_similarity(a, b, cross_script, lenient, abjad)[1] == "typo" for a, b, _ in pairs):
         notes.append("a word differs by a typo")
         score = TYPO_CAP
     return NameScore(round(max(0.0, min(100.0, score)), 1), "; ".join(notes))
+
+
+def _patronymic_swapped(left: tuple[str, ...], right: tuple[str, ...], pairs: list[tuple[str, str, float]]) -> bool:
+    """Whether one person's own name is matched with the other's father's name: in "Salman bin Muhammad"
+    Salman is the son of Muhammad, in "Muhammad bin Salman" the father. Word order does not matter in
+    names, except around "bin"."""
+    def around(tokens: tuple[str, ...]) -> tuple[str, str] | None:
+        for position in range(1, len(tokens) - 1):
+            if tokens[position] in PATRONYMIC_WORDS:
+                return tokens[position - 1], tokens[position + 1]
+        return None
+    ours, theirs = around(left), around(right)
+    if ours is None or theirs is None or ours == theirs:
+        return False
+    aligned = {(a, b) for a, b, _ in pairs}
+    return (ours[0], theirs[1]) in aligned or (ours[1], theirs[0]) in aligned
 
 
 def _name_contained(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
@@ -342,8 +365,10 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
     """How alike two tokens are (0-1) and why."""
     if a == b:
         return 1.0, "exact"
-    if phonetic(a) == phonetic(b):
+    if phonetic(a) == phonetic(b) or (a in PATRONYMIC_WORDS and b in PATRONYMIC_WORDS):
         return 0.95, "spelling"
+    if lenient and _baltic_ending(a, b):
+        return 0.9, "spelling"
     if _is_abbreviation(a, b) or _is_abbreviation(b, a):
         return 0.9, "abbreviation"
     if "+" in a or "+" in b:  # words joined for an initialism of the other name
@@ -370,6 +395,13 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
             return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo; Xin/Xing
         return TYPO_SIMILARITY, "typo"
     return 0.0, ""
+
+
+def _baltic_ending(a: str, b: str) -> bool:
+    """A person's name with the Latvian or Lithuanian nominative -s (Sergejs Lavrovs / Sergey Lavrov)."""
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return (len(shorter) >= 4 and longer[-1] == "s" and len(longer) == len(shorter) + 1
+            and phonetic(longer[:-1]) == phonetic(shorter))
 
 
 def _is_typo(a: str, b: str, ratio: float) -> bool:
@@ -449,8 +481,12 @@ def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], sc
         notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
         score = min(score, numeral_cap)
     if not any(s >= 0.75 and a not in GENERIC_WORDS and b not in GENERIC_WORDS for a, b, s in pairs):
-        notes.append("no distinctive word in common")
-        score = min(score, GENERIC_ONLY_CAP)
+        if _same_generic_name(left, right, pairs):
+            notes.append("only business words, but all of them alike (the same generic name)")
+            score = min(score, ONE_WORD_CAP)
+        else:
+            notes.append("no distinctive word in common")
+            score = min(score, GENERIC_ONLY_CAP)
     if len(left.tokens) == 1 and len(right.tokens) == 1:
         notes.append("one-word names")
         score = min(score, ONE_WORD_CAP)
@@ -458,6 +494,16 @@ def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], sc
         notes.append("an initialism alone")  # "PLA": as little to go on as a one-word name
         score = min(score, ONE_WORD_CAP)
     return score
+
+
+def _same_generic_name(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
+    """Two names made of the same three or more business words ("First International Bank" / "1st
+    International Bank"): one name, though a weak one, so a review at most. Two business words ("Global
+    Trading") are too common a pair to say anything, and a shared generic word among others
+    ("International" in two different names) says nothing either: both stay capped."""
+    strong = [(a, b) for a, b, s in pairs if s >= 0.9]
+    return (len(left.tokens) >= SAME_GENERIC_NAME_WORDS and len(strong) == len(left.tokens) == len(right.tokens)
+            and {a for a, _ in strong} == set(left.tokens) and {b for _, b in strong} == set(right.tokens))
 
 
 def _is_series(name: Name) -> bool:

@@ -2,8 +2,8 @@
 
 The floors are the figures reached when the scorer was last tuned (docs/matching.md), less a small
 margin: a change that makes matching worse fails here. The issue's targets (0.90 on the Cascade pairs,
-0.88 on the nomenklatura cases) are not reached yet; they are kept as strict xfails, so the day they
-are reached the xfail fails and must be turned into a plain assertion.
+0.88 on the nomenklatura cases) are plain assertions once reached; one not reached yet is a strict
+xfail, so the day it is reached the xfail fails and must be turned into a plain assertion.
 """
 
 from __future__ import annotations
@@ -62,7 +62,6 @@ def test_cascade_target(quality: ModuleType) -> None:
     assert _f1(quality, *CASCADE) >= 0.90
 
 
-@pytest.mark.xfail(strict=True, reason="issue 3 target F1 >= 0.88 on the nomenklatura cases not reached yet")
 def test_nomenklatura_target(quality: ModuleType) -> None:
     assert _f1(quality, "nomenklatura") >= 0.88
 

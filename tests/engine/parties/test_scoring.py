@@ -51,6 +51,9 @@ BELOW_REVIEW = [
     ("numbered fund names of vessels", "Ardent Capital Partners VII", "Ardent Capital Partners VIII", "vessel"),
     ("numbered SPV", "Marlow Leasing 3 Ltd", "Marlow Leasing 6 Ltd", "organisation"),
     ("two letters alone are no initialism", "N.N.", "Nikolai Nazarov", "person"),
+    ("father and son: names around bin the other way round", "Faisal bin Tariq Qasimi", "Tariq bin Faisal Qasimi",
+     "person"),
+    ("two business words alike are too common", "Global Trading", "Global Trading", "organisation"),
 ]
 
 
@@ -66,6 +69,13 @@ AT_LEAST_REVIEW = [
     ("look-alike digits", "Dm1tri Petr0v", "Dmitri Petrov", "person"),
     ("Hebrew, one consonant left", "נוה שלום", "Naveh Shalom", "organisation"),
     ("Arabic has no p", "بيتر حداد", "Peter Haddad", "person"),
+    ("an initial with a full stop is not the article 'a'", "A. Varodin", "Alexei Varodin", "person"),
+    ("ibn and bin are one word", "Tariq ibn Hamdan Qasimi", "Tariq bin Hamdan Qasimi", "person"),
+    ("Latvian nominative -s", "Dmitrijs Volkovs", "Dmitriy Volkov", "person"),
+    ("an ordinal in digits", "2nd Meridian Savings Bank", "Second Meridian Savings Bank", "organisation"),
+    ("the same three business words", "First National Trading Bank", "1st National Trading Bank",
+     "organisation"),
+    ("Xi is a surname at the start, not the numeral 11", "Xi Lianhong", "Xi Lianhong", "person"),
 ]
 
 
@@ -118,6 +128,13 @@ def test_burmese_syllables_that_look_like_stop_words_count() -> None:
 @pytest.mark.parametrize(("text", "numeral"), [("第三海龍丸", "3"), ("第十三海龍丸", "13"), ("第二十一海龍丸", "21")])
 def test_chinese_ordinals_are_numerals(text: str, numeral: str) -> None:
     assert normalise_name(text).numerals == (numeral,)
+
+
+def test_syllables_of_chinese_names_are_not_latin_legal_forms() -> None:
+    # 早 is "zao" (not a Russian ZAO), 奥 "ao" (not an AO): only 有限公司 and its kin are legal forms there
+    assert normalise_name("高市早苗").tokens == ("gao", "shi", "zao", "miao")
+    assert normalise_name("高市早苗").legal_forms == ()
+    assert [f.code for f in normalise_name("奥德有限公司").legal_forms] == ["youxian gongsi"]
 
 
 def test_names_in_chinese_characters_differ_by_a_character() -> None:

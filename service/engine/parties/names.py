@@ -1,7 +1,8 @@
 """Name normalisation: one comparable form for a party name, whatever script or punctuation it came in.
 
 The steps, in order: Unicode NFKC and case folding; native-script legal forms turned into Latin
-(בע"מ, 有限公司, ООО); homoglyphs (a Cyrillic `с` inside a Latin word) mapped to Latin; every other
+(בע"מ, 有限公司, ООО); homoglyphs (a Cyrillic `с` inside a Latin word) mapped to Latin; business words
+of other scripts replaced by their English word (סחר "trading", 贸易 "trading": glossary.py); every other
 script transliterated to ASCII with anyascii (chosen on measured quality, see docs/matching.md),
 except Burmese, which has its own romaniser (burmese.py); labels ("SHIPPER:", "c/o ..."), voyage
 numbers and possessive 's dropped, look-alike digits inside words read as letters; former names
@@ -22,6 +23,7 @@ from anyascii import anyascii
 
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import is_burmese, romanise_burmese
+from service.engine.parties.glossary import gloss_native
 from service.engine.parties.legal_forms import LegalForm
 
 # Cyrillic and Greek letters that look like Latin ones; only applied inside words that mix scripts.
@@ -138,6 +140,8 @@ def to_ascii(text: str) -> tuple[str, bool]:
             text = text.replace(native, latin)
     text = " ".join(_fix_homoglyphs(word) for word in text.split())
     foreign = any(ch.isalpha() and not _is_latin(ch) for ch in text)
+    if foreign:
+        text = gloss_native(text)  # 贸易 is "trading", not "mao yi" (glossary.py)
     if foreign and is_burmese(text):
         text = romanise_burmese(text)
     if "第" in text:  # 第八 is "No. 8": a numeral, as in Japanese and Chinese vessel names
@@ -179,6 +183,8 @@ def normalise_name(text: str) -> Name:
         lowered = _LEET.sub(lambda m: _LEET_LETTERS[m.group(0)], lowered)  # "Petr0v", "Dm1tri"
     if ":" in lowered:
         lowered = _LABEL.sub("", lowered)
+    if "hong kong" in lowered:
+        lowered = lowered.replace("hong kong", "hongkong")  # one place, as 香港 is: a country word
     if ("st" in lowered or "nd" in lowered or "rd" in lowered or "th" in lowered) and _ORDINAL_SUFFIX.search(lowered):
         lowered = _ORDINAL_SUFFIX.sub(lambda m: ORDINAL_WORDS[int(m.group(1)) - 1], lowered)
     if ("v." in lowered or "voy" in lowered) and _VOYAGE.search(lowered):
@@ -234,12 +240,17 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
                 compact=compact if len(tokens) else "")
 
 
-def spoken_tokens(name: Name) -> tuple[str, ...]:
-    """The name's tokens with its stop words left in: in a romanised Burmese name "la", "ha" or "di" is
-    a syllable, not an article. Worked out again from the text when asked (Burmese comparisons only)."""
+# Stop words that are also syllables of Chinese in pinyin (大 "da", 德 "de", 安 "an", 乐 "le").
+CHINESE_SYLLABLE_STOP_WORDS = frozenset({"a", "an", "da", "de", "di", "du", "e", "ha", "la", "le"})
+
+
+def spoken_tokens(name: Name, stop_words: frozenset[str] = STOP_WORDS) -> tuple[str, ...]:
+    """The name's tokens with its stop words (or those of `stop_words`) left in: in a romanised Burmese
+    or Chinese name "la", "da" or "di" is a syllable, not an article. Worked out again from the text
+    when asked (comparisons across scripts with Burmese or CJK names only)."""
     primary = _split_former(to_ascii(name.original)[0].casefold())[0]
     kept = set(name.tokens)
-    spoken = tuple(w for w in _words(_segments(primary)[0]) if w in STOP_WORDS or w in kept)
+    spoken = tuple(w for w in _words(_segments(primary)[0]) if w in stop_words or w in kept)
     return spoken if kept.issubset(spoken) else name.tokens
 
 

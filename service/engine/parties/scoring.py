@@ -38,7 +38,10 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
+from service.engine.parties.glossary import LATIN_CONCEPTS, same_concept
 from service.engine.parties.names import (
+    CHINESE_SYLLABLE_STOP_WORDS,
+    STOP_WORDS,
     Name,
     abjad_skeleton,
     loose_skeleton,
@@ -91,6 +94,7 @@ COUNTRY_WORD_PENALTY = 30.0
 VESSEL_VS_COMPANY = 15.0
 UNMATCHED_PENALTY = 8.0
 TYPO_SIMILARITY = 0.75
+TRANSLATION_SIMILARITY = 0.9  # a business word and its translation (glossary.py)
 ABJAD_ONE_CONSONANT = 0.75  # below "strong" (0.85): alone it never makes a partial person match
 INITIALISM_MIN = 2  # letters of an initialism (US, PLA, OAO is a legal form and already out)
 INITIALISM_MAX = 5
@@ -162,6 +166,8 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
     burmese = cross_script and (left.burmese or right.burmese)
     if burmese:
         left, right = _burmese_keyed(left), _burmese_keyed(right)
+    elif cross_script and (left.cjk or right.cjk):  # 大 is "da", a syllable, not an article
+        left, right = _syllables_kept(left), _syllables_kept(right)
     # two names in Chinese, Japanese or Korean characters: another syllable is another character
     exact = left.foreign_script and right.foreign_script and left.cjk and right.cjk
     base, pairs, reasons = _coverage(left, right, cross_script, lenient, abjad, exact)
@@ -199,9 +205,10 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
 
 
 def _patronymic_swapped(left: tuple[str, ...], right: tuple[str, ...], pairs: list[tuple[str, str, float]]) -> bool:
-    """Whether one person's own name is matched with the other's father's name: in "Salman bin Muhammad"
-    Salman is the son of Muhammad, in "Muhammad bin Salman" the father. Word order does not matter in
-    names, except around "bin"."""
+    """Whether son and father swap places: in "Salman bin Muhammad" Salman is the son of Muhammad, in
+    "Muhammad bin Salman" his father. Word order does not matter in names, except around "bin"; both
+    names must be matched the other way round (one name repeated, "Ben Mohamed Ben Mohamed", is not a
+    swap)."""
     def around(tokens: tuple[str, ...]) -> tuple[str, str] | None:
         for position in range(1, len(tokens) - 1):
             if tokens[position] in PATRONYMIC_WORDS:
@@ -211,7 +218,7 @@ def _patronymic_swapped(left: tuple[str, ...], right: tuple[str, ...], pairs: li
     if ours is None or theirs is None or ours == theirs:
         return False
     aligned = {(a, b) for a, b, _ in pairs}
-    return (ours[0], theirs[1]) in aligned or (ours[1], theirs[0]) in aligned
+    return (ours[0], theirs[1]) in aligned and (ours[1], theirs[0]) in aligned
 
 
 def _name_contained(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
@@ -251,8 +258,16 @@ def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, 
 def _burmese_keyed(name: Name) -> Name:
     """The name with its words folded to Burmese romanisation keys (generic English words kept)."""
     def fold(words: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(w if w in GENERIC_WORDS else burmese_key(w) for w in words)
+        return tuple(w if w in GENERIC_WORDS or w in LATIN_CONCEPTS else burmese_key(w) for w in words)
     return replace(name, tokens=fold(spoken_tokens(name)), qualifiers=fold(name.qualifiers), compact="")
+
+
+def _syllables_kept(name: Name) -> Name:
+    """A name in CJK characters with all its syllables; a Latin one with the stop words that are pinyin
+    syllables ("Heng Da Trading" against 恒达贸易)."""
+    stop_words = STOP_WORDS if name.cjk else CHINESE_SYLLABLE_STOP_WORDS
+    tokens = spoken_tokens(name, stop_words)
+    return name if tokens == name.tokens else replace(name, tokens=tokens, compact="")
 
 
 def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
@@ -367,8 +382,11 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
         return 1.0, "exact"
     if phonetic(a) == phonetic(b) or (a in PATRONYMIC_WORDS and b in PATRONYMIC_WORDS):
         return 0.95, "spelling"
-    if lenient and _baltic_ending(a, b):
-        return 0.9, "spelling"
+    if lenient:
+        if _baltic_ending(a, b):
+            return 0.9, "spelling"
+    elif same_concept(a, b):  # a company's business word in two languages (Gvino / Wine, Ticaret / Trading)
+        return TRANSLATION_SIMILARITY, "translation"
     if _is_abbreviation(a, b) or _is_abbreviation(b, a):
         return 0.9, "abbreviation"
     if "+" in a or "+" in b:  # words joined for an initialism of the other name

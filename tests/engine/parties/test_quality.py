@@ -57,7 +57,6 @@ def test_cross_script_recall_does_not_regress(quality: ModuleType) -> None:
     assert _f1(quality, "cross_script") >= 0.75
 
 
-@pytest.mark.xfail(strict=True, reason="issue 3 target F1 >= 0.90 on the Cascade pairs not reached yet")
 def test_cascade_target(quality: ModuleType) -> None:
     assert _f1(quality, *CASCADE) >= 0.90
 

@@ -520,8 +520,9 @@ def _same_generic_name(left: Name, right: Name, pairs: list[tuple[str, str, floa
     Trading") are too common a pair to say anything, and a shared generic word among others
     ("International" in two different names) says nothing either: both stay capped."""
     strong = [(a, b) for a, b, s in pairs if s >= 0.9]
-    return (len(left.tokens) >= SAME_GENERIC_NAME_WORDS and len(strong) == len(left.tokens) == len(right.tokens)
-            and {a for a, _ in strong} == set(left.tokens) and {b for _, b in strong} == set(right.tokens))
+    ours, theirs = (*left.tokens, *left.qualifiers), (*right.tokens, *right.qualifiers)
+    return (len(ours) >= SAME_GENERIC_NAME_WORDS and len(strong) == len(ours) == len(theirs)
+            and {a for a, _ in strong} == set(ours) and {b for _, b in strong} == set(theirs))
 
 
 def _is_series(name: Name) -> bool:

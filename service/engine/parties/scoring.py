@@ -83,6 +83,7 @@ TRANSLATED_DESCRIPTOR_LETTERS = 6  # one distinctive word must be this long (two
 # "son of" in Arabic and Hebrew names, written several ways: one word for the scorer (bin Laden / ibn Laden)
 PATRONYMIC_WORDS = frozenset({"bin", "ibn", "ben", "bn"})
 PATRONYMIC_ORDER_CAP = 60.0  # "Salman bin Muhammad" is not "Muhammad bin Salman": father and son
+ANNOTATION_CONFLICT_CAP = 60.0  # two annotations with nothing in common: two branches, units or people
 SERIES_NUMERAL_CAP = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
 # Words of investment vehicles issued in numbered series by one sponsor (Fund VII, Trust 2004-1):
 SERIES_WORDS = frozenset({"fund", "funds", "trust", "partners", "series", "securities"})
@@ -166,11 +167,12 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
     burmese = cross_script and (left.burmese or right.burmese)
     if burmese:
         left, right = _burmese_keyed(left), _burmese_keyed(right)
-    elif cross_script and (left.cjk or right.cjk):  # 大 is "da", a syllable, not an article
-        left, right = _syllables_kept(left), _syllables_kept(right)
+    syllabic = not burmese and cross_script and (left.cjk or right.cjk)
+    if syllabic:  # 大 is "da", a syllable, not an article; Taipei is 臺北 (Taibei)
+        left, right = _romanisation_keyed(_syllables_kept(left)), _romanisation_keyed(_syllables_kept(right))
     # two names in Chinese, Japanese or Korean characters: another syllable is another character
     exact = left.foreign_script and right.foreign_script and left.cjk and right.cjk
-    base, pairs, reasons = _coverage(left, right, cross_script, lenient, abjad, exact)
+    base, pairs, reasons = _coverage(left, right, cross_script, lenient, abjad, exact, syllabic)
     if left.compact and right.compact and base < 100:
         joined = fuzz.ratio(left.compact, right.compact)
         # spacing slips only: the words split differently, or the very same letters ("Van der Bilt")
@@ -194,6 +196,9 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
         score -= VESSEL_VS_COMPANY
         notes.append("a vessel against a company")
     score = _apply_caps(left, right, pairs, score, notes, numeral_cap)
+    if score > ANNOTATION_CONFLICT_CAP and _annotations_conflict(left, right, pairs, cross_script, lenient, abjad):
+        notes.append("the annotations differ (another branch, unit or given name)")
+        score = ANNOTATION_CONFLICT_CAP
     if lenient and score > PATRONYMIC_ORDER_CAP and _patronymic_swapped(left.tokens, right.tokens, pairs):
         notes.append("the names around 'bin' stand the other way round (a son is not his father)")
         score = PATRONYMIC_ORDER_CAP
@@ -202,6 +207,25 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
         notes.append("a word differs by a typo")
         score = TYPO_CAP
     return NameScore(round(max(0.0, min(100.0, score)), 1), "; ".join(notes))
+
+
+def _annotations_conflict(left: Name, right: Name, pairs: list[tuple[str, str, float]], cross_script: bool,
+                          lenient: bool, abjad: bool) -> bool:
+    """Both names carry an annotation and they have nothing in common: "Academy of Sciences, Institute of
+    Physics" and "Academy of Sciences, Institute of Biology" are two institutes, "ICBC (Asia)" and "ICBC
+    (London)" two banks, "SMITH, John" and "SMITH, James" two people. Business words say nothing either
+    way; an annotation word matched anywhere in the other name, or alike to one of its annotation words,
+    or the same registry number is something in common."""
+    ours = [w for w in left.qualifiers if w not in GENERIC_WORDS]
+    theirs = [w for w in right.qualifiers if w not in GENERIC_WORDS]
+    if not ours or not theirs:
+        return False
+    if any(int(n) >= _LARGE_NUMBER for n in set(left.numerals) & set(right.numerals)):
+        return False  # the same registry number ("MŠ 5834219000" / "maticna stevilka 5834219000")
+    aligned = {a for a, _, _ in pairs} | {b for _, b, _ in pairs}
+    if any(w in aligned for w in (*ours, *theirs)):
+        return False
+    return not any(_token_similarity(a, b, cross_script, lenient, abjad)[0] > 0 for a in ours for b in theirs)
 
 
 def _patronymic_swapped(left: tuple[str, ...], right: tuple[str, ...], pairs: list[tuple[str, str, float]]) -> bool:
@@ -270,6 +294,29 @@ def _syllables_kept(name: Name) -> Name:
     return name if tokens == name.tokens else replace(name, tokens=tokens, compact="")
 
 
+# Wade-Giles (Taiwan's spelling: Taipei, Kaohsiung, Hsinchu, Chang, Tsai) and pinyin (Taibei, Gaoxiong,
+# Xinzhu, Zhang, Cai) folded to one key, as are Korean romanisations of final consonants (byeog/byeok):
+# the aspiration marks that told ch/ch' or k/k' apart are dropped in practice, so the pairs merge.
+_ROMANISATION_FOLDS = (("hs", "x"), ("tz", "z"), ("ts", "z"), ("zh", "j"), ("ch", "j"), ("q", "j"), ("c", "z"),
+                       ("k", "g"), ("t", "d"), ("p", "b"), ("ung", "ong"), ("ieh", "ie"), ("ien", "ian"),
+                       ("ih", "i"))
+
+
+@lru_cache(maxsize=100_000)
+def romanisation_key(token: str) -> str:
+    """One key for the Wade-Giles and pinyin spellings of Chinese syllables (used across scripts only)."""
+    for old, new in _ROMANISATION_FOLDS:
+        token = token.replace(old, new)
+    return token
+
+
+def _romanisation_keyed(name: Name) -> Name:
+    """A name compared with one in CJK characters: its words folded to romanisation keys (business
+    words, which the glossary put in English, kept as they are)."""
+    tokens = tuple(t if t in GENERIC_WORDS or t in LATIN_CONCEPTS else romanisation_key(t) for t in name.tokens)
+    return name if tokens == name.tokens else replace(name, tokens=tokens, compact="")
+
+
 def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
     """Join neighbouring tokens that the other name writes as one word ("jin ping" -> "jinping")."""
     if len(tokens) < 2 or other.issubset(tokens):
@@ -317,8 +364,10 @@ def _merge_initialisms(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple
 
 
 def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bool, abjad: bool = False,
-              exact: bool = False) -> tuple[float, list[tuple[str, str, float]], list[str]]:
+              exact: bool = False, syllabic: bool = False) -> tuple[float, list[tuple[str, str, float]], list[str]]:
     """Share of both names' tokens covered by a one-to-one alignment, with the aligned pairs.
+
+    Against a name in CJK characters (`syllabic`) words are compared as syllables (_syllable_similarity).
 
     Qualifiers (bracketed or comma-separated annotations, and the given names of "LAST, First") are
     optional: they count when they match a word of the other name and cost nothing when they do not.
@@ -329,7 +378,8 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     left_all = (*left, *left_name.qualifiers)
     right_all = (*right, *right_name.qualifiers)
     candidates = sorted(
-        ((_exact_similarity(a, b) if exact else _token_similarity(a, b, cross_script, lenient, abjad), i, j)
+        ((_exact_similarity(a, b) if exact else _syllable_similarity(a, b) if syllabic
+          else _token_similarity(a, b, cross_script, lenient, abjad), i, j)
          for i, a in enumerate(left_all) for j, b in enumerate(right_all)),
         reverse=True,
     )
@@ -370,6 +420,22 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     return base, pairs, reasons
 
 
+@lru_cache(maxsize=100_000)
+def _syllable_similarity(a: str, b: str) -> tuple[float, str]:
+    """Words against a name in CJK characters: each syllable is a character, so no typos, skeletons or
+    abbreviations (ming is not ping, yang is not cheng); only the same syllable in another spelling, an
+    initial, or a business word and its translation."""
+    if a == b:
+        return 1.0, "exact"
+    if phonetic(a) == phonetic(b):
+        return 0.95, "spelling"
+    if len(a) == 1 or len(b) == 1:
+        return (0.8, "initial") if a[0] == b[0] else (0.0, "")
+    if same_concept(a, b):
+        return TRANSLATION_SIMILARITY, "translation"
+    return 0.0, ""
+
+
 def _exact_similarity(a: str, b: str) -> tuple[float, str]:
     return (1.0, "exact") if a == b else (0.0, "")
 
@@ -387,7 +453,7 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
             return 0.9, "spelling"
     elif same_concept(a, b):  # a company's business word in two languages (Gvino / Wine, Ticaret / Trading)
         return TRANSLATION_SIMILARITY, "translation"
-    if _is_abbreviation(a, b) or _is_abbreviation(b, a):
+    if _is_abbreviation(a, b, lenient) or _is_abbreviation(b, a, lenient):
         return 0.9, "abbreviation"
     if "+" in a or "+" in b:  # words joined for an initialism of the other name
         return (INITIALISM_SIMILARITY, "initialism") if _initials(a) == b or _initials(b) == a else (0.0, "")
@@ -453,9 +519,15 @@ def _is_plural(single: str, plural: str) -> bool:
     return len(single) >= 3 and plural.startswith(single) and plural[len(single):] in _PLURAL_ENDINGS
 
 
-def _is_abbreviation(short: str, long: str) -> bool:
-    """"mgmt" abbreviates "management": same first letter, letters in order, much shorter."""
+def _is_abbreviation(short: str, long: str, lenient: bool = False) -> bool:
+    """"mgmt" abbreviates "management": same first letter, letters in order, much shorter.
+
+    In an organisation's name, three first letters of a distinctive word are another name, not its
+    abbreviation (Bay / Baykal); of a business word they are one (Ind / Industries). People's given
+    names are shortened that way (Ben / Benjamin, Sam / Samuel)."""
     if len(short) < 3 or len(short) > 0.6 * len(long) or short[0] != long[0]:
+        return False
+    if not lenient and len(short) == 3 and long.startswith(short) and long not in GENERIC_WORDS:
         return False
     position = 0
     for ch in short:

@@ -54,6 +54,12 @@ BELOW_REVIEW = [
     ("father and son: names around bin the other way round", "Faisal bin Tariq Qasimi", "Tariq bin Faisal Qasimi",
      "person"),
     ("two business words alike are too common", "Global Trading", "Global Trading", "organisation"),
+    ("two institutes of one academy", "Academy of Marine Sciences, Institute of Acoustics",
+     "Academy of Marine Sciences, Institute of Geology", "organisation"),
+    ("two branches of one bank", "Verlund Bank (Riga)", "Verlund Bank (Tallinn)", "organisation"),
+    ("namesakes written LAST, First", "KOVAR, Peter", "KOVAR, Jonas", "person"),
+    ("three first letters of a distinctive word are another name", "Tal Holdings LLC", "Talvern Holdings LLC",
+     "organisation"),
 ]
 
 
@@ -76,6 +82,9 @@ AT_LEAST_REVIEW = [
     ("the same three business words", "First National Trading Bank", "1st National Trading Bank",
      "organisation"),
     ("Xi is a surname at the start, not the numeral 11", "Xi Lianhong", "Xi Lianhong", "person"),
+    ("the same registry number in different annotations", "Velkor Gradnja d.o.o., MB 7712345000",
+     "Velkor Gradnja d.o.o., maticni broj 7712345000", "organisation"),
+    ("a given name shortened", "Ben Karlsson", "Benjamin Karlsson", "person"),
 ]
 
 
@@ -135,6 +144,21 @@ def test_syllables_of_chinese_names_are_not_latin_legal_forms() -> None:
     assert normalise_name("高市早苗").tokens == ("gao", "shi", "zao", "miao")
     assert normalise_name("高市早苗").legal_forms == ()
     assert [f.code for f in normalise_name("奥德有限公司").legal_forms] == ["youxian gongsi"]
+
+
+@pytest.mark.parametrize(("characters", "latin", "kind"), [
+    ("臺北精密有限公司", "Taipei Precision Co., Ltd.", "organisation"),  # Wade-Giles Taipei, pinyin Taibei
+    ("高雄恆達電子有限公司", "Kaohsiung Hengda Electronics Co., Ltd.", "organisation"),
+    ("張志明", "Chang Chih-ming", "person"),
+    ("張志明", "Zhang Zhiming", "person"),
+    ("蔡英文", "Tsai Ing-wen", "person"),
+])
+def test_taiwanese_and_mainland_spellings_of_chinese_characters(characters: str, latin: str, kind: str) -> None:
+    assert score_names(characters, latin, kind).score >= BLOCK
+
+
+def test_against_chinese_characters_a_syllable_is_not_a_typo() -> None:
+    assert score_names("張志明", "Chang Chih-ping", "person").score < REVIEW  # 明 ming is not 平 ping
 
 
 def test_names_in_chinese_characters_differ_by_a_character() -> None:

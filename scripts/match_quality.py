@@ -192,6 +192,39 @@ def query_report(review: float) -> list[str]:
     return lines
 
 
+def index_report(pairs: list[Pair], review: float) -> list[str]:
+    """End to end: each positive pair's second name listed among the OFAC 2021 list (with aliases), the
+    first name screened through the index. What the scorer accepts but the index never puts before
+    it is a miss in production. Listed names repeated across pairs are listed once, so a query may
+    find another pair's identical name instead (counted as a miss: the figure is a lower bound)."""
+    from service.engine.parties.entry import EntryKind, ListEntry
+    from service.engine.parties.index import PartyIndex
+    from service.engine.parties.sources import read_list
+    from service.engine.verdict import ListStamp
+
+    kinds = {"person": EntryKind.PERSON, "organisation": EntryKind.ORGANISATION, "vessel": EntryKind.VESSEL}
+    positives = [p for p in pairs if p.is_match]
+    listed: dict[tuple[str, str], str] = {}
+    for pair in positives:
+        listed.setdefault((pair.name2, kind_of(pair)), f"pair-{len(listed)}")
+    entries = [*read_list("ofac", DATA / "ofac-sdn-2021").entries,
+               *(ListEntry(id=entry_id, source_list="pairs", name=name, kind=kinds[kind])
+                 for (name, kind), entry_id in listed.items())]
+    index = PartyIndex(entries, [ListStamp(name="ofac+pairs", version="bench", entries=len(entries))],
+                       review_threshold=review, cache_size=0)
+    lines = ["| pairs | positives | scorer at review | index finds it at review | share of the scorer's |",
+             "|---|---|---|---|---|"]
+    for dataset in dict.fromkeys(p.dataset for p in positives):
+        scored = found = 0
+        subset = [p for p in positives if p.dataset == dataset]
+        for pair in subset:
+            scored += score_names(pair.name1, pair.name2, kind_of(pair)).score >= review
+            target = listed[(pair.name2, kind_of(pair))]
+            found += any(hit.entry_id == target for hit in index.match(pair.name1))
+        lines.append(f"| {dataset} | {len(subset)} | {scored} | {found} | {found / max(1, scored):.3f} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--categories", action="store_true", help="per-category errors")
@@ -212,6 +245,8 @@ def main() -> None:
     if not args.no_queries:
         print()
         print("\n".join(query_report(settings.review_threshold)))
+        print()
+        print("\n".join(index_report(pairs, settings.review_threshold)))
 
 
 if __name__ == "__main__":

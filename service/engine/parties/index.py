@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from service.engine.checks.parties import PartyHit
 from service.engine.parties.entry import EntryKind, ListEntry
@@ -38,7 +38,9 @@ from service.engine.verdict import Action, ListStamp
 
 COUNTRY_BOOST = 3.0
 COUNTRY_BOOST_FLOOR = 50.0  # the boost only lifts names that already resemble each other
+VARIANT_WEIGHT = 0.5  # share of a key's IDF weight when the query word is found only by its skeleton or prefix
 MAX_WEIGHED = 100  # candidate rows weighed by IDF per query, at most
+RAREST_GROUP = 30  # a query word held by this few names: its rows are always looked at
 _NEVER = 1 << 30  # shared-word count that no query reaches
 PREFILTER = 50.0  # rapidfuzz token_set_ratio under which a candidate is not scored (true matches score far above)
 
@@ -167,9 +169,12 @@ class PartyIndex:
             row = self._rows[row_number]
             if not self._may_reach_review(query, row_number, shared):
                 continue
-            if not (query.foreign_script or row.name.foreign_script) and fuzz.token_set_ratio(
+            # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
+            # from another script, nor for former names, which the look does not see)
+            plain = not (query.foreign_script or row.name.foreign_script or query.former or row.name.former)
+            if plain and fuzz.token_set_ratio(
                     query_key, " ".join((*row.name.tokens, *row.name.qualifiers)), score_cutoff=PREFILTER) == 0:
-                continue  # a cheap C-level look first: nothing alike enough to be worth the full scorer
+                continue
             hit = self._hit(query, row, country)
             if hit is not None and (row.entry not in best or hit.score > best[row.entry][0]):
                 best[row.entry] = (hit.score, hit)
@@ -188,9 +193,11 @@ class PartyIndex:
         if shared >= min(len(query.tokens), self._contained_at[row_number]) and _contained(query.tokens, listed.tokens):
             return True
         if (query.foreign_script or listed.foreign_script or query.qualifiers or listed.qualifiers
-                or query.former or listed.former):
-            return True
+                or query.former or listed.former or query.compact == listed.compact):
+            return True  # (the same letters without spaces: "SiemensAG", "VladimirPutin")
         q, r = len(query.tokens), len(listed.tokens)
+        if shared >= 2 and shared >= min(q, r) and self._entries[self._rows[row_number].entry].kind is EntryKind.PERSON:
+            return True  # a person named with fewer of their names (the scorer's partial-name rule)
         # short words may be initials or abbreviations, unknown words may be typos: both can match
         # without sharing a key
         maybe = sum(len(t) <= 2 or t not in self._postings for t in query.tokens)
@@ -214,6 +221,9 @@ class PartyIndex:
         row_sets: list[set[int]] = []
         group_weights: list[float] = []
         common: list[tuple[str, float]] = []
+        # a word's common keys (the skeleton of a rare spelling of Mohammed, a prefix): checked against
+        # the rows found, as the common words are, and counted for that word
+        variants: list[tuple[int, list[str]]] = []
         for group in groups:
             keys = [k for k in group if k in postings]
             rare = [k for k in keys if len(postings[k]) <= self._max_postings]
@@ -222,7 +232,11 @@ class PartyIndex:
                     row_sets.append(set(postings[rare[1]]))
                 else:
                     row_sets.append(set().union(*(postings[k] for k in rare)))
-                group_weights.append(self._idf(rare[0]))  # the word itself is the rarest key
+                # the word itself is the rarest key; a typo found by its skeleton or prefix only is
+                # weaker evidence than a word found as it is written
+                group_weights.append(self._idf(rare[0]) * (1.0 if rare[0] == group[0] else VARIANT_WEIGHT))
+                if len(rare) < len(keys):
+                    variants.append((len(row_sets) - 1, [k for k in keys if k not in rare]))
             elif keys:
                 common.append((keys[0], self._idf(keys[0])))
         if not row_sets and common:  # nothing rare: read the least common word after all
@@ -232,6 +246,10 @@ class PartyIndex:
             common = [(k, w) for k, w in common if k != key]
         whole = set(postings.get(query.compact, ())) if len(query.tokens) > 1 else set()
         counts = Counter(itertools.chain.from_iterable(row_sets))
+        for position, keys in variants:
+            found = set().union(*(self._common_rows[key].intersection(counts) for key in keys)) - row_sets[position]
+            counts.update(found)
+            row_sets[position] |= found
         common_sets = [(self._common_rows[key], weight) for key, weight in common if key in self._common_rows]
         for members, _ in common_sets:
             counts.update(members.intersection(counts))  # C-level: only rows already found
@@ -241,6 +259,11 @@ class PartyIndex:
         if len(counts) > MAX_WEIGHED:  # keep the rows sharing the most words (sorted in C)
             top = sorted(counts.items(), key=itemgetter(1), reverse=True)[:MAX_WEIGHED]
             passing = [row for row, count in top if count >= least]
+            # and the rows of the query's rarest words, which the count alone may crowd out ("Janan Agha"
+            # among the many "Mohammad Ahmed" when the query is "Janan Mohammad Ahmed Agha")
+            contained_at = self._contained_at
+            rarest = set().union(*(rows for rows in row_sets if len(rows) <= RAREST_GROUP)).difference(passing)
+            passing += [row for row in rarest if counts[row] >= least or counts[row] >= contained_at[row]]
         elif least > 1:
             contained_at = self._contained_at  # (count >= the query's length already means count >= least)
             passing = [row for row, count in counts.items() if count >= least or count >= contained_at[row]]
@@ -276,11 +299,32 @@ class PartyIndex:
                 shared[row] += 1
         lengths = self._lengths
         scored = [(weights[row] - 0.01 * abs(lengths[row] - size), row, shared[row]) for row in rows]
-        best = scored if len(scored) <= self._max_candidates else heapq.nlargest(self._max_candidates, scored)
+        if len(scored) <= self._max_candidates:
+            return [(row, shared) for _, row, shared in scored]
+        best = heapq.nlargest(self._max_candidates, scored)
+        cut = best[-1][0]
+        tied = [item for item in scored if abs(item[0] - cut) < 1e-9]
+        if len(tied) > sum(abs(item[0] - cut) < 1e-9 for item in best):
+            best = self._break_ties(query, best, tied, cut)
         return [(row, shared) for _, row, shared in best]
 
+    def _break_ties(self, query: Name, best: list[tuple[float, int, int]], tied: list[tuple[float, int, int]],
+                    cut: float) -> list[tuple[float, int, int]]:
+        """More rows share the last candidate places' weight than there are places ("Vladimir Pudin"
+        among a list's many Vladimirs, where "Pudin" shares no key with "Putin"): the places go to the
+        tied rows most alike the query as strings (rapidfuzz, in C), not to whichever came first."""
+        ahead = [item for item in best if item[0] > cut + 1e-9]
+        text = " ".join(query.tokens)
+        rows = self._rows
+        alike = process.extract(text, {i: " ".join(rows[item[1]].name.tokens) for i, item in enumerate(tied)},
+                                scorer=fuzz.ratio, limit=self._max_candidates - len(ahead))
+        return ahead + [tied[i] for _, _, i in alike]
+
     def _query_keys(self, token: str) -> tuple[str, ...]:
-        """A query word's keys: the prefix only when the index does not hold the word itself (a typo)."""
+        """A query word's keys: the prefix only when the index does not hold the word itself (a typo).
+
+        (Reading the prefix of every word was tried: its rows crowd the candidate places of a word
+        found as written, and fewer of the generated list's variants were found.)"""
         keys = token_keys(token)
         return keys if token not in self._postings else keys[:2]
 
@@ -316,7 +360,11 @@ def _contained(query: tuple[str, ...], listed: tuple[str, ...]) -> bool:
 
 
 def _may_contain(entry: ListEntry, name: Name) -> bool:
-    """Whether the scorer's contained-name floor can apply to this listed name (same conditions)."""
+    """Whether this listed name may stand whole in a longer query and still reach review: the scorer's
+    contained-name floor for organisations (same conditions), its partial-name rule for a person
+    named with two or more names ("Janan Agha" in "Janan Mohammad Ahmed Agha")."""
+    if entry.kind is EntryKind.PERSON:
+        return len(name.tokens) >= 2
     distinctive = sum(len(token) for token in name.tokens if token not in GENERIC_WORDS)
     return entry.kind is EntryKind.ORGANISATION and distinctive >= CONTAINED_NAME_LETTERS
 

@@ -145,3 +145,33 @@ def test_stamps_and_thresholds(index: PartyIndex) -> None:
     assert index.stamps() == STAMPS
     with pytest.raises(ValueError, match="block_threshold"):
         PartyIndex(ENTRIES, STAMPS, review_threshold=90, block_threshold=80)
+
+
+def _crowd(prefix: str, count: int, kind: EntryKind = EntryKind.PERSON) -> list[ListEntry]:
+    """Listed names that share a word with the query, to crowd the candidate places."""
+    syllables = ("ka", "lo", "ven", "tra", "mar", "zu", "rin", "del", "sho", "pe")
+    return [ListEntry(id=f"{prefix}-{n}", source_list="crowd", kind=kind,
+                      name=f"{prefix} {syllables[n % 10]}{syllables[n // 10 % 10]}{syllables[n // 100 % 10]}ov")
+            for n in range(count)]
+
+
+CROWDED = [
+    # (case, listed, query, crowd word, kind)
+    ("a spelling of Mohammed that shares no key with the listed one", "Mohammed bin Qasimi", "Mohamed bin Qasimi",
+     "Mohammed", EntryKind.PERSON),
+    ("a person named with more names, among many sharing two of them", "Farid Qorbani",
+     "Farid Nasser Ahmad Qorbani", "Nasser Ahmad", EntryKind.PERSON),
+    ("a typo sharing no key, among many with the same given name", "Dmitri Pavin", "Dmitri Parin", "Dmitri",
+     EntryKind.PERSON),
+    ("the query's former name", "Cape Diamond", "Ocean Pioneer (ex-Cape Diamond)", "Cape", EntryKind.VESSEL),
+    ("written without spaces", "Zorbatek Velmar", "ZorbatekVelmar", "Zorbatek", EntryKind.PERSON),
+]
+
+
+@pytest.mark.parametrize(("case", "listed", "query", "crowd", "kind"), CROWDED, ids=[c[0] for c in CROWDED])
+def test_finds_in_a_crowded_list(case: str, listed: str, query: str, crowd: str, kind: EntryKind) -> None:
+    entries = [ListEntry(id="target", source_list="test", name=listed, kind=kind), *_crowd(crowd, 60, kind)]
+    if crowd == "Mohammed":  # the query's spelling is listed too, but rarely: its skeleton is the common one
+        entries += _crowd("Mohamed", 3, kind)
+    index = PartyIndex(entries, STAMPS, max_postings=20, cache_size=0)
+    assert "target" in {hit.entry_id for hit in index.match(query)}, case

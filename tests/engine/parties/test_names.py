@@ -49,9 +49,11 @@ def test_punctuation_between_words_does_not_matter(words: list[str], mark: str) 
         plain.compact == punctuated.compact
 
 
+# "aka", "fka", "nka" and "formerly" introduce another name: syntax, not name words
+FORMER_NAME_MARKS = frozenset({"aka", "fka", "nka", "formerly"})
 PERSON_WORDS = WORDS.filter(lambda words: len(words) >= 2 and not any(
     w in STOP_WORDS or w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or w in NUMBER_WORDS or w in TENS_WORDS
-    or not w.strip("ivx")
+    or w in FORMER_NAME_MARKS or not w.strip("ivx")
     for w in words))
 
 

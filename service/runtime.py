@@ -21,7 +21,9 @@ def load_context(settings: Settings) -> ScreeningContext:
     """Load the rulebook and build the denied-party index from every configured list, or raise."""
     rulebook = load_rulebook(settings.rules_dir)
     entries, stamps = load_entries(settings)
-    context = ScreeningContext(rulebook=rulebook, parties=build_party_index(settings, entries, stamps))
+    parties = build_party_index(settings, entries, stamps)
+    parties.prepare_scripts()  # a first query in Chinese or Hebrew characters must not wait for them
+    context = ScreeningContext(rulebook=rulebook, parties=parties)
     settle_memory()
     return context
 

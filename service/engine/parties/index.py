@@ -23,7 +23,7 @@ import itertools
 import math
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -31,14 +31,24 @@ from operator import itemgetter
 from rapidfuzz import fuzz, process
 
 from service.engine.checks.parties import PartyHit
+from service.engine.parties.burmese import burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
-from service.engine.parties.names import Name, normalise_name, skeleton
-from service.engine.parties.scoring import CONTAINED_NAME_LETTERS, GENERIC_WORDS, UNMATCHED_PENALTY, score_names
+from service.engine.parties.glossary import LATIN_CONCEPTS
+from service.engine.parties.names import Name, abjad_skeleton, normalise_name, skeleton
+from service.engine.parties.scoring import (
+    CONTAINED_NAME_LETTERS,
+    GENERIC_WORDS,
+    UNMATCHED_PENALTY,
+    romanisation_key,
+    score_names,
+)
 from service.engine.verdict import Action, ListStamp
 
 COUNTRY_BOOST = 3.0
 COUNTRY_BOOST_FLOOR = 50.0  # the boost only lifts names that already resemble each other
 VARIANT_WEIGHT = 0.5  # share of a key's IDF weight when the query word is found only by its skeleton or prefix
+PERSON_SCRIPT_KEYS = 3  # script keys a listed person must share with the query
+SCRIPT_LENGTH_RATIO = 1.25  # a name found by script keys has at most this many times the query's keys (+1)
 MAX_WEIGHED = 100  # candidate rows weighed by IDF per query, at most
 RAREST_GROUP = 30  # a query word held by this few names: its rows are always looked at
 _NEVER = 1 << 30  # shared-word count that no query reaches
@@ -102,6 +112,12 @@ class PartyIndex:
             if collecting:
                 gc.enable()
         self._postings = dict(self._postings)
+        # Keys that survive a change of script (script_keys): for the few names listed in another
+        # script at once, for every name on the first query from another script (see _across_scripts).
+        self._script_postings: dict[str, list[int]] | None = None
+        self._script_lock = threading.Lock()
+        self._foreign_postings = _script_postings(
+            (number, row.name) for number, row in enumerate(self._rows) if row.name.foreign_script)
         # Keys too common to read per query, as sets: a query's common words are checked against the
         # rows its rare words found by set intersection.
         self._common_rows = {key: set(rows) for key, rows in self._postings.items() if len(rows) > max_postings}
@@ -165,7 +181,9 @@ class PartyIndex:
     def _search(self, query: Name, country: str | None) -> list[PartyHit]:
         best: dict[int, tuple[float, PartyHit]] = {}
         query_key = " ".join((*query.tokens, *query.qualifiers))
+        seen: set[int] = set()
         for row_number, shared in self._candidates(query):
+            seen.add(row_number)
             row = self._rows[row_number]
             if not self._may_reach_review(query, row_number, shared):
                 continue
@@ -178,8 +196,57 @@ class PartyIndex:
             hit = self._hit(query, row, country)
             if hit is not None and (row.entry not in best or hit.score > best[row.entry][0]):
                 best[row.entry] = (hit.score, hit)
+        for row_number in self._across_scripts(query, seen):
+            row = self._rows[row_number]
+            hit = self._hit(query, row, country)
+            if hit is not None and (row.entry not in best or hit.score > best[row.entry][0]):
+                best[row.entry] = (hit.score, hit)
         ranked = sorted(best.values(), key=lambda pair: (-pair[0], pair[1].list_name, pair[1].entry_id))
         return [hit for _, hit in ranked[: self._max_hits]]
+
+    def _across_scripts(self, query: Name, seen: set[int]) -> list[int]:
+        """Rows a name from another script shares no spelling key with ("צפרירים" is "tsfryrym" after
+        transliteration, "Zafririm" as listed; 臺北 is "tai bei", listed "Taipei"): found by the keys of
+        script_keys, the few rows sharing the most of them. A query in another script reads every
+        listed name's keys, built once on the first such query; a Latin query reads only the names
+        listed in another script."""
+        if query.foreign_script:
+            postings = self._script_postings if self._script_postings is not None else self._build_script_postings()
+        elif self._foreign_postings:
+            postings = self._foreign_postings
+        else:
+            return []
+        counts: Counter[int] = Counter()
+        keys = script_keys(query)
+        found = [rows for rows in map(postings.get, keys) if rows is not None]
+        rare = [rows for rows in found if len(rows) <= self._max_postings]
+        for rows in rare or found:  # a short name may have common keys only ("משה", Moshe): read them
+            counts.update(rows)
+        # most keys shared first, then names as long as the query (a common pair of names, Ahmed Hassan,
+        # is shared by many longer names)
+        size, lengths = len(query.tokens), self._lengths
+        ranked = heapq.nsmallest(self._max_candidates + len(seen), counts.items(),
+                                 key=lambda item: (-item[1], abs(lengths[item[0]] - size)))
+        # Only names of about the query's length: a long listed name sharing two loose keys with a short
+        # query is how unrelated people met (measured on yente's negatives against the UN list).
+        longest = SCRIPT_LENGTH_RATIO * len(keys) + 1
+        listed = self._rows
+        # People's names are short and their transliterations loose: a person needs more keys in common.
+        entries = self._entries
+        return [row for row, count in ranked if row not in seen and len(script_keys(listed[row].name)) <= longest
+                and (count >= PERSON_SCRIPT_KEYS or entries[listed[row].entry].kind is not EntryKind.PERSON)][
+            : self._max_candidates]
+
+    def prepare_scripts(self) -> None:
+        """Build the keys that names from another script are looked up by, now rather than on the first
+        such query (the service does it when loading; a quarter of a million names take seconds)."""
+        self._build_script_postings()
+
+    def _build_script_postings(self) -> dict[str, list[int]]:
+        with self._script_lock:
+            if self._script_postings is None:
+                self._script_postings = _script_postings(enumerate(row.name for row in self._rows))
+            return self._script_postings
 
     def _may_reach_review(self, query: Name, row_number: int, shared: int) -> bool:
         """False when too few of the query's words share a key with the listed name to reach review.
@@ -387,6 +454,37 @@ def name_keys(name: Name) -> list[str]:
         keys.append(name.compact)
     keys.extend(key for word in name.qualifiers for key in token_keys(word))
     return keys
+
+
+def script_keys(name: Name) -> set[str]:
+    """Keys of a name that survive a change of script: each word's consonant skeleton as Hebrew and
+    Arabic write it ("a:"), its Chinese romanisation key, which folds Wade-Giles and pinyin ("r:"), and
+    its Burmese romanisation key ("b:"); the last two also for runs of two and three words, since a
+    Latin spelling joins the syllables that a name in characters gives one by one (Taipei, 臺北
+    "tai bei"). Business words (in English after the glossary) and numerals are left out: they are
+    common and say nothing about which party it is."""
+    tokens = [t for t in name.tokens if t not in GENERIC_WORDS and t not in LATIN_CONCEPTS]
+    keys: set[str] = set()
+    for token in tokens:
+        consonants = abjad_skeleton(token)
+        if len(consonants) >= 2:
+            keys.add("a:" + consonants)
+    for width in (1, 2, 3):
+        for start in range(len(tokens) - width + 1):
+            run = tokens[start:start + width]
+            joined = "".join(run)
+            if len(joined) >= 3:
+                keys.add("r:" + romanisation_key(joined))
+                keys.add("b:" + "".join(burmese_key(t) for t in run))
+    return keys
+
+
+def _script_postings(rows: Iterable[tuple[int, Name]]) -> dict[str, list[int]]:
+    postings: dict[str, list[int]] = defaultdict(list)
+    for number, name in rows:
+        for key in script_keys(name):
+            postings[key].append(number)
+    return dict(postings)
 
 
 def _person_order(text: str) -> str:

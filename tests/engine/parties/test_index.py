@@ -175,3 +175,27 @@ def test_finds_in_a_crowded_list(case: str, listed: str, query: str, crowd: str,
         entries += _crowd("Mohamed", 3, kind)
     index = PartyIndex(entries, STAMPS, max_postings=20, cache_size=0)
     assert "target" in {hit.entry_id for hit in index.match(query)}, case
+
+
+ACROSS_SCRIPTS = [
+    # (case, listed, query, kind)
+    ("Hebrew query, Latin listing", "Zafririm Kirur Umizug Ltd", "צפרירים קירור ומיזוג בע״מ", EntryKind.ORGANISATION),
+    ("Chinese query, Wade-Giles listing", "Taipei Hengda Electronics Co., Ltd.", "臺北恆達電子有限公司",
+     EntryKind.ORGANISATION),
+    ("Arabic query with the article and a business word", "Al Rafidain Kirur Trading Company",
+     "شركة الرافدين كيرور للتجارة", EntryKind.ORGANISATION),
+    ("Latin query, Hebrew listing", "ירקון סטאר", "YARKON STAR", EntryKind.VESSEL),
+]
+
+
+@pytest.mark.parametrize(("case", "listed", "query", "kind"), ACROSS_SCRIPTS, ids=[c[0] for c in ACROSS_SCRIPTS])
+def test_finds_names_from_another_script_among_many(case: str, listed: str, query: str, kind: EntryKind) -> None:
+    """Names from another script share no spelling key with the listed one: script keys find them,
+    here among names crowding every key they share (common words, common name pairs)."""
+    crowd = [*_crowd("Ahmed Hassan", 40), *_crowd("Hengda", 40, EntryKind.ORGANISATION),
+             *_crowd("Star", 40, EntryKind.VESSEL), *_crowd("Kirur", 40, EntryKind.ORGANISATION)]
+    entries = [ListEntry(id="target", source_list="test", name=listed, kind=kind), *crowd]
+    index = PartyIndex(entries, STAMPS, max_postings=20, cache_size=0)
+    assert "target" in {hit.entry_id for hit in index.match(query)}, case
+    index.prepare_scripts()  # built ahead or on first use: the same answer
+    assert "target" in {hit.entry_id for hit in index.match(query)}, case

@@ -199,3 +199,12 @@ def test_finds_names_from_another_script_among_many(case: str, listed: str, quer
     assert "target" in {hit.entry_id for hit in index.match(query)}, case
     index.prepare_scripts()  # built ahead or on first use: the same answer
     assert "target" in {hit.entry_id for hit in index.match(query)}, case
+
+
+def test_conflicting_legal_forms_are_under_review_whatever_the_words(index: PartyIndex) -> None:
+    # the index skips scoring such names (PartyIndex._forms_rule_out): the scorer's legal-form conflict
+    # must keep even the very same words under review, country boost included
+    assert index.match("Kessendorf Sdn. Bhd.", "DE") == []
+    lenient = PartyIndex(ENTRIES, STAMPS, review_threshold=60, block_threshold=90)
+    hit = lenient.match("Kessendorf Sdn. Bhd.", "DE")[0]
+    assert hit.entry_id == "kessendorf" and "legal forms of different jurisdictions" in hit.explanation

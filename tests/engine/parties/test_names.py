@@ -70,7 +70,7 @@ def test_a_comma_does_not_change_the_score(words: list[str]) -> None:
 
 # Roman numerals are left out too: "XI" leading a name is a name ("Xi Jinping"), after a word a numeral.
 NAME_WORDS = WORDS.filter(lambda words: not any(
-    w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or not w.strip("ivx") for w in words))
+    w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or w in FORMER_NAME_MARKS or not w.strip("ivx") for w in words))
 
 
 @given(NAME_WORDS, st.randoms())

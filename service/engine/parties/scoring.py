@@ -295,11 +295,12 @@ def _syllables_kept(name: Name) -> Name:
 
 
 # Wade-Giles (Taiwan's spelling: Taipei, Kaohsiung, Hsinchu, Chang, Tsai) and pinyin (Taibei, Gaoxiong,
-# Xinzhu, Zhang, Cai) folded to one key, as are Korean romanisations of final consonants (byeog/byeok):
+# Xinzhu, Zhang, Cai) folded to one key, as are Korean romanisations of final consonants (byeog/byeok)
+# and of the vowels eo and eu (Jeong/Jong, Eun/Un):
 # the aspiration marks that told ch/ch' or k/k' apart are dropped in practice, so the pairs merge.
 _ROMANISATION_FOLDS = (("hs", "x"), ("tz", "z"), ("ts", "z"), ("zh", "j"), ("ch", "j"), ("q", "j"), ("c", "z"),
                        ("k", "g"), ("t", "d"), ("p", "b"), ("ung", "ong"), ("ieh", "ie"), ("ien", "ian"),
-                       ("ih", "i"))
+                       ("ih", "i"), ("eo", "o"), ("eu", "u"))
 
 
 @lru_cache(maxsize=100_000)

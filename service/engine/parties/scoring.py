@@ -95,7 +95,8 @@ COUNTRY_WORD_PENALTY = 30.0
 VESSEL_VS_COMPANY = 15.0
 UNMATCHED_PENALTY = 8.0
 TYPO_SIMILARITY = 0.75
-TRANSLATION_SIMILARITY = 0.9  # a business word and its translation (glossary.py)
+# a business word and its translation (glossary.py): aligned before a loose transliteration (0.9)
+TRANSLATION_SIMILARITY = 0.92
 ABJAD_ONE_CONSONANT = 0.75  # below "strong" (0.85): alone it never makes a partial person match
 INITIALISM_MIN = 2  # letters of an initialism (US, PLA, OAO is a legal form and already out)
 INITIALISM_MAX = 5
@@ -269,7 +270,8 @@ def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, 
     strong = {a if latin is left else b for a, b, s in pairs if s >= TRANSLATED_DESCRIPTOR_PAIR}
     on_other = {b if latin is left else a for a, b, _ in pairs}
     latin_out = [t for t in latin.tokens if t not in strong]
-    other_out = [t for t in other.tokens if t not in on_other]
+    # words the glossary already translated are known: another business word, not a possible translation
+    other_out = [t for t in other.tokens if t not in on_other and t not in LATIN_CONCEPTS]
     distinctive = [t for t in latin.tokens if t not in GENERIC_WORDS]
     # two distinctive words; or one long one with at least two business words ("Bahmani" is a person's
     # name as much as "X Group" is a company's: one word and one business word are too little)

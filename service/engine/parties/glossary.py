@@ -303,6 +303,17 @@ def gloss_native(text: str) -> str:
     return text
 
 
+def native_spellings(text: str) -> dict[str, str]:
+    """The English word of each business word of another script in the text, with the word as written
+    there (joined "the" or "and" included: הזהב for "gold"): a Latin name may transliterate the word
+    rather than translate it ("Ogen Hazahav"), and the scorer tries both."""
+    whole, anywhere = _patterns()
+    found = {NATIVE_WORDS[m.group(1).lower()]: m.group(0) for m in whole.finditer(text)}
+    if _UNSPACED.search(text):
+        found.update((NATIVE_WORDS[m.group(0)], m.group(0)) for m in anywhere.finditer(text))
+    return {english: native for english, native in found.items() if " " not in english}
+
+
 def _latin_concepts() -> dict[str, frozenset[str]]:
     table: dict[str, set[str]] = {}
     for canonical, (english, foreign) in CONCEPTS.items():

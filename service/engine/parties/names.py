@@ -23,7 +23,7 @@ from anyascii import anyascii
 
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import is_burmese, romanise_burmese
-from service.engine.parties.glossary import gloss_native
+from service.engine.parties.glossary import gloss_native, native_spellings
 from service.engine.parties.legal_forms import LegalForm
 
 # Cyrillic and Greek letters that look like Latin ones; only applied inside words that mix scripts.
@@ -108,6 +108,16 @@ class Name:
     def abjad(self) -> bool:
         """From Hebrew or Arabic, which write few vowels and one letter for b/v/p and for f/p."""
         return self.foreign_script and is_abjad(self.original)
+
+    @property
+    def glossed(self) -> dict[str, str]:
+        """Each business word the glossary translated, with its own transliteration ("gold": "hzhv" for
+        הזהב): a Latin spelling may transliterate the word instead of translating it."""
+        if not self.foreign_script:
+            return {}
+        text = unicodedata.normalize("NFKC", self.original).replace("״", '"').replace("׳", "'")
+        return {english: "".join(_words(anyascii(native).casefold()))
+                for english, native in native_spellings(text).items() if english in self.tokens}
 
     @property
     def burmese(self) -> bool:

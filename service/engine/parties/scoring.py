@@ -380,9 +380,20 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     left, right = _merge_initialisms(left, right), _merge_initialisms(right, left)
     left_all = (*left, *left_name.qualifiers)
     right_all = (*right, *right_name.qualifiers)
+    if abjad and (left_name.glossed or right_name.glossed):  # הזהב is "gold", and "Hazahav" in Latin letters
+        spelled = {**left_name.glossed, **right_name.glossed}
+
+        def alike(a: str, b: str) -> tuple[float, str]:
+            best = _token_similarity(a, b, cross_script, lenient, abjad)
+            for word, other in ((a, b), (b, a)):
+                if word in spelled and best[0] < 1.0:
+                    best = max(best, _token_similarity(spelled[word], other, cross_script, lenient, abjad))
+            return best
+    else:
+        def alike(a: str, b: str) -> tuple[float, str]:
+            return _token_similarity(a, b, cross_script, lenient, abjad)
     candidates = sorted(
-        ((_exact_similarity(a, b) if exact else _syllable_similarity(a, b) if syllabic
-          else _token_similarity(a, b, cross_script, lenient, abjad), i, j)
+        ((_exact_similarity(a, b) if exact else _syllable_similarity(a, b) if syllabic else alike(a, b), i, j)
          for i, a in enumerate(left_all) for j, b in enumerate(right_all)),
         reverse=True,
     )

@@ -73,3 +73,11 @@ def test_every_glossary_word_is_in_one_script_and_lower_case() -> None:
     for word in LATIN_CONCEPTS:
         assert word.isascii() and word == word.lower() and " " not in word, word
     assert all(canonical == canonical.lower() for canonical in CONCEPTS)
+
+
+def test_a_latin_name_may_transliterate_a_glossed_word() -> None:
+    # סחר is "trading", but a Latin name may spell it "Sachar" (the romanised glossary knows it) or
+    # transliterate a word the glossary translates without listing the Latin spelling (הזהב, "the gold")
+    assert score_names("ברקוביץ סחר בע\"מ", "Berkovitz Sachar Ltd").score >= REVIEW
+    assert score_names("עוגן הזהב", "OGEN HAZAHAV", "vessel").score >= REVIEW
+    assert score_names("עוגן הזהב", "OGEN GOLD", "vessel").score >= REVIEW

@@ -185,7 +185,9 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
     if (abjad or burmese) and base < TRANSLATED_DESCRIPTOR_FLOOR and _descriptor_translated(left, right, pairs):
         base = TRANSLATED_DESCRIPTOR_FLOOR
         reasons.append("the unmatched words may be the business words translated")
-    if contained and not cross_script and base < CONTAINED_NAME_FLOOR and _name_contained(left, right, pairs):
+    # (across scripts only against CJK characters, whose syllables match exactly or not at all: 華為技術 / Huawei)
+    if (contained and (syllabic or not cross_script) and base < CONTAINED_NAME_FLOOR
+            and _name_contained(left, right, pairs)):
         base = CONTAINED_NAME_FLOOR
         reasons.append("every word of one name is in the other (a fuller name, branch or subsidiary?)")
     score = base

@@ -157,6 +157,13 @@ def test_taiwanese_and_mainland_spellings_of_chinese_characters(characters: str,
     assert score_names(characters, latin, kind).score >= BLOCK
 
 
+def test_a_listed_name_inside_a_name_in_chinese_characters() -> None:
+    # Taiwan listed Huawei with its subsidiaries: 華為技術有限公司 is Huawei Technologies Co., Ltd.
+    assert REVIEW <= score_names("華為技術有限公司", "Huawei").score < BLOCK
+    # another business word beside a listed name's words is a sibling, not the listed company
+    assert score_names("華為貿易有限公司", "Huawei Technologies Co., Ltd.").score < REVIEW
+
+
 def test_against_chinese_characters_a_syllable_is_not_a_typo() -> None:
     assert score_names("張志明", "Chang Chih-ping", "person").score < REVIEW  # 明 ming is not 平 ping
 

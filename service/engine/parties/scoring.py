@@ -29,6 +29,7 @@ the real scorer. The mix (documented with measured figures in docs/matching.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -380,7 +381,12 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     left, right = _merge_initialisms(left, right), _merge_initialisms(right, left)
     left_all = (*left, *left_name.qualifiers)
     right_all = (*right, *right_name.qualifiers)
-    if abjad and (left_name.glossed or right_name.glossed):  # הזהב is "gold", and "Hazahav" in Latin letters
+    alike: Callable[[str, str], tuple[float, str]] | None = None
+    if exact:
+        alike = _exact_similarity
+    elif syllabic:
+        alike = _syllable_similarity
+    elif abjad and (left_name.glossed or right_name.glossed):  # הזהב is "gold", and "Hazahav" in Latin letters
         spelled = {**left_name.glossed, **right_name.glossed}
 
         def alike(a: str, b: str) -> tuple[float, str]:
@@ -389,30 +395,36 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
                 if word in spelled and best[0] < 1.0:
                     best = max(best, _token_similarity(spelled[word], other, cross_script, lenient, abjad))
             return best
+    # Pairs of words not alike at all are never aligned, so they are left out before sorting (most pairs:
+    # the sort is of the few that may align). The common case calls the cached _token_similarity
+    # directly, without a Python frame per pair of words.
+    if alike is None:
+        candidates = [(found, i, j) for i, a in enumerate(left_all) for j, b in enumerate(right_all)
+                      if (found := _token_similarity(a, b, cross_script, lenient, abjad))[0] > 0]
     else:
-        def alike(a: str, b: str) -> tuple[float, str]:
-            return _token_similarity(a, b, cross_script, lenient, abjad)
-    candidates = sorted(
-        ((_exact_similarity(a, b) if exact else _syllable_similarity(a, b) if syllabic else alike(a, b), i, j)
-         for i, a in enumerate(left_all) for j, b in enumerate(right_all)),
-        reverse=True,
-    )
+        candidates = [(found, i, j) for i, a in enumerate(left_all) for j, b in enumerate(right_all)
+                      if (found := alike(a, b))[0] > 0]
+    candidates.sort(reverse=True)
+    size_left, size_right = len(left), len(right)
     used_left: set[int] = set()
     used_right: set[int] = set()
     pairs: list[tuple[str, str, float]] = []
+    core_matched = 0  # words of the names (not annotations) aligned, both sides together
+    annotations_matched = 0
     for (similarity, _kind), i, j in candidates:
-        if similarity <= 0 or i in used_left or j in used_right:
+        if i in used_left or j in used_right:
             continue
-        if i >= len(left) and j >= len(right):
+        if i >= size_left and j >= size_right:
             continue  # two annotations matching each other say nothing about the names
         used_left.add(i)
         used_right.add(j)
         pairs.append((left_all[i], right_all[j], similarity))
-    counted = len(left) + len(right) + sum(i >= len(left) for i in used_left) + sum(
-        j >= len(right) for j in used_right)
+        core = (i < size_left) + (j < size_right)
+        core_matched += core
+        annotations_matched += 2 - core
+    counted = size_left + size_right + annotations_matched
     base = 100.0 * 2 * sum(s for _, _, s in pairs) / counted
-    unmatched_count = len(left) + len(right) - sum(i < len(left) for i in used_left) - sum(
-        j < len(right) for j in used_right)
+    unmatched_count = size_left + size_right - core_matched
     base -= UNMATCHED_PENALTY * unmatched_count
     left_out = [t for i, t in enumerate(left) if i not in used_left]
     right_out = [t for j, t in enumerate(right) if j not in used_right]

@@ -479,7 +479,9 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
             return 0.9, "spelling"
     elif same_concept(a, b):  # a company's business word in two languages (Gvino / Wine, Ticaret / Trading)
         return TRANSLATION_SIMILARITY, "translation"
-    if _is_abbreviation(a, b, lenient) or _is_abbreviation(b, a, lenient):
+    # abbreviations and typos keep the first letter: most pairs of words differ there, and skip the calls
+    same_first = a[:1] == b[:1]
+    if same_first and (_is_abbreviation(a, b, lenient) or _is_abbreviation(b, a, lenient)):
         return 0.9, "abbreviation"
     if "+" in a or "+" in b:  # words joined for an initialism of the other name
         return (INITIALISM_SIMILARITY, "initialism") if _initials(a) == b or _initials(b) == a else (0.0, "")
@@ -500,7 +502,7 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
     ratio = fuzz.ratio(a, b)
     if lenient and ratio >= 75:
         return ratio / 100.0, "typo"
-    if (ratio >= 85 and min(len(a), len(b)) >= 6) or _is_typo(a, b, ratio):
+    if (ratio >= 85 and min(len(a), len(b)) >= 6) or (same_first and _is_typo(a, b, ratio)):
         if _is_plural(a, b) or _is_plural(b, a) or _nasal_final(a, b) or _nasal_final(b, a):
             return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo; Xin/Xing
         return TYPO_SIMILARITY, "typo"
@@ -564,6 +566,8 @@ def _is_abbreviation(short: str, long: str, lenient: bool = False) -> bool:
 
 
 def _apply_legal_forms(left: Name, right: Name, score: float, notes: list[str]) -> float:
+    if not left.legal_forms or not right.legal_forms:
+        return score  # (relation "missing": nothing to say, and no notes to format)
     relation = legal_forms.relation(left.legal_forms, right.legal_forms)
     forms = "/".join(f.code for f in left.legal_forms) or "-", "/".join(f.code for f in right.legal_forms) or "-"
     if relation == "conflict":
@@ -582,6 +586,9 @@ def _apply_country_words(left: Name, right: Name, pairs: list[tuple[str, str, fl
     if left.vessel_prefix or right.vessel_prefix:
         return score  # a flag or port of registry, not a subsidiary
     countries = country_words()
+    if (countries.isdisjoint(left.tokens) and countries.isdisjoint(right.tokens)
+            and countries.isdisjoint(left.qualifiers) and countries.isdisjoint(right.qualifiers)):
+        return score  # no country word on either side (most names): the sets below would both be empty
     aligned = {word for a, b, _ in pairs for word in (a, b)}  # "Chima" for "China" is a typo, not a country
     left_words = {w for w in (*left.tokens, *left.qualifiers) if w in countries and w not in aligned}
     right_words = {w for w in (*right.tokens, *right.qualifiers) if w in countries and w not in aligned}

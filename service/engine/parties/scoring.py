@@ -190,7 +190,7 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
         base = CONTAINED_NAME_FLOOR
         reasons.append("every word of one name is in the other (a fuller name, branch or subsidiary?)")
     score = base
-    notes: list[str] = list(reasons)
+    notes = reasons  # (the reasons are not used apart from the notes)
     score = _apply_legal_forms(left, right, score, notes)
     if not lenient:  # a country word in a person's name (Jordan) is a name
         score = _apply_country_words(left, right, pairs, score, notes)
@@ -218,6 +218,8 @@ def _annotations_conflict(left: Name, right: Name, pairs: list[tuple[str, str, f
     (London)" two banks, "SMITH, John" and "SMITH, James" two people. Business words say nothing either
     way; an annotation word matched anywhere in the other name, or alike to one of its annotation words,
     or the same registry number is something in common."""
+    if not left.qualifiers or not right.qualifiers:
+        return False  # (most names: no annotation on one side at least)
     ours = [w for w in left.qualifiers if w not in GENERIC_WORDS]
     theirs = [w for w in right.qualifiers if w not in GENERIC_WORDS]
     if not ours or not theirs:
@@ -250,6 +252,8 @@ def _patronymic_swapped(left: tuple[str, ...], right: tuple[str, ...], pairs: li
 def _name_contained(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
     """Every word of one name matched exactly in the other, which has more words, and the contained
     name has something distinctive (not only business words like 'Trading Company')."""
+    if len(left.tokens) == len(right.tokens):
+        return False  # neither name has more words than the other
     strong = [(a, b) for a, b, s in pairs if s >= CONTAINED_NAME_PAIR]
     sides = ((right.tokens, {b for _, b in strong}, left.tokens), (left.tokens, {a for a, _ in strong}, right.tokens))
     for inner, matched, outer in sides:
@@ -327,10 +331,13 @@ def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, .
         return tokens
     merged: list[str] = []
     position = 0
-    while position < len(tokens):
+    size = len(tokens)
+    while position < size:
         for width in (3, 2):
+            if position + width > size:
+                continue  # (runs past the end: not joined)
             joined = "".join(tokens[position:position + width])
-            if position + width <= len(tokens) and joined in other:
+            if joined in other:
                 merged.append(joined)
                 position += width
                 break
@@ -429,7 +436,7 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     left_out = [t for i, t in enumerate(left) if i not in used_left]
     right_out = [t for j, t in enumerate(right) if j not in used_right]
     reasons = [f"matched words: {', '.join(a if a == b else f'{a}~{b}' for a, b, _ in pairs) or 'none'}"]
-    strong = [pair for pair in pairs if pair[2] >= 0.85 and pair[0] in left and pair[1] in right]
+    strong = [pair for pair in pairs if pair[2] >= 0.85 and pair[0] in left and pair[1] in right] if lenient else []
     if lenient and len(strong) >= 2 and len(strong) == len(pairs) and not (left_out and right_out):
         # A person named with fewer of their names (no patronymic, one given name) is the same person;
         # a different name on both sides is not. Partial names go to review, not block.
@@ -474,10 +481,11 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
         return 1.0, "exact"
     if phonetic(a) == phonetic(b) or (a in PATRONYMIC_WORDS and b in PATRONYMIC_WORDS):
         return 0.95, "spelling"
+    # (the cheap tests before the calls are the calls' own first conditions: most pairs fail them)
     if lenient:
-        if _baltic_ending(a, b):
+        if len(a) - len(b) in (1, -1) and _baltic_ending(a, b):
             return 0.9, "spelling"
-    elif same_concept(a, b):  # a company's business word in two languages (Gvino / Wine, Ticaret / Trading)
+    elif a in LATIN_CONCEPTS and same_concept(a, b):  # a business word in two languages (Gvino / Wine)
         return TRANSLATION_SIMILARITY, "translation"
     # abbreviations and typos keep the first letter: most pairs of words differ there, and skip the calls
     same_first = a[:1] == b[:1]
@@ -487,22 +495,23 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
         return (INITIALISM_SIMILARITY, "initialism") if _initials(a) == b or _initials(b) == a else (0.0, "")
     if len(a) == 1 or len(b) == 1:
         return (0.8, "initial") if a[0] == b[0] else (0.0, "")
+    shortest = min(len(a), len(b))
     if cross_script:
         la, lb = loose_skeleton(a), loose_skeleton(b)
         if len(la) >= 2 and la == lb:
             return 0.9, "transliteration"
-        if abjad and min(len(a), len(b)) >= 3:
+        if abjad and shortest >= 3:
             ka, kb = abjad_skeleton(a), abjad_skeleton(b)
             if ka and ka == kb:  # also one consonant left, as weaker evidence: נוה (nvh) / Naveh
                 return (0.85 if len(ka) > 1 else ABJAD_ONE_CONSONANT), "transliteration"
         if min(len(la), len(lb)) >= 3 and Indel.normalized_similarity(la, lb) >= 0.75:
             return 0.8, "transliteration"
-    if min(len(a), len(b)) >= 4 and skeleton(a) == skeleton(b):
+    if shortest >= 4 and skeleton(a) == skeleton(b):
         return 0.85, "skeleton"
     ratio = fuzz.ratio(a, b)
     if lenient and ratio >= 75:
         return ratio / 100.0, "typo"
-    if (ratio >= 85 and min(len(a), len(b)) >= 6) or (same_first and _is_typo(a, b, ratio)):
+    if (ratio >= 85 and shortest >= 6) or (same_first and _is_typo(a, b, ratio)):
         if _is_plural(a, b) or _is_plural(b, a) or _nasal_final(a, b) or _nasal_final(b, a):
             return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo; Xin/Xing
         return TYPO_SIMILARITY, "typo"
@@ -632,7 +641,8 @@ def _same_generic_name(left: Name, right: Name, pairs: list[tuple[str, str, floa
 
 def _is_series(name: Name) -> bool:
     """A fund, partnership or securitisation trust: numbered vintages of one sponsor, not one ship each."""
-    return not SERIES_WORDS.isdisjoint(name.tokens) or any(form.code == "lp" for form in name.legal_forms)
+    return not SERIES_WORDS.isdisjoint(name.tokens) or (
+        bool(name.legal_forms) and any(form.code == "lp" for form in name.legal_forms))
 
 
 def _numerals_differ(left: tuple[str, ...], right: tuple[str, ...]) -> bool:

@@ -376,6 +376,13 @@ class PartyIndex:
 
     def _ranked(self, query: Name, rows: list[int], groups: list[tuple[set[int], float]]) -> list[tuple[int, int]]:
         """The best `max_candidates` rows by shared IDF weight (ties: names as long as the query)."""
+        if len(rows) <= self._max_candidates:  # every row is a candidate, in order: no weights needed
+            counted = dict.fromkeys(rows, 0)
+            found = counted.keys()
+            for members, _ in groups:
+                for row in found & members:
+                    counted[row] += 1
+            return [(row, counted[row]) for row in rows]
         size = len(query.tokens)
         weights = dict.fromkeys(rows, 0.0)
         shared = dict.fromkeys(rows, 0)
@@ -386,8 +393,6 @@ class PartyIndex:
                 shared[row] += 1
         lengths = self._lengths
         scored = [(weights[row] - 0.01 * abs(lengths[row] - size), row, shared[row]) for row in rows]
-        if len(scored) <= self._max_candidates:
-            return [(row, shared) for _, row, shared in scored]
         best = heapq.nlargest(self._max_candidates, scored)
         cut = best[-1][0]
         tied = [item for item in scored if abs(item[0] - cut) < 1e-9]

@@ -184,10 +184,11 @@ class PartyIndex:
         best: dict[int, tuple[float, PartyHit]] = {}
         query_key = " ".join((*query.tokens, *query.qualifiers))
         seen: set[int] = set()
+        maybe = self._unkeyed_words(query)  # (a property of the query: counted once, not per row)
         for row_number, shared in self._candidates(query):
             seen.add(row_number)
             row = self._rows[row_number]
-            if not self._may_reach_review(query, row_number, shared):
+            if not self._may_reach_review(query, row_number, shared, maybe):
                 continue
             # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
             # from another script, nor for former names, which the look does not see)
@@ -264,11 +265,12 @@ class PartyIndex:
         return (self.review_threshold > 100.0 - LEGAL_FORM_CONFLICT + COUNTRY_BOOST
                 and legal_forms.relation(query.legal_forms, listed.legal_forms) == "conflict")
 
-    def _may_reach_review(self, query: Name, row_number: int, shared: int) -> bool:
+    def _may_reach_review(self, query: Name, row_number: int, shared: int, maybe: int) -> bool:
         """False when too few of the query's words share a key with the listed name to reach review.
 
         An upper bound of the scorer's coverage, assuming every word that shares a key matches fully.
-        Words that can match without a shared key (short ones: initials and abbreviations), names from
+        Words that can match without a shared key (`maybe`, _unkeyed_words: short ones, initials and
+        abbreviations, and unknown ones, typos) count as matched. Names from
         another script, annotations and former names are given the benefit of the doubt, and so is an
         organisation whose every word may stand in the other name (the scorer's contained-name floor).
         """
@@ -281,9 +283,6 @@ class PartyIndex:
         q, r = len(query.tokens), len(listed.tokens)
         if shared >= 2 and shared >= min(q, r) and self._entries[self._rows[row_number].entry].kind is EntryKind.PERSON:
             return True  # a person named with fewer of their names (the scorer's partial-name rule)
-        # short words may be initials or abbreviations, unknown words may be typos: both can match
-        # without sharing a key
-        maybe = sum(len(t) <= 2 or t not in self._postings for t in query.tokens)
         matched = min(q, r, shared + maybe)
         bound = 100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched)
         return bound >= self.review_threshold - COUNTRY_BOOST
@@ -358,12 +357,17 @@ class PartyIndex:
         """Inverse document frequency of a key (computed when asked: a query reads a handful)."""
         return math.log(1 + self._total / len(self._postings[key]))
 
+    def _unkeyed_words(self, query: Name) -> int:
+        """How many of the query's words may match without sharing a key: short words may be initials
+        or abbreviations, words the index does not hold may be typos."""
+        return sum(len(t) <= 2 or t not in self._postings for t in query.tokens)
+
     def _shared_needed(self, query: Name) -> int:
         """How many of the query's words a listed name must share a key with to possibly reach review."""
         if query.qualifiers or query.former or query.foreign_script:
             return 1
         q = len(query.tokens)
-        maybe = sum(len(t) <= 2 or t not in self._postings for t in query.tokens)
+        maybe = self._unkeyed_words(query)
         for shared in range(1, q + 1):
             bound = 100.0 * 2 * shared / (q + shared) - UNMATCHED_PENALTY * (q - shared)
             if bound >= self.review_threshold - COUNTRY_BOOST:
@@ -372,6 +376,13 @@ class PartyIndex:
 
     def _ranked(self, query: Name, rows: list[int], groups: list[tuple[set[int], float]]) -> list[tuple[int, int]]:
         """The best `max_candidates` rows by shared IDF weight (ties: names as long as the query)."""
+        if len(rows) <= self._max_candidates:  # every row is a candidate, in order: no weights needed
+            counted = dict.fromkeys(rows, 0)
+            found = counted.keys()
+            for members, _ in groups:
+                for row in found & members:
+                    counted[row] += 1
+            return [(row, counted[row]) for row in rows]
         size = len(query.tokens)
         weights = dict.fromkeys(rows, 0.0)
         shared = dict.fromkeys(rows, 0)
@@ -382,8 +393,6 @@ class PartyIndex:
                 shared[row] += 1
         lengths = self._lengths
         scored = [(weights[row] - 0.01 * abs(lengths[row] - size), row, shared[row]) for row in rows]
-        if len(scored) <= self._max_candidates:
-            return [(row, shared) for _, row, shared in scored]
         best = heapq.nlargest(self._max_candidates, scored)
         cut = best[-1][0]
         tied = [item for item in scored if abs(item[0] - cut) < 1e-9]

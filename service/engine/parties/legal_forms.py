@@ -150,7 +150,8 @@ def _match_at(tokens: list[str], start: int, *, at_edge: bool, only: frozenset[s
 def _match_to_end(tokens: list[str], only: frozenset[str] | None = None) -> tuple[LegalForm, int] | None:
     """The longest legal form that ends the name (never the whole name)."""
     for start in range(max(1, len(tokens) - MAX_SPAN), len(tokens)):
-        spelling = SPELLINGS.get("".join(tokens[start:])) if tokens[start][:1] else None
+        # a spelling begins with one of _PREFIXES (never empty): most words are none, and need no join
+        spelling = SPELLINGS.get("".join(tokens[start:])) if tokens[start] in _PREFIXES else None
         if spelling is not None and (only is None or spelling.form.code in only):
             return spelling.form, len(tokens) - start
     return None

@@ -29,6 +29,7 @@ the real scorer. The mix (documented with measured figures in docs/matching.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -191,7 +192,7 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
         base = CONTAINED_NAME_FLOOR
         reasons.append("every word of one name is in the other (a fuller name, branch or subsidiary?)")
     score = base
-    notes: list[str] = list(reasons)
+    notes = reasons  # (the reasons are not used apart from the notes)
     score = _apply_legal_forms(left, right, score, notes)
     if not lenient:  # a country word in a person's name (Jordan) is a name
         score = _apply_country_words(left, right, pairs, score, notes)
@@ -219,6 +220,8 @@ def _annotations_conflict(left: Name, right: Name, pairs: list[tuple[str, str, f
     (London)" two banks, "SMITH, John" and "SMITH, James" two people. Business words say nothing either
     way; an annotation word matched anywhere in the other name, or alike to one of its annotation words,
     or the same registry number is something in common."""
+    if not left.qualifiers or not right.qualifiers:
+        return False  # (most names: no annotation on one side at least)
     ours = [w for w in left.qualifiers if w not in GENERIC_WORDS]
     theirs = [w for w in right.qualifiers if w not in GENERIC_WORDS]
     if not ours or not theirs:
@@ -251,6 +254,8 @@ def _patronymic_swapped(left: tuple[str, ...], right: tuple[str, ...], pairs: li
 def _name_contained(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
     """Every word of one name matched exactly in the other, which has more words, and the contained
     name has something distinctive (not only business words like 'Trading Company')."""
+    if len(left.tokens) == len(right.tokens):
+        return False  # neither name has more words than the other
     strong = [(a, b) for a, b, s in pairs if s >= CONTAINED_NAME_PAIR]
     sides = ((right.tokens, {b for _, b in strong}, left.tokens), (left.tokens, {a for a, _ in strong}, right.tokens))
     for inner, matched, outer in sides:
@@ -328,10 +333,13 @@ def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, .
         return tokens
     merged: list[str] = []
     position = 0
-    while position < len(tokens):
+    size = len(tokens)
+    while position < size:
         for width in (3, 2):
+            if position + width > size:
+                continue  # (runs past the end: not joined)
             joined = "".join(tokens[position:position + width])
-            if position + width <= len(tokens) and joined in other:
+            if joined in other:
                 merged.append(joined)
                 position += width
                 break
@@ -382,7 +390,12 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
     left, right = _merge_initialisms(left, right), _merge_initialisms(right, left)
     left_all = (*left, *left_name.qualifiers)
     right_all = (*right, *right_name.qualifiers)
-    if abjad and (left_name.glossed or right_name.glossed):  # הזהב is "gold", and "Hazahav" in Latin letters
+    alike: Callable[[str, str], tuple[float, str]] | None = None
+    if exact:
+        alike = _exact_similarity
+    elif syllabic:
+        alike = _syllable_similarity
+    elif abjad and (left_name.glossed or right_name.glossed):  # הזהב is "gold", and "Hazahav" in Latin letters
         spelled = {**left_name.glossed, **right_name.glossed}
 
         def alike(a: str, b: str) -> tuple[float, str]:
@@ -391,35 +404,41 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
                 if word in spelled and best[0] < 1.0:
                     best = max(best, _token_similarity(spelled[word], other, cross_script, lenient, abjad))
             return best
+    # Pairs of words not alike at all are never aligned, so they are left out before sorting (most pairs:
+    # the sort is of the few that may align). The common case calls the cached _token_similarity
+    # directly, without a Python frame per pair of words.
+    if alike is None:
+        candidates = [(found, i, j) for i, a in enumerate(left_all) for j, b in enumerate(right_all)
+                      if (found := _token_similarity(a, b, cross_script, lenient, abjad))[0] > 0]
     else:
-        def alike(a: str, b: str) -> tuple[float, str]:
-            return _token_similarity(a, b, cross_script, lenient, abjad)
-    candidates = sorted(
-        ((_exact_similarity(a, b) if exact else _syllable_similarity(a, b) if syllabic else alike(a, b), i, j)
-         for i, a in enumerate(left_all) for j, b in enumerate(right_all)),
-        reverse=True,
-    )
+        candidates = [(found, i, j) for i, a in enumerate(left_all) for j, b in enumerate(right_all)
+                      if (found := alike(a, b))[0] > 0]
+    candidates.sort(reverse=True)
+    size_left, size_right = len(left), len(right)
     used_left: set[int] = set()
     used_right: set[int] = set()
     pairs: list[tuple[str, str, float]] = []
+    core_matched = 0  # words of the names (not annotations) aligned, both sides together
+    annotations_matched = 0
     for (similarity, _kind), i, j in candidates:
-        if similarity <= 0 or i in used_left or j in used_right:
+        if i in used_left or j in used_right:
             continue
-        if i >= len(left) and j >= len(right):
+        if i >= size_left and j >= size_right:
             continue  # two annotations matching each other say nothing about the names
         used_left.add(i)
         used_right.add(j)
         pairs.append((left_all[i], right_all[j], similarity))
-    counted = len(left) + len(right) + sum(i >= len(left) for i in used_left) + sum(
-        j >= len(right) for j in used_right)
+        core = (i < size_left) + (j < size_right)
+        core_matched += core
+        annotations_matched += 2 - core
+    counted = size_left + size_right + annotations_matched
     base = 100.0 * 2 * sum(s for _, _, s in pairs) / counted
-    unmatched_count = len(left) + len(right) - sum(i < len(left) for i in used_left) - sum(
-        j < len(right) for j in used_right)
+    unmatched_count = size_left + size_right - core_matched
     base -= UNMATCHED_PENALTY * unmatched_count
     left_out = [t for i, t in enumerate(left) if i not in used_left]
     right_out = [t for j, t in enumerate(right) if j not in used_right]
     reasons = [f"matched words: {', '.join(a if a == b else f'{a}~{b}' for a, b, _ in pairs) or 'none'}"]
-    strong = [pair for pair in pairs if pair[2] >= 0.85 and pair[0] in left and pair[1] in right]
+    strong = [pair for pair in pairs if pair[2] >= 0.85 and pair[0] in left and pair[1] in right] if lenient else []
     if lenient and len(strong) >= 2 and len(strong) == len(pairs) and not (left_out and right_out):
         # A person named with fewer of their names (no patronymic, one given name) is the same person;
         # a different name on both sides is not. Partial names go to review, not block.
@@ -464,33 +483,37 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
         return 1.0, "exact"
     if phonetic(a) == phonetic(b) or (a in PATRONYMIC_WORDS and b in PATRONYMIC_WORDS):
         return 0.95, "spelling"
+    # (the cheap tests before the calls are the calls' own first conditions: most pairs fail them)
     if lenient:
-        if _baltic_ending(a, b):
+        if len(a) - len(b) in (1, -1) and _baltic_ending(a, b):
             return 0.9, "spelling"
-    elif same_concept(a, b):  # a company's business word in two languages (Gvino / Wine, Ticaret / Trading)
+    elif a in LATIN_CONCEPTS and same_concept(a, b):  # a business word in two languages (Gvino / Wine)
         return TRANSLATION_SIMILARITY, "translation"
-    if _is_abbreviation(a, b, lenient) or _is_abbreviation(b, a, lenient):
+    # abbreviations and typos keep the first letter: most pairs of words differ there, and skip the calls
+    same_first = a[:1] == b[:1]
+    if same_first and (_is_abbreviation(a, b, lenient) or _is_abbreviation(b, a, lenient)):
         return 0.9, "abbreviation"
     if "+" in a or "+" in b:  # words joined for an initialism of the other name
         return (INITIALISM_SIMILARITY, "initialism") if _initials(a) == b or _initials(b) == a else (0.0, "")
     if len(a) == 1 or len(b) == 1:
         return (0.8, "initial") if a[0] == b[0] else (0.0, "")
+    shortest = min(len(a), len(b))
     if cross_script:
         la, lb = loose_skeleton(a), loose_skeleton(b)
         if len(la) >= 2 and la == lb:
             return 0.9, "transliteration"
-        if abjad and min(len(a), len(b)) >= 3:
+        if abjad and shortest >= 3:
             ka, kb = abjad_skeleton(a), abjad_skeleton(b)
             if ka and ka == kb:  # also one consonant left, as weaker evidence: נוה (nvh) / Naveh
                 return (0.85 if len(ka) > 1 else ABJAD_ONE_CONSONANT), "transliteration"
         if min(len(la), len(lb)) >= 3 and Indel.normalized_similarity(la, lb) >= 0.75:
             return 0.8, "transliteration"
-    if min(len(a), len(b)) >= 4 and skeleton(a) == skeleton(b):
+    if shortest >= 4 and skeleton(a) == skeleton(b):
         return 0.85, "skeleton"
     ratio = fuzz.ratio(a, b)
     if lenient and ratio >= 75:
         return ratio / 100.0, "typo"
-    if (ratio >= 85 and min(len(a), len(b)) >= 6) or _is_typo(a, b, ratio):
+    if (ratio >= 85 and shortest >= 6) or (same_first and _is_typo(a, b, ratio)):
         if _is_plural(a, b) or _is_plural(b, a) or _nasal_final(a, b) or _nasal_final(b, a):
             return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo; Xin/Xing
         return TYPO_SIMILARITY, "typo"
@@ -554,6 +577,8 @@ def _is_abbreviation(short: str, long: str, lenient: bool = False) -> bool:
 
 
 def _apply_legal_forms(left: Name, right: Name, score: float, notes: list[str]) -> float:
+    if not left.legal_forms or not right.legal_forms:
+        return score  # (relation "missing": nothing to say, and no notes to format)
     relation = legal_forms.relation(left.legal_forms, right.legal_forms)
     forms = "/".join(f.code for f in left.legal_forms) or "-", "/".join(f.code for f in right.legal_forms) or "-"
     if relation == "conflict":
@@ -572,6 +597,9 @@ def _apply_country_words(left: Name, right: Name, pairs: list[tuple[str, str, fl
     if left.vessel_prefix or right.vessel_prefix:
         return score  # a flag or port of registry, not a subsidiary
     countries = country_words()
+    if (countries.isdisjoint(left.tokens) and countries.isdisjoint(right.tokens)
+            and countries.isdisjoint(left.qualifiers) and countries.isdisjoint(right.qualifiers)):
+        return score  # no country word on either side (most names): the sets below would both be empty
     aligned = {word for a, b, _ in pairs for word in (a, b)}  # "Chima" for "China" is a typo, not a country
     left_words = {w for w in (*left.tokens, *left.qualifiers) if w in countries and w not in aligned}
     right_words = {w for w in (*right.tokens, *right.qualifiers) if w in countries and w not in aligned}
@@ -615,7 +643,8 @@ def _same_generic_name(left: Name, right: Name, pairs: list[tuple[str, str, floa
 
 def _is_series(name: Name) -> bool:
     """A fund, partnership or securitisation trust: numbered vintages of one sponsor, not one ship each."""
-    return not SERIES_WORDS.isdisjoint(name.tokens) or any(form.code == "lp" for form in name.legal_forms)
+    return not SERIES_WORDS.isdisjoint(name.tokens) or (
+        bool(name.legal_forms) and any(form.code == "lp" for form in name.legal_forms))
 
 
 def _numerals_differ(left: tuple[str, ...], right: tuple[str, ...]) -> bool:

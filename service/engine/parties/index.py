@@ -9,6 +9,9 @@ Built once from the list entries; a query touches only the names that share a ra
   exists, so a query reads a small share of the list.
 - The best `max_candidates` rows by summed IDF are scored with score_names (the same scorer that
   scripts/match_quality.py measures). One hit per entry (its best name), best first.
+- A name from another script shares no spelling key with its Latin listing (צפרירים / Zafririm, 臺北 /
+  Taipei): script keys (consonant skeletons, Chinese and Burmese romanisation keys) find it, built
+  for every listed name when the service loads (prepare_scripts) or on the first such query.
 - Party country is supporting evidence: a small boost when it is one of the entry's countries, only on
   a name that is already close; never a hit on country alone.
 - A bounded LRU cache maps (normalised name, country) to hits: ERP exports repeat the same consignees,

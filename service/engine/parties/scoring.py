@@ -395,8 +395,7 @@ def _coverage(left_name: Name, right_name: Name, cross_script: bool, lenient: bo
         alike = _exact_similarity
     elif syllabic:
         alike = _syllable_similarity
-    elif abjad and (left_name.glossed or right_name.glossed):  # הזהב is "gold", and "Hazahav" in Latin letters
-        spelled = {**left_name.glossed, **right_name.glossed}
+    elif abjad and (spelled := {**left_name.glossed, **right_name.glossed}):  # הזהב: "gold", and "Hazahav"
 
         def alike(a: str, b: str) -> tuple[float, str]:
             best = _token_similarity(a, b, cross_script, lenient, abjad)

@@ -115,7 +115,7 @@ class Name:
         הזהב): a Latin spelling may transliterate the word instead of translating it."""
         if not self.foreign_script:
             return {}
-        text = unicodedata.normalize("NFKC", self.original).replace("״", '"').replace("׳", "'")
+        text = unified(self.original)
         return {english: "".join(_words(anyascii(native).casefold()))
                 for english, native in native_spellings(text).items() if english in self.tokens}
 
@@ -140,11 +140,16 @@ def is_abjad(text: str) -> bool:
     return _ABJAD_LETTER.search(text) is not None
 
 
+def unified(text: str) -> str:
+    """NFKC, with the Hebrew gershayim and geresh as the ASCII quotes they stand for (בע״מ is בע"מ)."""
+    return unicodedata.normalize("NFKC", text).replace("״", '"').replace("׳", "'")
+
+
 def to_ascii(text: str) -> tuple[str, bool]:
     """NFKC, native legal forms to Latin, homoglyphs fixed, transliterated; and whether it was not Latin."""
     if text.isascii():
         return text, False
-    text = unicodedata.normalize("NFKC", text).replace("״", '"').replace("׳", "'")
+    text = unified(text)
     for native, latin in legal_forms.NATIVE_FORMS:
         if native in text:
             text = text.replace(native, latin)

@@ -184,9 +184,9 @@ class PartyIndex:
         return list(hits)
 
     def _search(self, query: Name, country: str | None) -> list[PartyHit]:
-        best: dict[int, tuple[float, PartyHit]] = {}
         query_key = " ".join((*query.tokens, *query.qualifiers))
         seen: set[int] = set()
+        worth: list[int] = []  # rows to score, in the order they were found
         maybe = self._unkeyed_words(query)  # (a property of the query: counted once, not per row)
         for row_number, shared in self._candidates(query):
             seen.add(row_number)
@@ -201,10 +201,10 @@ class PartyIndex:
                 continue
             if self._forms_rule_out(query, row.name):
                 continue
-            hit = self._hit(query, row, country)
-            if hit is not None and (row.entry not in best or hit.score > best[row.entry][0]):
-                best[row.entry] = (hit.score, hit)
-        for row_number in self._across_scripts(query, seen):
+            worth.append(row_number)
+        worth += self._across_scripts(query, seen)
+        best: dict[int, tuple[float, PartyHit]] = {}
+        for row_number in worth:
             row = self._rows[row_number]
             hit = self._hit(query, row, country)
             if hit is not None and (row.entry not in best or hit.score > best[row.entry][0]):

@@ -37,13 +37,13 @@ from service.engine.checks.parties import PartyHit
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
-from service.engine.parties.glossary import LATIN_CONCEPTS
 from service.engine.parties.names import Name, abjad_skeleton, normalise_name, skeleton
 from service.engine.parties.scoring import (
     CONTAINED_NAME_LETTERS,
     GENERIC_WORDS,
     LEGAL_FORM_CONFLICT,
     UNMATCHED_PENALTY,
+    is_business_word,
     romanisation_key,
     score_names,
 )
@@ -491,7 +491,7 @@ def script_keys(name: Name) -> set[str]:
     Latin spelling joins the syllables that a name in characters gives one by one (Taipei, 臺北
     "tai bei"). Business words (in English after the glossary) and numerals are left out: they are
     common and say nothing about which party it is."""
-    tokens = [t for t in name.tokens if t not in GENERIC_WORDS and t not in LATIN_CONCEPTS]
+    tokens = [t for t in name.tokens if not is_business_word(t)]
     keys: set[str] = set()
     for token in tokens:
         consonants = abjad_skeleton(token)

@@ -288,11 +288,21 @@ def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, 
             and all(t in GENERIC_WORDS for t in latin_out) and all(t in strong for t in distinctive))
 
 
+def is_business_word(word: str) -> bool:
+    """A generic business word or a glossary word: kept as it is when a name's words are folded to
+    romanisation keys (the other side has it in English too), and no evidence of which party it is."""
+    return word in GENERIC_WORDS or word in LATIN_CONCEPTS
+
+
+def _folded(words: tuple[str, ...], key: Callable[[str], str]) -> tuple[str, ...]:
+    """The words folded by a romanisation key, business words kept."""
+    return tuple(w if is_business_word(w) else key(w) for w in words)
+
+
 def _burmese_keyed(name: Name) -> Name:
-    """The name with its words folded to Burmese romanisation keys (generic English words kept)."""
-    def fold(words: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(w if w in GENERIC_WORDS or w in LATIN_CONCEPTS else burmese_key(w) for w in words)
-    return replace(name, tokens=fold(spoken_tokens(name)), qualifiers=fold(name.qualifiers), compact="")
+    """The name with its words folded to Burmese romanisation keys (business words kept)."""
+    return replace(name, tokens=_folded(spoken_tokens(name), burmese_key),
+                   qualifiers=_folded(name.qualifiers, burmese_key), compact="")
 
 
 def _syllables_kept(name: Name) -> Name:
@@ -323,7 +333,7 @@ def romanisation_key(token: str) -> str:
 def _romanisation_keyed(name: Name) -> Name:
     """A name compared with one in CJK characters: its words folded to romanisation keys (business
     words, which the glossary put in English, kept as they are)."""
-    tokens = tuple(t if t in GENERIC_WORDS or t in LATIN_CONCEPTS else romanisation_key(t) for t in name.tokens)
+    tokens = _folded(name.tokens, romanisation_key)
     return name if tokens == name.tokens else replace(name, tokens=tokens, compact="")
 
 

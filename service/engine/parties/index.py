@@ -7,8 +7,12 @@ Built once from the list entries; a query touches only the names that share a ra
   (typos later in the word). A key's weight is its IDF; keys held by more than `max_postings` names
   (generic words such as "trading" or "company" on a large list) are skipped unless nothing rarer
   exists, so a query reads a small share of the list.
+- Postings are sorted numpy arrays in one flat block (postings.py); a query's unions, counts and
+  intersections run in C, and what the index holds for each query word is cached.
 - The best `max_candidates` rows by summed IDF are scored with score_names (the same scorer that
-  scripts/match_quality.py measures). One hit per entry (its best name), best first.
+  scripts/match_quality.py measures); rows tied for the last places go to those most alike the query
+  as strings, numerals included. One hit per entry (its best name; on a tie the primary name), best
+  first.
 - A name from another script shares no spelling key with its Latin listing (צפרירים / Zafririm, 臺北 /
   Taipei): script keys (consonant skeletons, Chinese and Burmese romanisation keys) find it, built
   for every listed name when the service loads (prepare_scripts) or on the first such query.
@@ -29,8 +33,9 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from service.engine.checks.parties import PartyHit
@@ -38,6 +43,7 @@ from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.names import Name, abjad_skeleton, normalise_name, skeleton
+from service.engine.parties.postings import Postings, Rows, member
 from service.engine.parties.scoring import (
     CONTAINED_NAME_LETTERS,
     GENERIC_WORDS,
@@ -49,12 +55,16 @@ from service.engine.parties.scoring import (
 )
 from service.engine.verdict import Action, ListStamp
 
+Counts = npt.NDArray[np.int64]
+Weights = npt.NDArray[np.float64]
+
 COUNTRY_BOOST = 3.0
 COUNTRY_BOOST_FLOOR = 50.0  # the boost only lifts names that already resemble each other
 VARIANT_WEIGHT = 0.5  # share of a key's IDF weight when the query word is found only by its skeleton or prefix
 PERSON_SCRIPT_KEYS = 3  # script keys a listed person must share with the query
 SCRIPT_LENGTH_RATIO = 1.25  # a name found by script keys has at most this many times the query's keys (+1)
-MAX_WEIGHED = 100  # candidate rows weighed by IDF per query, at most
+MAX_WEIGHED = 2000  # candidate rows weighed by IDF per query, at most (the most shared words first)
+WORD_CACHE = 100_000  # query words whose rows are kept (cleared when full)
 RAREST_GROUP = 30  # a query word held by this few names: its rows are always looked at
 _NEVER = 1 << 30  # shared-word count that no query reaches
 PREFILTER = 50.0  # rapidfuzz token_set_ratio under which a candidate is not scored (true matches score far above)
@@ -68,6 +78,16 @@ class _Row:
     name: Name
     text: str  # the name as listed
     is_alias: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """A query word's rows in the index: those of its rare keys with their IDF weight (None: it has no
+    rare key), and its keys held by too many names to read (checked against the rows found)."""
+
+    rows: Rows | None
+    weight: float  # (of its commonest key when it has no rare one)
+    common_keys: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,25 +127,34 @@ class PartyIndex:
         self._rows: list[_Row] = []
         self._contained_at: list[int] = []
         self._lengths: list[int] = []  # words per row, for ranking candidates by length
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        lists: defaultdict[str, list[int]] = defaultdict(list)
         collecting = gc.isenabled()
         gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
         try:
             for number, entry in enumerate(self._entries):
-                self._add_entry(number, entry)
+                self._add_entry(number, entry, lists)
         finally:
             if collecting:
                 gc.enable()
-        self._postings = dict(self._postings)
+        self._postings = Postings(lists)
+        del lists
+        self._contained_array = np.array(self._contained_at, dtype=np.int64)
+        self._length_array = np.array(self._lengths, dtype=np.int64)
+        self._tie_texts = [_tie_text(row.name) for row in self._rows]
+        self._prefilter_texts = [" ".join((*row.name.tokens, *row.name.qualifiers)) for row in self._rows]
+        # what _may_reach_review reads of each row, as arrays
+        self._open_array = np.array([bool(row.name.foreign_script or row.name.qualifiers or row.name.former)
+                                     for row in self._rows], dtype=np.bool_)
+        self._person_array = np.array([self._entries[row.entry].kind is EntryKind.PERSON for row in self._rows],
+                                      dtype=np.bool_)
+        self._compact_hashes = np.array([hash(row.name.compact) for row in self._rows], dtype=np.int64)
+        self._words: dict[str, _Word] = {}
         # Keys that survive a change of script (script_keys): for the few names listed in another
         # script at once, for every name on the first query from another script (see _across_scripts).
         self._script_postings: dict[str, list[int]] | None = None
         self._script_lock = threading.Lock()
         self._foreign_postings = _script_postings(
             (number, row.name) for number, row in enumerate(self._rows) if row.name.foreign_script)
-        # Keys too common to read per query, as sets: a query's common words are checked against the
-        # rows its rare words found by set intersection.
-        self._common_rows = {key: set(rows) for key, rows in self._postings.items() if len(rows) > max_postings}
         self._total = max(1, len(self._rows))
         self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
         self._cache_size = cache_size
@@ -137,7 +166,7 @@ class PartyIndex:
         """Number of searchable names (primary names, aliases)."""
         return len(self._rows)
 
-    def _add_entry(self, number: int, entry: ListEntry) -> None:
+    def _add_entry(self, number: int, entry: ListEntry, lists: defaultdict[str, list[int]]) -> None:
         seen: set[tuple[str, ...]] = set()
         for position, text in enumerate(entry.all_names()):
             name = normalise_name(_person_order(text) if entry.kind is EntryKind.PERSON else text)
@@ -153,9 +182,8 @@ class PartyIndex:
             keys = name_keys(name)
             for former in name.former:
                 keys.extend(name_keys(former))
-            postings = self._postings
             for key in set(keys):
-                postings[key].append(row)
+                lists[key].append(row)
 
     def stamps(self) -> list[ListStamp]:
         """The list snapshots this index was built from."""
@@ -185,32 +213,33 @@ class PartyIndex:
 
     def _search(self, query: Name, country: str | None) -> list[PartyHit]:
         query_key = " ".join((*query.tokens, *query.qualifiers))
-        seen: set[int] = set()
+        rows, shared = self._candidates(query)
+        seen = set(rows)
         worth: list[int] = []  # rows to score, in the order they were found
-        maybe = self._unkeyed_words(query)  # (a property of the query: counted once, not per row)
-        for row_number, shared in self._candidates(query):
-            seen.add(row_number)
+        texts = self._prefilter_texts
+        for row_number in itertools.compress(rows, self._may_reach_review(query, rows, shared)):
             row = self._rows[row_number]
-            if not self._may_reach_review(query, row_number, shared, maybe):
-                continue
             # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
             # from another script, nor for former names, which the look does not see)
             plain = not (query.foreign_script or row.name.foreign_script or query.former or row.name.former)
-            if plain and fuzz.token_set_ratio(
-                    query_key, " ".join((*row.name.tokens, *row.name.qualifiers)), score_cutoff=PREFILTER) == 0:
+            if plain and fuzz.token_set_ratio(query_key, texts[row_number], score_cutoff=PREFILTER) == 0:
                 continue
             if self._forms_rule_out(query, row.name):
                 continue
             worth.append(row_number)
         worth += self._across_scripts(query, seen)
-        best: dict[int, tuple[float, PartyHit]] = {}
+        best: dict[int, tuple[float, int, PartyHit]] = {}
         for row_number in worth:
             row = self._rows[row_number]
             hit = self._hit(query, row, country)
-            if hit is not None and (row.entry not in best or hit.score > best[row.entry][0]):
-                best[row.entry] = (hit.score, hit)
-        ranked = sorted(best.values(), key=lambda pair: (-pair[0], pair[1].list_name, pair[1].entry_id))
-        return [hit for _, hit in ranked[: self._max_hits]]
+            # (an entry's best name; on a tie the one listed first, the primary name before its aliases)
+            if hit is None:
+                continue
+            held = best.get(row.entry)
+            if held is None or (-hit.score, row_number) < (-held[0], held[1]):
+                best[row.entry] = (hit.score, row_number, hit)
+        ranked = sorted(best.values(), key=lambda found: (-found[0], found[2].list_name, found[2].entry_id))
+        return [hit for _, _, hit in ranked[: self._max_hits]]
 
     def _across_scripts(self, query: Name, seen: set[int]) -> list[int]:
         """Rows a name from another script shares no spelling key with ("צפרירים" is "tsfryrym" after
@@ -268,29 +297,35 @@ class PartyIndex:
         return (self.review_threshold > 100.0 - LEGAL_FORM_CONFLICT + COUNTRY_BOOST
                 and legal_forms.relation(query.legal_forms, listed.legal_forms) == "conflict")
 
-    def _may_reach_review(self, query: Name, row_number: int, shared: int, maybe: int) -> bool:
-        """False when too few of the query's words share a key with the listed name to reach review.
+    def _may_reach_review(self, query: Name, rows: list[int], shared: list[int]) -> list[bool]:
+        """For each row, False when too few of the query's words share a key with the listed name to
+        reach review.
 
         An upper bound of the scorer's coverage, assuming every word that shares a key matches fully.
-        Words that can match without a shared key (`maybe`, _unkeyed_words: short ones, initials and
-        abbreviations, and unknown ones, typos) count as matched. Names from
-        another script, annotations and former names are given the benefit of the doubt, and so is an
-        organisation whose every word may stand in the other name (the scorer's contained-name floor).
+        Words that can match without a shared key (_unkeyed_words: short ones, initials and
+        abbreviations, and unknown ones, typos) count as matched. Names from another script,
+        annotations and former names are given the benefit of the doubt, and so are the same letters
+        without spaces ("SiemensAG", "VladimirPutin"), a person named with fewer of their names (the
+        scorer's partial-name rule) and an organisation whose every word may stand in the other name
+        (the scorer's contained-name floor). Worked out for all candidates at once (numpy).
         """
-        listed = self._rows[row_number].name
-        if shared >= min(len(query.tokens), self._contained_at[row_number]) and _contained(query.tokens, listed.tokens):
-            return True
-        if (query.foreign_script or listed.foreign_script or query.qualifiers or listed.qualifiers
-                or query.former or listed.former or query.compact == listed.compact):
-            return True  # (the same letters without spaces: "SiemensAG", "VladimirPutin")
-        q, r = len(query.tokens), len(listed.tokens)
-        if shared >= 2 and shared >= min(q, r) and self._entries[self._rows[row_number].entry].kind is EntryKind.PERSON:
-            return True  # a person named with fewer of their names (the scorer's partial-name rule)
-        matched = min(q, r, shared + maybe)
+        if query.foreign_script or query.qualifiers or query.former:
+            return [True] * len(rows)
+        numbers, counts = np.array(rows, dtype=np.int64), np.array(shared, dtype=np.int64)
+        q, r = len(query.tokens), self._length_array[numbers]
+        matched = np.minimum(np.minimum(q, r), counts + self._unkeyed_words(query))
         bound = 100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched)
-        return bound >= self.review_threshold - COUNTRY_BOOST
+        worth = bound >= self.review_threshold - COUNTRY_BOOST
+        worth |= self._open_array[numbers]
+        worth |= self._compact_hashes[numbers] == hash(query.compact)  # (a collision only costs a scoring)
+        worth |= (counts >= 2) & (counts >= np.minimum(q, r)) & self._person_array[numbers]
+        contained = ~worth & (counts >= np.minimum(q, self._contained_array[numbers]))
+        for position in np.flatnonzero(contained).tolist():
+            worth[position] = _contained(query.tokens, self._rows[rows[position]].name.tokens)
+        flags: list[bool] = worth.tolist()
+        return flags
 
-    def _candidates(self, query: Name) -> list[tuple[int, int]]:
+    def _candidates(self, query: Name) -> tuple[list[int], list[int]]:
         """The rows sharing enough rare keys with the query, most shared IDF weight first, each with
         the number of the query's words it shares a key with.
 
@@ -298,67 +333,98 @@ class PartyIndex:
         does not hold, its prefix); a row counts once per group. Rows that share too few groups to
         reach the review threshold even if everything else matched are dropped before any weighing,
         and the query's common words (skipped: reading them would touch a large share of the list)
-        are only checked against the rows that remain.
+        are only checked against the rows that remain. Row numbers travel as sorted numpy arrays
+        (postings.py): unions, counts and intersections run in C.
         """
         postings = self._postings
-        groups = [self._query_keys(token) for token in (*query.tokens, *query.qualifiers)]
-        groups += [self._query_keys(t) for former in query.former for t in former.tokens]
-        row_sets: list[set[int]] = []
+        words = [self._word(token) for token in (*query.tokens, *query.qualifiers)]
+        words += [self._word(t) for former in query.former for t in former.tokens]
+        row_sets: list[Rows] = []
         group_weights: list[float] = []
         common: list[tuple[str, float]] = []
         # a word's common keys (the skeleton of a rare spelling of Mohammed, a prefix): checked against
         # the rows found, as the common words are, and counted for that word
-        variants: list[tuple[int, list[str]]] = []
-        for group in groups:
-            keys = [k for k in group if k in postings]
-            rare = [k for k in keys if len(postings[k]) <= self._max_postings]
-            if rare:
-                if len(rare) == 2 and rare[1][0] == "~":  # a word's rows are among its skeleton's rows
-                    row_sets.append(set(postings[rare[1]]))
-                else:
-                    row_sets.append(set().union(*(postings[k] for k in rare)))
-                # the word itself is the rarest key; a typo found by its skeleton or prefix only is
-                # weaker evidence than a word found as it is written
-                group_weights.append(self._idf(rare[0]) * (1.0 if rare[0] == group[0] else VARIANT_WEIGHT))
-                if len(rare) < len(keys):
-                    variants.append((len(row_sets) - 1, [k for k in keys if k not in rare]))
-            elif keys:
-                common.append((keys[0], self._idf(keys[0])))
+        variants: list[tuple[int, tuple[str, ...]]] = []
+        for word in words:
+            if word.rows is not None:
+                row_sets.append(word.rows)
+                group_weights.append(word.weight)
+                if word.common_keys:
+                    variants.append((len(row_sets) - 1, word.common_keys))
+            elif word.common_keys:
+                common.append((word.common_keys[0], word.weight))
         if not row_sets and common:  # nothing rare: read the least common word after all
-            key = min((k for k, _ in common), key=lambda k: len(postings[k]))
-            row_sets.append(set(postings[key]))
+            key = min((k for k, _ in common), key=postings.size)
+            row_sets.append(postings.rows(key))
             group_weights.append(self._idf(key))
             common = [(k, w) for k, w in common if k != key]
-        whole = set(postings.get(query.compact, ())) if len(query.tokens) > 1 else set()
-        counts = Counter(itertools.chain.from_iterable(row_sets))
+        if not row_sets:
+            return [], []
+        rows, shared, weights = _tally(row_sets, group_weights)
         for position, keys in variants:
-            found = set().union(*(self._common_rows[key].intersection(counts) for key in keys)) - row_sets[position]
-            counts.update(found)
-            row_sets[position] |= found
-        common_sets = [(self._common_rows[key], weight) for key, weight in common if key in self._common_rows]
-        for members, _ in common_sets:
-            counts.update(members.intersection(counts))  # C-level: only rows already found
-        for row in whole:  # the spaceless form matched: as good as every word
-            counts[row] += len(groups) + 1
+            found = np.zeros(len(rows), dtype=np.bool_)
+            for key in keys:
+                found |= member(rows, postings.rows(key))
+            found &= ~member(rows, row_sets[position])
+            shared += found
+            weights += found * group_weights[position]
+            row_sets[position] = np.sort(np.concatenate([row_sets[position], rows[found]]))  # (disjoint)
+        common_sets = [(postings.rows(key), weight) for key, weight in common]
+        for members, weight in common_sets:  # only rows already found
+            found = member(rows, members)
+            shared += found
+            weights += found * weight
+        counts = shared
+        if len(query.tokens) > 1 and query.compact in postings:  # the spaceless form: as good as every word
+            rows, shared, weights, counts = _with_whole(
+                rows, shared, weights, postings.rows(query.compact), len(words) + 1, common_sets)
         least = self._shared_needed(query)
-        if len(counts) > MAX_WEIGHED:  # keep the rows sharing the most words (sorted in C)
-            top = sorted(counts.items(), key=itemgetter(1), reverse=True)[:MAX_WEIGHED]
-            passing = [row for row, count in top if count >= least]
+        contained_at = self._contained_array
+        if len(rows) > MAX_WEIGHED:  # keep the rows sharing the most words (ties: the earlier listed)
+            passing = np.argsort(-counts, kind="stable")[:MAX_WEIGHED]
+            passing = passing[counts[passing] >= least]
             # and the rows of the query's rarest words, which the count alone may crowd out ("Janan Agha"
             # among the many "Mohammad Ahmed" when the query is "Janan Mohammad Ahmed Agha")
-            contained_at = self._contained_at
-            rarest = set().union(*(rows for rows in row_sets if len(rows) <= RAREST_GROUP)).difference(passing)
-            passing += [row for row in rarest if counts[row] >= least or counts[row] >= contained_at[row]]
-        elif least > 1:
-            contained_at = self._contained_at  # (count >= the query's length already means count >= least)
-            passing = [row for row, count in counts.items() if count >= least or count >= contained_at[row]]
+            rarest = [found for found in row_sets if len(found) <= RAREST_GROUP]
+            if rarest:
+                extra = np.searchsorted(rows, np.unique(np.concatenate(rarest)))
+                extra = extra[~member(extra, np.sort(passing))]
+                extra = extra[(counts[extra] >= least) | (counts[extra] >= contained_at[rows[extra]])]
+                passing = np.concatenate([passing, extra])
+        else:  # (count >= the query's length already means count >= least)
+            passing = np.flatnonzero((counts >= least) | (counts >= contained_at[rows]))
+        return self._ranked(query, rows[passing], shared[passing], weights[passing])
+
+    def _word(self, token: str) -> _Word:
+        """What the index holds for a query word (cached: a pure function of the word and the index,
+        and the words of screened names repeat far more than the names do)."""
+        found = self._words.get(token)
+        if found is None:
+            found = self._look_up(token)
+            if len(self._words) >= WORD_CACHE:
+                self._words.clear()
+            self._words[token] = found
+        return found
+
+    def _look_up(self, token: str) -> _Word:
+        postings = self._postings
+        group = self._query_keys(token)
+        keys = [k for k in group if k in postings]
+        rare = [k for k in keys if postings.size(k) <= self._max_postings]
+        common = tuple(k for k in keys if k not in rare)
+        if not rare:
+            return _Word(None, self._idf(keys[0]) if keys else 0.0, common)
+        if len(rare) == 1 or (len(rare) == 2 and rare[1][0] == "~"):
+            rows = postings.rows(rare[-1])  # a word's rows are among its skeleton's rows
         else:
-            passing = list(counts)
-        return self._ranked(query, passing, [*zip(row_sets, group_weights, strict=True), *common_sets])
+            rows = np.unique(np.concatenate([postings.rows(k) for k in rare]))
+        # the word itself is the rarest key; a typo found by its skeleton or prefix only is weaker
+        # evidence than a word found as it is written
+        return _Word(rows, self._idf(rare[0]) * (1.0 if rare[0] == group[0] else VARIANT_WEIGHT), common)
 
     def _idf(self, key: str) -> float:
         """Inverse document frequency of a key (computed when asked: a query reads a handful)."""
-        return math.log(1 + self._total / len(self._postings[key]))
+        return math.log(1 + self._total / self._postings.size(key))
 
     def _unkeyed_words(self, query: Name) -> int:
         """How many of the query's words may match without sharing a key: short words may be initials
@@ -377,43 +443,32 @@ class PartyIndex:
                 return max(1, shared - maybe)
         return 1
 
-    def _ranked(self, query: Name, rows: list[int], groups: list[tuple[set[int], float]]) -> list[tuple[int, int]]:
-        """The best `max_candidates` rows by shared IDF weight (ties: names as long as the query)."""
-        if len(rows) <= self._max_candidates:  # every row is a candidate, in order: no weights needed
-            counted = dict.fromkeys(rows, 0)
-            found = counted.keys()
-            for members, _ in groups:
-                for row in found & members:
-                    counted[row] += 1
-            return [(row, counted[row]) for row in rows]
-        size = len(query.tokens)
-        weights = dict.fromkeys(rows, 0.0)
-        shared = dict.fromkeys(rows, 0)
-        candidates = weights.keys()
-        for members, group_weight in groups:
-            for row in candidates & members:  # C-level intersection; Python only touches the overlap
-                weights[row] += group_weight
-                shared[row] += 1
-        lengths = self._lengths
-        scored = [(weights[row] - 0.01 * abs(lengths[row] - size), row, shared[row]) for row in rows]
-        best = heapq.nlargest(self._max_candidates, scored)
-        cut = best[-1][0]
-        tied = [item for item in scored if abs(item[0] - cut) < 1e-9]
-        if len(tied) > sum(abs(item[0] - cut) < 1e-9 for item in best):
-            best = self._break_ties(query, best, tied, cut)
-        return [(row, shared) for _, row, shared in best]
+    def _ranked(self, query: Name, rows: Rows, shared: Counts, weights: Weights) -> tuple[list[int], list[int]]:
+        """The best `max_candidates` rows by shared IDF weight (ties: names as long as the query, then
+        the later listed), each with the number of the query's words it shares a key with."""
+        if len(rows) <= self._max_candidates:  # every row is a candidate, in order: no ranking needed
+            return rows.tolist(), shared.tolist()
+        scores = weights - 0.01 * np.abs(self._length_array[rows] - len(query.tokens))
+        order = np.lexsort((-rows.astype(np.int64), -scores))  # best first; ties: the higher row
+        cut = scores[order[self._max_candidates - 1]]
+        if abs(scores[order[self._max_candidates]] - cut) < 1e-9:  # more rows tied for the last places
+            tied = order[np.abs(scores[order] - cut) < 1e-9]
+            ahead = order[: self._max_candidates][scores[order[: self._max_candidates]] > cut + 1e-9]
+            chosen = self._break_ties(query, rows[tied], self._max_candidates - len(ahead))
+            order = np.concatenate([ahead, tied[chosen]])
+        best = order[: self._max_candidates]
+        return rows[best].tolist(), shared[best].tolist()
 
-    def _break_ties(self, query: Name, best: list[tuple[float, int, int]], tied: list[tuple[float, int, int]],
-                    cut: float) -> list[tuple[float, int, int]]:
+    def _break_ties(self, query: Name, tied: Rows, places: int) -> Rows:
         """More rows share the last candidate places' weight than there are places ("Vladimir Pudin"
         among a list's many Vladimirs, where "Pudin" shares no key with "Putin"): the places go to the
-        tied rows most alike the query as strings (rapidfuzz, in C), not to whichever came first."""
-        ahead = [item for item in best if item[0] > cut + 1e-9]
-        text = " ".join(query.tokens)
-        rows = self._rows
-        alike = process.extract(text, {i: " ".join(rows[item[1]].name.tokens) for i, item in enumerate(tied)},
-                                scorer=fuzz.ratio, limit=self._max_candidates - len(ahead))
-        return ahead + [tied[i] for _, _, i in alike]
+        tied rows most alike the query as strings (rapidfuzz, in C), not to whichever came first. The
+        strings hold the numerals, which no key does: "YV1004" among a list's hundreds of YV aircraft.
+        Returns positions in `tied`."""
+        texts = self._tie_texts
+        alike = process.extract(_tie_text(query), [texts[row] for row in tied.tolist()], scorer=fuzz.ratio,
+                                limit=places)
+        return np.array([position for _, _, position in alike], dtype=np.int64)
 
     def _query_keys(self, token: str) -> tuple[str, ...]:
         """A query word's keys: the prefix only when the index does not hold the word itself (a typo).
@@ -444,6 +499,47 @@ class PartyIndex:
             explanation="; ".join(notes), programs=tuple(entry.programs), source=entry.source_url or "",
             details={"kind": entry.kind.value, "countries": list(entry.countries)},
         )
+
+
+def _tally(row_sets: list[Rows], group_weights: list[float]) -> tuple[Rows, Counts, Weights]:
+    """The rows of any group, ascending, with how many groups hold each and their summed weight (summed
+    in group order, as a loop over the groups would)."""
+    if len(row_sets) == 1:
+        rows = row_sets[0]
+        return rows, np.ones(len(rows), dtype=np.int64), np.full(len(rows), group_weights[0])
+    joined = np.concatenate(row_sets)
+    order = np.argsort(joined, kind="stable")
+    joined = joined[order]
+    weights = np.repeat(np.array(group_weights), [len(rows) for rows in row_sets])[order]
+    starts = np.flatnonzero(np.concatenate(([True], joined[1:] != joined[:-1])))
+    shared = np.diff(starts, append=len(joined))
+    return joined[starts], shared, np.add.reduceat(weights, starts)
+
+
+def _with_whole(rows: Rows, shared: Counts, weights: Weights, whole: Rows, bonus: int,
+                common_sets: list[tuple[Rows, float]]) -> tuple[Rows, Counts, Weights, Counts]:
+    """The rows whose spaceless form is the query's added to the rows found, and the counts that decide
+    which rows pass: those rows count `bonus` more shared words. (A row found only so shares none of
+    the query's rare words; its common ones are counted as for every other row.)"""
+    merged = np.union1d(rows, whole)
+    at = np.searchsorted(merged, rows)
+    merged_shared = np.zeros(len(merged), dtype=np.int64)
+    merged_weights = np.zeros(len(merged), dtype=np.float64)
+    merged_shared[at] = shared
+    merged_weights[at] = weights
+    new = np.ones(len(merged), dtype=np.bool_)
+    new[at] = False
+    for members, weight in common_sets:
+        found = new & member(merged, members)
+        merged_shared += found
+        merged_weights += found * weight
+    counts = merged_shared.copy()
+    counts[np.searchsorted(merged, whole)] += bonus
+    return merged, merged_shared, merged_weights, counts
+
+
+def _tie_text(name: Name) -> str:
+    return " ".join((*name.tokens, *name.numerals))
 
 
 def _contained(query: tuple[str, ...], listed: tuple[str, ...]) -> bool:

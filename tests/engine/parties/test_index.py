@@ -208,3 +208,26 @@ def test_conflicting_legal_forms_are_under_review_whatever_the_words(index: Part
     lenient = PartyIndex(ENTRIES, STAMPS, review_threshold=60, block_threshold=90)
     hit = lenient.match("Kessendorf Sdn. Bhd.", "DE")[0]
     assert hit.entry_id == "kessendorf" and "legal forms of different jurisdictions" in hit.explanation
+
+
+def test_a_numbered_name_is_found_among_its_whole_series() -> None:
+    """Hundreds of aircraft share the only word "YV": the keys hold no numerals, so all tie; the
+    numerals decide which of them are scored."""
+    series = [ListEntry(id=f"yv{n}", source_list="test", name=f"YV{n}", kind=EntryKind.AIRCRAFT)
+              for n in range(2000, 2300)]
+    target = ListEntry(id="target", source_list="test", name="YV1004", kind=EntryKind.AIRCRAFT)
+    index = PartyIndex([*series, target], STAMPS, max_postings=20, cache_size=0)
+    assert [hit.entry_id for hit in index.match("YV1004")] == ["target"]
+
+
+def test_an_entry_reports_its_primary_name_when_an_alias_scores_the_same() -> None:
+    """(The alias, the same words in another order, scores the same and ties with the primary name for
+    a candidate place; among the many Norvik Trading companies the tie is broken by row.)"""
+    entry = ListEntry(id="target", source_list="test", name="Norvik Trading LLC", aliases=["Trading Norvik LLC"])
+    crowd = [ListEntry(id=f"crowd-{n}", source_list="test", name=f"Norvik Trading {word}")
+             for n, word in enumerate(("Marine", "Energy", "Holdings", "Supply", "Global", "Precision", "Group",
+                                       "Components", "Logistics", "Shipping", "Electronics", "Machinery"))]
+    for entries in ([entry, *crowd], [*crowd, entry]):
+        index = PartyIndex(entries, STAMPS, max_postings=5, cache_size=0)
+        hit = next(hit for hit in index.match("Norvik Trading LLC") if hit.entry_id == "target")
+        assert hit.matched_name == "Norvik Trading LLC"

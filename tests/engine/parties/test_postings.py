@@ -1,0 +1,59 @@
+"""Postings: the index's key → rows lists in one flat array, and the membership test the index runs on them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from service.engine.parties.postings import EMPTY, Postings, member
+
+
+@pytest.fixture
+def postings() -> Postings:
+    return Postings({"brevanti": [0, 4, 9], "~brvnt": [0, 3, 4, 9], "trading": [1], "llc": []})
+
+
+def test_rows_and_sizes(postings: Postings) -> None:
+    assert postings.rows("brevanti").tolist() == [0, 4, 9]
+    assert postings.rows("~brvnt").tolist() == [0, 3, 4, 9]
+    assert postings.rows("trading").tolist() == [1]
+    assert postings.size("~brvnt") == 4
+    assert len(postings) == 4
+
+
+def test_a_key_no_row_holds(postings: Postings) -> None:
+    assert "kessendorf" not in postings
+    assert postings.size("kessendorf") == 0
+    assert postings.rows("kessendorf") is EMPTY
+    assert "llc" in postings and postings.rows("llc").tolist() == []
+
+
+def test_rows_are_read_only(postings: Postings) -> None:
+    """The index caches the arrays it reads per query word: a write would corrupt every later query."""
+    with pytest.raises(ValueError, match="read-only"):
+        postings.rows("brevanti")[0] = 7
+
+
+MEMBERS = [
+    # (case, rows, members, expected)
+    ("some in, some out", [9, 1, 4, 5], [0, 4, 9], [True, False, True, False]),
+    ("none in", [1, 2], [0, 4, 9], [False, False]),
+    ("past the last member", [10, 9], [0, 4, 9], [False, True]),
+    ("before the first member", [0, -1], [3, 4], [False, False]),
+    ("no members", [1, 2], [], [False, False]),
+    ("no rows", [], [1, 2], []),
+]
+
+
+@pytest.mark.parametrize(("case", "rows", "members", "expected"), MEMBERS, ids=[c[0] for c in MEMBERS])
+def test_member(case: str, rows: list[int], members: list[int], expected: list[bool]) -> None:
+    found = member(np.array(rows, dtype=np.int64), np.array(members, dtype=np.int32))
+    assert found.tolist() == expected, case
+
+
+def test_member_agrees_with_sets() -> None:
+    rng = np.random.default_rng(20261122)
+    for _ in range(200):
+        members = np.unique(rng.integers(0, 500, rng.integers(0, 60))).astype(np.int32)
+        rows = rng.integers(0, 500, rng.integers(0, 40))
+        assert member(rows, members).tolist() == [int(row) in set(members.tolist()) for row in rows]

@@ -127,17 +127,18 @@ class PartyIndex:
         self._rows: list[_Row] = []
         self._contained_at: list[int] = []
         self._lengths: list[int] = []  # words per row, for ranking candidates by length
-        lists: defaultdict[str, list[int]] = defaultdict(list)
+        keys: list[str] = []  # every row's keys, row after row
+        keys_per_row: list[int] = []
         collecting = gc.isenabled()
         gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
         try:
             for number, entry in enumerate(self._entries):
-                self._add_entry(number, entry, lists)
+                self._add_entry(number, entry, keys, keys_per_row)
         finally:
             if collecting:
                 gc.enable()
-        self._postings = Postings(lists)
-        del lists
+        self._postings = Postings.of_rows(keys, keys_per_row)
+        del keys, keys_per_row
         self._contained_array = np.array(self._contained_at, dtype=np.int64)
         self._length_array = np.array(self._lengths, dtype=np.int64)
         self._tie_texts = [_tie_text(row.name) for row in self._rows]
@@ -166,24 +167,24 @@ class PartyIndex:
         """Number of searchable names (primary names, aliases)."""
         return len(self._rows)
 
-    def _add_entry(self, number: int, entry: ListEntry, lists: defaultdict[str, list[int]]) -> None:
+    def _add_entry(self, number: int, entry: ListEntry, keys: list[str], keys_per_row: list[int]) -> None:
         seen: set[tuple[str, ...]] = set()
         for position, text in enumerate(entry.all_names()):
             name = normalise_name(_person_order(text) if entry.kind is EntryKind.PERSON else text)
             if not name.tokens or name.tokens in seen:
                 continue
             seen.add(name.tokens)
-            row = len(self._rows)
             self._rows.append(_Row(number, name, text, position > 0))
             self._lengths.append(len(name.tokens))
             # an organisation sharing all its words with a query may be contained in it (the scorer's
             # contained-name floor): the candidate filters let it through at that many shared words
             self._contained_at.append(len(name.tokens) if _may_contain(entry, name) else _NEVER)
-            keys = name_keys(name)
+            found = name_keys(name)
             for former in name.former:
-                keys.extend(name_keys(former))
-            for key in set(keys):
-                lists[key].append(row)
+                found.extend(name_keys(former))
+            distinct = set(found)
+            keys.extend(distinct)
+            keys_per_row.append(len(distinct))
 
     def stamps(self) -> list[ListStamp]:
         """The list snapshots this index was built from."""

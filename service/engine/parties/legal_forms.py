@@ -164,6 +164,8 @@ def split_legal_forms(tokens: list[str], only: frozenset[str] | None = None) -> 
     legal form in characters too (有限公司), and its romanised syllables must not be read as Latin
     abbreviations (早 is "zao", not a Russian ZAO; 奥 is "ao", 萨 is "sa").
     """
+    if _PREFIXES.isdisjoint(tokens):
+        return list(tokens), []  # (every form begins with a word of _PREFIXES: none here)
     forms: list[LegalForm] = []
     rest = list(tokens)
     changed = True
@@ -182,6 +184,9 @@ def split_legal_forms(tokens: list[str], only: frozenset[str] | None = None) -> 
                 changed = True
     index = 1
     while index < len(rest) - 1:
+        if rest[index] not in _PREFIXES:  # (most words: no form starts here, and no call is needed)
+            index += 1
+            continue
         found = _match_at(rest, index, at_edge=False, only=only)
         if found:
             forms.append(found[0])

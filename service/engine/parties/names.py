@@ -48,6 +48,7 @@ _FORMER = re.compile(
     r"[(,;]?\s*(?<![a-z])(?:ex|f\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|formerly(?:\s+known\s+as)?|n\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a"
     r"|a\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|also\s+known\s+as|former\s+name)\b\.?[\s\-:]*"
 )
+_KA = re.compile(r"k\s*\.?\s*/?\s*a\b")  # the end of f.k.a., n.k.a., a.k.a. (as _FORMER writes them)
 _PARENS = re.compile(r"\(([^()]*)\)?")
 _SEGMENT = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*")
 _WORD = re.compile(r"[a-z]+|[0-9]+")
@@ -56,6 +57,7 @@ _VOYAGE = re.compile(r"\bv\.\s?\d{2,4}[nsew]\b|\bvoy(?:age)?\.?\s*(?:no\.?\s*)?\
 _POSSESSIVE = re.compile(r"(?<=[a-z])'s\b")
 # A digit between two letters is a letter written as a look-alike digit (evasion or OCR), not a number.
 _LEET = re.compile(r"(?<=[a-z])[013457890](?=[a-z])")
+_DIGITS = frozenset("0123456789")
 _LEET_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
 # A letter with a full stop, standing alone: an initial, not the article "a" or the conjunction "i".
 _INITIAL = re.compile(r"(?<![a-z0-9.])([a-z])\.(?=[\s\-]|$)")
@@ -194,7 +196,7 @@ def normalise_name(text: str) -> Name:
     lowered = ascii_text.casefold()
     if "'s" in lowered:
         lowered = _POSSESSIVE.sub("", lowered)  # "Harlow Bank's": the bank, not a plural
-    if _LEET.search(lowered):
+    if not _DIGITS.isdisjoint(lowered) and _LEET.search(lowered):
         lowered = _LEET.sub(lambda m: _LEET_LETTERS[m.group(0)], lowered)  # "Petr0v", "Dm1tri"
     if ":" in lowered:
         lowered = _LABEL.sub("", lowered)
@@ -213,6 +215,8 @@ def normalise_name(text: str) -> Name:
 
 def _split_former(text: str) -> list[str]:
     """The current name, then each former name ("Ocean Pioneer (ex-Cape Diamond)")."""
+    if not ("ex" in text or "former" in text or "known" in text or ("k" in text and _KA.search(text))):
+        return [text]  # (every marker holds one of these; the full pattern, tried at each position, is slow)
     parts = _FORMER.split(text)
     if len(parts) < 2 or not _WORD.search(parts[0]):
         return [text]

@@ -32,6 +32,23 @@ class Postings:
                                        count=self._starts[-1])
         self._flat.setflags(write=False)  # views of it are handed out and cached: never written to
 
+    @classmethod
+    def of_rows(cls, keys: Sequence[str], keys_per_row: Sequence[int]) -> Postings:
+        """From each row's keys, row after row (`keys_per_row[n]` of them for row n, no key twice in a
+        row). Key numbers, counts and the sort by key run in C: a quarter of a million names give about
+        two million keys, which a Python append per key took seconds to file."""
+        postings = cls({})
+        ids = dict(zip(dict.fromkeys(keys), itertools.count()))
+        key_numbers = np.fromiter(map(ids.__getitem__, keys), dtype=np.int32, count=len(keys))
+        rows = np.repeat(np.arange(len(keys_per_row), dtype=np.int32), keys_per_row)
+        postings._ids = ids
+        postings._flat = rows[np.argsort(key_numbers, kind="stable")]  # (stable: rows stay ascending per key)
+        postings._flat.setflags(write=False)
+        sizes = np.bincount(key_numbers, minlength=len(ids))
+        postings._sizes = sizes.tolist()
+        postings._starts = [0, *np.cumsum(sizes).tolist()]
+        return postings
+
     def __contains__(self, key: object) -> bool:
         return key in self._ids
 

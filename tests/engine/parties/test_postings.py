@@ -57,3 +57,19 @@ def test_member_agrees_with_sets() -> None:
         members = np.unique(rng.integers(0, 500, rng.integers(0, 60))).astype(np.int32)
         rows = rng.integers(0, 500, rng.integers(0, 40))
         assert member(rows, members).tolist() == [int(row) in set(members.tolist()) for row in rows]
+
+
+def test_built_from_each_rows_keys_as_from_lists() -> None:
+    rng = np.random.default_rng(7)
+    vocabulary = [f"k{n}" for n in range(40)]
+    per_row = [sorted(set(rng.choice(vocabulary, rng.integers(0, 6)).tolist())) for _ in range(300)]
+    lists: dict[str, list[int]] = {}
+    for row, keys in enumerate(per_row):
+        for key in keys:
+            lists.setdefault(key, []).append(row)
+    built = Postings.of_rows([key for keys in per_row for key in keys], [len(keys) for keys in per_row])
+    assert len(built) == len(lists)
+    for key, rows in lists.items():
+        assert built.rows(key).tolist() == rows and built.size(key) == len(rows)
+    with pytest.raises(ValueError, match="read-only"):
+        built.rows("k1")[0] = 0

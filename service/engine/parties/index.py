@@ -43,7 +43,7 @@ from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.names import Name, abjad_skeleton, normalise_name, skeleton
-from service.engine.parties.postings import Postings, Rows, member
+from service.engine.parties.postings import EMPTY, PostingsBuilder, Rows, member
 from service.engine.parties.scoring import (
     CONTAINED_NAME_LETTERS,
     GENERIC_WORDS,
@@ -127,18 +127,17 @@ class PartyIndex:
         self._rows: list[_Row] = []
         self._contained_at: list[int] = []
         self._lengths: list[int] = []  # words per row, for ranking candidates by length
-        keys: list[str] = []  # every row's keys, row after row
-        keys_per_row: list[int] = []
+        builder = PostingsBuilder()
         collecting = gc.isenabled()
         gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
         try:
             for number, entry in enumerate(self._entries):
-                self._add_entry(number, entry, keys, keys_per_row)
+                self._add_entry(number, entry, builder)
         finally:
             if collecting:
                 gc.enable()
-        self._postings = Postings.of_rows(keys, keys_per_row)
-        del keys, keys_per_row
+        self._postings = builder.build()
+        del builder
         self._contained_array = np.array(self._contained_at, dtype=np.int64)
         self._length_array = np.array(self._lengths, dtype=np.int64)
         self._tie_texts = [_tie_text(row.name) for row in self._rows]
@@ -167,7 +166,7 @@ class PartyIndex:
         """Number of searchable names (primary names, aliases)."""
         return len(self._rows)
 
-    def _add_entry(self, number: int, entry: ListEntry, keys: list[str], keys_per_row: list[int]) -> None:
+    def _add_entry(self, number: int, entry: ListEntry, builder: PostingsBuilder) -> None:
         seen: set[tuple[str, ...]] = set()
         for position, text in enumerate(entry.all_names()):
             name = normalise_name(_person_order(text) if entry.kind is EntryKind.PERSON else text)
@@ -179,12 +178,7 @@ class PartyIndex:
             # an organisation sharing all its words with a query may be contained in it (the scorer's
             # contained-name floor): the candidate filters let it through at that many shared words
             self._contained_at.append(len(name.tokens) if _may_contain(entry, name) else _NEVER)
-            found = name_keys(name)
-            for former in name.former:
-                found.extend(name_keys(former))
-            distinct = set(found)
-            keys.extend(distinct)
-            keys_per_row.append(len(distinct))
+            builder.add_row(itertools.chain(name_keys(name, builder), *(name_keys(f, builder) for f in name.former)))
 
     def stamps(self) -> list[ListStamp]:
         """The list snapshots this index was built from."""
@@ -215,10 +209,11 @@ class PartyIndex:
     def _search(self, query: Name, country: str | None) -> list[PartyHit]:
         query_key = " ".join((*query.tokens, *query.qualifiers))
         rows, shared = self._candidates(query)
-        seen = set(rows)
+        listed = rows.tolist()
+        seen = set(listed)
         worth: list[int] = []  # rows to score, in the order they were found
         texts = self._prefilter_texts
-        for row_number in itertools.compress(rows, self._may_reach_review(query, rows, shared)):
+        for row_number in itertools.compress(listed, self._may_reach_review(query, rows, shared)):
             row = self._rows[row_number]
             # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
             # from another script, nor for former names, which the look does not see)
@@ -298,7 +293,7 @@ class PartyIndex:
         return (self.review_threshold > 100.0 - LEGAL_FORM_CONFLICT + COUNTRY_BOOST
                 and legal_forms.relation(query.legal_forms, listed.legal_forms) == "conflict")
 
-    def _may_reach_review(self, query: Name, rows: list[int], shared: list[int]) -> list[bool]:
+    def _may_reach_review(self, query: Name, rows: Rows, shared: Counts) -> list[bool]:
         """For each row, False when too few of the query's words share a key with the listed name to
         reach review.
 
@@ -312,7 +307,7 @@ class PartyIndex:
         """
         if query.foreign_script or query.qualifiers or query.former:
             return [True] * len(rows)
-        numbers, counts = np.array(rows, dtype=np.int64), np.array(shared, dtype=np.int64)
+        numbers, counts = rows, shared
         q, r = len(query.tokens), self._length_array[numbers]
         matched = np.minimum(np.minimum(q, r), counts + self._unkeyed_words(query))
         bound = 100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched)
@@ -321,12 +316,12 @@ class PartyIndex:
         worth |= self._compact_hashes[numbers] == hash(query.compact)  # (a collision only costs a scoring)
         worth |= (counts >= 2) & (counts >= np.minimum(q, r)) & self._person_array[numbers]
         contained = ~worth & (counts >= np.minimum(q, self._contained_array[numbers]))
-        for position in np.flatnonzero(contained).tolist():
-            worth[position] = _contained(query.tokens, self._rows[rows[position]].name.tokens)
+        for position in contained.nonzero()[0].tolist():
+            worth[position] = _contained(query.tokens, self._rows[int(rows[position])].name.tokens)
         flags: list[bool] = worth.tolist()
         return flags
 
-    def _candidates(self, query: Name) -> tuple[list[int], list[int]]:
+    def _candidates(self, query: Name) -> tuple[Rows, Counts]:
         """The rows sharing enough rare keys with the query, most shared IDF weight first, each with
         the number of the query's words it shares a key with.
 
@@ -360,7 +355,7 @@ class PartyIndex:
             group_weights.append(self._idf(key))
             common = [(k, w) for k, w in common if k != key]
         if not row_sets:
-            return [], []
+            return EMPTY, np.zeros(0, dtype=np.int64)
         rows, shared, weights = _tally(row_sets, group_weights)
         for position, keys in variants:
             found = np.zeros(len(rows), dtype=np.bool_)
@@ -393,7 +388,7 @@ class PartyIndex:
                 extra = extra[(counts[extra] >= least) | (counts[extra] >= contained_at[rows[extra]])]
                 passing = np.concatenate([passing, extra])
         else:  # (count >= the query's length already means count >= least)
-            passing = np.flatnonzero((counts >= least) | (counts >= contained_at[rows]))
+            passing = ((counts >= least) | (counts >= contained_at[rows])).nonzero()[0]
         return self._ranked(query, rows[passing], shared[passing], weights[passing])
 
     def _word(self, token: str) -> _Word:
@@ -444,11 +439,11 @@ class PartyIndex:
                 return max(1, shared - maybe)
         return 1
 
-    def _ranked(self, query: Name, rows: Rows, shared: Counts, weights: Weights) -> tuple[list[int], list[int]]:
+    def _ranked(self, query: Name, rows: Rows, shared: Counts, weights: Weights) -> tuple[Rows, Counts]:
         """The best `max_candidates` rows by shared IDF weight (ties: names as long as the query, then
         the later listed), each with the number of the query's words it shares a key with."""
         if len(rows) <= self._max_candidates:  # every row is a candidate, in order: no ranking needed
-            return rows.tolist(), shared.tolist()
+            return rows, shared
         scores = weights - 0.01 * np.abs(self._length_array[rows] - len(query.tokens))
         order = np.lexsort((-rows.astype(np.int64), -scores))  # best first; ties: the higher row
         cut = scores[order[self._max_candidates - 1]]
@@ -458,7 +453,7 @@ class PartyIndex:
             chosen = self._break_ties(query, rows[tied], self._max_candidates - len(ahead))
             order = np.concatenate([ahead, tied[chosen]])
         best = order[: self._max_candidates]
-        return rows[best].tolist(), shared[best].tolist()
+        return rows[best], shared[best]
 
     def _break_ties(self, query: Name, tied: Rows, places: int) -> Rows:
         """More rows share the last candidate places' weight than there are places ("Vladimir Pudin"
@@ -512,9 +507,14 @@ def _tally(row_sets: list[Rows], group_weights: list[float]) -> tuple[Rows, Coun
     order = np.argsort(joined, kind="stable")
     joined = joined[order]
     weights = np.repeat(np.array(group_weights), [len(rows) for rows in row_sets])[order]
-    starts = np.flatnonzero(np.concatenate(([True], joined[1:] != joined[:-1])))
-    shared = np.diff(starts, append=len(joined))
-    return joined[starts], shared, np.add.reduceat(weights, starts)
+    first = np.empty(len(joined), dtype=np.bool_)
+    first[0] = True
+    np.not_equal(joined[1:], joined[:-1], out=first[1:])
+    starts = first.nonzero()[0]
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = len(joined)
+    return joined[starts], ends - starts, np.add.reduceat(weights, starts)
 
 
 def _with_whole(rows: Rows, shared: Counts, weights: Weights, whole: Rows, bonus: int,
@@ -572,12 +572,12 @@ def token_keys(token: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def name_keys(name: Name) -> list[str]:
-    """Index keys of a name: its tokens' keys, its spaceless form and its annotations' words."""
-    keys = [key for token in name.tokens for key in token_keys(token)]
+def name_keys(name: Name, builder: PostingsBuilder) -> list[int]:
+    """Index keys of a name, by number: its tokens' keys, its spaceless form and its annotations' words."""
+    keys = [key for token in name.tokens for key in builder.word(token, token_keys)]
     if name.compact and len(name.tokens) > 1:
-        keys.append(name.compact)
-    keys.extend(key for word in name.qualifiers for key in token_keys(word))
+        keys.append(builder.number(name.compact))
+    keys.extend(key for word in name.qualifiers for key in builder.word(word, token_keys))
     return keys
 
 

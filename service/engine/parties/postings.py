@@ -10,7 +10,7 @@ fraction of the memory of a Python list per key.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,13 +33,9 @@ class Postings:
         self._flat.setflags(write=False)  # views of it are handed out and cached: never written to
 
     @classmethod
-    def of_rows(cls, keys: Sequence[str], keys_per_row: Sequence[int]) -> Postings:
-        """From each row's keys, row after row (`keys_per_row[n]` of them for row n, no key twice in a
-        row). Key numbers, counts and the sort by key run in C: a quarter of a million names give about
-        two million keys, which a Python append per key took seconds to file."""
+    def _of_numbers(cls, ids: dict[str, int], numbers: Sequence[int], keys_per_row: Sequence[int]) -> Postings:
         postings = cls({})
-        ids = dict(zip(dict.fromkeys(keys), itertools.count()))
-        key_numbers = np.fromiter(map(ids.__getitem__, keys), dtype=np.int32, count=len(keys))
+        key_numbers = np.array(numbers, dtype=np.int32)
         rows = np.repeat(np.arange(len(keys_per_row), dtype=np.int32), keys_per_row)
         postings._ids = ids
         postings._flat = rows[np.argsort(key_numbers, kind="stable")]  # (stable: rows stay ascending per key)
@@ -82,3 +78,39 @@ def member(rows: Numbers, members: Numbers) -> npt.NDArray[np.bool_]:
     np.minimum(found, len(members) - 1, out=found)
     matched: npt.NDArray[np.bool_] = members[found] == rows
     return matched
+
+
+class PostingsBuilder:
+    """Files each row's keys, row after row, as key numbers; the sort by key runs in C at the end. A
+    quarter of a million names give about two million keys: a Python list append per key, or a
+    dictionary look-up per key string, took seconds. Keys are numbered once per word (`word`), and a
+    name's keys are mostly its words' keys."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._words: dict[str, tuple[int, ...]] = {}
+        self._numbers: list[int] = []
+        self._keys_per_row: list[int] = []
+
+    def number(self, key: str) -> int:
+        """The key's number (a new one for a key not seen before)."""
+        found = self._ids.get(key)
+        if found is None:
+            found = self._ids[key] = len(self._ids)
+        return found
+
+    def word(self, word: str, keys: Callable[[str], Sequence[str]]) -> tuple[int, ...]:
+        """The numbers of a word's keys (`keys` gives them; asked once per word)."""
+        found = self._words.get(word)
+        if found is None:
+            found = self._words[word] = tuple(self.number(key) for key in keys(word))
+        return found
+
+    def add_row(self, numbers: Iterable[int]) -> None:
+        """The next row's keys, by number (repeats are filed once)."""
+        distinct = set(numbers)
+        self._numbers.extend(distinct)
+        self._keys_per_row.append(len(distinct))
+
+    def build(self) -> Postings:
+        return Postings._of_numbers(self._ids, self._numbers, self._keys_per_row)

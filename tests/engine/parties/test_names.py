@@ -35,7 +35,9 @@ def test_normalising_is_idempotent_on_the_tokens(text: str) -> None:
     # except names in Chinese, Japanese or Korean characters: their syllables ("zao") are not read as
     # Latin legal forms (ZAO), which the same syllables written in Latin letters are
     assume(not CJK.search(text))
+    # and a one-letter stop word written as an initial ("B&Y."): kept with its full stop, not without it
     once = normalise_name(text)
+    assume(not any(len(token) == 1 and token in STOP_WORDS for token in once.tokens))
     again = normalise_name(" ".join(once.tokens))
     assert sorted(again.tokens) == sorted(once.tokens)
 

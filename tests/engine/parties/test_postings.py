@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.engine.parties.postings import EMPTY, Postings, member
+from service.engine.parties.postings import EMPTY, Postings, PostingsBuilder, member
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ def test_member_agrees_with_sets() -> None:
 
 
 def test_built_from_each_rows_keys_as_from_lists() -> None:
+    """(Each row files its first key twice: filed once all the same.)"""
     rng = np.random.default_rng(7)
     vocabulary = [f"k{n}" for n in range(40)]
     per_row = [sorted(set(rng.choice(vocabulary, rng.integers(0, 6)).tolist())) for _ in range(300)]
@@ -67,9 +68,27 @@ def test_built_from_each_rows_keys_as_from_lists() -> None:
     for row, keys in enumerate(per_row):
         for key in keys:
             lists.setdefault(key, []).append(row)
-    built = Postings.of_rows([key for keys in per_row for key in keys], [len(keys) for keys in per_row])
+    builder = PostingsBuilder()
+    for keys in per_row:
+        builder.add_row([builder.number(key) for key in keys] + [builder.number(key) for key in keys[:1]])
+    built = builder.build()
     assert len(built) == len(lists)
     for key, rows in lists.items():
         assert built.rows(key).tolist() == rows and built.size(key) == len(rows)
     with pytest.raises(ValueError, match="read-only"):
         built.rows("k1")[0] = 0
+
+
+def test_a_words_keys_are_numbered_once() -> None:
+    builder = PostingsBuilder()
+    asked: list[str] = []
+
+    def keys(word: str) -> tuple[str, ...]:
+        asked.append(word)
+        return (word, "~" + word[:2])
+
+    first = builder.word("brevanti", keys)
+    assert builder.word("brevanti", keys) == first and asked == ["brevanti"]
+    assert builder.number("~br") == first[1]  # the same key from anywhere has the same number
+    builder.add_row(first)
+    assert builder.build().rows("~br").tolist() == [0]

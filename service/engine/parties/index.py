@@ -393,7 +393,8 @@ class PartyIndex:
 
     def _word(self, token: str) -> _Word:
         """What the index holds for a query word (cached: a pure function of the word and the index,
-        and the words of screened names repeat far more than the names do)."""
+        and the words of screened names repeat far more than the names do; shared by the API's threads
+        without a lock, since each dictionary operation is atomic and a lost entry is only looked up again)."""
         found = self._words.get(token)
         if found is None:
             found = self._look_up(token)

@@ -178,7 +178,10 @@ class PartyIndex:
             # an organisation sharing all its words with a query may be contained in it (the scorer's
             # contained-name floor): the candidate filters let it through at that many shared words
             self._contained_at.append(len(name.tokens) if _may_contain(entry, name) else _NEVER)
-            builder.add_row(itertools.chain(name_keys(name, builder), *(name_keys(f, builder) for f in name.former)))
+            keys = name_keys(name, builder)
+            for former in name.former:
+                keys += name_keys(former, builder)
+            builder.add_row(keys)
 
     def stamps(self) -> list[ListStamp]:
         """The list snapshots this index was built from."""
@@ -575,10 +578,12 @@ def token_keys(token: str) -> tuple[str, ...]:
 
 def name_keys(name: Name, builder: PostingsBuilder) -> list[int]:
     """Index keys of a name, by number: its tokens' keys, its spaceless form and its annotations' words."""
-    keys = [key for token in name.tokens for key in builder.word(token, token_keys)]
+    numbered = builder.word
+    keys = [key for token in name.tokens for key in numbered(token, token_keys)]
     if name.compact and len(name.tokens) > 1:
         keys.append(builder.number(name.compact))
-    keys.extend(key for word in name.qualifiers for key in builder.word(word, token_keys))
+    if name.qualifiers:
+        keys.extend(key for word in name.qualifiers for key in numbered(word, token_keys))
     return keys
 
 

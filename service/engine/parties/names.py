@@ -88,6 +88,7 @@ _NUMERAL_WORDS = frozenset({*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS, *TENS_WORDS})
 ABBREVIATIONS = {"bros": "brothers", "cia": "compania", "flli": "fratelli", "ind": "industria",
                  "com": "comercio", "handl": "handlowe", "przeds": "przedsiebiorstwo", "st": "saint",
                  "intl": "international", "natl": "national", "mfg": "manufacturing", "svcs": "services"}
+_ABBREVIATED = frozenset(ABBREVIATIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +226,9 @@ def _split_former(text: str) -> list[str]:
 
 def _words(text: str) -> list[str]:
     """ASCII words: dots and apostrophes join ("S.A." -> "sa"), other punctuation separates."""
-    return _WORD.findall(text.translate(_JOINING))
+    if "." in text or "'" in text or "&" in text or '"' in text or "`" in text:  # (translate is slow per character)
+        text = text.translate(_JOINING)
+    return _WORD.findall(text)
 
 
 def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = ()) -> Name:
@@ -289,6 +292,8 @@ def _core(words: list[str], cjk: bool = False, initials: frozenset[str] = frozen
     vessel = len(core) > 1 and core[0] in VESSEL_PREFIXES
     if vessel:
         core = core[1:]
+    if STOP_WORDS.isdisjoint(core) and _ABBREVIATED.isdisjoint(core):
+        return tuple(core), forms, numerals, vessel  # (most names: nothing to drop or spell out)
     tokens = tuple(ABBREVIATIONS.get(w, w) for w in core if w not in STOP_WORDS or w in initials) or tuple(core)
     return tokens, forms, numerals, vessel
 
@@ -324,7 +329,7 @@ def _segments(text: str) -> tuple[str, list[str]]:
 
 def _take_numerals(words: list[str], *, qualifier: bool = False) -> tuple[list[str], list[str]]:
     """Separate numerals (digits, roman numerals, number words) from the other words."""
-    if _NUMERAL_WORDS.isdisjoint(words) and not any(word[0] <= "9" for word in words):
+    if _NUMERAL_WORDS.isdisjoint(words) and not any(map(str.isdigit, words)):  # (words are letters or digits)
         return list(words), []
     rest: list[str] = []
     numerals: list[str] = []

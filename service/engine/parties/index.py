@@ -33,6 +33,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -70,9 +71,9 @@ _NEVER = 1 << 30  # shared-word count that no query reaches
 PREFILTER = 50.0  # rapidfuzz token_set_ratio under which a candidate is not scored (true matches score far above)
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """One searchable name: an entry's primary name, an alias, or a former name inside either."""
+class _Row(NamedTuple):
+    """One searchable name: an entry's primary name, an alias, or a former name inside either. (A named
+    tuple: a quarter of a million are made per build, and a frozen dataclass sets each field by a call.)"""
 
     entry: int
     name: Name
@@ -127,6 +128,7 @@ class PartyIndex:
         self._rows: list[_Row] = []
         self._contained_at: list[int] = []
         self._lengths: list[int] = []  # words per row, for ranking candidates by length
+        self._persons: list[bool] = []
         builder = PostingsBuilder()
         collecting = gc.isenabled()
         gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
@@ -145,8 +147,8 @@ class PartyIndex:
         # what _may_reach_review reads of each row, as arrays
         self._open_array = np.array([bool(row.name.foreign_script or row.name.qualifiers or row.name.former)
                                      for row in self._rows], dtype=np.bool_)
-        self._person_array = np.array([self._entries[row.entry].kind is EntryKind.PERSON for row in self._rows],
-                                      dtype=np.bool_)
+        self._person_array = np.array(self._persons, dtype=np.bool_)
+        del self._persons
         self._compact_hashes = np.array([hash(row.name.compact) for row in self._rows], dtype=np.int64)
         self._words: dict[str, _Word] = {}
         # Keys that survive a change of script (script_keys): for the few names listed in another
@@ -168,16 +170,19 @@ class PartyIndex:
 
     def _add_entry(self, number: int, entry: ListEntry, builder: PostingsBuilder) -> None:
         seen: set[tuple[str, ...]] = set()
+        kind = entry.kind  # (read once: a pydantic model's attributes are slower to read than a local)
+        person = kind is EntryKind.PERSON
         for position, text in enumerate(entry.all_names()):
-            name = normalise_name(_person_order(text) if entry.kind is EntryKind.PERSON else text)
+            name = normalise_name(_person_order(text) if person else text)
             if not name.tokens or name.tokens in seen:
                 continue
             seen.add(name.tokens)
             self._rows.append(_Row(number, name, text, position > 0))
             self._lengths.append(len(name.tokens))
+            self._persons.append(person)
             # an organisation sharing all its words with a query may be contained in it (the scorer's
             # contained-name floor): the candidate filters let it through at that many shared words
-            self._contained_at.append(len(name.tokens) if _may_contain(entry, name) else _NEVER)
+            self._contained_at.append(len(name.tokens) if _may_contain(kind, name) else _NEVER)
             keys = name_keys(name, builder)
             for former in name.former:
                 keys += name_keys(former, builder)
@@ -555,14 +560,14 @@ def _contained(query: tuple[str, ...], listed: tuple[str, ...]) -> bool:
     return set(shorter).issubset(longer)
 
 
-def _may_contain(entry: ListEntry, name: Name) -> bool:
+def _may_contain(kind: EntryKind, name: Name) -> bool:
     """Whether this listed name may stand whole in a longer query and still reach review: the scorer's
     contained-name floor for organisations (same conditions), its partial-name rule for a person
     named with two or more names ("Janan Agha" in "Janan Mohammad Ahmed Agha")."""
-    if entry.kind is EntryKind.PERSON:
+    if kind is EntryKind.PERSON:
         return len(name.tokens) >= 2
     distinctive = sum(len(token) for token in name.tokens if token not in GENERIC_WORDS)
-    return entry.kind is EntryKind.ORGANISATION and distinctive >= CONTAINED_NAME_LETTERS
+    return kind is EntryKind.ORGANISATION and distinctive >= CONTAINED_NAME_LETTERS
 
 
 @lru_cache(maxsize=200_000)
@@ -578,12 +583,12 @@ def token_keys(token: str) -> tuple[str, ...]:
 
 def name_keys(name: Name, builder: PostingsBuilder) -> list[int]:
     """Index keys of a name, by number: its tokens' keys, its spaceless form and its annotations' words."""
-    numbered = builder.word
-    keys = [key for token in name.tokens for key in numbered(token, token_keys)]
+    known, numbered = builder.words.get, builder.word  # (known words: a dictionary look-up, no call)
+    keys = [key for token in name.tokens for key in (known(token) or numbered(token, token_keys))]
     if name.compact and len(name.tokens) > 1:
         keys.append(builder.number(name.compact))
     if name.qualifiers:
-        keys.extend(key for word in name.qualifiers for key in numbered(word, token_keys))
+        keys.extend(key for word in name.qualifiers for key in (known(word) or numbered(word, token_keys)))
     return keys
 
 

@@ -197,15 +197,17 @@ def normalise_name(text: str) -> Name:
     lowered = ascii_text.casefold()
     if "'s" in lowered:
         lowered = _POSSESSIVE.sub("", lowered)  # "Harlow Bank's": the bank, not a plural
-    if not _DIGITS.isdisjoint(lowered) and _LEET.search(lowered):
+    digits = not _DIGITS.isdisjoint(lowered)  # (the look-alike, ordinal and voyage patterns all need one)
+    if digits and _LEET.search(lowered):
         lowered = _LEET.sub(lambda m: _LEET_LETTERS[m.group(0)], lowered)  # "Petr0v", "Dm1tri"
+        digits = not _DIGITS.isdisjoint(lowered)
     if ":" in lowered:
         lowered = _LABEL.sub("", lowered)
     if "hong kong" in lowered:
         lowered = lowered.replace("hong kong", "hongkong")  # one place, as 香港 is: a country word
-    if ("st" in lowered or "nd" in lowered or "rd" in lowered or "th" in lowered) and _ORDINAL_SUFFIX.search(lowered):
+    if digits and _ORDINAL_SUFFIX.search(lowered):
         lowered = _ORDINAL_SUFFIX.sub(lambda m: ORDINAL_WORDS[int(m.group(1)) - 1], lowered)
-    if ("v." in lowered or "voy" in lowered) and _VOYAGE.search(lowered):
+    if digits and ("v." in lowered or "voy" in lowered) and _VOYAGE.search(lowered):
         lowered = _VOYAGE.sub(" ", lowered)  # "V.118E", "Voy. 12": the voyage, not the ship
     if "/" in lowered:
         lowered = _SLASHED_LETTERS.sub(r"\1", _CARE_OF.sub("", lowered))  # "m/v" -> "mv", "f/k/a" -> "fka"

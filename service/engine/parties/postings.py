@@ -88,7 +88,7 @@ class PostingsBuilder:
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
-        self._words: dict[str, tuple[int, ...]] = {}
+        self.words: dict[str, tuple[int, ...]] = {}  # each word seen: its keys' numbers
         self._numbers: list[int] = []
         self._keys_per_row: list[int] = []
 
@@ -101,9 +101,9 @@ class PostingsBuilder:
 
     def word(self, word: str, keys: Callable[[str], Sequence[str]]) -> tuple[int, ...]:
         """The numbers of a word's keys (`keys` gives them; asked once per word)."""
-        found = self._words.get(word)
+        found = self.words.get(word)
         if found is None:
-            found = self._words[word] = tuple(self.number(key) for key in keys(word))
+            found = self.words[word] = tuple(self.number(key) for key in keys(word))
         return found
 
     def add_row(self, numbers: Iterable[int]) -> None:

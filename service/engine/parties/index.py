@@ -142,8 +142,13 @@ class PartyIndex:
         del builder
         self._contained_array = np.array(self._contained_at, dtype=np.int64)
         self._length_array = np.array(self._lengths, dtype=np.int64)
-        self._tie_texts = [_tie_text(row.name) for row in self._rows]
-        self._prefilter_texts = [" ".join((*row.name.tokens, *row.name.qualifiers)) for row in self._rows]
+        # each row's words as one string, for the tie-break (with numerals) and the prefilter (with
+        # annotations): the same string for the many names that have neither
+        plain = [" ".join(row.name.tokens) for row in self._rows]
+        self._tie_texts = [_tie_text(row.name) if row.name.numerals else text
+                           for row, text in zip(self._rows, plain, strict=True)]
+        self._prefilter_texts = [" ".join((*row.name.tokens, *row.name.qualifiers)) if row.name.qualifiers else text
+                                 for row, text in zip(self._rows, plain, strict=True)]
         # what _may_reach_review reads of each row, as arrays
         self._open_array = np.array([bool(row.name.foreign_script or row.name.qualifiers or row.name.former)
                                      for row in self._rows], dtype=np.bool_)

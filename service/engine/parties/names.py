@@ -243,7 +243,7 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
     # Taking out a numeral or a stop word can expose another legal form or numeral at the edge
     # ("Nova Co 5"); repeat until nothing changes, so that normalising a normalised name is a no-op.
     for _ in range(3):
-        if not numerals and not vessel and not _has_stop_word(words):
+        if not numerals and not vessel and STOP_WORDS.isdisjoint(words):
             break  # only legal forms came out, and their removal is already repeated to the end
         again, more_forms, more_numerals, more_vessel = _core(list(tokens), cjk, initials)
         if again == tokens:
@@ -259,9 +259,10 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
         compact = "".join(w for w in words if w not in _NUMBER_MARKS and not w.isdigit())
     else:
         compact = "".join(words)
-    return Name(original, tokens, tuple(dict.fromkeys(forms)), tuple(sorted(numerals)), tuple(qualifiers),
-                former, foreign_script=foreign, vessel_prefix=vessel,
-                compact=compact if len(tokens) else "")
+    # (the empty tuple for what most names lack: no call to build one)
+    return Name(original, tokens, tuple(dict.fromkeys(forms)) if forms else (),
+                tuple(sorted(numerals)) if numerals else (), tuple(qualifiers) if qualifiers else (), former,
+                foreign_script=foreign, vessel_prefix=vessel, compact=compact if tokens else "")
 
 
 # Stop words that are also syllables of Chinese in pinyin (大 "da", 德 "de", 安 "an", 乐 "le").
@@ -276,10 +277,6 @@ def spoken_tokens(name: Name, stop_words: frozenset[str] = STOP_WORDS) -> tuple[
     kept = set(name.tokens)
     spoken = tuple(w for w in _words(_segments(primary)[0]) if w in stop_words or w in kept)
     return spoken if kept.issubset(spoken) else name.tokens
-
-
-def _has_stop_word(words: list[str]) -> bool:
-    return not STOP_WORDS.isdisjoint(words)
 
 
 def _core(words: list[str], cjk: bool = False, initials: frozenset[str] = frozenset()

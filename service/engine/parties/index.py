@@ -66,6 +66,7 @@ PERSON_SCRIPT_KEYS = 3  # script keys a listed person must share with the query
 SCRIPT_LENGTH_RATIO = 1.25  # a name found by script keys has at most this many times the query's keys (+1)
 MAX_WEIGHED = 2000  # candidate rows weighed by IDF per query, at most (the most shared words first)
 WORD_CACHE = 100_000  # query words whose rows are kept (cleared when full)
+WORD_CACHE_BYTES = 32 * 2**20  # and the bytes of the row arrays made for them
 RAREST_GROUP = 30  # a query word held by this few names: its rows are always looked at
 _NEVER = 1 << 30  # shared-word count that no query reaches
 PREFILTER = 50.0  # rapidfuzz token_set_ratio under which a candidate is not scored (true matches score far above)
@@ -156,6 +157,7 @@ class PartyIndex:
         del self._persons
         self._compact_hashes = np.array([hash(row.name.compact) for row in self._rows], dtype=np.int64)
         self._words: dict[str, _Word] = {}
+        self._words_bytes = 0
         # Keys that survive a change of script (script_keys): for the few names listed in another
         # script at once, for every name on the first query from another script (see _across_scripts).
         self._script_postings: dict[str, list[int]] | None = None
@@ -400,7 +402,7 @@ class PartyIndex:
                 extra = extra[~member(extra, np.sort(passing))]
                 extra = extra[(counts[extra] >= least) | (counts[extra] >= contained_at[rows[extra]])]
                 passing = np.concatenate([passing, extra])
-        else:  # (count >= the query's length already means count >= least)
+        else:  # rows sharing enough words, or all the words of a name that may stand whole in the query
             passing = ((counts >= least) | (counts >= contained_at[rows])).nonzero()[0]
         return self._ranked(query, rows[passing], shared[passing], weights[passing])
 
@@ -411,9 +413,14 @@ class PartyIndex:
         found = self._words.get(token)
         if found is None:
             found = self._look_up(token)
-            if len(self._words) >= WORD_CACHE:
+            # bounded by words and by the bytes of the row arrays made for them (most are views of the
+            # postings and cost nothing; a typo's union of its skeleton's and prefix's rows is a copy)
+            owned = found.rows.nbytes if found.rows is not None and found.rows.base is None else 0
+            if len(self._words) >= WORD_CACHE or self._words_bytes + owned > WORD_CACHE_BYTES:
                 self._words.clear()
+                self._words_bytes = 0
             self._words[token] = found
+            self._words_bytes += owned
         return found
 
     def _look_up(self, token: str) -> _Word:

@@ -24,26 +24,20 @@ EMPTY: Rows = np.zeros(0, dtype=np.int32)
 class Postings:
     """Key → the rows holding it, ascending and without repeats (as the index adds them)."""
 
-    def __init__(self, lists: Mapping[str, Sequence[int]]) -> None:
-        self._ids = {key: number for number, key in enumerate(lists)}
-        self._sizes = [len(rows) for rows in lists.values()]
-        self._starts = [0, *itertools.accumulate(self._sizes)]
-        self._flat: Rows = np.fromiter(itertools.chain.from_iterable(lists.values()), dtype=np.int32,
-                                       count=self._starts[-1])
+    def __init__(self, ids: dict[str, int], flat: Rows, sizes: Sequence[int]) -> None:
+        """`ids` numbers the keys; key number n's rows are the n-th run of `flat`, `sizes[n]` long."""
+        self._ids = ids
+        self._flat = flat
         self._flat.setflags(write=False)  # views of it are handed out and cached: never written to
+        self._sizes = list(sizes)
+        self._starts = [0, *itertools.accumulate(self._sizes)]
 
     @classmethod
-    def _of_numbers(cls, ids: dict[str, int], numbers: Sequence[int], keys_per_row: Sequence[int]) -> Postings:
-        postings = cls({})
-        key_numbers = np.array(numbers, dtype=np.int32)
-        rows = np.repeat(np.arange(len(keys_per_row), dtype=np.int32), keys_per_row)
-        postings._ids = ids
-        postings._flat = rows[np.argsort(key_numbers, kind="stable")]  # (stable: rows stay ascending per key)
-        postings._flat.setflags(write=False)
-        sizes = np.bincount(key_numbers, minlength=len(ids))
-        postings._sizes = sizes.tolist()
-        postings._starts = [0, *np.cumsum(sizes).tolist()]
-        return postings
+    def of_lists(cls, lists: Mapping[str, Sequence[int]]) -> Postings:
+        """From each key's rows (ascending, no repeats)."""
+        sizes = [len(rows) for rows in lists.values()]
+        flat = np.fromiter(itertools.chain.from_iterable(lists.values()), dtype=np.int32, count=sum(sizes))
+        return cls({key: number for number, key in enumerate(lists)}, flat, sizes)
 
     def __contains__(self, key: object) -> bool:
         return key in self._ids
@@ -62,11 +56,6 @@ class Postings:
         if number is None:
             return EMPTY
         return self._flat[self._starts[number]:self._starts[number + 1]]
-
-    @property
-    def nbytes(self) -> int:
-        """Memory of the row numbers themselves (for the benchmark)."""
-        return int(self._flat.nbytes)
 
 
 def member(rows: Numbers, members: Numbers) -> npt.NDArray[np.bool_]:
@@ -113,4 +102,7 @@ class PostingsBuilder:
         self._keys_per_row.append(len(distinct))
 
     def build(self) -> Postings:
-        return Postings._of_numbers(self._ids, self._numbers, self._keys_per_row)
+        key_numbers = np.array(self._numbers, dtype=np.int32)
+        rows = np.repeat(np.arange(len(self._keys_per_row), dtype=np.int32), self._keys_per_row)
+        flat = rows[np.argsort(key_numbers, kind="stable")]  # (stable: each key's rows stay ascending)
+        return Postings(self._ids, flat, np.bincount(key_numbers, minlength=len(self._ids)).tolist())

@@ -231,3 +231,18 @@ def test_an_entry_reports_its_primary_name_when_an_alias_scores_the_same() -> No
         index = PartyIndex(entries, STAMPS, max_postings=5, cache_size=0)
         hit = next(hit for hit in index.match("Norvik Trading LLC") if hit.entry_id == "target")
         assert hit.matched_name == "Norvik Trading LLC"
+
+
+def test_the_word_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each query word's rows are cached; ERP data brings endless new words (typos): the cache is
+    cleared when it holds too many words or too many bytes of row arrays made for them."""
+    import service.engine.parties.index as index_module
+
+    monkeypatch.setattr(index_module, "WORD_CACHE", 5)
+    index = PartyIndex(ENTRIES, STAMPS, cache_size=0)
+    for n in range(40):
+        index.match(f"Brevanti Tradinq{n} LLC")
+    assert 0 < len(index._words) <= 5
+    monkeypatch.setattr(index_module, "WORD_CACHE_BYTES", 0)
+    index.match("Rosoboronexpor Kessendorff")  # typos; the last one's rows are a union of two keys', a copy
+    assert len(index._words) == 1 and index._words_bytes > 0

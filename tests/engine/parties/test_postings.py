@@ -10,7 +10,7 @@ from service.engine.parties.postings import EMPTY, Postings, PostingsBuilder, me
 
 @pytest.fixture
 def postings() -> Postings:
-    return Postings({"brevanti": [0, 4, 9], "~brvnt": [0, 3, 4, 9], "trading": [1], "llc": []})
+    return Postings.of_lists({"brevanti": [0, 4, 9], "~brvnt": [0, 3, 4, 9], "trading": [1], "llc": []})
 
 
 def test_rows_and_sizes(postings: Postings) -> None:

@@ -44,7 +44,7 @@ from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.names import Name, abjad_skeleton, normalise_name, skeleton
-from service.engine.parties.postings import EMPTY, PostingsBuilder, Rows, member
+from service.engine.parties.postings import EMPTY, Postings, PostingsBuilder, Rows, member
 from service.engine.parties.scoring import (
     CONTAINED_NAME_LETTERS,
     GENERIC_WORDS,
@@ -375,20 +375,19 @@ class PartyIndex:
         for position, keys in variants:
             found = np.zeros(len(rows), dtype=np.bool_)
             for key in keys:
-                found |= member(rows, postings.rows(key))
+                found |= postings.holds(key, rows)
             found &= ~member(rows, row_sets[position])
             shared += found
             weights += found * group_weights[position]
             row_sets[position] = np.sort(np.concatenate([row_sets[position], rows[found]]))  # (disjoint)
-        common_sets = [(postings.rows(key), weight) for key, weight in common]
-        for members, weight in common_sets:  # only rows already found
-            found = member(rows, members)
+        for key, weight in common:  # only rows already found
+            found = postings.holds(key, rows)
             shared += found
             weights += found * weight
         counts = shared
         if len(query.tokens) > 1 and query.compact in postings:  # the spaceless form: as good as every word
             rows, shared, weights, counts = _with_whole(
-                rows, shared, weights, postings.rows(query.compact), len(words) + 1, common_sets)
+                rows, shared, weights, postings.rows(query.compact), len(words) + 1, common, postings)
         least = self._shared_needed(query)
         contained_at = self._contained_array
         if len(rows) > MAX_WEIGHED:  # keep the rows sharing the most words (ties: the earlier listed)
@@ -539,7 +538,7 @@ def _tally(row_sets: list[Rows], group_weights: list[float]) -> tuple[Rows, Coun
 
 
 def _with_whole(rows: Rows, shared: Counts, weights: Weights, whole: Rows, bonus: int,
-                common_sets: list[tuple[Rows, float]]) -> tuple[Rows, Counts, Weights, Counts]:
+                common: list[tuple[str, float]], postings: Postings) -> tuple[Rows, Counts, Weights, Counts]:
     """The rows whose spaceless form is the query's added to the rows found, and the counts that decide
     which rows pass: those rows count `bonus` more shared words. (A row found only so shares none of
     the query's rare words; its common ones are counted as for every other row.)"""
@@ -551,8 +550,8 @@ def _with_whole(rows: Rows, shared: Counts, weights: Weights, whole: Rows, bonus
     merged_weights[at] = weights
     new = np.ones(len(merged), dtype=np.bool_)
     new[at] = False
-    for members, weight in common_sets:
-        found = new & member(merged, members)
+    for key, weight in common:
+        found = new & postings.holds(key, merged)
         merged_shared += found
         merged_weights += found * weight
     counts = merged_shared.copy()

@@ -19,6 +19,8 @@ import numpy.typing as npt
 Rows = npt.NDArray[np.int32]
 Numbers = npt.NDArray[np.integer[Any]]
 EMPTY: Rows = np.zeros(0, dtype=np.int32)
+MASK_FROM = 2_000  # a key held by this many rows is looked up in a mask (Postings.holds)
+MASKS_BYTES = 32 * 2**20  # the masks kept, at most
 
 
 class Postings:
@@ -31,6 +33,8 @@ class Postings:
         self._flat.setflags(write=False)  # views of it are handed out and cached: never written to
         self._sizes = list(sizes)
         self._starts = [0, *itertools.accumulate(self._sizes)]
+        self._rows_total = int(flat.max()) + 1 if len(flat) else 0
+        self._masks: dict[str, npt.NDArray[np.bool_]] = {}
 
     @classmethod
     def of_lists(cls, lists: Mapping[str, Sequence[int]]) -> Postings:
@@ -56,6 +60,24 @@ class Postings:
         if number is None:
             return EMPTY
         return self._flat[self._starts[number]:self._starts[number + 1]]
+
+
+    def holds(self, key: str, rows: Numbers) -> npt.NDArray[np.bool_]:
+        """For each of `rows`, whether it holds the key. A common key (tens of thousands of rows) is
+        asked about often and about many rows: it gets a mask over all rows, one look-up per row instead
+        of a binary search (a few are kept, bounded in bytes); a rarer key is searched (member)."""
+        if self.size(key) < MASK_FROM:
+            return member(rows, self.rows(key))
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = np.zeros(self._rows_total, dtype=np.bool_)
+            mask[self.rows(key)] = True
+            mask.setflags(write=False)
+            if (len(self._masks) + 1) * self._rows_total > MASKS_BYTES:
+                self._masks.clear()  # (shared by threads: dictionary operations are atomic)
+            self._masks[key] = mask
+        found: npt.NDArray[np.bool_] = mask[rows]
+        return found
 
 
 def member(rows: Numbers, members: Numbers) -> npt.NDArray[np.bool_]:

@@ -92,3 +92,20 @@ def test_a_words_keys_are_numbered_once() -> None:
     assert builder.number("~br") == first[1]  # the same key from anywhere has the same number
     builder.add_row(first)
     assert builder.build().rows("~br").tolist() == [0]
+
+
+@pytest.mark.parametrize("mask_from", [1, 10**9], ids=["masks", "binary search"])
+def test_holds_agrees_with_member(monkeypatch: pytest.MonkeyPatch, mask_from: int) -> None:
+    """A common key is looked up in a mask over all rows, a rarer one by binary search: the same answer."""
+    import service.engine.parties.postings as postings_module
+
+    monkeypatch.setattr(postings_module, "MASK_FROM", mask_from)
+    monkeypatch.setattr(postings_module, "MASKS_BYTES", 3 * 500)  # room for three masks of 500 rows
+    rng = np.random.default_rng(11)
+    lists = {f"k{n}": sorted(set(rng.integers(0, 500, rng.integers(1, 300)).tolist())) for n in range(8)}
+    postings = Postings.of_lists(lists)
+    for _ in range(3):
+        for key, members in lists.items():
+            rows = rng.integers(0, max(max(r) for r in lists.values()) + 1, 50)
+            assert postings.holds(key, rows).tolist() == [int(row) in set(members) for row in rows]
+    assert len(postings._masks) <= 3

@@ -150,12 +150,8 @@ class PartyIndex:
                            for row, text in zip(self._rows, plain, strict=True)]
         self._prefilter_texts = [" ".join((*row.name.tokens, *row.name.qualifiers)) if row.name.qualifiers else text
                                  for row, text in zip(self._rows, plain, strict=True)]
-        # what _may_reach_review reads of each row, as arrays
-        self._open_array = np.array([bool(row.name.foreign_script or row.name.qualifiers or row.name.former)
-                                     for row in self._rows], dtype=np.bool_)
-        self._person_array = np.array(self._persons, dtype=np.bool_)
-        del self._persons
-        self._compact_hashes = np.array([hash(row.name.compact) for row in self._rows], dtype=np.int64)
+        # names given the benefit of the doubt by _may_reach_review
+        self._opened = [bool(row.name.foreign_script or row.name.qualifiers or row.name.former) for row in self._rows]
         self._words: dict[str, _Word] = {}
         self._words_bytes = 0
         # Keys that survive a change of script (script_keys): for the few names listed in another
@@ -223,12 +219,12 @@ class PartyIndex:
 
     def _search(self, query: Name, country: str | None) -> list[PartyHit]:
         query_key = " ".join((*query.tokens, *query.qualifiers))
-        rows, shared = self._candidates(query)
-        listed = rows.tolist()
-        seen = set(listed)
+        candidates, shared = self._candidates(query)
+        rows = candidates.tolist()
+        seen = set(rows)
         worth: list[int] = []  # rows to score, in the order they were found
         texts = self._prefilter_texts
-        for row_number in itertools.compress(listed, self._may_reach_review(query, rows, shared)):
+        for row_number in itertools.compress(rows, self._may_reach_review(query, rows, shared.tolist())):
             row = self._rows[row_number]
             # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
             # from another script, nor for former names, which the look does not see)
@@ -308,9 +304,9 @@ class PartyIndex:
         return (self.review_threshold > 100.0 - LEGAL_FORM_CONFLICT + COUNTRY_BOOST
                 and legal_forms.relation(query.legal_forms, listed.legal_forms) == "conflict")
 
-    def _may_reach_review(self, query: Name, rows: Rows, shared: Counts) -> list[bool]:
-        """For each row, False when too few of the query's words share a key with the listed name to
-        reach review.
+    def _may_reach_review(self, query: Name, rows: list[int], shared: list[int]) -> list[bool]:
+        """For each candidate row, False when too few of the query's words share a key with the listed
+        name to reach review.
 
         An upper bound of the scorer's coverage, assuming every word that shares a key matches fully.
         Words that can match without a shared key (_unkeyed_words: short ones, initials and
@@ -318,22 +314,22 @@ class PartyIndex:
         annotations and former names are given the benefit of the doubt, and so are the same letters
         without spaces ("SiemensAG", "VladimirPutin"), a person named with fewer of their names (the
         scorer's partial-name rule) and an organisation whose every word may stand in the other name
-        (the scorer's contained-name floor). Worked out for all candidates at once (numpy).
+        (the scorer's contained-name floor). (At most max_candidates rows: plain Python is quicker than
+        numpy's calls here.)
         """
         if query.foreign_script or query.qualifiers or query.former:
             return [True] * len(rows)
-        numbers, counts = rows, shared
-        q, r = len(query.tokens), self._length_array[numbers]
-        matched = np.minimum(np.minimum(q, r), counts + self._unkeyed_words(query))
-        bound = 100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched)
-        worth = bound >= self.review_threshold - COUNTRY_BOOST
-        worth |= self._open_array[numbers]
-        worth |= self._compact_hashes[numbers] == hash(query.compact)  # (a collision only costs a scoring)
-        worth |= (counts >= 2) & (counts >= np.minimum(q, r)) & self._person_array[numbers]
-        contained = ~worth & (counts >= np.minimum(q, self._contained_array[numbers]))
-        for position in contained.nonzero()[0].tolist():
-            worth[position] = _contained(query.tokens, self._rows[int(rows[position])].name.tokens)
-        flags: list[bool] = worth.tolist()
+        q, maybe = len(query.tokens), self._unkeyed_words(query)
+        least = self.review_threshold - COUNTRY_BOOST
+        lengths, opened, persons, contained_at = self._lengths, self._opened, self._persons, self._contained_at
+        flags = []
+        for row, count in zip(rows, shared, strict=True):
+            r, name = lengths[row], self._rows[row].name
+            matched = min(q, r, count + maybe)
+            flags.append(100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched) >= least
+                         or opened[row] or (count >= 2 and count >= min(q, r) and persons[row])
+                         or name.compact == query.compact
+                         or (count >= min(q, contained_at[row]) and _contained(query.tokens, name.tokens)))
         return flags
 
     def _candidates(self, query: Name) -> tuple[Rows, Counts]:

@@ -151,6 +151,7 @@ class PartyIndex:
         self._prefilter_texts = [" ".join((*row.name.tokens, *row.name.qualifiers)) if row.name.qualifiers else text
                                  for row, text in zip(self._rows, plain, strict=True)]
         # names given the benefit of the doubt by _may_reach_review
+        self._kinds = [entry.kind.value for entry in self._entries]  # (read per scored row)
         self._opened = [bool(row.name.foreign_script or row.name.qualifiers or row.name.former) for row in self._rows]
         self._words: dict[str, _Word] = {}
         self._words_bytes = 0
@@ -491,19 +492,20 @@ class PartyIndex:
         return keys if token not in self._postings else keys[:2]
 
     def _hit(self, query: Name, row: _Row, country: str | None) -> PartyHit | None:
-        entry = self._entries[row.entry]
-        result = score_names(query, row.name, entry.kind.value)
+        result = score_names(query, row.name, self._kinds[row.entry])
         score = result.score
-        notes = [result.explanation]
-        if row.is_alias:
-            notes.insert(0, "alias")
-        if country and country.upper() in entry.countries and score >= COUNTRY_BOOST_FLOOR:
+        entry = self._entries[row.entry]
+        party_country = country.upper() if country else ""
+        boosted = bool(party_country) and score >= COUNTRY_BOOST_FLOOR and party_country in entry.countries
+        if boosted:
             score = min(100.0, score + COUNTRY_BOOST)
-            notes.append(f"party country {country.upper()} is one of the entry's countries")
+        if score < self.review_threshold:
+            return None  # (most rows scored and not a hit: no explanation to write)
+        notes = ["alias", result.explanation] if row.is_alias else [result.explanation]
+        if boosted:
+            notes.append(f"party country {party_country} is one of the entry's countries")
         if query.foreign_script or row.name.foreign_script:
             notes.append("compared after transliteration")
-        if score < self.review_threshold:
-            return None
         action = Action.BLOCK if score >= self.block_threshold else Action.REVIEW
         return PartyHit(
             list_name=entry.source_list, entry_id=entry.id, listed_name=entry.name,

@@ -152,6 +152,7 @@ class PartyIndex:
                                  for row, text in zip(self._rows, plain, strict=True)]
         # names given the benefit of the doubt by _may_reach_review
         self._kinds = [entry.kind.value for entry in self._entries]  # (read per scored row)
+        self._compact_hashes = np.array([hash(row.name.compact) for row in self._rows], dtype=np.int64)
         self._opened = [bool(row.name.foreign_script or row.name.qualifiers or row.name.former) for row in self._rows]
         self._words: dict[str, _Word] = {}
         self._words_bytes = 0
@@ -225,7 +226,7 @@ class PartyIndex:
         seen = set(rows)
         worth: list[int] = []  # rows to score, in the order they were found
         texts = self._prefilter_texts
-        for row_number in itertools.compress(rows, self._may_reach_review(query, rows, shared.tolist())):
+        for row_number in itertools.compress(rows, self._may_reach_review(query, candidates, shared)):
             row = self._rows[row_number]
             # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
             # from another script, nor for former names, which the look does not see)
@@ -305,7 +306,7 @@ class PartyIndex:
         return (self.review_threshold > 100.0 - LEGAL_FORM_CONFLICT + COUNTRY_BOOST
                 and legal_forms.relation(query.legal_forms, listed.legal_forms) == "conflict")
 
-    def _may_reach_review(self, query: Name, rows: list[int], shared: list[int]) -> list[bool]:
+    def _may_reach_review(self, query: Name, candidates: Rows, shared: Counts) -> list[bool]:
         """For each candidate row, False when too few of the query's words share a key with the listed
         name to reach review.
 
@@ -316,21 +317,24 @@ class PartyIndex:
         without spaces ("SiemensAG", "VladimirPutin"), a person named with fewer of their names (the
         scorer's partial-name rule) and an organisation whose every word may stand in the other name
         (the scorer's contained-name floor). (At most max_candidates rows: plain Python is quicker than
-        numpy's calls here.)
+        numpy's calls here, but for the same-letters test, which would read each listed name.)
         """
+        rows = candidates.tolist()
         if query.foreign_script or query.qualifiers or query.former:
             return [True] * len(rows)
         q, maybe = len(query.tokens), self._unkeyed_words(query)
         least = self.review_threshold - COUNTRY_BOOST
+        # (a hash collision only costs one more name scored)
+        same_letters = (self._compact_hashes[candidates] == hash(query.compact)).tolist()
         lengths, opened, persons, contained_at = self._lengths, self._opened, self._persons, self._contained_at
         flags = []
-        for row, count in zip(rows, shared, strict=True):
-            r, name = lengths[row], self._rows[row].name
+        for row, count, same in zip(rows, shared.tolist(), same_letters, strict=True):
+            r = lengths[row]
             matched = min(q, r, count + maybe)
             flags.append(100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched) >= least
-                         or opened[row] or (count >= 2 and count >= min(q, r) and persons[row])
-                         or name.compact == query.compact
-                         or (count >= min(q, contained_at[row]) and _contained(query.tokens, name.tokens)))
+                         or same or opened[row] or (count >= 2 and count >= min(q, r) and persons[row])
+                         or (count >= min(q, contained_at[row])
+                             and _contained(query.tokens, self._rows[row].name.tokens)))
         return flags
 
     def _candidates(self, query: Name) -> tuple[Rows, Counts]:

@@ -392,7 +392,7 @@ def _merge_initialisms(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple
     return tokens
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=10_000)  # (the reuse is mostly within one query: a few MiB at most)
 def _cached_coverage(left_tokens: tuple[str, ...], left_qualifiers: tuple[str, ...], right_tokens: tuple[str, ...],
                      right_qualifiers: tuple[str, ...], cross_script: bool, lenient: bool, exact: bool,
                      syllabic: bool) -> tuple[float, tuple[tuple[str, str, float], ...], tuple[str, ...]]:

@@ -199,3 +199,14 @@ def test_a_voyage_number_is_not_part_of_the_ship_name() -> None:
 def test_burmese_company_word_is_a_legal_form_and_creaky_nasals_take_a_t() -> None:
     assert [form.code for form in normalise_name("မောင်မောင် ကုမ္ပဏီ").legal_forms] == ["co"]
     assert romanise_burmese("မြင့်").split() == ["myint"]
+
+
+def test_scoring_the_same_names_again_gives_the_same_explanation() -> None:
+    """The word alignment is cached on the names' words; the notes the scorer adds after it (legal
+    forms, caps) must not pile up in the cached copy."""
+    first = score_names("Norlo Trading GmbH", "Norlo Trading Sdn. Bhd.")
+    for _ in range(3):
+        again = score_names("Norlo Trading GmbH", "Norlo Trading Sdn. Bhd.")
+        assert (again.score, again.explanation) == (first.score, first.explanation)
+    other_form = score_names("Norlo Trading LLC", "Norlo Trading Sdn. Bhd.")  # same words: a cache hit
+    assert "legal forms" in other_form.explanation and other_form.explanation.count("matched words") == 1

@@ -221,12 +221,13 @@ class PartyIndex:
 
     def _search(self, query: Name, country: str | None) -> list[PartyHit]:
         query_key = " ".join((*query.tokens, *query.qualifiers))
-        candidates, shared = self._candidates(query)
+        maybe = self._unkeyed_words(query)  # (a property of the query: counted once, not per row or step)
+        candidates, shared = self._candidates(query, maybe)
         rows = candidates.tolist()
         seen = set(rows)
         worth: list[int] = []  # rows to score, in the order they were found
         texts = self._prefilter_texts
-        for row_number in itertools.compress(rows, self._may_reach_review(query, candidates, shared)):
+        for row_number in itertools.compress(rows, self._may_reach_review(query, candidates, shared, maybe)):
             row = self._rows[row_number]
             # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
             # from another script, nor for former names, which the look does not see)
@@ -306,7 +307,7 @@ class PartyIndex:
         return (self.review_threshold > 100.0 - LEGAL_FORM_CONFLICT + COUNTRY_BOOST
                 and legal_forms.relation(query.legal_forms, listed.legal_forms) == "conflict")
 
-    def _may_reach_review(self, query: Name, candidates: Rows, shared: Counts) -> list[bool]:
+    def _may_reach_review(self, query: Name, candidates: Rows, shared: Counts, maybe: int) -> list[bool]:
         """For each candidate row, False when too few of the query's words share a key with the listed
         name to reach review.
 
@@ -322,7 +323,7 @@ class PartyIndex:
         rows = candidates.tolist()
         if query.foreign_script or query.qualifiers or query.former:
             return [True] * len(rows)
-        q, maybe = len(query.tokens), self._unkeyed_words(query)
+        q = len(query.tokens)
         least = self.review_threshold - COUNTRY_BOOST
         # (a hash collision only costs one more name scored)
         same_letters = (self._compact_hashes[candidates] == hash(query.compact)).tolist()
@@ -337,7 +338,7 @@ class PartyIndex:
                              and _contained(query.tokens, self._rows[row].name.tokens)))
         return flags
 
-    def _candidates(self, query: Name) -> tuple[Rows, Counts]:
+    def _candidates(self, query: Name, maybe: int) -> tuple[Rows, Counts]:
         """The rows sharing enough rare keys with the query, most shared IDF weight first, each with
         the number of the query's words it shares a key with.
 
@@ -389,7 +390,7 @@ class PartyIndex:
         if len(query.tokens) > 1 and query.compact in postings:  # the spaceless form: as good as every word
             rows, shared, weights, counts = _with_whole(
                 rows, shared, weights, postings.rows(query.compact), len(words) + 1, common, postings)
-        least = self._shared_needed(query)
+        least = self._shared_needed(query, maybe)
         contained_at = self._contained_array
         if len(rows) > MAX_WEIGHED:  # keep the rows sharing the most words (ties: the earlier listed)
             passing = np.argsort(-counts, kind="stable")[:MAX_WEIGHED]
@@ -448,12 +449,11 @@ class PartyIndex:
         or abbreviations, words the index does not hold may be typos."""
         return sum(len(t) <= 2 or t not in self._postings for t in query.tokens)
 
-    def _shared_needed(self, query: Name) -> int:
+    def _shared_needed(self, query: Name, maybe: int) -> int:
         """How many of the query's words a listed name must share a key with to possibly reach review."""
         if query.qualifiers or query.former or query.foreign_script:
             return 1
         q = len(query.tokens)
-        maybe = self._unkeyed_words(query)
         for shared in range(1, q + 1):
             bound = 100.0 * 2 * shared / (q + shared) - UNMATCHED_PENALTY * (q - shared)
             if bound >= self.review_threshold - COUNTRY_BOOST:

@@ -10,7 +10,7 @@ fraction of the memory of a Python list per key.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,13 +35,6 @@ class Postings:
         self._starts = [0, *itertools.accumulate(self._sizes)]
         self._rows_total = int(flat.max()) + 1 if len(flat) else 0
         self._masks: dict[str, npt.NDArray[np.bool_]] = {}
-
-    @classmethod
-    def of_lists(cls, lists: Mapping[str, Sequence[int]]) -> Postings:
-        """From each key's rows (ascending, no repeats)."""
-        sizes = [len(rows) for rows in lists.values()]
-        flat = np.fromiter(itertools.chain.from_iterable(lists.values()), dtype=np.int32, count=sum(sizes))
-        return cls({key: number for number, key in enumerate(lists)}, flat, sizes)
 
     def __contains__(self, key: object) -> bool:
         return key in self._ids

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process, utils
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from service.engine.parties import native  # noqa: E402
 from service.engine.parties.entry import EntryKind, ListEntry  # noqa: E402
 from service.engine.parties.index import PartyIndex  # noqa: E402
 from service.engine.parties.sources import read_list  # noqa: E402
@@ -161,6 +162,9 @@ def main() -> None:
     parser.add_argument("--baseline-queries", type=int, default=200)
     args = parser.parse_args()
     rng = random.Random(20261121)
+    print(native.describe())
+    if native.stale_modules():
+        sys.exit(f"compiled modules older than their source: {', '.join(native.stale_modules())}; run make setup")
     print("| list | method | size | build | memory | throughput | p50 | p99 | queries with a hit |")
     print("|---|---|---|---|---|---|---|---|---|")
     ofac = read_list("ofac", OFAC).entries

@@ -1,0 +1,59 @@
+"""Which of the party matcher's modules run compiled, and whether a compiled one is older than its source.
+
+The matcher's hot modules are compiled with mypyc when the package is installed (setup.py): the same
+type-checked source, as C extensions, about one and a half times as fast on the benchmark
+(docs/performance.md). Python imports an extension module before the source beside it, so a module
+edited after the last build would silently run its old code: `stale_modules` finds those (a test
+fails on them), and `make setup` rebuilds whenever one of these sources changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+from pathlib import Path
+
+# (setup.py compiles exactly these; a test holds the two lists together)
+COMPILED_MODULES = (
+    "service.engine.parties.burmese",
+    "service.engine.parties.glossary",
+    "service.engine.parties.index",
+    "service.engine.parties.legal_forms",
+    "service.engine.parties.names",
+    "service.engine.parties.postings",
+    "service.engine.parties.scoring",
+)
+
+
+def _is_extension(path: str | None) -> bool:
+    return path is not None and path.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+
+
+def compiled_modules() -> dict[str, bool]:
+    """For each module meant to be compiled, whether the running process loaded it compiled. (A module
+    that another compiled module imported first has a garbled `__file__`, but its suffix is right.)"""
+    return {name: _is_extension(importlib.import_module(name).__file__) for name in COMPILED_MODULES}
+
+
+def stale_modules() -> list[str]:
+    """Modules with a compiled build beside them that is older than their source (it runs the old code)."""
+    here = Path(__file__).resolve().parent
+    stale = []
+    for name in COMPILED_MODULES:
+        stem = name.rsplit(".", 1)[1]
+        source = (here / f"{stem}.py").stat().st_mtime
+        built = [here / f"{stem}{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES]
+        if any(path.exists() and path.stat().st_mtime < source for path in built):
+            stale.append(name)
+    return stale
+
+
+def describe() -> str:
+    """One line for logs and benchmarks: how many of the matcher's modules run compiled."""
+    compiled = compiled_modules()
+    done = sum(compiled.values())
+    if done == len(compiled):
+        return f"party matcher compiled (mypyc): {done} modules"
+    if not done:
+        return "party matcher in pure Python (not compiled)"
+    return f"party matcher partly compiled: {', '.join(n for n, c in compiled.items() if c)}"

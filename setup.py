@@ -1,0 +1,32 @@
+"""Build: the party matcher's hot modules compiled with mypyc (the rest of the project is in pyproject.toml).
+
+mypyc turns the same type-checked source into C extensions; the benchmark runs about one and a half
+times as fast (docs/performance.md). PURE_PYTHON_BUILD=1 builds without a C compiler: the
+modules then run as plain Python, and the extensions of an earlier build are removed so that they do
+not shadow the source. The module list is service.engine.parties.native.COMPILED_MODULES (a test
+holds the two together).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from setuptools import setup
+
+PACKAGE = Path("service/engine/parties")
+MODULES = ["burmese", "glossary", "index", "legal_forms", "names", "postings", "scoring"]
+
+
+def extensions() -> list[object]:
+    if os.environ.get("PURE_PYTHON_BUILD") == "1":
+        for built in PACKAGE.glob("*.so"):  # (an in-place build's extensions would shadow the source)
+            built.unlink()
+        return []
+    from mypyc.build import mypycify
+
+    return mypycify([str(PACKAGE / f"{module}.py") for module in MODULES],
+                    group_name="service.engine.parties._native", opt_level="3")
+
+
+setup(ext_modules=extensions())

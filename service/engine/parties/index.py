@@ -44,7 +44,7 @@ from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.names import Name, abjad_skeleton, normalise_name, skeleton
-from service.engine.parties.postings import EMPTY, Postings, PostingsBuilder, Rows, member
+from service.engine.parties.postings import Postings, PostingsBuilder, Rows, member
 from service.engine.parties.scoring import (
     CONTAINED_NAME_LETTERS,
     GENERIC_WORDS,
@@ -67,6 +67,7 @@ SCRIPT_LENGTH_RATIO = 1.25  # a name found by script keys has at most this many 
 MAX_WEIGHED = 2000  # candidate rows weighed by IDF per query, at most (the most shared words first)
 WORD_CACHE = 100_000  # query words whose rows are kept (cleared when full)
 WORD_CACHE_BYTES = 32 * 2**20  # and the bytes of the row arrays made for them
+SMALL_RANKING = 64  # candidate rows ranked in plain Python up to this many (numpy's calls cost more)
 RAREST_GROUP = 30  # a query word held by this few names: its rows are always looked at
 _NEVER = 1 << 30  # shared-word count that no query reaches
 PREFILTER = 50.0  # rapidfuzz token_set_ratio under which a candidate is not scored (true matches score far above)
@@ -222,12 +223,11 @@ class PartyIndex:
     def _search(self, query: Name, country: str | None) -> list[PartyHit]:
         query_key = " ".join((*query.tokens, *query.qualifiers))
         maybe = self._unkeyed_words(query)  # (a property of the query: counted once, not per row or step)
-        candidates, shared = self._candidates(query, maybe)
-        rows = candidates.tolist()
+        rows, shared = self._candidates(query, maybe)
         seen = set(rows)
         worth: list[int] = []  # rows to score, in the order they were found
         texts = self._prefilter_texts
-        for row_number in itertools.compress(rows, self._may_reach_review(query, candidates, shared, maybe)):
+        for row_number in itertools.compress(rows, self._may_reach_review(query, rows, shared, maybe)):
             row = self._rows[row_number]
             # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
             # from another script, nor for former names, which the look does not see)
@@ -307,7 +307,7 @@ class PartyIndex:
         return (self.review_threshold > 100.0 - LEGAL_FORM_CONFLICT + COUNTRY_BOOST
                 and legal_forms.relation(query.legal_forms, listed.legal_forms) == "conflict")
 
-    def _may_reach_review(self, query: Name, candidates: Rows, shared: Counts, maybe: int) -> list[bool]:
+    def _may_reach_review(self, query: Name, candidates: list[int], shared: list[int], maybe: int) -> list[bool]:
         """For each candidate row, False when too few of the query's words share a key with the listed
         name to reach review.
 
@@ -320,16 +320,15 @@ class PartyIndex:
         (the scorer's contained-name floor). (At most max_candidates rows: plain Python is quicker than
         numpy's calls here, but for the same-letters test, which would read each listed name.)
         """
-        rows = candidates.tolist()
         if query.foreign_script or query.qualifiers or query.former:
-            return [True] * len(rows)
+            return [True] * len(candidates)
         q = len(query.tokens)
         least = self.review_threshold - COUNTRY_BOOST
         # (a hash collision only costs one more name scored)
         same_letters = (self._compact_hashes[candidates] == hash(query.compact)).tolist()
         lengths, opened, persons, contained_at = self._lengths, self._opened, self._persons, self._contained_at
         flags = []
-        for row, count, same in zip(rows, shared.tolist(), same_letters, strict=True):
+        for row, count, same in zip(candidates, shared, same_letters, strict=True):
             r = lengths[row]
             matched = min(q, r, count + maybe)
             flags.append(100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched) >= least
@@ -338,7 +337,7 @@ class PartyIndex:
                              and _contained(query.tokens, self._rows[row].name.tokens)))
         return flags
 
-    def _candidates(self, query: Name, maybe: int) -> tuple[Rows, Counts]:
+    def _candidates(self, query: Name, maybe: int) -> tuple[list[int], list[int]]:
         """The rows sharing enough rare keys with the query, most shared IDF weight first, each with
         the number of the query's words it shares a key with.
 
@@ -372,7 +371,7 @@ class PartyIndex:
             group_weights.append(self._idf(key))
             common = [(k, w) for k, w in common if k != key]
         if not row_sets:
-            return EMPTY, np.zeros(0, dtype=np.int64)
+            return [], []
         rows, shared, weights = _tally(row_sets, group_weights)
         for position, keys in variants:
             found = np.zeros(len(rows), dtype=np.bool_)
@@ -460,32 +459,57 @@ class PartyIndex:
                 return max(1, shared - maybe)
         return 1
 
-    def _ranked(self, query: Name, rows: Rows, shared: Counts, weights: Weights) -> tuple[Rows, Counts]:
+    def _ranked(self, query: Name, rows: Rows, shared: Counts, weights: Weights) -> tuple[list[int], list[int]]:
         """The best `max_candidates` rows by shared IDF weight (ties: names as long as the query, then
         the later listed), each with the number of the query's words it shares a key with."""
         if len(rows) <= self._max_candidates:  # every row is a candidate, in order: no ranking needed
-            return rows, shared
+            return rows.tolist(), shared.tolist()
+        places = self._max_candidates
+        if len(rows) <= SMALL_RANKING:
+            order = self._ranked_small(query, rows.tolist(), weights.tolist())
+        else:
+            order = self._ranked_large(query, rows, weights)
+        best = order[:places]
+        listed, counts = rows.tolist(), shared.tolist()
+        return [listed[i] for i in best], [counts[i] for i in best]
+
+    def _ranked_small(self, query: Name, rows: list[int], weights: list[float]) -> list[int]:
+        """_ranked's order (positions in `rows`) for a few rows: a Python sort is quicker than numpy's
+        calls there, and gives the same order (the same float arithmetic, the same keys)."""
+        size, lengths, places = len(query.tokens), self._lengths, self._max_candidates
+        scores = [weight - 0.01 * abs(lengths[row] - size) for row, weight in zip(rows, weights, strict=True)]
+        order = sorted(range(len(rows)), key=lambda i: (-scores[i], -rows[i]))  # best first; ties: the higher row
+        cut = scores[order[places - 1]]
+        if abs(scores[order[places]] - cut) < 1e-9:  # more rows tied for the last places
+            tied = [i for i in order if abs(scores[i] - cut) < 1e-9]
+            ahead = [i for i in order[:places] if scores[i] > cut + 1e-9]
+            chosen = self._break_ties(query, [rows[i] for i in tied], places - len(ahead))
+            order = ahead + [tied[i] for i in chosen]
+        return order
+
+    def _ranked_large(self, query: Name, rows: Rows, weights: Weights) -> list[int]:
+        """_ranked's order (positions in `rows`) for many rows, in numpy."""
+        places = self._max_candidates
         scores = weights - 0.01 * np.abs(self._length_array[rows] - len(query.tokens))
         order = np.lexsort((-rows.astype(np.int64), -scores))  # best first; ties: the higher row
-        cut = scores[order[self._max_candidates - 1]]
-        if abs(scores[order[self._max_candidates]] - cut) < 1e-9:  # more rows tied for the last places
+        cut = scores[order[places - 1]]
+        if abs(scores[order[places]] - cut) < 1e-9:  # more rows tied for the last places
             tied = order[np.abs(scores[order] - cut) < 1e-9]
-            ahead = order[: self._max_candidates][scores[order[: self._max_candidates]] > cut + 1e-9]
-            chosen = self._break_ties(query, rows[tied], self._max_candidates - len(ahead))
-            order = np.concatenate([ahead, tied[chosen]])
-        best = order[: self._max_candidates]
-        return rows[best], shared[best]
+            ahead = order[:places][scores[order[:places]] > cut + 1e-9]
+            chosen = self._break_ties(query, rows[tied].tolist(), places - len(ahead))
+            return [*ahead.tolist(), *tied[chosen].tolist()]
+        ordered: list[int] = order[:places].tolist()
+        return ordered
 
-    def _break_ties(self, query: Name, tied: Rows, places: int) -> Rows:
+    def _break_ties(self, query: Name, tied: list[int], places: int) -> list[int]:
         """More rows share the last candidate places' weight than there are places ("Vladimir Pudin"
         among a list's many Vladimirs, where "Pudin" shares no key with "Putin"): the places go to the
         tied rows most alike the query as strings (rapidfuzz, in C), not to whichever came first. The
         strings hold the numerals, which no key does: "YV1004" among a list's hundreds of YV aircraft.
         Returns positions in `tied`."""
         texts = self._tie_texts
-        alike = process.extract(_tie_text(query), [texts[row] for row in tied.tolist()], scorer=fuzz.ratio,
-                                limit=places)
-        return np.array([position for _, _, position in alike], dtype=np.int64)
+        alike = process.extract(_tie_text(query), [texts[row] for row in tied], scorer=fuzz.ratio, limit=places)
+        return [position for _, _, position in alike]
 
     def _query_keys(self, token: str) -> tuple[str, ...]:
         """A query word's keys: the prefix only when the index does not hold the word itself (a typo).

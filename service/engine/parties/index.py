@@ -151,9 +151,8 @@ class PartyIndex:
                            for row, text in zip(self._rows, plain, strict=True)]
         self._prefilter_texts = [" ".join((*row.name.tokens, *row.name.qualifiers)) if row.name.qualifiers else text
                                  for row, text in zip(self._rows, plain, strict=True)]
-        # names given the benefit of the doubt by _may_reach_review
         self._kinds = [entry.kind.value for entry in self._entries]  # (read per scored row)
-        self._compact_hashes = np.array([hash(row.name.compact) for row in self._rows], dtype=np.int64)
+        # names given the benefit of the doubt by _may_reach_review
         self._opened = [bool(row.name.foreign_script or row.name.qualifiers or row.name.former) for row in self._rows]
         self._words: dict[str, _Word] = {}
         self._words_bytes = 0
@@ -317,19 +316,19 @@ class PartyIndex:
         annotations and former names are given the benefit of the doubt, and so are the same letters
         without spaces ("SiemensAG", "VladimirPutin"), a person named with fewer of their names (the
         scorer's partial-name rule) and an organisation whose every word may stand in the other name
-        (the scorer's contained-name floor). (At most max_candidates rows: plain Python is quicker than
-        numpy's calls here, but for the same-letters test, which would read each listed name.)
+        (the scorer's contained-name floor). (At most max_candidates rows: plain Python, quicker than
+        numpy's calls here.)
         """
         if query.foreign_script or query.qualifiers or query.former:
             return [True] * len(candidates)
         q = len(query.tokens)
         least = self.review_threshold - COUNTRY_BOOST
-        # (a hash collision only costs one more name scored)
-        same_letters = (self._compact_hashes[candidates] == hash(query.compact)).tolist()
+        compact, listed = query.compact, self._rows
         lengths, opened, persons, contained_at = self._lengths, self._opened, self._persons, self._contained_at
         flags = []
-        for row, count, same in zip(candidates, shared, same_letters, strict=True):
+        for row, count in zip(candidates, shared, strict=True):
             r = lengths[row]
+            same = listed[row].name.compact == compact
             matched = min(q, r, count + maybe)
             flags.append(100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched) >= least
                          or same or opened[row] or (count >= 2 and count >= min(q, r) and persons[row])

@@ -83,10 +83,10 @@ class _Row(NamedTuple):
     is_alias: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
+class _Word(NamedTuple):
     """A query word's rows in the index: those of its rare keys with their IDF weight (None: it has no
-    rare key), and its keys held by too many names to read (checked against the rows found)."""
+    rare key), and its keys held by too many names to read (checked against the rows found). (A named
+    tuple, as _Row: made on every word-cache miss.)"""
 
     rows: Rows | None
     weight: float  # (of its commonest key when it has no rare one)
@@ -538,7 +538,7 @@ class PartyIndex:
             list_name=entry.source_list, entry_id=entry.id, listed_name=entry.name,
             matched_name=row.text, score=round(score, 1), action=action,
             explanation="; ".join(notes), programs=tuple(entry.programs), source=entry.source_url or "",
-            details={"kind": entry.kind.value, "countries": list(entry.countries)},
+            details={"kind": self._kinds[row.entry], "countries": list(entry.countries)},
         )
 
 

@@ -30,8 +30,8 @@ the real scorer. The mix (documented with measured figures in docs/matching.md):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Final
 
 import pycountry
 from rapidfuzz import fuzz
@@ -112,13 +112,27 @@ LEGAL_FORM_COMPATIBLE = 2.0
 _LARGE_NUMBER = 1000  # years, registry numbers, street numbers: ignored when only one side has them
 
 
-@dataclass(frozen=True, slots=True)
 class NameScore:
-    """A similarity score (0-100) and the reasons behind it."""
+    """A similarity score (0-100) and the reasons behind it. (Immutable, as Name is, and a plain class
+    for the same reason: one is made for every name the index scores.)"""
 
-    score: float
-    explanation: str
-    via_former_name: bool = False
+    __slots__ = ("explanation", "score", "via_former_name")
+
+    def __init__(self, score: float, explanation: str, via_former_name: bool = False) -> None:
+        self.score: Final = score
+        self.explanation: Final = explanation
+        self.via_former_name: Final = via_former_name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NameScore) and (self.score, self.explanation, self.via_former_name) == (
+            other.score, other.explanation, other.via_former_name)
+
+    def __hash__(self) -> int:
+        return hash((self.score, self.explanation, self.via_former_name))
+
+    def __repr__(self) -> str:
+        return f"NameScore(score={self.score!r}, explanation={self.explanation!r}, " \
+               f"via_former_name={self.via_former_name!r})"
 
 
 @lru_cache(maxsize=1)
@@ -307,8 +321,8 @@ def _folded(words: tuple[str, ...], key: Callable[[str], str]) -> tuple[str, ...
 
 def _burmese_keyed(name: Name) -> Name:
     """The name with its words folded to Burmese romanisation keys (business words kept)."""
-    return replace(name, tokens=_folded(spoken_tokens(name), burmese_key),
-                   qualifiers=_folded(name.qualifiers, burmese_key), compact="")
+    return name.replaced(tokens=_folded(spoken_tokens(name), burmese_key),
+                         qualifiers=_folded(name.qualifiers, burmese_key), compact="")
 
 
 def _syllables_kept(name: Name) -> Name:
@@ -316,7 +330,7 @@ def _syllables_kept(name: Name) -> Name:
     syllables ("Heng Da Trading" against 恒达贸易)."""
     stop_words = STOP_WORDS if name.cjk else CHINESE_SYLLABLE_STOP_WORDS
     tokens = spoken_tokens(name, stop_words)
-    return name if tokens == name.tokens else replace(name, tokens=tokens, compact="")
+    return name if tokens == name.tokens else name.replaced(tokens=tokens, compact="")
 
 
 # Wade-Giles (Taiwan's spelling: Taipei, Kaohsiung, Hsinchu, Chang, Tsai) and pinyin (Taibei, Gaoxiong,
@@ -340,7 +354,7 @@ def _romanisation_keyed(name: Name) -> Name:
     """A name compared with one in CJK characters: its words folded to romanisation keys (business
     words, which the glossary put in English, kept as they are)."""
     tokens = _folded(name.tokens, romanisation_key)
-    return name if tokens == name.tokens else replace(name, tokens=tokens, compact="")
+    return name if tokens == name.tokens else name.replaced(tokens=tokens, compact="")
 
 
 def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:

@@ -158,3 +158,26 @@ def test_romanisation_variants_share_a_phonetic_key(a: str, b: str) -> None:
 def test_skeleton_ignores_vowels_after_the_first_letter() -> None:
     assert skeleton("qureshi") == skeleton("quraishi")
     assert skeleton("glory") != skeleton("victory")
+
+
+def test_a_name_is_a_value() -> None:
+    # equal names are one dictionary key; a folded copy changes only what it was asked to
+    name = normalise_name("Norlo Trading (Asia) Ltd")
+    again = normalise_name("Norlo Trading (Asia) Ltd")
+    assert name == again and hash(name) == hash(again) and len({name, again}) == 1
+    folded = name.replaced(tokens=("nl", "trading"), compact="")
+    assert folded.tokens == ("nl", "trading") and folded.compact == ""
+    kept = ("qualifiers", "legal_forms", "original", "numerals")
+    assert [getattr(folded, field) for field in kept] == [getattr(name, field) for field in kept]
+    assert folded != name and "tokens=('nl', 'trading')" in repr(folded)
+
+
+def test_a_compiled_name_refuses_changes() -> None:
+    # immutable: mypy refuses the assignment (Final) in either build; the compiled class at run time too
+    from service.engine.parties import native
+
+    name = normalise_name("Norlo Trading Ltd")
+    if not native.compiled_modules()["service.engine.parties.names"]:
+        pytest.skip("pure Python build: immutability is checked by mypy only")
+    with pytest.raises(AttributeError):
+        name.tokens = ("other",)  # type: ignore[misc]

@@ -12,15 +12,29 @@ transliteration (a Hebrew בע"מ would otherwise transliterate to noise).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Final, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
 class LegalForm:
-    """One recognised legal form: canonical code and jurisdiction (None for English forms)."""
+    """One recognised legal form: canonical code and jurisdiction (None for English forms).
 
-    code: str
-    jurisdiction: str | None
+    Immutable (Final attributes), and a plain class, not a frozen dataclass, whose hash runs as Python:
+    every normalised name with a legal form hashes its forms (names.py), a quarter of a million per build."""
+
+    __slots__ = ("code", "jurisdiction")
+
+    def __init__(self, code: str, jurisdiction: str | None) -> None:
+        self.code: Final = code
+        self.jurisdiction: Final = jurisdiction
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LegalForm) and (self.code, self.jurisdiction) == (other.code, other.jurisdiction)
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.jurisdiction))
+
+    def __repr__(self) -> str:
+        return f"LegalForm(code={self.code!r}, jurisdiction={self.jurisdiction!r})"
 
 
 # code -> (jurisdiction, spellings). Spellings are lower-case ASCII; dots/spaces are ignored when matching.
@@ -106,8 +120,7 @@ MAX_SPAN = 8
 CJK_FORMS = frozenset({"youxian gongsi", "kk", "jusik hoesa"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Spelling:
+class _Spelling(NamedTuple):
     form: LegalForm
     edge_only: bool
 

@@ -13,26 +13,27 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Final
 
-_INITIALS = {
+_INITIALS: Final = {
     "က": "k", "ခ": "kh", "ဂ": "g", "ဃ": "g", "င": "ng", "စ": "s", "ဆ": "s", "ဇ": "z", "ဈ": "z", "ဉ": "ny",
     "ည": "ny", "ဋ": "t", "ဌ": "ht", "ဍ": "d", "ဎ": "d", "ဏ": "n", "တ": "t", "ထ": "ht", "ဒ": "d", "ဓ": "d",
     "န": "n", "ပ": "p", "ဖ": "ph", "ဗ": "b", "ဘ": "b", "မ": "m", "ယ": "y", "ရ": "y", "လ": "l", "ဝ": "w",
     "သ": "th", "ဟ": "h", "ဠ": "l", "အ": "",
 }
-_INDEPENDENT_VOWELS = {"ဣ": "i", "ဤ": "i", "ဥ": "u", "ဦ": "u", "ဧ": "aye", "ဩ": "aw", "ဪ": "aw"}  # ဧရာ Ayeyar
-_BURMESE_DIGITS = "၀၁၂၃၄၅၆၇၈၉"
-_DIGITS = str.maketrans(_BURMESE_DIGITS, "0123456789")
+_INDEPENDENT_VOWELS: Final = {"ဣ": "i", "ဤ": "i", "ဥ": "u", "ဦ": "u", "ဧ": "aye", "ဩ": "aw", "ဪ": "aw"}  # ဧရာ Ayeyar
+_BURMESE_DIGITS: Final = "၀၁၂၃၄၅၆၇၈၉"
+_DIGITS: Final = str.maketrans(_BURMESE_DIGITS, "0123456789")
 _YA, _RA, _WA, _HA = "\u103b", "\u103c", "\u103d", "\u103e"
 _ASAT, _VIRAMA = "\u103a", "\u1039"
-_TONES = frozenset("\u1037\u1038")
+_TONES: Final = frozenset("\u1037\u1038")
 # initial + medial ya or ra: the palatalised initials
-_PALATAL = {"k": "ky", "kh": "ch", "g": "gy", "p": "py", "ph": "phy", "b": "by", "m": "my", "l": "ly"}
+_PALATAL: Final = {"k": "ky", "kh": "ch", "g": "gy", "p": "py", "ph": "phy", "b": "by", "m": "my", "l": "ly"}
 # initial + medial ha: the voiceless sonorants
-_VOICELESS = {"l": "hl", "m": "hm", "n": "hn", "ng": "hng", "ny": "hny", "y": "sh", "w": "hw"}
+_VOICELESS: Final = {"l": "hl", "m": "hm", "n": "hn", "ng": "hng", "ny": "hny", "y": "sh", "w": "hw"}
 # (vowel signs, final consonant) -> rhyme; vowel signs: a = ါ/ာ, i = ိ/ီ, u = ု/ူ, e = ေ, ai = ဲ, o = ို,
 # aw = ော; finals by class: k (က), ng (င), t (တ ပ), n (န မ ံ), s (စ), ny (ည ဉ), y (ယ)
-_RHYMES = {
+_RHYMES: Final = {
     ("", ""): "a", ("a", ""): "a", ("i", ""): "i", ("u", ""): "u", ("e", ""): "e", ("ai", ""): "e",
     ("o", ""): "o", ("aw", ""): "aw",
     ("", "k"): "et", ("i", "k"): "eik", ("u", "k"): "ok", ("o", "k"): "aik", ("aw", "k"): "auk",
@@ -42,10 +43,10 @@ _RHYMES = {
     ("", "s"): "it", ("", "ny"): "i", ("e", "ny"): "e", ("", "y"): "e", ("aw", "y"): "aw", ("a", "y"): "e",
     ("w", "ng"): "win", ("w", ""): "wa", ("we", ""): "we",
 }
-_FINAL_CLASS = {"က": "k", "ခ": "k", "ဂ": "k", "င": "ng", "စ": "s", "ဆ": "s", "ဇ": "s", "ည": "ny", "ဉ": "ny",
+_FINAL_CLASS: Final = {"က": "k", "ခ": "k", "ဂ": "k", "င": "ng", "စ": "s", "ဆ": "s", "ဇ": "s", "ည": "ny", "ဉ": "ny",
                 "တ": "t", "ထ": "t", "ဒ": "t", "ဋ": "t", "ပ": "t", "ဖ": "t", "ဗ": "t", "န": "n", "ဏ": "n",
                 "မ": "n", "ယ": "y", "လ": "n", "သ": "t"}
-_BURMESE_RUN = re.compile(r"[\u1000-\u109f]+")
+_BURMESE_RUN: Final = re.compile(r"[\u1000-\u109f]+")
 
 
 def romanise_burmese(text: str) -> str:
@@ -130,12 +131,12 @@ def _vowel_class(signs: str) -> str:
     return ""
 
 
-_KEY_RULES = (("aung", "aun"), ("aing", "ain"), ("ay", "e"), ("ae", "e"), ("ai", "e"), ("ei", "e"),
+_KEY_RULES: Final = (("aung", "aun"), ("aing", "ain"), ("ay", "e"), ("ae", "e"), ("ai", "e"), ("ei", "e"),
               ("oo", "u"), ("ou", "o"), ("aw", "o"), ("ee", "i"), ("ht", "t"), ("th", "t"), ("hs", "s"),
               ("ph", "p"), ("kh", "k"))
 # ရ is read y and written r or y; initials are voiced inside compounds (ရတနာ: ya-ta-na, "Yadana")
-_KEY_LETTERS = str.maketrans({"r": "y", "d": "t", "g": "k", "b": "p", "z": "s"})
-_DOUBLE = re.compile(r"(.)\1+")
+_KEY_LETTERS: Final = str.maketrans({"r": "y", "d": "t", "g": "k", "b": "p", "z": "s"})
+_DOUBLE: Final = re.compile(r"(.)\1+")
 
 
 @lru_cache(maxsize=100_000)

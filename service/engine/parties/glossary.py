@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Final
 
 # canonical English word -> (other English forms, words in other languages: scripts and Latin spellings)
 CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -256,17 +257,17 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # Words of these scripts are written without spaces between the words of a name (CJK, Burmese):
 # their glossary words are found anywhere in the text, the others only as whole words.
-_UNSPACED = re.compile(r"[\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_UNSPACED: Final = re.compile(r"[\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 # A Burmese word must not end inside a syllable (ဆန် "rice" is not the start of ဆန်း in "Aung San") nor
 # start inside a stacked consonant.
-_BURMESE_MARK = ("[\u102b-\u103e\u1056-\u1059\u105e-\u1060\u1062-\u1064\u1067-\u106d\u1071-\u1074\u1082-\u108d"
+_BURMESE_MARK: Final = ("[\u102b-\u103e\u1056-\u1059\u105e-\u1060\u1062-\u1064\u1067-\u106d\u1071-\u1074\u1082-\u108d"
                  "\u108f\u109a-\u109d]")
 # 深圳市恒达: "Shenzhen City Hengda", written "Shenzhen Hengda" in Latin letters; 市 after a place name
 # of two or more characters and before the name (not 市场 "market", not a person's 高市).
-_CITY = re.compile(r"(?<=[\u4e00-\u9fff]{2})[市省](?=[\u4e00-\u9fff])")
+_CITY: Final = re.compile(r"(?<=[\u4e00-\u9fff]{2})[市省](?=[\u4e00-\u9fff])")
 # Hebrew and Arabic join "and" and "the" to the next word (ושיווק "and marketing", التجارة "the trade").
-_HEBREW_PREFIX = "(?:ו?ה?)"
-_ARABIC_PREFIX = "(?:و?(?:ال|لل)?)"
+_HEBREW_PREFIX: Final = "(?:ו?ה?)"
+_ARABIC_PREFIX: Final = "(?:و?(?:ال|لل)?)"
 
 
 def _native_words() -> dict[str, str]:
@@ -278,7 +279,7 @@ def _native_words() -> dict[str, str]:
     return words
 
 
-NATIVE_WORDS = _native_words()
+NATIVE_WORDS: Final = _native_words()
 
 
 @lru_cache(maxsize=1)
@@ -323,7 +324,7 @@ def _latin_concepts() -> dict[str, frozenset[str]]:
     return {word: frozenset(concepts) for word, concepts in table.items()}
 
 
-LATIN_CONCEPTS = _latin_concepts()
+LATIN_CONCEPTS: Final = _latin_concepts()
 
 
 def same_concept(a: str, b: str) -> bool:

@@ -33,7 +33,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -59,18 +59,18 @@ from service.engine.verdict import Action, ListStamp
 Counts = npt.NDArray[np.int64]
 Weights = npt.NDArray[np.float64]
 
-COUNTRY_BOOST = 3.0
-COUNTRY_BOOST_FLOOR = 50.0  # the boost only lifts names that already resemble each other
-VARIANT_WEIGHT = 0.5  # share of a key's IDF weight when the query word is found only by its skeleton or prefix
-PERSON_SCRIPT_KEYS = 3  # script keys a listed person must share with the query
-SCRIPT_LENGTH_RATIO = 1.25  # a name found by script keys has at most this many times the query's keys (+1)
-MAX_WEIGHED = 2000  # candidate rows weighed by IDF per query, at most (the most shared words first)
+COUNTRY_BOOST: Final = 3.0
+COUNTRY_BOOST_FLOOR: Final = 50.0  # the boost only lifts names that already resemble each other
+VARIANT_WEIGHT: Final = 0.5  # share of a key's IDF weight when the query word is found only by its skeleton or prefix
+PERSON_SCRIPT_KEYS: Final = 3  # script keys a listed person must share with the query
+SCRIPT_LENGTH_RATIO: Final = 1.25  # a name found by script keys has at most this many times the query's keys (+1)
+MAX_WEIGHED: Final = 2000  # candidate rows weighed by IDF per query, at most (the most shared words first)
 WORD_CACHE = 100_000  # query words whose rows are kept (cleared when full)
 WORD_CACHE_BYTES = 32 * 2**20  # and the bytes of the row arrays made for them
-SMALL_RANKING = 64  # candidate rows ranked in plain Python up to this many (numpy's calls cost more)
-RAREST_GROUP = 30  # a query word held by this few names: its rows are always looked at
-_NEVER = 1 << 30  # shared-word count that no query reaches
-PREFILTER = 50.0  # rapidfuzz token_set_ratio under which a candidate is not scored (true matches score far above)
+SMALL_RANKING: Final = 64  # candidate rows ranked in plain Python up to this many (numpy's calls cost more)
+RAREST_GROUP: Final = 30  # a query word held by this few names: its rows are always looked at
+_NEVER: Final = 1 << 30  # shared-word count that no query reaches
+PREFILTER: Final = 50.0  # rapidfuzz token_set_ratio under which a row is not scored (true matches score far above)
 
 
 class _Row(NamedTuple):

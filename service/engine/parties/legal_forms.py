@@ -101,7 +101,7 @@ _FORMS: dict[str, tuple[str | None, tuple[str, ...]]] = {
 }
 
 # Short spellings that are also ordinary words or initials: only taken at the start or end of a name.
-EDGE_ONLY = frozenset({"as", "sa", "ag", "co", "cie", "ab", "oy", "pt", "cv", "ip", "sl", "sp", "kk", "nv",
+EDGE_ONLY: Final = frozenset({"as", "sa", "ag", "co", "cie", "ab", "oy", "pt", "cv", "ip", "sl", "sp", "kk", "nv",
                        "bv", "ao", "kg", "ug", "dd", "bt", "pat", "sac", "sca", "est", "sal", "gk", "yk", "pty",
                        "pvt", "ou", "sia", "too", "fop", "spe", "company", "limited", "bm", "spy", "tov",
                        "dno", "gie"})
@@ -115,9 +115,9 @@ NATIVE_FORMS: tuple[tuple[str, str], ...] = (
     ("ՍՊԸ", " spy "), ("შპს", " shps "),
 )
 
-MAX_SPAN = 8
+MAX_SPAN: Final = 8
 # The forms that names in Chinese, Japanese or Korean characters can carry (from NATIVE_FORMS).
-CJK_FORMS = frozenset({"youxian gongsi", "kk", "jusik hoesa"})
+CJK_FORMS: Final = frozenset({"youxian gongsi", "kk", "jusik hoesa"})
 
 
 class _Spelling(NamedTuple):
@@ -139,9 +139,9 @@ def _spellings() -> dict[str, _Spelling]:
     return table
 
 
-SPELLINGS = _spellings()
+SPELLINGS: Final = _spellings()
 # Every leading part of every spelling: lets a scan give up at the first token that cannot continue a form.
-_PREFIXES = frozenset(key[:end] for key in SPELLINGS for end in range(1, len(key) + 1))
+_PREFIXES: Final = frozenset(key[:end] for key in SPELLINGS for end in range(1, len(key) + 1))
 
 
 def _match_at(tokens: list[str], start: int, *, at_edge: bool, only: frozenset[str] | None = None

@@ -27,7 +27,7 @@ from service.engine.parties.glossary import gloss_native, native_spellings
 from service.engine.parties.legal_forms import LegalForm
 
 # Cyrillic and Greek letters that look like Latin ones; only applied inside words that mix scripts.
-_HOMOGLYPHS = str.maketrans({
+_HOMOGLYPHS: Final = str.maketrans({
     "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
     "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ӏ": "l", "ԛ": "q", "ԝ": "w",
     "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
@@ -36,59 +36,60 @@ _HOMOGLYPHS = str.maketrans({
     "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
     "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 })
-_CONFUSABLE = frozenset(k for k in _HOMOGLYPHS if isinstance(k, int))
-_CHINESE_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CHINESE_UNITS = {"十": 10, "百": 100}
-_ORDINAL = re.compile("第([〇零一二三四五六七八九十百]+)")
-CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
-_LABEL = re.compile(r"^\s*[a-z][a-z0-9 ]{1,28}:\s+(?=\S)")
-_CARE_OF = re.compile(r"\bc\s*/\s*o\b.*$")
-_SLASHED_LETTERS = re.compile(r"\b([a-z])/(?=[a-z]\b)")
-_FORMER = re.compile(
+_CONFUSABLE: Final = frozenset(k for k in _HOMOGLYPHS if isinstance(k, int))
+_CHINESE_DIGITS: Final = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+                          "九": 9}
+_CHINESE_UNITS: Final = {"十": 10, "百": 100}
+_ORDINAL: Final = re.compile("第([〇零一二三四五六七八九十百]+)")
+CJK: Final = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
+_LABEL: Final = re.compile(r"^\s*[a-z][a-z0-9 ]{1,28}:\s+(?=\S)")
+_CARE_OF: Final = re.compile(r"\bc\s*/\s*o\b.*$")
+_SLASHED_LETTERS: Final = re.compile(r"\b([a-z])/(?=[a-z]\b)")
+_FORMER: Final = re.compile(
     r"[(,;]?\s*(?<![a-z])(?:ex|f\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|formerly(?:\s+known\s+as)?|n\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a"
     r"|a\s*\.?\s*/?\s*k\s*\.?\s*/?\s*a|also\s+known\s+as|former\s+name)\b\.?[\s\-:]*"
 )
-_KA = re.compile(r"k\s*\.?\s*/?\s*a\b")  # the end of f.k.a., n.k.a., a.k.a. (as _FORMER writes them)
-_PARENS = re.compile(r"\(([^()]*)\)?")
-_SEGMENT = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*")
-_WORD = re.compile(r"[a-z]+|[0-9]+")
-_ABJAD_LETTER = re.compile(r"[\u0590-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]")
-_VOYAGE = re.compile(r"\bv\.\s?\d{2,4}[nsew]\b|\bvoy(?:age)?\.?\s*(?:no\.?\s*)?\d{1,4}[nsew]?\b")
-_POSSESSIVE = re.compile(r"(?<=[a-z])'s\b")
+_KA: Final = re.compile(r"k\s*\.?\s*/?\s*a\b")  # the end of f.k.a., n.k.a., a.k.a. (as _FORMER writes them)
+_PARENS: Final = re.compile(r"\(([^()]*)\)?")
+_SEGMENT: Final = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*")
+_WORD: Final = re.compile(r"[a-z]+|[0-9]+")
+_ABJAD_LETTER: Final = re.compile(r"[\u0590-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]")
+_VOYAGE: Final = re.compile(r"\bv\.\s?\d{2,4}[nsew]\b|\bvoy(?:age)?\.?\s*(?:no\.?\s*)?\d{1,4}[nsew]?\b")
+_POSSESSIVE: Final = re.compile(r"(?<=[a-z])'s\b")
 # A digit between two letters is a letter written as a look-alike digit (evasion or OCR), not a number.
-_LEET = re.compile(r"(?<=[a-z])[013457890](?=[a-z])")
-_DIGITS = frozenset("0123456789")
-_LEET_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
+_LEET: Final = re.compile(r"(?<=[a-z])[013457890](?=[a-z])")
+_DIGITS: Final = frozenset("0123456789")
+_LEET_LETTERS: Final = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
 # A letter with a full stop, standing alone: an initial, not the article "a" or the conjunction "i".
-_INITIAL = re.compile(r"(?<![a-z0-9.])([a-z])\.(?=[\s\-]|$)")
+_INITIAL: Final = re.compile(r"(?<![a-z0-9.])([a-z])\.(?=[\s\-]|$)")
 # "1st", "2nd": the ordinal word, as the name is also written ("First International Bank").
-_ORDINAL_SUFFIX = re.compile(r"\b(1[0-2]|[1-9])(?:st|nd|rd|th)\b")
-ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+_ORDINAL_SUFFIX: Final = re.compile(r"\b(1[0-2]|[1-9])(?:st|nd|rd|th)\b")
+ORDINAL_WORDS: Final = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
                  "eleventh", "twelfth")
-_JOINING = str.maketrans({".": None, "'": None, "`": None, '"': " ", "&": " and "})
+_JOINING: Final = str.maketrans({".": None, "'": None, "`": None, '"': " ", "&": " and "})
 
-VESSEL_PREFIXES = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "msv", "tb", "nm", "mmv", "my", "rv"})
-STOP_WORDS = frozenset({
+VESSEL_PREFIXES: Final = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "msv", "tb", "nm", "mmv", "my", "rv"})
+STOP_WORDS: Final = frozenset({
     "and", "und", "et", "e", "y", "ve", "va", "wa", "of", "the", "de", "do", "da", "di", "del", "della", "des",
     "du", "la", "le", "les", "van", "von", "der", "den", "al", "el", "in", "i", "ha", "a", "an", "for", "messrs",
     "c", "no", "nr", "number", "z",
 })
-_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xi": "11",
+_ROMAN: Final = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xi": "11",
           "xii": "12", "xiii": "13", "xiv": "14", "xv": "15", "xvi": "16", "xvii": "17", "xviii": "18",
           "xix": "19", "xx": "20"}
-_NUMBER_MARKS = frozenset({"no", "nr", "number"})
-_ROMAN_LAST = {"i": "1", "v": "5", "x": "10"}
-NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+_NUMBER_MARKS: Final = frozenset({"no", "nr", "number"})
+_ROMAN_LAST: Final = {"i": "1", "v": "5", "x": "10"}
+NUMBER_WORDS: Final = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
 # Tens, with the common misspelling "fourty"; "forty-four" and "forty 4" read 44.
-TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+TENS_WORDS: Final = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
               "eighty": 80, "ninety": 90}
-_NUMERAL_WORDS = frozenset({*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS, *TENS_WORDS})
+_NUMERAL_WORDS: Final = frozenset({*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS, *TENS_WORDS})
 # Irregular abbreviations; regular ones (intl, mgmt, svcs, mfg, engg) are recognised by the scorer.
-ABBREVIATIONS = {"bros": "brothers", "cia": "compania", "flli": "fratelli", "ind": "industria",
+ABBREVIATIONS: Final = {"bros": "brothers", "cia": "compania", "flli": "fratelli", "ind": "industria",
                  "com": "comercio", "handl": "handlowe", "przeds": "przedsiebiorstwo", "st": "saint",
                  "intl": "international", "natl": "national", "mfg": "manufacturing", "svcs": "services"}
-_ABBREVIATED = frozenset(ABBREVIATIONS)
+_ABBREVIATED: Final = frozenset(ABBREVIATIONS)
 
 
 class Name:
@@ -297,7 +298,7 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
 
 
 # Stop words that are also syllables of Chinese in pinyin (大 "da", 德 "de", 安 "an", 乐 "le").
-CHINESE_SYLLABLE_STOP_WORDS = frozenset({"a", "an", "da", "de", "di", "du", "e", "ha", "la", "le"})
+CHINESE_SYLLABLE_STOP_WORDS: Final = frozenset({"a", "an", "da", "de", "di", "du", "e", "ha", "la", "le"})
 
 
 def spoken_tokens(name: Name, stop_words: frozenset[str] = STOP_WORDS) -> tuple[str, ...]:
@@ -399,12 +400,12 @@ def _join_tens(words: list[str]) -> list[str]:
     return joined
 
 
-_PHONETIC_RULES = (("sch", "s"), ("tch", "c"), ("kh", "h"), ("zh", "j"), ("sh", "s"), ("ch", "c"), ("tz", "c"),
+_PHONETIC_RULES: Final = (("sch", "s"), ("tch", "c"), ("kh", "h"), ("zh", "j"), ("sh", "s"), ("ch", "c"), ("tz", "c"),
                    ("ts", "c"), ("cz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"), ("q", "k"),
                    ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"), ("ee", "i"))
-_DOUBLE = re.compile(r"(.)\1+")
-_VOWELS = re.compile(r"(?<=.)[aeiou]")
-_ALL_VOWELS = re.compile(r"[aeiou]")
+_DOUBLE: Final = re.compile(r"(.)\1+")
+_VOWELS: Final = re.compile(r"(?<=.)[aeiou]")
+_ALL_VOWELS: Final = re.compile(r"[aeiou]")
 
 
 @lru_cache(maxsize=200_000)
@@ -424,14 +425,14 @@ def skeleton(token: str) -> str:
 # Hebrew and Arabic transliterations write consonants only, and one letter has several readings
 # (ב: b or v; ו: v, o or u; כ: k or kh): keep classes of consonants, drop the letters that are vowels
 # in one script and consonants in the other.
-_LOOSE_DIGRAPHS = (("sch", "s"), ("tch", "c"), ("kh", "k"), ("ch", "k"), ("sh", "s"), ("zh", "z"), ("ts", "s"),
+_LOOSE_DIGRAPHS: Final = (("sch", "s"), ("tch", "c"), ("kh", "k"), ("ch", "k"), ("sh", "s"), ("zh", "z"), ("ts", "s"),
                    ("tz", "s"), ("th", "t"), ("ph", "p"), ("ck", "k"), ("x", "ks"))
-_LOOSE = str.maketrans({"v": None, "w": None, "b": None, "y": None, "h": None, "f": "p", "q": "k", "g": "k",
+_LOOSE: Final = str.maketrans({"v": None, "w": None, "b": None, "y": None, "h": None, "f": "p", "q": "k", "g": "k",
                         "c": "k", "z": "s", "d": "t", "j": None})
 
 
 # Arabic has no p (ب is b and p) and Hebrew one letter for p and f (פ): both drop out like b and v.
-_ABJAD_LOOSE = str.maketrans({"p": None})
+_ABJAD_LOOSE: Final = str.maketrans({"p": None})
 
 
 @lru_cache(maxsize=200_000)

@@ -52,7 +52,7 @@ from service.engine.parties.names import (
     spoken_tokens,
 )
 
-GENERIC_WORDS = frozenset({
+GENERIC_WORDS: Final = frozenset({
     "trading", "trade", "traders", "trader", "company", "corporation", "group", "groupe", "holding", "holdings",
     "international", "global", "general", "limited", "industries", "industrial", "industry", "industria",
     "enterprises", "enterprise", "services", "service", "solutions", "logistics", "shipping", "import",
@@ -67,49 +67,49 @@ GENERIC_WORDS = frozenset({
     "consulting", "finance", "financial", "capital", "fund", "foundation", "association", "union", "office",
     "ministry", "department", "maru",
 })
-_EXTRA_COUNTRY_WORDS = {"brasil", "mexico", "polska", "deutschland", "espana", "italia", "uk", "usa", "turkiye",
+_EXTRA_COUNTRY_WORDS: Final = {"brasil", "mexico", "polska", "deutschland", "espana", "italia", "uk", "usa", "turkiye",
                         "rossiya", "nippon", "suisse", "schweiz", "osterreich", "hellas", "emirates", "hongkong",
                         "korea", "russia", "taiwan", "iran", "syria", "vietnam", "china", "singapore"}
 
-NUMERAL_MISMATCH_CAP = 45.0
-TRANSLATED_DESCRIPTOR_FLOOR = 75.0
+NUMERAL_MISMATCH_CAP: Final = 45.0
+TRANSLATED_DESCRIPTOR_FLOOR: Final = 75.0
 # An organisation whose every word stands in the other name, which has more ("Huawei" / "Huawei
 # Technologies Co., Ltd."): the listed party's fuller name, a branch or a subsidiary. Worth a review, never
 # a block by itself; penalties (a country word on one side: "do Brasil") still apply after it.
-CONTAINED_NAME_FLOOR = 75.0
-CONTAINED_NAME_PAIR = 1.0  # every word matched as itself (the index lets exactly these through)
-CONTAINED_NAME_LETTERS = 4  # distinctive letters the contained name needs ("AB" is too little)
-TRANSLATED_DESCRIPTOR_PAIR = 0.85  # how alike the distinctive words must be
-TRANSLATED_DESCRIPTOR_LETTERS = 6  # one distinctive word must be this long (two may be shorter)
+CONTAINED_NAME_FLOOR: Final = 75.0
+CONTAINED_NAME_PAIR: Final = 1.0  # every word matched as itself (the index lets exactly these through)
+CONTAINED_NAME_LETTERS: Final = 4  # distinctive letters the contained name needs ("AB" is too little)
+TRANSLATED_DESCRIPTOR_PAIR: Final = 0.85  # how alike the distinctive words must be
+TRANSLATED_DESCRIPTOR_LETTERS: Final = 6  # one distinctive word must be this long (two may be shorter)
 # "son of" in Arabic and Hebrew names, written several ways: one word for the scorer (bin Laden / ibn Laden)
-PATRONYMIC_WORDS = frozenset({"bin", "ibn", "ben", "bn"})
-PATRONYMIC_ORDER_CAP = 60.0  # "Salman bin Muhammad" is not "Muhammad bin Salman": father and son
-ANNOTATION_CONFLICT_CAP = 60.0  # two annotations with nothing in common: two branches, units or people
-SERIES_NUMERAL_CAP = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
+PATRONYMIC_WORDS: Final = frozenset({"bin", "ibn", "ben", "bn"})
+PATRONYMIC_ORDER_CAP: Final = 60.0  # "Salman bin Muhammad" is not "Muhammad bin Salman": father and son
+ANNOTATION_CONFLICT_CAP: Final = 60.0  # two annotations with nothing in common: two branches, units or people
+SERIES_NUMERAL_CAP: Final = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
 # Words of investment vehicles issued in numbered series by one sponsor (Fund VII, Trust 2004-1):
-SERIES_WORDS = frozenset({"fund", "funds", "trust", "partners", "series", "securities"})
-GENERIC_ONLY_CAP = 55.0
-SAME_GENERIC_NAME_WORDS = 3
-ONE_WORD_CAP = 85.0
-LEGAL_FORM_CONFLICT = 35.0
-COUNTRY_WORD_PENALTY = 30.0
-VESSEL_VS_COMPANY = 15.0
-UNMATCHED_PENALTY = 8.0
-TYPO_SIMILARITY = 0.75
+SERIES_WORDS: Final = frozenset({"fund", "funds", "trust", "partners", "series", "securities"})
+GENERIC_ONLY_CAP: Final = 55.0
+SAME_GENERIC_NAME_WORDS: Final = 3
+ONE_WORD_CAP: Final = 85.0
+LEGAL_FORM_CONFLICT: Final = 35.0
+COUNTRY_WORD_PENALTY: Final = 30.0
+VESSEL_VS_COMPANY: Final = 15.0
+UNMATCHED_PENALTY: Final = 8.0
+TYPO_SIMILARITY: Final = 0.75
 # a business word and its translation (glossary.py): aligned before a loose transliteration (0.9)
-TRANSLATION_SIMILARITY = 0.92
-ABJAD_ONE_CONSONANT = 0.75  # below "strong" (0.85): alone it never makes a partial person match
-INITIALISM_MIN = 2  # letters of an initialism (US, PLA, OAO is a legal form and already out)
-INITIALISM_MAX = 5
-INITIALISM_SIMILARITY = 0.8
-TYPO_MIN_LENGTH = 4
-TYPO_TWO_EDITS_LENGTH = 9
-TYPO_CAP = 85.0  # a typo of an organisation's word is for review, never a block by itself
-SPACELESS_MIN = 95.0  # the spaceless comparison is for spacing slips, not for an extra word
-PARTIAL_NAME_PENALTY = 3.0
-PARTIAL_NAME_CAP = 85.0
-LEGAL_FORM_COMPATIBLE = 2.0
-_LARGE_NUMBER = 1000  # years, registry numbers, street numbers: ignored when only one side has them
+TRANSLATION_SIMILARITY: Final = 0.92
+ABJAD_ONE_CONSONANT: Final = 0.75  # below "strong" (0.85): alone it never makes a partial person match
+INITIALISM_MIN: Final = 2  # letters of an initialism (US, PLA, OAO is a legal form and already out)
+INITIALISM_MAX: Final = 5
+INITIALISM_SIMILARITY: Final = 0.8
+TYPO_MIN_LENGTH: Final = 4
+TYPO_TWO_EDITS_LENGTH: Final = 9
+TYPO_CAP: Final = 85.0  # a typo of an organisation's word is for review, never a block by itself
+SPACELESS_MIN: Final = 95.0  # the spaceless comparison is for spacing slips, not for an extra word
+PARTIAL_NAME_PENALTY: Final = 3.0
+PARTIAL_NAME_CAP: Final = 85.0
+LEGAL_FORM_COMPATIBLE: Final = 2.0
+_LARGE_NUMBER: Final = 1000  # years, registry numbers, street numbers: ignored when only one side has them
 
 
 class NameScore:
@@ -337,7 +337,7 @@ def _syllables_kept(name: Name) -> Name:
 # Xinzhu, Zhang, Cai) folded to one key, as are Korean romanisations of final consonants (byeog/byeok)
 # and of the vowels eo and eu (Jeong/Jong, Eun/Un):
 # the aspiration marks that told ch/ch' or k/k' apart are dropped in practice, so the pairs merge.
-_ROMANISATION_FOLDS = (("hs", "x"), ("tz", "z"), ("ts", "z"), ("zh", "j"), ("ch", "j"), ("q", "j"), ("c", "z"),
+_ROMANISATION_FOLDS: Final = (("hs", "x"), ("tz", "z"), ("ts", "z"), ("zh", "j"), ("ch", "j"), ("q", "j"), ("c", "z"),
                        ("k", "g"), ("t", "d"), ("p", "b"), ("ung", "ong"), ("ieh", "ie"), ("ien", "ian"),
                        ("ih", "i"), ("eo", "o"), ("eu", "u"))
 
@@ -594,7 +594,7 @@ def _nasal_final(n_word: str, ng_word: str) -> bool:
     return n_word.endswith("n") and ng_word == n_word + "g"
 
 
-_PLURAL_ENDINGS = ("s", "es", "lar", "ler", "leri", "lari")
+_PLURAL_ENDINGS: Final = ("s", "es", "lar", "ler", "leri", "lari")
 
 
 def _is_plural(single: str, plural: str) -> bool:

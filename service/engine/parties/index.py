@@ -328,12 +328,15 @@ class PartyIndex:
         flags = []
         for row, count in zip(candidates, shared, strict=True):
             r = lengths[row]
-            same = listed[row].name.compact == compact
-            matched = min(q, r, count + maybe)
-            flags.append(100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched) >= least
-                         or same or opened[row] or (count >= 2 and count >= min(q, r) and persons[row])
-                         or (count >= min(q, contained_at[row])
-                             and _contained(query.tokens, self._rows[row].name.tokens)))
+            shorter = q if q < r else r  # (comparisons, not min(): compiled, a call to min() boxes its numbers)
+            matched = count + maybe if count + maybe < shorter else shorter
+            if 100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched) >= least or opened[row]:
+                flags.append(True)
+                continue
+            name = listed[row].name
+            contained = contained_at[row]
+            flags.append(name.compact == compact or (count >= 2 and count >= shorter and persons[row])
+                         or (count >= (q if q < contained else contained) and _contained(query.tokens, name.tokens)))
         return flags
 
     def _candidates(self, query: Name, maybe: int) -> tuple[list[int], list[int]]:

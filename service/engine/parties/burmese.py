@@ -15,6 +15,8 @@ import re
 from functools import lru_cache
 from typing import Final
 
+from service.engine.parties.letters import collapse_runs
+
 _INITIALS: Final = {
     "က": "k", "ခ": "kh", "ဂ": "g", "ဃ": "g", "င": "ng", "စ": "s", "ဆ": "s", "ဇ": "z", "ဈ": "z", "ဉ": "ny",
     "ည": "ny", "ဋ": "t", "ဌ": "ht", "ဍ": "d", "ဎ": "d", "ဏ": "n", "တ": "t", "ထ": "ht", "ဒ": "d", "ဓ": "d",
@@ -136,7 +138,6 @@ _KEY_RULES: Final = (("aung", "aun"), ("aing", "ain"), ("ay", "e"), ("ae", "e"),
               ("ph", "p"), ("kh", "k"))
 # ရ is read y and written r or y; initials are voiced inside compounds (ရတနာ: ya-ta-na, "Yadana")
 _KEY_LETTERS: Final = str.maketrans({"r": "y", "d": "t", "g": "k", "b": "p", "z": "s"})
-_DOUBLE: Final = re.compile(r"(.)\1+")
 
 
 @lru_cache(maxsize=100_000)
@@ -147,7 +148,7 @@ def burmese_key(word: str) -> str:
         word = word[:-1]  # the long a written "ar" (Yadanar, Mingalar)
     for old, new in _KEY_RULES:
         word = word.replace(old, new)
-    return _DOUBLE.sub(r"\1", word.translate(_KEY_LETTERS))
+    return collapse_runs(word.translate(_KEY_LETTERS))
 
 
 def is_burmese(text: str) -> bool:

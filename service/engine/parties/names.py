@@ -25,6 +25,7 @@ from service.engine.parties import legal_forms
 from service.engine.parties.burmese import is_burmese, romanise_burmese
 from service.engine.parties.glossary import gloss_native, native_spellings
 from service.engine.parties.legal_forms import LegalForm
+from service.engine.parties.letters import collapse_runs
 
 # Cyrillic and Greek letters that look like Latin ones; only applied inside words that mix scripts.
 _HOMOGLYPHS: Final = str.maketrans({
@@ -403,7 +404,6 @@ def _join_tens(words: list[str]) -> list[str]:
 _PHONETIC_RULES: Final = (("sch", "s"), ("tch", "c"), ("kh", "h"), ("zh", "j"), ("sh", "s"), ("ch", "c"), ("tz", "c"),
                    ("ts", "c"), ("cz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"), ("q", "k"),
                    ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"), ("ee", "i"))
-_DOUBLE: Final = re.compile(r"(.)\1+")
 _VOWELS: Final = re.compile(r"(?<=.)[aeiou]")
 _ALL_VOWELS: Final = re.compile(r"[aeiou]")
 
@@ -413,13 +413,13 @@ def phonetic(token: str) -> str:
     """A romanisation-tolerant key: Levitsky/Levitskiy, Rabinovich/Rabinowitz, Husain/Hussain agree."""
     for old, new in _PHONETIC_RULES:
         token = token.replace(old, new)
-    return _DOUBLE.sub(r"\1", token)
+    return collapse_runs(token)
 
 
 @lru_cache(maxsize=200_000)
 def skeleton(token: str) -> str:
     """The phonetic key without vowels after the first letter: Qureshi/Quraishi, Abdalla/Abdulla agree."""
-    return _DOUBLE.sub(r"\1", _VOWELS.sub("", phonetic(token)))
+    return collapse_runs(_VOWELS.sub("", phonetic(token)))
 
 
 # Hebrew and Arabic transliterations write consonants only, and one letter has several readings
@@ -438,7 +438,7 @@ _ABJAD_LOOSE: Final = str.maketrans({"p": None})
 @lru_cache(maxsize=200_000)
 def abjad_skeleton(token: str) -> str:
     """The loose skeleton with p and f left out too (what an abjad word and its Latin spelling share)."""
-    return _DOUBLE.sub(r"\1", loose_skeleton(token).translate(_ABJAD_LOOSE))
+    return collapse_runs(loose_skeleton(token).translate(_ABJAD_LOOSE))
 
 
 @lru_cache(maxsize=200_000)
@@ -447,4 +447,4 @@ def loose_skeleton(token: str) -> str:
     for old, new in _LOOSE_DIGRAPHS:
         token = token.replace(old, new)
     key = _ALL_VOWELS.sub("", token.translate(_LOOSE))
-    return _DOUBLE.sub(r"\1", key)
+    return collapse_runs(key)

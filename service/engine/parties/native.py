@@ -19,6 +19,7 @@ COMPILED_MODULES = (
     "service.engine.parties.glossary",
     "service.engine.parties.index",
     "service.engine.parties.legal_forms",
+    "service.engine.parties.letters",
     "service.engine.parties.names",
     "service.engine.parties.postings",
     "service.engine.parties.scoring",

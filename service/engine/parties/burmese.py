@@ -46,8 +46,8 @@ _RHYMES: Final = {
     ("w", "ng"): "win", ("w", ""): "wa", ("we", ""): "we",
 }
 _FINAL_CLASS: Final = {"က": "k", "ခ": "k", "ဂ": "k", "င": "ng", "စ": "s", "ဆ": "s", "ဇ": "s", "ည": "ny", "ဉ": "ny",
-                "တ": "t", "ထ": "t", "ဒ": "t", "ဋ": "t", "ပ": "t", "ဖ": "t", "ဗ": "t", "န": "n", "ဏ": "n",
-                "မ": "n", "ယ": "y", "လ": "n", "သ": "t"}
+                       "တ": "t", "ထ": "t", "ဒ": "t", "ဋ": "t", "ပ": "t", "ဖ": "t", "ဗ": "t", "န": "n", "ဏ": "n",
+                       "မ": "n", "ယ": "y", "လ": "n", "သ": "t"}
 _BURMESE_RUN: Final = re.compile(r"[\u1000-\u109f]+")
 
 
@@ -134,8 +134,8 @@ def _vowel_class(signs: str) -> str:
 
 
 _KEY_RULES: Final = (("aung", "aun"), ("aing", "ain"), ("ay", "e"), ("ae", "e"), ("ai", "e"), ("ei", "e"),
-              ("oo", "u"), ("ou", "o"), ("aw", "o"), ("ee", "i"), ("ht", "t"), ("th", "t"), ("hs", "s"),
-              ("ph", "p"), ("kh", "k"))
+                     ("oo", "u"), ("ou", "o"), ("aw", "o"), ("ee", "i"), ("ht", "t"), ("th", "t"), ("hs", "s"),
+                     ("ph", "p"), ("kh", "k"))
 # ရ is read y and written r or y; initials are voiced inside compounds (ရတနာ: ya-ta-na, "Yadana")
 _KEY_LETTERS: Final = str.maketrans({"r": "y", "d": "t", "g": "k", "b": "p", "z": "s"})
 

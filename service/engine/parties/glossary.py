@@ -261,7 +261,7 @@ _UNSPACED: Final = re.compile(r"[\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\
 # A Burmese word must not end inside a syllable (ဆန် "rice" is not the start of ဆန်း in "Aung San") nor
 # start inside a stacked consonant.
 _BURMESE_MARK: Final = ("[\u102b-\u103e\u1056-\u1059\u105e-\u1060\u1062-\u1064\u1067-\u106d\u1071-\u1074\u1082-\u108d"
-                 "\u108f\u109a-\u109d]")
+                        "\u108f\u109a-\u109d]")
 # 深圳市恒达: "Shenzhen City Hengda", written "Shenzhen Hengda" in Latin letters; 市 after a place name
 # of two or more characters and before the name (not 市场 "market", not a person's 高市).
 _CITY: Final = re.compile(r"(?<=[\u4e00-\u9fff]{2})[市省](?=[\u4e00-\u9fff])")

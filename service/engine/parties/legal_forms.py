@@ -102,9 +102,9 @@ _FORMS: dict[str, tuple[str | None, tuple[str, ...]]] = {
 
 # Short spellings that are also ordinary words or initials: only taken at the start or end of a name.
 EDGE_ONLY: Final = frozenset({"as", "sa", "ag", "co", "cie", "ab", "oy", "pt", "cv", "ip", "sl", "sp", "kk", "nv",
-                       "bv", "ao", "kg", "ug", "dd", "bt", "pat", "sac", "sca", "est", "sal", "gk", "yk", "pty",
-                       "pvt", "ou", "sia", "too", "fop", "spe", "company", "limited", "bm", "spy", "tov",
-                       "dno", "gie"})
+                              "bv", "ao", "kg", "ug", "dd", "bt", "pat", "sac", "sca", "est", "sal", "gk", "yk", "pty",
+                              "pvt", "ou", "sia", "too", "fop", "spe", "company", "limited", "bm", "spy", "tov",
+                              "dno", "gie"})
 
 # Native-script forms, replaced with a Latin spelling before transliteration.
 NATIVE_FORMS: tuple[tuple[str, str], ...] = (

@@ -66,7 +66,7 @@ _INITIAL: Final = re.compile(r"(?<![a-z0-9.])([a-z])\.(?=[\s\-]|$)")
 # "1st", "2nd": the ordinal word, as the name is also written ("First International Bank").
 _ORDINAL_SUFFIX: Final = re.compile(r"\b(1[0-2]|[1-9])(?:st|nd|rd|th)\b")
 ORDINAL_WORDS: Final = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-                 "eleventh", "twelfth")
+                        "eleventh", "twelfth")
 _JOINING: Final = str.maketrans({".": None, "'": None, "`": None, '"': " ", "&": " and "})
 
 VESSEL_PREFIXES: Final = frozenset({"mv", "mt", "ms", "mts", "ss", "fv", "msv", "tb", "nm", "mmv", "my", "rv"})
@@ -76,20 +76,20 @@ STOP_WORDS: Final = frozenset({
     "c", "no", "nr", "number", "z",
 })
 _ROMAN: Final = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xi": "11",
-          "xii": "12", "xiii": "13", "xiv": "14", "xv": "15", "xvi": "16", "xvii": "17", "xviii": "18",
-          "xix": "19", "xx": "20"}
+                 "xii": "12", "xiii": "13", "xiv": "14", "xv": "15", "xvi": "16", "xvii": "17", "xviii": "18",
+                 "xix": "19", "xx": "20"}
 _NUMBER_MARKS: Final = frozenset({"no", "nr", "number"})
 _ROMAN_LAST: Final = {"i": "1", "v": "5", "x": "10"}
 NUMBER_WORDS: Final = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-                 "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
+                        "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
 # Tens, with the common misspelling "fourty"; "forty-four" and "forty 4" read 44.
 TENS_WORDS: Final = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-              "eighty": 80, "ninety": 90}
+                     "eighty": 80, "ninety": 90}
 _NUMERAL_WORDS: Final = frozenset({*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS, *TENS_WORDS})
 # Irregular abbreviations; regular ones (intl, mgmt, svcs, mfg, engg) are recognised by the scorer.
 ABBREVIATIONS: Final = {"bros": "brothers", "cia": "compania", "flli": "fratelli", "ind": "industria",
-                 "com": "comercio", "handl": "handlowe", "przeds": "przedsiebiorstwo", "st": "saint",
-                 "intl": "international", "natl": "national", "mfg": "manufacturing", "svcs": "services"}
+                        "com": "comercio", "handl": "handlowe", "przeds": "przedsiebiorstwo", "st": "saint",
+                        "intl": "international", "natl": "national", "mfg": "manufacturing", "svcs": "services"}
 _ABBREVIATED: Final = frozenset(ABBREVIATIONS)
 
 
@@ -402,8 +402,8 @@ def _join_tens(words: list[str]) -> list[str]:
 
 
 _PHONETIC_RULES: Final = (("sch", "s"), ("tch", "c"), ("kh", "h"), ("zh", "j"), ("sh", "s"), ("ch", "c"), ("tz", "c"),
-                   ("ts", "c"), ("cz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"), ("q", "k"),
-                   ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"), ("ee", "i"))
+                          ("ts", "c"), ("cz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"), ("q", "k"),
+                          ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"), ("ee", "i"))
 _VOWELS: Final = re.compile(r"(?<=.)[aeiou]")
 _ALL_VOWELS: Final = re.compile(r"[aeiou]")
 
@@ -426,9 +426,9 @@ def skeleton(token: str) -> str:
 # (ב: b or v; ו: v, o or u; כ: k or kh): keep classes of consonants, drop the letters that are vowels
 # in one script and consonants in the other.
 _LOOSE_DIGRAPHS: Final = (("sch", "s"), ("tch", "c"), ("kh", "k"), ("ch", "k"), ("sh", "s"), ("zh", "z"), ("ts", "s"),
-                   ("tz", "s"), ("th", "t"), ("ph", "p"), ("ck", "k"), ("x", "ks"))
+                          ("tz", "s"), ("th", "t"), ("ph", "p"), ("ck", "k"), ("x", "ks"))
 _LOOSE: Final = str.maketrans({"v": None, "w": None, "b": None, "y": None, "h": None, "f": "p", "q": "k", "g": "k",
-                        "c": "k", "z": "s", "d": "t", "j": None})
+                               "c": "k", "z": "s", "d": "t", "j": None})
 
 
 # Arabic has no p (ب is b and p) and Hebrew one letter for p and f (פ): both drop out like b and v.

@@ -68,8 +68,8 @@ GENERIC_WORDS: Final = frozenset({
     "ministry", "department", "maru",
 })
 _EXTRA_COUNTRY_WORDS: Final = {"brasil", "mexico", "polska", "deutschland", "espana", "italia", "uk", "usa", "turkiye",
-                        "rossiya", "nippon", "suisse", "schweiz", "osterreich", "hellas", "emirates", "hongkong",
-                        "korea", "russia", "taiwan", "iran", "syria", "vietnam", "china", "singapore"}
+                               "rossiya", "nippon", "suisse", "schweiz", "osterreich", "hellas", "emirates", "hongkong",
+                               "korea", "russia", "taiwan", "iran", "syria", "vietnam", "china", "singapore"}
 
 NUMERAL_MISMATCH_CAP: Final = 45.0
 TRANSLATED_DESCRIPTOR_FLOOR: Final = 75.0
@@ -338,8 +338,8 @@ def _syllables_kept(name: Name) -> Name:
 # and of the vowels eo and eu (Jeong/Jong, Eun/Un):
 # the aspiration marks that told ch/ch' or k/k' apart are dropped in practice, so the pairs merge.
 _ROMANISATION_FOLDS: Final = (("hs", "x"), ("tz", "z"), ("ts", "z"), ("zh", "j"), ("ch", "j"), ("q", "j"), ("c", "z"),
-                       ("k", "g"), ("t", "d"), ("p", "b"), ("ung", "ong"), ("ieh", "ie"), ("ien", "ian"),
-                       ("ih", "i"), ("eo", "o"), ("eu", "u"))
+                              ("k", "g"), ("t", "d"), ("p", "b"), ("ung", "ong"), ("ieh", "ie"), ("ien", "ian"),
+                              ("ih", "i"), ("eo", "o"), ("eu", "u"))
 
 
 @lru_cache(maxsize=100_000)

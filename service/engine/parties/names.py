@@ -263,6 +263,8 @@ def _words(text: str) -> list[str]:
     """ASCII words: dots and apostrophes join ("S.A." -> "sa"), other punctuation separates."""
     if "." in text or "'" in text or "&" in text or '"' in text or "`" in text:  # (translate is slow per character)
         text = text.translate(_JOINING)
+    if text.isascii() and text.islower() and text.replace(" ", "").isalpha():
+        return text.split()  # lower-case letters and spaces only (most names): the same words, without the regex
     return _WORD.findall(text)
 
 

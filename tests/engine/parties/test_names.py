@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -181,3 +183,12 @@ def test_a_compiled_name_refuses_changes() -> None:
         pytest.skip("pure Python build: immutability is checked by mypy only")
     with pytest.raises(AttributeError):
         name.tokens = ("other",)  # type: ignore[misc]
+
+
+@given(st.text(alphabet="abzAZ09 -,.'\t", max_size=24))
+def test_words_fast_path_agrees_with_the_pattern(text: str) -> None:
+    # the split() shortcut for letters and spaces gives what the word pattern finds
+    from service.engine.parties import names
+
+    joined = text.translate(names._JOINING)
+    assert names._words(text) == re.findall(r"[a-z]+|[0-9]+", joined)

@@ -73,14 +73,18 @@ _NEVER: Final = 1 << 30  # shared-word count that no query reaches
 PREFILTER: Final = 50.0  # rapidfuzz token_set_ratio under which a row is not scored (true matches score far above)
 
 
-class _Row(NamedTuple):
-    """One searchable name: an entry's primary name, an alias, or a former name inside either. (A named
-    tuple: a quarter of a million are made per build, and a frozen dataclass sets each field by a call.)"""
+class _Row:
+    """One searchable name: an entry's primary name, an alias, or a former name inside either.
+    (Immutable, as Name is, and a plain class: a quarter of a million are made per build, and compiled,
+    its attributes are read without the look-up a named tuple's need.)"""
 
-    entry: int
-    name: Name
-    text: str  # the name as listed
-    is_alias: bool
+    __slots__ = ("entry", "is_alias", "name", "text")
+
+    def __init__(self, entry: int, name: Name, text: str, is_alias: bool) -> None:
+        self.entry: Final = entry
+        self.name: Final = name
+        self.text: Final = text  # the name as listed
+        self.is_alias: Final = is_alias
 
 
 class _Word(NamedTuple):
@@ -176,7 +180,7 @@ class PartyIndex:
     def _add_entry(self, number: int, entry: ListEntry, builder: PostingsBuilder) -> None:
         seen: set[tuple[str, ...]] = set()
         kind = entry.kind  # (read once: a pydantic model's attributes are slower to read than a local)
-        person = kind is EntryKind.PERSON
+        person, organisation = kind is EntryKind.PERSON, kind is EntryKind.ORGANISATION
         for position, text in enumerate(entry.all_names()):
             name = normalise_name(_person_order(text) if person else text)
             if not name.tokens or name.tokens in seen:
@@ -187,7 +191,7 @@ class PartyIndex:
             self._persons.append(person)
             # an organisation sharing all its words with a query may be contained in it (the scorer's
             # contained-name floor): the candidate filters let it through at that many shared words
-            self._contained_at.append(len(name.tokens) if _may_contain(kind, name) else _NEVER)
+            self._contained_at.append(len(name.tokens) if _may_contain(person, organisation, name) else _NEVER)
             keys = name_keys(name, builder)
             for former in name.former:
                 keys += name_keys(former, builder)
@@ -599,14 +603,16 @@ def _contained(query: tuple[str, ...], listed: tuple[str, ...]) -> bool:
     return set(shorter).issubset(longer)
 
 
-def _may_contain(kind: EntryKind, name: Name) -> bool:
+def _may_contain(person: bool, organisation: bool, name: Name) -> bool:
     """Whether this listed name may stand whole in a longer query and still reach review: the scorer's
     contained-name floor for organisations (same conditions), its partial-name rule for a person
-    named with two or more names ("Janan Agha" in "Janan Mohammad Ahmed Agha")."""
-    if kind is EntryKind.PERSON:
+    named with two or more names ("Janan Agha" in "Janan Mohammad Ahmed Agha"). (The kind comes as
+    flags worked out once per entry: an enum member is a slow look-up from compiled code.)"""
+    if person:
         return len(name.tokens) >= 2
-    distinctive = sum(len(token) for token in name.tokens if token not in GENERIC_WORDS)
-    return kind is EntryKind.ORGANISATION and distinctive >= CONTAINED_NAME_LETTERS
+    if not organisation:
+        return False
+    return sum(len(token) for token in name.tokens if token not in GENERIC_WORDS) >= CONTAINED_NAME_LETTERS
 
 
 @lru_cache(maxsize=200_000)

@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 .PHONY: setup run test lint
 
 # The party matcher's modules are compiled (setup.py, mypyc): a change to one of them rebuilds, or its
-# old compiled code would keep running (PURE_PYTHON_BUILD=1 skips compiling).
-COMPILED := $(addprefix service/engine/parties/,burmese.py glossary.py index.py legal_forms.py letters.py names.py postings.py scoring.py)
+# old compiled code would keep running (PURE_PYTHON_BUILD=1 skips compiling). Any module of the package
+# counts, so that this list cannot fall behind setup.py's.
+COMPILED := $(wildcard service/engine/parties/*.py)
 
 $(BIN)/export-screen: pyproject.toml setup.py $(COMPILED)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)

@@ -1,7 +1,7 @@
 """Build: the party matcher's hot modules compiled with mypyc (the rest of the project is in pyproject.toml).
 
-mypyc turns the same type-checked source into C extensions; the benchmark runs about one and a half
-times as fast (docs/performance.md). PURE_PYTHON_BUILD=1 builds without a C compiler: the
+mypyc turns the same type-checked source into C extensions; a query takes about 40% fewer
+instructions (docs/performance.md). PURE_PYTHON_BUILD=1 builds without a C compiler: the
 modules then run as plain Python, and the extensions of an earlier build are removed so that they do
 not shadow the source. The module list is service.engine.parties.native.COMPILED_MODULES (a test
 holds the two together).

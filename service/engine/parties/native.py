@@ -37,8 +37,12 @@ def compiled_modules() -> dict[str, bool]:
 
 
 def stale_modules() -> list[str]:
-    """Modules with a compiled build beside them that is older than their source (it runs the old code)."""
+    """Modules with a compiled build beside them that is older than their source (it runs the old code).
+    Only a source tree's in-place build can fall behind: an installed wheel brings sources and
+    extensions together, in whatever order its files were written."""
     here = Path(__file__).resolve().parent
+    if not (here.parents[2] / "setup.py").exists():
+        return []
     stale = []
     for name in COMPILED_MODULES:
         stem = name.rsplit(".", 1)[1]

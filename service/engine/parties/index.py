@@ -470,13 +470,12 @@ class PartyIndex:
         the later listed), each with the number of the query's words it shares a key with."""
         if len(rows) <= self._max_candidates:  # every row is a candidate, in order: no ranking needed
             return rows.tolist(), shared.tolist()
-        places = self._max_candidates
-        if len(rows) <= SMALL_RANKING:
-            order = self._ranked_small(query, rows.tolist(), weights.tolist())
+        listed, counts = rows.tolist(), shared.tolist()
+        if len(listed) <= SMALL_RANKING:
+            order = self._ranked_small(query, listed, weights.tolist())
         else:
             order = self._ranked_large(query, rows, weights)
-        best = order[:places]
-        listed, counts = rows.tolist(), shared.tolist()
+        best = order[: self._max_candidates]
         return [listed[i] for i in best], [counts[i] for i in best]
 
     def _ranked_small(self, query: Name, rows: list[int], weights: list[float]) -> list[int]:

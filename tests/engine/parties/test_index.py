@@ -246,3 +246,27 @@ def test_the_word_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_module, "WORD_CACHE_BYTES", 0)
     index.match("Rosoboronexpor Kessendorff")  # typos; the last one's rows are a union of two keys', a copy
     assert len(index._words) == 1 and index._words_bytes > 0
+
+
+def test_small_and_large_rankings_agree() -> None:
+    # candidate sets of up to SMALL_RANKING rows are ranked in Python, larger ones in numpy: the two
+    # must give the same order, ties (and the tie-break by string likeness) included
+    import random
+
+    import numpy as np
+
+    from service.engine.parties.names import normalise_name
+
+    rng = random.Random(7)
+    words = ["Norlo", "Trading", "Vector", "Marine", "Holdings", "Kavtel", "Ostra", "Delmin"]
+    entries = [ListEntry(id=str(n), source_list="t", name=" ".join(rng.sample(words, rng.randint(1, 4))),
+                         kind=EntryKind.ORGANISATION) for n in range(300)]
+    index = PartyIndex(entries, [ListStamp(name="t", version="1", entries=len(entries))])
+    query = normalise_name("Norlo Vector Trading")
+    for size in (11, 12, 30, 64):
+        for _ in range(20):
+            rows = sorted(rng.sample(range(len(index)), size))
+            weights = [rng.choice((1.0, 1.5, 2.25)) for _ in rows]  # few values: many ties
+            small = index._ranked_small(query, rows, weights)
+            large = index._ranked_large(query, np.array(rows, dtype=np.int32), np.array(weights))
+            assert small[:10] == large[:10], (size, rows, weights)

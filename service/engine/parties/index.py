@@ -470,20 +470,24 @@ class PartyIndex:
         the later listed), each with the number of the query's words it shares a key with."""
         if len(rows) <= self._max_candidates:  # every row is a candidate, in order: no ranking needed
             return rows.tolist(), shared.tolist()
-        listed, counts = rows.tolist(), shared.tolist()
-        if len(listed) <= SMALL_RANKING:
-            order = self._ranked_small(query, listed, weights.tolist())
-        else:
-            order = self._ranked_large(query, rows, weights)
-        best = order[: self._max_candidates]
-        return [listed[i] for i in best], [counts[i] for i in best]
+        if len(rows) <= SMALL_RANKING:
+            listed, counts = rows.tolist(), shared.tolist()
+            best = self._ranked_small(query, listed, weights.tolist())[: self._max_candidates]
+            return [listed[i] for i in best], [counts[i] for i in best]
+        # (many rows: only the best few leave numpy)
+        chosen = np.array(self._ranked_large(query, rows, weights)[: self._max_candidates], dtype=np.intp)
+        return rows[chosen].tolist(), shared[chosen].tolist()
 
     def _ranked_small(self, query: Name, rows: list[int], weights: list[float]) -> list[int]:
         """_ranked's order (positions in `rows`) for a few rows: a Python sort is quicker than numpy's
         calls there, and gives the same order (the same float arithmetic, the same keys)."""
         size, lengths, places = len(query.tokens), self._lengths, self._max_candidates
         scores = [weight - 0.01 * abs(lengths[row] - size) for row, weight in zip(rows, weights, strict=True)]
-        order = sorted(range(len(rows)), key=lambda i: (-scores[i], -rows[i]))  # best first; ties: the higher row
+        # best first; ties: the higher row. Two sorts keyed by list look-ups, which run in C: the higher
+        # rows first, then, stable, by score (a key function of ours made a tuple per row and cost more).
+        higher_first = sorted(range(len(rows)), key=rows.__getitem__, reverse=True)
+        negated = [-score for score in scores]
+        order = sorted(higher_first, key=negated.__getitem__)
         cut = scores[order[places - 1]]
         if abs(scores[order[places]] - cut) < 1e-9:  # more rows tied for the last places
             tied = [i for i in order if abs(scores[i] - cut) < 1e-9]

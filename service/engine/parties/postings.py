@@ -78,7 +78,7 @@ def member(rows: Numbers, members: Numbers) -> npt.NDArray[np.bool_]:
     row, so a few hundred rows are checked against a common key's tens of thousands in microseconds."""
     if not len(members):
         return np.zeros(len(rows), dtype=np.bool_)
-    found = np.searchsorted(members, rows)
+    found = members.searchsorted(rows)  # (the method: np.searchsorted is a Python-level wrapper of it)
     np.minimum(found, len(members) - 1, out=found)
     matched: npt.NDArray[np.bool_] = members[found] == rows
     return matched

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from service.engine.parties.entry import EntryKind, ListEntry
-from service.engine.parties.index import PartyIndex
+from service.engine.parties.index import PartyIndex, _union
 from service.engine.verdict import Action, ListStamp
 
 ENTRIES = [
@@ -270,3 +271,16 @@ def test_small_and_large_rankings_agree() -> None:
             small = index._ranked_small(query, rows, weights)
             large = index._ranked_large(query, np.array(rows, dtype=np.int32), np.array(weights))
             assert small[:10] == large[:10], (size, rows, weights)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_union_is_union1d(seed: int) -> None:
+    """_union stands in for np.union1d on the index's ascending row arrays: same rows, same order and
+    dtype, empty and overlapping inputs included."""
+    rng = np.random.default_rng(seed)
+    sizes = [0, 1, 5, 300][seed % 4], [0, 2, 40, 7][seed // 10 % 4]
+    first, second = (np.unique(rng.integers(0, 60, size)).astype(np.int32) for size in sizes)
+    united = _union(first, second)
+    expected = np.union1d(first, second)
+    assert united.dtype == expected.dtype
+    assert united.tolist() == expected.tolist()

@@ -386,7 +386,7 @@ class PartyIndex:
             found = postings.holds(keys[0], rows)  # (a new array: holds never hands out its mask)
             for key in keys[1:]:
                 found |= postings.holds(key, rows)
-            found &= ~member(rows, row_sets[position])
+            found[rows.searchsorted(row_sets[position])] = False  # (the group's rows are among `rows`)
             shared += found
             np.add(weights, group_weights[position], out=weights, where=found)
             widened = np.concatenate([row_sets[position], rows[found]])  # (disjoint)
@@ -570,10 +570,13 @@ def _tally(row_sets: list[Rows], group_weights: list[float]) -> tuple[Rows, Coun
     order = joined.argsort(kind="stable")
     joined = joined[order]
     weights = np.array(group_weights).repeat([len(rows) for rows in row_sets])[order]
-    first = np.empty(len(joined), dtype=np.bool_)
-    first[0] = True
-    np.not_equal(joined[1:], joined[:-1], out=first[1:])
-    starts = first.nonzero()[0]
+    if not len(joined):
+        return joined, np.zeros(0, dtype=np.int64), weights
+    starts = _run_starts(joined).nonzero()[0]
+    if len(starts) == len(joined):  # no row in two groups (most queries): nothing to add up
+        counts = np.empty(len(joined), dtype=np.int64)
+        counts.fill(1)
+        return joined, counts, weights
     ends = np.empty_like(starts)
     ends[:-1] = starts[1:]
     ends[-1] = len(joined)
@@ -610,11 +613,16 @@ def _union(first: Rows, second: Rows) -> Rows:
     if not len(merged):
         return merged
     merged.sort()
-    keep = np.empty(len(merged), dtype=np.bool_)
-    keep[0] = True
-    np.not_equal(merged[1:], merged[:-1], out=keep[1:])
-    kept: Rows = merged[keep]
+    kept: Rows = merged[_run_starts(merged)]
     return kept
+
+
+def _run_starts(ascending: Rows) -> npt.NDArray[np.bool_]:
+    """For a non-empty ascending array, True where a run of equal rows begins."""
+    first = np.empty(len(ascending), dtype=np.bool_)
+    first[0] = True
+    np.not_equal(ascending[1:], ascending[:-1], out=first[1:])
+    return first
 
 
 def _tie_text(name: Name) -> str:

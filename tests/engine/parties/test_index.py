@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from service.engine.parties.entry import EntryKind, ListEntry
-from service.engine.parties.index import PartyIndex, _union
+from service.engine.parties.index import PartyIndex, _tally, _union
 from service.engine.verdict import Action, ListStamp
 
 ENTRIES = [
@@ -284,3 +284,26 @@ def test_union_is_union1d(seed: int) -> None:
     expected = np.union1d(first, second)
     assert united.dtype == expected.dtype
     assert united.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_tally_counts_and_weighs_each_row_over_its_groups(seed: int) -> None:
+    """_tally against a loop over the groups: every row once, ascending, with how many groups hold it
+    and their summed weights, groups apart and overlapping alike. (numpy's reduceat may add a run of
+    three in another order than the loop: the sums agree to the last bits, which the ranking's 1e-9
+    tolerance for ties absorbs.)"""
+    rng = np.random.default_rng(seed)
+    spread = (60, 100_000)[seed % 2]  # (overlapping groups, or groups with hardly a row in common)
+    groups = [np.unique(rng.integers(0, spread, rng.integers(1, 50))).astype(np.int32)
+              for _ in range(1 + seed % 4)]
+    weights = [float(w) for w in rng.uniform(0.1, 12.0, len(groups))]
+    counted: dict[int, int] = {}
+    summed: dict[int, float] = {}
+    for group, weight in zip(groups, weights, strict=True):
+        for row in group.tolist():
+            counted[row] = counted.get(row, 0) + 1
+            summed[row] = summed.get(row, 0.0) + weight
+    rows, counts, sums = _tally(groups, weights)
+    assert rows.tolist() == sorted(counted)
+    assert counts.tolist() == [counted[row] for row in sorted(counted)]
+    assert sums.tolist() == pytest.approx([summed[row] for row in sorted(counted)], rel=1e-12, abs=0.0)

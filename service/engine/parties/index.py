@@ -549,17 +549,17 @@ class PartyIndex:
         if query.foreign_script or row.name.foreign_script:
             notes.append("compared after transliteration")
         action = Action.BLOCK if score >= self.block_threshold else Action.REVIEW
+        # (the scorer's score is rounded to a tenth already; the boost's sum may not be)
         return PartyHit(
             list_name=entry.source_list, entry_id=entry.id, listed_name=entry.name,
-            matched_name=row.text, score=round(score, 1), action=action,
+            matched_name=row.text, score=round(score, 1) if boosted else score, action=action,
             explanation="; ".join(notes), programs=tuple(entry.programs), source=entry.source_url or "",
             details={"kind": self._kinds[row.entry], "countries": list(entry.countries)},
         )
 
 
 def _tally(row_sets: list[Rows], group_weights: list[float]) -> tuple[Rows, Counts, Weights]:
-    """The rows of any group, ascending, with how many groups hold each and their summed weight (summed
-    in group order, as a loop over the groups would)."""
+    """The rows of any group, ascending, with how many groups hold each and their summed weight."""
     if len(row_sets) == 1:
         rows = row_sets[0]
         counts, weights = np.empty(len(rows), dtype=np.int64), np.empty(len(rows), dtype=np.float64)

@@ -230,7 +230,23 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
             _token_similarity(a, b, cross_script, lenient, abjad)[1] == "typo" for a, b, _ in pairs):
         notes.append("a word differs by a typo")
         score = TYPO_CAP
-    return NameScore(round(max(0.0, min(100.0, score)), 1), "; ".join(notes))
+    return NameScore(_tenth(max(0.0, min(100.0, score))), "; ".join(notes))
+
+
+_TENTHS: Final[dict[float, float]] = {}
+_TENTHS_KEPT: Final = 50_000
+
+
+def _tenth(score: float) -> float:
+    """round(score, 1), remembered: rounding to a digit formats the float as a string and parses it
+    back (two thousand instructions, a call per scored name), and the scores are sums of a few
+    similarity steps, so the same few thousand values come back."""
+    rounded = _TENTHS.get(score)
+    if rounded is None:
+        rounded = round(score, 1)
+        if len(_TENTHS) < _TENTHS_KEPT:
+            _TENTHS[score] = rounded
+    return rounded
 
 
 def _annotations_conflict(left: Name, right: Name, pairs: list[tuple[str, str, float]], cross_script: bool,

@@ -210,3 +210,16 @@ def test_scoring_the_same_names_again_gives_the_same_explanation() -> None:
         assert (again.score, again.explanation) == (first.score, first.explanation)
     other_form = score_names("Norlo Trading LLC", "Norlo Trading Sdn. Bhd.")  # same words: a cache hit
     assert "legal forms" in other_form.explanation and other_form.explanation.count("matched words") == 1
+
+
+def test_tenth_is_round_to_one_digit() -> None:
+    """_tenth remembers round(score, 1): the same value, for halves and near-halves too (0.15 is stored
+    a hair under 0.15 and rounds down; 0.25 is exact and rounds to even)."""
+    import random
+
+    from service.engine.parties.scoring import _tenth
+
+    rng = random.Random(3)
+    values = [0.0, 0.05, 0.15, 0.25, 0.35, 62.25, 87.15, 99.95, 100.0, *(rng.uniform(0, 100) for _ in range(2000))]
+    for value in values + values:  # (the second time from what was remembered)
+        assert _tenth(value) == round(value, 1), value

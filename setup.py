@@ -15,7 +15,7 @@ from pathlib import Path
 from setuptools import setup
 
 PACKAGE = Path("service/engine/parties")
-MODULES = ["burmese", "glossary", "index", "legal_forms", "letters", "names", "postings", "scoring"]
+MODULES = ["burmese", "glossary", "hit", "index", "legal_forms", "letters", "names", "postings", "scoring"]
 
 
 def extensions() -> list[object]:

@@ -39,10 +39,10 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from service.engine.checks.parties import PartyHit
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
+from service.engine.parties.hit import PartyHit
 from service.engine.parties.names import Name, abjad_skeleton, normalise_name, skeleton
 from service.engine.parties.postings import Postings, PostingsBuilder, Rows, member
 from service.engine.parties.scoring import (

@@ -17,6 +17,7 @@ from pathlib import Path
 COMPILED_MODULES = (
     "service.engine.parties.burmese",
     "service.engine.parties.glossary",
+    "service.engine.parties.hit",
     "service.engine.parties.index",
     "service.engine.parties.legal_forms",
     "service.engine.parties.letters",

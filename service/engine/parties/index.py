@@ -489,10 +489,13 @@ class PartyIndex:
         size, lengths, places = len(query.tokens), self._lengths, self._max_candidates
         scores = [weight - 0.01 * abs(lengths[row] - size) for row, weight in zip(rows, weights, strict=True)]
         # best first; ties: the higher row. Two sorts keyed by list look-ups, which run in C: the higher
-        # rows first, then, stable, by score (a key function of ours made a tuple per row and cost more).
+        # rows first, then, stable, by score (a key function of ours made a tuple per row and cost more;
+        # so did one sort of (score, row, position) triples, whose comparisons test equality first)
         higher_first = sorted(range(len(rows)), key=rows.__getitem__, reverse=True)
         negated = [-score for score in scores]
         order = sorted(higher_first, key=negated.__getitem__)
+        if len(order) <= places:
+            return order
         cut = scores[order[places - 1]]
         if abs(scores[order[places]] - cut) < 1e-9:  # more rows tied for the last places
             tied = [i for i in order if abs(scores[i] - cut) < 1e-9]
@@ -502,17 +505,27 @@ class PartyIndex:
         return order
 
     def _ranked_large(self, query: Name, rows: Rows, weights: Weights) -> list[int]:
-        """_ranked's order (positions in `rows`) for many rows, in numpy."""
+        """_ranked's order (positions in `rows`) for many rows, in numpy. Only the rows at or near the
+        last place's score can take a place: a partition finds that score, and those rows alone are
+        sorted."""
         places = self._max_candidates
         scores = weights - 0.01 * np.abs(self._length_array[rows] - len(query.tokens))
+        negated = -scores
+        negated.partition(places - 1)
+        near = (scores >= -negated[places - 1] - 1e-9).nonzero()[0]
+        scores, rows = scores[near], rows[near]
         order = np.lexsort((-rows.astype(np.int64), -scores))  # best first; ties: the higher row
+        if len(order) <= places:
+            ordered: list[int] = near[order].tolist()
+            return ordered
         cut = scores[order[places - 1]]
         if abs(scores[order[places]] - cut) < 1e-9:  # more rows tied for the last places
             tied = order[np.abs(scores[order] - cut) < 1e-9]
             ahead = order[:places][scores[order[:places]] > cut + 1e-9]
             chosen = self._break_ties(query, rows[tied].tolist(), places - len(ahead))
-            return [*ahead.tolist(), *tied[chosen].tolist()]
-        ordered: list[int] = order[:places].tolist()
+            ordered = near[np.concatenate((ahead, tied[chosen]))].tolist()
+            return ordered
+        ordered = near[order[:places]].tolist()
         return ordered
 
     def _break_ties(self, query: Name, tied: list[int], places: int) -> list[int]:

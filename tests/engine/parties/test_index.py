@@ -7,6 +7,7 @@ import pytest
 
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.index import PartyIndex, _tally, _union
+from service.engine.parties.names import Name
 from service.engine.verdict import Action, ListStamp
 
 ENTRIES = [
@@ -249,28 +250,47 @@ def test_the_word_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(index._words) == 1 and index._words_bytes > 0
 
 
-def test_small_and_large_rankings_agree() -> None:
-    # candidate sets of up to SMALL_RANKING rows are ranked in Python, larger ones in numpy: the two
-    # must give the same order, ties (and the tie-break by string likeness) included
-    import random
+def _ranked_by_full_sort(index: PartyIndex, query: Name, rows: list[int], weights: list[float]) -> list[int]:
+    """The candidate ranking as first written: more rows than places sorted (best first by shared weight less a
+    hundredth per word of length difference, ties the higher row), and rows tied for the last places
+    decided by the tie-break."""
+    places = index._max_candidates
+    if len(rows) <= places:  # every row is a candidate: no ranking
+        return rows
+    scores = np.array(weights) - 0.01 * np.abs(np.array([index._lengths[row] for row in rows]) - len(query.tokens))
+    order = np.lexsort((-np.array(rows, dtype=np.int64), -scores)).tolist()
+    cut = scores[order[places - 1]]
+    if abs(scores[order[places]] - cut) >= 1e-9:
+        return [rows[i] for i in order[:places]]
+    tied = [i for i in order if abs(scores[i] - cut) < 1e-9]
+    ahead = [i for i in order[:places] if scores[i] > cut + 1e-9]
+    chosen = index._break_ties(query, [rows[i] for i in tied], places - len(ahead))
+    return [rows[i] for i in ahead + [tied[i] for i in chosen]]
 
-    import numpy as np
+
+@pytest.mark.parametrize("size", [3, 10, 11, 12, 30, 64, 65, 200, 1000])
+def test_candidates_are_ranked_as_by_a_full_sort(size: int) -> None:
+    # _ranked sorts a few rows in Python and finds the last place of many in numpy (a partition), then
+    # ranks the rows near it as a few: both must give the full sort's order, ties and tie-break included
+    import random
 
     from service.engine.parties.names import normalise_name
 
-    rng = random.Random(7)
+    rng = random.Random(size)
     words = ["Norlo", "Trading", "Vector", "Marine", "Holdings", "Kavtel", "Ostra", "Delmin"]
     entries = [ListEntry(id=str(n), source_list="t", name=" ".join(rng.sample(words, rng.randint(1, 4))),
-                         kind=EntryKind.ORGANISATION) for n in range(300)]
+                         kind=EntryKind.ORGANISATION) for n in range(2000)]
     index = PartyIndex(entries, [ListStamp(name="t", version="1", entries=len(entries))])
     query = normalise_name("Norlo Vector Trading")
-    for size in (11, 12, 30, 64):
-        for _ in range(20):
-            rows = sorted(rng.sample(range(len(index)), size))
-            weights = [rng.choice((1.0, 1.5, 2.25)) for _ in rows]  # few values: many ties
-            small = index._ranked_small(query, rows, weights)
-            large = index._ranked_large(query, np.array(rows, dtype=np.int32), np.array(weights))
-            assert small[:10] == large[:10], (size, rows, weights)
+    for _ in range(20):
+        rows = sorted(rng.sample(range(len(index)), size))
+        if rng.random() < 0.3:
+            rng.shuffle(rows)  # (rows kept by shared count come in that order)
+        weights = [rng.choice((1.0, 1.5, 2.25, 3.0 + 1e-12)) for _ in rows]  # few values: many ties
+        ranked, shared = index._ranked(query, np.array(rows, dtype=np.int32), np.array(rows, dtype=np.int64),
+                                       np.array(weights))
+        assert ranked == _ranked_by_full_sort(index, query, rows, weights), (size, rows, weights)
+        assert shared == ranked  # (each row's count travels with it: here the count is the row)
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -295,8 +295,8 @@ def test_candidates_are_ranked_as_by_a_full_sort(size: int) -> None:
 
 @pytest.mark.parametrize("seed", range(40))
 def test_union_is_union1d(seed: int) -> None:
-    """_union stands in for np.union1d on the index's ascending row arrays: same rows, same order and
-    dtype, empty and overlapping inputs included."""
+    """_union stands in for np.union1d and np.unique on the index's ascending row arrays: same rows,
+    same order and dtype, empty and overlapping inputs and three groups included."""
     rng = np.random.default_rng(seed)
     sizes = [0, 1, 5, 300][seed % 4], [0, 2, 40, 7][seed // 10 % 4]
     first, second = (np.unique(rng.integers(0, 60, size)).astype(np.int32) for size in sizes)
@@ -304,6 +304,8 @@ def test_union_is_union1d(seed: int) -> None:
     expected = np.union1d(first, second)
     assert united.dtype == expected.dtype
     assert united.tolist() == expected.tolist()
+    third = np.unique(rng.integers(0, 90, seed)).astype(np.int32)
+    assert _union(first, second, third).tolist() == np.unique(np.concatenate([first, second, third])).tolist()
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     webhook_backoff_seconds: float = Field(
         default=30.0, ge=0, description="Wait before the first retry of a webhook delivery; doubled after each failure."
     )
+    idempotency_retention_hours: float = Field(
+        default=168.0, ge=0,
+        description="Keep stored Idempotency-Key answers at least this long, then purge them; 0 = keep forever.",
+    )
     webhook_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often each API worker looks for webhook deliveries to send; 0 = never."
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from service.api.state import ContextLoader, ServiceState
 from service.runtime import load_context, settle_memory
 from service.settings import Settings
 from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
+from service.store.idempotency import AnswerJanitor
 from service.webhooks.dispatcher import WebhookDispatcher
 
 logger = logging.getLogger("service.api")
@@ -42,13 +44,16 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
         dispatcher = (WebhookDispatcher(state.engine, settings, transport=webhook_transport, writing=state.writing)
                       if settings.webhook_poll_seconds > 0 else None)
-        for worker in (checkpointer, watcher, dispatcher):
+        janitor = (AnswerJanitor(state.engine, timedelta(hours=settings.idempotency_retention_hours),
+                                 writing=state.writing)
+                   if settings.idempotency_retention_hours > 0 else None)
+        for worker in (checkpointer, watcher, dispatcher, janitor):
             if worker:
                 worker.start()
         try:
             yield
         finally:
-            for worker in (dispatcher, watcher, checkpointer):
+            for worker in (janitor, dispatcher, watcher, checkpointer):
                 if worker:
                     await run_in_threadpool(worker.stop)
             state.engine.dispose()

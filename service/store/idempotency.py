@@ -1,14 +1,31 @@
-"""Stored answers to POSTs sent with an Idempotency-Key, scoped per API key."""
+"""Stored answers to POSTs sent with an Idempotency-Key, scoped per API key.
+
+An answer is kept for `Settings.idempotency_retention_hours` (a week by default) and then purged by
+`AnswerJanitor`, which every API process runs: a client retries within minutes or hours, while an ERP
+that screens a million shipments a day would otherwise add a million stored answers a day for good.
+The answers are not the audit trail: every screening and decision stays in its own table.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Table, insert
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, delete, insert, select, tuple_
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from service.periodic import Periodic
 from service.store.database import now
 from service.store.tables import IdempotencyRecord
 
 ANSWERS: Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+PURGE_BATCH = 5_000  # answers deleted per transaction
+PURGE_INTERVAL = 600.0  # seconds between purges, while no backlog is waiting
+logger = logging.getLogger("service.store")
 
 
 def find_answer(session: Session, caller_key_id: str, key: str) -> IdempotencyRecord | None:
@@ -21,3 +38,50 @@ def add_answer(session: Session, caller_key_id: str, key: str, request_hash: str
     values = {"caller_key_id": caller_key_id, "idempotency_key": key, "request_hash": request_hash,
               "status_code": status, "body": body, "created_at": now()}
     session.connection().execute(insert(ANSWERS), values)
+
+
+def purge_answers(session: Session, before: datetime, limit: int = PURGE_BATCH) -> int:
+    """Delete at most `limit` answers stored before `before`, the oldest first, in the caller's
+    transaction; returns how many. (A batch at a time: the first purge of a database kept for months
+    meets millions of answers, and one transaction would hold SQLite's single write lock meanwhile.)"""
+    oldest = (select(ANSWERS.c.caller_key_id, ANSWERS.c.idempotency_key)
+              .where(ANSWERS.c.created_at < before).order_by(ANSWERS.c.created_at).limit(limit))
+    result = session.connection().execute(
+        delete(ANSWERS).where(tuple_(ANSWERS.c.caller_key_id, ANSWERS.c.idempotency_key).in_(oldest)))
+    purged: int = result.rowcount if isinstance(result, CursorResult) else 0
+    return purged
+
+
+class AnswerJanitor(Periodic):
+    """Purges the answers older than the retention: a batch per round, every `interval` seconds, and
+    round after round while full batches come out. A failed round is logged and tried again later;
+    nothing depends on it but the table's size."""
+
+    def __init__(self, engine: Engine, retention: timedelta, *, interval: float = PURGE_INTERVAL,
+                 batch: int = PURGE_BATCH, writing: Callable[[], AbstractContextManager[object]] = nullcontext,
+                 clock: Callable[[], datetime] = now) -> None:
+        super().__init__("idempotency-purge", interval)
+        self.engine = engine
+        self.retention = retention
+        self.batch = batch
+        # the API's in-process write lock for SQLite (ServiceState.writing): a purge queues with the requests
+        self.writing = writing
+        self.clock = clock
+
+    def purge(self) -> int:
+        """One batch; returns how many answers went."""
+        with self.writing(), Session(self.engine) as session:
+            purged = purge_answers(session, self.clock() - self.retention, self.batch)
+            session.commit()
+        return purged
+
+    def tick(self) -> bool:
+        """One purge; True when a full batch went (more may be waiting)."""
+        try:
+            purged = self.purge()
+        except SQLAlchemyError as exc:
+            logger.warning("purging stored Idempotency-Key answers failed: %s", type(exc).__name__)
+            return False
+        if purged:
+            logger.info("purged %d stored Idempotency-Key answers older than %s", purged, self.retention)
+        return purged >= self.batch

@@ -85,7 +85,7 @@ class IdempotencyRecord(SQLModel, table=True):
     request_hash: str = Field(sa_column=Column(String(64), nullable=False))
     status_code: int = Field(sa_column=Column(Integer, nullable=False))
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    created_at: datetime = _moment()
+    created_at: datetime = _moment(index=True)  # (indexed for the purge of answers past their retention)
 
 
 class RulebookReload(SQLModel, table=True):

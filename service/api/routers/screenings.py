@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -24,7 +21,8 @@ from service.api.deps import (
     SettingsDep,
     StateDep,
 )
-from service.api.errors import BatchTooLarge, FieldError, InvalidRequest, NotFound, problem_responses
+from service.api.errors import BatchTooLarge, FieldError, NotFound, problem_responses
+from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
 from service.api.routers.wire import (
     ScreeningPage,
@@ -53,7 +51,6 @@ from service.store.screenings import (
 router = APIRouter(prefix="/v1", tags=["screenings"])
 
 ScreeningId = Annotated[str, Path(description="Screening id (UUIDv7).", max_length=36)]
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def _screen(
@@ -184,12 +181,12 @@ def list_screening_page(
         verdict=verdict.value if verdict else None, decision=_decision_filter(decision), reference=reference,
         since=_as_utc(since), until=_as_utc(until),
     )
-    rows = list_screenings(session, where, limit + 1, _decode_cursor(cursor))
+    rows = list_screenings(session, where, limit + 1, decode_cursor(cursor))
     page, more = rows[:limit], len(rows) > limit
     history = decisions_of(session, [row.id for row in page])
     return ScreeningPage(
         items=[screening_summary(row, history[row.id]) for row in page],
-        next_cursor=_encode_cursor(page[-1].id) if more and page else None,
+        next_cursor=encode_cursor(page[-1].id) if more and page else None,
     )
 
 
@@ -202,20 +199,3 @@ def _decision_filter(decision: str | None) -> str | None:
 def _as_utc(moment: datetime | None) -> datetime | None:
     # Times are stored in UTC (SQLite keeps them as zone-less text), so filters are compared in UTC too.
     return utc(moment).astimezone(UTC) if moment is not None else None
-
-
-def _encode_cursor(screening_id: str) -> str:
-    return base64.urlsafe_b64encode(screening_id.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        decoded = ""
-    if not _UUID.match(decoded):
-        raise InvalidRequest("The cursor is not one this service issued.",
-                             [{"field": "cursor", "value": cursor, "message": "unknown cursor"}])
-    return decoded

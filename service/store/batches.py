@@ -67,6 +67,22 @@ def get_job(session: Session, job_id: str) -> BatchJob | None:
     return session.get(BatchJob, job_id)
 
 
+def list_jobs(session: Session, *, caller_key_id: str | None, status: str | None, limit: int,
+              before: str | None) -> list[BatchJob]:
+    """Jobs newest first (ids are UUIDv7, time-ordered), after failing those whose process is gone, as
+    get_job does. `caller_key_id`: only that key's jobs (None: every job); `before`: the id of the last
+    job of the previous page (keyset pagination)."""
+    fail_stale_jobs(session)
+    query = select(BatchJob)
+    if caller_key_id is not None:
+        query = query.where(col(BatchJob.caller_key_id) == caller_key_id)
+    if status is not None:
+        query = query.where(col(BatchJob.status) == status)
+    if before is not None:
+        query = query.where(col(BatchJob.id) < before)
+    return list(session.exec(query.order_by(col(BatchJob.id).desc()).limit(limit)).all())
+
+
 def _set(session: Session, job_id: str, only_if: tuple[str, ...], **values: Any) -> bool:
     statement = update(BatchJob).where(col(BatchJob.id) == job_id, col(BatchJob.status).in_(only_if)).values(**values)
     changed = session.execute(statement).rowcount  # type: ignore[attr-defined]

@@ -208,3 +208,78 @@ async def test_runner_beats_for_every_job_it_holds(
         assert beaten is not None and beaten.status == JobStatus.QUEUED
         assert beaten.heartbeat_at is not None and beaten.heartbeat_at > before
     engine.dispose()
+
+
+def _jobs_of(settings: Settings, secret: str, count: int, status: JobStatus = JobStatus.COMPLETE) -> list[str]:
+    """`count` jobs of the key with this secret, oldest first (their ids)."""
+    from service.store.keys import find_caller
+
+    engine = make_engine(settings.database_url)
+    ids = []
+    with Session(engine) as session:
+        caller = find_caller(session, secret)
+        assert caller is not None
+        for number in range(count):
+            job = add_job(session, filename=f"orders-{number}.csv", options={}, caller_key_id=caller.key_id,
+                          request_id="r")
+            job.status = status.value
+            session.commit()
+            ids.append(job.id)
+    engine.dispose()
+    return ids
+
+
+async def test_jobs_are_listed_newest_first_a_page_at_a_time(
+    client: httpx.AsyncClient, as_screener: dict[str, str], settings: Settings, keys: dict[Any, str]
+) -> None:
+    from service.store.keys import Role
+
+    mine = _jobs_of(settings, keys[Role.SCREENER], 5)
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/batches", params=params, headers=as_screener)).json()
+        seen += [job["id"] for job in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == mine[::-1]
+    first = (await client.get("/v1/batches", params={"limit": 1}, headers=as_screener)).json()["items"][0]
+    assert first["filename"] == "orders-4.csv" and first["result_url"] == f"/v1/batches/{mine[-1]}/result"
+
+
+async def test_a_screener_lists_its_own_jobs_a_reviewer_every_job(
+    client: httpx.AsyncClient, as_screener: dict[str, str], as_reviewer: dict[str, str], settings: Settings,
+    keys: dict[Any, str]
+) -> None:
+    from service.store.keys import Role
+
+    mine = _jobs_of(settings, keys[Role.SCREENER], 1)
+    theirs = _jobs_of(settings, keys[Role.ADMIN], 1, JobStatus.FAILED)
+    listed = (await client.get("/v1/batches", headers=as_screener)).json()["items"]
+    assert [job["id"] for job in listed] == mine
+    every = (await client.get("/v1/batches", headers=as_reviewer)).json()["items"]
+    assert [job["id"] for job in every] == theirs + mine
+    failed = (await client.get("/v1/batches", params={"status": "failed"}, headers=as_reviewer)).json()["items"]
+    assert [job["id"] for job in failed] == theirs
+
+
+async def test_listing_fails_interrupted_jobs_and_refuses_a_foreign_cursor(
+    client: httpx.AsyncClient, as_screener: dict[str, str], settings: Settings, keys: dict[Any, str]
+) -> None:
+    from service.store.keys import Role
+
+    (job_id,) = _jobs_of(settings, keys[Role.SCREENER], 1, JobStatus.RUNNING)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:  # its heartbeat stopped five minutes ago: the process is gone
+        from service.store.batches import BatchJob
+
+        job = session.get(BatchJob, job_id)
+        assert job is not None
+        job.heartbeat_at = now() - timedelta(minutes=5)
+        session.commit()
+    engine.dispose()
+    listed = (await client.get("/v1/batches", headers=as_screener)).json()["items"]
+    assert listed[0]["status"] == "failed" and listed[0]["error"].startswith("interrupted")
+    refused = await client.get("/v1/batches", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=as_screener)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "cursor"

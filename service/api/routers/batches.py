@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
-from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
@@ -37,6 +37,7 @@ from service.api.deps import (
     StateDep,
 )
 from service.api.errors import ApiError, InvalidRequest, NotFound, problem_responses
+from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
 from service.api.state import ServiceState
 from service.batch.columns import MappingError
@@ -49,6 +50,7 @@ from service.store.batches import (
     add_job,
     beat,
     get_job,
+    list_jobs,
     mark_complete,
     mark_failed,
     mark_running,
@@ -213,6 +215,31 @@ def _owned_job(session: Session, job_id: str, caller: Caller) -> BatchJob:
     if job is None or not (job.caller_key_id == caller.key_id or caller.role.includes(Role.REVIEWER)):
         raise NotFound(f"No batch job with id {job_id!r}.")
     return job
+
+
+class BatchJobPage(BaseModel):
+    """A page of batch jobs, newest first."""
+
+    items: list[BatchJobView]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+@router.get("/batches", response_model=BatchJobPage, responses=problem_responses(401, 422, 503),
+            summary="Batch jobs, newest first")
+def list_batches(
+    caller: CallerDep, session: SessionDep,
+    status: Annotated[JobStatus | None, Query(description="Only jobs in this state.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
+) -> BatchJobPage:
+    """A screener's key sees the jobs it submitted; a reviewer or admin sees every job (as for one job).
+    An interrupted job reads `failed` with the reason, as it does alone."""
+    own = None if caller.role.includes(Role.REVIEWER) else caller.key_id
+    rows = list_jobs(session, caller_key_id=own, status=status.value if status else None, limit=limit + 1,
+                     before=decode_cursor(cursor))
+    page, more = rows[:limit], len(rows) > limit
+    return BatchJobPage(items=[_view(job) for job in page],
+                        next_cursor=encode_cursor(page[-1].id) if more and page else None)
 
 
 @router.get("/batches/{job_id}", response_model=BatchJobView, responses=problem_responses(401, 404, 422, 503),

@@ -83,6 +83,14 @@ class Settings(BaseSettings):
     webhook_backoff_seconds: float = Field(
         default=30.0, ge=0, description="Wait before the first retry of a webhook delivery; doubled after each failure."
     )
+    webhook_private_receivers: bool = Field(
+        default=False,
+        description="Allow webhook receivers on private, loopback and link-local addresses (inside your network).",
+    )
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="If set, the only hosts webhooks go to: names, or '.example.com' for a domain (JSON list).",
+    )
     idempotency_retention_hours: float = Field(
         default=168.0, ge=0,
         description="Keep stored Idempotency-Key answers at least this long, then purge them; 0 = keep forever.",

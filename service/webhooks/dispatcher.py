@@ -33,6 +33,7 @@ from service.store.webhooks import (
     record_attempt,
     undispatched_events,
 )
+from service.webhooks.receivers import Resolver, refusal_after_lookup, system_resolver
 from service.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature
 
 logger = logging.getLogger("service.webhooks")
@@ -55,7 +56,7 @@ class WebhookDispatcher(Periodic):
     """Fans events out into deliveries and sends due deliveries; `run_once` does one round synchronously."""
 
     def __init__(self, engine: Engine, settings: Settings, *, transport: httpx.BaseTransport | None = None,
-                 clock: Clock = now, writing: Writing = nullcontext) -> None:
+                 clock: Clock = now, writing: Writing = nullcontext, resolve: Resolver = system_resolver) -> None:
         # Held past the longest a send can take, so a live sender never loses its claim to another worker.
         lease = timedelta(seconds=4 * settings.webhook_timeout + 30)
         super().__init__("webhook-dispatcher", settings.webhook_poll_seconds, join_timeout=lease.total_seconds())
@@ -66,6 +67,10 @@ class WebhookDispatcher(Periodic):
         # requests' instead of sending them into SQLite's busy handler.
         self.writing = writing
         self.max_attempts = settings.webhook_max_attempts
+        # which receivers may be sent to (receivers.py), checked again before every attempt
+        self.allowed_hosts = list(settings.webhook_allowed_hosts)
+        self.private_receivers = settings.webhook_private_receivers
+        self.resolve = resolve
         self.backoff = settings.webhook_backoff_seconds
         self._http = httpx.Client(transport=transport, timeout=settings.webhook_timeout, follow_redirects=False,
                                   headers={"User-Agent": "export-screen-webhooks/1"})
@@ -129,6 +134,10 @@ class WebhookDispatcher(Periodic):
 
     def _send(self, due: DueDelivery) -> tuple[int | None, str | None]:
         """One POST; (status code, None) on 2xx, else (status code or None, why it failed)."""
+        why = refusal_after_lookup(due.url, allowed_hosts=self.allowed_hosts, private=self.private_receivers,
+                                   resolve=self.resolve)
+        if why is not None:  # a failed attempt like any other: retried, then failed, and visible with the reason
+            return None, f"not sent: {why}"[:ERROR_CHARS]
         body = event_body(due)
         headers = {"Content-Type": "application/json", EVENT_HEADER: due.event_type, DELIVERY_HEADER: due.id,
                    SIGNATURE_HEADER: signature(due.secret, int(self.clock().timestamp()), body)}

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine, func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
@@ -21,6 +22,7 @@ from service.store.tables import Screening
 from service.webhooks.dispatcher import WebhookDispatcher
 from tests.api.conftest import blocked_declaration, declaration, review_declaration
 from tests.api.test_batches import FILE_ROWS, csv_bytes, wait_for
+from tests.webhooks.conftest import public_resolver
 
 pytestmark = pytest.mark.asyncio
 HOOK = {"url": "https://erp.invalid/hooks/export-screen", "events": ["screening.block", "decision.created"],
@@ -121,7 +123,7 @@ async def test_events_reach_the_receiver_and_deliveries_are_listed(
         received.append(request)
         return httpx.Response(200 if len(received) == 1 else 500, text="busy")
 
-    dispatcher = WebhookDispatcher(engine, settings, transport=httpx.MockTransport(receive))
+    dispatcher = WebhookDispatcher(engine, settings, transport=httpx.MockTransport(receive), resolve=public_resolver)
     try:
         assert dispatcher.run_once() == 2
     finally:
@@ -230,7 +232,8 @@ async def test_a_failed_delivery_can_be_sent_again(
 
     moment = [datetime.now(UTC)]
     dispatcher = WebhookDispatcher(engine, settings.model_copy(update={"webhook_max_attempts": 1}),
-                                   transport=httpx.MockTransport(receive), clock=lambda: moment[0])
+                                   transport=httpx.MockTransport(receive), clock=lambda: moment[0],
+                                   resolve=public_resolver)
     try:
         assert dispatcher.run_once() == 1
         deliveries = f"/v1/webhooks/{hook['id']}/deliveries"
@@ -268,3 +271,27 @@ async def test_a_create_that_loses_the_idempotency_race_answers_with_the_winner(
     assert second.headers["Idempotent-Replayed"] == "true"
     assert (second.json()["id"], second.json()["secret"]) == (first["id"], None)
     assert len((await client.get("/v1/webhooks", headers=as_admin)).json()) == 1
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5432/", "http://169.254.169.254/latest", "http://localhost/hook"])
+async def test_a_receiver_inside_the_network_is_refused_unless_allowed(
+    client: httpx.AsyncClient, as_admin: dict[str, str], app: FastAPI, url: str
+) -> None:
+    answer = await client.post("/v1/webhooks", json={**HOOK, "url": url}, headers=as_admin)
+    assert answer.status_code == 422
+    [error] = answer.json()["errors"]
+    assert error["field"] == "url" and "EXPORT_SCREEN_WEBHOOK_PRIVATE_RECEIVERS" in error["message"]
+    state = app.state.service
+    state.settings = state.settings.model_copy(update={"webhook_private_receivers": True})
+    assert (await client.post("/v1/webhooks", json={**HOOK, "url": url}, headers=as_admin)).status_code == 201
+
+
+async def test_an_allow_list_limits_the_receivers(client: httpx.AsyncClient, as_admin: dict[str, str],
+                                                  app: FastAPI) -> None:
+    state = app.state.service
+    state.settings = state.settings.model_copy(update={"webhook_allowed_hosts": [".erp.invalid"]})
+    assert (await client.post("/v1/webhooks", json={**HOOK, "url": "https://hooks.erp.invalid/x"},
+                              headers=as_admin)).status_code == 201
+    refused = await client.post("/v1/webhooks", json={**HOOK, "url": "https://other.invalid/x"}, headers=as_admin)
+    assert refused.status_code == 422
+    assert "EXPORT_SCREEN_WEBHOOK_ALLOWED_HOSTS" in refused.json()["errors"][0]["message"]

@@ -61,9 +61,9 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """A fast dispatcher: polls every 50 ms and retries at once."""
+    """A fast dispatcher (polls every 50 ms, retries at once) that may send to this machine."""
     return settings.model_copy(update={"webhook_poll_seconds": 0.05, "webhook_backoff_seconds": 0,
-                                       "webhook_timeout": 5})
+                                       "webhook_timeout": 5, "webhook_private_receivers": True})
 
 
 async def test_a_block_is_pushed_to_the_receiver_and_retried(

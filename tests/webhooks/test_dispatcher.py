@@ -32,6 +32,7 @@ from service.store.webhooks import (
     undispatched_events,
 )
 from service.webhooks.dispatcher import WebhookDispatcher
+from tests.webhooks.conftest import public_resolver
 
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -78,7 +79,8 @@ def _stop_dispatchers() -> Iterator[None]:
 
 
 def _dispatcher(engine: Engine, clock: FakeClock, handler: Handler, **settings: object) -> WebhookDispatcher:
-    dispatcher = WebhookDispatcher(engine, _settings(**settings), transport=httpx.MockTransport(handler), clock=clock)
+    dispatcher = WebhookDispatcher(engine, _settings(**settings), transport=httpx.MockTransport(handler), clock=clock,
+                                   resolve=public_resolver)
     _made.append(dispatcher)
     return dispatcher
 
@@ -306,3 +308,19 @@ def test_the_secret_is_never_logged(engine: Engine, clock: FakeClock, caplog: py
     dispatcher = _dispatcher(engine, clock, lambda request: httpx.Response(500, text="no"), webhook_max_attempts=1)
     assert dispatcher.run_once() == 1
     assert "failed after 1 attempts" in caplog.text and secret not in caplog.text
+
+
+def test_a_receiver_that_resolves_inside_the_network_is_never_sent_to(engine: Engine, clock: FakeClock) -> None:
+    # the name was public when subscribed, and now points at the service's own network
+    _subscribe(engine, url="http://erp.invalid/hook")
+    _screen(engine)
+    seen: list[httpx.Request] = []
+    dispatcher = WebhookDispatcher(engine, _settings(), transport=httpx.MockTransport(seen.append), clock=clock,
+                                   resolve=lambda host, port: ["10.0.0.7"])
+    _made.append(dispatcher)
+    assert dispatcher.run_once() == 1
+    assert seen == []
+    [delivery] = _deliveries(engine)
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
+    assert delivery.last_error is not None
+    assert delivery.last_error.startswith("not sent: erp.invalid (10.0.0.7) is not a public address")

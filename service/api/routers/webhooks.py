@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
 
 from service.api.deps import AdminDep, IdempotencyDep, SessionDep, StateDep
-from service.api.errors import ApiError, NotFound, problem_responses
+from service.api.errors import ApiError, InvalidRequest, NotFound, problem_responses
 from service.api.recording import JSON, commit_answer, replay
 from service.store.database import now
 from service.store.outbox import EventType
@@ -30,6 +30,7 @@ from service.store.webhooks import (
     list_subscriptions,
     retry_delivery,
 )
+from service.webhooks.receivers import refusal
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
 WebhookId = Annotated[str, Path(description="Webhook subscription id (UUIDv7).", max_length=36)]
@@ -111,6 +112,11 @@ def create_webhook(body: WebhookRequest, caller: AdminDep, session: SessionDep, 
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
+    why = refusal(str(body.url), allowed_hosts=state.settings.webhook_allowed_hosts,
+                  private=state.settings.webhook_private_receivers)
+    if why is not None:
+        raise InvalidRequest(f"This receiver is not allowed: {why}.",
+                             [{"field": "url", "value": str(body.url), "message": why}])
     row = add_subscription(session, url=str(body.url), events=body.events, description=body.description,
                            created_by_key_id=caller.key_id)
     view = _webhook(row)

@@ -1,0 +1,87 @@
+"""Which receivers webhooks may go to: a guard against subscriptions aimed inside the service's network.
+
+A webhook is a request the service makes to a URL that an admin typed in. Aimed at an address inside
+the service's own network (the database on 127.0.0.1, a cloud's metadata service on 169.254.169.254,
+an intranet host), it would let whoever holds an admin key make the service call what the outside
+cannot reach (server-side request forgery). So by default a receiver must be on a public address:
+checked when the subscription is made (a literal address, or a `localhost` name) and again before
+every delivery (each address the name resolves to then, since a name can be repointed after the
+subscription was made; redirects are never followed). Two settings open it up:
+
+- `webhook_private_receivers`: receivers on private, loopback, link-local and other non-public
+  addresses are allowed (an ERP inside the company network);
+- `webhook_allowed_hosts`: when set, only these hosts receive webhooks at all: a name as written
+  (`erp.example.com`), or a domain with a leading dot for its subdomains too (`.example.com`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Sequence
+
+import httpx
+
+Resolver = Callable[[str, int], list[str]]  # (host, port) -> the addresses it stands for
+
+PRIVATE_SETTING = "EXPORT_SCREEN_WEBHOOK_PRIVATE_RECEIVERS"
+HOSTS_SETTING = "EXPORT_SCREEN_WEBHOOK_ALLOWED_HOSTS"
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The host's addresses, as the operating system resolves them (raises OSError if it cannot)."""
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+
+
+def refusal(url: str, *, allowed_hosts: Sequence[str], private: bool) -> str | None:
+    """Why a receiver URL is refused, seen without a look-up (None: not refused)."""
+    host = httpx.URL(url).host.lower().rstrip(".")
+    if allowed_hosts and not any(_matches(host, allowed.lower()) for allowed in allowed_hosts):
+        return f"the host {host} is not in {HOSTS_SETTING}"
+    if private:
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"{host} is this machine; receivers must be public unless {PRIVATE_SETTING} is set"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a name: its addresses are checked before each delivery
+    return _address_refusal(host, address)
+
+
+def refusal_after_lookup(url: str, *, allowed_hosts: Sequence[str], private: bool,
+                         resolve: Resolver = system_resolver) -> str | None:
+    """Why a delivery to this URL is refused now: as `refusal`, and every address its host resolves to
+    must be public (unless private receivers are allowed)."""
+    found = refusal(url, allowed_hosts=allowed_hosts, private=private)
+    if found is not None or private:
+        return found
+    parsed = httpx.URL(url)
+    host = parsed.host
+    try:
+        ipaddress.ip_address(host)
+        return None  # a literal address, checked above
+    except ValueError:
+        pass
+    try:
+        addresses = resolve(host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    except OSError as exc:
+        return f"cannot resolve {host}: {exc}"
+    for text in addresses:
+        why = _address_refusal(f"{host} ({text})", ipaddress.ip_address(text.split("%", 1)[0]))
+        if why is not None:
+            return why
+    return None if addresses else f"cannot resolve {host}: no address"
+
+
+def _matches(host: str, allowed: str) -> bool:
+    if allowed.startswith("."):
+        return host == allowed[1:] or host.endswith(allowed)
+    return host == allowed
+
+
+def _address_refusal(shown: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    if (mapped or address).is_global:
+        return None
+    return f"{shown} is not a public address; receivers must be public unless {PRIVATE_SETTING} is set"

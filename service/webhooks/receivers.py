@@ -6,7 +6,10 @@ an intranet host), it would let whoever holds an admin key make the service call
 cannot reach (server-side request forgery). So by default a receiver must be on a public address:
 checked when the subscription is made (a literal address, or a `localhost` name) and again before
 every delivery (each address the name resolves to then, since a name can be repointed after the
-subscription was made; redirects are never followed). Two settings open it up:
+subscription was made; redirects are never followed). The HTTP client resolves the name once more
+when it connects, so a name that changes in the milliseconds between the two look-ups could still slip
+through: an egress firewall for the service's hosts is the complete answer, and this guard the part the
+service can do itself. Two settings open it up:
 
 - `webhook_private_receivers`: receivers on private, loopback, link-local and other non-public
   addresses are allowed (an ERP inside the company network);

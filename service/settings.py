@@ -91,6 +91,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="If set, the only hosts webhooks go to: names, or '.example.com' for a domain (JSON list).",
     )
+    batch_retention_hours: float = Field(
+        default=720.0, ge=0,
+        description="Delete a finished batch job's upload and result this long after it ended; 0 = keep them.",
+    )
     idempotency_retention_hours: float = Field(
         default=168.0, ge=0,
         description="Keep stored Idempotency-Key answers at least this long, then purge them; 0 = keep forever.",

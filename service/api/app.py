@@ -17,10 +17,12 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
+from service.api.batch_files import BatchFileJanitor
 from service.api.errors import PROBLEM_MEDIA_TYPE, install_error_handler
 from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.api.reloading import ReloadWatcher
 from service.api.routers import batches, decisions, health, rules, screenings, webhooks
+from service.api.routers.batches import jobs_dir
 from service.api.state import ContextLoader, ServiceState
 from service.runtime import load_context, settle_memory
 from service.settings import Settings
@@ -47,13 +49,16 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         janitor = (AnswerJanitor(state.engine, timedelta(hours=settings.idempotency_retention_hours),
                                  writing=state.writing)
                    if settings.idempotency_retention_hours > 0 else None)
-        for worker in (checkpointer, watcher, dispatcher, janitor):
+        files = (BatchFileJanitor(state.engine, jobs_dir(state), timedelta(hours=settings.batch_retention_hours),
+                                  writing=state.writing)
+                 if settings.batch_retention_hours > 0 else None)
+        for worker in (checkpointer, watcher, dispatcher, janitor, files):
             if worker:
                 worker.start()
         try:
             yield
         finally:
-            for worker in (janitor, dispatcher, watcher, checkpointer):
+            for worker in (files, janitor, dispatcher, watcher, checkpointer):
                 if worker:
                     await run_in_threadpool(worker.stop)
             state.engine.dispose()

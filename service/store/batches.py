@@ -48,6 +48,8 @@ class BatchJob(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     heartbeat_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    # when the job's upload and result were deleted, past the retention (the row and the audit trail stay)
+    files_removed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     caller_key_id: str = Field(sa_column=Column(String(32), nullable=False))
     request_id: str = Field(sa_column=Column(String(128), nullable=False))
 
@@ -81,6 +83,21 @@ def list_jobs(session: Session, *, caller_key_id: str | None, status: str | None
     if before is not None:
         query = query.where(col(BatchJob.id) < before)
     return list(session.exec(query.order_by(col(BatchJob.id).desc()).limit(limit)).all())
+
+
+def jobs_with_expired_files(session: Session, finished_before: datetime, limit: int) -> list[str]:
+    """Ids of finished jobs (complete or failed) that ended before `finished_before` and still have their
+    files, the oldest first."""
+    query = (select(BatchJob.id)
+             .where(col(BatchJob.status).in_((JobStatus.COMPLETE, JobStatus.FAILED)),
+                    col(BatchJob.finished_at) < finished_before, col(BatchJob.files_removed_at).is_(None))
+             .order_by(col(BatchJob.finished_at)).limit(limit))
+    return list(session.exec(query).all())
+
+
+def mark_files_removed(session: Session, job_id: str) -> None:
+    """Record, in the caller's transaction, that the job's files are gone."""
+    session.execute(update(BatchJob).where(col(BatchJob.id) == job_id).values(files_removed_at=now()))
 
 
 def _set(session: Session, job_id: str, only_if: tuple[str, ...], **values: Any) -> bool:

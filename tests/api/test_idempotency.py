@@ -11,13 +11,12 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from service.api.app import create_app
-from service.engine.checks.parties import PartyHit
 from service.engine.rulebook import Rulebook
 from service.runtime import ScreeningContext
 from service.settings import Settings
 from service.store.database import make_engine, now
 from service.store.idempotency import purge_answers
-from tests.api.conftest import declaration
+from tests.api.conftest import OneNameList, declaration
 
 pytestmark = pytest.mark.asyncio
 
@@ -39,17 +38,12 @@ async def test_an_answer_purged_after_its_retention_is_not_replayed(
     assert later.json()["id"] != first.json()["id"]  # screened and recorded again
 
 
-class _NoParties:
-    def match(self, name: str, country: str | None = None) -> list[PartyHit]:
-        return []
-
-
 @pytest.mark.parametrize(("hours", "running"), [(168.0, True), (0.0, False)])
 async def test_the_janitor_runs_unless_answers_are_kept_for_ever(
     settings: Settings, rulebook: Rulebook, hours: float, running: bool
 ) -> None:
     kept = settings.model_copy(update={"idempotency_retention_hours": hours})
-    app: FastAPI = create_app(kept, load=lambda _: ScreeningContext(rulebook=rulebook, parties=_NoParties()))
+    app: FastAPI = create_app(kept, load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList()))
     async with app.router.lifespan_context(app):
         assert any(thread.name == "idempotency-purge" for thread in threading.enumerate()) is running
     assert not any(thread.name == "idempotency-purge" for thread in threading.enumerate())

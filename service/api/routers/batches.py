@@ -75,6 +75,12 @@ class BatchNotComplete(ApiError):
     status, code, title = 409, "batch_not_complete", "The batch job has no result to download"
 
 
+class BatchResultRemoved(ApiError):
+    """The job's files were deleted after the retention (docs/batch.md); its record and audit trail stay."""
+
+    status, code, title = 410, "batch_result_removed", "The batch job's result was deleted after its retention"
+
+
 class BatchJobView(BaseModel):
     """A batch job as the caller sees it."""
 
@@ -89,16 +95,18 @@ class BatchJobView(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    result_url: str | None = Field(description="Where to download the result once complete.")
+    result_url: str | None = Field(description="Where to download the result once complete (null once removed).")
+    files_removed_at: datetime | None = Field(
+        description="When the upload and result were deleted, after the retention; the record stays.")
 
 
 def _view(job: BatchJob) -> BatchJobView:
-    complete = job.status == JobStatus.COMPLETE
+    complete = job.status == JobStatus.COMPLETE and job.files_removed_at is None
     return BatchJobView(
         id=job.id, status=JobStatus(job.status), filename=job.filename, format=_format(job.options),
         rows_total=job.rows_total, rows_done=job.rows_done, counts=job.counts, error=job.error,
         created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
-        result_url=f"/v1/batches/{job.id}/result" if complete else None,
+        result_url=f"/v1/batches/{job.id}/result" if complete else None, files_removed_at=job.files_removed_at,
     )
 
 
@@ -251,7 +259,7 @@ def read_batch(job_id: JobId, caller: CallerDep, session: SessionDep) -> BatchJo
 
 @router.get(
     "/batches/{job_id}/result", responses={200: {"content": {"text/csv": {}, JSONL_TYPE: {}}},
-                                           **problem_responses(401, 404, 409, 422, 503)},
+                                           **problem_responses(401, 404, 409, 410, 422, 503)},
     summary="Download the result of a complete batch job",
 )
 def read_batch_result(job_id: JobId, caller: CallerDep, session: SessionDep, state: StateDep) -> FileResponse:
@@ -259,6 +267,11 @@ def read_batch_result(job_id: JobId, caller: CallerDep, session: SessionDep, sta
     job = _owned_job(session, job_id, caller)
     if job.status != JobStatus.COMPLETE:
         raise BatchNotComplete(f"The job is {job.status}; {job.error or 'try again when it is complete'}.")
+    if job.files_removed_at is not None:
+        raise BatchResultRemoved(
+            f"The result was deleted on {job.files_removed_at:%Y-%m-%d}, after the retention of finished jobs' "
+            "files (EXPORT_SCREEN_BATCH_RETENTION_HOURS); every screened shipment is in the audit trail "
+            "(GET /v1/screenings).")
     name = "result.jsonl" if job.options.get("jsonl") else "result.csv"
     download = f"{Path(job.filename).stem}-screened.{name.rsplit('.', 1)[1]}"
     return FileResponse(jobs_dir(state) / job.id / name, media_type=JSONL_TYPE if job.options.get("jsonl")

@@ -122,3 +122,12 @@ async def test_the_janitor_runs_unless_files_are_kept_for_ever(
     async with app.router.lifespan_context(app):
         assert any(thread.name == "batch-file-purge" for thread in threading.enumerate()) is running
     assert not any(thread.name == "batch-file-purge" for thread in threading.enumerate())
+
+
+async def test_a_result_file_gone_from_the_data_directory_is_410_not_an_error(
+    client: httpx.AsyncClient, as_screener: dict[str, str], settings: Settings, keys: dict[Role, str]
+) -> None:
+    job_id = _job(settings, keys[Role.SCREENER], JobStatus.COMPLETE, 1)
+    (_jobs_dir(settings) / job_id / "result.csv").unlink()  # removed by hand, or by the janitor this moment
+    gone = await client.get(f"/v1/batches/{job_id}/result", headers=as_screener)
+    assert gone.status_code == 410 and gone.json()["code"] == "batch_result_removed"

@@ -273,9 +273,12 @@ def read_batch_result(job_id: JobId, caller: CallerDep, session: SessionDep, sta
             "files (EXPORT_SCREEN_BATCH_RETENTION_HOURS); every screened shipment is in the audit trail "
             "(GET /v1/screenings).")
     name = "result.jsonl" if job.options.get("jsonl") else "result.csv"
+    path = jobs_dir(state) / job.id / name
+    if not path.is_file():  # (being deleted past the retention this moment, or removed by hand)
+        raise BatchResultRemoved("The result file is no longer in the service's data directory; every screened "
+                                 "shipment is in the audit trail (GET /v1/screenings).")
     download = f"{Path(job.filename).stem}-screened.{name.rsplit('.', 1)[1]}"
-    return FileResponse(jobs_dir(state) / job.id / name, media_type=JSONL_TYPE if job.options.get("jsonl")
-                        else CSV_TYPE, filename=download)
+    return FileResponse(path, media_type=JSONL_TYPE if job.options.get("jsonl") else CSV_TYPE, filename=download)
 
 
 def jobs_dir(state: ServiceState) -> Path:

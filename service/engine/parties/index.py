@@ -497,8 +497,6 @@ class PartyIndex:
             higher_first = sorted(range(len(rows)), key=rows.__getitem__, reverse=True)
         negated = [-score for score in scores]
         order = sorted(higher_first, key=negated.__getitem__)
-        if len(order) <= places:
-            return order
         cut = scores[order[places - 1]]
         if abs(scores[order[places]] - cut) < 1e-9:  # more rows tied for the last places
             tied = [i for i in order if abs(scores[i] - cut) < 1e-9]

@@ -373,9 +373,12 @@ def _romanisation_keyed(name: Name) -> Name:
     return name if tokens == name.tokens else name.replaced(tokens=tokens, compact="")
 
 
-def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
-    """Join neighbouring tokens that the other name writes as one word ("jin ping" -> "jinping")."""
-    if len(tokens) < 2 or other.issubset(tokens):
+def _merge_split_words(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
+    """Join neighbouring tokens that the other name writes as one word ("jin ping" -> "jinping").
+
+    (The other name's few words are searched as a tuple, and a run is joined only when the other name
+    has a word of its length: most runs are not, and this runs for every pair of names scored.)"""
+    if len(tokens) < 2 or all(word in tokens for word in other):
         return tokens
     merged: list[str] = []
     position = 0
@@ -384,6 +387,11 @@ def _merge_split_words(tokens: tuple[str, ...], other: set[str]) -> tuple[str, .
         for width in (3, 2):
             if position + width > size:
                 continue  # (runs past the end: not joined)
+            length = len(tokens[position]) + len(tokens[position + 1])
+            if width == 3:
+                length += len(tokens[position + 2])
+            if not any(len(word) == length for word in other):
+                continue
             joined = "".join(tokens[position:position + width])
             if joined in other:
                 merged.append(joined)
@@ -446,8 +454,8 @@ def _coverage(left_tokens: tuple[str, ...], left_qualifiers: tuple[str, ...], ri
     Qualifiers (bracketed or comma-separated annotations, and the given names of "LAST, First") are
     optional: they count when they match a word of the other name and cost nothing when they do not.
     """
-    left = _merge_split_words(left_tokens, set(right_tokens))
-    right = _merge_split_words(right_tokens, set(left_tokens))
+    left = _merge_split_words(left_tokens, right_tokens)
+    right = _merge_split_words(right_tokens, left_tokens)
     left, right = _merge_initialisms(left, right), _merge_initialisms(right, left)
     left_all = (*left, *left_qualifiers)
     right_all = (*right, *right_qualifiers)

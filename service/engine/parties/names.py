@@ -410,18 +410,37 @@ _VOWELS: Final = re.compile(r"(?<=.)[aeiou]")
 _ALL_VOWELS: Final = re.compile(r"[aeiou]")
 
 
-@lru_cache(maxsize=200_000)
+# Words whose keys are remembered, in dictionaries of ours emptied when full rather than functools.lru_cache:
+# compiled code reaches them without a Python-level call, which cost more than the look-up itself (the
+# scorer asks for both keys of both words of most pairs it compares).
+_PHONETICS: Final[dict[str, str]] = {}
+_SKELETONS: Final[dict[str, str]] = {}
+KEYS_KEPT: Final = 200_000
+
+
 def phonetic(token: str) -> str:
     """A romanisation-tolerant key: Levitsky/Levitskiy, Rabinovich/Rabinowitz, Husain/Hussain agree."""
-    for old, new in _PHONETIC_RULES:
-        token = token.replace(old, new)
-    return collapse_runs(token)
+    found = _PHONETICS.get(token)
+    if found is None:
+        key = token
+        for old, new in _PHONETIC_RULES:
+            key = key.replace(old, new)
+        found = collapse_runs(key)
+        if len(_PHONETICS) >= KEYS_KEPT:
+            _PHONETICS.clear()
+        _PHONETICS[token] = found
+    return found
 
 
-@lru_cache(maxsize=200_000)
 def skeleton(token: str) -> str:
     """The phonetic key without vowels after the first letter: Qureshi/Quraishi, Abdalla/Abdulla agree."""
-    return collapse_runs(_VOWELS.sub("", phonetic(token)))
+    found = _SKELETONS.get(token)
+    if found is None:
+        found = collapse_runs(_VOWELS.sub("", phonetic(token)))
+        if len(_SKELETONS) >= KEYS_KEPT:
+            _SKELETONS.clear()
+        _SKELETONS[token] = found
+    return found
 
 
 # Hebrew and Arabic transliterations write consonants only, and one letter has several readings

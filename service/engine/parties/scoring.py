@@ -378,7 +378,7 @@ def _merge_split_words(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple
 
     (The other name's few words are searched as a tuple, and a run is joined only when the other name
     has a word of its length: most runs are not, and this runs for every pair of names scored.)"""
-    if len(tokens) < 2 or all(word in tokens for word in other):
+    if len(tokens) < 2 or _all_in(other, tokens):
         return tokens
     merged: list[str] = []
     position = 0
@@ -390,7 +390,7 @@ def _merge_split_words(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple
             length = len(tokens[position]) + len(tokens[position + 1])
             if width == 3:
                 length += len(tokens[position + 2])
-            if not any(len(word) == length for word in other):
+            if not _has_length(other, length):
                 continue
             joined = "".join(tokens[position:position + width])
             if joined in other:
@@ -401,6 +401,22 @@ def _merge_split_words(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple
             merged.append(tokens[position])
             position += 1
     return tuple(merged)
+
+
+def _all_in(words: tuple[str, ...], tokens: tuple[str, ...]) -> bool:
+    # (loops rather than all() and any() over a generator, which compiled code runs through Python's
+    # iterator protocol: ruff's SIM110 is declined here and below)
+    for word in words:  # noqa: SIM110
+        if word not in tokens:
+            return False
+    return True
+
+
+def _has_length(words: tuple[str, ...], length: int) -> bool:
+    for word in words:  # noqa: SIM110
+        if len(word) == length:
+            return True
+    return False
 
 
 def _initials(joined: str) -> str:
@@ -543,10 +559,27 @@ def _exact_similarity(a: str, b: str) -> tuple[float, str]:
     return (1.0, "exact") if a == b else (0.0, "")
 
 
-@lru_cache(maxsize=500_000)
+_SIMILARITIES: Final[dict[tuple[str, str, bool, bool, bool], tuple[float, str]]] = {}
+_SIMILARITIES_KEPT: Final = 500_000
+
+
 def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: bool = False
                       ) -> tuple[float, str]:
-    """How alike two tokens are (0-1) and why."""
+    """How alike two tokens are (0-1) and why, remembered: the same pairs of words come back across the
+    names of a query and across queries. (A dictionary of ours, emptied when full, rather than
+    functools.lru_cache: compiled code reaches it without a Python-level call, which cost more than
+    the look-up, a tenth of a query's instructions on the OFAC list.)"""
+    key = (a, b, cross_script, lenient, abjad)
+    found = _SIMILARITIES.get(key)
+    if found is None:
+        found = _compare_tokens(a, b, cross_script, lenient, abjad)
+        if len(_SIMILARITIES) >= _SIMILARITIES_KEPT:
+            _SIMILARITIES.clear()
+        _SIMILARITIES[key] = found
+    return found
+
+
+def _compare_tokens(a: str, b: str, cross_script: bool, lenient: bool, abjad: bool) -> tuple[float, str]:
     if a == b:
         return 1.0, "exact"
     if phonetic(a) == phonetic(b) or (a in PATRONYMIC_WORDS and b in PATRONYMIC_WORDS):

@@ -559,27 +559,10 @@ def _exact_similarity(a: str, b: str) -> tuple[float, str]:
     return (1.0, "exact") if a == b else (0.0, "")
 
 
-_SIMILARITIES: Final[dict[tuple[str, str, bool, bool, bool], tuple[float, str]]] = {}
-_SIMILARITIES_KEPT: Final = 500_000
-
-
+@lru_cache(maxsize=500_000)  # (tried: a dictionary of ours, keyed by a tuple, cost more than this)
 def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: bool = False
                       ) -> tuple[float, str]:
-    """How alike two tokens are (0-1) and why, remembered: the same pairs of words come back across the
-    names of a query and across queries. (A dictionary of ours, emptied when full, rather than
-    functools.lru_cache: compiled code reaches it without a Python-level call, which cost more than
-    the look-up, a tenth of a query's instructions on the OFAC list.)"""
-    key = (a, b, cross_script, lenient, abjad)
-    found = _SIMILARITIES.get(key)
-    if found is None:
-        found = _compare_tokens(a, b, cross_script, lenient, abjad)
-        if len(_SIMILARITIES) >= _SIMILARITIES_KEPT:
-            _SIMILARITIES.clear()
-        _SIMILARITIES[key] = found
-    return found
-
-
-def _compare_tokens(a: str, b: str, cross_script: bool, lenient: bool, abjad: bool) -> tuple[float, str]:
+    """How alike two tokens are (0-1) and why."""
     if a == b:
         return 1.0, "exact"
     if phonetic(a) == phonetic(b) or (a in PATRONYMIC_WORDS and b in PATRONYMIC_WORDS):

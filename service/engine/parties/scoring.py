@@ -382,25 +382,30 @@ def _merge_split_words(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple
         return tokens
     merged: list[str] = []
     position = 0
-    size = len(tokens)
-    while position < size:
-        for width in (3, 2):
-            if position + width > size:
-                continue  # (runs past the end: not joined)
-            length = len(tokens[position]) + len(tokens[position + 1])
-            if width == 3:
-                length += len(tokens[position + 2])
-            if not _has_length(other, length):
-                continue
-            joined = "".join(tokens[position:position + width])
-            if joined in other:
-                merged.append(joined)
-                position += width
-                break
+    while position < len(tokens):
+        width = _joined_width(tokens, position, other)
+        if width:
+            merged.append("".join(tokens[position:position + width]))
+            position += width
         else:
             merged.append(tokens[position])
             position += 1
     return tuple(merged)
+
+
+def _joined_width(tokens: tuple[str, ...], position: int, other: tuple[str, ...]) -> int:
+    """3 or 2 when that many tokens from `position` joined are one word of the other name (the longer
+    run first); 0 when neither is. (Runs past the end are not joined.)"""
+    width = 3
+    while width >= 2:
+        if position + width <= len(tokens):
+            length = len(tokens[position]) + len(tokens[position + 1])
+            if width == 3:
+                length += len(tokens[position + 2])
+            if _has_length(other, length) and "".join(tokens[position:position + width]) in other:
+                return width
+        width -= 1
+    return 0
 
 
 def _all_in(words: tuple[str, ...], tokens: tuple[str, ...]) -> bool:

@@ -740,7 +740,7 @@ def _same_generic_name(left: Name, right: Name, pairs: list[tuple[str, str, floa
 
 def _is_series(name: Name) -> bool:
     """A fund, partnership or securitisation trust: numbered vintages of one sponsor, not one ship each."""
-    return not SERIES_WORDS.isdisjoint(name.tokens) or (
+    return _any_in(name.tokens, SERIES_WORDS) or (
         bool(name.legal_forms) and any(form.code == "lp" for form in name.legal_forms))
 
 

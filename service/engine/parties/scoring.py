@@ -564,7 +564,7 @@ def _exact_similarity(a: str, b: str) -> tuple[float, str]:
     return (1.0, "exact") if a == b else (0.0, "")
 
 
-@lru_cache(maxsize=500_000)  # (tried: a dictionary of ours, keyed by a tuple, cost more than this)
+@lru_cache(maxsize=500_000)  # (a dictionary of ours keyed by a tuple, tried, measured the same)
 def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: bool = False
                       ) -> tuple[float, str]:
     """How alike two tokens are (0-1) and why."""

@@ -9,7 +9,7 @@ every delivery (each address the name resolves to then, since a name can be repo
 subscription was made; redirects are never followed). The HTTP client resolves the name once more
 when it connects, so a name that changes in the milliseconds between the two look-ups could still slip
 through: an egress firewall for the service's hosts is the complete answer, and this guard the part the
-service can do itself. Two settings open it up:
+service can do itself. One setting widens this and one narrows it:
 
 - `webhook_private_receivers`: receivers on private, loopback, link-local and other non-public
   addresses are allowed (an ERP inside the company network);

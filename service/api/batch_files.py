@@ -13,42 +13,39 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from service.periodic import Periodic
 from service.store.batches import jobs_with_expired_files, mark_files_removed
 from service.store.database import now
+from service.store.retention import Janitor, Writing
 
 logger = logging.getLogger("service.api")
 BATCH = 100  # jobs whose files are removed per round
 INTERVAL = 600.0  # seconds between rounds while no backlog is waiting
 
 
-class BatchFileJanitor(Periodic):
-    """Deletes the directories of jobs finished before the retention, a batch of jobs per round."""
+class BatchFileJanitor(Janitor):
+    """Deletes the directories of jobs finished before the retention, a batch of jobs per round (see
+    Janitor for the rounds)."""
+
+    what = "batch jobs' files"
 
     def __init__(self, engine: Engine, jobs_dir: Path, retention: timedelta, *, interval: float = INTERVAL,
-                 batch: int = BATCH, writing: Callable[[], AbstractContextManager[object]] = nullcontext,
-                 clock: Callable[[], datetime] = now) -> None:
-        super().__init__("batch-file-purge", interval)
-        self.engine = engine
+                 batch: int = BATCH, writing: Writing = nullcontext, clock: Callable[[], datetime] = now) -> None:
+        super().__init__("batch-file-purge", engine, retention, interval=interval, batch=batch, writing=writing,
+                         clock=clock)
         self.jobs_dir = jobs_dir
-        self.retention = retention
-        self.batch = batch
-        self.writing = writing  # the API's in-process write lock for SQLite (ServiceState.writing)
-        self.clock = clock
 
     def purge(self) -> int:
         """One round; the number of jobs whose files went. A job is marked only once its directory is gone
         (a directory that cannot be removed is logged and tried again next round)."""
         with Session(self.engine) as session:
-            expired = jobs_with_expired_files(session, self.clock() - self.retention, self.batch)
+            expired = jobs_with_expired_files(session, self.cutoff(), self.batch)
         removed = 0
         for job_id in expired:
             directory = self.jobs_dir / job_id
@@ -64,14 +61,3 @@ class BatchFileJanitor(Periodic):
                 session.commit()
             removed += 1
         return removed
-
-    def tick(self) -> bool:
-        """One round; True when a full batch went (more may be waiting)."""
-        try:
-            removed = self.purge()
-        except SQLAlchemyError as exc:
-            logger.warning("removing the files of expired batch jobs failed: %s", type(exc).__name__)
-            return False
-        if removed:
-            logger.info("removed the files of %d batch jobs finished more than %s ago", removed, self.retention)
-        return removed >= self.batch

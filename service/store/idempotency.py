@@ -8,24 +8,21 @@ The answers are not the audit trail: every screening and decision stays in its o
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from sqlalchemy import Table, delete, insert, select, tuple_
 from sqlalchemy.engine import CursorResult, Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from service.periodic import Periodic
 from service.store.database import now
+from service.store.retention import Janitor, Writing
 from service.store.tables import IdempotencyRecord
 
 ANSWERS: Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 PURGE_BATCH = 5_000  # answers deleted per transaction
 PURGE_INTERVAL = 600.0  # seconds between purges, while no backlog is waiting
-logger = logging.getLogger("service.store")
 
 
 def find_answer(session: Session, caller_key_id: str, key: str) -> IdempotencyRecord | None:
@@ -52,36 +49,19 @@ def purge_answers(session: Session, before: datetime, limit: int = PURGE_BATCH) 
     return purged
 
 
-class AnswerJanitor(Periodic):
-    """Purges the answers older than the retention: a batch per round, every `interval` seconds, and
-    round after round while full batches come out. A failed round is logged and tried again later;
-    nothing depends on it but the table's size."""
+class AnswerJanitor(Janitor):
+    """Purges the answers older than the retention (see Janitor for the rounds)."""
+
+    what = "stored Idempotency-Key answers"
 
     def __init__(self, engine: Engine, retention: timedelta, *, interval: float = PURGE_INTERVAL,
-                 batch: int = PURGE_BATCH, writing: Callable[[], AbstractContextManager[object]] = nullcontext,
-                 clock: Callable[[], datetime] = now) -> None:
-        super().__init__("idempotency-purge", interval)
-        self.engine = engine
-        self.retention = retention
-        self.batch = batch
-        # the API's in-process write lock for SQLite (ServiceState.writing): a purge queues with the requests
-        self.writing = writing
-        self.clock = clock
+                 batch: int = PURGE_BATCH, writing: Writing = nullcontext, clock: Callable[[], datetime] = now) -> None:
+        super().__init__("idempotency-purge", engine, retention, interval=interval, batch=batch, writing=writing,
+                         clock=clock)
 
     def purge(self) -> int:
         """One batch; returns how many answers went."""
         with self.writing(), Session(self.engine) as session:
-            purged = purge_answers(session, self.clock() - self.retention, self.batch)
+            purged = purge_answers(session, self.cutoff(), self.batch)
             session.commit()
         return purged
-
-    def tick(self) -> bool:
-        """One purge; True when a full batch went (more may be waiting)."""
-        try:
-            purged = self.purge()
-        except SQLAlchemyError as exc:
-            logger.warning("purging stored Idempotency-Key answers failed: %s", type(exc).__name__)
-            return False
-        if purged:
-            logger.info("purged %d stored Idempotency-Key answers older than %s", purged, self.retention)
-        return purged >= self.batch

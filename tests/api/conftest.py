@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,13 @@ def blocked_declaration(reference: str = "SO-B") -> dict[str, Any]:
 def review_declaration(reference: str = "SO-R") -> dict[str, Any]:
     """Consignee country differs from the destination: a red flag for review."""
     return declaration(reference, consignee={"name": "Sakura Furniture KK", "country": "KR"})
+
+
+async def runs_in_lifespan(settings: Settings, rulebook: Rulebook, thread_name: str) -> bool:
+    """Whether the app for `settings` runs a background thread of this name while it is up (and it is
+    gone once the app stopped)."""
+    app = create_app(settings, load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList()))
+    async with app.router.lifespan_context(app):
+        running = any(thread.name == thread_name for thread in threading.enumerate())
+    assert not any(thread.name == thread_name for thread in threading.enumerate())
+    return running

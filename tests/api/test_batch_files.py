@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlmodel import Session
 
-from service.api.app import create_app
 from service.api.batch_files import BatchFileJanitor
 from service.engine.rulebook import Rulebook
-from service.engine.screen import ScreeningContext
 from service.settings import Settings
 from service.store.batches import BatchJob, JobStatus, add_job
 from service.store.database import make_engine, now
 from service.store.keys import Role, find_caller
-from tests.api.conftest import OneNameList
+from tests.api.conftest import runs_in_lifespan
 
 pytestmark = pytest.mark.asyncio
 RETENTION = timedelta(days=30)
@@ -118,10 +114,7 @@ async def test_the_janitor_runs_unless_files_are_kept_for_ever(
     settings: Settings, rulebook: Rulebook, hours: float, running: bool
 ) -> None:
     kept = settings.model_copy(update={"batch_retention_hours": hours})
-    app: FastAPI = create_app(kept, load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList()))
-    async with app.router.lifespan_context(app):
-        assert any(thread.name == "batch-file-purge" for thread in threading.enumerate()) is running
-    assert not any(thread.name == "batch-file-purge" for thread in threading.enumerate())
+    assert await runs_in_lifespan(kept, rulebook, "batch-file-purge") is running
 
 
 async def test_a_result_file_gone_from_the_data_directory_is_410_not_an_error(

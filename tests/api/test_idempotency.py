@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlmodel import Session
 
-from service.api.app import create_app
 from service.engine.rulebook import Rulebook
-from service.runtime import ScreeningContext
 from service.settings import Settings
 from service.store.database import make_engine, now
 from service.store.idempotency import purge_answers
-from tests.api.conftest import OneNameList, declaration
+from tests.api.conftest import declaration, runs_in_lifespan
 
 pytestmark = pytest.mark.asyncio
 
@@ -43,7 +39,4 @@ async def test_the_janitor_runs_unless_answers_are_kept_for_ever(
     settings: Settings, rulebook: Rulebook, hours: float, running: bool
 ) -> None:
     kept = settings.model_copy(update={"idempotency_retention_hours": hours})
-    app: FastAPI = create_app(kept, load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList()))
-    async with app.router.lifespan_context(app):
-        assert any(thread.name == "idempotency-purge" for thread in threading.enumerate()) is running
-    assert not any(thread.name == "idempotency-purge" for thread in threading.enumerate())
+    assert await runs_in_lifespan(kept, rulebook, "idempotency-purge") is running

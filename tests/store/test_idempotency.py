@@ -73,4 +73,4 @@ def test_a_failed_purge_is_logged_and_left_for_the_next_round(
     with caplog.at_level(logging.WARNING, logger="service.store"):
         assert janitor.tick() is False
     engine.dispose()
-    assert "purging stored Idempotency-Key answers failed: OperationalError" in caplog.text
+    assert "deleting stored Idempotency-Key answers past their retention failed: OperationalError" in caplog.text

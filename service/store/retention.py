@@ -1,0 +1,59 @@
+"""Janitors: background threads that delete what has outlived its retention, a batch at a time.
+
+Each API process runs one per kind of thing kept for a while (stored Idempotency-Key answers, batch
+job files). They share the database's work: what one deletes the others find gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.periodic import Periodic
+from service.store.database import now
+
+logger = logging.getLogger("service.store")
+Writing = Callable[[], AbstractContextManager[object]]
+
+
+class Janitor(Periodic):
+    """Deletes what is older than `retention`: at most `batch` things a round (`purge`, which a subclass
+    says), every `interval` seconds, and round after round while full batches come out. A database
+    failure is logged and the round tried again later: nothing depends on a janitor but the space it
+    frees."""
+
+    what = "things"  # what it deletes, for the log
+
+    def __init__(self, name: str, engine: Engine, retention: timedelta, *, interval: float, batch: int,
+                 writing: Writing = nullcontext, clock: Callable[[], datetime] = now) -> None:
+        super().__init__(name, interval)
+        self.engine = engine
+        self.retention = retention
+        self.batch = batch
+        # the API's in-process write lock for SQLite (ServiceState.writing): deletions queue with the requests
+        self.writing = writing
+        self.clock = clock
+
+    def cutoff(self) -> datetime:
+        """What is older than this has outlived its retention."""
+        return self.clock() - self.retention
+
+    def purge(self) -> int:
+        """One round: delete at most `batch` things older than the cutoff; how many went."""
+        raise NotImplementedError
+
+    def tick(self) -> bool:
+        """One round; True when a full batch went (more may be waiting)."""
+        try:
+            deleted = self.purge()
+        except SQLAlchemyError as exc:
+            logger.warning("deleting %s past their retention failed: %s", self.what, type(exc).__name__)
+            return False
+        if deleted:
+            logger.info("deleted %d %s older than %s", deleted, self.what, self.retention)
+        return deleted >= self.batch

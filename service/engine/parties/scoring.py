@@ -409,19 +409,11 @@ def _joined_width(tokens: tuple[str, ...], position: int, other: tuple[str, ...]
 
 
 def _all_in(words: tuple[str, ...], tokens: tuple[str, ...]) -> bool:
-    # (loops rather than all() and any() over a generator, which compiled code runs through Python's
-    # iterator protocol: ruff's SIM110 is declined here and below)
-    for word in words:  # noqa: SIM110
-        if word not in tokens:
-            return False
-    return True
+    return all(word in tokens for word in words)
 
 
 def _has_length(words: tuple[str, ...], length: int) -> bool:
-    for word in words:  # noqa: SIM110
-        if len(word) == length:
-            return True
-    return False
+    return any(len(word) == length for word in words)
 
 
 def _initials(joined: str) -> str:
@@ -699,11 +691,9 @@ def _apply_country_words(left: Name, right: Name, pairs: list[tuple[str, str, fl
 
 
 def _any_in(words: tuple[str, ...], known: frozenset[str]) -> bool:
-    # (a loop: frozenset.isdisjoint called on a few words cost more than the look-ups themselves)
-    for word in words:  # noqa: SIM110
-        if word in known:
-            return True
-    return False
+    # (not frozenset.isdisjoint: a method call on a few words cost more than the look-ups themselves;
+    # mypyc compiles any() over a generator to a loop)
+    return any(word in known for word in words)
 
 
 def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], score: float,

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from service.store.batches import jobs_with_expired_files, mark_files_removed
-from service.store.database import now
-from service.store.retention import Janitor, Writing
+from service.store.database import Clock, Writing, now
+from service.store.retention import Janitor
 
 logger = logging.getLogger("service.api")
 BATCH = 100  # jobs whose files are removed per round
@@ -36,7 +35,7 @@ class BatchFileJanitor(Janitor):
     what = "batch jobs' files"
 
     def __init__(self, engine: Engine, jobs_dir: Path, retention: timedelta, *, interval: float = INTERVAL,
-                 batch: int = BATCH, writing: Writing = nullcontext, clock: Callable[[], datetime] = now) -> None:
+                 batch: int = BATCH, writing: Writing = nullcontext, clock: Clock = now) -> None:
         super().__init__("batch-file-purge", engine, retention, interval=interval, batch=batch, writing=writing,
                          clock=clock)
         self.jobs_dir = jobs_dir

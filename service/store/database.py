@@ -9,6 +9,8 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -117,6 +119,11 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+Clock = Callable[[], datetime]  # (`now`, or a test's)
+# held while writing: the API's in-process lock for SQLite (ServiceState.writing), or nothing
+Writing = Callable[[], AbstractContextManager[object]]
 
 
 def now() -> datetime:

@@ -8,7 +8,6 @@ The answers are not the audit trail: every screening and decision stays in its o
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 
@@ -16,8 +15,8 @@ from sqlalchemy import Table, delete, insert, select, tuple_
 from sqlalchemy.engine import CursorResult, Engine
 from sqlmodel import Session
 
-from service.store.database import now
-from service.store.retention import Janitor, Writing
+from service.store.database import Clock, Writing, now
+from service.store.retention import Janitor
 from service.store.tables import IdempotencyRecord
 
 ANSWERS: Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
@@ -55,7 +54,7 @@ class AnswerJanitor(Janitor):
     what = "stored Idempotency-Key answers"
 
     def __init__(self, engine: Engine, retention: timedelta, *, interval: float = PURGE_INTERVAL,
-                 batch: int = PURGE_BATCH, writing: Writing = nullcontext, clock: Callable[[], datetime] = now) -> None:
+                 batch: int = PURGE_BATCH, writing: Writing = nullcontext, clock: Clock = now) -> None:
         super().__init__("idempotency-purge", engine, retention, interval=interval, batch=batch, writing=writing,
                          clock=clock)
 

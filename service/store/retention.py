@@ -7,18 +7,16 @@ job files). They share the database's work: what one deletes the others find gon
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.periodic import Periodic
-from service.store.database import now
+from service.store.database import Clock, Writing, now
 
 logger = logging.getLogger("service.store")
-Writing = Callable[[], AbstractContextManager[object]]
 
 
 class Janitor(Periodic):
@@ -30,7 +28,7 @@ class Janitor(Periodic):
     what = "things"  # what it deletes, for the log
 
     def __init__(self, name: str, engine: Engine, retention: timedelta, *, interval: float, batch: int,
-                 writing: Writing = nullcontext, clock: Callable[[], datetime] = now) -> None:
+                 writing: Writing = nullcontext, clock: Clock = now) -> None:
         super().__init__(name, interval)
         self.engine = engine
         self.retention = retention

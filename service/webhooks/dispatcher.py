@@ -10,10 +10,9 @@ sent again); receivers dedupe on the delivery id (or the event id). Ordering is 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, datetime, timedelta
+from contextlib import nullcontext
+from datetime import UTC, timedelta
 
 import httpx
 import orjson
@@ -23,7 +22,7 @@ from sqlmodel import Session
 
 from service.periodic import Periodic
 from service.settings import Settings
-from service.store.database import now
+from service.store.database import Clock, Writing, now
 from service.store.webhooks import (
     DeliveryStatus,
     DueDelivery,
@@ -37,8 +36,6 @@ from service.webhooks.receivers import Resolver, refusal_after_lookup, system_re
 from service.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature
 
 logger = logging.getLogger("service.webhooks")
-Clock = Callable[[], datetime]
-Writing = Callable[[], AbstractContextManager[object]]
 FAN_OUT = 500  # events turned into deliveries per round, in one transaction
 BATCH = 50  # deliveries attempted per round
 SENDERS = 8  # concurrent sends per dispatcher: one slow receiver does not hold up the others for long

@@ -38,34 +38,18 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 def refusal(url: str, *, allowed_hosts: Sequence[str], private: bool) -> str | None:
     """Why a receiver URL is refused, seen without a look-up (None: not refused)."""
-    host = httpx.URL(url).host.lower().rstrip(".")
-    if allowed_hosts and not any(_matches(host, allowed.lower()) for allowed in allowed_hosts):
-        return f"the host {host} is not in {HOSTS_SETTING}"
-    if private:
-        return None
-    if host == "localhost" or host.endswith(".localhost"):
-        return f"{host} is this machine; receivers must be public unless {PRIVATE_SETTING} is set"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None  # a name: its addresses are checked before each delivery
-    return _address_refusal(host, address)
+    return _refusal(_host(httpx.URL(url)), allowed_hosts, private)
 
 
 def refusal_after_lookup(url: str, *, allowed_hosts: Sequence[str], private: bool,
                          resolve: Resolver = system_resolver) -> str | None:
     """Why a delivery to this URL is refused now: as `refusal`, and every address its host resolves to
     must be public (unless private receivers are allowed)."""
-    found = refusal(url, allowed_hosts=allowed_hosts, private=private)
-    if found is not None or private:
-        return found
     parsed = httpx.URL(url)
-    host = parsed.host
-    try:
-        ipaddress.ip_address(host)
-        return None  # a literal address, checked above
-    except ValueError:
-        pass
+    host = _host(parsed)
+    found = _refusal(host, allowed_hosts, private)
+    if found is not None or private or _literal_address(host) is not None:
+        return found  # (a literal address was judged by _refusal)
     try:
         addresses = resolve(host, parsed.port or (443 if parsed.scheme == "https" else 80))
     except OSError as exc:
@@ -75,6 +59,28 @@ def refusal_after_lookup(url: str, *, allowed_hosts: Sequence[str], private: boo
         if why is not None:
             return why
     return None if addresses else f"cannot resolve {host}: no address"
+
+
+def _host(url: httpx.URL) -> str:
+    return url.host.lower().rstrip(".")
+
+
+def _refusal(host: str, allowed_hosts: Sequence[str], private: bool) -> str | None:
+    if allowed_hosts and not any(_matches(host, allowed.lower()) for allowed in allowed_hosts):
+        return f"the host {host} is not in {HOSTS_SETTING}"
+    if private:
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"{host} is this machine; receivers must be public unless {PRIVATE_SETTING} is set"
+    address = _literal_address(host)
+    return None if address is None else _address_refusal(host, address)  # (a name: checked before delivery)
+
+
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 def _matches(host: str, allowed: str) -> bool:

@@ -16,6 +16,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.engine.errors import shown_value
+
 logger = logging.getLogger("service.api")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -152,11 +154,10 @@ def validation_errors(raw: Any) -> list[dict[str, Any]]:
         location = [str(part) for part in error.get("loc", ())]
         if location and location[0] == "body":
             location = location[1:]
-        value = error.get("input")
-        simple = value is None or isinstance(value, str | int | float | bool)
+        value = shown_value(error.get("input"))
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         field = ".".join(location) or "(body)"
-        entries.append({"field": field, "value": value if simple else None, "message": message})
+        entries.append({"field": field, "value": value, "message": message})
     return entries
 
 

@@ -10,8 +10,10 @@ import typer
 
 from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
 from service.engine.countries import UnknownCountryError, normalise_country
+from service.engine.errors import shown_value
 from service.engine.parties.entry import ListEntry
 from service.engine.parties.sources import FORMATS, ListReadError, default_list_name, read_list
+from service.engine.party_names import clean_party_name
 from service.engine.verdict import ListStamp
 from service.lists.load import ListLoadError, load_entries
 from service.runtime import build_party_index
@@ -30,6 +32,10 @@ def match(
 ) -> None:
     """Print {"query", "hits": [{list, entry_id, matched_name, score, action, explanation}]}, best first."""
     settings = get_settings()
+    try:
+        name = clean_party_name(name)
+    except ValueError as exc:
+        fail(f"NAME {shown_value(name)!r}: {exc}", EXIT_INVALID)
     try:
         party_country = normalise_country(country) if country else None
     except UnknownCountryError as exc:

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from service.engine.codes import Eccn, normalise_hs, parse_eccn
 from service.engine.countries import normalise_country
+from service.engine.party_names import PartyName
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
@@ -56,7 +57,7 @@ class _Model(BaseModel):
 class Party(_Model):
     """A named party with its country; the address helps a reviewer tell namesakes apart."""
 
-    name: NonEmpty = Field(description="Legal name as on the commercial documents.")
+    name: PartyName
     address: str | None = Field(default=None, max_length=1000, description="Street address, free text.")
     country: CountryCode
 
@@ -64,7 +65,7 @@ class Party(_Model):
 class Exporter(_Model):
     """The Taiwanese exporter itself (screened against denied-party lists too)."""
 
-    name: NonEmpty
+    name: PartyName
     country: CountryCode = "TW"
 
 

@@ -14,12 +14,23 @@ def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
         loc = ".".join(str(part) for part in error["loc"]) or "(body)"
         value = error.get("input")
         message = str(error["msg"]).removeprefix("Value error, ")
-        errors.append({"field": loc, "value": value if _simple(value) else None, "message": message})
+        errors.append({"field": loc, "value": shown_value(value), "message": message})
     return errors
 
 
-def _simple(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
+SHOWN_CHARACTERS = 200
+
+
+def shown_value(value: Any) -> Any:
+    """A rejected value as an error may quote it: simple values only, text cut to 200 characters and made
+    encodable (a lone surrogate cannot be written as UTF-8 JSON or printed: it is shown as its escape)."""
+    if not (value is None or isinstance(value, str | int | float | bool)):
+        return None
+    if not isinstance(value, str):
+        return value
+    if len(value) > SHOWN_CHARACTERS:
+        value = value[:SHOWN_CHARACTERS] + f"... ({len(value)} characters)"
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -323,6 +323,36 @@ def transliteration(name: str, rng: random.Random) -> str | None:
     return None
 
 
+# BGN/PCGN read back into Cyrillic: what a Russian clerk types for a name the list spells in Latin.
+_CYRILLIC_UNITS = re.compile(r"shch|kh|ts|ch|sh|zh|yu|ya|ye|yo|iy\b|yy\b|y|[a-z]", re.IGNORECASE)
+_TO_CYRILLIC = {"shch": "щ", "kh": "х", "ts": "ц", "ch": "ч", "sh": "ш", "zh": "ж", "yu": "ю", "ya": "я",
+                "ye": "е", "yo": "ё", "iy": "ий", "yy": "ый", "a": "а", "b": "б", "v": "в", "g": "г", "d": "д",
+                "e": "е", "z": "з", "i": "и", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
+                "r": "р", "s": "с", "t": "т", "u": "у", "f": "ф", "c": "ц", "h": "х", "w": "в", "x": "кс"}
+_VOWELS = set("aeiouy")
+
+
+def cyrillic(name: str, rng: random.Random) -> str | None:
+    """The name written in Cyrillic, read back from its BGN/PCGN spelling ("KOSTYUKOV, Igor" -> "КОСТЮКОВ,
+    Игор"). A lone `y` is ы after a consonant and й after a vowel."""
+    if not name.isascii() or not re.search(r"[A-Za-z]", name):
+        return None
+
+    def unit(match: re.Match[str]) -> str:
+        text = match.group()
+        letters = text.lower()
+        if letters == "y":
+            before = match.string[match.start() - 1:match.start()].lower()
+            spelled = "й" if before in _VOWELS else "ы"
+        else:
+            spelled = _TO_CYRILLIC.get(letters, text)
+        if text.isupper():
+            return spelled.upper() if len(text) > 1 or len(spelled) == 1 else spelled.capitalize()
+        return spelled.capitalize() if text[0].isupper() else spelled
+
+    return _CYRILLIC_UNITS.sub(unit, name)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Evasions (organisations)
 
@@ -497,6 +527,7 @@ CLERK: dict[str, tuple[Variant, tuple[EntryKind, ...]]] = {
     "legal-form": (legal_form, ORG),
     "abbreviation": (abbreviation, ORG),
     "transliteration": (transliteration, (EntryKind.PERSON,)),
+    "cyrillic-script": (cyrillic, (EntryKind.PERSON,)),
     "missing-middle-name": (missing_middle_name, (EntryKind.PERSON,)),
     "hyphen-space": (hyphen_space, PEOPLE_AND_ORGS),
     "all-caps": (all_caps, PEOPLE_AND_ORGS),
@@ -542,7 +573,7 @@ def generate(entries: Sequence[ListEntry], per_category: int = 200, seed: int = 
     queries: list[LabelledQuery] = []
     for category, (variant, kinds) in {**CLERK, **EVASION}.items():
         rng = random.Random(f"{seed}:{category}")  # one stream per category: adding one leaves the others
-        pool = _sources(entries, kinds, russian=category == "transliteration")
+        pool = _sources(entries, kinds, russian=category in ("transliteration", "cyrillic-script"))
         made = 0
         for source in _sample(pool, rng):
             if made == per_category:

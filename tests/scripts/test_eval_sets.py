@@ -134,6 +134,15 @@ def test_russian_schemes(name: str, spellings: set[str]) -> None:
     assert made - {name} and made <= spellings | {name}
 
 
+@pytest.mark.parametrize(("name", "written"), [
+    ("KOSTYUKOV, Igor Olegovich", "КОСТЮКОВ, Игор Олегович"),
+    ("SHCHERBAKOV, Yevgeniy", "ЩЕРБАКОВ, Евгений"),
+    ("Krylov Sergey", "Крылов Сергей"),  # y after a consonant ы, after a vowel й
+])
+def test_cyrillic(name: str, written: str) -> None:
+    assert eval_sets.cyrillic(name, random.Random(1)) == written
+
+
 def test_csv_round_trip(entries: list[ListEntry], tmp_path: Path) -> None:
     queries = eval_sets.generate(entries, per_category=3)
     buffer = io.StringIO()

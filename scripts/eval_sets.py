@@ -9,7 +9,7 @@ only measure the matcher against itself. It reads the lists with the service's l
 Every query falls in a tuning half or a reporting half by a hash of the entry it comes from, so all
 variants of one entry stay in one half. The reporting half is for reporting only: never tune on its errors.
 
-    .venv/bin/python scripts/eval_sets.py [--per-category 200] [--seed 2026] [-o sets.csv]
+    .venv/bin/python scripts/eval_sets.py [--per-category 200] [--seed 2026] [--half reporting] [-o sets.csv]
 """
 
 from __future__ import annotations
@@ -617,8 +617,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--per-category", type=int, default=200, help="queries per category (default 200)")
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     parser.add_argument("-o", "--out", type=Path, help="write CSV here instead of standard output")
+    parser.add_argument("--half", choices=HALVES, help="write only this half")
     args = parser.parse_args(argv)
-    queries = generate(load_entries(), args.per_category, args.seed)
+    queries = [q for q in generate(load_entries(), args.per_category, args.seed) if args.half in (None, q.half)]
     if args.out:
         with args.out.open("w", encoding="utf-8", newline="") as handle:
             write_csv(queries, handle)

@@ -160,6 +160,10 @@ def listed_as_written(entries: Sequence[ListEntry], index: PartyIndex, sample: i
     return result
 
 
+def _rate(tally: Tally) -> str:
+    return f"{tally.rate:.3f}" if tally.queries else "-"
+
+
 def markdown(by_category: dict[tuple[str, str], Tally], by_group: dict[tuple[str, str], Tally],
              written: AsWritten | None) -> list[str]:
     """The report as markdown tables."""
@@ -169,16 +173,16 @@ def markdown(by_category: dict[tuple[str, str], Tally], by_group: dict[tuple[str
         if (category, "all") not in by_category:
             continue
         tune, report, every = (by_category[(category, h)] for h in ("tuning", "reporting", "all"))
-        lines.append(f"| {group} | {category} | {tune.queries} / {report.queries} | {tune.rate:.3f} "
-                     f"| {report.rate:.3f} | {every.rate:.3f} | {every.blocked} | {every.rejected} |")
+        lines.append(f"| {group} | {category} | {tune.queries} / {report.queries} | {_rate(tune)} "
+                     f"| {_rate(report)} | {_rate(every)} | {every.blocked} | {every.rejected} |")
     lines += ["", "| group | measure | tuning | reporting | all |", "|---|---|---|---|---|"]
     for group in ("clerk", "evasion", "negative"):
         if (group, "all") not in by_group:
             continue
         measure = "false-hit rate" if group == "negative" else "recall"
         cells = [by_group[(group, h)] for h in ("tuning", "reporting", "all")]
-        lines.append(f"| {group} | {measure} | " + " | ".join(f"{t.rate:.3f} ({t.found}/{t.queries})" for t in cells)
-                     + " |")
+        lines.append(f"| {group} | {measure} | " + " | ".join(
+            f"{_rate(t)} ({t.found}/{t.queries})" if t.queries else "-" for t in cells) + " |")
     if written is not None:
         lines += ["", "| listed names as written (OFAC 2021 + UN) | names | own entry at block | only at review "
                   "| not found | share at block |", "|---|---|---|---|---|---|"]

@@ -143,6 +143,15 @@ def test_cyrillic(name: str, written: str) -> None:
     assert eval_sets.cyrillic(name, random.Random(1)) == written
 
 
+def test_main_writes_one_half(entries: list[ListEntry], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eval_sets, "load_entries", lambda: entries)
+    path = tmp_path / "held-out.csv"
+    eval_sets.main(["--per-category", "6", "--seed", "9", "--half", "reporting", "-o", str(path)])
+    written = eval_sets.read_csv(path)
+    assert written and {q.half for q in written} == {"reporting"}
+    assert written == [q for q in eval_sets.generate(entries, 6, 9) if q.half == "reporting"]
+
+
 def test_csv_round_trip(entries: list[ListEntry], tmp_path: Path) -> None:
     queries = eval_sets.generate(entries, per_category=3)
     buffer = io.StringIO()

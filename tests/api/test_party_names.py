@@ -21,6 +21,8 @@ from service.settings import Settings
 from service.store.database import make_engine
 from service.store.keys import Role, create_key
 from tests.api.conftest import RULES_DIR, OneNameList, declaration
+from tests.api.test_batches import csv_bytes, parse
+from tests.batch.conftest import row
 from tests.databases import fresh_sqlite
 
 Poster = Callable[[bytes], httpx.Response]
@@ -90,6 +92,23 @@ async def test_batch_endpoint_reports_a_bad_name_and_screens_the_rest(
     first, second = answer.json()["results"]
     assert first["status"] == "invalid" and first["errors"][0]["field"] == "consignee.name"
     assert second["status"] == "screened"
+
+
+@pytest.mark.asyncio
+async def test_csv_endpoint_reports_bad_names_on_their_rows_and_screens_the_rest(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    rows = [row("CSV-1"), row("CSV-2", consignee="Kessler\x00GmbH"), row("CSV-3", consignee="Kessler\u202eHbmG"),
+            row("CSV-4", consignee="Denied\u200bTrading LLC")]
+    answer = await client.post("/v1/screenings:csv", headers=as_screener,
+                               files={"file": ("orders.csv", csv_bytes(rows), "text/csv")})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["x-rows"] == "4" and answer.headers["x-error-rows"] == "2"
+    result = parse(answer.content)
+    assert [(r["reference"], r["verdict"]) for r in result] == [
+        ("CSV-1", "clear"), ("CSV-2", ""), ("CSV-3", ""), ("CSV-4", "block")]
+    assert "control character U+0000" in result[1]["row_status"]
+    assert "bidirectional control character U+202E" in result[2]["row_status"]
 
 
 # Hypothesis: arbitrary text, surrogates included, as any party's name: 201 or 422, never a 500.

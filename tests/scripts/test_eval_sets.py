@@ -1,4 +1,5 @@
-"""The evaluation-set generator: independent of the matcher, deterministic, halves disjoint, negatives unlisted."""
+"""The evaluation-set generator and its rules: independent of the matcher, deterministic, halves disjoint,
+negatives unlisted."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from service.engine.parties.entry import EntryKind, ListEntry
 from tests.scripts.conftest import SCRIPTS, load_script
 
 eval_sets = load_script("eval_sets")
+eval_variants = load_script("eval_variants")  # (imported by eval_sets: the same module)
 
 # The matcher's own modules: a set generated with them would measure the matcher against itself.
 PROBE = f"""
@@ -86,10 +88,10 @@ def test_half_of_is_stable() -> None:
 
 
 def test_negatives_are_not_listed(everything: list[ListEntry]) -> None:
-    listed = {eval_sets.plain(name) for entry in everything for name in entry.all_names()}
+    listed = {eval_variants.plain(name) for entry in everything for name in entry.all_names()}
     negatives = [q for q in eval_sets.generate(everything, per_category=60) if q.expected == eval_sets.NONE]
     assert len(negatives) == 3 * 60
-    assert not [q.query for q in negatives if eval_sets.plain(q.query) in listed]
+    assert not [q.query for q in negatives if eval_variants.plain(q.query) in listed]
 
 
 def _entry(name: str, kind: EntryKind = EntryKind.ORGANISATION) -> ListEntry:
@@ -97,11 +99,11 @@ def _entry(name: str, kind: EntryKind = EntryKind.ORGANISATION) -> ListEntry:
 
 
 def test_inventor_refuses_a_name_holding_a_listed_name() -> None:
-    inventor = eval_sets.Inventor([_entry("MOHAMED, Abdullahi Osman", EntryKind.PERSON)], random.Random(1))
+    inventor = eval_variants.Inventor([_entry("MOHAMED, Abdullahi Osman", EntryKind.PERSON)], random.Random(1))
     assert inventor.is_listed("mohamed abdullahi-osman")
     assert inventor.is_listed("Abdullahi Osman Mohamed Velmora")
     assert not inventor.is_listed("Abdullahi Velmora")
-    assert eval_sets.plain(inventor.word()) not in {"mohamed", "abdullahi", "osman"}
+    assert eval_variants.plain(inventor.word()) not in {"mohamed", "abdullahi", "osman"}
 
 
 @pytest.mark.parametrize(("variant", "name", "expected"), [
@@ -117,7 +119,7 @@ def test_inventor_refuses_a_name_holding_a_listed_name() -> None:
     ("full_width", "AB 1", "ＡＢ １"),
 ])
 def test_variants(variant: str, name: str, expected: str | None) -> None:
-    made = getattr(eval_sets, variant)(name, random.Random(3))
+    made = getattr(eval_variants, variant)(name, random.Random(3))
     if variant == "legal_form":
         assert made is not None and made.startswith("SHARP EDGE ") and made != name
     else:
@@ -130,7 +132,7 @@ def test_variants(variant: str, name: str, expected: str | None) -> None:
     ("KHODAKOVSKIY", {"HODAKOVSKY", "CHODAKOWSKI", "KHODAKOVSKII", "KHODAKOVSKI"}),
 ])
 def test_russian_schemes(name: str, spellings: set[str]) -> None:
-    made = {eval_sets._retransliterate(name, scheme) for scheme in eval_sets.SCHEMES.values()}
+    made = {eval_variants._retransliterate(name, scheme) for scheme in eval_variants.SCHEMES.values()}
     assert made - {name} and made <= spellings | {name}
 
 
@@ -140,7 +142,7 @@ def test_russian_schemes(name: str, spellings: set[str]) -> None:
     ("Krylov Sergey", "Крылов Сергей"),  # y after a consonant ы, after a vowel й
 ])
 def test_cyrillic(name: str, written: str) -> None:
-    assert eval_sets.cyrillic(name, random.Random(1)) == written
+    assert eval_variants.cyrillic(name, random.Random(1)) == written
 
 
 def test_main_writes_one_half(entries: list[ListEntry], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

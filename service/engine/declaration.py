@@ -1,8 +1,9 @@
 """The shipment declaration: one pydantic model used by every interface (CLI, API, CSV batch).
 
-Validation normalises on the way in (countries to alpha-2, HS/CCC codes to digits, control numbers to
-upper case) so that every check downstream compares canonical values, and rejects what it cannot read
-with an error that names the field and the value.
+Validation normalises on the way in (countries to alpha-2, HS/CCC codes to ASCII digits, control numbers
+to upper case, full-width and other Unicode digits to ASCII in every code, number and date) so that every
+check downstream compares canonical values, and rejects what it cannot read with an error that names the
+field and the value. The audit trail stores the normalised declaration, so a stored code always matches.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from service.engine.codes import Eccn, normalise_hs, parse_eccn
+from service.engine.codes import Eccn, ascii_form, is_undeclared, normalise_hs, parse_eccn
 from service.engine.countries import normalise_country
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -24,6 +25,14 @@ TAIPEI = ZoneInfo("Asia/Taipei")
 def today_in_taipei() -> date:
     """The default export date: today as the exporter's customs office sees it."""
     return datetime.now(TAIPEI).date()
+
+
+def a_year_after(day: date) -> date:
+    """The same day a year later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 def _country(value: str) -> str:
@@ -35,9 +44,14 @@ def _hs(value: str) -> str:
 
 
 def _eccn(value: str | None) -> str | None:
-    if value is None or not value.strip():
+    if value is None or is_undeclared(value):
         return None
     return parse_eccn(value).code
+
+
+def _ascii(value: Any) -> Any:
+    """Text in ASCII digits and punctuation (numbers, dates, permit numbers); other types untouched."""
+    return ascii_form(value).strip() if isinstance(value, str) else value
 
 
 CountryCode = Annotated[
@@ -46,6 +60,7 @@ CountryCode = Annotated[
     Field(description="Country: ISO alpha-2/alpha-3 or an English name; stored as alpha-2."),
 ]
 HsCode = Annotated[str, AfterValidator(_hs)]
+AsciiDecimal = Annotated[Decimal, BeforeValidator(_ascii)]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=500)]
 
 
@@ -94,9 +109,9 @@ class Item(_Model):
         description="Control number (e.g. 3A001, 3A001.a.2, 5A992) or a declared 'not listed' value (EAR99, NLR).",
     )
     description: str | None = Field(default=None, max_length=2000)
-    quantity: Decimal | None = Field(default=None, ge=0)
+    quantity: AsciiDecimal | None = Field(default=None, ge=0)
     unit: str | None = Field(default=None, max_length=20)
-    unit_value: Decimal | None = Field(default=None, description="Value per unit in `currency`.")
+    unit_value: AsciiDecimal | None = Field(default=None, description="Value per unit in `currency`.")
     currency: str | None = Field(default=None, min_length=3, max_length=3, description="ISO 4217 code, e.g. USD, TWD.")
 
     @field_validator("eccn", mode="before")
@@ -139,6 +154,27 @@ class Declaration(_Model):
     transit_countries: list[CountryCode] = Field(default_factory=list, max_length=20, description="In route order.")
     end_use: str | None = Field(default=None, max_length=4000)
     items: list[Item] = Field(min_length=1, max_length=1000)
+
+    @field_validator("export_date", mode="before")
+    @classmethod
+    def _ascii_date(cls, value: Any) -> Any:
+        return _ascii(value)
+
+    @field_validator("export_date")
+    @classmethod
+    def _not_far_ahead(cls, value: date, info: ValidationInfo) -> date:
+        """A date more than a year ahead is a typo; screening it would apply rules that may change by then.
+
+        The validation context may carry "today" (tests, a fixed clock); otherwise today in Asia/Taipei.
+        """
+        context = info.context if isinstance(info.context, dict) else {}
+        today = context.get("today") or today_in_taipei()
+        if value > a_year_after(today):
+            raise ValueError(
+                f"export date {value.isoformat()} is more than a year after today ({today.isoformat()}); "
+                "give the planned date the goods leave"
+            )
+        return value
 
     @field_validator("items", mode="before")
     @classmethod

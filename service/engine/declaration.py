@@ -8,6 +8,7 @@ field and the value. The audit trail stores the normalised declaration, so a sto
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -20,6 +21,7 @@ from service.engine.codes import Eccn, ascii_form, is_undeclared, normalise_hs, 
 from service.engine.countries import normalise_country
 
 TAIPEI = ZoneInfo("Asia/Taipei")
+_PERMIT = re.compile(r"^[A-Z0-9][A-Z0-9\-/.]{2,39}$")
 
 
 def today_in_taipei() -> date:
@@ -47,6 +49,18 @@ def _eccn(value: str | None) -> str | None:
     if value is None or is_undeclared(value):
         return None
     return parse_eccn(value).code
+
+
+def _permit(value: str) -> str | None:
+    if is_undeclared(value):
+        return None
+    text = "".join(ascii_form(value).upper().split())
+    if not _PERMIT.match(text):
+        raise ValueError(
+            f"permit number {value!r} must be 3-40 letters, digits, dashes, slashes or dots "
+            "(as printed on the SHTC export permit)"
+        )
+    return text
 
 
 def _ascii(value: Any) -> Any:
@@ -113,11 +127,20 @@ class Item(_Model):
     unit: str | None = Field(default=None, max_length=20)
     unit_value: AsciiDecimal | None = Field(default=None, description="Value per unit in `currency`.")
     currency: str | None = Field(default=None, min_length=3, max_length=3, description="ISO 4217 code, e.g. USD, TWD.")
+    permit_number: str | None = Field(
+        default=None, max_length=100,
+        description="Number of the SHTC export permit (戰略性高科技貨品輸出許可證) covering this line, if any.",
+    )
 
     @field_validator("eccn", mode="before")
     @classmethod
     def _parse_eccn(cls, value: Any) -> Any:
         return _eccn(value) if isinstance(value, str) else value
+
+    @field_validator("permit_number", mode="before")
+    @classmethod
+    def _parse_permit(cls, value: Any) -> Any:
+        return _permit(value) if isinstance(value, str) else value
 
     @field_validator("currency")
     @classmethod

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from service.engine import declaration as declarations
-from service.engine.checks import dates, flags, goods, parties, routes
+from service.engine.checks import classification, dates, flags, goods, parties, permits, routes
 from service.engine.checks.parties import PartyScreener
 from service.engine.checks.text import fill, finding, iso
 from service.engine.declaration import Declaration
@@ -45,6 +45,8 @@ def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
     controlled = routes.controlled_lines(controls)  # the worst control per item, for routes and red flags
     findings = [
         *goods.goods_findings(declaration, rulebook, controls),
+        *classification.classification_findings(declaration, rulebook, controls),
+        *permits.permit_findings(declaration, rulebook, controls),
         *routes.hub_findings(declaration, rulebook, controlled),
         *routes.transit_findings(declaration, rulebook, controlled),
         *parties.party_findings(declaration, context.parties),

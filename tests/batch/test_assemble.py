@@ -111,3 +111,11 @@ def test_what_still_does_not_parse_is_a_row_error(values: dict[str, str], column
     assembly = assemble(Shipment("SO-1", [first(**values)]), LAYOUT)
     assert assembly.declaration is None
     assert column in assembly.row_errors[2]
+
+
+def test_permit_number_column_and_its_aliases() -> None:
+    for header in ("permit_number", "Export Permit No", "輸出許可證號碼"):
+        layout = resolve_layout([*HEADER, header])
+        records = [Record(2, [*first(eccn="3A001").cells, "st-113-０００１２３"])]
+        declaration = assemble(Shipment("SO-1", records), layout).declaration
+        assert declaration is not None and declaration.items[0].permit_number == "ST-113-000123", header

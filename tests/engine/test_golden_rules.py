@@ -42,7 +42,7 @@ CASES: list[tuple[str, dict[str, Any], str, set[tuple[str, str]]]] = [
     ("region-by-before", to(BY, export_date="2022-05-05", items=items("880730", eccn="7A003")), "review",
      {("TW-SHTC-PERMIT", "review")}),
     ("region-by-on", to(BY, export_date="2022-05-06", items=items("880730", eccn="7A003")), "block",
-     {("TW-RUBY-REGION", "block")}),
+     {("TW-RUBY-REGION-BY", "block")}),
     ("region-1c101", to(RU, export_date="2022-03-02", items=items("940360", eccn="1C101")), "block",
      {("TW-RUBY-REGION", "block")}),
     ("region-not-to-de", to(DE, export_date="2024-07-01", items=items("940360", eccn="3A001")), "review",
@@ -263,7 +263,7 @@ PERMITS: list[tuple[str, dict[str, Any], str, set[tuple[str, str]]]] = [
                                  items=items("940360", eccn="3A001", permit_number="ST-113-000123")), "block",
      {("TW-RUBY-REGION", "block")}),
     ("permit-by-stays-block", to(BY, export_date="2024-07-01", items=items("940360", eccn="1C101")), "block",
-     {("TW-RUBY-REGION", "block")}),
+     {("TW-RUBY-REGION-BY", "block")}),
 ]
 
 
@@ -293,6 +293,21 @@ def test_classification_is_recorded_in_the_evidence(context: ScreeningContext) -
 def test_chemical_codes_never_block(context: ScreeningContext) -> None:
     rule = context.rulebook.by_id("TW-RUBY-CHEMICALS-2023")
     assert rule.action.value == "review" and rule.verification.value == "unverified"
+
+
+@pytest.mark.parametrize(("rule_id", "verification"), [
+    ("TW-RUBY-LIST-57", "unverified"), ("TW-RUBY-LIST-0-2", "unverified"), ("TW-RUBY-REGION", "verified"),
+    ("TW-RUBY-REGION-BY", "secondary"), ("TW-RUBY-CHPL", "secondary"),
+])
+def test_inferred_rules_say_so(context: ScreeningContext, rule_id: str, verification: str) -> None:
+    assert context.rulebook.by_id(rule_id).verification.value == verification
+
+
+def test_chpl_findings_carry_the_code_level_verification(context: ScreeningContext) -> None:
+    [chpl] = screen(declaration(**to(RU, export_date="2024-07-01", items=items("854231"))), context).findings
+    assert chpl.verification == "secondary"
+    assert chpl.evidence["listed_verification"] == "verified"
+    assert "not as one of Taiwan's 45" in chpl.evidence["listed_note"]
 
 
 def test_case_ids_are_unique() -> None:

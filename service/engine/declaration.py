@@ -75,6 +75,7 @@ CountryCode = Annotated[
 ]
 HsCode = Annotated[str, AfterValidator(_hs)]
 AsciiDecimal = Annotated[Decimal, BeforeValidator(_ascii)]
+AsciiInt = Annotated[int, BeforeValidator(_ascii)]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=500)]
 
 
@@ -116,7 +117,7 @@ class RoledParty(Party):
 class Item(_Model):
     """One line item of the shipment."""
 
-    line: int | None = Field(default=None, ge=1, description="Line number; defaults to the position (1-based).")
+    line: AsciiInt | None = Field(default=None, ge=1, description="Line number; defaults to the position (1-based).")
     hs_code: HsCode = Field(description="HS or Taiwan CCC code, 4-11 digits; dots, spaces and dashes allowed.")
     eccn: str | None = Field(
         default=None,
@@ -145,7 +146,7 @@ class Item(_Model):
     @field_validator("currency")
     @classmethod
     def _upper_currency(cls, value: str | None) -> str | None:
-        return value.upper() if value else value
+        return ascii_form(value).upper() if value else value
 
     @property
     def parsed_eccn(self) -> Eccn | None:

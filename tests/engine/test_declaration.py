@@ -106,3 +106,8 @@ def test_export_date_a_year_ahead_is_the_limit() -> None:
 
 def test_a_year_after_a_leap_day() -> None:
     assert a_year_after(date(2024, 2, 29)) == date(2025, 2, 28)
+
+
+def test_line_and_currency_in_full_width() -> None:
+    item = declaration(items=[{"line": "１２", "hs_code": "940360", "currency": "ｕｓｄ"}]).items[0]
+    assert (item.line, item.currency) == (12, "USD")

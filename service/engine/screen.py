@@ -41,24 +41,10 @@ def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
     """Screen one declaration; deterministic for the same declaration, rulebook, lists and screening date."""
     rulebook = context.rulebook
     today = context.today()
-    controls = goods.assess(declaration, rulebook)
-    controlled = routes.controlled_lines(controls)  # the worst control per item, for routes and red flags
-    findings = [
-        *goods.goods_findings(declaration, rulebook, controls),
-        *classification.classification_findings(declaration, rulebook, controls),
-        *permits.permit_findings(declaration, rulebook, controls),
-        *routes.hub_findings(declaration, rulebook, controlled),
-        *routes.transit_findings(declaration, rulebook, controlled),
-        *parties.party_findings(declaration, context.parties),
-        *flags.forwarder_findings(declaration, rulebook, controlled),
-        *flags.missing_end_user_findings(declaration, rulebook, controlled),
-        *flags.mismatch_findings(declaration, rulebook),
-        *flags.end_use_findings(declaration, rulebook),
-        *flags.unit_value_findings(declaration, rulebook),
-    ]
-    if not any(f.action is not Action.INFO for f in findings):
-        findings.extend(_destination_notices(declaration, rulebook))
-    findings.extend(dates.backdating_findings(declaration, today, context.past_days, context.retrospective))
+    findings = _rule_findings(declaration, rulebook, parties.party_findings(declaration, context.parties))
+    if not context.retrospective and dates.lies_in_past(declaration, today, context.past_days):
+        leaving_today = declaration.model_copy(update={"export_date": today})
+        findings.extend(dates.backdating_findings(declaration, today, _rule_findings(leaving_today, rulebook, [])))
     findings = ordered(findings)
     return Verdict(
         reference=declaration.reference,
@@ -69,6 +55,28 @@ def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
                                retrospective=context.retrospective),
         lists=context.parties.stamps() if context.parties is not None else [],
     )
+
+
+def _rule_findings(declaration: Declaration, rulebook: Rulebook, party_findings: list[Finding]) -> list[Finding]:
+    """Every rule's findings on the export date, with the party findings in their place (check order)."""
+    controls = goods.assess(declaration, rulebook)
+    controlled = routes.controlled_lines(controls)  # the worst control per item, for routes and red flags
+    findings = [
+        *goods.goods_findings(declaration, rulebook, controls),
+        *classification.classification_findings(declaration, rulebook, controls),
+        *permits.permit_findings(declaration, rulebook, controls),
+        *routes.hub_findings(declaration, rulebook, controlled),
+        *routes.transit_findings(declaration, rulebook, controlled),
+        *party_findings,
+        *flags.forwarder_findings(declaration, rulebook, controlled),
+        *flags.missing_end_user_findings(declaration, rulebook, controlled),
+        *flags.mismatch_findings(declaration, rulebook),
+        *flags.end_use_findings(declaration, rulebook),
+        *flags.unit_value_findings(declaration, rulebook),
+    ]
+    if not any(f.action is not Action.INFO for f in findings):
+        findings.extend(_destination_notices(declaration, rulebook))
+    return findings
 
 
 def _destination_notices(declaration: Declaration, rulebook: Rulebook) -> list[Finding]:

@@ -42,6 +42,9 @@ def test_backdated_machining_centre_to_russia_is_never_clear(context: ScreeningC
     current = screen(declaration(export_date="2021-01-04", **MACHINING_CENTRE_TO_RU), clocked(context))
     assert current.verdict.value == "review"
     assert current.rulebook.as_of == date(2021, 1, 4) and current.rulebook.screened_on == TODAY
+    [backdated] = current.findings
+    assert backdated.evidence["as_of_today"] == {"verdict": "block", "rules": ["TW-RUBY-CHPL"]}
+    assert "as of today the rules say block (TW-RUBY-CHPL)" in backdated.message
     assert current.rulebook.retrospective is False
 
 

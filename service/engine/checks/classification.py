@@ -26,10 +26,11 @@ def classification_findings(declaration: Declaration, rulebook: Rulebook, contro
     caught = {(c.item.line, c.country) for c in controls if c.action is not Action.INFO}
     findings = []
     for rule in rulebook.of_kind(UnclassifiedGoodsRule):
+        covered = [item for item in declaration.items if rule.covers(item.hs_code)]
+        if not covered:
+            continue
         countries = [c for c in going_to(declaration, rulebook) if rule.in_force(c, day)]
-        for item in declaration.items:
-            if not rule.covers(item.hs_code):
-                continue
+        for item in covered:
             for country in countries:
                 if (item.line, country) not in caught and (found := _finding(rule, item, country, declaration)):
                     findings.append(found)

@@ -19,15 +19,22 @@ from service.engine.verdict import Action, Finding
 
 def permit_findings(declaration: Declaration, rulebook: Rulebook, controls: list[Control]) -> list[Finding]:
     """One finding per line with a permit-requiring control number that is not blocked already."""
-    targets = going_to(declaration, rulebook)
-    blocked = {c.item.line for c in controls if c.action is Action.BLOCK and c.country in targets}
-    findings = []
+    findings: list[Finding] = []
+    numbered = [item for item in declaration.items if item.eccn]  # most lines carry none: nothing to do
+    if not numbered:
+        return findings
+    blocked: set[int | None] | None = None
     for rule in rulebook.of_kind(ShtcPermitRule):
         if not rule.in_force(declaration.destination_country, declaration.export_date):
             continue
-        for item in declaration.items:
+        for item in numbered:
             eccn = item.parsed_eccn
-            if eccn is not None and eccn.kind in rule.classes and item.line not in blocked:
+            if eccn is None or eccn.kind not in rule.classes:
+                continue
+            if blocked is None:
+                targets = going_to(declaration, rulebook)
+                blocked = {c.item.line for c in controls if c.action is Action.BLOCK and c.country in targets}
+            if item.line not in blocked:
                 findings.append(_finding(rule, item, declaration))
     return findings
 

@@ -188,9 +188,13 @@ class UnclassifiedGoodsRule(RuleBase):
     )
     classified_message: Template = Field(description="Message template for an item declared on no list.")
 
+    @cached_property
+    def _prefixes(self) -> tuple[str, ...]:
+        return tuple(self.hs_prefixes)
+
     def covers(self, hs_code: str) -> bool:
         """Whether the item code falls under one of the prefixes."""
-        return hs_code.startswith(tuple(self.hs_prefixes))
+        return hs_code.startswith(self._prefixes)
 
 
 class ShtcPermitRule(RuleBase):

@@ -190,7 +190,7 @@ def test_golden(context: ScreeningContext, overrides: dict[str, Any], verdict: s
 
 
 # Goods without a control number, from the dual-use chapters, to Russia/Belarus: classify before shipping.
-# The cases: laptop, phone, CMM, grinder in 2023, microcontroller on 2022-03-15, all to Russia.
+# Laptop, phone, CMM and grinder in 2023, a microcontroller on 2022-03-15, all to Russia: clear before.
 UNCLASSIFIED: list[tuple[str, dict[str, Any], str, set[tuple[str, str]]]] = [
     ("laptop-ru", to(RU, export_date="2023-06-01", items=items("847130")), "review", {("TW-RUBY-CLASSIFY", "review")}),
     ("phone-ru", to(RU, export_date="2023-06-01", items=items("851713")), "review", {("TW-RUBY-CLASSIFY", "review")}),

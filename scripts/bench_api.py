@@ -68,7 +68,7 @@ def declarations(count: int) -> list[dict[str, Any]]:
         items = [{"hs_code": code, **({"eccn": eccn} if eccn else {}), "description": "goods", "quantity": 5,
                   "unit_value": 100, "currency": "USD"} for code, eccn in rng.sample(ITEMS, 3)]
         bodies.append({
-            "reference": f"SO-{index:06d}", "export_date": "2024-06-01", "consignee": party(),
+            "reference": f"SO-{index:06d}", "consignee": party(),
             "end_user": party(), "parties": [{**party(), "role": "freight_forwarder"}],
             "destination_country": destination, "items": items,
         })

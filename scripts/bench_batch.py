@@ -100,7 +100,7 @@ def shipment_rows(rng: random.Random, number: int, lines: int, customers: list[t
     rows = []
     for _ in range(lines):
         hs = rng.choice(CHPL_HS) if rng.random() < 0.15 else rng.choice(NEUTRAL_HS)
-        row = [f"SO-{number:08d}", "2024-07-01", name, f"{number % 500} Industrial Road", country, end_user[0],
+        row = [f"SO-{number:08d}", "", name, f"{number % 500} Industrial Road", country, end_user[0],
                end_user[1], destination, transit, hs, rng.choice(ECCNS), "goods", str(rng.randint(1, 500)),
                f"{rng.uniform(1, 5000):.2f}", "USD", "", forwarder[0], forwarder[1]]
         bad = rng.random()

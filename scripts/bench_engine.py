@@ -78,7 +78,9 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     raw = [generate(rng, i, args.mix) for i in range(args.count)]
-    context = ScreeningContext(rulebook=load_rulebook(ROOT / "rules"), parties=EmptyList())
+    # The export dates spread over 2022-2025 to exercise every tranche: they are screened as audits of past
+    # shipments (retrospective), as a planned shipment is screened as of its own date.
+    context = ScreeningContext(rulebook=load_rulebook(ROOT / "rules"), parties=EmptyList(), retrospective=True)
 
     gc.collect()
     start = time.perf_counter()

@@ -23,7 +23,7 @@ def load_context(settings: Settings) -> ScreeningContext:
     entries, stamps = load_entries(settings)
     parties = build_party_index(settings, entries, stamps)
     parties.prepare_scripts()  # a first query in Chinese or Hebrew characters must not wait for them
-    context = ScreeningContext(rulebook=rulebook, parties=parties)
+    context = ScreeningContext(rulebook=rulebook, parties=parties, past_days=settings.export_date_past_days)
     settle_memory()
     return context
 

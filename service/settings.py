@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     required_lists: list[str] = Field(
         default_factory=list, description="Snapshot names that must be present, or nothing is screened."
     )
+    export_date_past_days: int = Field(
+        default=30, ge=0,
+        description="An export date more than this many days before today is a review (unless retrospective).",
+    )
     review_threshold: float = Field(default=70.0, ge=0, le=100, description="Party match score for review.")
     block_threshold: float = Field(default=90.0, ge=0, le=100, description="Party match score for block.")
     party_cache_size: int = Field(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
@@ -130,10 +131,11 @@ async def get_idempotency(
                description="Retry-safe key: the same key with the same body returns the stored answer."),
     ] = None,
 ) -> IdempotentRequest | None:
-    """None without the header; otherwise the key and a hash of method, path and body."""
+    """None without the header; otherwise the key and a hash of method, path (with any query) and body."""
     if idempotency_key is None:
         return None
-    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
+    query = f"?{request.url.query}" if request.url.query else ""  # e.g. ?retrospective=true changes the answer
+    digest = hashlib.sha256(f"{request.method} {request.url.path}{query}\n".encode())
     try:
         digest.update(await request.body())
     except RuntimeError:  # a multipart body was streamed into a form already: hash its parts instead
@@ -156,3 +158,14 @@ async def _digest_form(request: Request, digest: Any) -> None:
 
 
 IdempotencyDep = Annotated[IdempotentRequest | None, Depends(get_idempotency)]
+
+
+Retrospective = Annotated[bool, Query(
+    description="Audit of a past shipment: rules as of its export date, without the review finding for an "
+    "export date more than EXPORT_SCREEN_EXPORT_DATE_PAST_DAYS in the past. Recorded on the audit row.",
+)]
+
+
+def in_mode(context: ScreeningContext, retrospective: bool) -> ScreeningContext:
+    """The context for one request's mode (a shallow copy; rules and lists are shared)."""
+    return dataclasses.replace(context, retrospective=retrospective) if retrospective else context

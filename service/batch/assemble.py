@@ -18,11 +18,12 @@ from pydantic import ValidationError
 from service.batch.columns import ITEM_FIELDS, PARTY_ROLES, SHIPMENT_FIELDS, ColumnLayout
 from service.batch.records import Record
 from service.batch.shipments import Shipment
+from service.engine.codes import ascii_form
 from service.engine.declaration import Declaration
 from service.engine.errors import field_errors
 
-_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
-_DATE = re.compile(r"^(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})$")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$", re.ASCII)
+_DATE = re.compile(r"^(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})$", re.ASCII)
 _LIST_SEPARATORS = re.compile(r"[;|]")
 
 
@@ -125,19 +126,23 @@ def _item(record: Record, layout: ColumnLayout) -> dict[str, Any]:
     for name, position in layout.present(ITEM_FIELDS):
         value = cells[position].strip() if position < len(cells) else ""
         if value:
-            item[name] = _number(value) if name in ("quantity", "unit_value") else value
+            item[name] = _number(ascii_form(value)) if name in ("quantity", "unit_value") else value
     if "hs_code" not in item:
         item["hs_code"] = ""  # reported as "hs_code: required" with the row, not silently skipped
     return item
 
 
 def _number(value: str) -> str:
-    """'1,234.50' -> '1234.50' (thousands separators as ERPs print them); anything else unchanged."""
+    """'1,234.50' -> '1234.50' (thousands separators as ERPs print them); anything else unchanged.
+
+    The value is in ASCII already (full-width '１，２３４' is '1,234' by then), so the pattern sees ASCII."""
     return value.replace(",", "") if _THOUSANDS.match(value) else value
 
 
 def _iso_date(value: str) -> str:
-    """2024-03-01, 2024/03/01, 2024.3.1 and SAP's 20240301 to ISO; anything else left for validation."""
+    """2024-03-01, 2024/03/01, 2024.3.1 and SAP's 20240301 to ISO (in any digits); anything else left for
+    validation."""
+    value = ascii_form(value)
     match = _DATE.match(value)
     if not match:
         return value

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from service.engine.declaration import PartyRole
 
 PARTY_ROLES = tuple(role.value for role in PartyRole)
-ITEM_FIELDS = ("line", "hs_code", "eccn", "description", "quantity", "unit", "unit_value", "currency")
+ITEM_FIELDS = ("line", "hs_code", "eccn", "description", "quantity", "unit", "unit_value", "currency", "permit_number")
 SHIPMENT_FIELDS = (
     "reference", "export_date", "exporter_name", "exporter_country",
     "consignee_name", "consignee_address", "consignee_country",

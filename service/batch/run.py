@@ -44,6 +44,7 @@ class BatchOptions:
     encoding: str | None = None
     chunk_rows: int = 500
     collect_screenings: bool = False  # hand every (declaration, verdict) to on_screenings (audit trail)
+    retrospective: bool = False  # audit of past shipments: no review for a past export date
 
 
 @dataclass
@@ -173,7 +174,8 @@ def run_batch(
     prepared = prepare(source, options)
     summary = Summary(encoding=prepared.encoding.name, delimiter=prepared.delimiter,
                       split_references=prepared.split.count)
-    screener = ChunkScreener(prepared.layout, prepared.delimiter, options.jsonl, options.collect_screenings)
+    screener = ChunkScreener(prepared.layout, prepared.delimiter, options.jsonl, options.collect_screenings,
+                             options.retrospective)
     partial = destination.with_name(destination.name + ".partial")
     try:
         with Screening(screener, settings, options.workers, options.chunk_rows, context,

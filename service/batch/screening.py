@@ -45,10 +45,12 @@ class ChunkOutcome:
 class ChunkScreener:
     """Everything a worker needs besides the context; pickled once into each worker process."""
 
-    def __init__(self, layout: ColumnLayout, delimiter: str, jsonl: bool, collect: bool) -> None:
+    def __init__(self, layout: ColumnLayout, delimiter: str, jsonl: bool, collect: bool,
+                 retrospective: bool = False) -> None:
         self.layout = layout
         self.format: ResultFormat = JsonlFormat() if jsonl else CsvFormat(delimiter)
         self.collect = collect
+        self.retrospective = retrospective
         self._context: ScreeningContext | None = None
 
     def __getstate__(self) -> dict[str, object]:
@@ -64,8 +66,8 @@ class ChunkScreener:
         return context
 
     def attach(self, context: ScreeningContext) -> None:
-        """Use this context for the following chunks, with the party-name cache."""
-        self._context = with_name_cache(context)
+        """Use this context for the following chunks, with the party-name cache and this run's mode."""
+        self._context = dataclasses.replace(with_name_cache(context), retrospective=self.retrospective)
 
     def screen(self, chunk: list[Shipment], per_row: bool = False) -> ChunkOutcome:
         """Screen every shipment of the chunk and format its rows (one text, or one text per row).

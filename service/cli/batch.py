@@ -35,9 +35,14 @@ def batch_command(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Input encoding (default: BOM, else UTF-8, else CP950).")
     ] = None,
+    retrospective: Annotated[bool, typer.Option(
+        "--retrospective",
+        help="Audit past shipments: rules as of each export date, without the review for a past export date.",
+    )] = False,
 ) -> None:
     """Screen a CSV export. Exit 0 when every row got a result (row errors included), 2/3 when nothing could run."""
-    options = BatchOptions(jsonl=jsonl, workers=workers or os.cpu_count() or 1, mapping=mapping, encoding=encoding)
+    options = BatchOptions(jsonl=jsonl, workers=workers or os.cpu_count() or 1, mapping=mapping, encoding=encoding,
+                           retrospective=retrospective)
     if output.resolve() == source.resolve():
         fail("the output file must not be the input file", EXIT_INVALID)
     try:

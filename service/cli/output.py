@@ -33,7 +33,8 @@ def print_verdict_text(verdict: Verdict) -> None:
     """A readable summary and a findings table."""
     console = Console(file=sys.stdout, width=140)
     console.print(f"[bold]{verdict.reference}[/bold]: {verdict.verdict.value.upper()} "
-                  f"(risk {verdict.risk_score}) - rulebook {verdict.rulebook.version} as of {verdict.rulebook.as_of}")
+                  f"(risk {verdict.risk_score}) - rulebook {verdict.rulebook.version} as of {verdict.rulebook.as_of}"
+                  f"{' (retrospective)' if verdict.rulebook.retrospective else ''}")
     table = Table("action", "rule", "line/party", "message", show_lines=True)
     for finding in verdict.findings:
         where = str(finding.item_line or finding.party_role or "")

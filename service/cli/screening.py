@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from enum import StrEnum
@@ -40,6 +41,10 @@ def _read(path: str) -> str:
 def screen_command(
     file: Annotated[str, typer.Argument(help="Declaration as JSON, or - for stdin.")],
     output_format: Annotated[Format, typer.Option("--format", help="json or text.")] = Format.JSON,
+    retrospective: Annotated[bool, typer.Option(
+        "--retrospective",
+        help="Audit a past shipment: rules as of its export date, without the review for a past export date.",
+    )] = False,
 ) -> None:
     """Screen one declaration and print the verdict. Exit 0 whenever a verdict was produced."""
     try:
@@ -50,7 +55,7 @@ def screen_command(
         context = load_context(get_settings())
     except (RulebookError, ListLoadError) as exc:
         rules_failed(exc)
-    verdict = screen(declaration, context)
+    verdict = screen(declaration, dataclasses.replace(context, retrospective=retrospective))
     if output_format is Format.TEXT:
         print_verdict_text(verdict)
     else:

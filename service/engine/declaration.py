@@ -1,30 +1,41 @@
 """The shipment declaration: one pydantic model used by every interface (CLI, API, CSV batch).
 
-Validation normalises on the way in (countries to alpha-2, HS/CCC codes to digits, control numbers to
-upper case) so that every check downstream compares canonical values, and rejects what it cannot read
-with an error that names the field and the value.
+Validation normalises on the way in (countries to alpha-2, HS/CCC codes to ASCII digits, control numbers
+to upper case, full-width and other Unicode digits to ASCII in every code, number and date) so that every
+check downstream compares canonical values, and rejects what it cannot read with an error that names the
+field and the value. The audit trail stores the normalised declaration, so a stored code always matches.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from service.engine.codes import Eccn, normalise_hs, parse_eccn
+from service.engine.codes import Eccn, ascii_form, is_undeclared, normalise_hs, parse_eccn
 from service.engine.countries import normalise_country
 from service.engine.party_names import PartyName
 
 TAIPEI = ZoneInfo("Asia/Taipei")
+_PERMIT = re.compile(r"^[A-Z0-9][A-Z0-9\-/.]{2,39}$")
 
 
 def today_in_taipei() -> date:
     """The default export date: today as the exporter's customs office sees it."""
     return datetime.now(TAIPEI).date()
+
+
+def a_year_after(day: date) -> date:
+    """The same day a year later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 def _country(value: str) -> str:
@@ -36,9 +47,26 @@ def _hs(value: str) -> str:
 
 
 def _eccn(value: str | None) -> str | None:
-    if value is None or not value.strip():
+    if value is None or is_undeclared(value):
         return None
     return parse_eccn(value).code
+
+
+def _permit(value: str) -> str | None:
+    if is_undeclared(value):
+        return None
+    text = "".join(ascii_form(value).upper().split())
+    if not _PERMIT.match(text):
+        raise ValueError(
+            f"permit number {value!r} must be 3-40 letters, digits, dashes, slashes or dots "
+            "(as printed on the SHTC export permit)"
+        )
+    return text
+
+
+def _ascii(value: Any) -> Any:
+    """Text in ASCII digits and punctuation (numbers, dates, permit numbers); other types untouched."""
+    return ascii_form(value).strip() if isinstance(value, str) else value
 
 
 CountryCode = Annotated[
@@ -47,6 +75,8 @@ CountryCode = Annotated[
     Field(description="Country: ISO alpha-2/alpha-3 or an English name; stored as alpha-2."),
 ]
 HsCode = Annotated[str, AfterValidator(_hs)]
+AsciiDecimal = Annotated[Decimal, BeforeValidator(_ascii)]
+AsciiInt = Annotated[int, BeforeValidator(_ascii)]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=500)]
 
 
@@ -88,27 +118,36 @@ class RoledParty(Party):
 class Item(_Model):
     """One line item of the shipment."""
 
-    line: int | None = Field(default=None, ge=1, description="Line number; defaults to the position (1-based).")
+    line: AsciiInt | None = Field(default=None, ge=1, description="Line number; defaults to the position (1-based).")
     hs_code: HsCode = Field(description="HS or Taiwan CCC code, 4-11 digits; dots, spaces and dashes allowed.")
     eccn: str | None = Field(
         default=None,
         description="Control number (e.g. 3A001, 3A001.a.2, 5A992) or a declared 'not listed' value (EAR99, NLR).",
     )
     description: str | None = Field(default=None, max_length=2000)
-    quantity: Decimal | None = Field(default=None, ge=0)
+    quantity: AsciiDecimal | None = Field(default=None, ge=0)
     unit: str | None = Field(default=None, max_length=20)
-    unit_value: Decimal | None = Field(default=None, description="Value per unit in `currency`.")
+    unit_value: AsciiDecimal | None = Field(default=None, description="Value per unit in `currency`.")
     currency: str | None = Field(default=None, min_length=3, max_length=3, description="ISO 4217 code, e.g. USD, TWD.")
+    permit_number: str | None = Field(
+        default=None, max_length=100,
+        description="Number of the SHTC export permit (戰略性高科技貨品輸出許可證) covering this line, if any.",
+    )
 
     @field_validator("eccn", mode="before")
     @classmethod
     def _parse_eccn(cls, value: Any) -> Any:
         return _eccn(value) if isinstance(value, str) else value
 
+    @field_validator("permit_number", mode="before")
+    @classmethod
+    def _parse_permit(cls, value: Any) -> Any:
+        return _permit(value) if isinstance(value, str) else value
+
     @field_validator("currency")
     @classmethod
     def _upper_currency(cls, value: str | None) -> str | None:
-        return value.upper() if value else value
+        return ascii_form(value).upper() if value else value
 
     @property
     def parsed_eccn(self) -> Eccn | None:
@@ -140,6 +179,27 @@ class Declaration(_Model):
     transit_countries: list[CountryCode] = Field(default_factory=list, max_length=20, description="In route order.")
     end_use: str | None = Field(default=None, max_length=4000)
     items: list[Item] = Field(min_length=1, max_length=1000)
+
+    @field_validator("export_date", mode="before")
+    @classmethod
+    def _ascii_date(cls, value: Any) -> Any:
+        return _ascii(value)
+
+    @field_validator("export_date")
+    @classmethod
+    def _not_far_ahead(cls, value: date, info: ValidationInfo) -> date:
+        """A date more than a year ahead is a typo; screening it would apply rules that may change by then.
+
+        The validation context may carry "today" (tests, a fixed clock); otherwise today in Asia/Taipei.
+        """
+        context = info.context if isinstance(info.context, dict) else {}
+        today = context.get("today") or today_in_taipei()
+        if value > a_year_after(today):
+            raise ValueError(
+                f"export date {value.isoformat()} is more than a year after today ({today.isoformat()}); "
+                "give the planned date the goods leave"
+            )
+        return value
 
     @field_validator("items", mode="before")
     @classmethod

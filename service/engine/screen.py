@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
-from service.engine.checks import flags, goods, parties, routes
+from service.engine import declaration as declarations
+from service.engine.checks import classification, dates, flags, goods, parties, permits, routes
 from service.engine.checks.parties import PartyScreener
 from service.engine.checks.text import fill, finding, iso
 from service.engine.declaration import Declaration
@@ -12,25 +15,59 @@ from service.engine.rulebook import Rulebook
 from service.engine.rulebook.models import DestinationNoticeRule
 from service.engine.verdict import Action, Finding, RulebookStamp, Verdict, ordered, outcome_of, risk_score
 
+PAST_DAYS = 30  # default of EXPORT_SCREEN_EXPORT_DATE_PAST_DAYS
+
 
 @dataclass(frozen=True)
 class ScreeningContext:
-    """What a screening needs besides the declaration: the rulebook and the denied-party screener."""
+    """What a screening needs besides the declaration: the rulebook, the denied-party screener, and how
+    the export date is judged (the clock, how far back it may lie, and whether this is an audit).
+
+    A shell changes the mode per request with dataclasses.replace(context, retrospective=True).
+    """
 
     rulebook: Rulebook
     parties: PartyScreener | None = None
+    retrospective: bool = False  # audit of a past shipment: rules as of its export date, no backdating review
+    past_days: int = PAST_DAYS  # an export date further back than this is a review (outside retrospective mode)
+    clock: Callable[[], date] | None = None  # the screening date; None: today in Asia/Taipei
+
+    def today(self) -> date:
+        """The screening date."""
+        return self.clock() if self.clock is not None else declarations.today_in_taipei()
 
 
 def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
-    """Screen one declaration; deterministic for the same declaration, rulebook and lists."""
+    """Screen one declaration; deterministic for the same declaration, rulebook, lists and screening date."""
     rulebook = context.rulebook
+    today = context.today()
+    findings = _rule_findings(declaration, rulebook, parties.party_findings(declaration, context.parties))
+    if not context.retrospective and dates.lies_in_past(declaration, today, context.past_days):
+        leaving_today = declaration.model_copy(update={"export_date": today})
+        findings.extend(dates.backdating_findings(declaration, today, _rule_findings(leaving_today, rulebook, [])))
+    findings = ordered(findings)
+    return Verdict(
+        reference=declaration.reference,
+        verdict=outcome_of(findings),
+        risk_score=risk_score(findings),
+        findings=findings,
+        rulebook=RulebookStamp(version=rulebook.version, as_of=declaration.export_date, screened_on=today,
+                               retrospective=context.retrospective),
+        lists=context.parties.stamps() if context.parties is not None else [],
+    )
+
+
+def _rule_findings(declaration: Declaration, rulebook: Rulebook, party_findings: list[Finding]) -> list[Finding]:
+    """Every rule's findings on the export date, with the party findings in their place (check order)."""
     controls = goods.assess(declaration, rulebook)
     controlled = routes.controlled_lines(controls)  # the worst control per item, for routes and red flags
     findings = [
         *goods.goods_findings(declaration, rulebook, controls),
+        *classification.classification_findings(declaration, rulebook, controls),
+        *permits.permit_findings(declaration, rulebook, controls),
         *routes.hub_findings(declaration, rulebook, controlled),
         *routes.transit_findings(declaration, rulebook, controlled),
-        *parties.party_findings(declaration, context.parties),
+        *party_findings,
         *flags.forwarder_findings(declaration, rulebook, controlled),
         *flags.missing_end_user_findings(declaration, rulebook, controlled),
         *flags.mismatch_findings(declaration, rulebook),
@@ -39,15 +76,7 @@ def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
     ]
     if not any(f.action is not Action.INFO for f in findings):
         findings.extend(_destination_notices(declaration, rulebook))
-    findings = ordered(findings)
-    return Verdict(
-        reference=declaration.reference,
-        verdict=outcome_of(findings),
-        risk_score=risk_score(findings),
-        findings=findings,
-        rulebook=RulebookStamp(version=rulebook.version, as_of=declaration.export_date),
-        lists=context.parties.stamps() if context.parties is not None else [],
-    )
+    return findings
 
 
 def _destination_notices(declaration: Declaration, rulebook: Rulebook) -> list[Finding]:

@@ -63,7 +63,11 @@ class RulebookStamp(BaseModel):
     """Which rules were applied: the content hash of the loaded rule files and the date applied."""
 
     version: str
-    as_of: date
+    as_of: date = Field(description="The export date: rules applied as in force on that day.")
+    screened_on: date | None = Field(default=None, description="The screening date (today in Asia/Taipei).")
+    retrospective: bool = Field(
+        default=False, description="An audit of a past shipment: a past export date drew no review finding."
+    )
 
 
 class ListStamp(BaseModel):

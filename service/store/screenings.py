@@ -48,7 +48,8 @@ def new_screening(
     values = {
         "id": screening_id, "screened_at": screened_at, "reference": verdict.reference,
         "verdict": verdict.verdict.value, "risk_score": verdict.risk_score,
-        "rulebook_version": verdict.rulebook.version, "as_of": verdict.rulebook.as_of, "lists": result["lists"],
+        "rulebook_version": verdict.rulebook.version, "as_of": verdict.rulebook.as_of,
+        "retrospective": verdict.rulebook.retrospective, "lists": result["lists"],
         "declaration": declaration, "findings": result["findings"], "result": result,
         "caller_key_id": caller_key_id, "request_id": request_id, "idempotency_key": idempotency_key,
         "body_hash": body_hash,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlmodel import Field, SQLModel
 
 
@@ -48,6 +48,8 @@ class Screening(SQLModel, table=True):
     risk_score: int = Field(sa_column=Column(Integer, nullable=False))
     rulebook_version: str = Field(sa_column=Column(String(80), nullable=False))
     as_of: date
+    # An audit of a past shipment (rules as of its export date, no review for a past export date).
+    retrospective: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     lists: list[dict[str, Any]] = _json()
     declaration: dict[str, Any] = _json()
     findings: list[dict[str, Any]] = _json()

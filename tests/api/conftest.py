@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,16 @@ from service.store.database import make_engine
 from service.store.keys import Role, create_key
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+
+
+def screening_date() -> date:
+    """The test clock: the export date of the test declarations (screened on the day the goods leave)."""
+    return date(2024, 6, 1)
+
+
+def clocked_context(rulebook: Rulebook) -> ScreeningContext:
+    """The bundled rulebook, the one-entry party list and the test clock."""
+    return ScreeningContext(rulebook=rulebook, parties=OneNameList(), clock=screening_date)
 
 
 class OneNameList:
@@ -54,7 +65,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def app(settings: Settings, rulebook: Rulebook) -> FastAPI:
     """The app, with the rulebook loaded once per session and a one-entry party list."""
-    return create_app(settings, load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList()))
+    return create_app(settings, load=lambda _: clocked_context(rulebook))
 
 
 @pytest_asyncio.fixture
@@ -124,7 +135,7 @@ def review_declaration(reference: str = "SO-R") -> dict[str, Any]:
 async def runs_in_lifespan(settings: Settings, rulebook: Rulebook, thread_name: str) -> bool:
     """Whether the app for `settings` runs a background thread of this name while it is up (and it is
     gone once the app stopped)."""
-    app = create_app(settings, load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList()))
+    app = create_app(settings, load=lambda _: clocked_context(rulebook))
     async with app.router.lifespan_context(app):
         running = any(thread.name == thread_name for thread in threading.enumerate())
     assert not any(thread.name == thread_name for thread in threading.enumerate())

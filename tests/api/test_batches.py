@@ -20,7 +20,7 @@ from service.engine.screen import ScreeningContext
 from service.settings import Settings
 from service.store.batches import JobStatus, add_job
 from service.store.database import make_engine, now
-from tests.api.conftest import OneNameList
+from tests.api.conftest import OneNameList, screening_date
 from tests.batch.conftest import HEADER, row
 
 pytestmark = pytest.mark.asyncio
@@ -179,7 +179,7 @@ async def test_upload_over_the_batch_limit_is_refused(
     settings: Settings, rulebook: Rulebook, as_screener: dict[str, str]
 ) -> None:
     app = create_app(settings.model_copy(update={"max_upload_bytes": 5000}),
-                     load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList()))
+                     load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList(), clock=screening_date))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
@@ -283,3 +283,29 @@ async def test_listing_fails_interrupted_jobs_and_refuses_a_foreign_cursor(
     assert listed[0]["status"] == "failed" and listed[0]["error"].startswith("interrupted")
     refused = await client.get("/v1/batches", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=as_screener)
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_small_file_in_retrospective_mode_is_recorded_so(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    old = row("OLD-1")
+    old[1] = "２０２４／０１／０２"  # full-width, five months before the test clock's date
+    for params, verdict in (({}, "review"), ({"retrospective": "true"}, "clear")):
+        response = await client.post("/v1/screenings:csv", headers=as_screener, params=params,
+                                     files={"file": ("old.csv", csv_bytes([old]), "text/csv")})
+        assert response.status_code == 200, response.text
+        assert parse(response.content)[0]["verdict"] == verdict
+    trail = (await client.get("/v1/screenings", params={"reference": "OLD-1"}, headers=as_screener)).json()
+    assert [item["retrospective"] for item in trail["items"]] == [True, False]
+
+
+async def test_batch_job_in_retrospective_mode(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
+    old = row("OLD-2")
+    old[1] = "2024-01-02"
+    response = await client.post("/v1/batches", headers=as_screener, params={"retrospective": "true"},
+                                 files={"file": ("old.csv", csv_bytes([old]), "text/csv")})
+    assert response.status_code == 202, response.text
+    done = await wait_for(client, f"/v1/batches/{response.json()['id']}", as_screener)
+    assert done["counts"]["rows_by_verdict"] == {"clear": 1}
+    trail = (await client.get("/v1/screenings", params={"reference": "OLD-2"}, headers=as_screener)).json()
+    assert [item["retrospective"] for item in trail["items"]] == [True]

@@ -23,7 +23,7 @@ from service.engine.screen import ScreeningContext
 from service.settings import Settings
 from service.store.database import make_engine
 from service.store.keys import Role, create_key
-from tests.api.conftest import RULES_DIR, OneNameList
+from tests.api.conftest import RULES_DIR, OneNameList, screening_date
 from tests.databases import fresh_sqlite
 
 ADMIN: dict[str, str] = {}
@@ -42,7 +42,7 @@ def api_schema(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) 
     ADMIN["Authorization"] = f"Bearer {ADMIN['Authorization']}"
     rulebook = load_rulebook(RULES_DIR)
     app = create_app(Settings(database_url=url, migrate_on_start=False, max_batch_size=5),
-                     load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList()))
+                     load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList(), clock=screening_date))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

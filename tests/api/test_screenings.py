@@ -166,3 +166,47 @@ async def test_concurrent_retry_with_the_same_key_gets_the_first_answer(
     second = await client.post("/v1/screenings", json=declaration(), headers=headers)
     assert (second.status_code, second.content) == (first.status_code, first.content)
     assert len((await client.get("/v1/screenings", headers=as_screener)).json()["items"]) == 1
+
+
+async def test_past_export_date_is_a_review_unless_retrospective(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    body = declaration(export_date="2024-04-01")  # the test clock says 2024-06-01: 61 days back
+    current = (await client.post("/v1/screenings", json=body, headers=as_screener)).json()
+    assert current["verdict"] == "review" and [f["rule_id"] for f in current["findings"]] == ["EXPORT-DATE-PAST"]
+    assert current["rulebook"]["retrospective"] is False
+    audit = await client.post("/v1/screenings", json=body, headers=as_screener, params={"retrospective": "true"})
+    assert audit.status_code == 201
+    assert audit.json()["verdict"] == "clear" and audit.json()["rulebook"]["retrospective"] is True
+    record = (await client.get(f"/v1/screenings/{audit.json()['id']}", headers=as_screener)).json()
+    assert record["retrospective"] is True and record["result"]["rulebook"]["as_of"] == "2024-04-01"
+    listed = (await client.get("/v1/screenings", headers=as_screener)).json()["items"]
+    assert [item["retrospective"] for item in listed] == [True, False]
+
+
+async def test_retrospective_batch_of_declarations(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
+    batch = [declaration("OLD", export_date="2024-01-02")]
+    answer = await client.post("/v1/screenings:batch", json=batch, headers=as_screener,
+                               params={"retrospective": "true"})
+    screening = answer.json()["results"][0]["screening"]
+    assert screening["verdict"] == "clear" and screening["rulebook"]["retrospective"] is True
+
+
+async def test_export_date_more_than_a_year_ahead_is_refused(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    answer = await client.post("/v1/screenings", json=declaration(export_date="2099-01-01"), headers=as_screener)
+    assert answer.status_code == 422
+    assert [(e["field"], e["value"]) for e in answer.json()["errors"]] == [("export_date", "2099-01-01")]
+
+
+async def test_full_width_codes_are_screened_and_stored_in_ascii(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    body = blocked_declaration()
+    body["items"] = [{"hs_code": "８５４２．３１", "eccn": "３Ａ００１", "quantity": "１，０００".replace("，", "")}]
+    verdict = (await client.post("/v1/screenings", json=body, headers=as_screener)).json()
+    assert verdict["verdict"] == "block"
+    record = (await client.get(f"/v1/screenings/{verdict['id']}", headers=as_screener)).json()
+    item = record["declaration"]["items"][0]
+    assert (item["hs_code"], item["eccn"], item["quantity"]) == ("854231", "3A001", "1000")

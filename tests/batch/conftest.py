@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from service.engine.screen import ScreeningContext
 from service.engine.verdict import Action, ListStamp
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+SCREENING_DATE = date(2024, 7, 1)  # the export date of the test rows: screened on the day the goods leave
 HEADER = (
     "reference", "export_date", "consignee_name", "consignee_country", "destination_country",
     "transit_countries", "hs_code", "eccn", "description", "quantity", "unit_value", "currency",
@@ -41,7 +43,7 @@ class TinyList:
 
 @pytest.fixture(scope="session")
 def context() -> ScreeningContext:
-    return ScreeningContext(rulebook=load_rulebook(RULES_DIR), parties=TinyList())
+    return ScreeningContext(rulebook=load_rulebook(RULES_DIR), parties=TinyList(), clock=lambda: SCREENING_DATE)
 
 
 def row(reference: str, hs_code: str = "940360", *, consignee: str = "Kessler GmbH", country: str = "DE",

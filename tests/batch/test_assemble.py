@@ -91,3 +91,31 @@ def test_wrong_column_count_and_reader_errors() -> None:
 def test_bad_date_reported() -> None:
     assembly = assemble(Shipment("SO-1", [first(export_date="2024-13-45")]), LAYOUT)
     assert "export_date" in assembly.row_errors[2]
+
+
+def test_cells_in_full_width_and_arabic_indic_digits_are_read_as_ascii() -> None:
+    records = [first(export_date="２０２４／０３／０１", quantity="１，２３４．５", unit_value="٣٫٥".replace("٫", "."),
+                     hs_code="８５４２．３１", eccn="３ａ００１")]
+    declaration = assemble(Shipment("SO-1", records), LAYOUT).declaration
+    assert declaration is not None
+    item = declaration.items[0]
+    assert declaration.export_date == date(2024, 3, 1)
+    assert (item.hs_code, item.eccn, str(item.quantity), str(item.unit_value)) == ("854231", "3A001", "1234.5", "3.5")
+
+
+@pytest.mark.parametrize(("values", "column"), [
+    ({"hs_code": "８５Ａ２３１"}, "hs_code"), ({"export_date": "2099-01-01"}, "export_date"),
+    ({"quantity": "１２x"}, "quantity"),
+])
+def test_what_still_does_not_parse_is_a_row_error(values: dict[str, str], column: str) -> None:
+    assembly = assemble(Shipment("SO-1", [first(**values)]), LAYOUT)
+    assert assembly.declaration is None
+    assert column in assembly.row_errors[2]
+
+
+def test_permit_number_column_and_its_aliases() -> None:
+    for header in ("permit_number", "Export Permit No", "輸出許可證號碼"):
+        layout = resolve_layout([*HEADER, header])
+        records = [Record(2, [*first(eccn="3A001").cells, "st-113-０００１２３"])]
+        declaration = assemble(Shipment("SO-1", records), layout).declaration
+        assert declaration is not None and declaration.items[0].permit_number == "ST-113-000123", header

@@ -71,3 +71,14 @@ def test_output_must_not_overwrite_the_input(tmp_path: Path) -> None:
     result = runner.invoke(app, ["batch", str(source), "-o", str(source)])
     assert result.exit_code == 2
     assert "must not be the input" in result.output
+
+
+def test_batch_retrospective_mode(tmp_path: Path) -> None:
+    old = row("OLD-1")
+    old[1] = "2021-01-04"
+    source = write_csv(tmp_path / "in.csv", [old])
+    for extra, verdict in (([], "review"), (["--retrospective"], "clear")):
+        out = tmp_path / "out.csv"
+        result = runner.invoke(app, ["batch", str(source), "-o", str(out), "--workers", "1", *extra])
+        assert result.exit_code == 0, result.output
+        assert read_output(out)[0]["verdict"] == verdict

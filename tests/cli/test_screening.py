@@ -102,3 +102,35 @@ def test_rules_show(country: str, day: str, present: set[str], absent: set[str])
 def test_rules_show_rejects_unknown_country() -> None:
     code, _, err = run("rules", "show", "--country", "Atlantis")
     assert code == 2 and "Atlantis" in err
+
+
+def _declaration_file(tmp_path: Path, **changes: object) -> Path:
+    data = {"reference": "SO-OLD", "consignee": {"name": "OOO Stanko", "country": "RU"},
+            "destination_country": "RU", "items": [{"hs_code": "845710", "description": "machining centre"}]}
+    data.update(changes)
+    path = tmp_path / "declaration.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_backdated_declaration_is_a_review_and_retrospective_applies_the_old_rules(tmp_path: Path) -> None:
+    path = _declaration_file(tmp_path, export_date="2021-01-04")
+    code, out, _ = run("screen", str(path))
+    current = json.loads(out)
+    assert code == 0 and current["verdict"] == "review"
+    assert [f["rule_id"] for f in current["findings"]] == ["EXPORT-DATE-PAST"]
+    code, out, _ = run("screen", str(path), "--retrospective")
+    audit = json.loads(out)
+    assert code == 0 and audit["verdict"] == "clear" and audit["rulebook"]["retrospective"] is True
+
+
+def test_export_date_more_than_a_year_ahead_exits_2(tmp_path: Path) -> None:
+    code, _, err = run("screen", str(_declaration_file(tmp_path, export_date="2099-01-01")))
+    assert code == 2 and "export_date" in err and "2099-01-01" in err
+
+
+def test_full_width_code_is_screened_like_its_ascii_form(tmp_path: Path) -> None:
+    code, out, _ = run("screen", str(_declaration_file(tmp_path, items=[{"hs_code": "８４５７．１０"}])))
+    verdict = json.loads(out)
+    assert code == 0 and verdict["verdict"] == "block"
+    assert verdict["findings"][0]["evidence"]["hs_code"] == "845710"

@@ -36,7 +36,8 @@ def rulebook() -> Rulebook:
 
 @pytest.fixture(scope="session")
 def context(rulebook: Rulebook) -> ScreeningContext:
-    return ScreeningContext(rulebook=rulebook, parties=EmptyList())
+    """Dated cases, screened as audits of past shipments (rules as of each export date)."""
+    return ScreeningContext(rulebook=rulebook, parties=EmptyList(), retrospective=True)
 
 
 def declaration(**overrides: Any) -> Declaration:

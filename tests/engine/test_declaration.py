@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from service.engine.declaration import Declaration, today_in_taipei
+from service.engine.declaration import Declaration, a_year_after, today_in_taipei
 from service.engine.errors import describe_validation_error, field_errors
 from tests.engine.conftest import declaration
 
@@ -47,6 +48,9 @@ BAD: list[tuple[dict[str, Any], str, object]] = [
     ({"items": []}, "items", None),
     ({"reference": ""}, "reference", ""),
     ({"unexpected": 1}, "unexpected", 1),
+    ({"items": [{"hs_code": "８５Ａ２３１"}]}, "items.0.hs_code", "８５Ａ２３１"),
+    ({"items": [{"hs_code": "940360", "quantity": "１，２３４"}]}, "items.0.quantity", "1,234"),
+    ({"export_date": "2099-01-01"}, "export_date", "2099-01-01"),
 ]
 
 
@@ -72,3 +76,38 @@ def test_lines_default_for_item_objects_too() -> None:
 
     d = declaration(items=[Item(hs_code="940360"), Item(hs_code="854231", line=7), Item(hs_code="391220")])
     assert [i.line for i in d.items] == [1, 7, 3]
+
+
+def test_unicode_digits_everywhere_are_stored_as_ascii() -> None:
+    d = declaration(export_date="２０２４－０３－０１", items=[
+        {"hs_code": "８５４２．３１", "eccn": "３ａ００１", "quantity": "１２", "unit_value": "٣.٥"}])
+    item = d.items[0]
+    assert d.export_date == date(2024, 3, 1)
+    assert (item.hs_code, item.eccn, str(item.quantity), str(item.unit_value)) == ("854231", "3A001", "12", "3.5")
+    stored = d.model_dump(mode="json")  # what the audit trail keeps
+    assert stored["items"][0]["hs_code"] == "854231" and stored["export_date"] == "2024-03-01"
+
+
+def test_placeholder_eccn_means_not_declared() -> None:
+    assert [i.eccn for i in declaration(items=[{"hs_code": "940360", "eccn": v} for v in ("None", "N/A", "-")]).items
+            ] == [None, None, None]
+
+
+def test_export_date_a_year_ahead_is_the_limit() -> None:
+    today = date(2025, 6, 1)
+    data = declaration().model_dump(mode="json")
+    ok = Declaration.model_validate({**data, "export_date": "2026-06-01"}, context={"today": today})
+    assert ok.export_date == date(2026, 6, 1)
+    with pytest.raises(ValidationError) as info:
+        Declaration.model_validate({**data, "export_date": "2026-06-02"}, context={"today": today})
+    assert field_errors(info.value)[0]["field"] == "export_date"
+    assert "more than a year" in describe_validation_error(info.value)
+
+
+def test_a_year_after_a_leap_day() -> None:
+    assert a_year_after(date(2024, 2, 29)) == date(2025, 2, 28)
+
+
+def test_line_and_currency_in_full_width() -> None:
+    item = declaration(items=[{"line": "１２", "hs_code": "940360", "currency": "ｕｓｄ"}]).items[0]
+    assert (item.line, item.currency) == (12, "USD")

@@ -36,7 +36,7 @@ def test_every_finding_explains_itself(context: ScreeningContext) -> None:
 
 
 def test_no_party_screener_is_never_clear(rulebook: Rulebook) -> None:
-    verdict = screen(declaration(), ScreeningContext(rulebook=rulebook, parties=None))
+    verdict = screen(declaration(), ScreeningContext(rulebook=rulebook, parties=None, retrospective=True))
     assert verdict.verdict.value == "review"
     assert [(f.rule_id, f.category) for f in verdict.findings] == [
         ("PARTIES-NOT-SCREENED", Category.INCOMPLETE_DATA)]

@@ -32,6 +32,7 @@ from service.api.deps import (
     ContextDep,
     IdempotencyDep,
     RequestIdDep,
+    Retrospective,
     ScreenerDep,
     SessionDep,
     StateDep,
@@ -128,10 +129,10 @@ def _save(upload: BinaryIO, target: Path) -> Path:
 
 
 def _options(directory: Path, jsonl: bool, encoding: str | None, mapping: UploadFile | None,
-             workers: int = 1) -> BatchOptions:
+             retrospective: bool, workers: int = 1) -> BatchOptions:
     mapping_path = _save(mapping.file, directory / "mapping.yaml") if mapping is not None else None
     return BatchOptions(jsonl=jsonl, workers=workers, mapping=mapping_path, encoding=encoding or None,
-                        collect_screenings=True)
+                        collect_screenings=True, retrospective=retrospective)
 
 
 def _invalid(exc: Exception) -> InvalidRequest:
@@ -152,7 +153,7 @@ Upload = Annotated[UploadFile, File(description="The CSV export (docs/batch.md f
 def screen_csv(
     file: Upload, caller: ScreenerDep, context: ContextDep, session: SessionDep, state: StateDep,
     idempotency: IdempotencyDep, request_id: RequestIdDep, jsonl: Jsonl = False, encoding: Encoding = None,
-    mapping: Mapping = None,
+    mapping: Mapping = None, retrospective: Retrospective = False,
 ) -> Response:
     """One result row per input row; every screened shipment recorded before the answer is sent."""
     media_type = JSONL_TYPE if jsonl else CSV_TYPE
@@ -165,8 +166,9 @@ def screen_csv(
         result = directory / "result"
         collected: list[ChunkOutcome] = []
         try:
-            summary = run_batch(source, result, state.settings, _options(directory, jsonl, encoding, mapping),
-                                context=context, on_screenings=collected.append)
+            options = _options(directory, jsonl, encoding, mapping, retrospective)
+            summary = run_batch(source, result, state.settings, options, context=context,
+                                on_screenings=collected.append)
         except (MappingError, InputUnreadable) as exc:
             raise _invalid(exc) from exc
         body = result.read_bytes()
@@ -191,7 +193,7 @@ def _audit_row(declaration: Any, verdict: Any, caller_key_id: str, request_id: s
 def submit_batch(
     request: Request, file: Upload, caller: ScreenerDep, context: ContextDep, session: SessionDep,
     state: StateDep, idempotency: IdempotencyDep, request_id: RequestIdDep, jsonl: Jsonl = False,
-    encoding: Encoding = None, mapping: Mapping = None,
+    encoding: Encoding = None, mapping: Mapping = None, retrospective: Retrospective = False,
 ) -> Response:
     """Store the file, check its header, record a queued job and answer 202 with its id."""
     stored = replay(session, caller, idempotency)
@@ -202,14 +204,15 @@ def submit_batch(
     directory.mkdir(parents=True)
     try:
         source = _save(file.file, directory / "input.csv")
-        options = _options(directory, jsonl, encoding, mapping, workers=os.cpu_count() or 1)
+        options = _options(directory, jsonl, encoding, mapping, retrospective, workers=os.cpu_count() or 1)
         check_header(source, options)
     except (MappingError, InputUnreadable) as exc:
         shutil.rmtree(directory, ignore_errors=True)
         raise _invalid(exc) from exc
     job = add_job(session, job_id=job_id, filename=file.filename or "upload.csv", caller_key_id=caller.key_id,
                   request_id=request_id, options={"jsonl": jsonl, "encoding": options.encoding,
-                                                  "mapping": options.mapping is not None})
+                                                  "mapping": options.mapping is not None,
+                                                  "retrospective": retrospective})
     body = _view(job).model_dump_json().encode()
     with state.writing():
         answer = commit_answer(session, caller, idempotency, 202, body)

@@ -16,10 +16,12 @@ from service.api.deps import (
     IdempotencyDep,
     IdempotentRequest,
     RequestIdDep,
+    Retrospective,
     ScreenerDep,
     SessionDep,
     SettingsDep,
     StateDep,
+    in_mode,
 )
 from service.api.errors import BatchTooLarge, FieldError, NotFound, problem_responses
 from service.api.paging import decode_cursor, encode_cursor
@@ -77,13 +79,13 @@ def _screen(
 )
 def create_screening(
     declaration: Declaration, caller: ScreenerDep, context: ContextDep, session: SessionDep, state: StateDep,
-    idempotency: IdempotencyDep, request_id: RequestIdDep,
+    idempotency: IdempotencyDep, request_id: RequestIdDep, retrospective: Retrospective = False,
 ) -> Response:
     """Screen the declaration, record input and verdict, then answer 201 (503 if it cannot be recorded)."""
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
-    row, result = _screen(context, declaration, caller, request_id, idempotency)
+    row, result = _screen(in_mode(context, retrospective), declaration, caller, request_id, idempotency)
     body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
     with state.writing():
         add_screenings(session, [row])
@@ -120,7 +122,7 @@ _BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json":
 def create_batch(
     declarations: Annotated[list[dict[str, Any]], Body(description="Declarations (each as for POST /v1/screenings).")],
     caller: ScreenerDep, context: ContextDep, session: SessionDep, settings: SettingsDep, state: StateDep,
-    idempotency: IdempotencyDep, request_id: RequestIdDep,
+    idempotency: IdempotencyDep, request_id: RequestIdDep, retrospective: Retrospective = False,
 ) -> Response:
     """Each valid declaration is screened and recorded; an invalid one gets its own error entry."""
     if len(declarations) > settings.max_batch_size:
@@ -132,6 +134,7 @@ def create_batch(
     if stored is not None:
         return stored
     results, rows = [], []
+    context = in_mode(context, retrospective)
     for index, raw in enumerate(declarations):
         try:
             declaration = Declaration.model_validate(raw)

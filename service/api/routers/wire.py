@@ -42,6 +42,7 @@ class ScreeningSummary(BaseModel):
     verdict: Outcome
     risk_score: int
     rulebook_version: str
+    retrospective: bool = Field(description="Screened as an audit of a past shipment (rules as of its export date).")
     decision: DecisionKind | None = Field(description="The latest decision, or null while undecided.")
 
 
@@ -97,5 +98,5 @@ def _summary_fields(row: Screening, decisions: list[Decision]) -> dict[str, Any]
     return {
         "id": row.id, "screened_at": utc(row.screened_at), "reference": row.reference,
         "verdict": Outcome(row.verdict), "risk_score": row.risk_score, "rulebook_version": row.rulebook_version,
-        "decision": DecisionKind(decisions[-1].decision) if decisions else None,
+        "retrospective": row.retrospective, "decision": DecisionKind(decisions[-1].decision) if decisions else None,
     }

@@ -15,7 +15,7 @@ from service.engine.checks.text import fill, finding, iso
 from service.engine.codes import Eccn, parse_eccn
 from service.engine.declaration import Declaration, Item
 from service.engine.rulebook import HsMatch, Rulebook
-from service.engine.rulebook.models import EccnClassRule, HsCodesRule
+from service.engine.rulebook.models import EccnClassRule, HsCodesRule, HsEntry
 from service.engine.verdict import SEVERITY, Action, Finding
 
 
@@ -30,6 +30,7 @@ class Control:
     listed: str  # the listed code or ECCN class that matched
     description: str
     coarse: bool = False
+    entry: HsEntry | None = None  # the listed HS code, with its own verification level
 
 
 @lru_cache(maxsize=4096)
@@ -56,7 +57,7 @@ def _hs_controls(item: Item, matches: tuple[HsMatch, ...], country: str, day: da
     matched = {m.rule.id for m in in_force}
     return [
         Control(item, m.rule, country, m.rule.coarse_action if m.coarse else m.rule.action,
-                m.entry.code, m.entry.description, m.coarse)
+                m.entry.code, m.entry.description, m.coarse, m.entry)
         for m in in_force
         if not matched.intersection(m.rule.superseded_by)
     ]
@@ -118,4 +119,7 @@ def _finding(control: Control, day: date, targets: list[str]) -> Finding:
                    description=control.description, eccn=item.eccn or "", country=control.country, date=iso(day))
     evidence = {"hs_code": item.hs_code, "eccn": item.eccn, "listed": control.listed,
                 "coarse": control.coarse, "countries": targets, "export_date": iso(day)}
+    if control.entry is not None:  # e.g. a CHPL code verified as a CHPL code, not as one of Taiwan's 45
+        evidence["listed_verification"] = control.entry.verification.value
+        evidence["listed_note"] = control.entry.note
     return finding(rule, message, action=control.action, item_line=item.line, evidence=evidence)

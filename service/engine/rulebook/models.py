@@ -21,7 +21,8 @@ from service.engine.verdict import Action, Category
 # Placeholders a message template may use; each check fills the ones that make sense for it.
 MESSAGE_FIELDS = frozenset(
     {"country", "country_name", "code", "rule_code", "eccn", "line", "description", "role", "name",
-     "hub", "hub_name", "hubs", "date", "keyword", "value", "currency", "low", "high", "affidavit_since"}
+     "hub", "hub_name", "hubs", "date", "keyword", "value", "currency", "low", "high", "affidavit_since",
+     "permit"}
 )
 
 
@@ -142,10 +143,10 @@ class HsEntry(Strict):
 
 
 class EccnClassRule(RuleBase):
-    """Items whose control number is of a class (multilateral entry or x9xx) in given categories."""
+    """Items whose control number is of a class (multilateral entry, x9xx or US-only) in given categories."""
 
     kind: Literal["eccn_class"]
-    classes: list[EccnKind] = Field(min_length=1, description="multilateral and/or x9xx.")
+    classes: list[EccnKind] = Field(min_length=1, description="multilateral, x9xx and/or us_only.")
     categories: list[Annotated[int, Field(ge=0, le=9)]] = Field(min_length=1, description="ECCN categories 0-9.")
 
 
@@ -167,6 +168,43 @@ class HsCodesRule(RuleBase):
         if (self.codes is None) == (self.codes_from is None):
             raise ValueError("give exactly one of 'codes' or 'codes_from'")
         return self
+
+
+HsPrefix = Annotated[
+    str, Field(pattern=r"^[0-9]{2,6}$", description="HS chapter (2 digits), heading (4) or subheading (6).")
+]
+
+
+class UnclassifiedGoodsRule(RuleBase):
+    """Goods of the HS chapters where dual-use items concentrate, going to a controlled country without a
+    control number: classify before shipping. An explicit 'not listed' classification is respected and
+    recorded (`classified_action`). Items another goods rule already caught for that country are left to it.
+    """
+
+    kind: Literal["unclassified_goods"]
+    hs_prefixes: list[HsPrefix] = Field(min_length=1, description="HS chapters, headings or subheadings covered.")
+    classified_action: Action = Field(
+        default=Action.INFO, description="Action when the item is declared on no list (EAR99, NLR, ...)."
+    )
+    classified_message: Template = Field(description="Message template for an item declared on no list.")
+
+    @cached_property
+    def _prefixes(self) -> tuple[str, ...]:
+        return tuple(self.hs_prefixes)
+
+    def covers(self, hs_code: str) -> bool:
+        """Whether the item code falls under one of the prefixes."""
+        return hs_code.startswith(self._prefixes)
+
+
+class ShtcPermitRule(RuleBase):
+    """A line with a control number of the given classes needs an SHTC export permit to any destination:
+    review without a permit number, `permitted_action` (info, recording the number) with one."""
+
+    kind: Literal["shtc_permit"]
+    classes: list[EccnKind] = Field(min_length=1, description="Control-number kinds that need a permit.")
+    permitted_action: Action = Field(default=Action.INFO, description="Action when a permit number is declared.")
+    permitted_message: Template = Field(description="Message template when a permit number is declared.")
 
 
 class DestinationNoticeRule(RuleBase):
@@ -252,8 +290,9 @@ class UnitValueRule(RuleBase):
 
 
 Rule = Annotated[
-    EccnClassRule | HsCodesRule | DestinationNoticeRule | HubRouteRule | ControlledTransitRule
-    | PartyKeywordsRule | CountryMismatchRule | MissingEndUserRule | EndUseKeywordsRule | UnitValueRule,
+    EccnClassRule | HsCodesRule | UnclassifiedGoodsRule | ShtcPermitRule | DestinationNoticeRule | HubRouteRule
+    | ControlledTransitRule | PartyKeywordsRule | CountryMismatchRule | MissingEndUserRule | EndUseKeywordsRule
+    | UnitValueRule,
     Field(discriminator="kind"),
 ]
 

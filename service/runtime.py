@@ -19,7 +19,7 @@ from service.settings import Settings
 
 def load_context(settings: Settings) -> ScreeningContext:
     """Load the rulebook and build the denied-party index from every configured list, or raise."""
-    rulebook = load_rulebook(settings.rules_dir)
+    rulebook = load_rulebook(settings.rules_dir, locked=True)
     entries, stamps = load_entries(settings)
     parties = build_party_index(settings, entries, stamps)
     parties.prepare_scripts()  # a first query in Chinese or Hebrew characters must not wait for them

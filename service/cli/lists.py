@@ -1,4 +1,4 @@
-"""`export-screen lists import|show|update`: store, inspect and refresh denied-party list snapshots."""
+"""`export-screen lists import|show|update|remove|adopt`: store, inspect, refresh and drop list snapshots."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import typer
 from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
 from service.engine.parties.sources import FORMATS, ListReadError, RowWarning
 from service.engine.parties.sources.curated import curated_list_schema
-from service.lists.intake import SnapshotRefused, take_in
+from service.lists.intake import SnapshotRefused, adopt_snapshots, remove_list, take_in
 from service.lists.load import ListLoadError, load_entries
+from service.lists.manifest import ManifestError
 from service.lists.store import SnapshotError, read_info, snapshot_dir, snapshot_paths
 from service.lists.update import update_lists
 from service.settings import get_settings
@@ -120,6 +121,33 @@ def update_command(
     if failed:
         typer.echo(f"!!! {len(failed)} of {len(outcomes)} lists NOT updated: {', '.join(failed)}", err=True)
         raise typer.Exit(EXIT_FATAL)
+
+
+@app.command("remove")
+def remove_command(
+    name: Annotated[str, typer.Argument(help="Name of the stored list to drop, e.g. us-csl.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is dropped (kept in the manifest).")],
+) -> None:
+    """Drop a stored list on purpose; the manifest records when and why (a vanished file is refused instead)."""
+    try:
+        removal = remove_list(get_settings(), name, reason)
+    except (ManifestError, SnapshotError) as exc:
+        fail(f"list not removed: {exc}", EXIT_INVALID)
+    except OSError as exc:
+        fail(f"list not removed: {exc}", EXIT_FATAL)
+    typer.echo(f"removed {removal.name} {removal.version} ({removal.entries} entries) at "
+               f"{removal.removed_at:%Y-%m-%d %H:%M} UTC: {removal.reason}")
+
+
+@app.command("adopt")
+def adopt_command() -> None:
+    """Record the stored snapshots in the manifest (a data directory that has none); each must be whole."""
+    try:
+        adopted = adopt_snapshots(get_settings())
+    except SnapshotError as exc:
+        fail(f"nothing adopted: {exc}", EXIT_FATAL)
+    for info in adopted:
+        typer.echo(f"recorded {info.name} {info.version}: {info.entries} entries")
 
 
 @app.command("schema")

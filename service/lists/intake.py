@@ -16,13 +16,18 @@ from pathlib import Path
 from service.engine.parties.sources import ListRead, RowWarning, default_list_name, read_list
 from service.engine.parties.sources.curated import parse_curated
 from service.engine.parties.sources.ofac import locate_files
+from service.lists.manifest import Manifest, Removal, read_manifest, record, record_removal, write_manifest
 from service.lists.store import (
+    SUFFIX,
     SnapshotError,
     SnapshotInfo,
     current_info,
     file_sha256,
+    read_snapshot,
+    recorded,
     snapshot_dir,
     snapshot_path,
+    snapshot_paths,
     write_snapshot,
 )
 from service.settings import Settings
@@ -87,6 +92,7 @@ def take_in(
             directory, name, list_format, read.entries, source or str(path),
             file_sha256(source_files(list_format, path)), warnings=len(read.warnings),
         )
+        record(settings.data_dir, name, recorded(info))  # from now on, loading requires this snapshot
     return Intake(info=info, previous=previous, warnings=read.warnings)
 
 
@@ -114,3 +120,31 @@ def check_trust(name: str, read: ListRead, previous: SnapshotInfo | None, max_sh
             f"({shrink:.0%} fewer, more than the allowed {max_shrink:.0%})",
             previous,
         )
+
+
+def remove_list(settings: Settings, name: str, reason: str) -> Removal:
+    """Drop a stored list on purpose: out of the manifest (with a record of when and why), then the file.
+
+    The manifest changes first: if the process dies in between, the left-over file is refused as not
+    recorded, never silently screened against or silently lost.
+    """
+    directory = snapshot_dir(settings.data_dir)
+    path = snapshot_path(directory, name)
+    with _writer_lock(directory):
+        removal = record_removal(settings.data_dir, name, reason)
+        path.unlink(missing_ok=True)
+    return removal
+
+
+def adopt_snapshots(settings: Settings) -> list[SnapshotInfo]:
+    """Record every stored snapshot that is whole in the manifest (a data directory from before it)."""
+    directory = snapshot_dir(settings.data_dir)
+    adopted = []
+    with _writer_lock(directory):
+        manifest = read_manifest(settings.data_dir) or Manifest()
+        for path in snapshot_paths(directory):
+            info, _entries = read_snapshot(path)  # raises SnapshotError for a corrupt file: nothing adopted
+            manifest.lists[path.name.removesuffix(SUFFIX)] = recorded(info)
+            adopted.append(info)
+        write_manifest(settings.data_dir, manifest)
+    return adopted

@@ -9,7 +9,8 @@ import pytest
 
 from service.lists.intake import take_in
 from service.lists.load import ListLoadError, load_entries
-from service.lists.store import snapshot_dir, write_snapshot
+from service.lists.manifest import record
+from service.lists.store import recorded, snapshot_dir, write_snapshot
 from service.runtime import load_context
 from tests.lists.helpers import CURATED, entry, ofac_copy, settings_for
 
@@ -64,7 +65,8 @@ def test_required_list_missing_raises(tmp_path: Path) -> None:
 
 def test_duplicate_list_names_raise(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    write_snapshot(snapshot_dir(settings.data_dir), "tw-curated", "yaml", [entry("1")], "x", "y")
+    info = write_snapshot(snapshot_dir(settings.data_dir), "tw-curated", "yaml", [entry("1")], "x", "y")
+    record(settings.data_dir, "tw-curated", recorded(info))
     with pytest.raises(ListLoadError, match="two lists are named 'tw-curated'"):
         load_entries(settings)
 

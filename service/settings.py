@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     )
     list_download_timeout: float = Field(default=60.0, gt=0, description="Seconds per list download request.")
     list_download_retries: int = Field(default=3, ge=0, description="Retries per file after a failed download.")
+    list_max_age_days: dict[str, float] = Field(
+        default_factory=lambda: {"ofac-sdn": 7.0, "un-sc": 7.0, "us-csl": 7.0, "tw-shtc": 30.0},
+        description="Expected update interval per list (days); an older snapshot makes verdicts review (JSON).",
+    )
+    list_default_max_age_days: float = Field(
+        default=14.0, gt=0, description="Expected update interval (days) of a stored list not named above."
+    )
     required_lists: list[str] = Field(
         default_factory=list, description="Snapshot names that must be present, or nothing is screened."
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
-from service.engine.checks import flags, goods, parties, routes
+from service.engine.checks import coverage, flags, goods, parties, routes
+from service.engine.checks.coverage import ListAge
 from service.engine.checks.parties import PartyScreener
 from service.engine.checks.text import fill, finding, iso
 from service.engine.declaration import Declaration
@@ -15,10 +18,18 @@ from service.engine.verdict import Action, Finding, RulebookStamp, Verdict, orde
 
 @dataclass(frozen=True)
 class ScreeningContext:
-    """What a screening needs besides the declaration: the rulebook and the denied-party screener."""
+    """What a screening needs besides the declaration: the rulebook and the denied-party screener.
+
+    `lists` says what the screener holds (official or bundled, how old), for the coverage findings;
+    `listed_from` maps (list, entry id) to the day a listing applies from, for the lists whose dates
+    were reviewed (the curated lists); `clock` tells the age of the lists.
+    """
 
     rulebook: Rulebook
     parties: PartyScreener | None = None
+    lists: tuple[ListAge, ...] | None = None
+    listed_from: Mapping[tuple[str, str], date] = field(default_factory=dict)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
@@ -30,7 +41,8 @@ def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
         *goods.goods_findings(declaration, rulebook, controls),
         *routes.hub_findings(declaration, rulebook, controlled),
         *routes.transit_findings(declaration, rulebook, controlled),
-        *parties.party_findings(declaration, context.parties),
+        *parties.party_findings(declaration, context.parties, context.listed_from),
+        *coverage.coverage_findings(context.lists, context.clock()),
         *flags.forwarder_findings(declaration, rulebook, controlled),
         *flags.missing_end_user_findings(declaration, rulebook, controlled),
         *flags.mismatch_findings(declaration, rulebook),

@@ -9,8 +9,11 @@ Skipping a broken list instead would clear parties that it lists.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from service.engine.checks.coverage import ListAge
 from service.engine.parties.entry import ListEntry
 from service.engine.parties.sources import ListReadError
 from service.engine.parties.sources.curated import read_curated
@@ -28,22 +31,49 @@ class ListIntegrityError(ListLoadError):
     """The stored lists are not the recorded ones: missing, corrupt, replaced, or a required list absent."""
 
 
-Loaded = tuple[list[ListEntry], ListStamp]
+Loaded = tuple[list[ListEntry], ListStamp, datetime | None]  # entries, stamp, snapshot time (None: bundled)
+
+
+@dataclass(frozen=True)
+class LoadedLists:
+    """Everything screening needs from the lists: the entries, a stamp per list, and what they rest on."""
+
+    entries: list[ListEntry]
+    stamps: list[ListStamp]
+    ages: tuple[ListAge, ...]  # per list: official or bundled, when taken, expected update interval
+    listed_from: dict[tuple[str, str], date]  # (list, entry id) -> the day a curated listing applies from
 
 
 def load_entries(settings: Settings) -> tuple[list[ListEntry], list[ListStamp]]:
     """Every entry to screen against, and one stamp (name, version, entry count) per list."""
+    loaded = load_lists(settings)
+    return loaded.entries, loaded.stamps
+
+
+def load_lists(settings: Settings) -> LoadedLists:
+    """The entries and stamps, with each list's age and the curated listing dates."""
     entries: list[ListEntry] = []
     stamps: list[ListStamp] = []
-    for list_entries, stamp in [*_curated(settings.lists_dir), *_snapshots(settings.data_dir)]:
+    ages: list[ListAge] = []
+    curated = _curated(settings.lists_dir)
+    for list_entries, stamp, taken in [*curated, *_snapshots(settings.data_dir)]:
         if any(existing.name == stamp.name for existing in stamps):
             raise ListLoadError(f"two lists are named {stamp.name!r}; rename one (curated file or snapshot)")
         entries.extend(list_entries)
         stamps.append(stamp)
+        ages.append(ListAge(name=stamp.name, entries=stamp.entries, official=taken is not None, imported_at=taken,
+                            max_age=max_age(settings, stamp.name) if taken is not None else None))
     missing = sorted(set(settings.required_lists) - {stamp.name for stamp in stamps})
     if missing:
         raise ListIntegrityError(f"required lists not loaded: {', '.join(missing)} (run `export-screen lists update`)")
-    return entries, stamps
+    listed_from = {(entry.source_list, entry.id): entry.listed_on
+                   for list_entries, _, _ in curated for entry in list_entries if entry.listed_on is not None}
+    return LoadedLists(entries, stamps, tuple(ages), listed_from)
+
+
+def max_age(settings: Settings, name: str) -> timedelta:
+    """A list's expected update interval (its own setting, else the default)."""
+    return timedelta(days=settings.list_max_age_days.get(name, settings.list_default_max_age_days))
 
 
 def _curated(directory: Path) -> list[Loaded]:
@@ -61,7 +91,7 @@ def _curated(directory: Path) -> list[Loaded]:
             raise ListLoadError(f"curated list invalid: {exc}") from exc
         version = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         name = read.entries[0].source_list
-        loaded.append((read.entries, ListStamp(name=name, version=version, entries=len(read.entries))))
+        loaded.append((read.entries, ListStamp(name=name, version=version, entries=len(read.entries)), None))
     return loaded
 
 
@@ -84,7 +114,7 @@ def _snapshots(data_dir: Path) -> list[Loaded]:
                 "UTC): it was replaced outside export-screen; import the list again"
             )
         stamp = ListStamp(name=info.name, version=info.version, entries=info.entries)
-        loaded.append((list_entries, stamp))
+        loaded.append((list_entries, stamp, info.imported_at))
     return loaded
 
 

@@ -98,3 +98,15 @@ async def test_tampering_before_a_reload_is_refused_and_the_approved_rules_keep_
         assert named in refused.json()["detail"]
         assert (await screen(client, MACHINING_CENTRE_TO_RUSSIA, as_admin)).json()["verdict"] == "block"
         assert (await screen(client, BANK, as_admin)).json()["verdict"] == "block"
+
+
+async def test_readyz_reports_each_lists_size_and_age(real: Settings) -> None:
+    async with serving(create_app(real)) as client:
+        ready = (await client.get("/readyz")).json()
+    details = {detail["name"]: detail for detail in ready["list_details"]}
+    assert ready["official_lists"] is True and ready["lists"] == 2
+    ofac = details["ofac-sdn"]
+    assert (ofac["entries"], ofac["official"], ofac["max_age_days"], ofac["out_of_date"]) == (5, True, 7.0, False)
+    assert 0 <= ofac["age_days"] < 1 and ofac["imported_at"]
+    curated = details["tw-curated"]
+    assert (curated["official"], curated["imported_at"], curated["max_age_days"]) == (False, None, None)

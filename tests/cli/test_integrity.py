@@ -152,3 +152,15 @@ def test_snapshots_without_a_manifest_are_refused_until_adopted(rules: Path, tmp
     assert code == 0 and "recorded ofac-sdn" in out
     code, out, _ = run("screen", declaration_file(tmp_path, BANK))
     assert code == 0 and json.loads(out)["verdict"] == "block"
+
+
+def test_an_out_of_date_list_makes_the_verdict_review(
+    rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("lists", "import", "--format", "ofac", str(OFAC_MINI))[0] == 0
+    furniture = {**BANK, "consignee": {"name": "Sakura Furniture KK", "country": "JP"}, "destination_country": "JP"}
+    code, out, _ = run("screen", declaration_file(tmp_path, furniture))
+    assert code == 0 and json.loads(out)["verdict"] == "clear" and json.loads(out)["findings"] == []
+    monkeypatch.setenv("EXPORT_SCREEN_LIST_MAX_AGE_DAYS", '{"ofac-sdn": 0.000001}')  # about 0.1 s
+    code, out, _ = run("screen", declaration_file(tmp_path, furniture), "--format", "text")
+    assert code == 0 and "REVIEW" in out and "LIST-OUT-OF-DATE" in out and "ofac-sdn list" in out

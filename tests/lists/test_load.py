@@ -85,3 +85,20 @@ def test_the_screener_finds_the_bundled_curated_parties(
     assert context.parties is not None
     hits = context.parties.match(name, country)
     assert hits and hits[0].entry_id == entry_id and hits[0].action.value == action
+
+
+@pytest.mark.parametrize(("entry_id", "applies_from"), [
+    ("tw-el-2025-huawei", "2025-06-10"),  # taiwan-controls.md row 13
+    ("tw-el-2025-smic", "2025-06-10"),
+    ("tw-el-2024-i-machine-technology", "2024-01-01"),  # added "early January 2024": the month's first day
+    ("ofac-sdn-2022-sharp-edge-engineering", "2022-11-14"),
+])
+def test_curated_listing_dates_reach_the_screening_context(tmp_path: Path, entry_id: str, applies_from: str) -> None:
+    context = load_context(settings_for(tmp_path))
+    assert str(context.listed_from[("tw-curated", entry_id)]) == applies_from
+
+
+def test_snapshot_entries_apply_at_all_dates(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    take_in(settings, "ofac", ofac_copy(tmp_path))
+    assert {list_name for list_name, _ in load_context(settings).listed_from} == {"tw-curated"}

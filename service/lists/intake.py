@@ -87,7 +87,7 @@ def take_in(
         except SnapshotError:
             previous = None  # a corrupt snapshot is replaced by a good one, never compared against
         if not force:
-            check_trust(name, read, previous, settings.list_max_shrink)
+            check_trust(name, read, previous, settings.list_max_shrink, settings.list_min_entries.get(name, 0))
         info = write_snapshot(
             directory, name, list_format, read.entries, source or str(path),
             file_sha256(source_files(list_format, path)), warnings=len(read.warnings),
@@ -108,10 +108,17 @@ def _writer_lock(directory: Path) -> Iterator[None]:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
-def check_trust(name: str, read: ListRead, previous: SnapshotInfo | None, max_shrink: float) -> None:
-    """Refuse a list that looks incomplete or shrank by more than `max_shrink` against the previous one."""
+def check_trust(
+    name: str, read: ListRead, previous: SnapshotInfo | None, max_shrink: float, min_entries: int = 0
+) -> None:
+    """Refuse a list that looks incomplete, has fewer than `min_entries`, or shrank by more than `max_shrink`."""
     if read.incomplete:
         raise SnapshotRefused(name, "the source looks incomplete: " + "; ".join(read.incomplete), previous)
+    if len(read.entries) < min_entries:
+        raise SnapshotRefused(
+            name, f"the new list has {len(read.entries)} entries, fewer than the {min_entries} expected of it "
+            "(a failed or partial download?)", previous,
+        )
     if previous is not None and len(read.entries) < previous.entries * (1 - max_shrink):
         shrink = 1 - len(read.entries) / previous.entries
         raise SnapshotRefused(

@@ -55,4 +55,4 @@ def test_compose_file() -> None:
     )
     assert api["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert api["depends_on"]["db"]["condition"] == "service_healthy"
-    assert {"ofac-sdn", "un-sc"} <= set(json.loads(api["environment"]["EXPORT_SCREEN_REQUIRED_LISTS"]))
+    assert {"ofac-sdn", "un-sc", "tw-shtc"} <= set(json.loads(api["environment"]["EXPORT_SCREEN_REQUIRED_LISTS"]))

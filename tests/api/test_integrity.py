@@ -79,6 +79,8 @@ async def test_tampering_before_a_restart_refuses_every_screening(
             answer = await screen(client, body, as_admin)
             assert answer.status_code == 503 and answer.json()["code"] == "rules_unavailable"
             assert named in answer.json()["detail"]
+        batch = await client.post("/v1/screenings:batch", json=[MACHINING_CENTRE_TO_RUSSIA, BANK], headers=as_admin)
+        assert batch.status_code == 503 and batch.json()["code"] == "rules_unavailable"
         assert (await client.get("/readyz")).status_code == 503
 
 

@@ -88,6 +88,18 @@ def test_tampered_rules_stop_a_batch(rules: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_a_list_moved_away_stops_a_batch(rules: Path, tmp_path: Path) -> None:
+    assert run("lists", "import", "--format", "ofac", str(OFAC_MINI))[0] == 0
+    (tmp_path / "var" / "lists" / "ofac-sdn.jsonl.gz").rename(tmp_path / "elsewhere.jsonl.gz")
+    source = tmp_path / "in.csv"
+    source.write_text("reference,export_date,destination_country,consignee_name,consignee_country,hs_code,"
+                      "description,quantity\nCU-1,2024-06-01,CU,BANCO NACIONAL DE CUBA,CU,9403.60,tables,1\n",
+                      encoding="utf-8")
+    code, _, err = run("batch", str(source), "-o", str(tmp_path / "out.csv"), "--workers", "2")
+    assert code == 3 and "ofac-sdn" in err and "is in the manifest but" in err
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_edit_check_lock_screen(rules: Path, tmp_path: Path) -> None:
     cut_before(rules / HS_RULES, "TW-RUBY-NITROCELLULOSE")
     code, out, _ = run("rules", "lock")

@@ -56,8 +56,13 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def tamper_with(what: str, settings: Settings, tmp_path: Path) -> None:
+    hs_rules = settings.rules_dir / HS_RULES
     if what == "rules":
         cut_hs_rules(settings.rules_dir)
+    elif what == "rules deleted":
+        hs_rules.unlink()
+    elif what == "rules edited":
+        hs_rules.write_text(hs_rules.read_text("utf-8").replace('"845710"', '"845790"', 1), "utf-8")
     else:
         move_ofac_away(settings, tmp_path)
 
@@ -68,6 +73,8 @@ async def screen(client: httpx.AsyncClient, body: dict[str, object], headers: di
 
 @pytest.mark.parametrize(("tamper", "named"), [
     ("rules", f"{HS_RULES}: rules missing: TW-RUBY-MACHINE-TOOLS"),
+    ("rules deleted", f"{HS_RULES}: file missing"),
+    ("rules edited", f"{HS_RULES}: content differs from the lock"),
     ("lists", "ofac-sdn"),
 ])
 async def test_tampering_before_a_restart_refuses_every_screening(
@@ -86,6 +93,8 @@ async def test_tampering_before_a_restart_refuses_every_screening(
 
 @pytest.mark.parametrize(("tamper", "named"), [
     ("rules", f"{HS_RULES}: rules missing: TW-RUBY-MACHINE-TOOLS"),
+    ("rules deleted", f"{HS_RULES}: file missing"),
+    ("rules edited", f"{HS_RULES}: content differs from the lock"),
     ("lists", "ofac-sdn"),
 ])
 async def test_tampering_before_a_reload_is_refused_and_the_approved_rules_keep_serving(

@@ -102,3 +102,23 @@ def test_snapshot_entries_apply_at_all_dates(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     take_in(settings, "ofac", ofac_copy(tmp_path))
     assert {list_name for list_name, _ in load_context(settings).listed_from} == {"tw-curated"}
+
+
+def test_a_snapshot_put_back_from_an_older_copy_is_refused(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    take_in(settings, "ofac", ofac_copy(tmp_path))
+    path = snapshot_dir(settings.data_dir) / "ofac-sdn.jsonl.gz"
+    older = path.read_bytes()
+    take_in(settings, "ofac", ofac_copy(tmp_path, keep_rows=4), force=True)  # a newer, different version
+    path.write_bytes(older)  # whole and valid by its own hash, but not the recorded one
+    with pytest.raises(ListLoadError, match=r"the manifest records .* replaced outside export-screen"):
+        load_entries(settings)
+
+
+def test_an_unrecorded_snapshot_is_refused(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    take_in(settings, "ofac", ofac_copy(tmp_path))
+    directory = snapshot_dir(settings.data_dir)
+    (directory / "extra.jsonl.gz").write_bytes((directory / "ofac-sdn.jsonl.gz").read_bytes())
+    with pytest.raises(ListLoadError, match=r"extra\.jsonl\.gz is not in the manifest"):
+        load_entries(settings)

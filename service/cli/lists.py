@@ -146,6 +146,8 @@ def adopt_command() -> None:
         adopted = adopt_snapshots(get_settings())
     except SnapshotError as exc:
         fail(f"nothing adopted: {exc}", EXIT_FATAL)
+    except ManifestError as exc:
+        fail(f"nothing adopted: {exc}; move it aside to record the snapshots afresh", EXIT_FATAL)
     for info in adopted:
         typer.echo(f"recorded {info.name} {info.version}: {info.entries} entries")
 

@@ -176,3 +176,12 @@ def test_an_out_of_date_list_makes_the_verdict_review(
     monkeypatch.setenv("EXPORT_SCREEN_LIST_MAX_AGE_DAYS", '{"ofac-sdn": 0.000001}')  # about 0.1 s
     code, out, _ = run("screen", declaration_file(tmp_path, furniture), "--format", "text")
     assert code == 0 and "REVIEW" in out and "LIST-OUT-OF-DATE" in out and "ofac-sdn list" in out
+
+
+def test_an_unreadable_manifest_refuses_screening_and_adoption(rules: Path, tmp_path: Path) -> None:
+    assert run("lists", "import", "--format", "ofac", str(OFAC_MINI))[0] == 0
+    (tmp_path / "var" / "lists.manifest.json").write_text("{cut", encoding="utf-8")
+    code, _, err = run("screen", declaration_file(tmp_path, BANK))
+    assert code == 3 and "the list manifest cannot be read" in err
+    code, _, err = run("lists", "adopt")
+    assert code == 3 and "move it aside" in err

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from service.engine.parties.entry import ListEntry
 from service.engine.parties.sources import ListReadError, default_list_name, read_list
@@ -82,3 +84,11 @@ def test_a_file_of_another_shape_is_refused(tmp_path: Path) -> None:
     other.write_text("id,title\n1,x\n", encoding="utf-8")
     with pytest.raises(ListReadError, match="not an SHTC Entity List file"):
         read_tw_shtc(other)
+
+
+@given(st.text(alphabet=st.sampled_from("ab ;；:（）()<>/iv永久參考號：繁體中文alias"), max_size=60))
+def test_cell_splitting_never_fails_and_never_yields_blanks(cell: str) -> None:
+    names, _ = split_names(cell)
+    addresses, countries = split_addresses(cell)
+    for value in [*names, *split_aliases(cell), *addresses, *countries]:
+        assert value.strip() and value == value.strip() and ";" not in value and "；" not in value

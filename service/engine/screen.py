@@ -16,6 +16,11 @@ from service.engine.rulebook.models import DestinationNoticeRule
 from service.engine.verdict import Action, Finding, RulebookStamp, Verdict, ordered, outcome_of, risk_score
 
 
+def utc_now() -> datetime:
+    """The time the lists' ages are measured at."""
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class ScreeningContext:
     """What a screening needs besides the declaration: the rulebook and the denied-party screener.
@@ -29,7 +34,7 @@ class ScreeningContext:
     parties: PartyScreener | None = None
     lists: tuple[ListAge, ...] | None = None
     listed_from: Mapping[tuple[str, str], date] = field(default_factory=dict)
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Callable[[], datetime] = utc_now
 
 
 def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:

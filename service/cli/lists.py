@@ -12,8 +12,9 @@ import typer
 from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
 from service.engine.parties.sources import FORMATS, ListReadError, RowWarning
 from service.engine.parties.sources.curated import curated_list_schema
+from service.engine.screen import utc_now
 from service.lists.intake import SnapshotRefused, adopt_snapshots, remove_list, take_in
-from service.lists.load import ListLoadError, load_entries
+from service.lists.load import ListLoadError, load_lists
 from service.lists.manifest import ManifestError
 from service.lists.store import SnapshotError, read_info, snapshot_dir, snapshot_paths
 from service.lists.update import update_lists
@@ -72,21 +73,26 @@ def show_command(
     """Print every list that screening would use: curated lists and stored snapshots."""
     settings = get_settings()
     try:
-        _entries, stamps = load_entries(settings)
+        loaded = load_lists(settings)
     except ListLoadError as exc:
         fail(f"lists cannot be loaded, nothing would be screened: {exc}", EXIT_FATAL)
+    stamps, now = loaded.stamps, utc_now()
+    ages = {age.name: age for age in loaded.ages}
     details = {}
     for path in snapshot_paths(snapshot_dir(settings.data_dir)):
         try:
             info = read_info(path)
-        except SnapshotError:  # pragma: no cover - load_entries has already proven every snapshot
+        except SnapshotError:  # pragma: no cover - load_lists has already proven every snapshot
             continue
         details[info.name] = info
     rows: list[dict[str, Any]] = [
         {"name": stamp.name, "version": stamp.version, "entries": stamp.entries,
          "imported_at": details[stamp.name].imported_at.isoformat() if stamp.name in details else None,
          "format": details[stamp.name].format if stamp.name in details else "yaml (bundled)",
-         "source": details[stamp.name].source if stamp.name in details else str(settings.lists_dir)}
+         "source": details[stamp.name].source if stamp.name in details else str(settings.lists_dir),
+         "max_age_days": settings.list_max_age_days.get(stamp.name, settings.list_default_max_age_days)
+         if stamp.name in details else None,
+         "out_of_date": ages[stamp.name].out_of_date(now)}
         for stamp in stamps
     ]
     if as_json:
@@ -95,7 +101,10 @@ def show_command(
     typer.echo(f"{'name':<16} {'version':<24} {'entries':>8}  {'imported at (UTC)':<20} format")
     for row in rows:
         when = (row["imported_at"] or "bundled")[:19].replace("T", " ")
-        typer.echo(f"{row['name']:<16} {row['version']:<24} {row['entries']:>8}  {when:<20} {row['format']}")
+        late = f"  OUT OF DATE (update interval {row['max_age_days']:g} days)" if row["out_of_date"] else ""
+        typer.echo(f"{row['name']:<16} {row['version']:<24} {row['entries']:>8}  {when:<20} {row['format']}{late}")
+    if not any(age.official for age in loaded.ages):
+        typer.echo("no official list is loaded: parties are screened against the bundled lists only")
 
 
 @app.command("update")

@@ -185,3 +185,17 @@ def test_an_unreadable_manifest_refuses_screening_and_adoption(rules: Path, tmp_
     assert code == 3 and "the list manifest cannot be read" in err
     code, _, err = run("lists", "adopt")
     assert code == 3 and "move it aside" in err
+
+
+def test_lists_show_says_what_screening_rests_on(rules: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run("lists", "show")
+    assert code == 0 and "no official list is loaded" in out
+    assert run("lists", "import", "--format", "ofac", str(OFAC_MINI))[0] == 0
+    code, out, _ = run("lists", "show")
+    assert code == 0 and "no official list" not in out and "OUT OF DATE" not in out
+    monkeypatch.setenv("EXPORT_SCREEN_LIST_MAX_AGE_DAYS", '{"ofac-sdn": 0.000001}')
+    code, out, _ = run("lists", "show", "--json")
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert rows["ofac-sdn"]["out_of_date"] is True and rows["tw-curated"]["out_of_date"] is False
+    code, out, _ = run("lists", "show")
+    assert "OUT OF DATE (update interval 1e-06 days)" in out

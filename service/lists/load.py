@@ -1,8 +1,9 @@
 """The list entries the screening context searches: bundled curated lists plus every stored snapshot.
 
 Fail closed: a curated file that does not validate, a snapshot that is unreadable or does not match its
-own hash, a snapshot that the manifest records but that is missing or was replaced, two lists with one
-name, or a required list that is missing all raise ListLoadError, and the shells refuse to screen.
+own hash, a snapshot that the manifest records but that is missing or was replaced, a curated file that
+differs from the rulebook lock, two lists with one name, or a required list that is missing all raise
+ListLoadError, and the shells refuse to screen.
 Skipping a broken list instead would clear parties that it lists.
 """
 
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from service.engine.checks.coverage import ListAge
 from service.engine.parties.entry import ListEntry
-from service.engine.parties.sources import ListReadError
+from service.engine.parties.sources import ListRead, ListReadError
 from service.engine.parties.sources.curated import read_curated
+from service.engine.rulebook.lock import RulebookLockError, RuleFileRead, verify_curated
 from service.engine.verdict import ListStamp
 from service.lists.manifest import Manifest, ManifestError, manifest_path, read_manifest
 from service.lists.store import SUFFIX, SnapshotError, read_snapshot, snapshot_dir, snapshot_paths
@@ -55,7 +57,7 @@ def load_lists(settings: Settings) -> LoadedLists:
     entries: list[ListEntry] = []
     stamps: list[ListStamp] = []
     ages: list[ListAge] = []
-    curated = _curated(settings.lists_dir)
+    curated = _curated(settings)
     for list_entries, stamp, taken in [*curated, *_snapshots(settings.data_dir)]:
         if any(existing.name == stamp.name for existing in stamps):
             raise ListLoadError(f"two lists are named {stamp.name!r}; rename one (curated file or snapshot)")
@@ -76,23 +78,48 @@ def max_age(settings: Settings, name: str) -> timedelta:
     return timedelta(days=settings.list_max_age_days.get(name, settings.list_default_max_age_days))
 
 
-def _curated(directory: Path) -> list[Loaded]:
-    """The bundled curated lists; a missing directory or an invalid file is an error."""
+def _curated(settings: Settings) -> list[Loaded]:
+    """The bundled curated lists, each valid and exactly as the rulebook lock approved it."""
+    files = _curated_files(settings.lists_dir)
+    try:
+        verify_curated(settings.rules_dir, settings.lists_dir, _reads(files))
+    except RulebookLockError as exc:
+        raise ListIntegrityError(str(exc)) from exc
+    loaded: list[Loaded] = []
+    for _path, data, read in files:
+        version = "sha256:" + hashlib.sha256(data).hexdigest()[:16]
+        name = read.entries[0].source_list
+        loaded.append((read.entries, ListStamp(name=name, version=version, entries=len(read.entries)), None))
+    return loaded
+
+
+def curated_reads(directory: Path) -> list[RuleFileRead]:
+    """Each curated list file with its hash and entry ids, as the rulebook lock records them."""
+    return _reads(_curated_files(directory))
+
+
+def _reads(files: list[tuple[Path, bytes, ListRead]]) -> list[RuleFileRead]:
+    return [RuleFileRead(path.name, data, [entry.id for entry in read.entries]) for path, data, read in files]
+
+
+def _curated_files(directory: Path) -> list[tuple[Path, bytes, ListRead]]:
+    """Every curated list file, read and validated; a missing directory or an invalid file is an error."""
     if not directory.is_dir():
         raise ListLoadError(f"{directory}: curated lists directory not found")
     paths = sorted(p for p in directory.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
     if not paths:
         raise ListLoadError(f"{directory}: no curated list files (*.yaml) found")
-    loaded: list[Loaded] = []
+    files = []
     for path in paths:
         try:
             read = read_curated(path)
+            data = path.read_bytes()
         except ListReadError as exc:
             raise ListLoadError(f"curated list invalid: {exc}") from exc
-        version = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        name = read.entries[0].source_list
-        loaded.append((read.entries, ListStamp(name=name, version=version, entries=len(read.entries)), None))
-    return loaded
+        except OSError as exc:
+            raise ListLoadError(f"curated list unreadable: {path}: {exc}") from exc
+        files.append((path, data, read))
+    return files
 
 
 def _snapshots(data_dir: Path) -> list[Loaded]:

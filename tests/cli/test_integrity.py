@@ -199,3 +199,21 @@ def test_lists_show_says_what_screening_rests_on(rules: Path, monkeypatch: pytes
     assert rows["ofac-sdn"]["out_of_date"] is True and rows["tw-curated"]["out_of_date"] is False
     code, out, _ = run("lists", "show")
     assert "OUT OF DATE (update interval 1e-06 days)" in out
+
+
+def test_a_curated_list_cut_short_refuses_to_screen(
+    rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lists = Path(shutil.copytree(RULES / "lists", tmp_path / "lists"))
+    monkeypatch.setenv("EXPORT_SCREEN_LISTS_DIR", str(lists))
+    huawei = {**BANK, "consignee": {"name": "Huawei", "country": "CN"}, "destination_country": "CN",
+              "export_date": "2025-07-01"}
+    code, out, _ = run("screen", declaration_file(tmp_path, huawei))
+    assert code == 0 and json.loads(out)["verdict"] == "review"
+    curated = lists / "taiwan-curated.yaml"
+    text = curated.read_text(encoding="utf-8")
+    curated.write_text(text[: text.index("  - id: tw-el-2025-huawei\n")], encoding="utf-8")
+    code, out, err = run("screen", declaration_file(tmp_path, huawei))
+    assert code == 3 and out == "" and "entries missing: tw-el-2025-huawei" in err
+    code, out, _ = run("rules", "check")
+    assert code == 0 and "NOT APPROVED" in out and "taiwan-curated.yaml" in out

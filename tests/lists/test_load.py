@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from service.lists.intake import take_in
-from service.lists.load import ListLoadError, load_entries
+from service.lists.load import ListIntegrityError, ListLoadError, load_entries
 from service.lists.manifest import record
 from service.lists.store import recorded, snapshot_dir, write_snapshot
 from service.runtime import load_context
@@ -122,3 +122,25 @@ def test_an_unrecorded_snapshot_is_refused(tmp_path: Path) -> None:
     (directory / "extra.jsonl.gz").write_bytes((directory / "ofac-sdn.jsonl.gz").read_bytes())
     with pytest.raises(ListLoadError, match=r"extra\.jsonl\.gz is not in the manifest"):
         load_entries(settings)
+
+
+def test_a_curated_list_cut_short_is_refused_by_the_lock(tmp_path: Path) -> None:
+    lists = Path(shutil.copytree(CURATED, tmp_path / "lists"))
+    curated = lists / "taiwan-curated.yaml"
+    text = curated.read_text(encoding="utf-8")
+    curated.write_text(text[: text.index("  - id: tw-el-2025-huawei\n")], encoding="utf-8")  # still valid YAML
+    with pytest.raises(ListIntegrityError, match=(
+        r"curated lists differ from the approved lock: taiwan-curated\.yaml: entries missing: "
+        r"tw-el-2025-huawei, tw-el-2025-smic \(2 of 4 left\)")):
+        load_entries(settings_for(tmp_path, lists_dir=lists))
+
+
+def test_a_curated_list_added_or_deleted_is_refused_by_the_lock(tmp_path: Path) -> None:
+    lists = Path(shutil.copytree(CURATED, tmp_path / "lists"))
+    shutil.copy(lists / "taiwan-curated.yaml", lists / "extra.yaml")
+    (lists / "extra.yaml").write_text((lists / "extra.yaml").read_text("utf-8").replace("name: tw-curated", "name: x"))
+    with pytest.raises(ListIntegrityError, match=r"extra\.yaml: file added, not in the lock"):
+        load_entries(settings_for(tmp_path, lists_dir=lists))
+    (lists / "taiwan-curated.yaml").unlink()
+    with pytest.raises(ListIntegrityError, match=r"taiwan-curated\.yaml: file missing"):
+        load_entries(settings_for(tmp_path, lists_dir=lists))

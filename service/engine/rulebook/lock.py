@@ -1,9 +1,9 @@
-"""The rulebook lock: which rule files, rule ids and content hashes were last approved.
+"""The rulebook lock: which rule files and curated lists, with their ids and hashes, were last approved.
 
 `export-screen rules lock` writes `rules/rules.lock.json` after a review. Every load that screens
-compares the rule files with it: a file cut short (still valid YAML, fewer rules), deleted, added or
-edited is refused, naming the file and what changed. A rulebook without a lock is refused too: nobody
-has said that these are the rules to apply.
+compares the rule files, and the curated party lists, with it: a file cut short (still valid YAML, fewer
+rules or entries), deleted, added or edited is refused, naming the file and what changed. A rulebook
+without a lock is refused too: nobody has said that these are the rules to apply.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class LockedFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sha256: str = Field(description="sha256 of the file's bytes.")
-    rules: list[str] = Field(description="Ids of the rules the file defines, in file order.")
+    rules: list[str] = Field(description="Ids of the rules (or curated entries) the file defines, in file order.")
 
 
 class RulebookLock(BaseModel):
@@ -43,6 +43,9 @@ class RulebookLock(BaseModel):
 
     version: str = Field(description="The rulebook version (content hash) the lock approves.")
     files: dict[str, LockedFile] = Field(description="Rule file name -> hash and rule ids.")
+    curated: dict[str, LockedFile] = Field(
+        description="Curated list file name (in the lists directory) -> hash and entry ids."
+    )
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class RuleFileRead:
 
     name: str
     data: bytes
-    rules: list[str] | None  # None: the file does not parse
+    rules: list[str] | None  # rule ids (curated lists: entry ids); None: the file does not parse
 
     @property
     def sha256(self) -> str:
@@ -63,11 +66,12 @@ def lock_path(directory: Path) -> Path:
     return directory / LOCK_NAME
 
 
-def lock_of(version: str, files: list[RuleFileRead]) -> RulebookLock:
-    """The lock that approves exactly these files."""
-    return RulebookLock(version=version, files={
-        read.name: LockedFile(sha256=read.sha256, rules=list(read.rules or [])) for read in files
-    })
+def lock_of(version: str, files: list[RuleFileRead], curated: list[RuleFileRead]) -> RulebookLock:
+    """The lock that approves exactly these rule files and curated list files."""
+    def locked(reads: list[RuleFileRead]) -> dict[str, LockedFile]:
+        return {read.name: LockedFile(sha256=read.sha256, rules=list(read.rules or [])) for read in reads}
+
+    return RulebookLock(version=version, files=locked(files), curated=locked(curated))
 
 
 def read_lock(directory: Path) -> RulebookLock | None:
@@ -98,22 +102,32 @@ def write_lock(directory: Path, lock: RulebookLock) -> Path:
 
 
 def differences(lock: RulebookLock, files: list[RuleFileRead]) -> list[str]:
-    """What changed since the lock, one sentence per file; empty if the files are exactly the approved ones."""
+    """What changed in the rule files since the lock, one sentence per file; empty if none."""
+    return changes(lock.files, files, "rules")
+
+
+def curated_differences(lock: RulebookLock, files: list[RuleFileRead]) -> list[str]:
+    """What changed in the curated list files since the lock, one sentence per file; empty if none."""
+    return changes(lock.curated, files, "entries")
+
+
+def changes(approved: dict[str, LockedFile], files: list[RuleFileRead], things: str) -> list[str]:
+    """Files missing, changed (with the ids they lost or gained) or added against the approved ones."""
     found = {read.name: read for read in files}
-    changes = []
-    for name, locked in sorted(lock.files.items()):
+    changed = []
+    for name, locked in sorted(approved.items()):
         read = found.get(name)
         if read is None:
-            changes.append(f"{name}: file missing (the lock lists {len(locked.rules)} rules in it)")
+            changed.append(f"{name}: file missing (the lock lists {len(locked.rules)} {things} in it)")
         elif read.sha256 != locked.sha256:
-            changes.append(f"{name}: {_what_changed(locked, read)}")
-    for name in sorted(set(found) - set(lock.files)):
-        changes.append(f"{name}: file added, not in the lock")
-    return changes
+            changed.append(f"{name}: {_what_changed(locked, read, things)}")
+    for name in sorted(set(found) - set(approved)):
+        changed.append(f"{name}: file added, not in the lock")
+    return changed
 
 
-def _what_changed(locked: LockedFile, read: RuleFileRead) -> str:
-    """A changed file: which rules it lost or gained, then the hashes."""
+def _what_changed(locked: LockedFile, read: RuleFileRead, things: str) -> str:
+    """A changed file: which rules (or entries) it lost or gained, then the hashes."""
     hashes = f"content differs from the lock (sha256 {read.sha256[:12]}, locked {locked.sha256[:12]})"
     if read.rules is None:
         return f"does not parse; {hashes}"
@@ -121,14 +135,33 @@ def _what_changed(locked: LockedFile, read: RuleFileRead) -> str:
     added = [rule for rule in read.rules if rule not in locked.rules]
     parts = []
     if missing:
-        parts.append(f"rules missing: {', '.join(missing)} ({len(read.rules)} of {len(locked.rules)} left)")
+        parts.append(f"{things} missing: {', '.join(missing)} ({len(read.rules)} of {len(locked.rules)} left)")
     if added:
-        parts.append(f"rules added: {', '.join(added)}")
+        parts.append(f"{things} added: {', '.join(added)}")
     return "; ".join([*parts, hashes])
 
 
 def verify(directory: Path, files: list[RuleFileRead]) -> None:
-    """Raise RulebookLockError unless the files are exactly the ones the lock approves."""
+    """Raise RulebookLockError unless the rule files are exactly the ones the lock approves."""
+    lock = require_lock(directory)
+    found = differences(lock, files)
+    if found:
+        raise RulebookLockError(
+            directory, f"the rule files differ from the approved lock: {'; '.join(found)}; {RELOCK}"
+        )
+
+
+def verify_curated(directory: Path, lists_dir: Path, files: list[RuleFileRead]) -> None:
+    """Raise RulebookLockError unless the curated list files are exactly the ones the lock approves."""
+    found = curated_differences(require_lock(directory), files)
+    if found:
+        raise RulebookLockError(
+            lists_dir, f"the curated lists differ from the approved lock: {'; '.join(found)}; {RELOCK}"
+        )
+
+
+def require_lock(directory: Path) -> RulebookLock:
+    """The lock of a rules directory; RulebookLockError if there is none."""
     lock = read_lock(directory)
     if lock is None:
         raise RulebookLockError(
@@ -136,8 +169,4 @@ def verify(directory: Path, files: list[RuleFileRead]) -> None:
             f"no rulebook lock: the rules in {directory} were never approved; review them, then run "
             f"`export-screen rules lock --rules-dir {directory}`",
         )
-    changes = differences(lock, files)
-    if changes:
-        raise RulebookLockError(
-            directory, f"the rule files differ from the approved lock: {'; '.join(changes)}; {RELOCK}"
-        )
+    return lock

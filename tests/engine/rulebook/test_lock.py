@@ -9,7 +9,16 @@ import pytest
 
 from service.engine.rulebook import load_rulebook
 from service.engine.rulebook.book import rule_file_reads
-from service.engine.rulebook.lock import LOCK_NAME, RulebookLockError, differences, lock_of, read_lock, write_lock
+from service.engine.rulebook.lock import (
+    LOCK_NAME,
+    RulebookLockError,
+    curated_differences,
+    differences,
+    lock_of,
+    read_lock,
+    write_lock,
+)
+from service.lists.load import curated_reads
 from tests.engine.conftest import RULES_DIR
 
 HS_RULES = "20-ru-by-hs.yaml"
@@ -32,6 +41,7 @@ def test_the_committed_lock_approves_the_committed_rules() -> None:
     assert lock is not None, "rules/rules.lock.json is missing: run `export-screen rules lock`"
     assert differences(lock, rule_file_reads(RULES_DIR)) == [], "run `export-screen rules lock` after review"
     assert load_rulebook(RULES_DIR, locked=True).version == lock.version
+    assert curated_differences(lock, curated_reads(RULES_DIR / "lists")) == [], "run `export-screen rules lock`"
 
 
 def test_a_file_cut_short_names_the_lost_rules(rules: Path) -> None:
@@ -86,6 +96,6 @@ def test_an_unreadable_lock_is_refused(rules: Path) -> None:
 def test_relocking_approves_the_edit(rules: Path) -> None:
     cut_before(rules / HS_RULES, "TW-RUBY-NITROCELLULOSE")
     edited = load_rulebook(rules)
-    write_lock(rules, lock_of(edited.version, rule_file_reads(rules)))
+    write_lock(rules, lock_of(edited.version, rule_file_reads(rules), []))
     assert load_rulebook(rules, locked=True).version == edited.version
     assert "TW-RUBY-NITROCELLULOSE" not in read_lock(rules).files[HS_RULES].rules  # type: ignore[union-attr]

@@ -13,17 +13,18 @@ from service.engine.parties.index import PartyIndex
 from service.engine.rulebook import load_rulebook
 from service.engine.screen import ScreeningContext
 from service.engine.verdict import ListStamp
-from service.lists.load import load_entries
+from service.lists.load import load_lists
 from service.settings import Settings
 
 
 def load_context(settings: Settings) -> ScreeningContext:
     """Load the rulebook and build the denied-party index from every configured list, or raise."""
-    rulebook = load_rulebook(settings.rules_dir)
-    entries, stamps = load_entries(settings)
-    parties = build_party_index(settings, entries, stamps)
+    rulebook = load_rulebook(settings.rules_dir, locked=True)
+    lists = load_lists(settings)
+    parties = build_party_index(settings, lists.entries, lists.stamps)
     parties.prepare_scripts()  # a first query in Chinese or Hebrew characters must not wait for them
-    context = ScreeningContext(rulebook=rulebook, parties=parties, past_days=settings.export_date_past_days)
+    context = ScreeningContext(rulebook=rulebook, parties=parties, lists=lists.ages, listed_from=lists.listed_from,
+                               past_days=settings.export_date_past_days)
     settle_memory()
     return context
 

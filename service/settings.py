@@ -17,7 +17,7 @@ class ListSource(BaseModel):
     """An official list that `export-screen lists update` downloads: its name, format and file URL(s)."""
 
     name: str = Field(description="Snapshot name, e.g. ofac-sdn.")
-    format: str = Field(description="Reader format: ofac, csl, un, dpl, opensanctions or yaml.")
+    format: str = Field(description="Reader format: ofac, csl, un, dpl, opensanctions, tw-shtc or yaml.")
     urls: list[str] = Field(min_length=1, description="File URLs; OFAC needs sdn.csv, alt.csv, add.csv (+ comments).")
 
 
@@ -29,6 +29,10 @@ OFFICIAL_LISTS = [
     ListSource(name="un-sc", format="un", urls=["https://scsanctions.un.org/resources/xml/en/consolidated.xml"]),
     ListSource(name="us-csl", format="csl", urls=[
         "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv"
+    ]),
+    # Taiwan's SHTC Entity List; the download URL may change with each new version (docs/lists.md).
+    ListSource(name="tw-shtc", format="tw-shtc", urls=[
+        "https://publicinfo.trade.gov.tw/icp/Download.action?file=ZgPKOWuRLCD%2B8S4%2FZhAeuw%3D%3D"
     ]),
 ]
 
@@ -55,8 +59,19 @@ class Settings(BaseSettings):
     list_max_shrink: float = Field(
         default=0.2, ge=0, le=1, description="Refuse an update whose entry count shrank by more than this share."
     )
+    list_min_entries: dict[str, int] = Field(
+        default_factory=lambda: {"tw-shtc": 9000},
+        description="Fewest entries a list may have (JSON); a smaller one is a failed download and is refused.",
+    )
     list_download_timeout: float = Field(default=60.0, gt=0, description="Seconds per list download request.")
     list_download_retries: int = Field(default=3, ge=0, description="Retries per file after a failed download.")
+    list_max_age_days: dict[str, float] = Field(
+        default_factory=lambda: {"ofac-sdn": 7.0, "un-sc": 7.0, "us-csl": 7.0, "tw-shtc": 30.0},
+        description="Expected update interval per list (days); an older snapshot makes verdicts review (JSON).",
+    )
+    list_default_max_age_days: float = Field(
+        default=14.0, gt=0, description="Expected update interval (days) of a stored list not named above."
+    )
     required_lists: list[str] = Field(
         default_factory=list, description="Snapshot names that must be present, or nothing is screened."
     )

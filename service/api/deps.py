@@ -13,7 +13,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from service.api.errors import Forbidden, NotReady, Unauthorized, request_id_of
+from service.api.errors import Forbidden, RulesUnavailable, Unauthorized, request_id_of
 from service.api.state import ServiceState
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
@@ -56,7 +56,7 @@ async def get_context(state: StateDep) -> ScreeningContext:
     """The current rules and lists; 503 when they are not loaded (never a verdict without rules)."""
     context = state.context
     if context is None:
-        raise NotReady(f"Rules or lists are not loaded: {state.context_error or 'unknown reason'}")
+        raise RulesUnavailable(f"Rules or lists are not loaded: {state.context_error or 'unknown reason'}")
     return context
 
 

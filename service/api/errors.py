@@ -99,6 +99,12 @@ class RulesInvalid(ApiError):
     status, code, title = 422, "rules_invalid", "The rules could not be loaded; the previous rulebook stays in force"
 
 
+class RulesUnavailable(ApiError):
+    status, code, title = 503, "rules_unavailable", (
+        "The rules or lists are not the approved ones or could not be loaded; nothing is screened"
+    )
+
+
 class NotReady(ApiError):
     status, code, title = 503, "not_ready", "The service cannot screen: rules, lists or database not ready"
 

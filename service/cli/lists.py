@@ -1,4 +1,4 @@
-"""`export-screen lists import|show|update`: store, inspect and refresh denied-party list snapshots."""
+"""`export-screen lists import|show|update|remove|adopt`: store, inspect, refresh and drop list snapshots."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import typer
 from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
 from service.engine.parties.sources import FORMATS, ListReadError, RowWarning
 from service.engine.parties.sources.curated import curated_list_schema
-from service.lists.intake import SnapshotRefused, take_in
-from service.lists.load import ListLoadError, load_entries
+from service.engine.screen import utc_now
+from service.lists.intake import SnapshotRefused, adopt_snapshots, remove_list, take_in
+from service.lists.load import ListLoadError, load_lists
+from service.lists.manifest import ManifestError
 from service.lists.store import SnapshotError, read_info, snapshot_dir, snapshot_paths
 from service.lists.update import update_lists
 from service.settings import get_settings
@@ -71,21 +73,26 @@ def show_command(
     """Print every list that screening would use: curated lists and stored snapshots."""
     settings = get_settings()
     try:
-        _entries, stamps = load_entries(settings)
+        loaded = load_lists(settings)
     except ListLoadError as exc:
         fail(f"lists cannot be loaded, nothing would be screened: {exc}", EXIT_FATAL)
+    stamps, now = loaded.stamps, utc_now()
+    ages = {age.name: age for age in loaded.ages}
     details = {}
     for path in snapshot_paths(snapshot_dir(settings.data_dir)):
         try:
             info = read_info(path)
-        except SnapshotError:  # pragma: no cover - load_entries has already proven every snapshot
+        except SnapshotError:  # pragma: no cover - load_lists has already proven every snapshot
             continue
         details[info.name] = info
     rows: list[dict[str, Any]] = [
         {"name": stamp.name, "version": stamp.version, "entries": stamp.entries,
          "imported_at": details[stamp.name].imported_at.isoformat() if stamp.name in details else None,
          "format": details[stamp.name].format if stamp.name in details else "yaml (bundled)",
-         "source": details[stamp.name].source if stamp.name in details else str(settings.lists_dir)}
+         "source": details[stamp.name].source if stamp.name in details else str(settings.lists_dir),
+         "max_age_days": settings.list_max_age_days.get(stamp.name, settings.list_default_max_age_days)
+         if stamp.name in details else None,
+         "out_of_date": ages[stamp.name].out_of_date(now)}
         for stamp in stamps
     ]
     if as_json:
@@ -94,7 +101,10 @@ def show_command(
     typer.echo(f"{'name':<16} {'version':<24} {'entries':>8}  {'imported at (UTC)':<20} format")
     for row in rows:
         when = (row["imported_at"] or "bundled")[:19].replace("T", " ")
-        typer.echo(f"{row['name']:<16} {row['version']:<24} {row['entries']:>8}  {when:<20} {row['format']}")
+        late = f"  OUT OF DATE (update interval {row['max_age_days']:g} days)" if row["out_of_date"] else ""
+        typer.echo(f"{row['name']:<16} {row['version']:<24} {row['entries']:>8}  {when:<20} {row['format']}{late}")
+    if not any(age.official for age in loaded.ages):
+        typer.echo("no official list is loaded: parties are screened against the bundled lists only")
 
 
 @app.command("update")
@@ -120,6 +130,35 @@ def update_command(
     if failed:
         typer.echo(f"!!! {len(failed)} of {len(outcomes)} lists NOT updated: {', '.join(failed)}", err=True)
         raise typer.Exit(EXIT_FATAL)
+
+
+@app.command("remove")
+def remove_command(
+    name: Annotated[str, typer.Argument(help="Name of the stored list to drop, e.g. us-csl.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is dropped (kept in the manifest).")],
+) -> None:
+    """Drop a stored list on purpose; the manifest records when and why (a vanished file is refused instead)."""
+    try:
+        removal = remove_list(get_settings(), name, reason)
+    except (ManifestError, SnapshotError) as exc:
+        fail(f"list not removed: {exc}", EXIT_INVALID)
+    except OSError as exc:
+        fail(f"list not removed: {exc}", EXIT_FATAL)
+    typer.echo(f"removed {removal.name} {removal.version} ({removal.entries} entries) at "
+               f"{removal.removed_at:%Y-%m-%d %H:%M} UTC: {removal.reason}")
+
+
+@app.command("adopt")
+def adopt_command() -> None:
+    """Record the stored snapshots in the manifest (a data directory that has none); each must be whole."""
+    try:
+        adopted = adopt_snapshots(get_settings())
+    except SnapshotError as exc:
+        fail(f"nothing adopted: {exc}", EXIT_FATAL)
+    except ManifestError as exc:
+        fail(f"nothing adopted: {exc}; move it aside to record the snapshots afresh", EXIT_FATAL)
+    for info in adopted:
+        typer.echo(f"recorded {info.name} {info.version}: {info.entries} entries")
 
 
 @app.command("schema")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 from service.engine import declaration as declarations
-from service.engine.checks import classification, dates, flags, goods, parties, permits, routes
+from service.engine.checks import classification, coverage, dates, flags, goods, parties, permits, routes
+from service.engine.checks.coverage import ListAge
 from service.engine.checks.parties import PartyScreener
 from service.engine.checks.text import fill, finding, iso
 from service.engine.declaration import Declaration
@@ -18,30 +19,46 @@ from service.engine.verdict import Action, Finding, RulebookStamp, Verdict, orde
 PAST_DAYS = 30  # default of EXPORT_SCREEN_EXPORT_DATE_PAST_DAYS
 
 
+def utc_now() -> datetime:
+    """The time the lists' ages are measured at."""
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class ScreeningContext:
-    """What a screening needs besides the declaration: the rulebook, the denied-party screener, and how
-    the export date is judged (the clock, how far back it may lie, and whether this is an audit).
+    """What a screening needs besides the declaration: the rulebook, the denied-party screener, what
+    the screener holds, and how the export date is judged.
 
-    A shell changes the mode per request with dataclasses.replace(context, retrospective=True).
+    `lists` says what the screener holds (official or bundled, how old), for the coverage findings;
+    `listed_from` maps (list, entry id) to the day a listing applies from, for the lists whose dates
+    were reviewed (the curated lists); `clock` tells the age of the lists. `screening_day` gives the
+    screening date, `past_days` how far back an export date may lie, and `retrospective` whether this
+    is an audit of a past shipment. A shell changes the mode per request with
+    dataclasses.replace(context, retrospective=True).
     """
 
     rulebook: Rulebook
     parties: PartyScreener | None = None
+    lists: tuple[ListAge, ...] | None = None
+    listed_from: Mapping[tuple[str, str], date] = field(default_factory=dict)
+    clock: Callable[[], datetime] = utc_now
     retrospective: bool = False  # audit of a past shipment: rules as of its export date, no backdating review
     past_days: int = PAST_DAYS  # an export date further back than this is a review (outside retrospective mode)
-    clock: Callable[[], date] | None = None  # the screening date; None: today in Asia/Taipei
+    screening_day: Callable[[], date] | None = None  # the screening date; None: today in Asia/Taipei
 
     def today(self) -> date:
         """The screening date."""
-        return self.clock() if self.clock is not None else declarations.today_in_taipei()
+        return self.screening_day() if self.screening_day is not None else declarations.today_in_taipei()
 
 
 def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
     """Screen one declaration; deterministic for the same declaration, rulebook, lists and screening date."""
     rulebook = context.rulebook
     today = context.today()
-    findings = _rule_findings(declaration, rulebook, parties.party_findings(declaration, context.parties))
+    findings = _rule_findings(declaration, rulebook, [
+        *parties.party_findings(declaration, context.parties, context.listed_from),
+        *coverage.coverage_findings(context.lists, context.clock()),
+    ])
     if not context.retrospective and dates.lies_in_past(declaration, today, context.past_days):
         leaving_today = declaration.model_copy(update={"export_date": today})
         findings.extend(dates.backdating_findings(declaration, today, _rule_findings(leaving_today, rulebook, [])))

@@ -16,13 +16,18 @@ from pathlib import Path
 from service.engine.parties.sources import ListRead, RowWarning, default_list_name, read_list
 from service.engine.parties.sources.curated import parse_curated
 from service.engine.parties.sources.ofac import locate_files
+from service.lists.manifest import Manifest, Removal, read_manifest, record, record_removal, write_manifest
 from service.lists.store import (
+    SUFFIX,
     SnapshotError,
     SnapshotInfo,
     current_info,
     file_sha256,
+    read_snapshot,
+    recorded,
     snapshot_dir,
     snapshot_path,
+    snapshot_paths,
     write_snapshot,
 )
 from service.settings import Settings
@@ -82,11 +87,12 @@ def take_in(
         except SnapshotError:
             previous = None  # a corrupt snapshot is replaced by a good one, never compared against
         if not force:
-            check_trust(name, read, previous, settings.list_max_shrink)
+            check_trust(name, read, previous, settings.list_max_shrink, settings.list_min_entries.get(name, 0))
         info = write_snapshot(
             directory, name, list_format, read.entries, source or str(path),
             file_sha256(source_files(list_format, path)), warnings=len(read.warnings),
         )
+        record(settings.data_dir, name, recorded(info))  # from now on, loading requires this snapshot
     return Intake(info=info, previous=previous, warnings=read.warnings)
 
 
@@ -102,10 +108,17 @@ def _writer_lock(directory: Path) -> Iterator[None]:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
-def check_trust(name: str, read: ListRead, previous: SnapshotInfo | None, max_shrink: float) -> None:
-    """Refuse a list that looks incomplete or shrank by more than `max_shrink` against the previous one."""
+def check_trust(
+    name: str, read: ListRead, previous: SnapshotInfo | None, max_shrink: float, min_entries: int = 0
+) -> None:
+    """Refuse a list that looks incomplete, has fewer than `min_entries`, or shrank by more than `max_shrink`."""
     if read.incomplete:
         raise SnapshotRefused(name, "the source looks incomplete: " + "; ".join(read.incomplete), previous)
+    if len(read.entries) < min_entries:
+        raise SnapshotRefused(
+            name, f"the new list has {len(read.entries)} entries, fewer than the {min_entries} expected of it "
+            "(a failed or partial download?)", previous,
+        )
     if previous is not None and len(read.entries) < previous.entries * (1 - max_shrink):
         shrink = 1 - len(read.entries) / previous.entries
         raise SnapshotRefused(
@@ -114,3 +127,31 @@ def check_trust(name: str, read: ListRead, previous: SnapshotInfo | None, max_sh
             f"({shrink:.0%} fewer, more than the allowed {max_shrink:.0%})",
             previous,
         )
+
+
+def remove_list(settings: Settings, name: str, reason: str) -> Removal:
+    """Drop a stored list on purpose: out of the manifest (with a record of when and why), then the file.
+
+    The manifest changes first: if the process dies in between, the left-over file is refused as not
+    recorded, never silently screened against or silently lost.
+    """
+    directory = snapshot_dir(settings.data_dir)
+    path = snapshot_path(directory, name)
+    with _writer_lock(directory):
+        removal = record_removal(settings.data_dir, name, reason)
+        path.unlink(missing_ok=True)
+    return removal
+
+
+def adopt_snapshots(settings: Settings) -> list[SnapshotInfo]:
+    """Record every stored snapshot that is whole in the manifest (a data directory from before it)."""
+    directory = snapshot_dir(settings.data_dir)
+    adopted = []
+    with _writer_lock(directory):
+        manifest = read_manifest(settings.data_dir) or Manifest()
+        for path in snapshot_paths(directory):
+            info, _entries = read_snapshot(path)  # raises SnapshotError for a corrupt file: nothing adopted
+            manifest.lists[path.name.removesuffix(SUFFIX)] = recorded(info)
+            adopted.append(info)
+        write_manifest(settings.data_dir, manifest)
+    return adopted

@@ -4,7 +4,8 @@ Layout of `<name>.jsonl.gz`: line 1 is the snapshot header ({"snapshot": {...}}:
 sha256, entries, imported_at, source, source_sha256, warnings), then one normalised ListEntry per line.
 The sha256 covers the entry lines exactly as stored, so a reader can prove the file is whole. A
 snapshot is written to a temporary file in the same directory and moved into place with os.replace:
-a reader sees the old snapshot or the new one, never half of either.
+a reader sees the old snapshot or the new one, never half of either. `take_in` (service.lists.intake)
+then records it in the data directory's manifest (service.lists.manifest), which loading holds it to.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.engine.parties.entry import ListEntry
+from service.lists.manifest import RecordedSnapshot
 
 SUFFIX = ".jsonl.gz"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -76,6 +78,12 @@ def write_snapshot(
     header = json.dumps({"snapshot": info.model_dump(mode="json")}, ensure_ascii=False).encode()
     _replace(snapshot_path(directory, name), header + b"\n" + body)
     return info
+
+
+def recorded(info: SnapshotInfo) -> RecordedSnapshot:
+    """What the manifest keeps of a snapshot."""
+    return RecordedSnapshot(version=info.version, sha256=info.sha256, entries=info.entries,
+                            imported_at=info.imported_at)
 
 
 def _replace(path: Path, data: bytes) -> None:

@@ -33,7 +33,7 @@ def screening_date() -> date:
 
 def clocked_context(rulebook: Rulebook) -> ScreeningContext:
     """The bundled rulebook, the one-entry party list and the test clock."""
-    return ScreeningContext(rulebook=rulebook, parties=OneNameList(), clock=screening_date)
+    return ScreeningContext(rulebook=rulebook, parties=OneNameList(), screening_day=screening_date)
 
 
 class OneNameList:

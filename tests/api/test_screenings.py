@@ -141,7 +141,7 @@ async def test_no_rules_loaded_means_503_never_a_verdict(
 ) -> None:
     app.state.service.context, app.state.service.context_error = None, "rules/10.yaml:3: broken"
     answer = await client.post("/v1/screenings", json=declaration(), headers=as_screener)
-    assert answer.status_code == 503 and answer.json()["code"] == "not_ready"
+    assert answer.status_code == 503 and answer.json()["code"] == "rules_unavailable"
     assert "rules/10.yaml:3" in answer.json()["detail"]
     assert (await client.get("/readyz")).status_code == 503
 

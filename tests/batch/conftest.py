@@ -43,7 +43,7 @@ class TinyList:
 
 @pytest.fixture(scope="session")
 def context() -> ScreeningContext:
-    return ScreeningContext(rulebook=load_rulebook(RULES_DIR), parties=TinyList(), clock=lambda: SCREENING_DATE)
+    return ScreeningContext(rulebook=load_rulebook(RULES_DIR), parties=TinyList(), screening_day=lambda: SCREENING_DATE)
 
 
 def row(reference: str, hs_code: str = "940360", *, consignee: str = "Kessler GmbH", country: str = "DE",

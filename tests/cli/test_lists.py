@@ -93,3 +93,24 @@ def test_show_refuses_when_a_snapshot_is_corrupt(private_data_dir: Path) -> None
     (private_data_dir / "lists" / "ofac-sdn.jsonl.gz").write_bytes(b"broken")
     result = runner.invoke(app, ["lists", "show"])
     assert result.exit_code == 3 and "nothing would be screened" in result.stderr
+
+
+TW_SHTC = Path(__file__).resolve().parents[1] / "fixtures" / "tw-shtc" / "entity-list.csv"
+
+
+def test_import_tw_shtc_holds_it_to_its_size_floor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    refused = runner.invoke(app, ["lists", "import", "--format", "tw-shtc", str(TW_SHTC)])
+    assert refused.exit_code == 3 and "fewer than the 9000 expected" in refused.stderr
+    monkeypatch.setenv("EXPORT_SCREEN_LIST_MIN_ENTRIES", '{"tw-shtc": 5}')
+    stored = runner.invoke(app, ["lists", "import", "--format", "tw-shtc", str(TW_SHTC)])
+    assert stored.exit_code == 0 and "stored tw-shtc sha256:" in stored.stdout and "7 entries" in stored.stdout
+    declaration = tmp_path / "d.json"
+    declaration.write_text(json.dumps({
+        "reference": "AE-1", "export_date": "2026-01-05", "destination_country": "AE",
+        "consignee": {"name": "Madeup Logistics Free Zone Establishment", "country": "AE"},
+        "items": [{"hs_code": "9403.60", "description": "wooden tables", "quantity": 1}],
+    }), encoding="utf-8")
+    screened = runner.invoke(app, ["screen", str(declaration)])
+    verdict = json.loads(screened.stdout)
+    assert verdict["verdict"] == "block" and verdict["findings"][0]["rule_id"] == "DENIED-PARTY-TW-SHTC"
+    assert "LISTS-NO-OFFICIAL" not in {finding["rule_id"] for finding in verdict["findings"]}

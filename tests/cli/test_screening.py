@@ -30,7 +30,8 @@ def test_screen_example_prints_a_verdict() -> None:
     verdict = json.loads(out)
     assert code == 0
     assert verdict["verdict"] == "review"  # controlled goods to a hub, no party in Russia/Belarus
-    assert [f["rule_id"] for f in verdict["findings"]] == ["TW-HUB-ROUTE"]
+    # the default install screens parties against the curated list only, and says so (info)
+    assert [f["rule_id"] for f in verdict["findings"]] == ["TW-HUB-ROUTE", "LISTS-NO-OFFICIAL"]
     assert [stamp["name"] for stamp in verdict["lists"]] == ["tw-curated"]  # parties were screened
     assert "affidavit" in verdict["findings"][0]["message"]
     assert verdict["rulebook"]["version"].startswith("sha256:")
@@ -40,6 +41,7 @@ def test_screen_from_stdin_as_text() -> None:
     code, out, _ = run("screen", "-", "--format", "text", stdin=EXAMPLE.read_text(encoding="utf-8"))
     assert code == 0
     assert "REVIEW" in out and "TW-HUB-ROUTE" in out
+    assert "LISTS-NO-OFFICIAL" in out and "without any official" in out
 
 
 def test_invalid_declaration_exits_2_naming_field_and_value(tmp_path: Path) -> None:

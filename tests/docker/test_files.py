@@ -3,6 +3,7 @@ every path they copy exists, the command they run exists, and the compose file i
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -54,3 +55,4 @@ def test_compose_file() -> None:
     )
     assert api["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert api["depends_on"]["db"]["condition"] == "service_healthy"
+    assert {"ofac-sdn", "un-sc", "tw-shtc"} <= set(json.loads(api["environment"]["EXPORT_SCREEN_REQUIRED_LISTS"]))

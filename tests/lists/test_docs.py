@@ -35,6 +35,7 @@ def test_every_lists_command_is_documented(command: str) -> None:
 
 
 @pytest.mark.parametrize("setting", ["lists_dir", "data_dir", "list_sources", "list_max_shrink",
-                                     "list_download_timeout", "list_download_retries", "required_lists"])
+                                     "list_download_timeout", "list_download_retries", "required_lists",
+                                     "list_max_age_days", "list_default_max_age_days", "list_min_entries"])
 def test_every_list_setting_is_documented(setting: str) -> None:
     assert f"| `{setting}` |" in DOC

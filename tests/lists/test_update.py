@@ -186,3 +186,27 @@ def test_an_unexpected_error_fails_only_its_own_list(tmp_path: Path) -> None:
                             sleep=_no_sleep())
     assert [(o.name, o.ok) for o in outcomes] == [("un-sc", False), ("ofac-sdn", True)]
     assert "a bug somewhere below" in (outcomes[0].error or "")
+
+
+TW_SHTC = Path(__file__).resolve().parents[1] / "fixtures" / "tw-shtc" / "entity-list.csv"
+
+
+def _tw_shtc_source() -> ListSource:
+    return ListSource(name="tw-shtc", format="tw-shtc", urls=["https://lists.test/icp/Download.action?file=x"])
+
+
+def test_the_tw_shtc_list_is_a_default_source_with_a_size_floor() -> None:
+    settings = Settings()
+    assert [s.format for s in settings.list_sources if s.name == "tw-shtc"] == ["tw-shtc"]
+    assert settings.list_min_entries["tw-shtc"] == 9000
+
+
+def test_a_much_smaller_tw_shtc_file_is_a_failed_download(tmp_path: Path) -> None:
+    files = {"Download.action": TW_SHTC.read_bytes()}
+    small_floor = settings_for(tmp_path, list_sources=[_tw_shtc_source()], list_min_entries={"tw-shtc": 5})
+    [stored] = update_lists(small_floor, transport=_serve(files), sleep=_no_sleep())
+    assert stored.ok and stored.stored is not None and stored.stored.info.entries == 7
+    default_floor = settings_for(tmp_path, list_sources=[_tw_shtc_source()])  # 9,000 entries expected
+    [refused] = update_lists(default_floor, transport=_serve(files), sleep=_no_sleep())
+    assert not refused.ok and "7 entries, fewer than the 9000 expected" in (refused.error or "")
+    assert refused.kept is not None and refused.kept.version == stored.stored.info.version

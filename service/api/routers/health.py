@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from service.api.deps import StateDep
 from service.api.errors import NotReady, problem_responses
+from service.engine.checks.coverage import ListAge
 
 router = APIRouter(tags=["health"])
 
@@ -20,12 +23,26 @@ class Health(BaseModel):
     status: str
 
 
+class ListState(BaseModel):
+    """One loaded list: how big and how old, against its expected update interval."""
+
+    name: str
+    entries: int
+    official: bool = Field(description="A stored snapshot of a published list (false: a bundled curated file).")
+    imported_at: datetime | None = Field(description="When the snapshot was taken (null for bundled files).")
+    age_days: float | None = Field(description="Days since then.")
+    max_age_days: float | None = Field(description="Expected update interval; older means verdicts are review.")
+    out_of_date: bool
+
+
 class Readiness(BaseModel):
     """Everything a screening needs is in place."""
 
     status: str
     rulebook_version: str
     lists: int
+    list_details: list[ListState] = Field(description="Each loaded list's size and age (empty if unknown).")
+    official_lists: bool | None = Field(description="Whether any official list is loaded (null if unknown).")
     database: str
 
 
@@ -47,5 +64,18 @@ def readyz(state: StateDep) -> Readiness:
     except SQLAlchemyError as exc:
         raise NotReady(f"The database does not answer ({type(exc).__name__}).") from None
     lists = len(context.parties.stamps()) if context.parties is not None else 0
-    return Readiness(status="ready", rulebook_version=context.rulebook.version, lists=lists,
+    now = context.clock()
+    details = [_list_state(entry, now) for entry in context.lists or ()]
+    return Readiness(status="ready", rulebook_version=context.rulebook.version, lists=lists, list_details=details,
+                     official_lists=None if context.lists is None else any(entry.official for entry in context.lists),
                      database=state.engine.url.get_backend_name())
+
+
+def _list_state(entry: ListAge, now: datetime) -> ListState:
+    age = entry.age(now)
+    return ListState(
+        name=entry.name, entries=entry.entries, official=entry.official, imported_at=entry.imported_at,
+        age_days=None if age is None else round(age.total_seconds() / 86_400, 2),
+        max_age_days=None if entry.max_age is None else entry.max_age.total_seconds() / 86_400,
+        out_of_date=entry.out_of_date(now),
+    )

@@ -12,11 +12,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from service.api.deps import AdminDep, CallerDep, ContextDep, IdempotencyDep, SessionDep, StateDep
-from service.api.errors import InvalidRequest, RulesInvalid, problem_responses
+from service.api.errors import InvalidRequest, RulesInvalid, RulesUnavailable, problem_responses
 from service.api.recording import commit_answer, replay
 from service.api.reloading import swap_context
 from service.engine.countries import UnknownCountryError, normalise_country
+from service.engine.rulebook.lock import RulebookLockError
 from service.engine.verdict import ListStamp
+from service.lists.load import ListIntegrityError
 from service.store.reloads import add_reload
 
 router = APIRouter(prefix="/v1", tags=["rules and lists"])
@@ -98,6 +100,9 @@ def reload_rules(caller: AdminDep, state: StateDep, session: SessionDep, idempot
         previous = state.context.rulebook.version if state.context else None
         try:
             context = state.load(state.settings)
+        except (RulebookLockError, ListIntegrityError) as exc:  # not the approved rules or lists: never swapped in
+            logger.error("rules reload refused, the files are not the approved ones: %s", exc)
+            raise RulesUnavailable(f"{exc}; the previously approved rulebook and lists keep serving") from None
         except Exception as exc:  # any failure leaves the old context in force
             logger.error("rules reload refused: %s", exc)
             raise RulesInvalid(f"{exc}") from None

@@ -3,10 +3,16 @@
 The matching itself lives in service.engine.parties; this check only turns hits into findings. When no
 party screener is available the check says so as a review finding: a verdict without party screening
 must never read `clear`.
+
+A listing applies from its date where that date was reviewed (the curated lists carry one per entry):
+a hit on a party listed after the export date is an `info` finding, shown but not deciding the verdict.
+An entry without a date applies at all dates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Protocol
 
 from service.engine.declaration import Declaration
@@ -29,8 +35,13 @@ class PartyScreener(Protocol):
 NOT_SCREENED = "PARTIES-NOT-SCREENED"
 
 
-def party_findings(declaration: Declaration, screener: PartyScreener | None) -> list[Finding]:
-    """One finding per hit per party; a review finding if no screener was available."""
+def party_findings(
+    declaration: Declaration, screener: PartyScreener | None, listed_from: Mapping[tuple[str, str], date] | None = None
+) -> list[Finding]:
+    """One finding per hit per party; a review finding if no screener was available.
+
+    `listed_from` maps (list, entry id) to the day the listing applies from.
+    """
     if screener is None:
         return [
             Finding(
@@ -46,8 +57,22 @@ def party_findings(declaration: Declaration, screener: PartyScreener | None) -> 
     findings = []
     for role, party in declaration.named_parties():
         for hit in screener.match(party.name, party.country):
-            findings.append(_hit_finding(role, party.name, hit))
+            since = (listed_from or {}).get((hit.list_name, hit.entry_id))
+            if since is not None and declaration.export_date < since:
+                findings.append(_not_yet_listed(role, party.name, hit, since, declaration.export_date))
+            else:
+                findings.append(_hit_finding(role, party.name, hit))
     return findings
+
+
+def _not_yet_listed(role: str, name: str, hit: PartyHit, since: date, export_date: date) -> Finding:
+    """A hit on a listing that applies only from after the export date: shown, not deciding."""
+    listed = _hit_finding(role, name, hit)
+    message = (f"{listed.message} The listing applies from {since.isoformat()}, after the export date "
+               f"{export_date.isoformat()}: it does not apply to this shipment.")
+    return listed.model_copy(update={"action": Action.INFO, "message": message,
+                                     "evidence": {**listed.evidence, "listed_from": since.isoformat(),
+                                                  "hit_action": hit.action.value}})
 
 
 def _hit_finding(role: str, name: str, hit: PartyHit) -> Finding:

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
+from service.engine.rulebook import lock
 from service.engine.rulebook.load import RulebookError, content_hash, parse_rule_file, rule_paths
 from service.engine.rulebook.models import (
     EccnClassRule,
@@ -17,6 +18,7 @@ from service.engine.rulebook.models import (
     MissingEndUserRule,
     Rule,
     RuleBase,
+    RuleFile,
 )
 
 R = TypeVar("R", bound=RuleBase)
@@ -130,16 +132,53 @@ class Rulebook:
         return [rule for rule in self.rules if rule.in_force(country, day)]
 
 
-def load_rulebook(directory: Path | str) -> Rulebook:
-    """Load and validate every rule file in `directory`, or raise RulebookError."""
-    directory = Path(directory)
-    contents: list[tuple[str, bytes]] = []
-    rules: list[Rule] = []
+def read_rule_files(directory: Path) -> list[tuple[Path, bytes]]:
+    """The bytes of every rule file of `directory`, in a stable order."""
+    contents = []
     for path in rule_paths(directory):
         try:
-            data = path.read_bytes()
+            contents.append((path, path.read_bytes()))
         except OSError as exc:
             raise RulebookError(path, f"cannot read: {exc}") from exc
-        contents.append((path.name, data))
-        rules.extend(parse_rule_file(path, data).rules)
-    return Rulebook(rules=rules, version=content_hash(contents), files=[name for name, _ in contents])
+    return contents
+
+
+def load_rulebook(directory: Path | str, locked: bool = False) -> Rulebook:
+    """Load and validate every rule file in `directory`, or raise RulebookError.
+
+    With `locked`, the files must also be exactly those of the directory's lock (rules.lock.json):
+    every load that screens asks for it, so a rule file cut short, deleted or edited is refused.
+    """
+    directory = Path(directory)
+    contents = read_rule_files(directory)
+    parsed: dict[str, RuleFile] = {}
+    errors: list[RulebookError] = []
+    for path, data in contents:
+        try:
+            parsed[path.name] = parse_rule_file(path, data)
+        except RulebookError as exc:
+            errors.append(exc)
+    if errors and locked and lock.read_lock(directory) is not None:
+        lock.verify(directory, _reads(contents, parsed))  # "rules missing" says more than a parse error
+    if errors:
+        raise errors[0]
+    if locked:
+        lock.verify(directory, _reads(contents, parsed))
+    rules = [rule for path, _ in contents for rule in parsed[path.name].rules]
+    return Rulebook(rules=rules, version=content_hash([(path.name, data) for path, data in contents]),
+                    files=[path.name for path, _ in contents])
+
+
+def rule_file_reads(directory: Path | str) -> list[lock.RuleFileRead]:
+    """Every rule file with its hash and rule ids, for writing a lock (each file must parse)."""
+    contents = read_rule_files(Path(directory))
+    parsed = {path.name: parse_rule_file(path, data) for path, data in contents}
+    return _reads(contents, parsed)
+
+
+def _reads(contents: list[tuple[Path, bytes]], parsed: dict[str, RuleFile]) -> list[lock.RuleFileRead]:
+    return [
+        lock.RuleFileRead(path.name, data, [rule.id for rule in parsed[path.name].rules] if path.name in parsed
+                          else None)
+        for path, data in contents
+    ]

@@ -17,7 +17,7 @@ MACHINING_CENTRE_TO_RU = {"consignee": {"name": "OOO Stanko", "country": "RU"}, 
 
 
 def clocked(context: ScreeningContext, retrospective: bool = False, past_days: int = 30) -> ScreeningContext:
-    return dataclasses.replace(context, clock=lambda: TODAY, retrospective=retrospective, past_days=past_days)
+    return dataclasses.replace(context, screening_day=lambda: TODAY, retrospective=retrospective, past_days=past_days)
 
 
 @pytest.mark.parametrize(("export_date", "flagged"), [
@@ -59,6 +59,6 @@ def test_retrospective_applies_the_rules_of_then_without_the_finding(context: Sc
 def test_the_clock_defaults_to_today_in_taipei(context: ScreeningContext) -> None:
     from service.engine.declaration import today_in_taipei
 
-    live = dataclasses.replace(context, retrospective=False, clock=None)
+    live = dataclasses.replace(context, retrospective=False, screening_day=None)
     assert live.today() == today_in_taipei()
     assert screen(declaration(export_date=today_in_taipei().isoformat()), live).verdict.value == "clear"

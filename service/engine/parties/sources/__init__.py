@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, get_args
 
-from service.engine.parties.sources import csl, curated, dpl, ofac, opensanctions, un
+from service.engine.parties.sources import csl, curated, dpl, ofac, opensanctions, tw_shtc, un
 from service.engine.parties.sources.reading import ListRead, ListReadError, RowWarning
 
-ListFormat = Literal["ofac", "csl", "un", "dpl", "opensanctions", "yaml"]
+ListFormat = Literal["ofac", "csl", "un", "dpl", "opensanctions", "tw-shtc", "yaml"]
 FORMATS: tuple[str, ...] = get_args(ListFormat)
 
 Reader = Callable[[Path, str], ListRead]
@@ -25,6 +25,7 @@ READERS: dict[str, Reader] = {
     "un": un.read_un,
     "dpl": dpl.read_dpl,
     "opensanctions": opensanctions.read_opensanctions,
+    "tw-shtc": tw_shtc.read_tw_shtc,
 }
 
 DEFAULT_NAMES: dict[str, str] = {
@@ -33,6 +34,7 @@ DEFAULT_NAMES: dict[str, str] = {
     "un": un.LIST_NAME,
     "dpl": dpl.LIST_NAME,
     "opensanctions": opensanctions.LIST_NAME,
+    "tw-shtc": tw_shtc.LIST_NAME,
 }
 
 

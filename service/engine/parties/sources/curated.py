@@ -1,7 +1,10 @@
 """The project's own YAML format for curated denied-party lists (rules/lists/*.yaml).
 
 Curated lists are reviewed like code: every entry must say why it is listed (basis), where that can be
-checked (source) and since when (date). A file that breaks any rule is rejected whole, with the file
+checked (source) and since when (date). The date is where the listing applies from (the party check
+compares it with the export date); a month alone applies from its first day, the earliest day the
+listing can have taken effect, because a wrong `clear` is worse than a needless review; an entry with
+no known date (`date: null`) applies at all dates. A file that breaks any rule is rejected whole, with the file
 and line, exactly like a rule file: a half-read curated list would silently drop parties.
 """
 
@@ -20,6 +23,7 @@ from service.engine.parties.sources.reading import ListRead, ListReadError, read
 from service.engine.rulebook.load import _line_of  # the same YAML-node walk the rule loader uses
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
 class Listing(BaseModel):
@@ -29,8 +33,18 @@ class Listing(BaseModel):
 
     basis: Text = Field(description="The listing basis, e.g. 'Taiwan Entity List (Foreign Trade Act Art. 13)'.")
     authority: Text = Field(description="Who listed the party, e.g. 'MOEA / ITA' or 'US Treasury OFAC'.")
-    date: dt.date = Field(description="Date of the listing; if only its publication date is known, that date.")
+    date: dt.date | Month | None = Field(description=(
+        "Date of the listing, from which it applies: YYYY-MM-DD; YYYY-MM when only the month is known (applies "
+        "from the month's first day); null when no date is known (applies at all dates). Required, even if null."
+    ))
     date_note: str | None = Field(default=None, description="Caveats about the date (e.g. exact day unknown).")
+
+    def applies_from(self) -> dt.date | None:
+        """The first day the listing applies: the date, the first day of its month, or None (always)."""
+        if isinstance(self.date, str):
+            year, month = self.date.split("-")
+            return dt.date(int(year), int(month), 1)
+        return self.date
     source: Text = Field(description="Where the listing can be checked (publication, page id or URL).")
 
 
@@ -115,7 +129,8 @@ def read_curated(path: Path, list_name: str | None = None) -> ListRead:
 
 def _entry(entry: CuratedEntry, list_name: str) -> ListEntry:
     listing = entry.listing
-    basis = f"{listing.basis} ({listing.authority}, {listing.date.isoformat()})"
+    when = "date unknown" if listing.date is None else str(listing.date)
+    basis = f"{listing.basis} ({listing.authority}, {when})"
     remarks = " ".join(filter(None, [entry.remarks, listing.date_note]))
     return ListEntry(
         id=entry.id,
@@ -126,7 +141,7 @@ def _entry(entry: CuratedEntry, list_name: str) -> ListEntry:
         countries=list(dict.fromkeys(entry.countries)),
         addresses=list(entry.addresses),
         programs=[basis],
-        listed_on=listing.date,
+        listed_on=listing.applies_from(),
         remarks=remarks or None,
         source_url=listing.source,
     )

@@ -95,3 +95,23 @@ def test_duplicate_ids_and_bad_yaml(tmp_path: Path) -> None:
         read_curated(_write(tmp_path, VALID + entry))
     with pytest.raises(ListReadError, match="invalid YAML"):
         read_curated(_write(tmp_path, "list: [unclosed\n"))
+
+
+@pytest.mark.parametrize(("written", "applies_from", "shown"), [
+    ("2024-01-02", "2024-01-02", "2024-01-02"),
+    ("2024-01", "2024-01-01", "2024-01"),  # only the month is known: from its first day
+    ("null", None, "date unknown"),  # no known date: applies at all dates
+])
+def test_listing_date_forms(tmp_path: Path, written: str, applies_from: str | None, shown: str) -> None:
+    path = tmp_path / "list.yaml"
+    path.write_text(VALID.replace("date: 2024-01-02", f"date: {written}"), encoding="utf-8")
+    [entry] = read_curated(path).entries
+    assert (str(entry.listed_on) if entry.listed_on else None) == applies_from
+    assert entry.programs[0].endswith(f", {shown})")
+
+
+def test_a_month_must_be_a_real_month(tmp_path: Path) -> None:
+    path = tmp_path / "list.yaml"
+    path.write_text(VALID.replace("date: 2024-01-02", "date: 2024-13"), encoding="utf-8")
+    with pytest.raises(ListReadError, match=r"entries.0.listing.date"):
+        read_curated(path)

@@ -13,7 +13,7 @@ from tests.engine.parties.sources.paths import FIXTURES, REPO, SHARED_DATA
 
 
 def test_formats() -> None:
-    assert FORMATS == ("ofac", "csl", "un", "dpl", "opensanctions", "yaml")
+    assert FORMATS == ("ofac", "csl", "un", "dpl", "opensanctions", "tw-shtc", "yaml")
 
 
 def test_unknown_format() -> None:

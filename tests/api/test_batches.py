@@ -179,7 +179,8 @@ async def test_upload_over_the_batch_limit_is_refused(
     settings: Settings, rulebook: Rulebook, as_screener: dict[str, str]
 ) -> None:
     app = create_app(settings.model_copy(update={"max_upload_bytes": 5000}),
-                     load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList(), screening_day=screening_date))
+                     load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList(),
+                                                     screening_day=screening_date))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

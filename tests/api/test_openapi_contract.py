@@ -42,7 +42,8 @@ def api_schema(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) 
     ADMIN["Authorization"] = f"Bearer {ADMIN['Authorization']}"
     rulebook = load_rulebook(RULES_DIR)
     app = create_app(Settings(database_url=url, migrate_on_start=False, max_batch_size=5),
-                     load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList(), screening_day=screening_date))
+                     load=lambda _: ScreeningContext(rulebook=rulebook, parties=OneNameList(),
+                                                     screening_day=screening_date))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -55,7 +55,8 @@ async def reloadable(settings: Settings, rules_copy: Path) -> FastAPI:
     """An app that loads its rules from `rules_copy` with the real rule loader (and a one-name party list)."""
 
     def load(current: Settings) -> ScreeningContext:
-        return ScreeningContext(rulebook=load_rulebook(current.rules_dir), parties=OneNameList(), screening_day=screening_date)
+        return ScreeningContext(rulebook=load_rulebook(current.rules_dir), parties=OneNameList(),
+                                screening_day=screening_date)
 
     return create_app(settings.model_copy(update={"rules_dir": rules_copy}), load=load)
 
@@ -88,7 +89,8 @@ async def test_a_reload_reaches_every_worker(
     settings: Settings, rules_copy: Path, as_admin: dict[str, str]
 ) -> None:
     def load(current: Settings) -> ScreeningContext:
-        return ScreeningContext(rulebook=load_rulebook(current.rules_dir), parties=OneNameList(), screening_day=screening_date)
+        return ScreeningContext(rulebook=load_rulebook(current.rules_dir), parties=OneNameList(),
+                                screening_day=screening_date)
 
     shared = settings.model_copy(update={"rules_dir": rules_copy, "reload_poll_seconds": 3600})
     first, second = create_app(shared, load=load), create_app(shared, load=load)  # two worker processes

@@ -18,12 +18,12 @@ REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"
 HS_RULES = "20-ru-by-hs.yaml"
 MACHINING_CENTRE_TO_RUSSIA = {
-    "reference": "RU-8457", "export_date": "2024-06-01",
+    "reference": "RU-8457",
     "consignee": {"name": "Volga Tooling LLC", "country": "RU"}, "destination_country": "RU",
     "items": [{"hs_code": "8457.10", "description": "Vertical machining centre", "quantity": 1}],
 }
 BANK = {
-    "reference": "CU-1", "export_date": "2024-06-01",
+    "reference": "CU-1",
     "consignee": {"name": "BANCO NACIONAL DE CUBA", "country": "CU"}, "destination_country": "CU",
     "items": [{"hs_code": "9403.60", "description": "wooden tables", "quantity": 1}],
 }
@@ -208,12 +208,12 @@ def test_a_curated_list_cut_short_refuses_to_screen(
     monkeypatch.setenv("EXPORT_SCREEN_LISTS_DIR", str(lists))
     huawei = {**BANK, "consignee": {"name": "Huawei", "country": "CN"}, "destination_country": "CN",
               "export_date": "2025-07-01"}
-    code, out, _ = run("screen", declaration_file(tmp_path, huawei))
+    code, out, _ = run("screen", declaration_file(tmp_path, huawei), "--retrospective")
     assert code == 0 and json.loads(out)["verdict"] == "review"
     curated = lists / "taiwan-curated.yaml"
     text = curated.read_text(encoding="utf-8")
     curated.write_text(text[: text.index("  - id: tw-el-2025-huawei\n")], encoding="utf-8")
-    code, out, err = run("screen", declaration_file(tmp_path, huawei))
+    code, out, err = run("screen", declaration_file(tmp_path, huawei), "--retrospective")
     assert code == 3 and out == "" and "entries missing: tw-el-2025-huawei" in err
     code, out, _ = run("rules", "check")
     assert code == 0 and "NOT APPROVED" in out and "taiwan-curated.yaml" in out

@@ -120,7 +120,7 @@ def test_backdated_declaration_is_a_review_and_retrospective_applies_the_old_rul
     code, out, _ = run("screen", str(path))
     current = json.loads(out)
     assert code == 0 and current["verdict"] == "review"
-    assert [f["rule_id"] for f in current["findings"]] == ["EXPORT-DATE-PAST"]
+    assert [f["rule_id"] for f in current["findings"]] == ["EXPORT-DATE-PAST", "LISTS-NO-OFFICIAL"]
     code, out, _ = run("screen", str(path), "--retrospective")
     audit = json.loads(out)
     assert code == 0 and audit["verdict"] == "clear" and audit["rulebook"]["retrospective"] is True

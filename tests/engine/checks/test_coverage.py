@@ -22,7 +22,8 @@ def ofac(days_old: float) -> ListAge:
 
 
 def context(rulebook: Rulebook, *lists: ListAge) -> ScreeningContext:
-    return ScreeningContext(rulebook=rulebook, parties=EmptyList(), lists=lists, clock=lambda: NOW)
+    return ScreeningContext(rulebook=rulebook, parties=EmptyList(), lists=lists, clock=lambda: NOW,
+                            retrospective=True)  # the declarations are dated: judged as of then
 
 
 def test_curated_only_says_so_without_changing_the_verdict(rulebook: Rulebook) -> None:

@@ -31,7 +31,7 @@ class HuaweiList:
 def verdict_on(
     rulebook: Rulebook, export_date: str, listed_from: dict[tuple[str, str], date]
 ) -> tuple[str, dict[str, object]]:
-    context = ScreeningContext(rulebook=rulebook, parties=HuaweiList(), listed_from=listed_from)
+    context = ScreeningContext(rulebook=rulebook, parties=HuaweiList(), listed_from=listed_from, retrospective=True)
     verdict = screen(declaration(export_date=export_date, consignee={"name": "Huawei", "country": "DE"}), context)
     [finding] = [f for f in verdict.findings if f.party_role == "consignee"]
     return verdict.verdict.value, {"action": finding.action.value, "message": finding.message, **finding.evidence}

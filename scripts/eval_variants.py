@@ -48,7 +48,7 @@ _TRAILING_FORM = re.compile(
     r"co\.?|company|s\.?r\.?l\.?|b\.?v\.?|n\.?v\.?|a\.?g\.?|pte\.?\s+ltd\.?|sdn\.?\s+bhd\.?|"
     r"(?:pvt|private)\.?\s+(?:ltd\.?|limited)|a\.?s\.?|sprl|s\.?c\.?s\.?|e\.?u\.?|ltd\.?\s+sti\.?)\s*$",
     re.IGNORECASE)
-# Business words and places as clerks shorten them (the examples and common commercial usage).
+# Business words and places as clerks shorten them (common commercial usage).
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "trading": ("Trdg",), "international": ("Intl", "Int'l"), "development": ("Devt", "Dev"),
     "company": ("Co",), "corporation": ("Corp",), "hong kong": ("HK",), "industries": ("Inds", "Ind"),

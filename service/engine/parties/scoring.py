@@ -50,6 +50,7 @@ from service.engine.parties.names import (
     phonetic,
     skeleton,
     spoken_tokens,
+    written_words,
 )
 
 GENERIC_WORDS: Final = frozenset({
@@ -72,6 +73,10 @@ _EXTRA_COUNTRY_WORDS: Final = {"brasil", "mexico", "polska", "deutschland", "esp
                                "korea", "russia", "taiwan", "iran", "syria", "vietnam", "china", "singapore"}
 
 NUMERAL_MISMATCH_CAP: Final = 45.0
+# A number on one side only ("Sharp Edge Engineering 7", "... Branch 2"): a variant of the listed name
+# or a numbered unit of it, as an evader would write it; a review, never cleared and never a block.
+ONE_SIDED_NUMERAL_CAP: Final = 85.0
+SAME_AS_WRITTEN: Final = "the name exactly as listed"
 TRANSLATED_DESCRIPTOR_FLOOR: Final = 75.0
 # An organisation whose every word stands in the other name, which has more ("Huawei" / "Huawei
 # Technologies Co., Ltd."): the listed party's fuller name, a branch or a subsidiary. Worth a review, never
@@ -156,6 +161,8 @@ def score_names(query: Name | str, candidate: Name | str, kind: str = "organisat
     """
     left = normalise_name(query) if isinstance(query, str) else query
     right = normalise_name(candidate) if isinstance(candidate, str) else candidate
+    if _same_as_written(left, right):
+        return NameScore(100.0, f"{SAME_AS_WRITTEN} ({' '.join(left.tokens) or ' '.join(left.numerals)})")
     lenient = kind == "person"
     numeral_cap = SERIES_NUMERAL_CAP if kind == "organisation" and (_is_series(left) or _is_series(right)) \
         else NUMERAL_MISMATCH_CAP
@@ -167,6 +174,13 @@ def score_names(query: Name | str, candidate: Name | str, kind: str = "organisat
     for former in left.former:
         best = _better(best, _score(former, right, lenient, numeral_cap, contained), "the party's former name matched")
     return best
+
+
+def _same_as_written(left: Name, right: Name) -> bool:
+    """The same words as written, legal forms and annotations included ("FOREIGN TRADE BANK (FTB)",
+    "11420 CORP.", "7-28"): the listed name itself, whatever rules would weigh its words."""
+    return (left.tokens == right.tokens and left.numerals == right.numerals and left.qualifiers == right.qualifiers
+            and written_words(left.original) == written_words(right.original))
 
 
 def _better(best: NameScore, other: NameScore, note: str) -> NameScore:
@@ -219,7 +233,7 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
     if left.vessel_prefix != right.vessel_prefix and (left.legal_forms or right.legal_forms):
         score -= VESSEL_VS_COMPANY
         notes.append("a vessel against a company")
-    score = _apply_caps(left, right, pairs, score, notes, numeral_cap)
+    score = _apply_caps(left, right, pairs, score, notes, numeral_cap, contained)
     if score > ANNOTATION_CONFLICT_CAP and _annotations_conflict(left, right, pairs, cross_script, lenient, abjad):
         notes.append("the annotations differ (another branch, unit or given name)")
         score = ANNOTATION_CONFLICT_CAP
@@ -697,10 +711,17 @@ def _any_in(words: tuple[str, ...], known: frozenset[str]) -> bool:
 
 
 def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], score: float,
-                notes: list[str], numeral_cap: float) -> float:
+                notes: list[str], numeral_cap: float, variant_numeral_cap: bool) -> float:
     if _numerals_differ(left.numerals, right.numerals):
         notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
         score = min(score, numeral_cap)
+    elif left.numerals != right.numerals and _small_numeral(left.numerals or right.numerals):
+        if variant_numeral_cap:  # an organisation: "X 7" is a suspicious variant of X
+            notes.append(f"a number on one side only ({' '.join(left.numerals or right.numerals)})")
+            score = min(score, ONE_SIDED_NUMERAL_CAP)
+        else:  # a vessel or aircraft: "Ocean 1" is not the "Ocean"
+            notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
+            score = min(score, numeral_cap)
     if not any(s >= 0.75 and a not in GENERIC_WORDS and b not in GENERIC_WORDS for a, b, s in pairs):
         if _same_generic_name(left, right, pairs):
             notes.append("only business words, but all of them alike (the same generic name)")
@@ -735,9 +756,11 @@ def _is_series(name: Name) -> bool:
 
 
 def _numerals_differ(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
-    """Different numbers are different ships or SPVs; a large number on one side only is an annotation."""
-    if left == right:
-        return False
-    if left and right:
-        return True
-    return any(int(n) < _LARGE_NUMBER for n in (*left, *right))
+    """Different numbers on both sides are different ships or SPVs ("No. 3" / "No. 8"). A number on one
+    side only is not another party: a large one is an annotation (a year, a registry number), a small
+    one a suspicious variant (ONE_SIDED_NUMERAL_CAP)."""
+    return bool(left and right) and left != right
+
+
+def _small_numeral(numerals: tuple[str, ...]) -> bool:
+    return any(int(n) < _LARGE_NUMBER for n in numerals)

@@ -192,3 +192,29 @@ def test_words_fast_path_agrees_with_the_pattern(text: str) -> None:
 
     joined = text.translate(names._JOINING)
     assert names._words(text) == re.findall(r"[a-z]+|[0-9]+", joined)
+
+
+@pytest.mark.parametrize("separator", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202e", "\u2066",
+                                       "\u3164", "\U000e0041"])
+def test_invisible_and_format_characters_separate_words(separator: str) -> None:
+    assert normalise_name(f"Sharp{separator}Edge Engineering").tokens == ("sharp", "edge", "engineering")
+
+
+@pytest.mark.parametrize(("text", "tokens", "qualifiers"), [
+    ("Korvex Mobil Corporation Branch 2", ("korvex", "mobil"), ("branch",)),
+    ("Korvex Mobil Representative Office", ("korvex", "mobil"), ("representative", "office")),
+    ("Branch Line Shipping", ("branch", "line", "shipping"), ()),
+])
+def test_branch_words_and_what_follows_are_an_annotation(text: str, tokens: tuple[str, ...],
+                                                         qualifiers: tuple[str, ...]) -> None:
+    name = normalise_name(text)
+    assert (name.tokens, name.qualifiers) == (tokens, qualifiers)
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("I Machine Technology LLC", ("i", "machine", "technology")),
+    ("I A C International Inc.", ("i", "a", "c", "international")),
+    ("Perez y Gomez", ("perez", "gomez")),
+])
+def test_a_letter_alone_is_a_word_of_the_name_but_for_and(text: str, tokens: tuple[str, ...]) -> None:
+    assert normalise_name(text).tokens == tokens

@@ -53,7 +53,7 @@ BELOW_REVIEW = [
     ("two letters alone are no initialism", "N.N.", "Nikolai Nazarov", "person"),
     ("father and son: names around bin the other way round", "Faisal bin Tariq Qasimi", "Tariq bin Faisal Qasimi",
      "person"),
-    ("two business words alike are too common", "Global Trading", "Global Trading", "organisation"),
+    ("two business words alike are too common", "Global Trading", "Global Trading Ltd", "organisation"),
     ("two institutes of one academy", "Academy of Marine Sciences, Institute of Acoustics",
      "Academy of Marine Sciences, Institute of Geology", "organisation"),
     ("two branches of one bank", "Verlund Bank (Riga)", "Verlund Bank (Tallinn)", "organisation"),

@@ -93,6 +93,12 @@ _NUMERAL_WORDS: Final = frozenset({*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS, *TENS_W
 ABBREVIATIONS: Final = {**abbreviations.BUSINESS, **abbreviations.PLACES}
 _ABBREVIATED: Final = frozenset(ABBREVIATIONS)
 _PHRASE_STARTS: Final = frozenset(words[0] for words in abbreviations.PLACE_PHRASES)
+# Titles and honorifics, not words of a person's name ("Sheikh", "Haji", "Dr", "Mullah"): dropped as stop
+# words are (a name made of them alone keeps them).
+HONORIFICS: Final = frozenset({"sheikh", "shaikh", "shaykh", "sheik", "haji", "hajji", "hadji", "alhaji", "alhajji",
+                               "dr", "doctor", "mullah", "mulla", "mawlawi", "maulvi", "maulavi", "mawlana",
+                               "maulana", "mr", "mrs", "ms", "mme", "mlle", "prof", "professor"})
+_REWRITTEN: Final = STOP_WORDS | _ABBREVIATED | _PHRASE_STARTS | HONORIFICS
 # Words after which the rest of a name says which branch, office or unit of the party it is: kept as an
 # annotation ("Korvex Mobil Corporation Dubai Branch Office 2"), not as words of the name.
 BRANCH_WORDS: Final = frozenset({"branch", "branches", "division", "representative", "filiale", "sucursal",
@@ -373,13 +379,14 @@ def _core(words: list[str], cjk: bool = False, initials: frozenset[str] = frozen
     vessel = len(core) > 1 and core[0] in VESSEL_PREFIXES
     if vessel:
         core = core[1:]
-    if STOP_WORDS.isdisjoint(core) and _ABBREVIATED.isdisjoint(core) and _PHRASE_STARTS.isdisjoint(core):
+    if _REWRITTEN.isdisjoint(core):
         return tuple(core), forms, numerals, vessel  # (most names: nothing to drop or spell out)
     last = len(core) - 1
     # a letter alone is a word of the name ("I Machine Technology", "I A C International"), but for
     # "and" between two longer words ("Pérez y Gómez", "Lopes e Filhos")
-    kept = [ABBREVIATIONS.get(w, w) for i, w in enumerate(core) if w not in STOP_WORDS or w in initials
-            or (len(w) == 1 and not (0 < i < last and len(core[i - 1]) > 1 and len(core[i + 1]) > 1))]
+    kept = [ABBREVIATIONS.get(w, w) for i, w in enumerate(core) if w not in HONORIFICS and (
+            w not in STOP_WORDS or w in initials
+            or (len(w) == 1 and not (0 < i < last and len(core[i - 1]) > 1 and len(core[i + 1]) > 1)))]
     if not _PHRASE_STARTS.isdisjoint(kept):
         kept = _places(kept)
     return tuple(kept) or tuple(core), forms, numerals, vessel
@@ -474,9 +481,14 @@ def _join_tens(words: list[str]) -> list[str]:
     return joined
 
 
-_PHONETIC_RULES: Final = (("sch", "s"), ("tch", "c"), ("kh", "h"), ("zh", "j"), ("sh", "s"), ("ch", "c"), ("tz", "c"),
-                          ("ts", "c"), ("cz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"), ("q", "k"),
-                          ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"), ("ee", "i"))
+# Romanisations of Russian, Ukrainian and Belarusian (BGN/PCGN, ICAO, GOST, German and French) agree on
+# the key: kh/h, zh/j, ts/c/tz, sch/sh, tsch/ch (Tscheressow, Wladimirowitsch), ks/x (Aleksey/Alexei),
+# y/i/j (Dmitriy/Dmitrii/Dmitry, Yuriy/Jurij), gu before e and i (French Evgueni), ye/e at the start of
+# a word and after a vowel (Yevgeny/Evgenii, Sergeyev/Sergeev), a final -off/-ow (Smirnoff/Smirnov).
+_PHONETIC_RULES: Final = (("x", "ks"), ("sch", "s"), ("tch", "c"), ("kh", "h"), ("zh", "j"), ("sh", "s"), ("ch", "c"),
+                          ("tz", "c"), ("ts", "c"), ("cz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"),
+                          ("q", "k"), ("gue", "ge"), ("gui", "gi"), ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"),
+                          ("eie", "ee"), ("ee", "i"), ("aie", "ae"), ("oie", "oe"))
 _VOWELS: Final = re.compile(r"(?<=.)[aeiou]")
 _ALL_VOWELS: Final = re.compile(r"[aeiou]")
 
@@ -496,6 +508,10 @@ def phonetic(token: str) -> str:
         key = token
         for old, new in _PHONETIC_RULES:
             key = key.replace(old, new)
+        if key.startswith("ie") and len(key) > 3:  # Yevgeny, Jelena: ye/je at the start is e (Evgenii, Elena)
+            key = key[1:]
+        if key.endswith(("of", "off")) and len(key) > 4:  # Smirnoff, Romanof: the French and German -ov
+            key = key.rstrip("f") + "v"
         found = collapse_runs(key)
         if len(_PHONETICS) >= KEYS_KEPT:
             _PHONETICS.clear()

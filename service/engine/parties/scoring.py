@@ -35,7 +35,7 @@ from typing import Final
 
 import pycountry
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Indel, Levenshtein
+from rapidfuzz.distance import OSA, Indel
 
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
@@ -72,6 +72,10 @@ _EXTRA_COUNTRY_WORDS: Final = {"brasil", "mexico", "polska", "deutschland", "esp
                                "rossiya", "nippon", "suisse", "schweiz", "osterreich", "hellas", "emirates", "hongkong",
                                "korea", "russia", "taiwan", "iran", "syria", "vietnam", "china", "singapore"}
 
+# Regions a company's regional arm is named after ("Faberlic Europe"), beside the country words.
+REGION_WORDS: Final = frozenset({"europe", "european", "asia", "asian", "africa", "african", "america", "americas",
+                                 "pacific", "eurasia", "middle", "east", "gulf", "latam", "emea", "apac", "nordic",
+                                 "scandinavia", "balkans", "caucasus", "levant", "maghreb"})
 NUMERAL_MISMATCH_CAP: Final = 45.0
 # A number on one side only ("Sharp Edge Engineering 7", "... Branch 2"): a variant of the listed name
 # or a numbered unit of it, as an evader would write it; a review, never cleared and never a block.
@@ -244,6 +248,9 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
             _token_similarity(a, b, cross_script, lenient, abjad)[1] == "typo" for a, b, _ in pairs):
         notes.append("a word differs by a typo")
         score = TYPO_CAP
+    if score > TYPO_CAP and any(_sounds_alike_only(a, b, lenient, cross_script, abjad) for a, b, _ in pairs):
+        notes.append("a word alike in sound only (another word, or a variant)")
+        score = TYPO_CAP
     return NameScore(_tenth(max(0.0, min(100.0, score))), "; ".join(notes))
 
 
@@ -302,18 +309,41 @@ def _patronymic_swapped(left: tuple[str, ...], right: tuple[str, ...], pairs: li
 
 
 def _name_contained(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
-    """Every word of one name matched exactly in the other, which has more words, and the contained
-    name has something distinctive (not only business words like 'Trading Company')."""
+    """Every word of the listed name (right) matched exactly in the query (left), which has more words,
+    and the listed name has something distinctive (not only business words like 'Trading Company').
+
+    One way round only: a query that is a fuller name, branch or subsidiary of a listed organisation
+    holds the listed name; a query whose words are all in a longer listed name ("Sharp Corporation"
+    against "Sharp Edge Engineering Inc.") is another company sharing a word. The listed name's
+    annotations count as its words: "TIDEWATER CO. (MIDDLE EAST MARINE SERVICES)" is not contained in
+    "Tidewater Photo Studio Co.", nor "AGRICULTURAL, MEDICAL, AND INDUSTRIAL RESEARCH CENTER" in
+    "Rosewood Agricultural, Co."."""
     if len(left.tokens) == len(right.tokens):
-        return False  # neither name has more words than the other
-    strong = [(a, b) for a, b, s in pairs if s >= CONTAINED_NAME_PAIR]
-    sides = ((right.tokens, {b for _, b in strong}, left.tokens), (left.tokens, {a for a, _ in strong}, right.tokens))
-    for inner, matched, outer in sides:
-        distinctive = [t for t in inner if t not in GENERIC_WORDS]
-        if (len(outer) > len(inner) and all(t in matched for t in inner)
-                and sum(len(t) for t in distinctive) >= CONTAINED_NAME_LETTERS):
-            return True
-    return False
+        return False
+    if len(left.tokens) < len(right.tokens):  # the query inside the listed name: only without a word of its own
+        return _parent_of_listed(left, right, pairs)
+    matched = {b for _, b, s in pairs if s >= CONTAINED_NAME_PAIR}
+    if not all(t in matched for t in right.tokens):
+        return False
+    if not all(q in matched or q in GENERIC_WORDS for q in right.qualifiers):
+        return False
+    return sum(len(t) for t in right.tokens if t not in GENERIC_WORDS) >= CONTAINED_NAME_LETTERS
+
+
+def _parent_of_listed(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
+    """The query's words all in the listed name, and the listed name's other words only country or
+    region words ("Faberlic" / "FABERLIC EUROPE Sp. z o.o.": the listed company is its regional arm). A
+    word of the listed name left out ("Sharp" / "Sharp Edge Engineering", "Anduvar Shipping" / "Anduvar
+    Ship Finance") is another company. A typo of the query's words counts as the word (the typo cap
+    keeps it a review)."""
+    matched = {a for a, _, s in pairs if s >= TYPO_SIMILARITY}
+    listed = {b for _, b, s in pairs if s >= TYPO_SIMILARITY}
+    if not all(t in matched for t in left.tokens):
+        return False
+    places = country_words()
+    if not all(t in listed or t in places or t in REGION_WORDS for t in right.tokens):
+        return False
+    return sum(len(t) for t in left.tokens if t not in GENERIC_WORDS) >= CONTAINED_NAME_LETTERS
 
 
 def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
@@ -615,6 +645,17 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
     return 0.0, ""
 
 
+def _sounds_alike_only(a: str, b: str, lenient: bool, cross_script: bool, abjad: bool) -> bool:
+    """Two different words that the phonetic keys take for one: in an organisation's name the same
+    consonants ("Exports" / "Experts"), in any name j for y at the start of a word otherwise the same
+    ("Jinqiao" / "Yinqiao": two pinyin syllables). Alike enough for a review, not for a block."""
+    if a == b or "+" in a or "+" in b:
+        return False
+    if {a[:1], b[:1]} == {"j", "y"} and a[1:] == b[1:]:
+        return True
+    return not lenient and not cross_script and _token_similarity(a, b, cross_script, lenient, abjad)[1] == "skeleton"
+
+
 def _baltic_ending(a: str, b: str) -> bool:
     """A person's name with the Latvian or Lithuanian nominative -s (Sergejs Lavrovs / Sergey Lavrov)."""
     longer, shorter = (a, b) if len(a) > len(b) else (b, a)
@@ -638,7 +679,8 @@ def _is_typo(a: str, b: str, ratio: float) -> bool:
     # computed), which is at most twice the Levenshtein distance
     if longer - shorter > allowed or (100.0 - ratio) * (shorter + longer) > 100.0 * 2 * allowed + 1e-6:
         return False
-    return Levenshtein.distance(a, b, score_cutoff=allowed) <= allowed
+    # (optimal string alignment: two letters swapped, "Ildeb" for "Idleb", is one slip, not two)
+    return OSA.distance(a, b, score_cutoff=allowed) <= allowed
 
 
 def _nasal_final(n_word: str, ng_word: str) -> bool:

@@ -44,6 +44,7 @@ from service.engine.parties.burmese import burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.hit import PartyHit
 from service.engine.parties.names import (
+    BRANCH_WORDS,
     STOP_WORDS,
     Name,
     abjad_skeleton,
@@ -79,6 +80,8 @@ WORD_CACHE_BYTES = 32 * 2**20  # and the bytes of the row arrays made for them
 SMALL_RANKING: Final = 64  # candidate rows ranked in plain Python up to this many (numpy's calls cost more)
 RAREST_GROUP: Final = 30  # a query word held by this few names: its rows are always looked at
 _NEVER: Final = 1 << 30  # shared-word count that no query reaches
+# added to the weight of a listed name standing whole in the query (more than the IDFs of its words sum to)
+CONTAINED_FIRST: Final = 100.0
 PREFILTER: Final = 50.0  # rapidfuzz token_set_ratio under which a row is not scored (true matches score far above)
 
 
@@ -389,7 +392,9 @@ class PartyIndex:
         count twice for the rows that hold them, which are returned too.
         """
         postings = self._postings
-        words = [self._word(token) for token in (*query.tokens, *query.qualifiers)]
+        # (a branch word of the query's annotations, "Division 1", says which unit, not which party: its
+        # rows would crowd the party's own out of the candidate places)
+        words = [self._word(token) for token in (*query.tokens, *query.qualifiers) if token not in BRANCH_WORDS]
         words += [self._word(t) for former in query.former for t in former.tokens]
         pairs = [a + b for a, b in itertools.pairwise(query.tokens) if a + b in postings]
         joined = [word.joined for word in words if word.joined is not None]
@@ -463,7 +468,11 @@ class PartyIndex:
                 passing = np.concatenate([passing, extra])
         else:  # rows sharing enough words, or all the words of a name that may stand whole in the query
             passing = ((counts >= least) | (counts >= contained_at[rows])).nonzero()[0]
-        ranked, counted = self._ranked(query, rows[passing], shared[passing], weights[passing])
+        weights = weights[passing]
+        whole = counts[passing] >= contained_at[rows[passing]]
+        if whole.any():  # a listed name whose every word is in the query goes first (the contained-name floor)
+            weights = weights + CONTAINED_FIRST * whole
+        ranked, counted = self._ranked(query, rows[passing], shared[passing], weights)
         return ranked, counted, doubled
 
     def _word(self, token: str) -> _Word:
@@ -512,8 +521,10 @@ class PartyIndex:
         found: list[Rows] = []
         for cut in range(2, len(token) - 1):
             head, tail = token[:cut], token[cut:]
-            if head in STOP_WORDS and tail in postings:
-                found.append(postings.rows(tail))
+            if (head in STOP_WORDS or legal_forms.is_legal_form([head])) and tail in postings:
+                found.append(postings.rows(tail))  # "alfurqan", "zaovneshtorgservis"
+            elif legal_forms.is_legal_form([tail]) and head in postings:
+                found.append(postings.rows(head))  # "panyaag", "daycompany"
             elif head in postings and tail in postings:
                 rarer, other = (head, tail) if postings.size(head) <= postings.size(tail) else (tail, head)
                 rows = postings.rows(rarer)

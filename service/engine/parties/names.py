@@ -281,7 +281,7 @@ def written_words(text: str) -> tuple[str, ...]:
     typed as listed, whatever the case, spacing, punctuation or script of their letters."""
     if text.isascii():
         return tuple(_words(text.casefold()))
-    folded = unified(text.translate(INVISIBLE)).casefold()
+    folded = " ".join(_fix_homoglyphs(word) for word in unified(text.translate(INVISIBLE)).split()).casefold()
     if any(ch.isalpha() and not _is_latin(ch) for ch in folded):  # 高石 is not 高市, though both read "gao shi"
         return tuple(_NATIVE_WORD.findall(folded))
     return tuple(_words(anyascii(folded)))

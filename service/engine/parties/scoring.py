@@ -757,9 +757,9 @@ def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], sc
     if _numerals_differ(left.numerals, right.numerals):
         notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
         score = min(score, numeral_cap)
-    elif left.numerals != right.numerals and _small_numeral(left.numerals or right.numerals):
+    elif left.numerals != right.numerals and _small_numeral(_added_numbers(left.numerals, right.numerals)):
         if variant_numeral_cap:  # an organisation: "X 7" is a suspicious variant of X
-            notes.append(f"a number on one side only ({' '.join(left.numerals or right.numerals)})")
+            notes.append(f"a number on one side only ({' '.join(_added_numbers(left.numerals, right.numerals))})")
             score = min(score, ONE_SIDED_NUMERAL_CAP)
         else:  # a vessel or aircraft: "Ocean 1" is not the "Ocean"
             notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
@@ -801,7 +801,29 @@ def _numerals_differ(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
     """Different numbers on both sides are different ships or SPVs ("No. 3" / "No. 8"). A number on one
     side only is not another party: a large one is an annotation (a year, a registry number), a small
     one a suspicious variant (ONE_SIDED_NUMERAL_CAP)."""
-    return bool(left and right) and left != right
+    return bool(left and right) and left != right and not _added(left, right) and not _added(right, left)
+
+
+def _added(fewer: tuple[str, ...], more: tuple[str, ...]) -> bool:
+    """The numbers of one name all in the other, which has more: a number added ("PLANET 2 REACHING 2"),
+    a variant as a number on one side only is."""
+    if len(fewer) >= len(more):
+        return False
+    rest = list(more)
+    for number in fewer:
+        if number not in rest:
+            return False
+        rest.remove(number)
+    return True
+
+
+def _added_numbers(left: tuple[str, ...], right: tuple[str, ...]) -> tuple[str, ...]:
+    """The numbers one name has beyond the other's (a number on one side only, or added to a numbered name)."""
+    fewer, more = (left, right) if len(left) < len(right) else (right, left)
+    rest = list(more)
+    for number in fewer:
+        rest.remove(number)
+    return tuple(rest)
 
 
 def _small_numeral(numerals: tuple[str, ...]) -> bool:

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from service.engine.parties import legal_forms
 from service.engine.parties.names import (
+    BRANCH_WORDS,
     CJK,
+    HONORIFICS,
     NUMBER_WORDS,
     STOP_WORDS,
     TENS_WORDS,
@@ -19,6 +21,7 @@ from service.engine.parties.names import (
     phonetic,
     skeleton,
 )
+from service.engine.parties.scoring import GENERIC_WORDS
 
 WORDS = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10), min_size=1, max_size=5)
 ANY_TEXT = st.text(max_size=60)
@@ -57,8 +60,8 @@ def test_punctuation_between_words_does_not_matter(words: list[str], mark: str) 
 FORMER_NAME_MARKS = frozenset({"aka", "fka", "nka", "formerly"})
 PERSON_WORDS = WORDS.filter(lambda words: len(words) >= 2 and not any(
     w in STOP_WORDS or w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or w in NUMBER_WORDS or w in TENS_WORDS
-    or w in FORMER_NAME_MARKS or not w.strip("ivx")
-    for w in words))
+    or w in FORMER_NAME_MARKS or w in HONORIFICS or w in BRANCH_WORDS or not w.strip("ivx")
+    for w in words) and not all(w in GENERIC_WORDS for w in words))  # (business words alone: capped, unless as written)
 
 
 @given(PERSON_WORDS)

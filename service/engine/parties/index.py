@@ -150,7 +150,7 @@ class PartyIndex:
         self._persons: list[bool] = []
         # each name's words as written (names.written_words) -> its rows: a name typed as listed is
         # found whatever its words, even when no rule of the scorer would weigh them enough
-        self._exact: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+        self._exact: dict[int, int | list[tuple[int, str | None]]] = {}
         builder = PostingsBuilder()
         collecting = gc.isenabled()
         gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
@@ -194,26 +194,28 @@ class PartyIndex:
         return len(self._rows)
 
     def _add_entry(self, number: int, entry: ListEntry, builder: PostingsBuilder) -> None:
-        seen: dict[tuple[str, ...], int] = {}
+        seen: dict[tuple[str, ...], int] = {}  # (tokens, or the written words of a name without any)
         kind = entry.kind  # (read once: a pydantic model's attributes are slower to read than a local)
         person, organisation = kind is EntryKind.PERSON, kind is EntryKind.ORGANISATION
         for position, text in enumerate(entry.all_names()):
-            name = normalise_name(_person_order(text) if person else text)
+            reordered = _person_order(text) if person else text
+            name = normalise_name(reordered)
             # (as listed; a person's also in the order the index reads it)
-            written = {written_words(text), written_words(name.original)} - {()}
+            written = written_words(text)
+            keys = [hash(written)] if reordered is text else list({hash(written), hash(written_words(reordered))})
             if not written:
                 continue
             # a name that normalises to no words ("OFFICE NO. 39") is still found as written
-            same = name.tokens or min(written)
+            same = name.tokens or written
             row_number = seen.get(same)
             if row_number is not None:  # another name of the entry has these words: found as written, too
-                for words in written:
-                    self._exact.setdefault(words, []).append((row_number, text))
+                for key in keys:
+                    self._as_written(key, row_number, text)
                 continue
             row_number = seen[same] = len(self._rows)
             self._rows.append(_Row(number, name, text, position > 0))
-            for words in written:
-                self._exact.setdefault(words, []).append((row_number, text))
+            for key in keys:
+                self._as_written(key, row_number, None)
             self._lengths.append(len(name.tokens))
             self._persons.append(person)
             # an organisation sharing all its words with a query may be contained in it (the scorer's
@@ -223,6 +225,32 @@ class PartyIndex:
             for former in name.former:
                 keys += name_keys(former, builder)
             builder.add_row(keys)
+
+    def _as_written(self, key: int, row: int, text: str | None) -> None:
+        """File a name's written words (by their hash: a quarter of a million tuples of words would cost
+        a hundred MiB) for its row; `text` when the name is another than the row's own."""
+        held = self._exact.get(key)
+        if held is None and text is None:
+            self._exact[key] = row  # (most names: one row, its own text)
+            return
+        rows: list[tuple[int, str | None]] = [] if held is None else [(held, None)] if isinstance(held, int) else held
+        rows.append((row, text))
+        self._exact[key] = rows
+
+    def _written_rows(self, written: tuple[str, ...]) -> list[tuple[int, str]]:
+        """The rows of the names written as the query is, each with the name as listed (the hash may
+        collide: each is checked)."""
+        held = self._exact.get(hash(written)) if written else None
+        if held is None:
+            return []
+        filed: list[tuple[int, str | None]] = [(held, None)] if isinstance(held, int) else held
+        found = []
+        for row_number, text in filed:
+            row = self._rows[row_number]
+            listed = row.text if text is None else text
+            if written in (written_words(listed), written_words(row.name.original)):
+                found.append((row_number, listed))
+        return found
 
     def stamps(self) -> list[ListStamp]:
         """The list snapshots this index was built from."""
@@ -235,8 +263,8 @@ class PartyIndex:
     def match(self, name: str, country: str | None = None) -> list[PartyHit]:
         """Hits for a party name at or above the review threshold, best first."""
         query = normalise_name(name)
-        written = written_words(name)
-        key = (_cache_key(query), written if written in self._exact else (), (country or "").upper())
+        written = self._written_rows(written_words(name))
+        key = (_cache_key(query), tuple(written), (country or "").upper())
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -244,7 +272,7 @@ class PartyIndex:
                 self._cache_hits += 1
                 return list(cached)
             self._cache_misses += 1
-        hits = self._search(query, country, self._exact.get(written, ()))
+        hits = self._search(query, country, written)
         with self._cache_lock:
             self._cache[key] = hits
             if len(self._cache) > self._cache_size:
@@ -521,9 +549,9 @@ class PartyIndex:
         found: list[Rows] = []
         for cut in range(2, len(token) - 1):
             head, tail = token[:cut], token[cut:]
-            if (head in STOP_WORDS or legal_forms.is_legal_form([head])) and tail in postings:
+            if (head in STOP_WORDS or head in legal_forms.SPELLINGS) and tail in postings:
                 found.append(postings.rows(tail))  # "alfurqan", "zaovneshtorgservis"
-            elif legal_forms.is_legal_form([tail]) and head in postings:
+            elif tail in legal_forms.SPELLINGS and head in postings:
                 found.append(postings.rows(head))  # "panyaag", "daycompany"
             elif head in postings and tail in postings:
                 rarer, other = (head, tail) if postings.size(head) <= postings.size(tail) else (tail, head)

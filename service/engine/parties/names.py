@@ -56,6 +56,8 @@ _PARENS: Final = re.compile(r"\(([^()]*)\)?")
 _SEGMENT: Final = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*")
 _WORD: Final = re.compile(r"[a-z]+|[0-9]+")
 _NATIVE_WORD: Final = re.compile(r"[^\W_]+")
+# "Sá" with its accent is the Portuguese family name; the legal form S.A. is never written so
+_SA_NAME: Final = re.compile(r"(?<!\w)[Ss][áàÁÀ](?!\w)")
 _ABJAD_LETTER: Final = re.compile(r"[\u0590-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]")
 _VOYAGE: Final = re.compile(r"\bv\.\s?\d{2,4}[nsew]\b|\bvoy(?:age)?\.?\s*(?:no\.?\s*)?\d{1,4}[nsew]?\b")
 _POSSESSIVE: Final = re.compile(r"(?<=[a-z])'s\b")
@@ -331,11 +333,14 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
     for qualifier in qualifier_texts:
         rest, q_numerals = _take_numerals(_words(qualifier), qualifier=True)
         numerals.extend(q_numerals)
-        qualifiers.extend(w for w in rest if w not in STOP_WORDS)
+        # (abbreviations written out and honorifics dropped as in the name: "KIM, Dr" / "AHMED, PRC")
+        qualifiers.extend(ABBREVIATIONS.get(w, w) for w in rest if w not in STOP_WORDS and w not in HONORIFICS)
     if numerals or not _NUMBER_MARKS.isdisjoint(words):
         compact = "".join(w for w in words if w not in _NUMBER_MARKS and not w.isdigit())
     else:
         compact = "".join(words)
+    if forms and tokens and not original.isascii() and _SA_NAME.search(original):  # "Sá": a family name, not S.A.
+        tokens, forms = (*tokens, "sa"), [form for form in forms if form.code != "sa"]
     # (the empty tuple for what most names lack: no call to build one)
     return Name(original, tokens, tuple(dict.fromkeys(forms)) if forms else (),
                 tuple(sorted(numerals)) if numerals else (), tuple(qualifiers) if qualifiers else (), former,

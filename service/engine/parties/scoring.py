@@ -359,13 +359,24 @@ def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, 
     latin_out = [t for t in latin.tokens if t not in strong]
     # words the glossary already translated are known: another business word, not a possible translation
     other_out = [t for t in other.tokens if t not in on_other and t not in LATIN_CONCEPTS]
-    distinctive = [t for t in latin.tokens if t not in GENERIC_WORDS]
+    # (a nationality, "Libyan", says which country, not which company: a given name alike to it is no evidence)
+    distinctive = [t for t in latin.tokens if t not in GENERIC_WORDS and not _nationality(t)]
     # two distinctive words; or one long one with at least two business words ("Bahmani" is a person's
     # name as much as "X Group" is a company's: one word and one business word are too little)
     enough = len(distinctive) >= 2 or (
         sum(len(t) for t in distinctive) >= TRANSLATED_DESCRIPTOR_LETTERS and len(latin_out) >= 2)
     return (bool(latin_out and other_out and distinctive) and enough
             and all(t in GENERIC_WORDS for t in latin_out) and all(t in strong for t in distinctive))
+
+
+_NATIONALITY_ENDINGS: Final = ("n", "an", "ian", "i", "ese", "ish")
+
+
+def _nationality(word: str) -> bool:
+    """A country's adjective made by a regular ending (Libyan, Syrian, Iranian, Iraqi, Lebanese)."""
+    countries = country_words()
+    return any(word.endswith(ending) and (word[:-len(ending)] in countries or word[:-len(ending)] + "a" in countries)
+               for ending in _NATIONALITY_ENDINGS)
 
 
 def is_business_word(word: str) -> bool:
@@ -625,7 +636,9 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
     shortest = min(len(a), len(b))
     if cross_script:
         la, lb = loose_skeleton(a), loose_skeleton(b)
-        if len(la) >= 2 and la == lb:
+        # (two consonants are enough only from an abjad, which writes no vowels: from Devanagari, which
+        # writes them, "ram" is not "Ebrahim" nor "dvivedi" "Dawood")
+        if len(la) >= (2 if abjad else 3) and la == lb:
             return 0.9, "transliteration"
         if abjad and shortest >= 3:
             ka, kb = abjad_skeleton(a), abjad_skeleton(b)

@@ -221,3 +221,13 @@ def test_branch_words_and_what_follows_are_an_annotation(text: str, tokens: tupl
 ])
 def test_a_letter_alone_is_a_word_of_the_name_but_for_and(text: str, tokens: tuple[str, ...]) -> None:
     assert normalise_name(text).tokens == tokens
+
+
+def test_sa_with_its_accent_is_a_family_name_not_the_legal_form() -> None:
+    assert normalise_name("Tomasz Sá").tokens == ("tomasz", "sa")
+    assert normalise_name("Tomasz SA").legal_forms and normalise_name("Tomasz SA").tokens == ("tomasz",)
+
+
+def test_annotations_have_their_abbreviations_written_out_and_honorifics_dropped() -> None:
+    assert normalise_name("VELMAR, PRC").qualifiers == ("china",)
+    assert normalise_name("QORBANI, Dr Tarvel").qualifiers == ("tarvel",)

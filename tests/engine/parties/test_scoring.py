@@ -276,3 +276,19 @@ def test_false_hit_classes_stay_below_review(case: str, query: str, listed: str,
 
 def test_honorifics_do_not_hide_a_listed_person() -> None:
     assert score_names("Mullah Tarvel Qorbani", "Tarvel Qorbani", "person").score >= BLOCK
+
+
+def test_sa_in_a_persons_name_is_not_the_legal_form() -> None:
+    """A family name read as S.A. left one word to compare, alike by its consonants to a listed company."""
+    assert score_names("Tomas Sá", "TAMAS COMPANY").score < REVIEW
+
+
+def test_a_name_from_a_script_with_vowels_needs_three_consonants_alike() -> None:
+    """Devanagari writes its vowels: two consonants alike ("ram" / "Ebrahim") are chance, not a
+    transliteration (the two-consonant rule is for Hebrew and Arabic, which do not)."""
+    assert score_names("राम ललित द्विवेदी", "Dawud Ebrahim", "person").score < REVIEW
+
+
+def test_a_nationality_is_not_the_distinctive_word_of_a_translated_company_name() -> None:
+    """A Persian given name alike to "Syrian" does not make a review of a company named after the country."""
+    assert score_names("سیریان کریمی", "Syrian Foreign Investment Company").score < REVIEW

@@ -148,7 +148,7 @@ class PartyIndex:
         self._contained_at: list[int] = []
         self._lengths: list[int] = []  # words per row, for ranking candidates by length
         self._persons: list[bool] = []
-        # each name's words as written (names.written_words) -> its rows: a name typed as listed is
+        # each name's words (_written_key, by hash) -> its rows: a name typed as listed is
         # found whatever its words, even when no rule of the scorer would weigh them enough
         self._exact: dict[int, int | list[tuple[int, str | None]]] = {}
         builder = PostingsBuilder()
@@ -200,22 +200,23 @@ class PartyIndex:
         for position, text in enumerate(entry.all_names()):
             reordered = _person_order(text) if person else text
             name = normalise_name(reordered)
-            # (as listed; a person's also in the order the index reads it)
-            written = written_words(text)
-            keys = [hash(written)] if reordered is text else list({hash(written), hash(written_words(reordered))})
-            if not written:
-                continue
+            key = _written_key(name)
+            if not key:
+                continue  # (no word at all: nothing to find it by)
+            # a person read in another order than listed: also filed by the words as listed, which a
+            # query typed as listed has whatever its normaliser makes of them ("SANTIC, Vladimir")
+            keys = [hash(key)] if reordered is text else [hash(key), _listed_words_key(text)]
             # a name that normalises to no words ("OFFICE NO. 39") is still found as written
-            same = name.tokens or written
+            same = name.tokens or key
             row_number = seen.get(same)
             if row_number is not None:  # another name of the entry has these words: found as written, too
-                for key in keys:
-                    self._as_written(key, row_number, text)
+                for filed in keys:
+                    self._as_written(filed, row_number, text)
                 continue
             row_number = seen[same] = len(self._rows)
             self._rows.append(_Row(number, name, text, position > 0))
-            for key in keys:
-                self._as_written(key, row_number, None)
+            for filed in keys:
+                self._as_written(filed, row_number, None)
             self._lengths.append(len(name.tokens))
             self._persons.append(person)
             # an organisation sharing all its words with a query may be contained in it (the scorer's
@@ -237,17 +238,23 @@ class PartyIndex:
         rows.append((row, text))
         self._exact[key] = rows
 
-    def _written_rows(self, written: tuple[str, ...]) -> list[tuple[int, str]]:
-        """The rows of the names written as the query is, each with the name as listed (the hash may
-        collide: each is checked)."""
-        held = self._exact.get(hash(written)) if written else None
-        if held is None:
+    def _written_rows(self, query: Name, text: str) -> list[tuple[int, str]]:
+        """The rows of the names written as the query is, each with the name as listed. They are filed
+        by the words of their normalised names (_written_key), which a name typed as listed shares, and
+        checked word for word as written (a name with the same normalised words may be written
+        otherwise, and the hash may collide)."""
+        key = _written_key(query)
+        filed: list[tuple[int, str | None]] = []
+        for held in (self._exact.get(hash(key)) if key else None, self._exact.get(_listed_words_key(text))):
+            if held is not None:
+                filed += [(held, None)] if isinstance(held, int) else held
+        if not filed:
             return []
-        filed: list[tuple[int, str | None]] = [(held, None)] if isinstance(held, int) else held
+        written = written_words(text)
         found = []
-        for row_number, text in filed:
+        for row_number, other in dict.fromkeys(filed):
             row = self._rows[row_number]
-            listed = row.text if text is None else text
+            listed = row.text if other is None else other
             if written in (written_words(listed), written_words(row.name.original)):
                 found.append((row_number, listed))
         return found
@@ -263,7 +270,7 @@ class PartyIndex:
     def match(self, name: str, country: str | None = None) -> list[PartyHit]:
         """Hits for a party name at or above the review threshold, best first."""
         query = normalise_name(name)
-        written = self._written_rows(written_words(name))
+        written = self._written_rows(query, name)
         key = (_cache_key(query), tuple(written), (country or "").upper())
         with self._cache_lock:
             cached = self._cache.get(key)
@@ -839,6 +846,20 @@ def _person_order(text: str) -> str:
     if not comma or "," in given or not given.strip() or "(" in text:
         return text
     return f"{given.strip()} {family.strip()}"
+
+
+def _written_key(name: Name) -> tuple[str, ...]:
+    """What a name typed as listed shares with the listed name whatever order the index reads a person
+    in ("AHMED, Ahmed" is filed as "Ahmed AHMED"): its words and annotations in any order, and its
+    numbers; not its letters alone, which an annotation drops as stop words ("CONTRERAS, Luis C."). (Cheap:
+    the normalised name is at hand, and no text is read again.)"""
+    words = (*name.tokens, *name.qualifiers)
+    return (*sorted([word for word in words if len(word) > 1] or words), *name.numerals)
+
+
+def _listed_words_key(text: str) -> int:
+    """The written words of a name in any order, hashed (filed for people listed as "LAST, First")."""
+    return hash(("", *sorted(written_words(text))))
 
 
 def _cache_key(name: Name) -> Hashable:

@@ -277,6 +277,7 @@ def normalise_name(text: str) -> Name:
     return _parse(primary, text, foreign, former)
 
 
+@lru_cache(maxsize=20_000)  # (the scorer asks again for names it compares often)
 def written_words(text: str) -> tuple[str, ...]:
     """The words of a name as written, every one of them (legal forms, stop words, annotations,
     numbers) in its order, in ASCII lower case: two names with the same written words are the same name

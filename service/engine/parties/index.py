@@ -245,7 +245,11 @@ class PartyIndex:
         otherwise, and the hash may collide)."""
         key = _written_key(query)
         filed: list[tuple[int, str | None]] = []
-        for held in (self._exact.get(hash(key)) if key else None, self._exact.get(_listed_words_key(text))):
+        held = self._exact.get(hash(key)) if key else None
+        if held is not None:
+            filed += [(held, None)] if isinstance(held, int) else held
+        if "," in text:  # (typed as a person is listed, "LAST, First": filed by its words as listed too)
+            held = self._exact.get(_listed_words_key(text))
             if held is not None:
                 filed += [(held, None)] if isinstance(held, int) else held
         if not filed:

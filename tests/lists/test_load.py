@@ -75,8 +75,9 @@ def test_duplicate_list_names_raise(tmp_path: Path) -> None:
     ("Sharp Edge Engineering Inc.", "TW", "ofac-sdn-2022-sharp-edge-engineering", "block"),
     ("銳元科技", "TW", "ofac-sdn-2022-sharp-edge-engineering", "block"),
     ("I Machine Technology", "RU", "tw-el-2024-i-machine-technology", "block"),
-    ("Huawei", None, "tw-el-2025-huawei", "review"),  # one-word names are held to review by the matcher
-    ("SMIC", None, "tw-el-2025-smic", "review"),
+    ("Huawei", None, "tw-el-2025-huawei", "block"),  # a listed name typed as listed, one word or not
+    ("SMIC", None, "tw-el-2025-smic", "block"),
+    ("Huawei Technologies Co., Ltd.", None, "tw-el-2025-huawei", "review"),  # a fuller name: held to review
 ])
 def test_the_screener_finds_the_bundled_curated_parties(
     tmp_path: Path, name: str, country: str | None, entry_id: str, action: str,

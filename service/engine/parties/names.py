@@ -14,6 +14,7 @@ compared are the tokens, and the scorer aligns them without regard to order.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from functools import lru_cache
@@ -21,7 +22,7 @@ from typing import Final
 
 from anyascii import anyascii
 
-from service.engine.parties import legal_forms
+from service.engine.parties import abbreviations, legal_forms
 from service.engine.parties.burmese import is_burmese, romanise_burmese
 from service.engine.parties.glossary import gloss_native, native_spellings
 from service.engine.parties.legal_forms import LegalForm
@@ -54,6 +55,9 @@ _KA: Final = re.compile(r"k\s*\.?\s*/?\s*a\b")  # the end of f.k.a., n.k.a., a.k
 _PARENS: Final = re.compile(r"\(([^()]*)\)?")
 _SEGMENT: Final = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*")
 _WORD: Final = re.compile(r"[a-z]+|[0-9]+")
+_NATIVE_WORD: Final = re.compile(r"[^\W_]+")
+# "Sá" with its accent is the Portuguese family name; the legal form S.A. is never written so
+_SA_NAME: Final = re.compile(r"(?<!\w)[Ss][áàÁÀ](?!\w)")
 _ABJAD_LETTER: Final = re.compile(r"[\u0590-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]")
 _VOYAGE: Final = re.compile(r"\bv\.\s?\d{2,4}[nsew]\b|\bvoy(?:age)?\.?\s*(?:no\.?\s*)?\d{1,4}[nsew]?\b")
 _POSSESSIVE: Final = re.compile(r"(?<=[a-z])'s\b")
@@ -86,11 +90,21 @@ NUMBER_WORDS: Final = {"one": "1", "two": "2", "three": "3", "four": "4", "five"
 TENS_WORDS: Final = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
                      "eighty": 80, "ninety": 90}
 _NUMERAL_WORDS: Final = frozenset({*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS, *TENS_WORDS})
-# Irregular abbreviations; regular ones (intl, mgmt, svcs, mfg, engg) are recognised by the scorer.
-ABBREVIATIONS: Final = {"bros": "brothers", "cia": "compania", "flli": "fratelli", "ind": "industria",
-                        "com": "comercio", "handl": "handlowe", "przeds": "przedsiebiorstwo", "st": "saint",
-                        "intl": "international", "natl": "national", "mfg": "manufacturing", "svcs": "services"}
+# Abbreviations of business words and places, written out (abbreviations.py); other regular ones are
+# recognised by the scorer.
+ABBREVIATIONS: Final = {**abbreviations.BUSINESS, **abbreviations.PLACES}
 _ABBREVIATED: Final = frozenset(ABBREVIATIONS)
+_PHRASE_STARTS: Final = frozenset(words[0] for words in abbreviations.PLACE_PHRASES)
+# Titles and honorifics, not words of a person's name ("Sheikh", "Haji", "Dr", "Mullah"): dropped as stop
+# words are (a name made of them alone keeps them).
+HONORIFICS: Final = frozenset({"sheikh", "shaikh", "shaykh", "sheik", "haji", "hajji", "hadji", "alhaji", "alhajji",
+                               "dr", "doctor", "mullah", "mulla", "mawlawi", "maulvi", "maulavi", "mawlana",
+                               "maulana", "mr", "mrs", "ms", "mme", "mlle", "prof", "professor"})
+_REWRITTEN: Final = STOP_WORDS | _ABBREVIATED | _PHRASE_STARTS | HONORIFICS
+# Words after which the rest of a name says which branch, office or unit of the party it is: kept as an
+# annotation ("Korvex Mobil Corporation Dubai Branch Office 2"), not as words of the name.
+BRANCH_WORDS: Final = frozenset({"branch", "branches", "division", "representative", "filiale", "sucursal",
+                                 "filial", "subsidiary", "affiliate", "rep"})
 
 
 class Name:
@@ -171,6 +185,20 @@ class Name:
         return " ".join(sorted(self.tokens))
 
 
+def _invisible_characters() -> dict[int, str]:
+    """Format and control characters (Unicode categories Cf and Cc: zero-width spaces and joiners, bidi
+    controls, the soft hyphen, tags) and the letters that print as nothing (Hangul fillers, the braille
+    blank): each a space, so that a word split by one is two words, as it is to a reader's eye."""
+    planes = itertools.chain(range(0x10000), range(0x1BCA0, 0x1BCA4), range(0x1D173, 0x1D17B),
+                             range(0x13430, 0x13440), range(0xE0000, 0xE0080))
+    table = {point: " " for point in planes if unicodedata.category(chr(point)) in ("Cf", "Cc")}
+    table.update({point: " " for point in (0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, 0x034F, 0x180E)})
+    return table
+
+
+INVISIBLE: Final = _invisible_characters()
+
+
 def is_abjad(text: str) -> bool:
     """Whether the text holds Hebrew or Arabic letters."""
     return _ABJAD_LETTER.search(text) is not None
@@ -185,7 +213,7 @@ def to_ascii(text: str) -> tuple[str, bool]:
     """NFKC, native legal forms to Latin, homoglyphs fixed, transliterated; and whether it was not Latin."""
     if text.isascii():
         return text, False
-    text = unified(text)
+    text = unified(text.translate(INVISIBLE))
     for native, latin in legal_forms.NATIVE_FORMS:
         if native in text:
             text = text.replace(native, latin)
@@ -249,6 +277,19 @@ def normalise_name(text: str) -> Name:
     return _parse(primary, text, foreign, former)
 
 
+@lru_cache(maxsize=20_000)  # (the scorer asks again for names it compares often)
+def written_words(text: str) -> tuple[str, ...]:
+    """The words of a name as written, every one of them (legal forms, stop words, annotations,
+    numbers) in its order, in ASCII lower case: two names with the same written words are the same name
+    typed as listed, whatever the case, spacing, punctuation or script of their letters."""
+    if text.isascii():
+        return tuple(_words(text.casefold()))
+    folded = " ".join(_fix_homoglyphs(word) for word in unified(text.translate(INVISIBLE)).split()).casefold()
+    if any(ch.isalpha() and not _is_latin(ch) for ch in folded):  # 高石 is not 高市, though both read "gao shi"
+        return tuple(_NATIVE_WORD.findall(folded))
+    return tuple(_words(anyascii(folded)))
+
+
 def _split_former(text: str) -> list[str]:
     """The current name, then each former name ("Ocean Pioneer (ex-Cape Diamond)")."""
     if not ("ex" in text or "former" in text or "known" in text or ("k" in text and _KA.search(text))):
@@ -271,6 +312,10 @@ def _words(text: str) -> list[str]:
 def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = ()) -> Name:
     main, qualifier_texts = _segments(text)
     words = _words(main)
+    if not BRANCH_WORDS.isdisjoint(words):  # "... Branch 2", "... Representative Office": an annotation
+        words, branch = _branch_split(words)
+        if branch:
+            qualifier_texts = [" ".join(branch), *qualifier_texts]
     # a name written in characters only (a Latin "AS" beside them is still read as a legal form)
     cjk = foreign and CJK.search(original) is not None and not any("a" <= ch <= "z" for ch in original.lower())
     initials = frozenset(_INITIAL.findall(main)) if "." in main else frozenset()
@@ -289,15 +334,29 @@ def _parse(text: str, original: str, foreign: bool, former: tuple[Name, ...] = (
     for qualifier in qualifier_texts:
         rest, q_numerals = _take_numerals(_words(qualifier), qualifier=True)
         numerals.extend(q_numerals)
-        qualifiers.extend(w for w in rest if w not in STOP_WORDS)
+        # (abbreviations written out and honorifics dropped as in the name: "KIM, Dr" / "AHMED, PRC")
+        qualifiers.extend(ABBREVIATIONS.get(w, w) for w in rest if w not in STOP_WORDS and w not in HONORIFICS)
     if numerals or not _NUMBER_MARKS.isdisjoint(words):
         compact = "".join(w for w in words if w not in _NUMBER_MARKS and not w.isdigit())
     else:
         compact = "".join(words)
+    if forms and tokens and not original.isascii() and _SA_NAME.search(original):  # "Sá": a family name, not S.A.
+        tokens, forms = (*tokens, "sa"), [form for form in forms if form.code != "sa"]
     # (the empty tuple for what most names lack: no call to build one)
     return Name(original, tokens, tuple(dict.fromkeys(forms)) if forms else (),
                 tuple(sorted(numerals)) if numerals else (), tuple(qualifiers) if qualifiers else (), former,
                 foreign_script=foreign, vessel_prefix=vessel, compact=compact if tokens else "")
+
+
+def _branch_split(words: list[str]) -> tuple[list[str], list[str]]:
+    """The words of the name, and those from a branch word on ("Branch 2", "Representative Office"):
+    only when a word of the name that is no stop word stands before it."""
+    for position in range(1, len(words)):
+        if words[position] in BRANCH_WORDS:
+            if all(w in STOP_WORDS for w in words[:position]):
+                return words, []
+            return words[:position], words[position:]
+    return words, []
 
 
 # Stop words that are also syllables of Chinese in pinyin (大 "da", 德 "de", 安 "an", 乐 "le").
@@ -326,10 +385,35 @@ def _core(words: list[str], cjk: bool = False, initials: frozenset[str] = frozen
     vessel = len(core) > 1 and core[0] in VESSEL_PREFIXES
     if vessel:
         core = core[1:]
-    if STOP_WORDS.isdisjoint(core) and _ABBREVIATED.isdisjoint(core):
+    if _REWRITTEN.isdisjoint(core):
         return tuple(core), forms, numerals, vessel  # (most names: nothing to drop or spell out)
-    tokens = tuple(ABBREVIATIONS.get(w, w) for w in core if w not in STOP_WORDS or w in initials) or tuple(core)
-    return tokens, forms, numerals, vessel
+    last = len(core) - 1
+    # a letter alone is a word of the name ("I Machine Technology", "I A C International"), but for
+    # "and" between two longer words ("Pérez y Gómez", "Lopes e Filhos")
+    kept = [ABBREVIATIONS.get(w, w) for i, w in enumerate(core) if w not in HONORIFICS and (
+            w not in STOP_WORDS or w in initials
+            or (len(w) == 1 and not (0 < i < last and len(core[i - 1]) > 1 and len(core[i + 1]) > 1)))]
+    if not _PHRASE_STARTS.isdisjoint(kept):
+        kept = _places(kept)
+    return tuple(kept) or tuple(core), forms, numerals, vessel
+
+
+def _places(words: list[str]) -> list[str]:
+    """Places written in several words as their one word ("United Arab Emirates" is "emirates", as UAE
+    is): the longest run first."""
+    placed: list[str] = []
+    position = 0
+    while position < len(words):
+        for width in (3, 2):
+            place = abbreviations.PLACE_PHRASES.get(tuple(words[position:position + width]))
+            if place is not None:
+                placed.append(place)
+                position += width
+                break
+        else:
+            placed.append(words[position])
+            position += 1
+    return placed
 
 
 def _segments(text: str) -> tuple[str, list[str]]:
@@ -403,9 +487,14 @@ def _join_tens(words: list[str]) -> list[str]:
     return joined
 
 
-_PHONETIC_RULES: Final = (("sch", "s"), ("tch", "c"), ("kh", "h"), ("zh", "j"), ("sh", "s"), ("ch", "c"), ("tz", "c"),
-                          ("ts", "c"), ("cz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"), ("q", "k"),
-                          ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"), ("ee", "i"))
+# Romanisations of Russian, Ukrainian and Belarusian (BGN/PCGN, ICAO, GOST, German and French) agree on
+# the key: kh/h, zh/j, ts/c/tz, sch/sh, tsch/ch (Tscheressow, Wladimirowitsch), ks/x (Aleksey/Alexei),
+# y/i/j (Dmitriy/Dmitrii/Dmitry, Yuriy/Jurij), gu before e and i (French Evgueni), ye/e at the start of
+# a word and after a vowel (Yevgeny/Evgenii, Sergeyev/Sergeev), a final -off/-ow (Smirnoff/Smirnov).
+_PHONETIC_RULES: Final = (("x", "ks"), ("sch", "s"), ("tch", "c"), ("kh", "h"), ("zh", "j"), ("sh", "s"), ("ch", "c"),
+                          ("tz", "c"), ("ts", "c"), ("cz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"),
+                          ("q", "k"), ("gue", "ge"), ("gui", "gi"), ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"),
+                          ("eie", "ee"), ("ee", "i"), ("aie", "ae"), ("oie", "oe"))
 _VOWELS: Final = re.compile(r"(?<=.)[aeiou]")
 _ALL_VOWELS: Final = re.compile(r"[aeiou]")
 
@@ -425,6 +514,10 @@ def phonetic(token: str) -> str:
         key = token
         for old, new in _PHONETIC_RULES:
             key = key.replace(old, new)
+        if key.startswith("ie") and len(key) > 3:  # Yevgeny, Jelena: ye/je at the start is e (Evgenii, Elena)
+            key = key[1:]
+        if key.endswith(("of", "off")) and len(key) > 4:  # Smirnoff, Romanof: the French and German -ov
+            key = key.rstrip("f") + "v"
         found = collapse_runs(key)
         if len(_PHONETICS) >= KEYS_KEPT:
             _PHONETICS.clear()

@@ -35,7 +35,7 @@ from typing import Final
 
 import pycountry
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Indel, Levenshtein
+from rapidfuzz.distance import OSA, Indel
 
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
@@ -50,6 +50,7 @@ from service.engine.parties.names import (
     phonetic,
     skeleton,
     spoken_tokens,
+    written_words,
 )
 
 GENERIC_WORDS: Final = frozenset({
@@ -71,7 +72,15 @@ _EXTRA_COUNTRY_WORDS: Final = {"brasil", "mexico", "polska", "deutschland", "esp
                                "rossiya", "nippon", "suisse", "schweiz", "osterreich", "hellas", "emirates", "hongkong",
                                "korea", "russia", "taiwan", "iran", "syria", "vietnam", "china", "singapore"}
 
+# Regions a company's regional arm is named after ("Faberlic Europe"), beside the country words.
+REGION_WORDS: Final = frozenset({"europe", "european", "asia", "asian", "africa", "african", "america", "americas",
+                                 "pacific", "eurasia", "middle", "east", "gulf", "latam", "emea", "apac", "nordic",
+                                 "scandinavia", "balkans", "caucasus", "levant", "maghreb"})
 NUMERAL_MISMATCH_CAP: Final = 45.0
+# A number on one side only ("Sharp Edge Engineering 7", "... Branch 2"): a variant of the listed name
+# or a numbered unit of it, as an evader would write it; a review, never cleared and never a block.
+ONE_SIDED_NUMERAL_CAP: Final = 85.0
+SAME_AS_WRITTEN: Final = "the name exactly as listed"
 TRANSLATED_DESCRIPTOR_FLOOR: Final = 75.0
 # An organisation whose every word stands in the other name, which has more ("Huawei" / "Huawei
 # Technologies Co., Ltd."): the listed party's fuller name, a branch or a subsidiary. Worth a review, never
@@ -156,6 +165,8 @@ def score_names(query: Name | str, candidate: Name | str, kind: str = "organisat
     """
     left = normalise_name(query) if isinstance(query, str) else query
     right = normalise_name(candidate) if isinstance(candidate, str) else candidate
+    if _same_as_written(left, right):
+        return NameScore(100.0, f"{SAME_AS_WRITTEN} ({' '.join(left.tokens) or ' '.join(left.numerals)})")
     lenient = kind == "person"
     numeral_cap = SERIES_NUMERAL_CAP if kind == "organisation" and (_is_series(left) or _is_series(right)) \
         else NUMERAL_MISMATCH_CAP
@@ -167,6 +178,13 @@ def score_names(query: Name | str, candidate: Name | str, kind: str = "organisat
     for former in left.former:
         best = _better(best, _score(former, right, lenient, numeral_cap, contained), "the party's former name matched")
     return best
+
+
+def _same_as_written(left: Name, right: Name) -> bool:
+    """The same words as written, legal forms and annotations included ("FOREIGN TRADE BANK (FTB)",
+    "11420 CORP.", "7-28"): the listed name itself, whatever rules would weigh its words."""
+    return (left.tokens == right.tokens and left.numerals == right.numerals and left.qualifiers == right.qualifiers
+            and written_words(left.original) == written_words(right.original))
 
 
 def _better(best: NameScore, other: NameScore, note: str) -> NameScore:
@@ -219,7 +237,7 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
     if left.vessel_prefix != right.vessel_prefix and (left.legal_forms or right.legal_forms):
         score -= VESSEL_VS_COMPANY
         notes.append("a vessel against a company")
-    score = _apply_caps(left, right, pairs, score, notes, numeral_cap)
+    score = _apply_caps(left, right, pairs, score, notes, numeral_cap, contained)
     if score > ANNOTATION_CONFLICT_CAP and _annotations_conflict(left, right, pairs, cross_script, lenient, abjad):
         notes.append("the annotations differ (another branch, unit or given name)")
         score = ANNOTATION_CONFLICT_CAP
@@ -229,6 +247,9 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
     if not lenient and score > TYPO_CAP and any(
             _token_similarity(a, b, cross_script, lenient, abjad)[1] == "typo" for a, b, _ in pairs):
         notes.append("a word differs by a typo")
+        score = TYPO_CAP
+    if score > TYPO_CAP and any(_sounds_alike_only(a, b, lenient, cross_script, abjad) for a, b, _ in pairs):
+        notes.append("a word alike in sound only (another word, or a variant)")
         score = TYPO_CAP
     return NameScore(_tenth(max(0.0, min(100.0, score))), "; ".join(notes))
 
@@ -288,18 +309,41 @@ def _patronymic_swapped(left: tuple[str, ...], right: tuple[str, ...], pairs: li
 
 
 def _name_contained(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
-    """Every word of one name matched exactly in the other, which has more words, and the contained
-    name has something distinctive (not only business words like 'Trading Company')."""
+    """Every word of the listed name (right) matched exactly in the query (left), which has more words,
+    and the listed name has something distinctive (not only business words like 'Trading Company').
+
+    One way round only: a query that is a fuller name, branch or subsidiary of a listed organisation
+    holds the listed name; a query whose words are all in a longer listed name ("Sharp Corporation"
+    against "Sharp Edge Engineering Inc.") is another company sharing a word. The listed name's
+    annotations count as its words: "TIDEWATER CO. (MIDDLE EAST MARINE SERVICES)" is not contained in
+    "Tidewater Photo Studio Co.", nor "AGRICULTURAL, MEDICAL, AND INDUSTRIAL RESEARCH CENTER" in
+    "Rosewood Agricultural, Co."."""
     if len(left.tokens) == len(right.tokens):
-        return False  # neither name has more words than the other
-    strong = [(a, b) for a, b, s in pairs if s >= CONTAINED_NAME_PAIR]
-    sides = ((right.tokens, {b for _, b in strong}, left.tokens), (left.tokens, {a for a, _ in strong}, right.tokens))
-    for inner, matched, outer in sides:
-        distinctive = [t for t in inner if t not in GENERIC_WORDS]
-        if (len(outer) > len(inner) and all(t in matched for t in inner)
-                and sum(len(t) for t in distinctive) >= CONTAINED_NAME_LETTERS):
-            return True
-    return False
+        return False
+    if len(left.tokens) < len(right.tokens):  # the query inside the listed name: only without a word of its own
+        return _parent_of_listed(left, right, pairs)
+    matched = {b for _, b, s in pairs if s >= CONTAINED_NAME_PAIR}
+    if not all(t in matched for t in right.tokens):
+        return False
+    if not all(q in matched or q in GENERIC_WORDS for q in right.qualifiers):
+        return False
+    return sum(len(t) for t in right.tokens if t not in GENERIC_WORDS) >= CONTAINED_NAME_LETTERS
+
+
+def _parent_of_listed(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
+    """The query's words all in the listed name, and the listed name's other words only country or
+    region words ("Faberlic" / "FABERLIC EUROPE Sp. z o.o.": the listed company is its regional arm). A
+    word of the listed name left out ("Sharp" / "Sharp Edge Engineering", "Anduvar Shipping" / "Anduvar
+    Ship Finance") is another company. A typo of the query's words counts as the word (the typo cap
+    keeps it a review)."""
+    matched = {a for a, _, s in pairs if s >= TYPO_SIMILARITY}
+    listed = {b for _, b, s in pairs if s >= TYPO_SIMILARITY}
+    if not all(t in matched for t in left.tokens):
+        return False
+    places = country_words()
+    if not all(t in listed or t in places or t in REGION_WORDS for t in right.tokens):
+        return False
+    return sum(len(t) for t in left.tokens if t not in GENERIC_WORDS) >= CONTAINED_NAME_LETTERS
 
 
 def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
@@ -315,13 +359,24 @@ def _descriptor_translated(left: Name, right: Name, pairs: list[tuple[str, str, 
     latin_out = [t for t in latin.tokens if t not in strong]
     # words the glossary already translated are known: another business word, not a possible translation
     other_out = [t for t in other.tokens if t not in on_other and t not in LATIN_CONCEPTS]
-    distinctive = [t for t in latin.tokens if t not in GENERIC_WORDS]
+    # (a nationality, "Libyan", says which country, not which company: a given name alike to it is no evidence)
+    distinctive = [t for t in latin.tokens if t not in GENERIC_WORDS and not _nationality(t)]
     # two distinctive words; or one long one with at least two business words ("Bahmani" is a person's
     # name as much as "X Group" is a company's: one word and one business word are too little)
     enough = len(distinctive) >= 2 or (
         sum(len(t) for t in distinctive) >= TRANSLATED_DESCRIPTOR_LETTERS and len(latin_out) >= 2)
     return (bool(latin_out and other_out and distinctive) and enough
             and all(t in GENERIC_WORDS for t in latin_out) and all(t in strong for t in distinctive))
+
+
+_NATIONALITY_ENDINGS: Final = ("n", "an", "ian", "i", "ese", "ish")
+
+
+def _nationality(word: str) -> bool:
+    """A country's adjective made by a regular ending (Libyan, Syrian, Iranian, Iraqi, Lebanese)."""
+    countries = country_words()
+    return any(word.endswith(ending) and (word[:-len(ending)] in countries or word[:-len(ending)] + "a" in countries)
+               for ending in _NATIONALITY_ENDINGS)
 
 
 def is_business_word(word: str) -> bool:
@@ -581,7 +636,9 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
     shortest = min(len(a), len(b))
     if cross_script:
         la, lb = loose_skeleton(a), loose_skeleton(b)
-        if len(la) >= 2 and la == lb:
+        # (two consonants are enough only from an abjad, which writes no vowels: from Devanagari, which
+        # writes them, "ram" is not "Ebrahim" nor "dvivedi" "Dawood")
+        if len(la) >= (2 if abjad else 3) and la == lb:
             return 0.9, "transliteration"
         if abjad and shortest >= 3:
             ka, kb = abjad_skeleton(a), abjad_skeleton(b)
@@ -599,6 +656,17 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
             return 0.0, ""  # Star/Stars, Kaptan/Kaptanlar: another ship or business, not a typo; Xin/Xing
         return TYPO_SIMILARITY, "typo"
     return 0.0, ""
+
+
+def _sounds_alike_only(a: str, b: str, lenient: bool, cross_script: bool, abjad: bool) -> bool:
+    """Two different words that the phonetic keys take for one: in an organisation's name the same
+    consonants ("Exports" / "Experts"), in any name j for y at the start of a word otherwise the same
+    ("Jinqiao" / "Yinqiao": two pinyin syllables). Alike enough for a review, not for a block."""
+    if a == b or "+" in a or "+" in b:
+        return False
+    if {a[:1], b[:1]} == {"j", "y"} and a[1:] == b[1:]:
+        return True
+    return not lenient and not cross_script and _token_similarity(a, b, cross_script, lenient, abjad)[1] == "skeleton"
 
 
 def _baltic_ending(a: str, b: str) -> bool:
@@ -624,7 +692,8 @@ def _is_typo(a: str, b: str, ratio: float) -> bool:
     # computed), which is at most twice the Levenshtein distance
     if longer - shorter > allowed or (100.0 - ratio) * (shorter + longer) > 100.0 * 2 * allowed + 1e-6:
         return False
-    return Levenshtein.distance(a, b, score_cutoff=allowed) <= allowed
+    # (optimal string alignment: two letters swapped, "Ildeb" for "Idleb", is one slip, not two)
+    return OSA.distance(a, b, score_cutoff=allowed) <= allowed
 
 
 def _nasal_final(n_word: str, ng_word: str) -> bool:
@@ -697,10 +766,17 @@ def _any_in(words: tuple[str, ...], known: frozenset[str]) -> bool:
 
 
 def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], score: float,
-                notes: list[str], numeral_cap: float) -> float:
+                notes: list[str], numeral_cap: float, variant_numeral_cap: bool) -> float:
     if _numerals_differ(left.numerals, right.numerals):
         notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
         score = min(score, numeral_cap)
+    elif left.numerals != right.numerals and _small_numeral(_added_numbers(left.numerals, right.numerals)):
+        if variant_numeral_cap:  # an organisation: "X 7" is a suspicious variant of X
+            notes.append(f"a number on one side only ({' '.join(_added_numbers(left.numerals, right.numerals))})")
+            score = min(score, ONE_SIDED_NUMERAL_CAP)
+        else:  # a vessel or aircraft: "Ocean 1" is not the "Ocean"
+            notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
+            score = min(score, numeral_cap)
     if not any(s >= 0.75 and a not in GENERIC_WORDS and b not in GENERIC_WORDS for a, b, s in pairs):
         if _same_generic_name(left, right, pairs):
             notes.append("only business words, but all of them alike (the same generic name)")
@@ -735,9 +811,33 @@ def _is_series(name: Name) -> bool:
 
 
 def _numerals_differ(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
-    """Different numbers are different ships or SPVs; a large number on one side only is an annotation."""
-    if left == right:
+    """Different numbers on both sides are different ships or SPVs ("No. 3" / "No. 8"). A number on one
+    side only is not another party: a large one is an annotation (a year, a registry number), a small
+    one a suspicious variant (ONE_SIDED_NUMERAL_CAP)."""
+    return bool(left and right) and left != right and not _added(left, right) and not _added(right, left)
+
+
+def _added(fewer: tuple[str, ...], more: tuple[str, ...]) -> bool:
+    """The numbers of one name all in the other, which has more: a number added ("PLANET 2 REACHING 2"),
+    a variant as a number on one side only is."""
+    if len(fewer) >= len(more):
         return False
-    if left and right:
-        return True
-    return any(int(n) < _LARGE_NUMBER for n in (*left, *right))
+    rest = list(more)
+    for number in fewer:
+        if number not in rest:
+            return False
+        rest.remove(number)
+    return True
+
+
+def _added_numbers(left: tuple[str, ...], right: tuple[str, ...]) -> tuple[str, ...]:
+    """The numbers one name has beyond the other's (a number on one side only, or added to a numbered name)."""
+    fewer, more = (left, right) if len(left) < len(right) else (right, left)
+    rest = list(more)
+    for number in fewer:
+        rest.remove(number)
+    return tuple(rest)
+
+
+def _small_numeral(numerals: tuple[str, ...]) -> bool:
+    return any(int(n) < _LARGE_NUMBER for n in numerals)

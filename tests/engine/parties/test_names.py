@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from service.engine.parties import legal_forms
 from service.engine.parties.names import (
+    BRANCH_WORDS,
     CJK,
+    HONORIFICS,
     NUMBER_WORDS,
     STOP_WORDS,
     TENS_WORDS,
@@ -19,6 +21,7 @@ from service.engine.parties.names import (
     phonetic,
     skeleton,
 )
+from service.engine.parties.scoring import GENERIC_WORDS
 
 WORDS = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10), min_size=1, max_size=5)
 ANY_TEXT = st.text(max_size=60)
@@ -57,8 +60,8 @@ def test_punctuation_between_words_does_not_matter(words: list[str], mark: str) 
 FORMER_NAME_MARKS = frozenset({"aka", "fka", "nka", "formerly"})
 PERSON_WORDS = WORDS.filter(lambda words: len(words) >= 2 and not any(
     w in STOP_WORDS or w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or w in NUMBER_WORDS or w in TENS_WORDS
-    or w in FORMER_NAME_MARKS or not w.strip("ivx")
-    for w in words))
+    or w in FORMER_NAME_MARKS or w in HONORIFICS or w in BRANCH_WORDS or not w.strip("ivx")
+    for w in words) and not all(w in GENERIC_WORDS for w in words))  # (business words alone: capped, unless as written)
 
 
 @given(PERSON_WORDS)
@@ -192,3 +195,39 @@ def test_words_fast_path_agrees_with_the_pattern(text: str) -> None:
 
     joined = text.translate(names._JOINING)
     assert names._words(text) == re.findall(r"[a-z]+|[0-9]+", joined)
+
+
+@pytest.mark.parametrize("separator", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202e", "\u2066",
+                                       "\u3164", "\U000e0041"])
+def test_invisible_and_format_characters_separate_words(separator: str) -> None:
+    assert normalise_name(f"Sharp{separator}Edge Engineering").tokens == ("sharp", "edge", "engineering")
+
+
+@pytest.mark.parametrize(("text", "tokens", "qualifiers"), [
+    ("Korvex Mobil Corporation Branch 2", ("korvex", "mobil"), ("branch",)),
+    ("Korvex Mobil Representative Office", ("korvex", "mobil"), ("representative", "office")),
+    ("Branch Line Shipping", ("branch", "line", "shipping"), ()),
+])
+def test_branch_words_and_what_follows_are_an_annotation(text: str, tokens: tuple[str, ...],
+                                                         qualifiers: tuple[str, ...]) -> None:
+    name = normalise_name(text)
+    assert (name.tokens, name.qualifiers) == (tokens, qualifiers)
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("I Machine Technology LLC", ("i", "machine", "technology")),
+    ("I A C International Inc.", ("i", "a", "c", "international")),
+    ("Perez y Gomez", ("perez", "gomez")),
+])
+def test_a_letter_alone_is_a_word_of_the_name_but_for_and(text: str, tokens: tuple[str, ...]) -> None:
+    assert normalise_name(text).tokens == tokens
+
+
+def test_sa_with_its_accent_is_a_family_name_not_the_legal_form() -> None:
+    assert normalise_name("Tomasz Sá").tokens == ("tomasz", "sa")
+    assert normalise_name("Tomasz SA").legal_forms and normalise_name("Tomasz SA").tokens == ("tomasz",)
+
+
+def test_annotations_have_their_abbreviations_written_out_and_honorifics_dropped() -> None:
+    assert normalise_name("VELMAR, PRC").qualifiers == ("china",)
+    assert normalise_name("QORBANI, Dr Tarvel").qualifiers == ("tarvel",)

@@ -10,12 +10,12 @@ list, and the manifest keeps a record of each removal.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from service.files import replace_file
 
 MANIFEST_NAME = "lists.manifest.json"
 
@@ -74,20 +74,8 @@ def read_manifest(data_dir: Path) -> Manifest | None:
 
 def write_manifest(data_dir: Path, manifest: Manifest) -> None:
     """Replace the manifest atomically (a reader sees the old one or the new one)."""
-    path = manifest_path(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(manifest.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_file(manifest_path(data_dir), text.encode("utf-8"))
 
 
 def record(data_dir: Path, name: str, snapshot: RecordedSnapshot) -> None:

@@ -14,9 +14,7 @@ import gc
 import gzip
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,6 +23,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.engine.parties.entry import ListEntry
+from service.files import replace_file
 from service.lists.manifest import RecordedSnapshot
 
 SUFFIX = ".jsonl.gz"
@@ -87,33 +86,8 @@ def recorded(info: SnapshotInfo) -> RecordedSnapshot:
 
 
 def _replace(path: Path, data: bytes) -> None:
-    """Write gzip data to a temporary sibling, flush it to disk, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as compressed:
-                compressed.write(data)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600; the service may run as another user
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _sync_directory(path.parent)
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    """Replace the snapshot at `path` with `data`, gzip-compressed (no timestamp: same data, same bytes)."""
+    replace_file(path, gzip.compress(data, mtime=0))
 
 
 def read_info(path: Path) -> SnapshotInfo:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.lists import store
+from service import files
 from service.lists.store import (
     SnapshotError,
     read_info,
@@ -76,7 +76,7 @@ def test_failed_write_keeps_the_previous_snapshot(tmp_path: Path, monkeypatch: p
     def crash(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(store.os, "replace", crash)
+    monkeypatch.setattr(files.os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
         _write(tmp_path, count=5)
     monkeypatch.undo()
@@ -93,7 +93,7 @@ def test_replacement_is_a_rename_of_a_complete_file(tmp_path: Path, monkeypatch:
         seen.append(len(read_snapshot(Path(src))[1]))  # the temporary file is already whole and valid
         real_replace(src, dst)
 
-    monkeypatch.setattr(store.os, "replace", checking_replace)
+    monkeypatch.setattr(files.os, "replace", checking_replace)
     _write(tmp_path, count=7)
     assert seen == [7]
     assert oct(snapshot_path(tmp_path, "test-list").stat().st_mode & 0o777) == "0o644"

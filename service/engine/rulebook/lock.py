@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.engine.rulebook.load import RulebookError
+from service.files import replace_file
 
 LOCK_NAME = "rules.lock.json"
 RELOCK = "review the change, then run `export-screen rules lock`"
@@ -88,16 +87,7 @@ def read_lock(directory: Path) -> RulebookLock | None:
 def write_lock(directory: Path, lock: RulebookLock) -> Path:
     """Write the lock atomically (a reader sees the old lock or the new one)."""
     path = lock_path(directory)
-    text = json.dumps(lock.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{LOCK_NAME}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_file(path, (json.dumps(lock.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return path
 
 

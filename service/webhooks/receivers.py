@@ -22,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Sequence
+from typing import Final
 
 import httpx
 
@@ -90,7 +91,29 @@ def _matches(host: str, allowed: str) -> bool:
 
 
 def _address_refusal(shown: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    inner = _embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else []
     mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
-    if (mapped or address).is_global:
+    if (mapped or address).is_global and all(part.is_global for part in inner) and address not in NAT64_LOCAL:
         return None
     return f"{shown} is not a public address; receivers must be public unless {PRIVATE_SETTING} is set"
+
+
+NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")  # the well-known prefix: an IPv4 address in the last 32 bits
+NAT64_LOCAL: Final = ipaddress.IPv6Network("64:ff9b:1::/48")  # a network's own translator: never public
+IPV4_COMPATIBLE: Final = ipaddress.IPv6Network("::/96")  # the deprecated ::a.b.c.d form
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries inside it: a translator or tunnel on the way delivers
+    to them, so `64:ff9b::7f00:1` (NAT64), `2002:7f00:1::` (6to4), a Teredo address or `::ffff:127.0.0.1`
+    reach 127.0.0.1 as surely as the plain form does."""
+    found: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)  # (the Teredo server and the client behind it)
+    if address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found

@@ -15,6 +15,11 @@ from service.webhooks.receivers import refusal, refusal_after_lookup, system_res
     "http://100.64.0.1/hook",  # carrier-grade NAT
     "http://[fd00::1]/hook", "http://[fe80::1]/hook",
     "http://[::ffff:127.0.0.1]/hook",  # IPv4 mapped into IPv6
+    "http://[64:ff9b::7f00:1]/hook", "http://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 to 127.0.0.1, 169.254.169.254
+    "http://[64:ff9b:1::808:808]/hook",  # a local NAT64 prefix, whatever it embeds
+    "http://[2002:7f00:1::1]/hook", "http://[2002:c0a8:114::]/hook",  # 6to4 of 127.0.0.1, 192.168.1.20
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo (client 127.0.0.1)
+    "http://[::127.0.0.1]/hook", "http://[::a00:5]/hook",  # IPv4-compatible forms of 127.0.0.1, 10.0.0.5
     "http://0.0.0.0/hook",
     "http://localhost:8000/hook", "http://erp.localhost/hook", "http://LOCALHOST./hook",
 ])
@@ -25,7 +30,9 @@ def test_addresses_inside_the_network_are_refused(url: str) -> None:
 
 
 @pytest.mark.parametrize("url", ["https://erp.example.com/hooks", "http://93.184.215.14/hook",
-                                 "https://[2606:4700::1111]/hook"])
+                                 "https://[2606:4700::1111]/hook",
+                                 "http://[64:ff9b::5db8:d70e]/hook",  # NAT64 to the public 93.184.215.14
+                                 "http://[2002:5db8:d70e::1]/hook"])  # 6to4 of the same
 def test_public_receivers_are_allowed(url: str) -> None:
     assert refusal(url, allowed_hosts=[], private=False) is None
 
@@ -50,6 +57,8 @@ def test_a_name_is_judged_by_every_address_it_resolves_to() -> None:
         return lambda host, port: list(addresses)
 
     assert refusal_after_lookup(url, allowed_hosts=[], private=False, resolve=resolving_to("93.184.215.14")) is None
+    why = refusal_after_lookup(url, allowed_hosts=[], private=False, resolve=resolving_to("64:ff9b::a00:5"))
+    assert why is not None and "(64:ff9b::a00:5) is not a public address" in why  # NAT64 of 10.0.0.5
     why = refusal_after_lookup(url, allowed_hosts=[], private=False, resolve=resolving_to("93.184.215.14", "10.0.0.5"))
     assert why is not None and "erp.example.com (10.0.0.5) is not a public address" in why
     assert refusal_after_lookup(url, allowed_hosts=[], private=True, resolve=resolving_to("10.0.0.5")) is None

@@ -19,8 +19,12 @@ from service.batch.shipments import Shipment
 from service.engine.verdict import Finding, Verdict
 
 RESULT_COLUMNS = ("verdict", "risk_score", "findings", "rule_ids", "row_status")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet reads as the start of a formula: the four operators (and their full-width forms,
+# which some spreadsheet locales fold to them), and a tab or line break before anything else.
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r", "\n")
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
+_BLANKS = frozenset(" \u00a0\u3000")  # spreadsheets skip these before a formula
+_SUSPECT_FIRST = _FORMULA_FIRST | _BLANKS  # a cell starting otherwise is written as it is (the fast path)
 MESSAGE_CHARS = 200
 
 
@@ -88,8 +92,16 @@ def _shorten(message: str) -> str:
 
 
 def excel_safe(cell: str) -> str:
-    """Prefix `'` to a cell that Excel or LibreOffice would read as a formula (CSV injection)."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """Prefix `'` to a cell that Excel or LibreOffice would read as a formula (CSV injection): one that
+    starts like a formula, also after spaces (`"  =1+1"`) or in full-width characters (`＝1+1`)."""
+    return "'" + cell if _formula_like(cell) else cell
+
+
+def _formula_like(cell: str) -> bool:
+    first = cell[:1]
+    if first in _BLANKS:
+        return cell.lstrip(" \u00a0\u3000")[:1] in _FORMULA_FIRST
+    return first in _FORMULA_FIRST
 
 
 class ResultFormat(Protocol):
@@ -129,7 +141,7 @@ class CsvFormat:
             " ".join(rule_ids(result)),
             result.status,
         ]
-        return [f"'{cell}" if cell[:1] in _FORMULA_FIRST else cell for cell in (*cells, *outcome)]
+        return [excel_safe(cell) if cell[:1] in _SUSPECT_FIRST else cell for cell in (*cells, *outcome)]
 
     def _write(self, rows: list[list[str]]) -> str:
         buffer = io.StringIO()

@@ -12,7 +12,11 @@ from service.engine.verdict import Action, Category, Finding, Outcome, RulebookS
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [("=1+1", "'=1+1"), ("+886", "'+886"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-     ("\rx", "'\rx"), ("plain", "plain"), ("", ""), ("a=b", "a=b")],
+     ("\rx", "'\rx"), ("plain", "plain"), ("", ""), ("a=b", "a=b"),
+     ("\n=1+1", "'\n=1+1"), ("\nx", "'\nx"),  # a line break first
+     ("  =1+1", "'  =1+1"), (" @SUM(A1)", "' @SUM(A1)"), ("\u3000+1", "'\u3000+1"), ("\u00a0-1", "'\u00a0-1"),
+     ("\uff1d1+1", "'\uff1d1+1"), ("\uff0b886", "'\uff0b886"), ("\uff0d5", "'\uff0d5"), ("\uff20SUM", "'\uff20SUM"),
+     ("  plain", "  plain"), (" ", " "), ("a =b", "a =b")],
 )
 def test_excel_safe(cell: str, expected: str) -> None:
     assert excel_safe(cell) == expected

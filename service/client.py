@@ -2,8 +2,8 @@
 
 Every POST carries an Idempotency-Key (generated unless given), so a retry after a timeout or a 503 can
 never screen or decide twice: the service answers a repeated key with the stored result.
-`verify_signature` is for the other direction: an ERP's webhook receiver checks that a request came
-from the service.
+`verify_webhook` (and the older `verify_signature`) is for the other direction: an ERP's webhook
+receiver checks that a request came from the service.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
 from pydantic import BaseModel
+
+from service.webhooks.signing import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, standard_signature
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 WEBHOOK_TOLERANCE = 300.0  # seconds a webhook signature's timestamp may be off from the receiver's clock
@@ -124,28 +126,69 @@ def _result(response: httpx.Response) -> Any:
 
 
 class InvalidSignature(Exception):
-    """A webhook request whose X-Export-Screen-Signature does not prove it came from the service."""
+    """A webhook request whose signature does not prove it came from the service (or could not be read)."""
+
+
+def verify_webhook(
+    secret: str | Sequence[str], headers: Mapping[str, str], body: bytes, tolerance: float = WEBHOOK_TOLERANCE,
+    *, at: float | None = None,
+) -> str:
+    """Check a webhook's Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`)
+    against the raw request body; the message id (dedupe on it: deliveries may arrive more than once).
+
+    `secret` is the subscription's `whsec_` secret, or several while a rotation overlaps. Raises
+    `InvalidSignature`, and nothing else, when a header is missing or malformed, no `v1,` signature matches
+    the HMAC of `"<id>.<timestamp>.<body>"`, or the timestamp is more than `tolerance` seconds from now
+    (`at`, default the current time). Any Standard Webhooks verifier accepts the same requests.
+    """
+    lowered = {name.lower(): value for name, value in headers.items()}
+    message_id, stamp = lowered.get(WEBHOOK_ID), lowered.get(WEBHOOK_TIMESTAMP, "")
+    given = [part[3:].encode() for part in lowered.get(WEBHOOK_SIGNATURE, "").split(" ") if part.startswith("v1,")]
+    if not message_id or not _is_number(stamp) or not given or not all(_is_ascii(value) for value in given):
+        raise InvalidSignature("the webhook-id, webhook-timestamp or webhook-signature header is missing or malformed")
+    secrets = [secret] if isinstance(secret, str) else list(secret)
+    expected = [standard_signature([one], message_id, int(stamp), body)[3:].encode() for one in secrets]
+    if not any(hmac.compare_digest(mine, theirs) for mine in expected for theirs in given):
+        raise InvalidSignature("the signature does not match the body")
+    _check_time(int(stamp), tolerance, at)
+    return message_id
 
 
 def verify_signature(
     secret: str, header: str | None, body: bytes, tolerance: float = WEBHOOK_TOLERANCE, *, at: float | None = None
 ) -> int:
-    """Check a webhook's `X-Export-Screen-Signature` against the raw request body; the signed timestamp.
+    """Check a webhook's older `X-Export-Screen-Signature` header against the raw request body; the signed
+    timestamp. (New receivers: `verify_webhook`, on the Standard Webhooks headers.)
 
-    Raises `InvalidSignature` when the header is missing or malformed, no `v1` value matches the HMAC of
-    `"<t>.<body>"` under `secret`, or `t` is more than `tolerance` seconds from now (`at`, default the
-    current time), so a captured request cannot be replayed later. Pass the body exactly as received,
-    before any JSON parsing. Deliveries may arrive more than once: dedupe on X-Export-Screen-Delivery.
+    Raises `InvalidSignature`, and nothing else, when the header is missing or malformed, no `v1` value
+    matches the HMAC of `"<t>.<body>"` under `secret`, or `t` is more than `tolerance` seconds from now
+    (`at`, default the current time), so a captured request cannot be replayed later. Pass the body exactly
+    as received, before any JSON parsing. Deliveries may arrive more than once: dedupe on
+    X-Export-Screen-Delivery.
     """
     parts = [item.split("=", 1) for item in (header or "").split(",") if "=" in item]
     timestamps = [value.strip() for name, value in parts if name.strip() == "t"]
-    candidates = [value.strip() for name, value in parts if name.strip() == "v1"]
-    if len(timestamps) != 1 or not timestamps[0].isdigit() or not candidates:
+    candidates = [value.strip().encode() for name, value in parts
+                  if name.strip() == "v1" and _is_ascii(value.strip().encode())]
+    if len(timestamps) != 1 or not _is_number(timestamps[0]) or not candidates:
         raise InvalidSignature("the signature header is missing or malformed")
     timestamp = int(timestamps[0])
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest().encode()
     if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
         raise InvalidSignature("the signature does not match the body")
+    _check_time(timestamp, tolerance, at)
+    return timestamp
+
+
+def _is_number(text: str) -> bool:
+    """Plain ASCII digits only (`str.isdigit` also takes "²" and "٣", which int() refuses or reads)."""
+    return 0 < len(text) <= 18 and text.isascii() and text.isdigit()
+
+
+def _is_ascii(value: bytes) -> bool:
+    return value.isascii()
+
+
+def _check_time(timestamp: int, tolerance: float, at: float | None) -> None:
     if abs((time.time() if at is None else at) - timestamp) > tolerance:
         raise InvalidSignature(f"the signature's timestamp is more than {tolerance:.0f} s away from now")
-    return timestamp

@@ -9,9 +9,10 @@ A worker that dies while sending leaves the lease to run out, after which the de
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,8 +21,9 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from service.store.database import new_id, now
 from service.store.outbox import EventType, WebhookEvent
+from service.webhooks.signing import SECRET_PREFIX
 
-SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32  # Standard Webhooks asks for 24 to 64 random bytes
 
 
 class DeliveryStatus(StrEnum):
@@ -43,6 +45,10 @@ class WebhookSubscription(SQLModel, table=True):
     events: list[str] = Field(sa_column=Column(JSON, nullable=False))
     description: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
     secret: str = Field(sa_column=Column(String(100), nullable=False))
+    # the secret before the latest rotation, still signing until `previous_secret_until`
+    previous_secret: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    previous_secret_until: datetime | None = Field(default=None,
+                                                   sa_column=Column(DateTime(timezone=True), nullable=True))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     created_by_key_id: str = Field(sa_column=Column(String(32), nullable=False))
     disabled_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
@@ -82,10 +88,40 @@ def add_subscription(
     """A new subscription with a fresh signing secret (in the caller's transaction; show the secret once)."""
     row = WebhookSubscription(
         id=new_id(), url=url, events=sorted({event.value for event in events}), description=description,
-        secret=SECRET_PREFIX + secrets.token_urlsafe(32), created_at=now(), created_by_key_id=created_by_key_id,
+        secret=new_secret(), created_at=now(), created_by_key_id=created_by_key_id,
     )
     session.add(row)
     return row
+
+
+def new_secret() -> str:
+    """A signing secret in the Standard Webhooks form: `whsec_` and the base64 of random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def rotate_secret(session: Session, subscription: WebhookSubscription, keep_previous: timedelta,
+                  moment: datetime | None = None) -> str:
+    """Give the subscription a new secret; the current one keeps signing beside it for `keep_previous`, so
+    the receiver can switch without losing a delivery. Returns the new secret (show it once)."""
+    moment = moment or now()
+    subscription.previous_secret = subscription.secret if keep_previous > timedelta(0) else None
+    subscription.previous_secret_until = moment + keep_previous if keep_previous > timedelta(0) else None
+    subscription.secret = new_secret()
+    session.add(subscription)
+    return subscription.secret
+
+
+def signing_secrets(subscription: WebhookSubscription, moment: datetime) -> tuple[str, ...]:
+    """The secrets a delivery is signed with now: the current one, and the previous one inside its window."""
+    until = subscription.previous_secret_until
+    if subscription.previous_secret and until is not None and _aware(until) > moment:
+        return subscription.secret, subscription.previous_secret
+    return (subscription.secret,)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes for what was stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def get_subscription(session: Session, subscription_id: str) -> WebhookSubscription | None:
@@ -186,7 +222,7 @@ class DueDelivery:
     id: str
     attempts: int
     url: str
-    secret: str
+    secrets: tuple[str, ...]  # the current secret first; the previous one too while a rotation overlaps
     event_id: str
     event_type: str
     event_created_at: datetime
@@ -203,7 +239,8 @@ def due_deliveries(session: Session, moment: datetime, limit: int) -> list[DueDe
                col(WebhookSubscription.disabled_at).is_(None))
         .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id)).limit(limit)
     )
-    return [DueDelivery(id=delivery.id, attempts=delivery.attempts, url=subscription.url, secret=subscription.secret,
+    return [DueDelivery(id=delivery.id, attempts=delivery.attempts, url=subscription.url,
+                        secrets=signing_secrets(subscription, moment),
                         event_id=event.id, event_type=event.type, event_created_at=event.created_at, data=event.data)
             for delivery, subscription, event in session.exec(query).all()]
 

@@ -33,7 +33,16 @@ from service.store.webhooks import (
     undispatched_events,
 )
 from service.webhooks.receivers import Resolver, refusal_after_lookup, system_resolver
-from service.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature
+from service.webhooks.signing import (
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    WEBHOOK_ID,
+    WEBHOOK_SIGNATURE,
+    WEBHOOK_TIMESTAMP,
+    signature,
+    standard_signature,
+)
 
 logger = logging.getLogger("service.webhooks")
 FAN_OUT = 500  # events turned into deliveries per round, in one transaction
@@ -47,6 +56,14 @@ def event_body(due: DueDelivery) -> bytes:
     created = due.event_created_at if due.event_created_at.tzinfo else due.event_created_at.replace(tzinfo=UTC)
     return orjson.dumps({"id": due.event_id, "type": due.event_type, "created_at": created, "data": due.data},
                         option=orjson.OPT_UTC_Z)
+
+
+def signed_headers(due: DueDelivery, timestamp: int, body: bytes) -> dict[str, str]:
+    """The signature headers of one attempt: Standard Webhooks' three (the delivery id is the message id,
+    the same on every retry, as receivers dedupe on it) and the older single header."""
+    return {WEBHOOK_ID: due.id, WEBHOOK_TIMESTAMP: str(timestamp),
+            WEBHOOK_SIGNATURE: standard_signature(due.secrets, due.id, timestamp, body),
+            SIGNATURE_HEADER: signature(due.secrets[0], timestamp, body, *due.secrets[1:])}
 
 
 class WebhookDispatcher(Periodic):
@@ -137,7 +154,7 @@ class WebhookDispatcher(Periodic):
             return None, f"not sent: {why}"[:ERROR_CHARS]
         body = event_body(due)
         headers = {"Content-Type": "application/json", EVENT_HEADER: due.event_type, DELIVERY_HEADER: due.id,
-                   SIGNATURE_HEADER: signature(due.secret, int(self.clock().timestamp()), body)}
+                   **signed_headers(due, int(self.clock().timestamp()), body)}
         try:
             with self._http.stream("POST", due.url, content=body, headers=headers) as response:
                 if response.is_success:

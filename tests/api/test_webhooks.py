@@ -19,6 +19,7 @@ from service.settings import Settings
 from service.store.database import make_engine
 from service.store.outbox import WebhookEvent
 from service.store.tables import Screening
+from service.store.webhooks import WebhookSubscription, signing_secrets
 from service.webhooks.dispatcher import WebhookDispatcher
 from tests.api.conftest import blocked_declaration, declaration, review_declaration
 from tests.api.test_batches import FILE_ROWS, csv_bytes, wait_for
@@ -53,6 +54,7 @@ async def test_only_admins_manage_webhooks(
     created = (await client.post("/v1/webhooks", json=HOOK, headers=as_admin)).json()
     calls = [("POST", "/v1/webhooks", HOOK), ("GET", "/v1/webhooks", None),
              ("GET", f"/v1/webhooks/{created['id']}", None), ("GET", f"/v1/webhooks/{created['id']}/deliveries", None),
+             ("POST", f"/v1/webhooks/{created['id']}:rotate-secret", None),
              ("POST", f"/v1/webhooks/{created['id']}:disable", None)]
     for headers in (as_screener, as_reviewer):
         for method, path, body in calls:
@@ -83,6 +85,39 @@ async def test_the_secret_is_shown_once(
     for text in (listed, one, replayed.text):
         assert secret not in text and "secret" not in text.replace('"secret":null', "")
     assert secret not in caplog.text
+
+
+async def test_a_rotation_shows_the_new_secret_once_and_keeps_the_old_one_for_a_while(
+    client: httpx.AsyncClient, as_admin: dict[str, str], engine: Engine
+) -> None:
+    created = (await client.post("/v1/webhooks", json=HOOK, headers=as_admin)).json()
+    headers = {**as_admin, "Idempotency-Key": "rotate-1"}
+    before = datetime.now(UTC)
+    answer = await client.post(f"/v1/webhooks/{created['id']}:rotate-secret", headers=headers,
+                               json={"keep_previous_seconds": 3600})
+    assert answer.status_code == 200, answer.text
+    rotated = answer.json()
+    assert rotated["secret"].startswith("whsec_") and rotated["secret"] != created["secret"]
+    until = datetime.fromisoformat(rotated["rotation_overlap_until"])
+    assert before + timedelta(seconds=3590) < until < datetime.now(UTC) + timedelta(seconds=3610)
+    replayed = await client.post(f"/v1/webhooks/{created['id']}:rotate-secret", headers=headers,
+                                 json={"keep_previous_seconds": 3600})
+    assert replayed.headers["Idempotent-Replayed"] == "true" and replayed.json()["secret"] is None
+    listed = (await client.get(f"/v1/webhooks/{created['id']}", headers=as_admin)).json()
+    assert listed["rotation_overlap_until"] == rotated["rotation_overlap_until"] and "secret" not in listed
+    with Session(engine) as session:
+        [due] = [row for row in session.exec(select(WebhookSubscription)).all() if row.id == created["id"]]
+        assert signing_secrets(due, datetime.now(UTC)) == (rotated["secret"], created["secret"])
+        assert signing_secrets(due, until + timedelta(seconds=1)) == (rotated["secret"],)
+    at_once = (await client.post(f"/v1/webhooks/{created['id']}:rotate-secret", headers=as_admin,
+                                 json={"keep_previous_seconds": 0})).json()
+    assert at_once["rotation_overlap_until"] is None
+    with Session(engine) as session:
+        row = session.get(WebhookSubscription, created["id"])
+        assert row is not None and signing_secrets(row, datetime.now(UTC)) == (at_once["secret"],)
+    too_long = await client.post(f"/v1/webhooks/{created['id']}:rotate-secret", headers=as_admin,
+                                 json={"keep_previous_seconds": 8 * 86_400})
+    assert too_long.status_code == 422
 
 
 @pytest.mark.parametrize(("body", "field"), [

@@ -13,8 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from standardwebhooks.webhooks import Webhook as StandardWebhook
 
-from service.client import verify_signature
+from service.client import InvalidSignature, verify_signature, verify_webhook
 from service.engine.verdict import Outcome, RulebookStamp, Verdict
 from service.settings import Settings
 from service.store.database import make_engine
@@ -23,12 +24,14 @@ from service.store.screenings import add_screening
 from service.store.webhooks import (
     DeliveryStatus,
     WebhookDelivery,
+    WebhookSubscription,
     add_subscription,
     claim,
     disable_subscription,
     due_deliveries,
     fan_out,
     get_subscription,
+    rotate_secret,
     undispatched_events,
 )
 from service.webhooks.dispatcher import WebhookDispatcher
@@ -131,6 +134,56 @@ def test_a_block_screening_is_delivered_signed(engine: Engine, clock: FakeClock)
     assert request.headers["X-Export-Screen-Delivery"] == delivery.id
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 1, 204)
     assert _dispatcher(engine, clock, receive).run_once() == 0  # nothing is sent twice
+
+
+def test_a_delivery_carries_standard_webhooks_headers_any_verifier_accepts(engine: Engine, clock: FakeClock) -> None:
+    _, secret = _subscribe(engine)
+    _screen(engine)
+    clock.moment = datetime.now(UTC)  # the reference verifier reads the real clock
+    seen: list[httpx.Request] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    assert _dispatcher(engine, clock, receive).run_once() == 1
+    [request] = seen
+    [delivery] = _deliveries(engine)
+    assert request.headers["webhook-id"] == delivery.id  # the same on every retry: receivers dedupe on it
+    assert request.headers["webhook-timestamp"] == str(int(clock.moment.timestamp()))
+    standard = StandardWebhook(secret)  # the reference verifier of the Standard Webhooks project
+    assert standard.verify(request.content, dict(request.headers))["data"]["reference"] == "SO-B"
+    assert verify_webhook(secret, request.headers, request.content) == delivery.id
+
+
+def test_a_rotated_secret_signs_beside_the_new_one_until_its_window_ends(engine: Engine, clock: FakeClock) -> None:
+    subscription_id, old = _subscribe(engine)
+    with Session(engine) as session:
+        row = session.get(WebhookSubscription, subscription_id)
+        assert row is not None
+        new = rotate_secret(session, row, timedelta(hours=1), moment=START)
+        session.commit()
+    assert new != old and new.startswith("whsec_")
+    seen: list[httpx.Request] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    _screen(engine, "SO-1")
+    _dispatcher(engine, clock, receive).run_once()
+    clock.advance(2 * 3600)
+    _screen(engine, "SO-2")
+    _dispatcher(engine, clock, receive).run_once()
+    during, after = seen
+    for secret in (old, new):  # during the window, a receiver holding either secret accepts
+        verify_webhook(secret, during.headers, during.content, at=START.timestamp())
+        verify_signature(secret, during.headers["X-Export-Screen-Signature"], during.content, at=START.timestamp())
+    later = (START + timedelta(hours=2)).timestamp()
+    verify_webhook(new, after.headers, after.content, at=later)
+    with pytest.raises(InvalidSignature):
+        verify_webhook(old, after.headers, after.content, at=later)
+    assert len(after.headers["webhook-signature"].split(" ")) == 1
 
 
 def test_failures_are_retried_with_exponential_backoff(engine: Engine, clock: FakeClock) -> None:

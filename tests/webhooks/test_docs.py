@@ -38,7 +38,8 @@ def test_the_standard_library_snippet_verifies_a_real_signature() -> None:
     assert not check("whsec_x", signature("whsec_x", int(time.time()) - 3600, body), body)
 
 
-@pytest.mark.parametrize("header", ["X-Export-Screen-Event", "X-Export-Screen-Delivery", "X-Export-Screen-Signature"])
+@pytest.mark.parametrize("header", ["X-Export-Screen-Event", "X-Export-Screen-Delivery", "X-Export-Screen-Signature",
+                                    "webhook-id", "webhook-timestamp", "webhook-signature"])
 def test_the_headers_are_documented(header: str) -> None:
     assert header in SECTION
 

@@ -7,7 +7,7 @@ creates another.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -29,6 +29,7 @@ from service.store.webhooks import (
     get_subscription,
     list_subscriptions,
     retry_delivery,
+    rotate_secret,
 )
 from service.webhooks.receivers import refusal
 
@@ -61,12 +62,22 @@ class Webhook(BaseModel):
     description: str | None
     created_at: datetime
     disabled_at: datetime | None
+    rotation_overlap_until: datetime | None = Field(
+        default=None, description="Until when the key before the latest rotation still signs beside the new one.")
 
 
 class NewWebhook(Webhook):
     """The answer to creating a subscription: the only time the signing secret is shown."""
 
     secret: str | None = Field(description="The signing secret (shown once; null in an Idempotency-Key replay).")
+
+
+class SecretRotation(BaseModel):
+    """How long the current secret keeps signing beside the new one."""
+
+    keep_previous_seconds: int = Field(
+        default=86_400, ge=0, le=7 * 86_400,
+        description="Seconds the current secret stays valid beside the new one (0: replaced at once; at most a week).")
 
 
 class Delivery(BaseModel):
@@ -91,7 +102,8 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 def _webhook(row: WebhookSubscription) -> Webhook:
     return Webhook(id=row.id, url=row.url, events=[EventType(e) for e in row.events], description=row.description,
-                   created_at=_utc(row.created_at) or row.created_at, disabled_at=_utc(row.disabled_at))
+                   created_at=_utc(row.created_at) or row.created_at, disabled_at=_utc(row.disabled_at),
+                   rotation_overlap_until=_utc(row.previous_secret_until) if row.previous_secret else None)
 
 
 def _delivery(row: WebhookDelivery) -> Delivery:
@@ -175,6 +187,29 @@ def disable_webhook(webhook_id: WebhookId, caller: AdminDep, session: SessionDep
         disable_subscription(session, row)
         session.flush()
         return commit_answer(session, caller, idempotency, 200, _webhook(row).model_dump_json().encode())
+
+
+@router.post("/webhooks/{webhook_id}:rotate-secret", response_model=NewWebhook,
+             responses=problem_responses(401, 403, 404, 409, 413, 422, 503), summary="Give a subscription a new secret")
+def rotate_webhook_secret(webhook_id: WebhookId, caller: AdminDep, session: SessionDep, state: StateDep,
+                          idempotency: IdempotencyDep, body: SecretRotation | None = None) -> Response:
+    """The new secret, shown once. Deliveries are signed with both secrets for a while
+    (`rotation_overlap_until`, a day by default): the receiver switches without refusing a delivery."""
+    stored = replay(session, caller, idempotency)
+    if stored is not None:
+        return stored
+    row = _subscription(session, webhook_id)
+    keep = timedelta(seconds=(body or SecretRotation()).keep_previous_seconds)
+    with state.writing():
+        secret = rotate_secret(session, row, keep)
+        session.flush()
+        view = _webhook(row)
+        answer = commit_answer(session, caller, idempotency, 200, NewWebhook(**view.model_dump(), secret=None)
+                               .model_dump_json().encode())
+    if "Idempotent-Replayed" in answer.headers:
+        return answer
+    return Response(NewWebhook(**view.model_dump(), secret=secret).model_dump_json(), status_code=200,
+                    media_type=JSON)
 
 
 @router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}:retry", response_model=Delivery,

@@ -59,6 +59,16 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+class MalformedRequest(ApiError):
+    status, code, title = 400, "malformed_request", "The request body could not be read"
+
+
+class ClientError(ApiError):
+    """Any other refusal the framework makes of a request (its status is set per instance)."""
+
+    status, code, title = 400, "client_error", "The request was refused"
+
+
 class Unauthorized(ApiError):
     status, code, title = 401, "unauthorized", "Missing or unknown API key"
 
@@ -139,13 +149,18 @@ def as_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, RequestValidationError):
-        return InvalidRequest("The request is invalid; see errors for each field.", validation_errors(exc.errors()))
+        errors = validation_errors(exc.errors())
+        if any(error.get("type") == "json_invalid" for error in exc.errors()):  # not JSON at all: nothing to name
+            return MalformedRequest("The body is not valid JSON (UTF-8); see errors for where reading stopped.", errors)
+        return InvalidRequest("The request is invalid; see errors for each field.", errors)
     if isinstance(exc, StarletteHTTPException):
         if exc.status_code == 404:
             return NotFound(str(exc.detail))
         if exc.status_code == 405:
             return MethodNotAllowed(str(exc.detail))
-        generic = ApiError(str(exc.detail))
+        if exc.status_code == 400:  # a form or multipart body the framework could not parse
+            return MalformedRequest(str(exc.detail))
+        generic = ClientError(str(exc.detail)) if 400 <= exc.status_code < 500 else ApiError(str(exc.detail))
         generic.status = exc.status_code  # type: ignore[misc]
         return generic
     if isinstance(exc, SQLAlchemyError):

@@ -40,6 +40,7 @@ from service.api.deps import (
 from service.api.errors import ApiError, InvalidRequest, NotFound, problem_responses
 from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
+from service.api.routing import CheckedRoute
 from service.api.state import ServiceState
 from service.batch.columns import MappingError
 from service.batch.run import BatchOptions, InputUnreadable, Summary, check_header, run_batch
@@ -62,7 +63,7 @@ from service.store.keys import Caller, Role
 from service.store.screenings import add_screenings, new_screening
 
 logger = logging.getLogger("service.api")
-router = APIRouter(prefix="/v1", tags=["batches"])
+router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["batches"])
 JobId = Annotated[str, PathParam(description="Batch job id (UUIDv7).", max_length=36)]
 CSV_TYPE = "text/csv; charset=utf-8"
 JSONL_TYPE = "application/x-ndjson"

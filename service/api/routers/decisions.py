@@ -12,12 +12,13 @@ from service.api.deps import CallerDep, IdempotencyDep, RequestIdDep, ReviewerDe
 from service.api.errors import DecisionNotAllowed, Forbidden, InvalidRequest, NotFound, problem_responses
 from service.api.recording import commit_answer, replay
 from service.api.routers.wire import DecisionRecord, decision_record
+from service.api.routing import CheckedRoute
 from service.engine.verdict import Outcome
 from service.store.decisions import DecisionKind, ReasonCode, add_decision, decisions_of, reason_fits
 from service.store.keys import Role
 from service.store.screenings import get_screening
 
-router = APIRouter(prefix="/v1", tags=["decisions"])
+router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["decisions"])
 
 ScreeningId = Annotated[str, Path(description="Screening id (UUIDv7).", max_length=36)]
 

@@ -12,9 +12,10 @@ from sqlmodel import Session
 
 from service.api.deps import StateDep
 from service.api.errors import NotReady, problem_responses
+from service.api.routing import CheckedRoute
 from service.engine.checks.coverage import ListAge
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=CheckedRoute, tags=["health"])
 
 
 class Health(BaseModel):

@@ -15,13 +15,14 @@ from service.api.deps import AdminDep, CallerDep, ContextDep, IdempotencyDep, Se
 from service.api.errors import InvalidRequest, RulesInvalid, RulesUnavailable, problem_responses
 from service.api.recording import commit_answer, replay
 from service.api.reloading import swap_context
+from service.api.routing import CheckedRoute
 from service.engine.countries import UnknownCountryError, normalise_country
 from service.engine.rulebook.lock import RulebookLockError
 from service.engine.verdict import ListStamp
 from service.lists.load import ListIntegrityError
 from service.store.reloads import add_reload
 
-router = APIRouter(prefix="/v1", tags=["rules and lists"])
+router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["rules and lists"])
 logger = logging.getLogger("service.api")
 
 

@@ -34,6 +34,7 @@ from service.api.routers.wire import (
     screening_summary,
     utc,
 )
+from service.api.routing import CheckedRoute
 from service.engine.declaration import Declaration
 from service.engine.errors import field_errors
 from service.engine.screen import ScreeningContext, screen
@@ -50,7 +51,7 @@ from service.store.screenings import (
     new_screening,
 )
 
-router = APIRouter(prefix="/v1", tags=["screenings"])
+router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["screenings"])
 
 ScreeningId = Annotated[str, Path(description="Screening id (UUIDv7).", max_length=36)]
 

@@ -17,6 +17,7 @@ from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
 from service.api.deps import AdminDep, IdempotencyDep, SessionDep, StateDep
 from service.api.errors import ApiError, InvalidRequest, NotFound, problem_responses
 from service.api.recording import JSON, commit_answer, replay
+from service.api.routing import CheckedRoute
 from service.store.database import now
 from service.store.outbox import EventType
 from service.store.webhooks import (
@@ -33,7 +34,7 @@ from service.store.webhooks import (
 )
 from service.webhooks.receivers import refusal
 
-router = APIRouter(prefix="/v1", tags=["webhooks"])
+router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["webhooks"])
 WebhookId = Annotated[str, Path(description="Webhook subscription id (UUIDv7).", max_length=36)]
 DeliveryId = Annotated[str, Path(description="Delivery id (UUIDv7).", max_length=36)]
 

@@ -8,6 +8,7 @@ import typer
 import uvicorn
 
 from service.api.app import create_app
+from service.api.protocols import http_protocol
 from service.settings import get_settings
 
 
@@ -19,11 +20,12 @@ def serve_command(
 ) -> None:
     """Serve the API; refuses to start if the database cannot be opened or migrated."""
     if workers == 1:
-        uvicorn.run(create_app(get_settings()), host=host, port=port, access_log=access_log, log_level="info")
+        uvicorn.run(create_app(get_settings()), host=host, port=port, access_log=access_log, log_level="info",
+                    http=http_protocol())
         return
     # Several processes need an import string; each worker builds its own app from the same settings.
     uvicorn.run("service.cli.serve:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                access_log=access_log, log_level="info")
+                access_log=access_log, log_level="info", http=http_protocol())
 
 
 def app_from_environment() -> object:

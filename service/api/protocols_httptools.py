@@ -1,0 +1,15 @@
+"""The httptools protocol with a problem+json 400 (a module of its own: httptools is optional)."""
+
+from __future__ import annotations
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from service.api.protocols import unreadable_request_answer
+
+
+class ProblemHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools HTTP/1.1 protocol with a problem+json 400."""
+
+    def send_400_response(self, msg: str) -> None:
+        self.transport.write(unreadable_request_answer(msg))
+        self.transport.close()

@@ -5,12 +5,25 @@ Nothing here connects or reads rule files: the settings only say where things ar
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATABASE_FILE = "export-screen.db"
+
+
+def default_data_dir() -> Path:
+    """Where data lives unless EXPORT_SCREEN_DATA_DIR says otherwise: `var/` of the source checkout the
+    service runs from (whatever the current directory, so every command of one checkout shares one
+    database and one set of lists), or, for an installed package, the user's data directory."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "service").is_dir():
+        return PROJECT_ROOT / "var"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "export-screen"
 
 
 class ListSource(BaseModel):
@@ -46,11 +59,16 @@ class Settings(BaseSettings):
     lists_dir: Path = Field(
         default=PROJECT_ROOT / "rules" / "lists", description="Curated denied-party lists in the project's YAML format."
     )
-    data_dir: Path = Field(default=Path("var"), description="Where list snapshots and the SQLite file live.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where list snapshots, batch files and the default SQLite file live (made absolute); default: "
+        "var/ of the source checkout, else $XDG_DATA_HOME/export-screen.",
+    )
     database_url: str = Field(
-        default="sqlite:///var/export-screen.db",
+        default="",
         validation_alias=AliasChoices("DATABASE_URL", "EXPORT_SCREEN_DATABASE_URL"),
-        description="SQLAlchemy URL; SQLite by default, postgresql+psycopg://... in production.",
+        description="SQLAlchemy URL; default: the SQLite file export-screen.db in the data directory; "
+        "postgresql+psycopg://... in production.",
     )
     list_sources: list[ListSource] = Field(
         default_factory=lambda: [source.model_copy() for source in OFFICIAL_LISTS],
@@ -121,6 +139,24 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often each API worker looks for webhook deliveries to send; 0 = never."
     )
+
+
+    @model_validator(mode="after")
+    def _anchor_data(self) -> Self:
+        """A relative data directory is made absolute once, here, so a later change of directory cannot
+        point one process at another database; the default database sits in it."""
+        self.data_dir = self.data_dir.expanduser().absolute()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / DATABASE_FILE}"
+        return self
+
+
+def data_location(settings: Settings) -> str:
+    """Where this configuration keeps its data, in one line for people (passwords hidden)."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    return f"data in {settings.data_dir}; database {database}"
 
 
 def get_settings() -> Settings:

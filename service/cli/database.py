@@ -1,4 +1,4 @@
-"""`export-screen db upgrade`: bring the database schema to the newest migration."""
+"""`export-screen db upgrade|current|history`: the database schema and its migrations."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.cli.output import EXIT_FATAL, fail
-from service.settings import get_settings
-from service.store.database import make_engine, upgrade
+from service.settings import data_location, get_settings
+from service.store.database import current_revision, head_revision, make_engine, migration_history, upgrade
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -24,3 +24,29 @@ def upgrade_command() -> None:
     finally:
         engine.dispose()
     typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@app.command("current")
+def current_command() -> None:
+    """The migration the database is at, and whether that is this version's newest (exit 1 if not)."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        revision = current_revision(engine)
+    except SQLAlchemyError as exc:
+        fail(f"database not reachable: {exc}", EXIT_FATAL)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    state = ("up to date" if revision == head
+             else f"behind: this version's newest is {head}; run `export-screen db upgrade`")
+    typer.echo(f"{revision or '(not migrated)'} ({state}); {data_location(settings)}")
+    if revision != head:
+        raise typer.Exit(1)
+
+
+@app.command("history")
+def history_command() -> None:
+    """Every migration of this version, oldest first."""
+    for revision, doc in migration_history():
+        typer.echo(f"{revision}  {doc.splitlines()[0] if doc else ''}")

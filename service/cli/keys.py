@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from service.cli.output import EXIT_FATAL, fail
-from service.settings import get_settings
+from service.settings import data_location, get_settings
 from service.store.database import make_engine, upgrade
 from service.store.keys import Role, create_key, list_keys, revoke_key
 
@@ -37,6 +37,7 @@ def create(
     typer.echo(secret)
     typer.echo(f"key {row.id} ({row.role}, {row.name!r}) created; store the secret now, it is not shown again.",
                err=True)
+    typer.echo(f"the key is valid for the service using this database ({data_location(get_settings())})", err=True)
 
 
 @app.command("list")

@@ -6,10 +6,13 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
 from service.api.app import create_app
 from service.api.protocols import http_protocol
-from service.settings import get_settings
+from service.cli.output import EXIT_FATAL, fail
+from service.settings import Settings, data_location, get_settings
+from service.store.database import make_engine, upgrade
 
 
 def serve_command(
@@ -19,13 +22,27 @@ def serve_command(
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log each request.")] = True,
 ) -> None:
     """Serve the API; refuses to start if the database cannot be opened or migrated."""
+    settings = get_settings()
+    typer.echo(f"export-screen: {data_location(settings)}", err=True)
+    if settings.migrate_on_start:
+        _migrate(settings)  # once, here, before any worker starts (the workers then find the schema at head)
     if workers == 1:
-        uvicorn.run(create_app(get_settings()), host=host, port=port, access_log=access_log, log_level="info",
+        uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log, log_level="info",
                     http=http_protocol())
         return
     # Several processes need an import string; each worker builds its own app from the same settings.
     uvicorn.run("service.cli.serve:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 access_log=access_log, log_level="info", http=http_protocol())
+
+
+def _migrate(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        fail(f"the database cannot be opened or migrated, so nothing is served: {exc}", EXIT_FATAL)
+    finally:
+        engine.dispose()
 
 
 def app_from_environment() -> object:

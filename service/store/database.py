@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import logging
 import pkgutil
@@ -9,8 +10,8 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,12 +114,68 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# One migration at a time: alembic's context is module-global, so not even two threads of one process may
+# migrate at once; across processes (uvicorn's workers, replicas) the database's own lock serialises them.
+_MIGRATING = threading.Lock()
+MIGRATION_LOCK_KEY = 0x6578_7363_7265_656E  # a PostgreSQL advisory lock key of this service's own ("exscreen")
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema of `engine`'s database to the newest migration."""
+    """Bring the schema of `engine`'s database to the newest migration.
+
+    Safe to call from several processes at once (`serve --workers 2` on a fresh database, replicas
+    starting together): one migrates while the others wait, then find the schema at head and do nothing.
+    PostgreSQL: a transaction-level advisory lock; SQLite: an exclusive lock on a file beside the database.
+    """
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    with _MIGRATING, _file_lock(engine), engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None: not migrated at all)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest migration this version of the service has."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    if head is None:
+        raise RuntimeError("the service has no migrations")
+    return head
+
+
+def migration_history() -> list[tuple[str, str]]:
+    """Every migration, oldest first: (revision, what it does)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [(script.revision, (script.doc or "").strip()) for script in reversed(list(scripts.walk_revisions()))]
+
+
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    """For a SQLite file: an exclusive lock on `<file>.migrate-lock` (other databases: nothing)."""
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    path = Path(database + ".migrate-lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 Clock = Callable[[], datetime]  # (`now`, or a test's)

@@ -1,4 +1,4 @@
-"""`export-screen serve` on a fresh directory: creates var/, migrates SQLite, serves over real HTTP."""
+"""`export-screen serve` on a fresh data directory: creates it, migrates SQLite once, serves over real HTTP."""
 
 from __future__ import annotations
 
@@ -26,9 +26,12 @@ def _free_port() -> int:
 
 
 def test_serve_starts_on_a_fresh_checkout_and_records_a_screening(tmp_path: Path) -> None:
+    # two workers on a database that does not exist yet: the migration runs once, before they start
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXPORT_SCREEN_") and k != "DATABASE_URL"}
+    env["EXPORT_SCREEN_DATA_DIR"] = str(tmp_path / "var")
     port = _free_port()
-    server = subprocess.Popen([str(EXPORT_SCREEN), "serve", "--port", str(port), "--no-access-log"], cwd=tmp_path,
+    server = subprocess.Popen([str(EXPORT_SCREEN), "serve", "--port", str(port), "--no-access-log", "--workers", "2"],
+                              cwd=tmp_path / "..",
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -58,3 +61,5 @@ def test_serve_starts_on_a_fresh_checkout_and_records_a_screening(tmp_path: Path
         server.terminate()
         _, errors = server.communicate(timeout=30)
     assert secret not in errors.decode()  # the key never reaches the log
+    assert f"data in {tmp_path / 'var'}; database sqlite:///{tmp_path / 'var' / 'export-screen.db'}" in errors.decode()
+    assert "already exists" not in errors.decode() and "Traceback" not in errors.decode()

@@ -56,3 +56,5 @@ def test_compose_file() -> None:
     assert api["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert api["depends_on"]["db"]["condition"] == "service_healthy"
     assert {"ofac-sdn", "un-sc", "tw-shtc"} <= set(json.loads(api["environment"]["EXPORT_SCREEN_REQUIRED_LISTS"]))
+    # a crash or a database that was not up yet: the service comes back by itself
+    assert api["restart"] == compose["services"]["db"]["restart"] == "unless-stopped"

@@ -2,6 +2,9 @@
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 1
 
 .PHONY: setup run test lint
 
@@ -11,16 +14,18 @@ BIN := $(VENV)/bin
 COMPILED := $(wildcard service/engine/parties/*.py)
 
 $(BIN)/export-screen: pyproject.toml setup.py $(COMPILED)
+	@echo "setting up $(VENV): installing the dependencies, then compiling the party matcher with mypyc (2-4 minutes the first time; PURE_PYTHON_BUILD=1 skips compiling)"
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(BIN)/export-screen
+	@echo "set up: $(VENV) is ready"
 
 setup: $(BIN)/export-screen
 
-## run: set up and run the main job on the bundled rules and lists
+## run: set up and run the service on the bundled rules and lists (make run HOST=0.0.0.0 PORT=8001 WORKERS=2)
 run: setup
-	$(BIN)/export-screen serve
+	$(BIN)/export-screen serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 ## test: set up, lint, type-check and run every test
 test: setup lint

@@ -59,7 +59,8 @@ def make_engine(url: str, *, background_checkpoints: bool = False, **kwargs: Any
 
 # WAL lets readers run beside the one writer; synchronous=NORMAL is durable in WAL mode against process
 # crashes (a power cut may lose the last commits, never corrupt the file).
-SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000")
+SQLITE_BUSY_MS = 30_000  # how long a connection waits for the one writer
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", f"busy_timeout={SQLITE_BUSY_MS}")
 
 
 def _run_pragmas(connection: Any, pragmas: list[str]) -> None:

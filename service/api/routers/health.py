@@ -6,16 +6,18 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from service.api.deps import StateDep
 from service.api.errors import NotReady, problem_responses
 from service.api.routing import CheckedRoute
 from service.engine.checks.coverage import ListAge
+from service.store.database import SQLITE_BUSY_MS
 
 router = APIRouter(route_class=CheckedRoute, tags=["health"])
+PROBE_WAIT_MS = 200  # how long the readiness write probe waits for SQLite's writer
 
 
 class Health(BaseModel):
@@ -64,12 +66,40 @@ def readyz(state: StateDep) -> Readiness:
             session.connection().execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         raise NotReady(f"The database does not answer ({type(exc).__name__}).") from None
+    why = refusal_to_write(state.engine)
+    if why is not None:
+        raise NotReady(f"The database answers but does not accept writes ({why}): no audit record could be kept.")
     lists = len(context.parties.stamps()) if context.parties is not None else 0
     now = context.clock()
     details = [_list_state(entry, now) for entry in context.lists or ()]
     return Readiness(status="ready", rulebook_version=context.rulebook.version, lists=lists, list_details=details,
                      official_lists=None if context.lists is None else any(entry.official for entry in context.lists),
                      database=state.engine.url.get_backend_name())
+
+
+def refusal_to_write(engine: Engine) -> str | None:
+    """Why the database would refuse the audit trail's writes (None: it accepts them). A database that
+    answers reads can still refuse every write (a read-only file, a replica, a read-only transaction
+    default), and then every screening fails: so a write that changes nothing is tried and rolled back.
+    On SQLite it waits for the writer at most a moment: a busy writer is a working database."""
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        with engine.connect() as connection:
+            if sqlite:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={PROBE_WAIT_MS}")
+            try:
+                connection.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+            finally:
+                connection.rollback()
+                if sqlite:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    except OperationalError as exc:
+        if sqlite and "locked" in str(exc.orig):
+            return None  # another writer holds the lock: writes are happening
+        return f"{type(exc).__name__}: {str(exc.orig).splitlines()[0][:200]}"
+    except SQLAlchemyError as exc:
+        return f"{type(exc).__name__}: {str(getattr(exc, 'orig', exc)).splitlines()[0][:200]}"
+    return None
 
 
 def _list_state(entry: ListAge, now: datetime) -> ListState:

@@ -13,11 +13,11 @@ WORKERS ?= 1
 # counts, so that this list cannot fall behind setup.py's.
 COMPILED := $(wildcard service/engine/parties/*.py)
 
-$(BIN)/export-screen: pyproject.toml setup.py $(COMPILED)
+$(BIN)/export-screen: pyproject.toml setup.py clients/python/pyproject.toml $(COMPILED)
 	@echo "setting up $(VENV): installing the dependencies, then compiling the party matcher with mypyc (2-4 minutes the first time; PURE_PYTHON_BUILD=1 skips compiling)"
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev]' -e clients/python
 	touch $(BIN)/export-screen
 	@echo "set up: $(VENV) is ready"
 
@@ -32,5 +32,6 @@ test: setup lint
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check service tests scripts
+	$(BIN)/ruff check service tests scripts clients
 	$(BIN)/mypy
+	cd clients/python && ../../$(BIN)/mypy src

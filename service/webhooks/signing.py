@@ -3,9 +3,9 @@
 - **Standard Webhooks** (standardwebhooks.com): `webhook-id`, `webhook-timestamp` and `webhook-signature:
   v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed with the base64 part of the `whsec_`
   secret. Receivers can check it with any existing verifier (the `standardwebhooks` packages, Svix's),
-  or with `service.client.verify_webhook`.
+  or with `export_screen_client.verify_webhook`.
 - The older `X-Export-Screen-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, keyed with
-  the secret's text, for receivers written against it (`service.client.verify_signature`). It will be
+  the secret's text, for receivers written against it (`export_screen_client.verify_signature`). It will be
   dropped in a later release.
 
 The timestamp is signed with the body, so a captured request cannot be replayed later than the receiver's

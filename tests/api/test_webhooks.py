@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from export_screen_client import verify_signature
 from fastapi import FastAPI
 from sqlalchemy import Engine, func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from service.client import verify_signature
 from service.settings import Settings
 from service.store.database import make_engine
 from service.store.outbox import WebhookEvent

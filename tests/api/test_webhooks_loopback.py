@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from export_screen_client import InvalidSignature, verify_signature
 
-from service.client import InvalidSignature, verify_signature
 from service.settings import Settings
 from tests.api.conftest import blocked_declaration
 

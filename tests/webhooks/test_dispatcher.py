@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
+from export_screen_client import InvalidSignature, verify_signature, verify_webhook
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
-from service.client import InvalidSignature, verify_signature, verify_webhook
 from service.engine.verdict import Outcome, RulebookStamp, Verdict
 from service.settings import Settings
 from service.store.database import make_engine

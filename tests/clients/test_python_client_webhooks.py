@@ -1,5 +1,6 @@
-"""The receiver-side webhook checks: what the dispatcher signs, verify_webhook and verify_signature accept (and
-so does the Standard Webhooks reference verifier); nothing else, and nothing raises but InvalidSignature."""
+"""The client's webhook checks: what the service signs (service.webhooks.signing), verify_webhook and
+verify_signature accept (and so does the Standard Webhooks reference verifier); nothing else, and nothing
+raises but InvalidSignature."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from export_screen_client import InvalidSignature, verify_signature, verify_webhook
 from hypothesis import given
 from hypothesis import strategies as st
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
-from service.client import InvalidSignature, verify_signature, verify_webhook
 from service.store.webhooks import new_secret
 from service.webhooks.signing import signature, standard_signature
 

@@ -1,0 +1,196 @@
+"""The asynchronous client: the same calls as `Client`, awaited."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from export_screen_client import _calls
+from export_screen_client.errors import ApiProblem
+from export_screen_client.models import (
+    BatchItem,
+    BatchJob,
+    Decision,
+    Delivery,
+    NewWebhook,
+    Readiness,
+    Screening,
+    ScreeningRecord,
+    ScreeningSummary,
+    Webhook,
+)
+from export_screen_client.retry import RetryPolicy
+
+T = TypeVar("T")
+
+
+class AsyncClient:
+    """Talks to one export-screen service with one API key.
+
+    Every POST carries an Idempotency-Key (generated unless given), kept across retries, so a retry after
+    a timeout, a 429 or a 503 never screens or decides twice. `http` replaces the connection (a configured
+    `httpx.AsyncClient`, e.g. on the app's ASGITransport); `sleep` replaces the waits between retries.
+    """
+
+    def __init__(
+        self, base_url: str, api_key: str, *, timeout: float = 30.0, retry: RetryPolicy | None = None,
+        http: httpx.AsyncClient | None = None, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._http = http or httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        self._auth = {"Authorization": f"Bearer {api_key}", "User-Agent": _calls.USER_AGENT}
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # screening and the audit trail
+
+    async def screen(self, declaration: dict[str, Any] | BaseModel, *, idempotency_key: str | None = None,
+               retrospective: bool = False) -> Screening:
+        """Screen one declaration and record it; the verdict, its findings and the record's id."""
+        return await self._run(_calls.screen(declaration, idempotency_key, retrospective))
+
+    async def screen_many(self, declarations: list[dict[str, Any] | BaseModel], *,
+                    idempotency_key: str | None = None) -> list[BatchItem]:
+        """Screen up to the service's batch size in one request; one item per declaration, in order."""
+        return await self._run(_calls.screen_many(declarations, idempotency_key))
+
+    async def screening(self, screening_id: str) -> ScreeningRecord:
+        """The stored record of one screening, with its decisions."""
+        return await self._run(_calls.screening(screening_id))
+
+    async def screenings(self, *, verdict: str | None = None, decision: str | None = None, reference: str | None = None,
+                   since: datetime | str | None = None, until: datetime | str | None = None,
+                   page_size: int = 100) -> AsyncIterator[ScreeningSummary]:
+        """Every screening matching the filters, newest first, fetched a page at a time."""
+        filters = {"verdict": verdict, "decision": decision, "reference": reference, "since": since, "until": until}
+        cursor: str | None = None
+        while True:
+            items, cursor = await self._run(_calls.screenings_page(filters, page_size, cursor))
+            for item in items:
+                yield item
+            if not cursor:
+                return
+
+    async def decide(self, screening_id: str, decision: str, reason_code: str, note: str, *,
+               idempotency_key: str | None = None) -> Decision:
+        """Release or hold a screened shipment (reviewer; releasing a block needs an admin key)."""
+        return await self._run(_calls.decide(screening_id, decision, reason_code, note, idempotency_key))
+
+    async def decisions(self, screening_id: str) -> list[Decision]:
+        """A screening's decision history, oldest first."""
+        return await self._run(_calls.decisions(screening_id))
+
+    # batch jobs
+
+    async def submit_batch(self, path: str | Path, *, jsonl: bool = False, encoding: str | None = None,
+                     mapping: str | Path | None = None, retrospective: bool = False,
+                     on_upload: _calls.Progress | None = None, idempotency_key: str | None = None) -> BatchJob:
+        """Upload a CSV export as a batch job (202); `on_upload(sent, total)` reports the upload's bytes."""
+        return await self._run(_calls.submit_batch(Path(path), jsonl=jsonl, encoding=encoding,
+                                             mapping=Path(mapping) if mapping else None, retrospective=retrospective,
+                                             on_upload=on_upload, idempotency_key=idempotency_key))
+
+    async def batch(self, job_id: str) -> BatchJob:
+        """A batch job's status and progress."""
+        return await self._run(_calls.batch(job_id))
+
+    async def batches(self, *, status: str | None = None, page_size: int = 50) -> AsyncIterator[BatchJob]:
+        """Batch jobs, newest first (a screener key sees its own), fetched a page at a time."""
+        cursor: str | None = None
+        while True:
+            items, cursor = await self._run(_calls.batches_page(status, page_size, cursor))
+            for item in items:
+                yield item
+            if not cursor:
+                return
+
+    async def wait_for_batch(self, job_id: str, *, poll: float = 2.0, timeout: float | None = None,
+                       on_progress: Callable[[BatchJob], None] | None = None) -> BatchJob:
+        """Poll until the job is complete or failed (`on_progress(job)` after each look); raises
+        TimeoutError after `timeout` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = await self.batch(job_id)
+            if on_progress is not None:
+                on_progress(job)
+            if job.finished:
+                return job
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"batch job {job_id} is still {job.status} after {timeout} s")
+            await self._sleep(poll)
+
+    async def download_batch_result(self, job_id: str, destination: str | Path) -> Path:
+        """Stream a complete job's result file to `destination` (written whole or not at all)."""
+        target = Path(destination)
+        partial = target.with_name(target.name + ".part")
+        async with self._http.stream("GET", f"/v1/batches/{job_id}/result", headers=self._auth) as response:
+            if not response.is_success:
+                await response.aread()
+                raise ApiProblem.from_response(response)
+            with partial.open("wb") as out:
+                async for chunk in response.aiter_bytes(1 << 20):
+                    out.write(chunk)
+        partial.replace(target)
+        return target
+
+    # the service and its webhooks (admin)
+
+    async def ready(self) -> Readiness:
+        """/readyz: rules, lists and database in place (ApiProblem 503 otherwise)."""
+        return await self._run(_calls.ready())
+
+    async def create_webhook(self, url: str, events: list[str], *, description: str | None = None,
+                       idempotency_key: str | None = None) -> NewWebhook:
+        """Subscribe a receiver; the answer holds the signing secret, shown only this once."""
+        return await self._run(_calls.create_webhook(url, events, description, idempotency_key))
+
+    async def webhooks(self) -> list[Webhook]:
+        """Every subscription (never with its secret)."""
+        return await self._run(_calls.webhooks())
+
+    async def rotate_webhook_secret(self, webhook_id: str, *, keep_previous_seconds: int = 86_400) -> NewWebhook:
+        """A new signing secret (shown once); the old one signs beside it for `keep_previous_seconds`."""
+        return await self._run(_calls.rotate_webhook_secret(webhook_id, keep_previous_seconds))
+
+    async def disable_webhook(self, webhook_id: str) -> Webhook:
+        """Stop sending to a subscription."""
+        return await self._run(_calls.disable_webhook(webhook_id))
+
+    async def deliveries(self, webhook_id: str, *, status: str | None = None, limit: int = 50) -> list[Delivery]:
+        """A subscription's recent deliveries, newest first."""
+        return await self._run(_calls.deliveries(webhook_id, status, limit))
+
+    async def _run(self, call: _calls.Call[T]) -> T:
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(call.method, call.path, **call.request_arguments(self._auth))
+            except httpx.TransportError:
+                if not self.retry.should_retry(attempt, None):
+                    raise
+                await self._sleep(self.retry.wait(attempt, None))
+            else:
+                if response.is_success:
+                    return call.read(response)
+                if not self.retry.should_retry(attempt, response):
+                    raise ApiProblem.from_response(response)
+                await self._sleep(self.retry.wait(attempt, response))
+            attempt += 1
+
+

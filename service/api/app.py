@@ -10,16 +10,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.openapi.utils import get_openapi
 
 from service.api.batch_files import BatchFileJanitor
-from service.api.errors import PROBLEM_MEDIA_TYPE, install_error_handler
+from service.api.errors import install_error_handler
 from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.api.openapi import build_openapi, install_webhooks
 from service.api.reloading import ReloadWatcher
 from service.api.routers import batches, decisions, health, rules, screenings, webhooks
 from service.api.routers.batches import jobs_dir
@@ -76,7 +75,8 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,
                        uploads={"/v1/batches": settings.max_upload_bytes})
     app.add_middleware(RequestIdMiddleware)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    install_webhooks(app)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
 
 
@@ -93,22 +93,3 @@ def start_service(settings: Settings, load: ContextLoader = load_context) -> Ser
         logger.error("rules or lists could not be loaded; screening is refused: %s", exc)
     settle_memory()
     return state
-
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The generated schema, with every 4xx/5xx answer described as problem+json."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
-    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
-    request_id = {"X-Request-ID": {"description": "The request's id: the client's X-Request-ID if acceptable, "
-                                   "else a new one.", "required": True, "schema": {"type": "string"}}}
-    for operation in (op for path in schema["paths"].values() for op in path.values()):
-        for status, response in operation.get("responses", {}).items():
-            response.setdefault("headers", {}).update(request_id)
-            if status[0] in "45":
-                response["content"] = {PROBLEM_MEDIA_TYPE: problem}
-                response["description"] = response.get("description") or "Problem (RFC 9457)"
-    app.openapi_schema = schema
-    return schema

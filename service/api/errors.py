@@ -51,6 +51,7 @@ class ApiError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal_error"
     title: ClassVar[str] = "Internal error"
+    retry_after: ClassVar[int | None] = None  # seconds a client should wait before trying again, if it may
 
     def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None):
         super().__init__(detail)
@@ -113,14 +114,17 @@ class RulesUnavailable(ApiError):
     status, code, title = 503, "rules_unavailable", (
         "The rules or lists are not the approved ones or could not be loaded; nothing is screened"
     )
+    retry_after = 30  # an operator has to act: not worth hammering
 
 
 class NotReady(ApiError):
     status, code, title = 503, "not_ready", "The service cannot screen: rules, lists or database not ready"
+    retry_after = 10
 
 
 class StoreUnavailable(ApiError):
     status, code, title = 503, "store_unavailable", "The audit record could not be written; nothing was screened"
+    retry_after = 2  # usually a moment's contention or a database restart
 
 
 def request_id_of(request: Request) -> str:
@@ -141,7 +145,10 @@ def problem_body(error: ApiError, instance: str, request_id: str) -> bytes:
 def problem_response(error: ApiError, request: Request) -> Response:
     """The one way an error becomes a response."""
     body = problem_body(error, request.url.path, request_id_of(request))
-    return Response(body, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=error.headers)
+    headers = error.headers
+    if error.retry_after is not None and "Retry-After" not in headers:
+        headers = {**headers, "Retry-After": str(error.retry_after)}
+    return Response(body, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 def as_api_error(exc: Exception) -> ApiError:

@@ -107,6 +107,17 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=2_000_000_000, description="Largest CSV file accepted by POST /v1/batches (streamed to disk)."
     )
+    rate_limit_per_minute: int = Field(
+        default=0, ge=0,
+        description="Requests a minute each API key may send, per API process (0: no limit); more are 429.",
+    )
+    body_grace_seconds: float = Field(
+        default=10.0, gt=0, description="Seconds a request body may take before the minimum upload rate applies.",
+    )
+    body_min_bytes_per_second: int = Field(
+        default=10_000, ge=1,
+        description="After the grace, a body must have arrived at least this fast on average, or 408.",
+    )
     migrate_on_start: bool = Field(
         default=True, description="Run the database migrations when the API starts (off if a deploy step does it)."
     )

@@ -7,16 +7,19 @@ so that /readyz can say why, but every screening answers 503: never a verdict wi
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import TypeVar
 
 import httpx
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from service.api.batch_files import BatchFileJanitor
+from service.api.deps import key_lookup
 from service.api.errors import install_error_handler
+from service.api.gate import GateMiddleware, redact_access_log
 from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.api.openapi import build_openapi, install_webhooks
 from service.api.reloading import ReloadWatcher
@@ -30,6 +33,7 @@ from service.store.idempotency import AnswerJanitor
 from service.webhooks.dispatcher import WebhookDispatcher
 
 logger = logging.getLogger("service.api")
+T = TypeVar("T")
 
 
 def create_app(settings: Settings, load: ContextLoader = load_context,
@@ -39,6 +43,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact_access_log()
         state = await run_in_threadpool(start_service, settings, load)
         app.state.service = state
         checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
@@ -73,11 +78,23 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         app.include_router(module.router)
     # Outermost first: the request id exists before the size limit may refuse the request.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,
-                       uploads={"/v1/batches": settings.max_upload_bytes})
+                       uploads={"/v1/batches": settings.max_upload_bytes},
+                       body_grace=settings.body_grace_seconds, body_min_rate=settings.body_min_bytes_per_second)
+    # before the body is read: the caller (and its rate) is checked from the headers alone
+    app.add_middleware(GateMiddleware, lookup=lambda: _running(app, key_lookup),
+                       cached=lambda: _running(app, lambda state: state.cached_caller),
+                       remember=lambda: _running(app, lambda state: state.remember_caller),
+                       rate_limit_per_minute=settings.rate_limit_per_minute)
     app.add_middleware(RequestIdMiddleware)
     install_webhooks(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _running(app: FastAPI, part: Callable[[ServiceState], T]) -> T | None:
+    """A part of the running service's state, or None before the lifespan has started it."""
+    state = getattr(app.state, "service", None)
+    return part(state) if isinstance(state, ServiceState) else None
 
 
 def start_service(settings: Settings, load: ContextLoader = load_context) -> ServiceState:

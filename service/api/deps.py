@@ -72,11 +72,16 @@ RequestIdDep = Annotated[str, Depends(get_request_id)]
 
 
 async def authenticate(
+    request: Request,
     state: StateDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> Caller:
-    """The caller named by the Bearer token or X-API-Key header; 401 if missing or unknown."""
+    """The caller named by the Bearer token or X-API-Key header; 401 if missing or unknown. (The gate,
+    service/api/gate.py, has already checked it from the headers before the body was read.)"""
+    checked = getattr(request.state, "caller", None)
+    if isinstance(checked, Caller):
+        return checked
     secret = bearer.credentials if bearer else api_key
     if not secret:
         raise Unauthorized("Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
@@ -89,6 +94,11 @@ async def authenticate(
             raise Unauthorized("The API key is not known.", headers={"WWW-Authenticate": "Bearer"})
         state.remember_caller(key_hash, caller)
     return caller
+
+
+def key_lookup(state: ServiceState) -> Callable[[str], Caller | None]:
+    """The gate's look-up of a secret in this service's database."""
+    return lambda secret: _lookup(state, secret)
 
 
 def _lookup(state: ServiceState, secret: str) -> Caller | None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
+import time
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.errors import PROBLEM_MEDIA_TYPE, RequestTooLarge, problem_body
+from service.api.errors import PROBLEM_MEDIA_TYPE, ApiError, RequestTooLarge, problem_body
 
 REQUEST_ID_HEADER = "x-request-id"
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -43,19 +45,34 @@ def _given_id(scope: Scope) -> str | None:
     return None
 
 
-class BodyLimitMiddleware:
-    """Refuse request bodies over `max_bytes` with 413: by Content-Length up front, or while streaming."""
+class BodyTooSlow(ApiError):
+    status, code, title = 408, "body_too_slow", "The request body arrived too slowly"
 
-    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over `max_bytes` with 413: by Content-Length up front, or while streaming; and
+    bodies that arrive too slowly with 408 (`body_grace` seconds, then at least `body_min_rate` bytes a
+    second on average since the start), so that slow senders cannot hold connections open for hours."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None,
+                 body_grace: float = 10.0, body_min_rate: int = 10_000) -> None:
         self.app = app
         self.max_bytes = max_bytes
         # File-upload paths with their own, larger limit; their bodies are streamed, never buffered here.
         self.uploads = uploads or {}
+        self.body_grace = body_grace
+        self.body_min_rate = body_min_rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        try:
+            await self._limited(scope, _timed(receive, self.body_grace, self.body_min_rate), send)
+        except BodyTooSlow as exc:  # (while this middleware read the body itself; the app's reads end in its handler)
+            await _refuse(scope, send, exc)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _content_length(scope)
         upload_limit = self.uploads.get(scope["path"])
         if upload_limit is not None:
@@ -102,6 +119,41 @@ class BodyLimitMiddleware:
                    (b"connection", b"close")]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _timed(receive: Receive, grace: float, min_rate: int) -> Receive:
+    """Pass the body through, raising BodyTooSlow (a 408 problem) when the next part has not arrived by
+    `grace` seconds plus the time the bytes so far may take at `min_rate` bytes a second."""
+    start = time.monotonic()
+    size = 0
+    done = False
+
+    async def timed_receive() -> Message:
+        nonlocal size, done
+        if done:  # the body is complete: what follows is the client hanging up, which may take any time
+            return await receive()
+        remaining = start + grace + size / min_rate - time.monotonic()
+        try:
+            async with asyncio.timeout(max(remaining, 0.001)):
+                message = await receive()
+        except TimeoutError:
+            raise BodyTooSlow(f"The body arrived slower than {min_rate} bytes a second after {grace:.0f} s "
+                              f"({size} bytes so far); the connection is closed.",
+                              headers={"Connection": "close"}) from None
+        size += len(message.get("body", b""))
+        done = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+
+    return timed_receive
+
+
+async def _refuse(scope: Scope, send: Send, error: ApiError) -> None:
+    request_id = str(scope.get("state", {}).get("request_id", "-"))
+    body = problem_body(error, scope["path"], request_id)
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _counting(receive: Receive, limit: int) -> Receive:

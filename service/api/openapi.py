@@ -44,9 +44,11 @@ OPERATION_IDS = {
 BODY_NAMES = {"batches_submit": "BatchUpload", "screenings_csv": "CsvUpload"}
 _ACTIONS = {"post": "create", "put": "replace", "patch": "update", "delete": "delete"}
 _PROBLEM_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                  405: "method_not_allowed", 409: "idempotency_conflict", 410: "batch_result_removed",
+                  405: "method_not_allowed", 408: "body_too_slow", 409: "idempotency_conflict", 410: "batch_result_removed",
                   413: "request_too_large", 422: "invalid_request", 429: "rate_limited",
                   500: "internal_error", 503: "store_unavailable"}
+GATE_ANSWERS = {"400": "A key in the URL, or a body that cannot be read", "401": "No key, or an unknown key",
+                "408": "The body arrived too slowly", "429": "Over this key's rate limit (when one is set)"}
 REQUEST_ID = {"X-Request-ID": {
     "description": "The request's id: the client's X-Request-ID if acceptable, else a new one.",
     "required": True, "schema": {"type": "string"}}}
@@ -90,6 +92,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             operation["operationId"] = identifier = operation_id(method, path)
+            if path.startswith("/v1/"):  # the gate may refuse any of them (service/api/gate.py)
+                for status, why in GATE_ANSWERS.items():
+                    operation["responses"].setdefault(status, {"description": why})
             renamed.update(_named_body(operation, identifier))
             _finish_answers(operation, method, examples.get(identifier, {}))
             _request_example(operation, examples.get(identifier, {}))

@@ -11,18 +11,35 @@ the JSON parser refuses them with a 422 of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service.engine.errors import shown_value
+
 NUL = "\x00"
 _ESCAPED_NUL = b"\\u0000"  # how a NUL appears in a JSON body (a raw NUL byte is not valid JSON)
-NUL_MESSAGE = "contains a NUL character (U+0000), which no field accepts"
+NUL_MESSAGE = "contains the control character U+0000 (NUL), which no field accepts"
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def checks_items_itself(endpoint: Endpoint) -> Endpoint:
+    """Marks an endpoint whose body is a list of items validated one by one (`screenings:batch`): an item
+    with a NUL is refused on its own (`nul_errors`) while the others are screened, so the route does not
+    refuse the whole body."""
+    endpoint.checks_items_itself = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def nul_errors(value: Any) -> list[dict[str, Any]]:
+    """{field, value, message} for each string in `value` (parsed JSON) that holds a NUL."""
+    return [{"field": ".".join(str(part) for part in path), "value": shown_value(text), "message": NUL_MESSAGE}
+            for path, text in _strings_with_nul(value, ())]
 
 
 class CheckedRoute(APIRoute):
@@ -30,9 +47,10 @@ class CheckedRoute(APIRoute):
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
+        items_checked = getattr(self.endpoint, "checks_items_itself", False)
 
         async def checked(request: Request) -> Response:
-            errors = [*_in_parameters(request), *await _in_json_body(request)]
+            errors = [*_in_parameters(request), *([] if items_checked else await _in_json_body(request))]
             if errors:
                 raise RequestValidationError(errors)
             return await handler(request)

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.asyncio
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "instance", "request_id", "errors"}
 
 
-async def test_problem_shape_is_pinned(client: httpx.AsyncClient) -> None:
-    answer = await client.get("/v1/nowhere", headers={"X-Request-ID": "req-1"})
+async def test_problem_shape_is_pinned(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
+    answer = await client.get("/v1/nowhere", headers={"X-Request-ID": "req-1", **as_screener})
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json() == {
@@ -27,7 +27,7 @@ async def test_problem_shape_is_pinned(client: httpx.AsyncClient) -> None:
 
 async def test_every_error_has_the_same_keys(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
     answers = [
-        await client.delete("/v1/screenings"),
+        await client.delete("/v1/screenings", headers=as_screener),
         await client.post("/v1/screenings", json=declaration()),
         await client.post("/v1/screenings", content=b"{not json", headers=as_screener),
         await client.get("/v1/screenings", params={"limit": 0}, headers=as_screener),

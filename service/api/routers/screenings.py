@@ -34,7 +34,7 @@ from service.api.routers.wire import (
     screening_summary,
     utc,
 )
-from service.api.routing import CheckedRoute
+from service.api.routing import CheckedRoute, checks_items_itself, nul_errors
 from service.engine.declaration import Declaration
 from service.engine.errors import field_errors
 from service.engine.screen import ScreeningContext, screen
@@ -120,6 +120,7 @@ _BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json":
     "/screenings:batch", response_model=BatchResult, responses=problem_responses(401, 403, 409, 413, 422, 503),
     summary="Screen and record several declarations", openapi_extra=_BATCH_BODY,
 )
+@checks_items_itself
 def create_batch(
     declarations: Annotated[list[dict[str, Any]], Body(description="Declarations (each as for POST /v1/screenings).")],
     caller: ScreenerDep, context: ContextDep, session: SessionDep, settings: SettingsDep, state: StateDep,
@@ -137,6 +138,11 @@ def create_batch(
     results, rows = [], []
     context = in_mode(context, retrospective)
     for index, raw in enumerate(declarations):
+        refused = nul_errors(raw)
+        if refused:
+            results.append(BatchItem(index=index, status="invalid",
+                                     errors=[FieldError.model_validate(entry) for entry in refused]))
+            continue
         try:
             declaration = Declaration.model_validate(raw)
         except ValidationError as exc:

@@ -44,8 +44,8 @@ OPERATION_IDS = {
 BODY_NAMES = {"batches_submit": "BatchUpload", "screenings_csv": "CsvUpload"}
 _ACTIONS = {"post": "create", "put": "replace", "patch": "update", "delete": "delete"}
 _PROBLEM_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                  405: "method_not_allowed", 408: "body_too_slow", 409: "idempotency_conflict", 410: "batch_result_removed",
-                  413: "request_too_large", 422: "invalid_request", 429: "rate_limited",
+                  405: "method_not_allowed", 408: "body_too_slow", 409: "idempotency_conflict",
+                  410: "batch_result_removed", 413: "request_too_large", 422: "invalid_request", 429: "rate_limited",
                   500: "internal_error", 503: "store_unavailable"}
 GATE_ANSWERS = {"400": "A key in the URL, or a body that cannot be read", "401": "No key, or an unknown key",
                 "408": "The body arrived too slowly", "429": "Over this key's rate limit (when one is set)"}

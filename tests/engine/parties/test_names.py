@@ -75,9 +75,11 @@ def test_a_comma_does_not_change_the_score(words: list[str]) -> None:
                                                                                   "person").score - 15
 
 
-# Roman numerals are left out too: "XI" leading a name is a name ("Xi Jinping"), after a word a numeral.
+# Roman numerals are left out too: "XI" leading a name is a name ("Xi Jinping"), after a word a numeral;
+# and branch words: what follows "filial" or "branch" says which branch it is, so there order matters.
 NAME_WORDS = WORDS.filter(lambda words: not any(
-    w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or w in FORMER_NAME_MARKS or not w.strip("ivx") for w in words))
+    w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or w in FORMER_NAME_MARKS or w in BRANCH_WORDS
+    or not w.strip("ivx") for w in words))
 
 
 @given(NAME_WORDS, st.randoms())

@@ -38,6 +38,7 @@ from service.engine.declaration import Declaration
 from service.engine.errors import field_errors
 from service.engine.screen import ScreeningContext, screen
 from service.engine.verdict import Outcome
+from service.stamps import ScreeningStamp
 from service.store.decisions import DecisionKind, decisions_of
 from service.store.keys import Caller
 from service.store.screenings import (
@@ -56,20 +57,21 @@ ScreeningId = Annotated[str, Path(description="Screening id (UUIDv7).", max_leng
 
 
 def _screen(
-    context: ScreeningContext, declaration: Declaration, caller: Caller, request_id: str,
+    context: ScreeningContext, stamp: ScreeningStamp, declaration: Declaration, caller: Caller, request_id: str,
     idempotency: IdempotentRequest | None = None,
 ) -> tuple[NewScreening, dict[str, Any]]:
     """Screen and build the audit row and the answer (a ScreeningResult as JSON data), without touching
     the database yet."""
     verdict = screen(declaration, context)
     row = new_screening(
-        declaration=declaration.model_dump(mode="json"), verdict=verdict, caller_key_id=caller.key_id,
+        declaration=declaration.model_dump(mode="json"), verdict=verdict, stamp=stamp, caller_key_id=caller.key_id,
         request_id=request_id, idempotency_key=idempotency.key if idempotency else None,
         body_hash=idempotency.request_hash if idempotency else None,
     )
     # The verdict was dumped once for the audit row; the answer reuses that dump rather than validating
     # and dumping a ScreeningResult again (a test pins that both agree with the schema).
-    return row, {**row.values["result"], "id": row.id, "screened_at": row.screened_at}
+    return row, {**row.values["result"], "id": row.id, "screened_at": row.screened_at,
+                 "software_version": row.values["software_version"], "thresholds": row.values["thresholds"]}
 
 
 @router.post(
@@ -85,7 +87,7 @@ def create_screening(
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
-    row, result = _screen(in_mode(context, retrospective), declaration, caller, request_id, idempotency)
+    row, result = _screen(in_mode(context, retrospective), state.stamp, declaration, caller, request_id, idempotency)
     body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
     with state.writing():
         add_screenings(session, [row])
@@ -142,7 +144,7 @@ def create_batch(
             errors = [FieldError.model_validate(entry) for entry in field_errors(exc)]
             results.append(BatchItem(index=index, status="invalid", errors=errors))
             continue
-        row, result = _screen(context, declaration, caller, request_id)
+        row, result = _screen(context, state.stamp, declaration, caller, request_id)
         rows.append(row)
         results.append(BatchItem(index=index, status="screened", screening=ScreeningResult.model_validate(result)))
     body = BatchResult(results=results).model_dump_json().encode()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -24,6 +23,7 @@ from service.api.deps import (
     in_mode,
 )
 from service.api.errors import BatchTooLarge, FieldError, NotFound, problem_responses
+from service.api.filters import ScreeningFilterDep
 from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
 from service.api.routers.wire import (
@@ -32,19 +32,15 @@ from service.api.routers.wire import (
     ScreeningResult,
     screening_record,
     screening_summary,
-    utc,
 )
 from service.engine.declaration import Declaration
 from service.engine.errors import field_errors
 from service.engine.screen import ScreeningContext, screen
-from service.engine.verdict import Outcome
 from service.stamps import ScreeningStamp
-from service.store.decisions import DecisionKind, decisions_of
+from service.store.decisions import decisions_of
 from service.store.keys import Caller
 from service.store.screenings import (
-    UNDECIDED,
     NewScreening,
-    ScreeningFilter,
     add_screenings,
     get_screening,
     list_screenings,
@@ -170,22 +166,11 @@ def read_screening(screening_id: ScreeningId, caller: CallerDep, session: Sessio
     summary="Recorded screenings, newest first",
 )
 def list_screening_page(
-    caller: CallerDep, session: SessionDep,
-    verdict: Annotated[Outcome | None, Query(description="Only this verdict.")] = None,
-    decision: Annotated[
-        Literal["release", "hold", "none"] | None, Query(description="Latest decision; `none` = undecided.")
-    ] = None,
-    reference: Annotated[str | None, Query(max_length=200, description="Only this ERP reference.")] = None,
-    since: Annotated[datetime | None, Query(description="Screened at or after (ISO 8601; UTC if no zone).")] = None,
-    until: Annotated[datetime | None, Query(description="Screened before (ISO 8601; UTC if no zone).")] = None,
+    caller: CallerDep, session: SessionDep, where: ScreeningFilterDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
 ) -> ScreeningPage:
     """Keyset pagination by id (UUIDv7, time-ordered), so pages stay stable while screenings arrive."""
-    where = ScreeningFilter(
-        verdict=verdict.value if verdict else None, decision=_decision_filter(decision), reference=reference,
-        since=_as_utc(since), until=_as_utc(until),
-    )
     rows = list_screenings(session, where, limit + 1, decode_cursor(cursor))
     page, more = rows[:limit], len(rows) > limit
     history = decisions_of(session, [row.id for row in page])
@@ -194,13 +179,3 @@ def list_screening_page(
         next_cursor=encode_cursor(page[-1].id) if more and page else None,
     )
 
-
-def _decision_filter(decision: str | None) -> str | None:
-    if decision is None or decision == UNDECIDED:
-        return decision
-    return DecisionKind(decision).value
-
-
-def _as_utc(moment: datetime | None) -> datetime | None:
-    # Times are stored in UTC (SQLite keeps them as zone-less text), so filters are compared in UTC too.
-    return utc(moment).astimezone(UTC) if moment is not None else None

@@ -27,17 +27,23 @@ CSV_COLUMNS = (
 )
 
 
-def audit_records(session: Session, where: ScreeningFilter) -> Iterator[dict[str, Any]]:
-    """Every screening that `where` selects, newest first (as the listing), with its decisions."""
+def screenings_with_decisions(session: Session, where: ScreeningFilter) -> Iterator[tuple[Screening, list[Decision]]]:
+    """Every screening that `where` selects, newest first (as the listing), with its decisions oldest first."""
     after: str | None = None
     while True:
         rows = list_screenings(session, where, PAGE, after)
         history = decisions_of(session, [row.id for row in rows])
         for row in rows:
-            yield audit_record(row, history[row.id])
+            yield row, history[row.id]
         if len(rows) < PAGE:
             return
         after = rows[-1].id
+
+
+def audit_records(session: Session, where: ScreeningFilter) -> Iterator[dict[str, Any]]:
+    """The audit record of every screening that `where` selects, newest first."""
+    for row, decisions in screenings_with_decisions(session, where):
+        yield audit_record(row, decisions)
 
 
 def audit_record(row: Screening, decisions: list[Decision]) -> dict[str, Any]:

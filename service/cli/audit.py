@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,11 +33,13 @@ To = Annotated[datetime, typer.Option("--to", formats=DAY, help="Last day, inclu
 
 
 def period(first: datetime, last: datetime) -> tuple[datetime, datetime]:
-    """[first day 00:00, day after the last 00:00) in Taipei: the days an exporter in Taiwan means."""
+    """[first day 00:00, day after the last 00:00) in Taipei, the days an exporter in Taiwan means, in UTC
+    (as times are stored: SQLite compares them as text, without their zone)."""
     if last < first:
         fail(f"--to {last:%Y-%m-%d} is before --from {first:%Y-%m-%d}", EXIT_INVALID)
     start = datetime.combine(first.date(), time(), TAIPEI)
-    return start, datetime.combine(last.date() + timedelta(days=1), time(), TAIPEI)
+    end = datetime.combine(last.date() + timedelta(days=1), time(), TAIPEI)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 @app.command("export")

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +179,19 @@ def test_report_counts_open_alerts_once_the_database_holds_them(trail: dict[str,
 def test_durations_read_as_people_say_them() -> None:
     assert [audit_cli.duration(s) for s in (45, 720, 3 * 3600 + 300, 2 * 86_400 + 4 * 3600)] == [
         "45 s", "12 min", "3 h 05 min", "2 d 4 h"]
+
+
+@pytest.mark.parametrize(("day", "found"), [("2024-03-02", ["LATE"]), ("2024-03-01", [])])
+def test_days_are_taipei_days(trail: dict[str, str], database_url: str, tmp_path: Path, day: str,
+                              found: list[str]) -> None:
+    engine = make_engine(database_url)
+    with engine.begin() as connection:  # 17:30 UTC on 1 March is 01:30 on 2 March in Taipei
+        connection.execute(text("UPDATE screenings SET reference = 'LATE', screened_at = :at WHERE reference = 'SO-1'"),
+                           {"at": datetime(2024, 3, 1, 17, 30, tzinfo=UTC)})
+    engine.dispose()
+    target = tmp_path / "day.jsonl"
+    done = runner.invoke(app, ["audit", "export", "--from", day, "--to", day, "-o", str(target)])
+    assert done.exit_code == 0, done.output
+    assert [json.loads(line)["reference"] for line in target.read_text().splitlines()] == found
+    report = json.loads(runner.invoke(app, ["audit", "report", "--from", day, "--to", day, "--format", "json"]).stdout)
+    assert report["screenings"] == len(found)

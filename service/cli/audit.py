@@ -17,7 +17,14 @@ from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
 from service.engine.declaration import TAIPEI
 from service.files import replace_file_streamed
 from service.settings import get_settings
-from service.store.audit_export import audit_records, csv_chunks, jsonl_chunks
+from service.store.audit_export import (
+    NAME_CSV_COLUMNS,
+    audit_records,
+    csv_chunks,
+    jsonl_chunks,
+    name_csv_cells,
+    name_match_records,
+)
 from service.store.audit_report import AuditReport, audit_report
 from service.store.database import make_engine
 from service.store.screenings import ScreeningFilter
@@ -48,23 +55,25 @@ def export(
     output: Annotated[Path, typer.Option("-o", "--output", help="The file to write; '-' for standard output.")],
     output_format: Annotated[str | None, typer.Option(
         "--format", help="csv or jsonl; by default from the file's extension (.csv, .jsonl, .ndjson).")] = None,
+    names: Annotated[bool, typer.Option(
+        "--names", help="Export the names screened alone (POST /v1/parties:match) instead of the screenings.")] = False,
 ) -> None:
     """One row per screening of the period, newest first: reference, times, verdict, risk, rule ids, list and
     rulebook versions, software version and thresholds, decisions with reviewer and reason."""
-    writer = WRITERS[_format_of(output, output_format)]
+    chosen = _format_of(output, output_format)
     since, until = period(first, last)
     engine = make_engine(get_settings().database_url)
     counted = [0]
     try:
         with Session(engine) as session:
-            chunks = writer(_counting(audit_records(session, ScreeningFilter(since=since, until=until)), counted))
-            _write(output, chunks)
+            _write(output, _chunks(session, chosen, names, (since, until), counted))
     except SQLAlchemyError as exc:
         fail(f"the audit trail could not be read, nothing written (is the schema current? export-screen db "
              f"upgrade): {type(exc).__name__}: {exc}", EXIT_FATAL)
     finally:
         engine.dispose()
-    typer.echo(f"{counted[0]} screenings of {first:%Y-%m-%d} to {last:%Y-%m-%d} written to {output}", err=True)
+    what = "names screened alone" if names else "screenings"
+    typer.echo(f"{counted[0]} {what} of {first:%Y-%m-%d} to {last:%Y-%m-%d} written to {output}", err=True)
 
 
 def _format_of(output: Path, output_format: str | None) -> str:
@@ -74,6 +83,18 @@ def _format_of(output: Path, output_format: str | None) -> str:
         given = f"--format {output_format!r}" if output_format else f"the extension of {str(output)!r}"
         fail(f"{given} names no export format; use --format csv or --format jsonl", EXIT_INVALID)
     return chosen
+
+
+def _chunks(session: Session, chosen: str, names: bool, between: tuple[datetime, datetime],
+            counted: list[int]) -> Iterator[bytes]:
+    """The export's bytes: screenings, or names screened alone (their own CSV columns), counted as they go."""
+    since, until = between
+    if not names:
+        return WRITERS[chosen](_counting(audit_records(session, ScreeningFilter(since=since, until=until)), counted))
+    records = _counting(name_match_records(session, since, until), counted)
+    if chosen == "csv":
+        return csv_chunks(records, columns=NAME_CSV_COLUMNS, cells=name_csv_cells)
+    return jsonl_chunks(records)
 
 
 def _counting(records: Iterator[dict[str, Any]], counted: list[int]) -> Iterator[dict[str, Any]]:

@@ -6,19 +6,24 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from service.batch.results import excel_safe
 from service.store.decisions import decisions_of
+from service.store.party_matches import PartyMatch
 from service.store.screenings import ScreeningFilter, list_screenings
 from service.store.tables import Decision, Screening
 
 PAGE = 500  # screenings read per query: small enough for constant memory, large enough to be few queries
+NAME_CSV_COLUMNS = (
+    "id", "matched_at", "name", "country", "kind", "outcome", "hits", "notes", "lists", "software_version",
+    "review_threshold", "block_threshold", "thresholds", "caller_key_id", "request_id",
+)
 CSV_COLUMNS = (
     "id", "reference", "screened_at", "export_date", "screened_on", "retrospective", "verdict", "risk_score",
     "rule_ids", "lists", "rulebook_version", "software_version", "review_threshold", "block_threshold",
@@ -94,12 +99,15 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def csv_chunks(records: Iterable[dict[str, Any]], rows_per_chunk: int = PAGE) -> Iterator[bytes]:
+def csv_chunks(
+    records: Iterable[dict[str, Any]], rows_per_chunk: int = PAGE, *, columns: tuple[str, ...] = CSV_COLUMNS,
+    cells: Callable[[dict[str, Any]], list[str]] = csv_cells,
+) -> Iterator[bytes]:
     """The export as CSV (UTF-8 with a BOM, which Excel needs to read it as UTF-8), in chunks of rows."""
-    batch: list[list[str]] = [list(CSV_COLUMNS)]
+    batch: list[list[str]] = [list(columns)]
     prefix = "\ufeff"
     for record in records:
-        batch.append(csv_cells(record))
+        batch.append(cells(record))
         if len(batch) >= rows_per_chunk:
             yield (prefix + _csv_text(batch)).encode()
             batch, prefix = [], ""
@@ -122,3 +130,44 @@ def jsonl_chunks(records: Iterable[dict[str, Any]], rows_per_chunk: int = PAGE) 
             batch = []
     if batch:
         yield b"".join(batch)
+
+
+def name_match_records(session: Session, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
+    """Every name screened alone in [since, until), newest first, read a page at a time."""
+    after: str | None = None
+    while True:
+        query = (select(PartyMatch).where(col(PartyMatch.matched_at) >= since)
+                 .where(col(PartyMatch.matched_at) < until))
+        if after is not None:
+            query = query.where(col(PartyMatch.id) < after)
+        rows = list(session.exec(query.order_by(col(PartyMatch.id).desc()).limit(PAGE)).all())
+        for row in rows:
+            yield name_match_record(row)
+        if len(rows) < PAGE:
+            return
+        after = rows[-1].id
+
+
+def name_match_record(row: PartyMatch) -> dict[str, Any]:
+    """One name screened alone as the auditor reads it (JSON data)."""
+    return {
+        "id": row.id, "matched_at": _iso(row.matched_at), "name": row.name, "country": row.country,
+        "kind": row.kind, "outcome": row.outcome, "hits": row.hits, "notes": row.notes, "lists": row.lists,
+        "software_version": row.software_version, "thresholds": row.thresholds,
+        "caller_key_id": row.caller_key_id, "request_id": row.request_id,
+    }
+
+
+def name_csv_cells(record: dict[str, Any]) -> list[str]:
+    """The name match's CSV row (NAME_CSV_COLUMNS): each hit as `list:entry_id score action`, each note by
+    its rule id; the JSON Lines export has them whole."""
+    thresholds = record["thresholds"]
+    values = {
+        **record,
+        "hits": "; ".join(f"{hit['list']}:{hit['entry_id']} {hit['score']} {hit['action']}" for hit in record["hits"]),
+        "notes": " ".join(note["rule_id"] for note in record["notes"]),
+        "lists": "; ".join(f"{stamp['name']}={stamp['version']}" for stamp in record["lists"]),
+        "review_threshold": thresholds.get("review_threshold"), "block_threshold": thresholds.get("block_threshold"),
+        "thresholds": _json(thresholds),
+    }
+    return [excel_safe("" if values[column] is None else str(values[column])) for column in NAME_CSV_COLUMNS]

@@ -30,6 +30,9 @@ from service.store.screenings import add_screening
 runner = CliRunner()
 STAMP = stamp_of(Settings())
 LISTS = [ListStamp(name="ofac-sdn", version="sha256:aa", entries=9000)]
+NAME_HIT = {"list": "ofac-sdn", "entry_id": "123", "listed_name": "Denied Trading LLC",
+            "matched_name": "Denied Trading LLC", "score": 100.0, "action": "block", "explanation": "exact",
+            "listed_kind": "organisation", "programs": [], "listed_from": None}
 
 
 def _finding(rule_id: str, action: Action, category: Category = Category.CONTROLLED_GOODS,
@@ -65,9 +68,10 @@ def trail(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         add_decision(session, screening_id=ids["SO-2"], decision=DecisionKind.HOLD,
                      reason_code=ReasonCode.CONFIRMED_DENIED_PARTY, note="=cmd|' /C calc'!A0",
                      decided_by_key_id="rk", decided_by_role="reviewer", request_id="d1")
-        for name, outcome in [("Acme", "clear"), ("Denied Trading LLC", "block")]:
-            add_party_match(session, name=name, country=None, kind=None, outcome=outcome, hits=[], notes=[],
-                            lists=[], stamp=STAMP, caller_key_id="k", request_id="m")
+        for name, outcome, hits in [("Acme", "clear", []), ("=Denied Trading LLC", "block", [NAME_HIT])]:
+            add_party_match(session, name=name, country="JP", kind="organisation", outcome=outcome, hits=hits,
+                            notes=[], lists=[LISTS[0].model_dump()], stamp=STAMP, caller_key_id="k",
+                            request_id="m")
         session.commit()
     with engine.begin() as connection:
         connection.execute(text("UPDATE screenings SET screened_at = :at WHERE reference = 'OLD-1'"),
@@ -195,3 +199,16 @@ def test_days_are_taipei_days(trail: dict[str, str], database_url: str, tmp_path
     assert [json.loads(line)["reference"] for line in target.read_text().splitlines()] == found
     report = json.loads(runner.invoke(app, ["audit", "report", "--from", day, "--to", day, "--format", "json"]).stdout)
     assert report["screenings"] == len(found)
+
+
+def test_names_screened_alone_export_on_their_own(trail: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "names.csv"
+    done = runner.invoke(app, ["audit", "export", *_period(), "--names", "-o", str(target)])
+    assert done.exit_code == 0, done.output
+    assert "2 names screened alone" in done.stderr
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert [row["name"] for row in rows] == ["'=Denied Trading LLC", "Acme"]  # newest first, formula defused
+    assert rows[0]["hits"] == "ofac-sdn:123 100.0 block" and rows[0]["lists"] == "ofac-sdn=sha256:aa"
+    assert rows[0]["outcome"] == "block" and rows[0]["block_threshold"] == str(STAMP.thresholds.block_threshold)
+    lines = runner.invoke(app, ["audit", "export", *_period(), "--names", "-o", "-", "--format", "jsonl"]).stdout
+    assert json.loads(lines.splitlines()[0])["hits"] == [NAME_HIT]

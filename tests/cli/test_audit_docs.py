@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.cli import audit
-from service.store.audit_export import CSV_COLUMNS
+from service.store.audit_export import CSV_COLUMNS, NAME_CSV_COLUMNS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 WORKFLOW = (DOCS / "workflow-audit.md").read_text(encoding="utf-8")
@@ -24,6 +24,11 @@ def test_every_audit_command_is_documented(command: str) -> None:
 @pytest.mark.parametrize("column", CSV_COLUMNS)
 def test_every_csv_column_is_documented(column: str) -> None:
     assert f"`{column}`" in API
+
+
+@pytest.mark.parametrize("column", NAME_CSV_COLUMNS)
+def test_every_name_csv_column_is_documented(column: str) -> None:
+    assert f"`{column}`" in WORKFLOW
 
 
 def test_the_json_lines_example_has_the_record_fields() -> None:

@@ -69,6 +69,13 @@ class ScreeningClient:
         answer = self._post("/v1/screenings:batch", [_json(d) for d in declarations], idempotency_key)
         return list(answer["results"])
 
+    def match_name(
+        self, name: str, *, country: str | None = None, kind: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Screen a party name alone (onboarding a customer): its hits, list versions and outcome, recorded."""
+        body = {key: value for key, value in {"name": name, "country": country, "kind": kind}.items() if value}
+        return dict(self._post("/v1/parties:match", body, idempotency_key))
+
     def screening(self, screening_id: str) -> dict[str, Any]:
         """The stored record of one screening, with its decisions."""
         return dict(self._send("GET", f"/v1/screenings/{screening_id}"))

@@ -30,11 +30,14 @@ from sqlmodel import Session, select
 
 from service.engine.verdict import Outcome, RulebookStamp, Verdict
 from service.settings import Settings
+from service.stamps import stamp_of
 from service.store import screenings as screenings_store
 from service.store.database import make_engine, upgrade
 from service.store.outbox import EventType
 from service.store.webhooks import DeliveryStatus, WebhookDelivery, add_subscription
 from service.webhooks.dispatcher import WebhookDispatcher
+
+STAMP = stamp_of(Settings())
 
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 VERDICT = Verdict(reference="SO-B", verdict=Outcome.BLOCK, risk_score=100, findings=[],
@@ -72,7 +75,7 @@ def record_held(engine: Engine, count: int) -> list[float]:
     timings = []
     for _ in range(count):
         row = screenings_store.new_screening(declaration=DECLARATION, verdict=VERDICT, caller_key_id="bench",
-                                             request_id="bench")
+                                             request_id="bench", stamp=STAMP)
         started = time.perf_counter()
         with Session(engine) as session:
             screenings_store.add_screenings(session, [row])

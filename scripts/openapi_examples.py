@@ -104,6 +104,9 @@ async def record(directory: Path) -> dict[str, Any]:
         blocked = await calls.call("POST", "/v1/screenings:batch", "/v1/screenings:batch", Role.SCREENER,
                                    body=[RUSSIA, {**DECLARATION, "reference": "SO-2024-0817"}])
         await calls.call("GET", "/v1/screenings", "/v1/screenings", Role.SCREENER, params={"limit": 2})
+        await calls.call("GET", "/v1/screenings.csv", "/v1/screenings.csv", Role.REVIEWER, params={"verdict": "block"})
+        await calls.call("POST", "/v1/parties:match", "/v1/parties:match", Role.SCREENER,
+                         body={"name": "Sakura Furniture KK", "country": "JP", "kind": "organisation"})
         await calls.call("GET", "/v1/screenings/{screening_id}", f"/v1/screenings/{screened['id']}", Role.SCREENER)
         decisions = "/v1/screenings/{screening_id}/decisions"
         await calls.call("POST", decisions, f"/v1/screenings/{screened['id']}/decisions", Role.REVIEWER,

@@ -23,7 +23,7 @@ from service.api.gate import GateMiddleware, redact_access_log
 from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.api.openapi import build_openapi, install_webhooks
 from service.api.reloading import ReloadWatcher
-from service.api.routers import batches, decisions, health, rules, screenings, webhooks
+from service.api.routers import audit, batches, decisions, health, party_match, rules, screenings, webhooks
 from service.api.routers.batches import jobs_dir
 from service.api.state import ContextLoader, ServiceState
 from service.runtime import load_context, settle_memory
@@ -74,7 +74,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         lifespan=lifespan,
     )
     install_error_handler(app)
-    for module in (health, screenings, decisions, rules, batches, webhooks):
+    for module in (health, audit, screenings, decisions, rules, batches, webhooks, party_match):
         app.include_router(module.router)
     # Outermost first: the request id exists before the size limit may refuse the request.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,

@@ -35,6 +35,7 @@ EXAMPLES = Path(__file__).resolve().parent / "openapi_examples.json"
 # where the rule gives a poor name: a singular sub-resource, a hand-named action, the probes
 OPERATION_IDS = {
     ("post", "/v1/batches"): "batches_submit",
+    ("get", "/v1/screenings.csv"): "screenings_export",
     ("get", "/v1/batches/{job_id}/result"): "batches_result",
     ("get", "/v1/rules"): "rules_get",
     ("get", "/v1/lists"): "lists_in_use",

@@ -11,11 +11,13 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Engine
 
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
+from service.stamps import ScreeningStamp, stamp_of
 from service.store.database import is_sqlite
 from service.store.keys import Caller
 
@@ -37,6 +39,11 @@ class ServiceState:
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _keys: dict[str, tuple[Caller, float]] = field(default_factory=dict)
+
+    @cached_property
+    def stamp(self) -> ScreeningStamp:
+        """The software version and thresholds every screening of this process is recorded with."""
+        return stamp_of(self.settings)
 
     def writing(self) -> AbstractContextManager[object]:
         """Held while a request writes and commits: SQLite has one writer per file, and threads that queue

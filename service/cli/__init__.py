@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import batch, database, keys, lists, parties, rules, screening, serve
+from service.cli import audit, batch, database, keys, lists, parties, rules, screening, serve
 
 app = typer.Typer(
     name="export-screen",
@@ -21,6 +21,7 @@ app.command("batch")(batch.batch_command)
 app.command("serve")(serve.serve_command)
 app.add_typer(keys.app, name="keys")
 app.add_typer(database.app, name="db")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

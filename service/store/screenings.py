@@ -10,6 +10,7 @@ from sqlalchemy import Table, func, insert
 from sqlmodel import Session, col, select
 
 from service.engine.verdict import Verdict
+from service.stamps import ScreeningStamp
 from service.store.database import new_id, now
 from service.store.outbox import add_events, screening_events
 from service.store.tables import Decision, Screening
@@ -39,10 +40,12 @@ class NewScreening:
 
 
 def new_screening(
-    *, declaration: dict[str, Any], verdict: Verdict, caller_key_id: str, request_id: str,
+    *, declaration: dict[str, Any], verdict: Verdict, stamp: ScreeningStamp, caller_key_id: str, request_id: str,
     idempotency_key: str | None = None, body_hash: str | None = None,
 ) -> NewScreening:
-    """The row for one screening, built outside any transaction (so the write itself is short)."""
+    """The row for one screening, built outside any transaction (so the write itself is short).
+
+    `stamp` is required: a screening recorded without the thresholds in force could not be explained later."""
     result = verdict.model_dump(mode="json")
     screening_id, screened_at = new_id(), now()
     values = {
@@ -52,7 +55,8 @@ def new_screening(
         "retrospective": verdict.rulebook.retrospective, "lists": result["lists"],
         "declaration": declaration, "findings": result["findings"], "result": result,
         "caller_key_id": caller_key_id, "request_id": request_id, "idempotency_key": idempotency_key,
-        "body_hash": body_hash,
+        "body_hash": body_hash, "software_version": stamp.software_version,
+        "thresholds": stamp.thresholds.model_dump(mode="json"),
     }
     return NewScreening(screening_id, screened_at, values)
 

@@ -58,6 +58,10 @@ class Screening(SQLModel, table=True):
     request_id: str = Field(sa_column=Column(String(128), nullable=False))
     idempotency_key: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
     body_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    # The software version and the verdict-changing settings in force (service/stamps.py); null on rows
+    # recorded before they were stamped.
+    software_version: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
+    thresholds: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Decision(SQLModel, table=True):

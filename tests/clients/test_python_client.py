@@ -170,3 +170,13 @@ def test_the_client_needs_only_httpx_and_pydantic() -> None:
     code = f"import sys, export_screen_client; print(sorted({{m.split('.')[0] for m in sys.modules}} & {heavy!r}))"
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "[]"
+
+
+@pytest.mark.asyncio
+async def test_a_name_checked_alone(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
+    screener = AsyncClient("http://testserver", _key(as_screener), http=client)
+    match = await screener.match_name("Denied Trading LLC", country="AE", idempotency_key="onboard-1")
+    assert match.outcome == "block" and match.hits and match.hits[0].list_name and match.hits[0].score >= 90
+    again = await screener.match_name("Denied Trading LLC", country="AE", idempotency_key="onboard-1")
+    assert again.id == match.id
+    assert (await screener.match_name("Sakura Furniture KK", country="JP")).outcome == "clear"

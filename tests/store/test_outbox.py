@@ -7,12 +7,15 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from service.engine.verdict import Outcome, RulebookStamp, Verdict
+from service.settings import Settings
+from service.stamps import stamp_of
 from service.store.batches import add_job, fail_stale_jobs, mark_complete, mark_failed, mark_running
 from service.store.database import make_engine, now
 from service.store.decisions import DecisionKind, ReasonCode, add_decision
 from service.store.outbox import WebhookEvent
 from service.store.screenings import add_screening
 
+STAMP = stamp_of(Settings())
 
 def _verdict(reference: str, outcome: Outcome) -> Verdict:
     return Verdict(reference=reference, verdict=outcome, risk_score=90 if outcome == Outcome.BLOCK else 0,
@@ -28,7 +31,7 @@ def test_held_screenings_make_events_clear_ones_do_not(database_url: str) -> Non
     with Session(engine) as session:
         for reference, outcome in (("A", Outcome.CLEAR), ("B", Outcome.REVIEW), ("C", Outcome.BLOCK)):
             add_screening(session, declaration={}, verdict=_verdict(reference, outcome), caller_key_id="k",
-                          request_id="r")
+                          request_id="r", stamp=STAMP)
         session.commit()
         events = _events(session)
     engine.dispose()
@@ -41,7 +44,8 @@ def test_held_screenings_make_events_clear_ones_do_not(database_url: str) -> Non
 def test_a_rolled_back_screening_leaves_no_event(database_url: str) -> None:
     engine = make_engine(database_url)
     with Session(engine) as session:
-        add_screening(session, declaration={}, verdict=_verdict("B", Outcome.BLOCK), caller_key_id="k", request_id="r")
+        add_screening(session, declaration={}, verdict=_verdict("B", Outcome.BLOCK), caller_key_id="k", request_id="r",
+                      stamp=STAMP)
         session.rollback()
         assert _events(session) == []
     engine.dispose()
@@ -51,7 +55,7 @@ def test_a_decision_makes_one_event(database_url: str) -> None:
     engine = make_engine(database_url)
     with Session(engine) as session:
         screening = add_screening(session, declaration={}, verdict=_verdict("B", Outcome.REVIEW), caller_key_id="k",
-                                  request_id="r")
+                                  request_id="r", stamp=STAMP)
         session.commit()
         decision = add_decision(session, screening_id=screening.id, decision=DecisionKind.RELEASE,
                                 reason_code=ReasonCode.FALSE_POSITIVE_PARTY, note="n", decided_by_key_id="k2",

@@ -9,10 +9,13 @@ import pytest
 from sqlmodel import Session
 
 from service.engine.verdict import Outcome, RulebookStamp, Verdict
+from service.settings import Settings
+from service.stamps import stamp_of
 from service.store import decisions, screenings
 from service.store.database import WalCheckpointer, make_engine, new_id, upgrade
 from service.store.decisions import DecisionKind, ReasonCode, add_decision, decisions_of, reason_fits
 
+STAMP = stamp_of(Settings())
 
 def _verdict(reference: str) -> Verdict:
     return Verdict(reference=reference, verdict=Outcome.REVIEW, risk_score=40, findings=[],
@@ -29,7 +32,7 @@ def test_screenings_and_decisions_round_trip(database_url: str) -> None:
     engine = make_engine(database_url)
     with Session(engine) as session:
         row = screenings.add_screening(session, declaration={"reference": "A"}, verdict=_verdict("A"),
-                                       caller_key_id="k1", request_id="r1")
+                                       caller_key_id="k1", request_id="r1", stamp=STAMP)
         session.flush()  # the decision's foreign key needs the screening row first
         screening_id = row.id
         add_decision(session, screening_id=screening_id, decision=DecisionKind.HOLD, reason_code=ReasonCode.OTHER,
@@ -65,7 +68,7 @@ def test_background_checkpoints_keep_the_wal_in_check(tmp_path: Path) -> None:
     with Session(engine) as session:
         for index in range(50):
             screenings.add_screening(session, declaration={"reference": str(index)}, verdict=_verdict(str(index)),
-                                     caller_key_id="k", request_id="r")
+                                     caller_key_id="k", request_id="r", stamp=STAMP)
         session.commit()
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0

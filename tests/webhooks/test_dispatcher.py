@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from service.engine.verdict import Outcome, RulebookStamp, Verdict
 from service.settings import Settings
+from service.stamps import stamp_of
 from service.store.database import make_engine
 from service.store.outbox import EventType
 from service.store.screenings import add_screening
@@ -36,6 +37,8 @@ from service.store.webhooks import (
 )
 from service.webhooks.dispatcher import WebhookDispatcher
 from tests.webhooks.conftest import public_resolver
+
+STAMP = stamp_of(Settings())
 
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -100,7 +103,7 @@ def _screen(engine: Engine, reference: str = "SO-B", outcome: Outcome = Outcome.
     verdict = Verdict(reference=reference, verdict=outcome, risk_score=95, findings=[],
                       rulebook=RulebookStamp(version="sha256:x", as_of=date(2024, 1, 1)))
     with Session(engine) as session:
-        row = add_screening(session, declaration={}, verdict=verdict, caller_key_id="k", request_id="r")
+        row = add_screening(session, declaration={}, verdict=verdict, caller_key_id="k", request_id="r", stamp=STAMP)
         session.commit()
         return row.id
 

@@ -46,6 +46,7 @@ from service.batch.columns import MappingError
 from service.batch.run import BatchOptions, InputUnreadable, Summary, check_header, run_batch
 from service.batch.screening import ChunkOutcome, ContextUnavailable
 from service.engine.screen import ScreeningContext
+from service.stamps import ScreeningStamp
 from service.store.batches import (
     BatchJob,
     JobStatus,
@@ -173,7 +174,7 @@ def screen_csv(
         except (MappingError, InputUnreadable) as exc:
             raise _invalid(exc) from exc
         body = result.read_bytes()
-    rows = [_audit_row(declaration, verdict, caller.key_id, request_id)
+    rows = [_audit_row(declaration, verdict, state.stamp, caller.key_id, request_id)
             for outcome in collected for declaration, verdict in outcome.screenings]
     with state.writing():
         add_screenings(session, rows)
@@ -182,8 +183,8 @@ def screen_csv(
     return Response(answer.body, media_type=media_type, headers=headers)
 
 
-def _audit_row(declaration: Any, verdict: Any, caller_key_id: str, request_id: str) -> Any:
-    return new_screening(declaration=declaration.model_dump(mode="json"), verdict=verdict,
+def _audit_row(declaration: Any, verdict: Any, stamp: ScreeningStamp, caller_key_id: str, request_id: str) -> Any:
+    return new_screening(declaration=declaration.model_dump(mode="json"), verdict=verdict, stamp=stamp,
                          caller_key_id=caller_key_id, request_id=request_id)
 
 
@@ -375,7 +376,7 @@ def _screen_job(state: ServiceState, job_id: str, caller: Caller, options: Batch
     last = [0.0]
 
     def record(outcome: ChunkOutcome) -> None:
-        rows = [_audit_row(d, v, caller.key_id, audit_id) for d, v in outcome.screenings]
+        rows = [_audit_row(d, v, state.stamp, caller.key_id, audit_id) for d, v in outcome.screenings]
         with state.writing(), Session(state.engine) as session:
             add_screenings(session, rows)
             session.commit()

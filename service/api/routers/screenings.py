@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -24,6 +23,7 @@ from service.api.deps import (
     in_mode,
 )
 from service.api.errors import BatchTooLarge, FieldError, NotFound, problem_responses
+from service.api.filters import ScreeningFilterDep
 from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
 from service.api.routers.wire import (
@@ -32,19 +32,16 @@ from service.api.routers.wire import (
     ScreeningResult,
     screening_record,
     screening_summary,
-    utc,
 )
 from service.api.routing import CheckedRoute, checks_items_itself, nul_errors
 from service.engine.declaration import Declaration
 from service.engine.errors import field_errors
 from service.engine.screen import ScreeningContext, screen
-from service.engine.verdict import Outcome
-from service.store.decisions import DecisionKind, decisions_of
+from service.stamps import ScreeningStamp
+from service.store.decisions import decisions_of
 from service.store.keys import Caller
 from service.store.screenings import (
-    UNDECIDED,
     NewScreening,
-    ScreeningFilter,
     add_screenings,
     get_screening,
     list_screenings,
@@ -57,20 +54,21 @@ ScreeningId = Annotated[str, Path(description="Screening id (UUIDv7).", max_leng
 
 
 def _screen(
-    context: ScreeningContext, declaration: Declaration, caller: Caller, request_id: str,
+    context: ScreeningContext, stamp: ScreeningStamp, declaration: Declaration, caller: Caller, request_id: str,
     idempotency: IdempotentRequest | None = None,
 ) -> tuple[NewScreening, dict[str, Any]]:
     """Screen and build the audit row and the answer (a ScreeningResult as JSON data), without touching
     the database yet."""
     verdict = screen(declaration, context)
     row = new_screening(
-        declaration=declaration.model_dump(mode="json"), verdict=verdict, caller_key_id=caller.key_id,
+        declaration=declaration.model_dump(mode="json"), verdict=verdict, stamp=stamp, caller_key_id=caller.key_id,
         request_id=request_id, idempotency_key=idempotency.key if idempotency else None,
         body_hash=idempotency.request_hash if idempotency else None,
     )
     # The verdict was dumped once for the audit row; the answer reuses that dump rather than validating
     # and dumping a ScreeningResult again (a test pins that both agree with the schema).
-    return row, {**row.values["result"], "id": row.id, "screened_at": row.screened_at}
+    return row, {**row.values["result"], "id": row.id, "screened_at": row.screened_at,
+                 "software_version": row.values["software_version"], "thresholds": row.values["thresholds"]}
 
 
 @router.post(
@@ -86,7 +84,7 @@ def create_screening(
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
-    row, result = _screen(in_mode(context, retrospective), declaration, caller, request_id, idempotency)
+    row, result = _screen(in_mode(context, retrospective), state.stamp, declaration, caller, request_id, idempotency)
     body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
     with state.writing():
         add_screenings(session, [row])
@@ -149,7 +147,7 @@ def create_batch(
             errors = [FieldError.model_validate(entry) for entry in field_errors(exc)]
             results.append(BatchItem(index=index, status="invalid", errors=errors))
             continue
-        row, result = _screen(context, declaration, caller, request_id)
+        row, result = _screen(context, state.stamp, declaration, caller, request_id)
         rows.append(row)
         results.append(BatchItem(index=index, status="screened", screening=ScreeningResult.model_validate(result)))
     body = BatchResult(results=results).model_dump_json().encode()
@@ -175,22 +173,11 @@ def read_screening(screening_id: ScreeningId, caller: CallerDep, session: Sessio
     summary="Recorded screenings, newest first",
 )
 def list_screening_page(
-    caller: CallerDep, session: SessionDep,
-    verdict: Annotated[Outcome | None, Query(description="Only this verdict.")] = None,
-    decision: Annotated[
-        Literal["release", "hold", "none"] | None, Query(description="Latest decision; `none` = undecided.")
-    ] = None,
-    reference: Annotated[str | None, Query(max_length=200, description="Only this ERP reference.")] = None,
-    since: Annotated[datetime | None, Query(description="Screened at or after (ISO 8601; UTC if no zone).")] = None,
-    until: Annotated[datetime | None, Query(description="Screened before (ISO 8601; UTC if no zone).")] = None,
+    caller: CallerDep, session: SessionDep, where: ScreeningFilterDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
 ) -> ScreeningPage:
     """Keyset pagination by id (UUIDv7, time-ordered), so pages stay stable while screenings arrive."""
-    where = ScreeningFilter(
-        verdict=verdict.value if verdict else None, decision=_decision_filter(decision), reference=reference,
-        since=_as_utc(since), until=_as_utc(until),
-    )
     rows = list_screenings(session, where, limit + 1, decode_cursor(cursor))
     page, more = rows[:limit], len(rows) > limit
     history = decisions_of(session, [row.id for row in page])
@@ -199,13 +186,3 @@ def list_screening_page(
         next_cursor=encode_cursor(page[-1].id) if more and page else None,
     )
 
-
-def _decision_filter(decision: str | None) -> str | None:
-    if decision is None or decision == UNDECIDED:
-        return decision
-    return DecisionKind(decision).value
-
-
-def _as_utc(moment: datetime | None) -> datetime | None:
-    # Times are stored in UTC (SQLite keeps them as zone-less text), so filters are compared in UTC too.
-    return utc(moment).astimezone(UTC) if moment is not None else None

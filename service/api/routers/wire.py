@@ -8,15 +8,18 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from service.engine.verdict import ListStamp, Outcome, Verdict
+from service.stamps import Thresholds
 from service.store.decisions import DecisionKind, ReasonCode
 from service.store.tables import Decision, Screening
 
 
 class ScreeningResult(Verdict):
-    """The verdict as answered, with the id under which it was recorded."""
+    """The verdict as answered, with the id under which it was recorded and what it was made with."""
 
     id: str = Field(description="Id of the recorded screening (UUIDv7).")
     screened_at: datetime
+    software_version: str = Field(description="Version of the software that screened.")
+    thresholds: Thresholds = Field(description="The verdict-changing settings in force.")
 
 
 class DecisionRecord(BaseModel):
@@ -55,6 +58,8 @@ class ScreeningRecord(ScreeningSummary):
     caller_key_id: str
     request_id: str
     idempotency_key: str | None
+    software_version: str | None = Field(description="Version of the software that screened; null if not recorded.")
+    thresholds: Thresholds | None = Field(description="The verdict-changing settings in force; null if not recorded.")
     decisions: list[DecisionRecord]
 
 
@@ -85,7 +90,9 @@ def screening_record(row: Screening, decisions: list[Decision]) -> ScreeningReco
         **_summary_fields(row, decisions),
         lists=[ListStamp.model_validate(stamp) for stamp in row.lists], declaration=row.declaration,
         result=Verdict.model_validate(row.result), caller_key_id=row.caller_key_id, request_id=row.request_id,
-        idempotency_key=row.idempotency_key, decisions=[decision_record(d) for d in decisions],
+        idempotency_key=row.idempotency_key, software_version=row.software_version,
+        thresholds=Thresholds.model_validate(row.thresholds) if row.thresholds is not None else None,
+        decisions=[decision_record(d) for d in decisions],
     )
 
 

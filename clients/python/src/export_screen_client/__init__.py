@@ -11,6 +11,8 @@ from export_screen_client.models import (
     Delivery,
     Finding,
     ListStamp,
+    NameHit,
+    NameMatch,
     NewWebhook,
     Readiness,
     RulebookStamp,
@@ -25,6 +27,7 @@ from export_screen_client.webhooks import verify_signature, verify_webhook
 
 __all__ = [
     "ApiProblem", "AsyncClient", "BatchItem", "BatchJob", "Client", "Decision", "Delivery", "Finding",
-    "InvalidSignature", "ListStamp", "NewWebhook", "Readiness", "RetryPolicy", "RulebookStamp", "Screening",
-    "ScreeningRecord", "ScreeningSummary", "Verdict", "Webhook", "verify_signature", "verify_webhook",
+    "InvalidSignature", "ListStamp", "NameHit", "NameMatch", "NewWebhook", "Readiness", "RetryPolicy",
+    "RulebookStamp", "Screening", "ScreeningRecord", "ScreeningSummary", "Verdict", "Webhook",
+    "verify_signature", "verify_webhook",
 ]

@@ -18,6 +18,7 @@ from export_screen_client.models import (
     BatchJob,
     Decision,
     Delivery,
+    NameMatch,
     NewWebhook,
     Readiness,
     Screening,
@@ -97,6 +98,12 @@ def screen_many(declarations: list[dict[str, Any] | BaseModel], idempotency_key:
 def _results(response: httpx.Response) -> httpx.Response:
     """The `results` array of a batch answer, as a response of its own for `model`."""
     return httpx.Response(200, json=response.json()["results"])
+
+
+def match_name(name: str, country: str | None, kind: str | None,
+               idempotency_key: str | None) -> Call[NameMatch]:
+    body = {key: value for key, value in {"name": name, "country": country, "kind": kind}.items() if value}
+    return Call("POST", "/v1/parties:match", model(NameMatch), json=body, idempotency_key=idempotency_key)
 
 
 def screening(screening_id: str) -> Call[ScreeningRecord]:

@@ -19,6 +19,7 @@ from export_screen_client.models import (
     BatchJob,
     Decision,
     Delivery,
+    NameMatch,
     NewWebhook,
     Readiness,
     Screening,
@@ -69,6 +70,11 @@ class AsyncClient:
                     idempotency_key: str | None = None) -> list[BatchItem]:
         """Screen up to the service's batch size in one request; one item per declaration, in order."""
         return await self._run(_calls.screen_many(declarations, idempotency_key))
+
+    async def match_name(self, name: str, *, country: str | None = None, kind: str | None = None,
+                   idempotency_key: str | None = None) -> NameMatch:
+        """Check a party name alone (onboarding a customer): hits, list versions and an outcome, recorded."""
+        return await self._run(_calls.match_name(name, country, kind, idempotency_key))
 
     async def screening(self, screening_id: str) -> ScreeningRecord:
         """The stored record of one screening, with its decisions."""

@@ -173,3 +173,34 @@ class Readiness(Answer):
     list_details: list[dict[str, Any]] = Field(default_factory=list)
     official_lists: bool | None = None
     database: str
+
+
+class NameHit(Answer):
+    """A listed name that matched a name checked alone (`list_name` is the answer's `list`)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    list_name: str = Field(alias="list")
+    entry_id: str
+    listed_name: str
+    matched_name: str
+    score: float
+    action: str = Field(description="block or review.")
+    explanation: str
+    listed_kind: str | None = None
+    programs: list[str] = Field(default_factory=list)
+    listed_from: date | None = None
+
+
+class NameMatch(Answer):
+    """POST /v1/parties:match: the hits for one name, best first, recorded under `id`."""
+
+    id: str
+    matched_at: datetime
+    query: str
+    country: str | None = None
+    kind: str | None = None
+    outcome: str = Field(description="clear, review or block.")
+    hits: list[NameHit]
+    notes: list[Finding] = Field(default_factory=list)
+    lists: list[ListStamp] = Field(default_factory=list)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import AliasChoices, BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=2_000_000_000, description="Largest CSV file accepted by POST /v1/batches (streamed to disk)."
     )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto", description="Log lines as JSON, as text, or auto: text on a terminal, JSON otherwise.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Least severe level logged.")
     rate_limit_per_minute: int = Field(
         default=0, ge=0,
         description="Requests a minute each API key may send, per API process (0: no limit); more are 429.",

@@ -20,7 +20,7 @@ from service.api.batch_files import BatchFileJanitor
 from service.api.deps import key_lookup
 from service.api.errors import install_error_handler
 from service.api.gate import GateMiddleware, redact_access_log
-from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.api.middleware import AccessLogMiddleware, BodyLimitMiddleware, RequestIdMiddleware
 from service.api.openapi import build_openapi, install_webhooks
 from service.api.reloading import ReloadWatcher
 from service.api.routers import audit, batches, decisions, health, party_match, rules, screenings, webhooks
@@ -85,6 +85,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
                        cached=lambda: _running(app, lambda state: state.cached_caller),
                        remember=lambda: _running(app, lambda state: state.remember_caller),
                        rate_limit_per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_webhooks(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import PROBLEM_MEDIA_TYPE, ApiError, Unauthorized, problem_body
+from service.logs import key_id_var
 from service.store.keys import Caller, hash_secret
 
 # query parameter names that hold credentials in other APIs; a value shaped like this service's keys too
@@ -118,6 +119,7 @@ class GateMiddleware:
             await refuse(scope, send, caller)
             return
         scope.setdefault("state", {})["caller"] = caller
+        key_id_var.set(caller.key_id)  # (for every line logged while this request is handled)
         if self.buckets is None:
             await self.app(scope, receive, send)
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
 import time
@@ -11,13 +12,18 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import PROBLEM_MEDIA_TYPE, ApiError, RequestTooLarge, problem_body
+from service.logs import client_request_id_var, key_id_var, request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
+CLIENT_REQUEST_ID_HEADER = "x-client-request-id"
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
 class RequestIdMiddleware:
-    """Give every request an id (the client's X-Request-ID when acceptable) and echo it on the response."""
+    """Give every request an id of the service's own, echoed as X-Request-ID. A client's X-Request-ID (when
+    acceptable) is kept apart as the client's id (`X-Client-Request-ID` on the answer, `client_request_id`
+    on the screening): taken as the service's own, a client could make a single screening look like part
+    of a batch job (`batch:<job id>`) or collide with another request's id."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -26,15 +32,25 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _given_id(scope) or secrets.token_hex(16)
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_id = secrets.token_hex(16)
+        given = _given_id(scope)
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["client_request_id"] = given
+        token = client_request_id_var.set(given)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = request_id
+                if given is not None:
+                    headers[CLIENT_REQUEST_ID_HEADER] = given
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            client_request_id_var.reset(token)
 
 
 def _given_id(scope: Scope) -> str | None:
@@ -188,3 +204,46 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+access_logger = logging.getLogger("service.access")
+
+
+class AccessLogMiddleware:
+    """One `service.access` line per request: method, route template (never the raw URL, whose query
+    may hold what should not be logged), status, duration, request id and key id; and the request's id
+    and key id in the context of every other line logged while it is handled."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        request_token = request_id_var.set(scope.get("state", {}).get("request_id"))
+        key_token = key_id_var.set(None)  # (the gate sets it once the key is known)
+
+        async def recording(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording)
+        finally:
+            state = scope.get("state", {})
+            caller = state.get("caller")
+            route = scope.get("route")
+            access_logger.info(
+                "%s %s %d", scope["method"], getattr(route, "path", None) or "(no route)", status,
+                extra={"method": scope["method"], "route": getattr(route, "path", None), "status": status,
+                       "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                       "key_id": getattr(caller, "key_id", None),
+                       "client_request_id": state.get("client_request_id")},
+            )
+            request_id_var.reset(request_token)
+            key_id_var.reset(key_token)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from service.cli import audit, batch, database, keys, lists, parties, rules, screening, serve
+from service.logs import configure_logging
+from service.settings import get_settings
 
 app = typer.Typer(
     name="export-screen",
@@ -13,6 +15,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _logging() -> None:
+    """(Every command logs warnings and errors with time, level and source, as `serve` does.)"""
+    settings = get_settings()
+    configure_logging(settings.log_format, "WARNING" if settings.log_level in ("DEBUG", "INFO") else settings.log_level)
+
+
 app.command("screen")(screening.screen_command)
 app.add_typer(rules.app, name="rules")
 app.add_typer(lists.app, name="lists")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.api.app import create_app
 from service.api.protocols import http_protocol
 from service.cli.output import EXIT_FATAL, fail
+from service.logs import uvicorn_log_config
 from service.settings import Settings, data_location, get_settings
 from service.store.database import make_engine, upgrade
 
@@ -26,13 +27,16 @@ def serve_command(
     typer.echo(f"export-screen: {data_location(settings)}", err=True)
     if settings.migrate_on_start:
         _migrate(settings)  # once, here, before any worker starts (the workers then find the schema at head)
+    # one line per request comes from the service's own access log (route, status, duration, request and
+    # key ids; never the raw URL), so uvicorn's is off
+    log_config = uvicorn_log_config(settings.log_format, settings.log_level, access_log)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log, log_level="info",
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config, access_log=False,
                     http=http_protocol())
         return
     # Several processes need an import string; each worker builds its own app from the same settings.
     uvicorn.run("service.cli.serve:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                access_log=access_log, log_level="info", http=http_protocol())
+                log_config=log_config, access_log=False, http=http_protocol())
 
 
 def _migrate(settings: Settings) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Table, func, insert
 from sqlmodel import Session, col, select
 
 from service.engine.verdict import Verdict
+from service.logs import client_request_id_var
 from service.stamps import ScreeningStamp
 from service.store.database import new_id, now
 from service.store.outbox import add_events, screening_events
@@ -45,7 +46,9 @@ def new_screening(
 ) -> NewScreening:
     """The row for one screening, built outside any transaction (so the write itself is short).
 
-    `stamp` is required: a screening recorded without the thresholds in force could not be explained later."""
+    `stamp` is required: a screening recorded without the thresholds in force could not be explained later.
+    The client's own request id, if the request that asked for it sent one, comes from the request's
+    context (`service.logs.client_request_id_var`; a batch job's screenings have none)."""
     result = verdict.model_dump(mode="json")
     screening_id, screened_at = new_id(), now()
     values = {
@@ -54,7 +57,8 @@ def new_screening(
         "rulebook_version": verdict.rulebook.version, "as_of": verdict.rulebook.as_of,
         "retrospective": verdict.rulebook.retrospective, "lists": result["lists"],
         "declaration": declaration, "findings": result["findings"], "result": result,
-        "caller_key_id": caller_key_id, "request_id": request_id, "idempotency_key": idempotency_key,
+        "caller_key_id": caller_key_id, "request_id": request_id, "client_request_id": client_request_id_var.get(),
+        "idempotency_key": idempotency_key,
         "body_hash": body_hash, "software_version": stamp.software_version,
         "thresholds": stamp.thresholds.model_dump(mode="json"),
     }

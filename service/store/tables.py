@@ -56,6 +56,8 @@ class Screening(SQLModel, table=True):
     result: dict[str, Any] = _json()  # the verdict exactly as answered
     caller_key_id: str = Field(sa_column=Column(String(32), nullable=False))
     request_id: str = Field(sa_column=Column(String(128), nullable=False))
+    # the X-Request-ID the client sent, if any: never taken as the service's request id
+    client_request_id: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
     idempotency_key: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
     body_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     # The software version and the verdict-changing settings in force (service/stamps.py); null on rows

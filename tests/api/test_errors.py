@@ -21,8 +21,9 @@ async def test_problem_shape_is_pinned(client: httpx.AsyncClient, as_screener: d
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json() == {
         "type": "urn:export-screen:problem:not_found", "title": "Not found", "status": 404, "detail": "Not Found",
-        "code": "not_found", "instance": "/v1/nowhere", "request_id": "req-1", "errors": [],
+        "code": "not_found", "instance": "/v1/nowhere", "request_id": answer.headers["x-request-id"], "errors": [],
     }
+    assert answer.headers["x-client-request-id"] == "req-1"
 
 
 async def test_every_error_has_the_same_keys(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
@@ -44,19 +45,30 @@ async def test_query_errors_name_field_and_value(client: httpx.AsyncClient, as_s
     assert answer.json()["errors"][0]["value"] == "maybe"
 
 
-async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz", headers={"X-Request-ID": "abc-123"})).headers["x-request-id"] == "abc-123"
-    generated = (await client.get("/healthz")).headers["x-request-id"]
-    assert len(generated) == 32
-    unsafe = (await client.get("/healthz", headers={"X-Request-ID": "a b\tc"})).headers["x-request-id"]
-    assert unsafe != "a b\tc" and len(unsafe) == 32
+async def test_the_request_id_is_the_services_and_the_clients_is_kept_apart(
+    client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert len(given.headers["x-request-id"]) == 32 and given.headers["x-client-request-id"] == "abc-123"
+    generated = await client.get("/healthz")
+    assert len(generated.headers["x-request-id"]) == 32 and "x-client-request-id" not in generated.headers
+    unsafe = await client.get("/healthz", headers={"X-Request-ID": "a b\tc"})
+    assert len(unsafe.headers["x-request-id"]) == 32 and "x-client-request-id" not in unsafe.headers
+    # a client cannot make a single screening pose as part of a batch job
+    posing = await client.post("/v1/screenings", json=declaration(), headers={**as_screener,
+                                                                              "X-Request-ID": "batch:0001"})
+    record = (await client.get(f"/v1/screenings/{posing.json()['id']}", headers=as_screener)).json()
+    assert record["request_id"] == posing.headers["x-request-id"] != "batch:0001"
+    assert record["client_request_id"] == "batch:0001"
 
 
 async def test_oversized_body_is_413_by_length(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
     body = declaration(end_use="x" * 300_000)
     answer = await client.post("/v1/screenings", json=body, headers={**as_screener, "X-Request-ID": "big"})
     assert answer.status_code == 413
-    assert answer.json()["code"] == "request_too_large" and answer.json()["request_id"] == "big"
+    assert answer.json()["code"] == "request_too_large"
+    assert answer.json()["request_id"] == answer.headers["x-request-id"]
+    assert answer.headers["x-client-request-id"] == "big"
 
 
 async def test_oversized_streamed_body_is_413(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:
@@ -79,7 +91,7 @@ async def test_unexpected_failures_are_500_problems_logged_under_the_request_id(
     app.dependency_overrides.clear()
     assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
     assert "a bug" not in answer.text  # nothing internal leaks to the client
-    assert "request_id=r-500" in caplog.text and "ZeroDivisionError" in caplog.text
+    assert f"request_id={answer.json()['request_id']}" in caplog.text and "ZeroDivisionError" in caplog.text
 
 
 async def test_openapi_describes_errors_as_problems_and_the_request_id_header(client: httpx.AsyncClient) -> None:

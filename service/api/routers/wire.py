@@ -56,7 +56,9 @@ class ScreeningRecord(ScreeningSummary):
     declaration: dict[str, Any] = Field(description="The declaration as screened (normalised).")
     result: Verdict = Field(description="The verdict exactly as answered, findings included.")
     caller_key_id: str
-    request_id: str
+    request_id: str = Field(description="The service's id of the request that screened it (X-Request-ID).")
+    client_request_id: str | None = Field(
+        default=None, description="The X-Request-ID the client sent with that request, if any (kept apart).")
     idempotency_key: str | None
     software_version: str | None = Field(description="Version of the software that screened; null if not recorded.")
     thresholds: Thresholds | None = Field(description="The verdict-changing settings in force; null if not recorded.")
@@ -90,7 +92,8 @@ def screening_record(row: Screening, decisions: list[Decision]) -> ScreeningReco
         **_summary_fields(row, decisions),
         lists=[ListStamp.model_validate(stamp) for stamp in row.lists], declaration=row.declaration,
         result=Verdict.model_validate(row.result), caller_key_id=row.caller_key_id, request_id=row.request_id,
-        idempotency_key=row.idempotency_key, software_version=row.software_version,
+        client_request_id=row.client_request_id, idempotency_key=row.idempotency_key,
+        software_version=row.software_version,
         thresholds=Thresholds.model_validate(row.thresholds) if row.thresholds is not None else None,
         decisions=[decision_record(d) for d in decisions],
     )

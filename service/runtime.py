@@ -14,6 +14,7 @@ from service.engine.rulebook import load_rulebook
 from service.engine.screen import ScreeningContext
 from service.engine.verdict import ListStamp
 from service.lists.load import load_lists
+from service.metrics import TimedParties
 from service.settings import Settings
 
 
@@ -23,7 +24,8 @@ def load_context(settings: Settings) -> ScreeningContext:
     lists = load_lists(settings)
     parties = build_party_index(settings, lists.entries, lists.stamps)
     parties.prepare_scripts()  # a first query in Chinese or Hebrew characters must not wait for them
-    context = ScreeningContext(rulebook=rulebook, parties=parties, lists=lists.ages, listed_from=lists.listed_from,
+    context = ScreeningContext(rulebook=rulebook, parties=TimedParties(parties), lists=lists.ages,
+                               listed_from=lists.listed_from,
                                past_days=settings.export_date_past_days)
     settle_memory()
     return context

@@ -112,6 +112,7 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Least severe level logged.")
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics (no key needed).")
     rate_limit_per_minute: int = Field(
         default=0, ge=0,
         description="Requests a minute each API key may send, per API process (0: no limit); more are 429.",

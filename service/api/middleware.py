@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import PROBLEM_MEDIA_TYPE, ApiError, RequestTooLarge, problem_body
 from service.logs import client_request_id_var, key_id_var, request_id_var
+from service.metrics import REQUESTS
 
 REQUEST_ID_HEADER = "x-request-id"
 CLIENT_REQUEST_ID_HEADER = "x-client-request-id"
@@ -238,10 +239,13 @@ class AccessLogMiddleware:
             state = scope.get("state", {})
             caller = state.get("caller")
             route = scope.get("route")
+            elapsed = time.perf_counter() - started
+            REQUESTS.labels(method=scope["method"], route=getattr(route, "path", None) or "(no route)",
+                            status=str(status)).observe(elapsed)
             access_logger.info(
                 "%s %s %d", scope["method"], getattr(route, "path", None) or "(no route)", status,
                 extra={"method": scope["method"], "route": getattr(route, "path", None), "status": status,
-                       "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                       "duration_ms": round(elapsed * 1000, 2),
                        "key_id": getattr(caller, "key_id", None),
                        "client_request_id": state.get("client_request_id")},
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from typing import Annotated
 
 import typer
@@ -12,6 +14,7 @@ from service.api.app import create_app
 from service.api.protocols import http_protocol
 from service.cli.output import EXIT_FATAL, fail
 from service.logs import uvicorn_log_config
+from service.metrics import MULTIPROCESS_DIR
 from service.settings import Settings, data_location, get_settings
 from service.store.database import make_engine, upgrade
 
@@ -34,9 +37,21 @@ def serve_command(
         uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config, access_log=False,
                     http=http_protocol())
         return
-    # Several processes need an import string; each worker builds its own app from the same settings.
+    # Several processes need an import string; each worker builds its own app from the same settings, and
+    # counts its metrics into files that a scrape of any worker adds up.
+    _share_metrics(settings)
     uvicorn.run("service.cli.serve:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 log_config=log_config, access_log=False, http=http_protocol())
+
+
+def _share_metrics(settings: Settings) -> None:
+    """A fresh directory for the workers' metric files (set before they start: they read it on import)."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        return
+    directory = settings.data_dir / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[MULTIPROCESS_DIR] = str(directory)
 
 
 def _migrate(settings: Settings) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from service.engine.verdict import Verdict
 from service.logs import client_request_id_var
+from service.metrics import count_screenings
 from service.stamps import ScreeningStamp
 from service.store.database import new_id, now
 from service.store.outbox import add_events, screening_events
@@ -72,6 +73,7 @@ def add_screenings(session: Session, screenings: list[NewScreening]) -> None:
         session.connection().execute(insert(SCREENINGS), [screening.values for screening in screenings])
         # Webhook events for held verdicts, in the same transaction: they exist iff the screenings do.
         add_events(session, screening_events([screening.values for screening in screenings]))
+        count_screenings([screening.values for screening in screenings])
 
 
 def add_screening(session: Session, **fields: Any) -> NewScreening:

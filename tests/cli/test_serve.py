@@ -57,6 +57,9 @@ def test_serve_starts_on_a_fresh_checkout_and_records_a_screening(tmp_path: Path
         record = httpx.get(f"{base}/v1/screenings/{answer.json()['id']}", timeout=10,
                            headers={"Authorization": f"Bearer {secret}"})
         assert record.json()["request_id"] == answer.headers["x-request-id"]
+        # either worker's scrape adds up both workers' counts
+        scrapes = [httpx.get(f"{base}/metrics", timeout=10).text for _ in range(4)]
+        assert all('export_screen_screenings_total{verdict="' in scrape for scrape in scrapes)
     finally:
         server.terminate()
         _, errors = server.communicate(timeout=30)

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from service.api.deps import StateDep
-from service.api.errors import NotReady, problem_responses
+from service.api.errors import NotFound, NotReady, problem_responses
 from service.api.routing import CheckedRoute
 from service.engine.checks.coverage import ListAge
+from service.metrics import CONTENT_TYPE, ServiceCollector, exposition
 from service.store.database import SQLITE_BUSY_MS
 
 router = APIRouter(route_class=CheckedRoute, tags=["health"])
@@ -75,6 +77,14 @@ def readyz(state: StateDep) -> Readiness:
     return Readiness(status="ready", rulebook_version=context.rulebook.version, lists=lists, list_details=details,
                      official_lists=None if context.lists is None else any(entry.official for entry in context.lists),
                      database=state.engine.url.get_backend_name())
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(state: StateDep) -> Response:
+    """Prometheus text (service/metrics.py); open like /readyz: expose it to the monitoring network only."""
+    if not state.settings.metrics_enabled:
+        raise NotFound("Metrics are switched off (EXPORT_SCREEN_METRICS_ENABLED=false).")
+    return Response(exposition(ServiceCollector(state.engine, lambda: state.context)), media_type=CONTENT_TYPE)
 
 
 def refusal_to_write(engine: Engine) -> str | None:

@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Least severe level logged.")
+    tracing_enabled: bool = Field(
+        default=False,
+        description="OpenTelemetry tracing of every request (needs the tracing extra; OTEL_* variables).",
+    )
     metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics (no key needed).")
     rate_limit_per_minute: int = Field(
         default=0, ge=0,

@@ -26,6 +26,7 @@ from service.api.reloading import ReloadWatcher
 from service.api.routers import audit, batches, decisions, health, party_match, rules, screenings, webhooks
 from service.api.routers.batches import jobs_dir
 from service.api.state import ContextLoader, ServiceState
+from service.api.tracing import instrument
 from service.runtime import load_context, settle_memory
 from service.settings import Settings
 from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
@@ -87,6 +88,8 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
                        rate_limit_per_minute=settings.rate_limit_per_minute)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    if settings.tracing_enabled:
+        instrument(app)
     install_webhooks(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app

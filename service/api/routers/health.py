@@ -13,9 +13,9 @@ from sqlmodel import Session
 
 from service.api.deps import StateDep
 from service.api.errors import NotFound, NotReady, problem_responses
+from service.api.metrics import CONTENT_TYPE, ServiceCollector, exposition
 from service.api.routing import CheckedRoute
 from service.engine.checks.coverage import ListAge
-from service.metrics import CONTENT_TYPE, ServiceCollector, exposition
 from service.store.database import SQLITE_BUSY_MS
 
 router = APIRouter(route_class=CheckedRoute, tags=["health"])

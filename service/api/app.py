@@ -21,7 +21,17 @@ from service.api.batch_files import BatchFileJanitor
 from service.api.errors import PROBLEM_MEDIA_TYPE, install_error_handler
 from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.api.reloading import ReloadWatcher
-from service.api.routers import alerts, batches, clearances, decisions, health, rules, screenings, webhooks
+from service.api.routers import (
+    alerts,
+    batches,
+    clearances,
+    decisions,
+    health,
+    monitored,
+    rules,
+    screenings,
+    webhooks,
+)
 from service.api.routers.batches import jobs_dir
 from service.api.state import ContextLoader, ServiceState
 from service.runtime import load_context, settle_memory
@@ -70,7 +80,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         lifespan=lifespan,
     )
     install_error_handler(app)
-    for module in (health, screenings, decisions, clearances, alerts, rules, batches, webhooks):
+    for module in (health, screenings, decisions, clearances, alerts, monitored, rules, batches, webhooks):
         app.include_router(module.router)
     # Outermost first: the request id exists before the size limit may refuse the request.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,

@@ -97,8 +97,13 @@ def _deny(session: Session, decision: Decision, screening: Screening) -> list[in
 
 def standing_for(session: Session, declarations: Iterable[Declaration], at: datetime | None = None) -> Standing:
     """The clearances in force and the own-list entries for the declarations' party names (one lookup)."""
-    keys = sorted({party_key(party.name) for declaration in declarations
-                   for _role, party in declaration.named_parties()})
+    return standing_for_names(session, [party.name for declaration in declarations
+                                        for _role, party in declaration.named_parties()], at)
+
+
+def standing_for_names(session: Session, names: Iterable[str], at: datetime | None = None) -> Standing:
+    """The clearances in force and the own-list entries for these party names."""
+    keys = sorted({party_key(name) for name in names})
     return standing_of(clearances_for(session, keys, at), [denied_party(row) for row in _denials(session, keys)])
 
 

@@ -1,7 +1,8 @@
 """Alerts: new hits found by screening again after a list or rules change, and the decisions closing them.
 
-An alert and its decisions are appended (with a workflow event and an `alert.created` webhook event in the
-same transaction); only its status moves, once, from `open` to `closed`, and the closing is recorded.
+An alert and its decisions are appended (the alert with an `alert.created` webhook event in the same
+transaction); only its status moves, once, from `open` to `closed`, and the closing is recorded in the
+workflow events.
 """
 
 from __future__ import annotations
@@ -51,14 +52,16 @@ class NewAlert:
     reference: str | None = None
     party_role: str | None = None
     party_name: str | None = None
+    party_country: str | None = None
     list_name: str | None = None
     entry_id: str | None = None
+    entry_hash: str | None = None
     listed_name: str | None = None
     score: float | None = None
 
 
-def add_alerts(session: Session, alerts: list[NewAlert], request_id: str | None = None) -> list[str]:
-    """Append open alerts, their workflow events and webhook events (in the caller's transaction)."""
+def add_alerts(session: Session, alerts: list[NewAlert]) -> list[str]:
+    """Append open alerts and their webhook events (in the caller's transaction)."""
     if not alerts:
         return []
     created = now()
@@ -66,9 +69,8 @@ def add_alerts(session: Session, alerts: list[NewAlert], request_id: str | None 
              "status": "open", "closed_by": None, "closed_at": None} for alert in alerts]
     for start in range(0, len(rows), 5000):
         session.connection().execute(insert(ALERTS), rows[start:start + 5000])
-    record_many(session, [("alert.created", "alert", row["id"], {"cause": row["cause"]}) for row in rows],
-                request_id=request_id)
-    add_events(session, [(EventType.ALERT_CREATED, alert_data(row)) for row in rows])
+        # The alert row is its own record (appended, never removed); the webhook event goes with it.
+        add_events(session, [(EventType.ALERT_CREATED, alert_data(row)) for row in rows[start:start + 5000]])
     return [row["id"] for row in rows]
 
 

@@ -9,6 +9,7 @@ row and are recorded in the workflow events.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from service.store.decisions import DecisionKind, ReasonCode
 from service.store.screening_parties import named_parties
 from service.store.tables import Decision, Screening
 from service.store.workflow_events import record
-from service.store.workflow_tables import OwnDenialRow, PartyClearanceRow
+from service.store.workflow_tables import AlertDecisionRow, AlertRow, OwnDenialRow, PartyClearanceRow
 
 HELD = ("review", "block")
 
@@ -49,48 +50,86 @@ def held_parties(screening: Screening) -> list[tuple[dict[str, Any], dict[str, A
 def add_standing(session: Session, decision: Decision, screening: Screening, expiry_days: int) -> list[str]:
     """The clearances or own-list entries a decision implies (in the caller's transaction); what was added."""
     if decision.decision == DecisionKind.RELEASE and decision.reason_code == ReasonCode.FALSE_POSITIVE_PARTY:
-        return [f"clearance {row_id}" for row_id in _clear(session, decision, screening, expiry_days)]
+        made = _made_by(decision, screening)
+        return [f"clearance {row_id}" for row_id in _clear(session, made, held_parties(screening), expiry_days)]
     if decision.decision == DecisionKind.HOLD and decision.reason_code == ReasonCode.CONFIRMED_DENIED_PARTY:
-        return [f"own deny list {row_id}" for row_id in _deny(session, decision, screening)]
+        parties = [party for party, _finding in held_parties(screening)]
+        return [f"own deny list {row_id}" for row_id in _deny(session, _made_by(decision, screening), parties)]
     return []
 
 
-def _clear(session: Session, decision: Decision, screening: Screening, expiry_days: int) -> list[int]:
+def add_alert_standing(session: Session, decision: AlertDecisionRow, alert: AlertRow, expiry_days: int) -> list[str]:
+    """As `add_standing`, for a decision closing a list-change alert (a rules-change alert names no party)."""
+    if alert.party_name is None or alert.list_name is None or alert.entry_id is None:
+        return []
+    made = _Made(alert_decision_id=decision.id, screening_id=alert.screening_id, decided_at=decision.decided_at,
+                 key_id=decision.decided_by_key_id, request_id=decision.request_id)
+    party = {"name": alert.party_name, "country": alert.party_country}
+    if decision.decision == DecisionKind.RELEASE and decision.reason_code == ReasonCode.FALSE_POSITIVE_PARTY:
+        if not alert.entry_hash:
+            return []
+        hit = {"party_role": alert.party_role or "party", "evidence": {
+            "list": alert.list_name, "entry_id": alert.entry_id, "entry_hash": alert.entry_hash}}
+        return [f"clearance {row_id}" for row_id in _clear(session, made, [(party, hit)], expiry_days)]
+    if decision.decision == DecisionKind.HOLD and decision.reason_code == ReasonCode.CONFIRMED_DENIED_PARTY:
+        return [f"own deny list {row_id}" for row_id in _deny(session, made, [party])]
+    return []
+
+
+@dataclass(frozen=True)
+class _Made:
+    """Which decision a clearance or own-list entry comes from, and when and by whom it was taken."""
+
+    decided_at: datetime
+    key_id: str
+    request_id: str
+    screening_id: str | None
+    decision_id: int | None = None
+    alert_decision_id: int | None = None
+
+
+def _made_by(decision: Decision, screening: Screening) -> _Made:
+    return _Made(decision_id=decision.id, screening_id=screening.id, decided_at=decision.decided_at,
+                 key_id=decision.decided_by_key_id, request_id=decision.request_id)
+
+
+def _clear(session: Session, made: _Made, held: list[tuple[dict[str, Any], dict[str, Any]]],
+           expiry_days: int) -> list[int]:
     added = []
-    for party, finding in held_parties(screening):
+    for party, finding in held:
         evidence = finding["evidence"]
         if not evidence.get("entry_hash"):  # an entry this service could not fingerprint is never cleared
             continue
         row = PartyClearanceRow(
-            decision_id=decision.id or 0, screening_id=screening.id, party_role=finding["party_role"],
-            party_name=str(party["name"]), name_key=party_key(str(party["name"])), country=party.get("country"),
-            list_name=str(evidence["list"]), entry_id=str(evidence["entry_id"]), entry_hash=str(evidence["entry_hash"]),
-            created_at=decision.decided_at, created_by_key_id=decision.decided_by_key_id,
-            expires_at=decision.decided_at + timedelta(days=expiry_days),
+            decision_id=made.decision_id, alert_decision_id=made.alert_decision_id, screening_id=made.screening_id,
+            party_role=finding["party_role"], party_name=str(party["name"]), name_key=party_key(str(party["name"])),
+            country=party.get("country"), list_name=str(evidence["list"]), entry_id=str(evidence["entry_id"]),
+            entry_hash=str(evidence["entry_hash"]), created_at=made.decided_at, created_by_key_id=made.key_id,
+            expires_at=made.decided_at + timedelta(days=expiry_days),
         )
         session.add(row)
         session.flush()
-        record(session, "clearance.created", "clearance", row.id or 0, key_id=decision.decided_by_key_id,
-               request_id=decision.request_id, data=clearance_data(row))
+        record(session, "clearance.created", "clearance", row.id or 0, key_id=made.key_id,
+               request_id=made.request_id, data=clearance_data(row))
         added.append(row.id or 0)
     return added
 
 
-def _deny(session: Session, decision: Decision, screening: Screening) -> list[int]:
+def _deny(session: Session, made: _Made, parties: list[dict[str, Any]]) -> list[int]:
     added: list[int] = []
     seen: set[tuple[str, str | None]] = set()
-    for party, _finding in held_parties(screening):
+    for party in parties:
         key, country = party_key(str(party["name"])), party.get("country")
         if (key, country) in seen or _denials(session, [key], country=country):
             continue
         seen.add((key, country))
-        row = OwnDenialRow(decision_id=decision.id, screening_id=screening.id, party_name=str(party["name"]),
-                           name_key=key, country=country, created_at=decision.decided_at,
-                           created_by_key_id=decision.decided_by_key_id)
+        row = OwnDenialRow(decision_id=made.decision_id, alert_decision_id=made.alert_decision_id,
+                           screening_id=made.screening_id, party_name=str(party["name"]), name_key=key,
+                           country=country, created_at=made.decided_at, created_by_key_id=made.key_id)
         session.add(row)
         session.flush()
-        record(session, "own_deny_list.added", "own_deny_list", row.id or 0, key_id=decision.decided_by_key_id,
-               request_id=decision.request_id, data=denial_data(row))
+        record(session, "own_deny_list.added", "own_deny_list", row.id or 0, key_id=made.key_id,
+               request_id=made.request_id, data=denial_data(row))
         added.append(row.id or 0)
     return added
 
@@ -139,15 +178,19 @@ def _denials(session: Session, name_keys: list[str], country: str | None = None)
 
 def party_clearance(row: PartyClearanceRow) -> PartyClearance:
     """The engine's view of a stored clearance."""
-    return PartyClearance(decision_id=row.decision_id, decided_on=row.created_at.date(),
-                          reviewer=row.created_by_key_id, name_key=row.name_key, country=row.country,
-                          list_name=row.list_name, entry_id=row.entry_id, entry_hash=row.entry_hash)
+    in_alert = row.alert_decision_id is not None
+    return PartyClearance(decision_id=(row.alert_decision_id if in_alert else row.decision_id) or 0,
+                          decided_on=row.created_at.date(), reviewer=row.created_by_key_id, name_key=row.name_key,
+                          country=row.country, list_name=row.list_name, entry_id=row.entry_id,
+                          entry_hash=row.entry_hash, decided_in="alert" if in_alert else "screening")
 
 
 def denied_party(row: OwnDenialRow) -> DeniedParty:
     """The engine's view of an own-list entry."""
+    in_alert = row.alert_decision_id is not None
     return DeniedParty(id=row.id or 0, name=row.party_name, name_key=row.name_key, country=row.country,
-                       decision_id=row.decision_id)
+                       decision_id=row.alert_decision_id if in_alert else row.decision_id,
+                       decided_in="alert" if in_alert else "screening")
 
 
 def list_clearances(session: Session, *, active: bool | None, limit: int, after: int | None,
@@ -196,12 +239,13 @@ def revoke_denial(session: Session, row: OwnDenialRow, key_id: str, request_id: 
 
 def clearance_data(row: PartyClearanceRow) -> dict[str, Any]:
     """A clearance as recorded in the workflow events."""
-    return {"decision_id": row.decision_id, "screening_id": row.screening_id, "party_name": row.party_name,
-            "country": row.country, "list": row.list_name, "entry_id": row.entry_id, "entry_hash": row.entry_hash}
+    return {"decision_id": row.decision_id, "alert_decision_id": row.alert_decision_id,
+            "screening_id": row.screening_id, "party_name": row.party_name, "country": row.country,
+            "list": row.list_name, "entry_id": row.entry_id, "entry_hash": row.entry_hash}
 
 
 def denial_data(row: OwnDenialRow) -> dict[str, Any]:
     """An own-list entry as recorded in the workflow events."""
-    return {"decision_id": row.decision_id, "screening_id": row.screening_id, "party_name": row.party_name,
-            "country": row.country}
+    return {"decision_id": row.decision_id, "alert_decision_id": row.alert_decision_id,
+            "screening_id": row.screening_id, "party_name": row.party_name, "country": row.country}
 

@@ -50,8 +50,12 @@ class PartyClearanceRow(SQLModel, table=True):
     __table_args__ = (Index("ix_party_clearances_name_key", "name_key"),)
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
-    decision_id: int = Field(sa_column=Column(Integer, ForeignKey("decisions.id"), nullable=False))
-    screening_id: str = _text(36)
+    # Exactly one of the two: the screening decision or the alert decision that cleared the party.
+    decision_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("decisions.id"),
+                                                                   nullable=True))
+    alert_decision_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("alert_decisions.id"),
+                                                                         nullable=True))
+    screening_id: str | None = _text(36, nullable=True)
     party_role: str = _text(40)
     party_name: str = _text(500)
     name_key: str = _text(500)
@@ -75,6 +79,8 @@ class OwnDenialRow(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     decision_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("decisions.id"),
                                                                    nullable=True))
+    alert_decision_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("alert_decisions.id"),
+                                                                         nullable=True))
     screening_id: str | None = _text(36, nullable=True)
     party_name: str = _text(500)
     name_key: str = _text(500)
@@ -103,8 +109,10 @@ class AlertRow(SQLModel, table=True):
     reference: str | None = _text(200, nullable=True)
     party_role: str | None = _text(40, nullable=True)
     party_name: str | None = _text(500, nullable=True)
+    party_country: str | None = _text(2, nullable=True)
     list_name: str | None = _text(80, nullable=True)
     entry_id: str | None = _text(200, nullable=True)
+    entry_hash: str | None = _text(80, nullable=True)  # the entry's content as the hit saw it
     listed_name: str | None = _text(500, nullable=True)
     score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     action: str = _text(8)

@@ -64,7 +64,7 @@ def rescreen_lists(engine: Engine, delta: ListDelta, build: IndexBuilder, today:
         hits = _hits(index, [*parties, *((name, country) for _, name, country in monitored)])
         clock.lap("match")
         alerts = _alerts(session, hits, entries, monitored, today) if hits else []
-        raised = add_alerts(session, alerts, request_id)
+        raised = add_alerts(session, alerts)
         closed = close_for_removed_entries(session, delta.removed, request_id)
         session.commit()
         clock.lap("alerts")
@@ -111,12 +111,13 @@ def _alerts(session: Session, hits: dict[Party, list[PartyHit]], entries: dict[E
                     or _is_cleared(cleared, row.name, row.country, hit, entries)
                     or (listed_on is not None and row.export_date < listed_on)):
                 continue
-            alerts.append(_alert(hit, row.role, row.name, screening_id=row.screening_id, reference=row.reference))
+            alerts.append(_alert(hit, row.role, row.name, row.country, entries, screening_id=row.screening_id,
+                                 reference=row.reference))
     for external_id, name, country in monitored:
         for hit in hits.get((name, country), []):
             if ((None, external_id, hit.list_name, hit.entry_id) not in already
                     and not _is_cleared(cleared, name, country, hit, entries)):
-                alerts.append(_alert(hit, "monitored", name, party_external_id=external_id))
+                alerts.append(_alert(hit, "monitored", name, country, entries, party_external_id=external_id))
                 already.add((None, external_id, hit.list_name, hit.entry_id))
     return alerts
 
@@ -136,10 +137,12 @@ def _is_cleared(cleared: dict[str, list[PartyClearance]], name: str, country: st
                and c.country == country for c in cleared.get(party_key(name), []))
 
 
-def _alert(hit: PartyHit, role: str, name: str, **where: str) -> NewAlert:
+def _alert(hit: PartyHit, role: str, name: str, country: str | None, entries: dict[EntryKey, ListEntry],
+           **where: str) -> NewAlert:
     verb = "matches" if hit.action.value == "block" else "resembles"
     message = (f'After a list change, the {role.replace("_", " ")} "{name}" {verb} "{hit.matched_name}" on '
                f"{hit.list_name} (entry {hit.entry_id}, score {hit.score:.0f}): {hit.explanation}.")
     return NewAlert(cause=AlertCause.LIST_CHANGED, action=hit.action.value, message=message, party_role=role,
-                    party_name=name, list_name=hit.list_name, entry_id=hit.entry_id, listed_name=hit.listed_name,
+                    party_name=name, party_country=country, list_name=hit.list_name, entry_id=hit.entry_id,
+                    entry_hash=entry_digest(entries[(hit.list_name, hit.entry_id)]), listed_name=hit.listed_name,
                     score=round(hit.score, 1), **where)

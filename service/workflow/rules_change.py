@@ -36,7 +36,7 @@ def rescreen_rules(engine: Engine, context: ScreeningContext, today: date, reque
             if not page:
                 break
             alerts = [alert for row in page if (alert := _stricter(row, context)) is not None]
-            raised += len(add_alerts(session, alerts, request_id))
+            raised += len(add_alerts(session, alerts))
             after = page[-1].id
         session.commit()
     logger.info("rules change re-screened shipments still to leave: %d alerts", raised)

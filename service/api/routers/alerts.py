@@ -10,13 +10,14 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from service.api.deps import IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep
+from service.api.deps import IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep, SettingsDep
 from service.api.errors import DecisionNotAllowed, Forbidden, InvalidRequest, NotFound, problem_responses
 from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
 from service.api.routers.decisions import DecisionRequest
 from service.api.routers.wire import utc
 from service.store.alerts import AlertFilter, alert_decisions, decide_alert, get_alert, list_alerts
+from service.store.clearances import add_alert_standing
 from service.store.decisions import DecisionKind, ReasonCode, reason_fits
 from service.store.keys import Role
 from service.store.workflow_tables import AlertDecisionRow, AlertRow
@@ -49,6 +50,7 @@ class Alert(BaseModel):
     reference: str | None
     party_role: str | None
     party_name: str | None
+    party_country: str | None
     list: str | None = Field(description="The list of the new hit; null for a rules change.")
     entry_id: str | None
     listed_name: str | None
@@ -74,7 +76,8 @@ def alert_view(row: AlertRow, decisions: list[AlertDecisionRow] | None = None) -
     """The wire shape of a stored alert."""
     return Alert(
         id=row.id, screening_id=row.screening_id, party_external_id=row.party_external_id, reference=row.reference,
-        party_role=row.party_role, party_name=row.party_name, list=row.list_name, entry_id=row.entry_id,
+        party_role=row.party_role, party_name=row.party_name, party_country=row.party_country,
+        list=row.list_name, entry_id=row.entry_id,
         listed_name=row.listed_name, score=row.score, action=row.action,
         message=row.message, cause=row.cause, created_at=utc(row.created_at),
         status=row.status, closed_by=row.closed_by,
@@ -124,9 +127,13 @@ def read_alert(alert_id: AlertId, caller: ReviewerDep, session: SessionDep) -> A
              responses=problem_responses(401, 403, 404, 409, 413, 422, 503), summary="Close an alert with a decision")
 def create_alert_decision(
     alert_id: AlertId, body: DecisionRequest, caller: ReviewerDep, session: SessionDep,
-    idempotency: IdempotencyDep, request_id: RequestIdDep,
+    idempotency: IdempotencyDep, request_id: RequestIdDep, settings: SettingsDep,
 ) -> Response:
-    """Same reason codes and roles as screening decisions: releasing a `block` alert needs the admin role."""
+    """Same reason codes and roles as screening decisions: releasing a `block` alert needs the admin role.
+
+    As for a screening, `false_positive_party` clears the party against the entry and
+    `confirmed_denied_party` puts it on the own deny list.
+    """
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
@@ -143,8 +150,9 @@ def create_alert_decision(
             f"Reason {reason!r} does not justify a {decision}.",
             [{"field": "reason_code", "value": reason, "message": f"not a {decision} reason"}],
         )
-    decide_alert(session, row, decision=body.decision, reason_code=body.reason_code, note=body.note,
-                 key_id=caller.key_id, role=caller.role.value, request_id=request_id)
+    decided = decide_alert(session, row, decision=body.decision, reason_code=body.reason_code, note=body.note,
+                           key_id=caller.key_id, role=caller.role.value, request_id=request_id)
+    add_alert_standing(session, decided, row, settings.clearance_expiry_days)  # sticks as a screening decision
     session.flush()
     answer = alert_view(row, alert_decisions(session, alert_id)).model_dump_json().encode()
     return commit_answer(session, caller, idempotency, 201, answer)

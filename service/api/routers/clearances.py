@@ -30,8 +30,10 @@ class ClearanceView(BaseModel):
     """A party cleared against one list entry, as its content stood when the reviewer decided."""
 
     id: int
-    decision_id: int = Field(description="The `release` for `false_positive_party` that created it.")
-    screening_id: str
+    decision_id: int | None = Field(description="The screening decision (`release` for `false_positive_party`) "
+                                    "that created it, or null.")
+    alert_decision_id: int | None = Field(description="The alert decision that created it, or null.")
+    screening_id: str | None
     party_role: str
     party_name: str
     country: str | None
@@ -51,6 +53,7 @@ class DenialView(BaseModel):
 
     id: int
     decision_id: int | None
+    alert_decision_id: int | None
     screening_id: str | None
     party_name: str
     country: str | None
@@ -66,7 +69,8 @@ def clearance_view(row: PartyClearanceRow) -> ClearanceView:
     revoked = utc(row.revoked_at) if row.revoked_at else None
     expires = utc(row.expires_at)
     return ClearanceView(
-        id=row.id or 0, decision_id=row.decision_id, screening_id=row.screening_id, party_role=row.party_role,
+        id=row.id or 0, decision_id=row.decision_id, alert_decision_id=row.alert_decision_id,
+        screening_id=row.screening_id, party_role=row.party_role,
         party_name=row.party_name, country=row.country, list=row.list_name, entry_id=row.entry_id,
         entry_hash=row.entry_hash, created_at=utc(row.created_at), created_by_key_id=row.created_by_key_id,
         expires_at=expires, revoked_at=revoked, revoked_by_key_id=row.revoked_by_key_id,
@@ -77,7 +81,8 @@ def clearance_view(row: PartyClearanceRow) -> ClearanceView:
 def denial_view(row: OwnDenialRow) -> DenialView:
     """The wire shape of an own-list entry."""
     return DenialView(
-        id=row.id or 0, decision_id=row.decision_id, screening_id=row.screening_id, party_name=row.party_name,
+        id=row.id or 0, decision_id=row.decision_id, alert_decision_id=row.alert_decision_id,
+        screening_id=row.screening_id, party_name=row.party_name,
         country=row.country, created_at=utc(row.created_at), created_by_key_id=row.created_by_key_id,
         revoked_at=utc(row.revoked_at) if row.revoked_at else None, revoked_by_key_id=row.revoked_by_key_id,
         active=row.revoked_at is None,

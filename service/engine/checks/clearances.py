@@ -39,6 +39,7 @@ class PartyClearance:
     list_name: str
     entry_id: str
     entry_hash: str
+    decided_in: str = "screening"  # or "alert": which kind of decision `decision_id` names
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class DeniedParty:
     name_key: str
     country: str | None
     decision_id: int | None
+    decided_in: str = "screening"
 
 
 @dataclass(frozen=True)
@@ -148,14 +150,18 @@ def _covering(finding: Finding, name: str, country: str | None, standing: Standi
 
 
 def _cleared(finding: Finding, clearance: PartyClearance) -> Finding:
-    message = (f"Cleared by decision {clearance.decision_id} of {clearance.decided_on.isoformat()} "
+    decision = "decision" if clearance.decided_in == "screening" else "alert decision"
+    message = (f"Cleared by {decision} {clearance.decision_id} of {clearance.decided_on.isoformat()} "
                f"(reviewer {clearance.reviewer}): {finding.message}")
     evidence = {**finding.evidence, "cleared_by": clearance.decision_id, "hit_action": finding.action.value}
+    if clearance.decided_in != "screening":
+        evidence["cleared_in"] = clearance.decided_in
     return finding.model_copy(update={"action": Action.INFO, "message": message, "evidence": evidence})
 
 
 def _own_list_finding(role: str, name: str, listed: DeniedParty) -> Finding:
-    decided = f" by decision {listed.decision_id}" if listed.decision_id is not None else ""
+    kind = "decision" if listed.decided_in == "screening" else "alert decision"
+    decided = f" by {kind} {listed.decision_id}" if listed.decision_id is not None else ""
     message = (f'The {role.replace("_", " ")} "{name}" is on the company\'s own deny list (entry {listed.id}, '
                f"confirmed as a denied party{decided}): the shipment must not go.")
     return Finding(
@@ -163,5 +169,5 @@ def _own_list_finding(role: str, name: str, listed: DeniedParty) -> Finding:
         legal_basis="Internal compliance programme: a party confirmed as denied by a reviewer",
         source=OWN_LIST, party_role=role,
         evidence={"list": OWN_LIST, "entry_id": str(listed.id), "listed_name": listed.name,
-                  "decision_id": listed.decision_id},
+                  "decision_id": listed.decision_id, "decided_in": listed.decided_in},
     )

@@ -28,8 +28,10 @@ def upgrade() -> None:
     sa.Column('reference', sa.String(length=200), nullable=True),
     sa.Column('party_role', sa.String(length=40), nullable=True),
     sa.Column('party_name', sa.String(length=500), nullable=True),
+    sa.Column('party_country', sa.String(length=2), nullable=True),
     sa.Column('list_name', sa.String(length=80), nullable=True),
     sa.Column('entry_id', sa.String(length=200), nullable=True),
+    sa.Column('entry_hash', sa.String(length=80), nullable=True),
     sa.Column('listed_name', sa.String(length=500), nullable=True),
     sa.Column('score', sa.Float(), nullable=True),
     sa.Column('action', sa.String(length=8), nullable=False),
@@ -107,6 +109,7 @@ def upgrade() -> None:
     op.create_table('own_deny_list',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('decision_id', sa.Integer(), nullable=True),
+    sa.Column('alert_decision_id', sa.Integer(), nullable=True),
     sa.Column('screening_id', sa.String(length=36), nullable=True),
     sa.Column('party_name', sa.String(length=500), nullable=False),
     sa.Column('name_key', sa.String(length=500), nullable=False),
@@ -115,6 +118,7 @@ def upgrade() -> None:
     sa.Column('created_by_key_id', sa.String(length=32), nullable=False),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_by_key_id', sa.String(length=32), nullable=True),
+    sa.ForeignKeyConstraint(['alert_decision_id'], ['alert_decisions.id'], ),
     sa.ForeignKeyConstraint(['decision_id'], ['decisions.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -123,8 +127,9 @@ def upgrade() -> None:
 
     op.create_table('party_clearances',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('decision_id', sa.Integer(), nullable=False),
-    sa.Column('screening_id', sa.String(length=36), nullable=False),
+    sa.Column('decision_id', sa.Integer(), nullable=True),
+    sa.Column('alert_decision_id', sa.Integer(), nullable=True),
+    sa.Column('screening_id', sa.String(length=36), nullable=True),
     sa.Column('party_role', sa.String(length=40), nullable=False),
     sa.Column('party_name', sa.String(length=500), nullable=False),
     sa.Column('name_key', sa.String(length=500), nullable=False),
@@ -137,12 +142,12 @@ def upgrade() -> None:
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_by_key_id', sa.String(length=32), nullable=True),
+    sa.ForeignKeyConstraint(['alert_decision_id'], ['alert_decisions.id'], ),
     sa.ForeignKeyConstraint(['decision_id'], ['decisions.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('party_clearances', schema=None) as batch_op:
         batch_op.create_index('ix_party_clearances_name_key', ['name_key'], unique=False)
-
 
 
     _backfill_screening_parties()

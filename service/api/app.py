@@ -39,6 +39,7 @@ from service.settings import Settings
 from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
 from service.store.idempotency import AnswerJanitor
 from service.webhooks.dispatcher import WebhookDispatcher
+from service.workflow.catch_up import catch_up
 
 logger = logging.getLogger("service.api")
 
@@ -101,6 +102,8 @@ def start_service(settings: Settings, load: ContextLoader = load_context) -> Ser
     except Exception as exc:  # fail closed: no context means every screening answers 503
         state.context_error = str(exc)
         logger.error("rules or lists could not be loaded; screening is refused: %s", exc)
+    if state.context is not None:  # lists or rules changed while the service was down: screen again now
+        catch_up(engine, settings, state.context)
     settle_memory()
     return state
 

@@ -176,3 +176,31 @@ class WorkflowEvent(SQLModel, table=True):
 SCREENING_PARTIES: Table = ScreeningParty.__table__  # type: ignore[attr-defined]
 ALERTS: Table = AlertRow.__table__  # type: ignore[attr-defined]
 WORKFLOW_EVENTS: Table = WorkflowEvent.__table__  # type: ignore[attr-defined]
+
+
+class ListEntryState(SQLModel, table=True):
+    """The digest of each list entry as the watched parties were last screened against it.
+
+    A load of the lists compares itself with these rows, so a change is noticed whether it arrives by a
+    reload or by a restart, and by exactly one worker.
+    """
+
+    __tablename__ = "list_entry_states"
+
+    list_name: str = Field(sa_column=Column(String(80), primary_key=True))
+    entry_id: str = Field(sa_column=Column(String(200), primary_key=True))
+    entry_hash: str = _text(80)
+
+
+class ListBaseline(SQLModel, table=True):
+    """One row: the list versions and the rulebook the watched shipments were last screened against."""
+
+    __tablename__ = "list_baseline"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    lists_fingerprint: str = _text(64)
+    rulebook_version: str = _text(80)
+    updated_at: datetime = _moment()
+
+
+LIST_ENTRY_STATES: Table = ListEntryState.__table__  # type: ignore[attr-defined]

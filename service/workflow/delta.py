@@ -30,6 +30,13 @@ def _content(entry: ListEntry) -> tuple[object, ...]:
             sorted(entry.programs))
 
 
+def delta_from_states(stored: Mapping[EntryKey, str], current: Mapping[EntryKey, ListEntry],
+                      digests: Mapping[EntryKey, str]) -> ListDelta:
+    """What changed since the digests last screened against (`stored`); `digests` are those of `current`."""
+    changed = [current[key] for key, digest in digests.items() if stored.get(key) != digest]
+    return ListDelta(changed, [key for key in stored if key not in current])
+
+
 def list_delta(old: Mapping[EntryKey, ListEntry], new: Mapping[EntryKey, ListEntry]) -> ListDelta:
     """What changed from `old` to `new` (both keyed by list and entry id)."""
     changed = [entry for key, entry in new.items()

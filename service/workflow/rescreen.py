@@ -29,6 +29,7 @@ from service.workflow.delta import EntryKey, ListDelta
 
 logger = logging.getLogger("service.workflow")
 IndexBuilder = Callable[[list[ListEntry]], PartyScreener]
+Claim = Callable[[Session], bool]  # called before the commit; False: another worker did it, roll back
 Party = tuple[str, str | None]  # (name as screened, country)
 
 
@@ -42,16 +43,15 @@ class Rescreened:
     hits: int = 0
     alerts_raised: int = 0
     alerts_closed: int = 0
+    claimed: bool = True  # False: another worker raised the alerts for this change
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # seconds per phase: parties, index, match, alerts
 
 
 def rescreen_lists(engine: Engine, delta: ListDelta, build: IndexBuilder, today: date,
-                   request_id: str | None = None) -> Rescreened:
-    """Screen every watched party against the delta and record the alerts (one transaction)."""
+                   request_id: str | None = None, claim: Claim | None = None) -> Rescreened:
+    """Screen every watched party against the delta and record the alerts (one transaction, with `claim`)."""
     started = time.perf_counter()
-    if not delta:
-        return Rescreened()
     entries = {(entry.source_list, entry.id): entry for entry in delta.changed}
     phases: dict[str, float] = {}
     clock = _Clock(phases)
@@ -59,17 +59,20 @@ def rescreen_lists(engine: Engine, delta: ListDelta, build: IndexBuilder, today:
         parties = watched_parties(session, today)
         monitored = monitored_names(session)
         clock.lap("parties")
-        index = build(delta.changed)
+        index = build(delta.changed) if delta.changed else None
         clock.lap("index")
-        hits = _hits(index, [*parties, *((name, country) for _, name, country in monitored)])
+        hits = _hits(index, [*parties, *((name, country) for _, name, country in monitored)]) if index else {}
         clock.lap("match")
         alerts = _alerts(session, hits, entries, monitored, today) if hits else []
         raised = add_alerts(session, alerts)
         closed = close_for_removed_entries(session, delta.removed, request_id)
+        if claim is not None and not claim(session):
+            session.rollback()
+            return Rescreened(claimed=False)
         session.commit()
         clock.lap("alerts")
     outcome = Rescreened(len(delta.changed), len(delta.removed), len(set(parties)) + len(monitored),
-                         sum(len(found) for found in hits.values()), len(raised), len(closed),
+                         sum(len(found) for found in hits.values()), len(raised), len(closed), True,
                          round(time.perf_counter() - started, 2), phases)
     logger.info("list change re-screened: %s", outcome)
     return outcome

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from datetime import date
 
 from pydantic import ValidationError
@@ -26,8 +27,10 @@ logger = logging.getLogger("service.workflow")
 PAGE = 1000
 
 
-def rescreen_rules(engine: Engine, context: ScreeningContext, today: date, request_id: str | None = None) -> int:
-    """Screen every shipment still to leave with `context`; the number of alerts raised."""
+def rescreen_rules(engine: Engine, context: ScreeningContext, today: date,
+                   claim: Callable[[Session], bool] | None = None) -> int | None:
+    """Screen every shipment still to leave with `context`; the number of alerts raised (one transaction,
+    with `claim`: None if it returned False, another worker having done it)."""
     raised, after = 0, None
     with Session(engine) as session:
         context = dataclasses.replace(context, standing=all_standing(session), retrospective=False)
@@ -38,6 +41,9 @@ def rescreen_rules(engine: Engine, context: ScreeningContext, today: date, reque
             alerts = [alert for row in page if (alert := _stricter(row, context)) is not None]
             raised += len(add_alerts(session, alerts))
             after = page[-1].id
+        if claim is not None and not claim(session):
+            session.rollback()
+            return None
         session.commit()
     logger.info("rules change re-screened shipments still to leave: %d alerts", raised)
     return raised

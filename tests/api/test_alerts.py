@@ -228,3 +228,19 @@ async def test_alert_decisions_stick_as_screening_decisions_do(
     await _reload(client, as_admin)
     own = await _screen(client, as_screener, "Volga Precision OOO", "SO-V2")
     assert own["verdict"] == "block" and own["findings"][0]["rule_id"] == "DENIED-PARTY-OWN-LIST"
+
+
+async def test_a_restart_on_new_lists_raises_the_alerts_a_reload_would(
+    listed: ListOnFile, settings: Settings, as_screener: dict[str, str], as_reviewer: dict[str, str],
+) -> None:
+    for changed in (False, True):
+        if changed:
+            listed.replace(*listed.entries, entry("E-9", "Kuril Shipping Ltd"))
+        app = create_app(settings, load=lambda _: listed.context())
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+                if not changed:
+                    await _screen(http, as_screener, "Kuril Shipping Ltd")
+                else:
+                    assert [a["entry_id"] for a in await _alerts(http, as_reviewer)] == ["E-9"]

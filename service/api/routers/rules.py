@@ -20,7 +20,7 @@ from service.engine.rulebook.lock import RulebookLockError
 from service.engine.verdict import ListStamp
 from service.lists.load import ListIntegrityError
 from service.store.reloads import add_reload
-from service.workflow.after_reload import after_reload
+from service.workflow.catch_up import catch_up
 
 router = APIRouter(prefix="/v1", tags=["rules and lists"])
 logger = logging.getLogger("service.api")
@@ -100,8 +100,7 @@ def reload_rules(caller: AdminDep, state: StateDep, session: SessionDep, idempot
     if stored is not None:
         return stored
     with state.reload_lock:
-        before = state.context
-        previous = before.rulebook.version if before else None
+        previous = state.context.rulebook.version if state.context else None
         try:
             context = state.load(state.settings)
         except (RulebookLockError, ListIntegrityError) as exc:  # not the approved rules or lists: never swapped in
@@ -118,6 +117,6 @@ def reload_rules(caller: AdminDep, state: StateDep, session: SessionDep, idempot
         swap_context(state, context, generation)  # only once the reload is on record
         # New or changed entries and new rules are checked against shipments still to leave now, before
         # the answer: when the admin sees 200, the alerts exist.
-        after_reload(state.engine, state.settings, before, context, request_id)
+        catch_up(state.engine, state.settings, context, request_id)
     logger.info("rules reloaded: %s -> %s", previous, context.rulebook.version)
     return response

@@ -150,6 +150,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_party_clearances_name_key', ['name_key'], unique=False)
 
 
+    op.create_table('list_entry_states',
+    sa.Column('list_name', sa.String(length=80), nullable=False),
+    sa.Column('entry_id', sa.String(length=200), nullable=False),
+    sa.Column('entry_hash', sa.String(length=80), nullable=False),
+    sa.PrimaryKeyConstraint('list_name', 'entry_id')
+    )
+    op.create_table('list_baseline',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('lists_fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('rulebook_version', sa.String(length=80), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     _backfill_screening_parties()
 
 
@@ -185,6 +198,8 @@ def _named(declaration: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def downgrade() -> None:
+    op.drop_table('list_baseline')
+    op.drop_table('list_entry_states')
     with op.batch_alter_table('party_clearances', schema=None) as batch_op:
         batch_op.drop_index('ix_party_clearances_name_key')
 

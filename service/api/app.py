@@ -103,7 +103,7 @@ def start_service(settings: Settings, load: ContextLoader = load_context) -> Ser
         state.context_error = str(exc)
         logger.error("rules or lists could not be loaded; screening is refused: %s", exc)
     if state.context is not None:  # lists or rules changed while the service was down: screen again now
-        catch_up(engine, settings, state.context)
+        catch_up(engine, settings, state.context, writing=state.writing)
     settle_memory()
     return state
 

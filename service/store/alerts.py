@@ -17,11 +17,12 @@ from sqlmodel import Session, col, select
 
 from service.store.database import new_id, now
 from service.store.decisions import DecisionKind, ReasonCode
-from service.store.outbox import EventType, add_events, alert_data
+from service.store.outbox import EVENTS, EventType, alert_data, event_rows
 from service.store.workflow_events import record, record_many
 from service.store.workflow_tables import ALERTS, AlertDecisionRow, AlertRow
 
 ENTRY_REMOVED = "list_entry_removed"
+CHUNK = 5000  # alerts per executemany
 
 
 class AlertCause(StrEnum):
@@ -67,10 +68,12 @@ def add_alerts(session: Session, alerts: list[NewAlert]) -> list[str]:
     created = now()
     rows = [{**alert.__dict__, "cause": alert.cause.value, "id": new_id(), "created_at": created,
              "status": "open", "closed_by": None, "closed_at": None} for alert in alerts]
-    for start in range(0, len(rows), 5000):
-        session.connection().execute(insert(ALERTS), rows[start:start + 5000])
+    connection = session.connection()
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        connection.execute(insert(ALERTS), chunk)
         # The alert row is its own record (appended, never removed); the webhook event goes with it.
-        add_events(session, [(EventType.ALERT_CREATED, alert_data(row)) for row in rows[start:start + 5000]])
+        connection.execute(insert(EVENTS), event_rows([(EventType.ALERT_CREATED, alert_data(row)) for row in chunk]))
     return [row["id"] for row in rows]
 
 

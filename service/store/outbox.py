@@ -50,9 +50,13 @@ _VERDICT_EVENTS = {"review": EventType.SCREENING_REVIEW, "block": EventType.SCRE
 def add_events(session: Session, events: list[tuple[EventType, dict[str, Any]]]) -> None:
     """Append events in the caller's transaction (a plain INSERT, like the screenings they report)."""
     if events:
-        rows = [{"id": new_id(), "type": kind.value, "created_at": now(), "data": data, "dispatched_at": None}
-                for kind, data in events]
-        session.connection().execute(insert(EVENTS), rows)
+        session.connection().execute(insert(EVENTS), event_rows(events))
+
+
+def event_rows(events: list[tuple[EventType, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The outbox rows (column values) for events."""
+    return [{"id": new_id(), "type": kind.value, "created_at": now(), "data": data, "dispatched_at": None}
+            for kind, data in events]
 
 
 def screening_events(screenings: list[dict[str, Any]]) -> list[tuple[EventType, dict[str, Any]]]:

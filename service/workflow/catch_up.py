@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -30,7 +31,7 @@ from service.store.list_states import (
 )
 from service.store.workflow_events import record
 from service.workflow.delta import delta_from_states
-from service.workflow.rescreen import Rescreened, rescreen_lists
+from service.workflow.rescreen import Rescreened, Writing, rescreen_lists
 from service.workflow.rules_change import rescreen_rules
 
 logger = logging.getLogger("service.workflow")
@@ -50,8 +51,8 @@ def lists_fingerprint(context: ScreeningContext) -> str:
     return hashlib.sha256("\n".join(stamps).encode()).hexdigest()
 
 
-def catch_up(engine: Engine, settings: Settings, context: ScreeningContext,
-             request_id: str | None = None) -> CaughtUp | None:
+def catch_up(engine: Engine, settings: Settings, context: ScreeningContext, request_id: str | None = None,
+             writing: Writing = nullcontext) -> CaughtUp | None:
     """Screen again what changed since the baseline; None if nothing did (or this is the first load).
 
     A failure is logged and recorded; the new lists and rules stay in force, and the next load tries again
@@ -60,15 +61,15 @@ def catch_up(engine: Engine, settings: Settings, context: ScreeningContext,
     if context.parties is None:  # nothing is screened, so there is nothing to compare
         return None
     try:
-        return _catch_up(engine, settings, context, request_id)
+        return _catch_up(engine, settings, context, request_id, writing)
     except (SQLAlchemyError, ValueError) as exc:
         logger.error("re-screening after a change of lists or rules failed: %s", exc)
         _record_failure(engine, str(exc), request_id)
         return None
 
 
-def _catch_up(engine: Engine, settings: Settings, context: ScreeningContext,
-              request_id: str | None) -> CaughtUp | None:
+def _catch_up(engine: Engine, settings: Settings, context: ScreeningContext, request_id: str | None,
+              writing: Writing) -> CaughtUp | None:
     fingerprint, rules = lists_fingerprint(context), context.rulebook.version
     with Session(engine) as session:
         baseline = read_baseline(session)
@@ -82,7 +83,7 @@ def _catch_up(engine: Engine, settings: Settings, context: ScreeningContext,
     today = context.today()
     rules_alerts = None
     if old_rules != rules:
-        rules_alerts = rescreen_rules(engine, context, today, lambda s: claim_rules(s, old_rules, rules))
+        rules_alerts = rescreen_rules(engine, context, today, lambda s: claim_rules(s, old_rules, rules), writing)
     lists = None
     if old_fingerprint != fingerprint:
         with Session(engine) as session:
@@ -95,7 +96,7 @@ def _catch_up(engine: Engine, settings: Settings, context: ScreeningContext,
             return claim_lists(session, old_fingerprint, fingerprint)
 
         lists = rescreen_lists(engine, delta, lambda entries: build_party_index(settings, entries, []), today,
-                               request_id, claim)
+                               request_id, claim, writing)
     _record_done(engine, lists, rules_alerts, request_id)
     return CaughtUp(lists, rules_alerts)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,6 +31,7 @@ from service.workflow.delta import EntryKey, ListDelta
 logger = logging.getLogger("service.workflow")
 IndexBuilder = Callable[[list[ListEntry]], PartyScreener]
 Claim = Callable[[Session], bool]  # called before the commit; False: another worker did it, roll back
+Writing = Callable[[], AbstractContextManager[object]]  # held while writing (the API's one SQLite writer)
 Party = tuple[str, str | None]  # (name as screened, country)
 
 
@@ -49,27 +51,30 @@ class Rescreened:
 
 
 def rescreen_lists(engine: Engine, delta: ListDelta, build: IndexBuilder, today: date,
-                   request_id: str | None = None, claim: Claim | None = None) -> Rescreened:
+                   request_id: str | None = None, claim: Claim | None = None,
+                   writing: Writing = nullcontext) -> Rescreened:
     """Screen every watched party against the delta and record the alerts (one transaction, with `claim`)."""
     started = time.perf_counter()
     entries = {(entry.source_list, entry.id): entry for entry in delta.changed}
     phases: dict[str, float] = {}
     clock = _Clock(phases)
     with Session(engine) as session:
-        parties = watched_parties(session, today)
-        monitored = monitored_names(session)
+        # Removals alone close alerts; only added or changed entries need anyone screened.
+        parties = watched_parties(session, today) if delta.changed else []
+        monitored = monitored_names(session) if delta.changed else []
         clock.lap("parties")
         index = build(delta.changed) if delta.changed else None
         clock.lap("index")
         hits = _hits(index, [*parties, *((name, country) for _, name, country in monitored)]) if index else {}
         clock.lap("match")
         alerts = _alerts(session, hits, entries, monitored, today) if hits else []
-        raised = add_alerts(session, alerts)
-        closed = close_for_removed_entries(session, delta.removed, request_id)
-        if claim is not None and not claim(session):
-            session.rollback()
-            return Rescreened(claimed=False)
-        session.commit()
+        with writing():
+            raised = add_alerts(session, alerts)
+            closed = close_for_removed_entries(session, delta.removed, request_id)
+            if claim is not None and not claim(session):
+                session.rollback()
+                return Rescreened(claimed=False)
+            session.commit()
         clock.lap("alerts")
     outcome = Rescreened(len(delta.changed), len(delta.removed), len(set(parties)) + len(monitored),
                          sum(len(found) for found in hits.values()), len(raised), len(closed), True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 
 from pydantic import ValidationError
@@ -28,23 +29,23 @@ PAGE = 1000
 
 
 def rescreen_rules(engine: Engine, context: ScreeningContext, today: date,
-                   claim: Callable[[Session], bool] | None = None) -> int | None:
+                   claim: Callable[[Session], bool] | None = None,
+                   writing: Callable[[], AbstractContextManager[object]] = nullcontext) -> int | None:
     """Screen every shipment still to leave with `context`; the number of alerts raised (one transaction,
     with `claim`: None if it returned False, another worker having done it)."""
-    raised, after = 0, None
+    alerts: list[NewAlert] = []
+    after = None
     with Session(engine) as session:
         context = dataclasses.replace(context, standing=all_standing(session), retrospective=False)
-        while True:
-            page = leaving_screenings(session, today, PAGE, after)
-            if not page:
-                break
-            alerts = [alert for row in page if (alert := _stricter(row, context)) is not None]
-            raised += len(add_alerts(session, alerts))
+        while page := leaving_screenings(session, today, PAGE, after):
+            alerts.extend(alert for row in page if (alert := _stricter(row, context)) is not None)
             after = page[-1].id
-        if claim is not None and not claim(session):
-            session.rollback()
-            return None
-        session.commit()
+        with writing():
+            raised = len(add_alerts(session, alerts))
+            if claim is not None and not claim(session):
+                session.rollback()
+                return None
+            session.commit()
     logger.info("rules change re-screened shipments still to leave: %d alerts", raised)
     return raised
 

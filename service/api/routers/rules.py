@@ -117,6 +117,6 @@ def reload_rules(caller: AdminDep, state: StateDep, session: SessionDep, idempot
         swap_context(state, context, generation)  # only once the reload is on record
         # New or changed entries and new rules are checked against shipments still to leave now, before
         # the answer: when the admin sees 200, the alerts exist.
-        catch_up(state.engine, state.settings, context, request_id)
+        catch_up(state.engine, state.settings, context, request_id, state.writing)
     logger.info("rules reloaded: %s -> %s", previous, context.rulebook.version)
     return response

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from service.api.app import create_app  # noqa: E402
 from service.api.openapi import EXAMPLES, operation_id  # noqa: E402
 from service.settings import Settings  # noqa: E402
+from service.store.alerts import AlertCause, NewAlert, add_alerts  # noqa: E402
 from service.store.database import make_engine, now, upgrade  # noqa: E402
 from service.store.keys import Role, create_key  # noqa: E402
 from service.store.webhooks import (  # noqa: E402
@@ -72,9 +73,13 @@ class Recorder:
         if not answer.is_success:
             raise SystemExit(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
         content = answer.json() if "json" in answer.headers.get("content-type", "") else answer.text
-        entry: dict[str, Any] = {"responses": {str(answer.status_code): shortened(content)}}
+        if answer.status_code == 204:
+            content = None
+        entry: dict[str, Any] = {"responses": {} if content is None else {str(answer.status_code): shortened(content)}}
         if body is not None or shown_body is not None:
             entry["request"] = shortened(shown_body if shown_body is not None else body)
+        earlier = self.examples.get(operation_id(method.lower(), template), {}).get("responses", {})
+        entry["responses"] = {**earlier, **entry["responses"]}  # (a second call adds its status: PUT 201, then 200)
         self.examples[operation_id(method.lower(), template)] = entry
         return content
 
@@ -136,9 +141,62 @@ async def record(directory: Path) -> dict[str, Any]:
         await calls.call("POST", "/v1/webhooks/{webhook_id}:rotate-secret", f"/v1/webhooks/{hook['id']}:rotate-secret",
                          body={"keep_previous_seconds": 86400})
         await calls.call("POST", "/v1/webhooks/{webhook_id}:disable", f"/v1/webhooks/{hook['id']}:disable")
+        await standing_decisions(calls, engine)
+        await monitored_parties(calls)
     engine.dispose()
     assert blocked["results"][0]["screening"]["verdict"] == "block"
     return calls.examples
+
+
+LISTED = {**RUSSIA, "reference": "SO-2024-0820", "destination_country": "TW",
+          "consignee": {"name": "Sharp Edge Engineering Inc.", "country": "TW"},
+          "items": [{"hs_code": "9403.60", "description": "office desks", "quantity": 4, "unit_value": 210,
+                     "currency": "USD"}]}
+
+
+async def standing_decisions(calls: Recorder, engine: Any) -> None:
+    """A clearance from a false-positive release, the own deny list from a confirmed hold, and an alert."""
+    cleared = await calls.http.post("/v1/screenings", json=LISTED,
+                                    headers={"Authorization": f"Bearer {calls.keys[Role.SCREENER]}"})
+    held = await calls.http.post("/v1/screenings", json={**LISTED, "reference": "SO-2024-0821"},
+                                 headers={"Authorization": f"Bearer {calls.keys[Role.SCREENER]}"})
+    for answer, decision, reason in ((cleared, "release", "false_positive_party"),
+                                     (held, "hold", "confirmed_denied_party")):
+        await calls.http.post(f"/v1/screenings/{answer.json()['id']}/decisions",
+                              json={"decision": decision, "reason_code": reason,
+                                    "note": "compared address and registration number with the list entry"},
+                              headers={"Authorization": f"Bearer {calls.keys[Role.ADMIN]}"})
+    clearances = await calls.call("GET", "/v1/clearances", "/v1/clearances", Role.REVIEWER)
+    denials = await calls.call("GET", "/v1/deny-list", "/v1/deny-list", Role.REVIEWER)
+    await calls.call("DELETE", "/v1/clearances/{clearance_id}", f"/v1/clearances/{clearances[0]['id']}",
+                     params={"note": "the customer changed its registered address"})
+    await calls.call("DELETE", "/v1/deny-list/{entry_id}", f"/v1/deny-list/{denials[0]['id']}",
+                     params={"note": "delisted after review"})
+    with Session(engine) as session:
+        [alert_id] = add_alerts(session, [NewAlert(
+            cause=AlertCause.LIST_CHANGED, action="block", screening_id=cleared.json()["id"],
+            reference=LISTED["reference"], party_role="consignee", party_name="Sharp Edge Engineering Inc.",
+            party_country="TW", list_name="tw-curated", entry_id="ofac-sdn-2022-sharp-edge-engineering",
+            listed_name="Sharp Edge Engineering Inc.", score=100.0,
+            message="A list update added an entry that matches the consignee of a shipment still to leave.")])
+        session.commit()
+    await calls.call("GET", "/v1/alerts", "/v1/alerts", Role.REVIEWER, params={"status": "open"})
+    await calls.call("GET", "/v1/alerts/{alert_id}", f"/v1/alerts/{alert_id}", Role.REVIEWER)
+    await calls.call("POST", "/v1/alerts/{alert_id}/decisions", f"/v1/alerts/{alert_id}/decisions", Role.ADMIN,
+                     body={"decision": "hold", "reason_code": "confirmed_denied_party",
+                           "note": "the consignee is the listed firm; shipment stopped"})
+
+
+async def monitored_parties(calls: Recorder) -> None:
+    """A customer of the ERP's master registered, read, listed and removed."""
+    party = {"name": "Anadolu Makine Sanayi ve Ticaret A.S.", "country": "TR", "aliases": ["Anadolu Makine"],
+             "addresses": ["Ikitelli OSB, Istanbul"]}
+    await calls.call("PUT", "/v1/parties/{external_id}", "/v1/parties/C-10042", Role.REVIEWER, body=party)
+    await calls.call("PUT", "/v1/parties/{external_id}", "/v1/parties/C-10042", Role.REVIEWER,
+                     body={**party, "aliases": ["Anadolu Makine", "AMS"]})
+    await calls.call("GET", "/v1/parties/{external_id}", "/v1/parties/C-10042", Role.SCREENER)
+    await calls.call("GET", "/v1/parties", "/v1/parties", Role.SCREENER)
+    await calls.call("DELETE", "/v1/parties/{external_id}", "/v1/parties/C-10042", Role.ADMIN)
 
 
 def _failed_delivery(engine: Any) -> str:

@@ -25,8 +25,8 @@ def load_context(settings: Settings) -> ScreeningContext:
     parties = build_party_index(settings, lists.entries, lists.stamps)
     parties.prepare_scripts()  # a first query in Chinese or Hebrew characters must not wait for them
     context = ScreeningContext(rulebook=rulebook, parties=TimedParties(parties), lists=lists.ages,
-                               listed_from=lists.listed_from,
-                               past_days=settings.export_date_past_days)
+                               listed_from=lists.listed_from, past_days=settings.export_date_past_days,
+                               entries={(entry.source_list, entry.id): entry for entry in lists.entries})
     settle_memory()
     return context
 

@@ -157,6 +157,9 @@ class Settings(BaseSettings):
         default=168.0, ge=0,
         description="Keep stored Idempotency-Key answers at least this long, then purge them; 0 = keep forever.",
     )
+    clearance_expiry_days: int = Field(
+        default=365, ge=1, description="A reviewer's party clearance lapses this many days after the decision.",
+    )
     webhook_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often each API worker looks for webhook deliveries to send; 0 = never."
     )

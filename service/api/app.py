@@ -23,7 +23,19 @@ from service.api.gate import GateMiddleware, redact_access_log
 from service.api.middleware import AccessLogMiddleware, BodyLimitMiddleware, RequestIdMiddleware
 from service.api.openapi import build_openapi, install_webhooks
 from service.api.reloading import ReloadWatcher
-from service.api.routers import audit, batches, decisions, health, party_match, rules, screenings, webhooks
+from service.api.routers import (
+    alerts,
+    audit,
+    batches,
+    clearances,
+    decisions,
+    health,
+    monitored,
+    party_match,
+    rules,
+    screenings,
+    webhooks,
+)
 from service.api.routers.batches import jobs_dir
 from service.api.state import ContextLoader, ServiceState
 from service.api.tracing import instrument
@@ -32,6 +44,7 @@ from service.settings import Settings
 from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
 from service.store.idempotency import AnswerJanitor
 from service.webhooks.dispatcher import WebhookDispatcher
+from service.workflow.catch_up import catch_up
 
 logger = logging.getLogger("service.api")
 T = TypeVar("T")
@@ -75,7 +88,8 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         lifespan=lifespan,
     )
     install_error_handler(app)
-    for module in (health, audit, screenings, decisions, rules, batches, webhooks, party_match):
+    for module in (health, audit, screenings, decisions, clearances, alerts, monitored, rules, batches, webhooks,
+                   party_match):
         app.include_router(module.router)
     # Outermost first: the request id exists before the size limit may refuse the request.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes,
@@ -112,5 +126,7 @@ def start_service(settings: Settings, load: ContextLoader = load_context) -> Ser
     except Exception as exc:  # fail closed: no context means every screening answers 503
         state.context_error = str(exc)
         logger.error("rules or lists could not be loaded; screening is refused: %s", exc)
+    if state.context is not None:  # lists or rules changed while the service was down: screen again now
+        catch_up(engine, settings, state.context, writing=state.writing)
     settle_memory()
     return state

@@ -235,10 +235,29 @@ class BatchFailedData(BaseModel):
     url: str
 
 
+class AlertEventData(BaseModel):
+    """A new hit found by screening again after a list or rules change."""
+
+    alert_id: str
+    screening_id: str | None
+    party_external_id: str | None = Field(description="The monitored party's id, when the alert is about one.")
+    reference: str | None
+    party_role: str | None
+    party_name: str | None
+    list_name: str | None
+    entry_id: str | None
+    listed_name: str | None
+    score: float | None
+    action: Literal["review", "block"]
+    cause: Literal["list_changed", "rules_changed"]
+    created_at: datetime
+    url: str
+
+
 EVENT_DATA: dict[EventType, type[BaseModel]] = {
     EventType.SCREENING_REVIEW: ScreeningEventData, EventType.SCREENING_BLOCK: ScreeningEventData,
     EventType.DECISION_CREATED: DecisionEventData, EventType.BATCH_COMPLETED: BatchCompletedData,
-    EventType.BATCH_FAILED: BatchFailedData,
+    EventType.BATCH_FAILED: BatchFailedData, EventType.ALERT_CREATED: AlertEventData,
 }
 
 

@@ -1,4 +1,6 @@
-"""`export-screen parties match NAME`: screen one party name against the denied-party lists, as JSON."""
+"""`export-screen parties match NAME`: screen one party name against the denied-party lists, as JSON.
+`export-screen parties import FILE`: register the customers and suppliers of an ERP master as monitored
+parties, each screened at once and again on every list change."""
 
 from __future__ import annotations
 
@@ -7,17 +9,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
-from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
+from service.batch.columns import MappingError
+from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail, rules_failed
 from service.engine.countries import UnknownCountryError, normalise_country
 from service.engine.errors import shown_value
 from service.engine.parties.entry import ListEntry
 from service.engine.parties.sources import FORMATS, ListReadError, default_list_name, read_list
 from service.engine.party_names import clean_party_name
+from service.engine.rulebook import RulebookError
 from service.engine.verdict import ListStamp
 from service.lists.load import ListLoadError, load_entries
-from service.runtime import build_party_index
+from service.runtime import build_party_index, load_context
 from service.settings import Settings, get_settings
+from service.store.database import make_engine, upgrade
+from service.workflow.registration import register_master
 
 app = typer.Typer(help="Screen party names against the denied-party lists.", no_args_is_help=True)
 
@@ -51,6 +58,36 @@ def match(
                   "matched_name": hit.matched_name, "score": hit.score, "action": hit.action.value,
                   "explanation": hit.explanation} for hit in hits],
     }, ensure_ascii=False, indent=2))
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="The customer or supplier master (CSV; see docs/workflow.md).")],
+    encoding: Annotated[str | None, typer.Option(
+        "--encoding", help="Input encoding (default: BOM, else UTF-8, else CP950).")] = None,
+) -> None:
+    """Register or update every usable row as a monitored party and screen it; print a JSON summary.
+
+    Exit 0 when every row was read (row errors are listed in the summary), 2/3 when nothing could run.
+    """
+    settings = get_settings()
+    try:
+        context = load_context(settings)
+    except (RulebookError, ListLoadError) as exc:
+        rules_failed(exc)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        summary = register_master(engine, context, file, encoding)
+    except MappingError as exc:
+        fail(f"{file}: {exc}", EXIT_INVALID)
+    except (OSError, LookupError) as exc:
+        fail(f"{file}: cannot read: {exc}", EXIT_INVALID)
+    except SQLAlchemyError as exc:
+        fail(f"database not reachable or not writable: {exc}", EXIT_FATAL)
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
 
 def _configured(settings: Settings) -> tuple[list[ListEntry], list[ListStamp]]:

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from service.engine import declaration as declarations
-from service.engine.checks import classification, coverage, dates, flags, goods, parties, permits, routes
+from service.engine.checks import classification, clearances, coverage, dates, flags, goods, parties, permits, routes
+from service.engine.checks.clearances import NO_STANDING, Standing
 from service.engine.checks.coverage import ListAge
 from service.engine.checks.parties import PartyScreener
 from service.engine.checks.text import fill, finding, iso
 from service.engine.declaration import Declaration
+from service.engine.parties.entry import ListEntry
 from service.engine.rulebook import Rulebook
 from service.engine.rulebook.models import DestinationNoticeRule
 from service.engine.verdict import Action, Finding, RulebookStamp, Verdict, ordered, outcome_of, risk_score
@@ -35,6 +37,10 @@ class ScreeningContext:
     screening date, `past_days` how far back an export date may lie, and `retrospective` whether this
     is an audit of a past shipment. A shell changes the mode per request with
     dataclasses.replace(context, retrospective=True).
+
+    `entries` maps (list, entry id) to the loaded entry, so party findings carry the digest of what they
+    rest on; `standing` holds the reviewers' clearances and the own deny list, looked up by the shell
+    (for the declaration's party names, or all of them for a file batch).
     """
 
     rulebook: Rulebook
@@ -45,6 +51,8 @@ class ScreeningContext:
     retrospective: bool = False  # audit of a past shipment: rules as of its export date, no backdating review
     past_days: int = PAST_DAYS  # an export date further back than this is a review (outside retrospective mode)
     screening_day: Callable[[], date] | None = None  # the screening date; None: today in Asia/Taipei
+    entries: Mapping[tuple[str, str], ListEntry] = field(default_factory=dict)
+    standing: Standing = NO_STANDING
 
     def today(self) -> date:
         """The screening date."""
@@ -56,7 +64,7 @@ def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
     rulebook = context.rulebook
     today = context.today()
     findings = _rule_findings(declaration, rulebook, [
-        *parties.party_findings(declaration, context.parties, context.listed_from),
+        *_party_findings(declaration, context),
         *coverage.coverage_findings(context.lists, context.clock()),
     ])
     if not context.retrospective and dates.lies_in_past(declaration, today, context.past_days):
@@ -72,6 +80,14 @@ def screen(declaration: Declaration, context: ScreeningContext) -> Verdict:
                                retrospective=context.retrospective),
         lists=context.parties.stamps() if context.parties is not None else [],
     )
+
+
+def _party_findings(declaration: Declaration, context: ScreeningContext) -> list[Finding]:
+    """List hits (each with its entry's digest, cleared ones as info), then the own deny list."""
+    found = parties.party_findings(declaration, context.parties, context.listed_from)
+    found = clearances.with_entry_hashes(found, context.entries)
+    found = clearances.apply_clearances(found, declaration, context.standing)
+    return [*found, *clearances.own_list_findings(declaration, context.standing)]
 
 
 def _rule_findings(declaration: Declaration, rulebook: Rulebook, party_findings: list[Finding]) -> list[Finding]:

@@ -1,9 +1,10 @@
 """The webhook outbox: one row per event, written in the transaction of the change that causes it.
 
-A screening with a `review` or `block` verdict, a decision, and a batch job reaching `complete` or `failed`
-each add an event here before their transaction commits (transactional outbox): the event exists if and
-only if the change committed. The webhook dispatcher (`service.webhooks.dispatcher`) later turns each
-event into one delivery per subscription and sends them; nothing here talks to the network.
+A screening with a `review` or `block` verdict, a decision, a batch job reaching `complete` or `failed`, and
+an alert raised by a re-screening each add an event here before their transaction commits (transactional
+outbox): the event exists if and only if the change committed. The webhook dispatcher
+(`service.webhooks.dispatcher`) later turns each event into one delivery per subscription and sends them;
+nothing here talks to the network.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class EventType(StrEnum):
     DECISION_CREATED = "decision.created"
     BATCH_COMPLETED = "batch.completed"
     BATCH_FAILED = "batch.failed"
+    ALERT_CREATED = "alert.created"
 
 
 class WebhookEvent(SQLModel, table=True):
@@ -48,9 +50,13 @@ _VERDICT_EVENTS = {"review": EventType.SCREENING_REVIEW, "block": EventType.SCRE
 def add_events(session: Session, events: list[tuple[EventType, dict[str, Any]]]) -> None:
     """Append events in the caller's transaction (a plain INSERT, like the screenings they report)."""
     if events:
-        rows = [{"id": new_id(), "type": kind.value, "created_at": now(), "data": data, "dispatched_at": None}
-                for kind, data in events]
-        session.connection().execute(insert(EVENTS), rows)
+        session.connection().execute(insert(EVENTS), event_rows(events))
+
+
+def event_rows(events: list[tuple[EventType, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The outbox rows (column values) for events."""
+    return [{"id": new_id(), "type": kind.value, "created_at": now(), "data": data, "dispatched_at": None}
+            for kind, data in events]
 
 
 def screening_events(screenings: list[dict[str, Any]]) -> list[tuple[EventType, dict[str, Any]]]:
@@ -79,6 +85,15 @@ def decision_data(decision: Any, screening: Any) -> dict[str, Any]:
         "decided_by_role": decision.decided_by_role, "request_id": decision.request_id,
         "url": f"/v1/screenings/{screening.id}",
     }
+
+
+def alert_data(values: dict[str, Any]) -> dict[str, Any]:
+    """A new alert (its column values): what changed, for which shipment or monitored party."""
+    data = {key: values[key] for key in ("screening_id", "party_external_id", "reference", "party_role",
+                                          "party_name", "list_name", "entry_id", "listed_name", "score",
+                                          "action", "cause")}
+    return {"alert_id": values["id"], **data, "created_at": _iso(values["created_at"]),
+            "url": f"/v1/alerts/{values['id']}"}
 
 
 def batch_data(job_id: str, status: str, values: dict[str, Any]) -> dict[str, Any]:

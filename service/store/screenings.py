@@ -15,6 +15,7 @@ from service.metrics import count_screenings
 from service.stamps import ScreeningStamp
 from service.store.database import new_id, now
 from service.store.outbox import add_events, screening_events
+from service.store.screening_parties import add_screening_parties
 from service.store.tables import Decision, Screening
 
 UNDECIDED = "none"
@@ -71,6 +72,8 @@ def add_screenings(session: Session, screenings: list[NewScreening]) -> None:
     if screenings:
         # Core INSERT on the session's connection: the ORM's unit of work adds nothing for append-only rows.
         session.connection().execute(insert(SCREENINGS), [screening.values for screening in screenings])
+        # The parties again, narrow, so that a list change finds the shipments still to leave.
+        add_screening_parties(session, [screening.values for screening in screenings])
         # Webhook events for held verdicts, in the same transaction: they exist iff the screenings do.
         add_events(session, screening_events([screening.values for screening in screenings]))
         count_screenings([screening.values for screening in screenings])

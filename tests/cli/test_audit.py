@@ -22,6 +22,7 @@ from service.engine.declaration import TAIPEI
 from service.engine.verdict import Action, Category, Finding, ListStamp, Outcome, RulebookStamp, Verdict
 from service.settings import Settings
 from service.stamps import stamp_of
+from service.store.alerts import AlertCause, NewAlert, add_alerts
 from service.store.database import make_engine
 from service.store.decisions import DecisionKind, ReasonCode, add_decision
 from service.store.party_matches import add_party_match
@@ -160,24 +161,23 @@ def test_report_counts_the_period(trail: dict[str, str]) -> None:
     assert report["decided"] == 1 and report["awaiting_decision"] == 1
     assert report["median_seconds_to_decision"] == pytest.approx(7200, abs=1)
     assert report["names_screened_alone"] == {"clear": 1, "review": 0, "block": 1}
-    assert report["open_alerts"] is None
+    assert report["open_alerts"] == 0
     text_report = runner.invoke(app, ["audit", "report", *_period()])
     assert "Median time to decision: 2 h 00 min" in text_report.stdout
-    assert "Open alerts: n/a" in text_report.stdout
+    assert "Open alerts: 0" in text_report.stdout
 
 
-def test_report_counts_open_alerts_once_the_database_holds_them(trail: dict[str, str], database_url: str) -> None:
+def test_report_counts_open_alerts(trail: dict[str, str], database_url: str) -> None:
     engine = make_engine(database_url)
+    with Session(engine) as session:
+        ids = add_alerts(session, [NewAlert(cause=AlertCause.LIST_CHANGED, action="review", message="a new hit",
+                                            party_name=f"Party {n}") for n in range(3)])
+        session.commit()
     with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE alerts (id INTEGER PRIMARY KEY, status VARCHAR(16) NOT NULL)"))
-        connection.execute(text("INSERT INTO alerts (id, status) VALUES (1, 'open'), (2, 'closed'), (3, 'open')"))
-    try:
-        done = runner.invoke(app, ["audit", "report", *_period(), "--format", "json"])
-        assert json.loads(done.stdout)["open_alerts"] == 2
-    finally:  # (the PostgreSQL schema is shared by the whole test session: leave it as the migrations made it)
-        with engine.begin() as connection:
-            connection.execute(text("DROP TABLE alerts"))
-        engine.dispose()
+        connection.execute(text("UPDATE alerts SET status = 'closed' WHERE id = :id"), {"id": ids[1]})
+    engine.dispose()
+    done = runner.invoke(app, ["audit", "report", *_period(), "--format", "json"])
+    assert json.loads(done.stdout)["open_alerts"] == 2
 
 
 def test_durations_read_as_people_say_them() -> None:

@@ -1,4 +1,4 @@
-"""docs/workflow-audit.md stays true: every audit command and every export column is in it."""
+"""docs/workflow.md stays true: every audit command and every export column is in it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from service.cli import audit
 from service.store.audit_export import CSV_COLUMNS, NAME_CSV_COLUMNS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-WORKFLOW = (DOCS / "workflow-audit.md").read_text(encoding="utf-8")
+WORKFLOW = (DOCS / "workflow.md").read_text(encoding="utf-8")
 API = (DOCS / "api.md").read_text(encoding="utf-8")
 
 

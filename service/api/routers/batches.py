@@ -41,6 +41,7 @@ from service.api.errors import ApiError, InvalidRequest, NotFound, problem_respo
 from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
 from service.api.routing import CheckedRoute
+from service.api.standing import with_all_standing
 from service.api.state import ServiceState
 from service.batch.columns import MappingError
 from service.batch.run import BatchOptions, InputUnreadable, Summary, check_header, run_batch
@@ -169,7 +170,7 @@ def screen_csv(
         collected: list[ChunkOutcome] = []
         try:
             options = _options(directory, jsonl, encoding, mapping, retrospective)
-            summary = run_batch(source, result, state.settings, options, context=context,
+            summary = run_batch(source, result, state.settings, options, context=with_all_standing(session, context),
                                 on_screenings=collected.append)
         except (MappingError, InputUnreadable) as exc:
             raise _invalid(exc) from exc
@@ -372,6 +373,8 @@ def _screen_job(state: ServiceState, job_id: str, caller: Caller, options: Batch
     context: ScreeningContext | None = state.context
     if context is None:
         raise ContextUnavailable(state.context_error or "rules or lists not loaded")
+    with Session(state.engine) as session:
+        context = with_all_standing(session, context)
     audit_id = f"batch:{job_id}"
     last = [0.0]
 

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from service.api.deps import CallerDep, IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep
+from service.api.deps import CallerDep, IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep, SettingsDep
 from service.api.errors import DecisionNotAllowed, Forbidden, InvalidRequest, NotFound, problem_responses
 from service.api.recording import commit_answer, replay
 from service.api.routers.wire import DecisionRecord, decision_record
 from service.api.routing import CheckedRoute
 from service.engine.verdict import Outcome
+from service.store.clearances import add_standing
 from service.store.decisions import DecisionKind, ReasonCode, add_decision, decisions_of, reason_fits
 from service.store.keys import Role
 from service.store.screenings import get_screening
@@ -38,9 +39,13 @@ class DecisionRequest(BaseModel):
 )
 def create_decision(
     screening_id: ScreeningId, body: DecisionRequest, caller: ReviewerDep, session: SessionDep,
-    idempotency: IdempotencyDep, request_id: RequestIdDep,
+    idempotency: IdempotencyDep, request_id: RequestIdDep, settings: SettingsDep,
 ) -> Response:
-    """Append a decision; the verdict itself never changes. Releasing a `block` needs the admin role."""
+    """Append a decision; the verdict itself never changes. Releasing a `block` needs the admin role.
+
+    A `release` for `false_positive_party` clears each held party against the entry it matched; a `hold`
+    for `confirmed_denied_party` puts each held party on the own deny list (docs/workflow.md).
+    """
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
@@ -62,6 +67,8 @@ def create_decision(
         decided_by_key_id=caller.key_id, decided_by_role=caller.role.value, request_id=request_id,
     )
     session.flush()  # assigns the decision's id before the answer is written
+    # A false-positive release clears the parties; a confirmed denied party goes on the own deny list.
+    add_standing(session, row, screening, settings.clearance_expiry_days)
     answer = decision_record(row).model_dump_json().encode()
     return commit_answer(session, caller, idempotency, 201, answer)
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from service.api.deps import AdminDep, CallerDep, ContextDep, IdempotencyDep, SessionDep, StateDep
+from service.api.deps import AdminDep, CallerDep, ContextDep, IdempotencyDep, RequestIdDep, SessionDep, StateDep
 from service.api.errors import InvalidRequest, RulesInvalid, RulesUnavailable, problem_responses
 from service.api.recording import commit_answer, replay
 from service.api.reloading import swap_context
@@ -21,6 +21,7 @@ from service.engine.rulebook.lock import RulebookLockError
 from service.engine.verdict import ListStamp
 from service.lists.load import ListIntegrityError
 from service.store.reloads import add_reload
+from service.workflow.catch_up import catch_up
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["rules and lists"])
 logger = logging.getLogger("service.api")
@@ -89,10 +90,12 @@ async def read_lists(caller: CallerDep, context: ContextDep) -> ListsInUse:
 
 @router.post("/rules:reload", response_model=Reloaded, responses=problem_responses(401, 403, 409, 413, 422, 503),
              summary="Reload rules and lists (admin)")
-def reload_rules(caller: AdminDep, state: StateDep, session: SessionDep, idempotency: IdempotencyDep) -> Response:
+def reload_rules(caller: AdminDep, state: StateDep, session: SessionDep, idempotency: IdempotencyDep,
+                 request_id: RequestIdDep) -> Response:
     """Load and validate first; record the reload, then swap; on any failure the old rulebook keeps serving.
 
-    Other worker processes see the recorded reload and follow within `reload_poll_seconds`.
+    Other worker processes see the recorded reload and follow within `reload_poll_seconds`. This worker then
+    screens the shipments still to leave and the monitored parties again (docs/workflow.md).
     """
     stored = replay(session, caller, idempotency)
     if stored is not None:
@@ -113,5 +116,8 @@ def reload_rules(caller: AdminDep, state: StateDep, session: SessionDep, idempot
         answer = Reloaded(previous_version=previous, version=context.rulebook.version, lists=stamps)
         response = commit_answer(session, caller, idempotency, 200, answer.model_dump_json().encode())
         swap_context(state, context, generation)  # only once the reload is on record
+        # New or changed entries and new rules are checked against shipments still to leave now, before
+        # the answer: when the admin sees 200, the alerts exist.
+        catch_up(state.engine, state.settings, context, request_id, state.writing)
     logger.info("rules reloaded: %s -> %s", previous, context.rulebook.version)
     return response

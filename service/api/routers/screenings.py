@@ -34,6 +34,7 @@ from service.api.routers.wire import (
     screening_summary,
 )
 from service.api.routing import CheckedRoute, checks_items_itself, nul_errors
+from service.api.standing import with_standing
 from service.engine.declaration import Declaration
 from service.engine.errors import field_errors
 from service.engine.screen import ScreeningContext, screen
@@ -84,7 +85,8 @@ def create_screening(
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
-    row, result = _screen(in_mode(context, retrospective), state.stamp, declaration, caller, request_id, idempotency)
+    context = with_standing(session, in_mode(context, retrospective), [declaration])
+    row, result = _screen(context, state.stamp, declaration, caller, request_id, idempotency)
     body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
     with state.writing():
         add_screenings(session, [row])
@@ -133,8 +135,8 @@ def create_batch(
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
-    results, rows = [], []
-    context = in_mode(context, retrospective)
+    results: list[BatchItem | None] = []
+    valid: list[tuple[int, Declaration]] = []
     for index, raw in enumerate(declarations):
         refused = nul_errors(raw)
         if refused:
@@ -142,15 +144,18 @@ def create_batch(
                                      errors=[FieldError.model_validate(entry) for entry in refused]))
             continue
         try:
-            declaration = Declaration.model_validate(raw)
+            valid.append((index, Declaration.model_validate(raw)))
+            results.append(None)
         except ValidationError as exc:
             errors = [FieldError.model_validate(entry) for entry in field_errors(exc)]
             results.append(BatchItem(index=index, status="invalid", errors=errors))
-            continue
+    rows = []
+    context = with_standing(session, in_mode(context, retrospective), [declaration for _, declaration in valid])
+    for index, declaration in valid:
         row, result = _screen(context, state.stamp, declaration, caller, request_id)
         rows.append(row)
-        results.append(BatchItem(index=index, status="screened", screening=ScreeningResult.model_validate(result)))
-    body = BatchResult(results=results).model_dump_json().encode()
+        results[index] = BatchItem(index=index, status="screened", screening=ScreeningResult.model_validate(result))
+    body = BatchResult(results=[item for item in results if item is not None]).model_dump_json().encode()
     with state.writing():
         add_screenings(session, rows)
         return commit_answer(session, caller, idempotency, 200, body)

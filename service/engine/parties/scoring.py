@@ -41,6 +41,7 @@ from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.glossary import LATIN_CONCEPTS, same_concept
 from service.engine.parties.names import (
+    BRANCH_WORDS,
     CHINESE_SYLLABLE_STOP_WORDS,
     STOP_WORDS,
     Name,
@@ -95,6 +96,8 @@ PATRONYMIC_WORDS: Final = frozenset({"bin", "ibn", "ben", "bn"})
 PATRONYMIC_ORDER_CAP: Final = 60.0  # "Salman bin Muhammad" is not "Muhammad bin Salman": father and son
 ANNOTATION_CONFLICT_CAP: Final = 60.0  # two annotations with nothing in common: two branches, units or people
 SERIES_NUMERAL_CAP: Final = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
+# Units of an organisation, beside the branch words that normalisation takes out ("X Liaison Office")
+UNIT_WORDS: Final = BRANCH_WORDS | {"liaison", "office", "offices", "bureau", "unit", "department", "headquarters"}
 # Words of investment vehicles issued in numbered series by one sponsor (Fund VII, Trust 2004-1):
 SERIES_WORDS: Final = frozenset({"fund", "funds", "trust", "partners", "series", "securities"})
 GENERIC_ONLY_CAP: Final = 55.0
@@ -112,6 +115,9 @@ INITIALISM_MIN: Final = 2  # letters of an initialism (US, PLA, OAO is a legal f
 INITIALISM_MAX: Final = 5
 INITIALISM_SIMILARITY: Final = 0.8
 TYPO_MIN_LENGTH: Final = 4
+# Letters a consonant skeleton of a person's name needs: "hl" is Hellu and Khalil, "ms" Mosho and Mossa.
+SKELETON_MIN_LETTERS: Final = 3
+SKELETON_SIMILARITY: Final = 0.85
 TYPO_TWO_EDITS_LENGTH: Final = 9
 TYPO_CAP: Final = 85.0  # a typo of an organisation's word is for review, never a block by itself
 SPACELESS_MIN: Final = 95.0  # the spaceless comparison is for spacing slips, not for an extra word
@@ -237,7 +243,7 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
     if left.vessel_prefix != right.vessel_prefix and (left.legal_forms or right.legal_forms):
         score -= VESSEL_VS_COMPANY
         notes.append("a vessel against a company")
-    score = _apply_caps(left, right, pairs, score, notes, numeral_cap, contained)
+    score = _apply_caps(left, right, pairs, score, notes, numeral_cap, contained, lenient)
     if score > ANNOTATION_CONFLICT_CAP and _annotations_conflict(left, right, pairs, cross_script, lenient, abjad):
         notes.append("the annotations differ (another branch, unit or given name)")
         score = ANNOTATION_CONFLICT_CAP
@@ -327,7 +333,35 @@ def _name_contained(left: Name, right: Name, pairs: list[tuple[str, str, float]]
         return False
     if not all(q in matched or q in GENERIC_WORDS for q in right.qualifiers):
         return False
-    return sum(len(t) for t in right.tokens if t not in GENERIC_WORDS) >= CONTAINED_NAME_LETTERS
+    distinctive = [t for t in right.tokens if t not in GENERIC_WORDS]
+    if len(distinctive) < 2 and not _only_descriptive_words_added(left, right, pairs):
+        return False
+    return sum(len(t) for t in distinctive) >= CONTAINED_NAME_LETTERS
+
+
+def _only_descriptive_words_added(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
+    """The query's words beyond the listed name describe it ("Zorvane Technologies", "Zorvane Trading
+    Asia", "Zorvane Liaison Office"): a fuller name or an arm of the listed party. A listed name of one
+    distinctive word with another name-like word beside it ("Vabo Kerventi" against "VABO 2012") is as
+    likely another company that shares a word."""
+    matched = {a for a, _, s in pairs if s >= CONTAINED_NAME_PAIR}
+    # (the words as aligned: syllables the listed name writes as one word are joined, 華為 "hua wei")
+    return all(t in matched or _descriptive(t) for t in _merge_split_words(left.tokens, right.tokens))
+
+
+_DESCRIPTIVE_SPELLED: Final = GENERIC_WORDS | frozenset(w for w in legal_forms.FORM_WORDS if len(w) >= TYPO_MIN_LENGTH)
+
+
+@lru_cache(maxsize=10_000)
+def _descriptive(word: str) -> bool:
+    """A word that says what or where a party is, not which one: a business word (or a slip or
+    abbreviation of one: "Compnay", "Exp"), a country or region, a unit of an organisation ("Liaison
+    Office") or a word of a legal form out of its place ("JOINT STOCK CO GENBANK")."""
+    if (is_business_word(word) or word in country_words() or word in REGION_WORDS or word in UNIT_WORDS
+            or word in legal_forms.FORM_WORDS):
+        return True
+    return any(g[:1] == word[:1] and (_is_abbreviation(word, g) or _is_typo(word, g, fuzz.ratio(word, g)))
+               for g in _DESCRIPTIVE_SPELLED)
 
 
 def _parent_of_listed(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
@@ -646,8 +680,10 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
                 return (0.85 if len(ka) > 1 else ABJAD_ONE_CONSONANT), "transliteration"
         if min(len(la), len(lb)) >= 3 and Indel.normalized_similarity(la, lb) >= 0.75:
             return 0.8, "transliteration"
-    if shortest >= 4 and skeleton(a) == skeleton(b):
-        return 0.85, "skeleton"
+    # (a person's name alike to another in two consonants, Hellu / Khalil, is another name; in other names
+    # a word alike in sound only is capped and is not enough alone: _alike_in_sound_only)
+    if shortest >= 4 and skeleton(a) == skeleton(b) and (not lenient or len(skeleton(a)) >= SKELETON_MIN_LETTERS):
+        return SKELETON_SIMILARITY, "skeleton"
     ratio = fuzz.ratio(a, b)
     if lenient and ratio >= 75:
         return ratio / 100.0, "typo"
@@ -667,6 +703,15 @@ def _sounds_alike_only(a: str, b: str, lenient: bool, cross_script: bool, abjad:
     if {a[:1], b[:1]} == {"j", "y"} and a[1:] == b[1:]:
         return True
     return not lenient and not cross_script and _token_similarity(a, b, cross_script, lenient, abjad)[1] == "skeleton"
+
+
+def _alike_in_sound_only(a: str, b: str) -> bool:
+    """Two words of organisations or vessels that only their consonant skeletons make one (Telban / Taliban, Dunlu /
+    Daniel), not a slip of one letter either (Talban / Taliban is a typo): invented or other words that
+    sound alike. As the only distinctive word two names share, too little for a review."""
+    if _token_similarity(a, b, False, False)[1] != "skeleton":
+        return False
+    return not _is_typo(a, b, fuzz.ratio(a, b))
 
 
 def _baltic_ending(a: str, b: str) -> bool:
@@ -766,7 +811,7 @@ def _any_in(words: tuple[str, ...], known: frozenset[str]) -> bool:
 
 
 def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], score: float,
-                notes: list[str], numeral_cap: float, variant_numeral_cap: bool) -> float:
+                notes: list[str], numeral_cap: float, variant_numeral_cap: bool, lenient: bool = False) -> float:
     if _numerals_differ(left.numerals, right.numerals):
         notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
         score = min(score, numeral_cap)
@@ -777,12 +822,17 @@ def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], sc
         else:  # a vessel or aircraft: "Ocean 1" is not the "Ocean"
             notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
             score = min(score, numeral_cap)
-    if not any(s >= 0.75 and a not in GENERIC_WORDS and b not in GENERIC_WORDS for a, b, s in pairs):
+    # a word of an organisation or vessel alike to the other's in sound only (Telban / Taliban) is no word
+    # in common (people's names are spelled many ways: there the skeleton is a spelling)
+    by_sound = not lenient and left.foreign_script == right.foreign_script
+    distinctive = [(a, b, s) for a, b, s in pairs if s >= 0.75 and a not in GENERIC_WORDS and b not in GENERIC_WORDS]
+    # (a skeleton pair scores SKELETON_SIMILARITY: the other pairs need no second look)
+    if not any(s != SKELETON_SIMILARITY or not (by_sound and _alike_in_sound_only(a, b)) for a, b, s in distinctive):
         if _same_generic_name(left, right, pairs):
             notes.append("only business words, but all of them alike (the same generic name)")
             score = min(score, ONE_WORD_CAP)
         else:
-            notes.append("no distinctive word in common")
+            notes.append("no distinctive word in common" + (" (one alike in sound only)" if distinctive else ""))
             score = min(score, GENERIC_ONLY_CAP)
     if len(left.tokens) == 1 and len(right.tokens) == 1:
         notes.append("one-word names")

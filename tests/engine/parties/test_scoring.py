@@ -80,6 +80,10 @@ BELOW_REVIEW = [
     ("the one distinctive word alike in sound only", "Dorvel Shipping Company", "Darvil Shipping Company",
      "organisation"),
     ("a person's name alike to another in two consonants only", "HOLLU, Varik Dorsan", "DORSAN, Khalal", "person"),
+    ("every name alike but another family name", "KORVAL BEN TAMIR BEN SADIQ ORVANI",
+     "KORVAL BEN TAMIR BEN SADIQ DELMANI", "person"),
+    ("a given name alike to the listed family name by its consonants, another ending",
+     "Tamir Fadril Osvan Korel Delman", "Tamir Al-Fadrli", "person"),
 ]
 
 
@@ -105,6 +109,9 @@ AT_LEAST_REVIEW = [
     ("the same registry number in different annotations", "Velkor Gradnja d.o.o., MB 7712345000",
      "Velkor Gradnja d.o.o., maticni broj 7712345000", "organisation"),
     ("a given name shortened", "Ben Karlsson", "Benjamin Karlsson", "person"),
+    ("a partial name with inner vowels written otherwise", "Hamid Osvan Al-Korvi", "Hamed Al-Korvi", "person"),
+    ("a long name without its family name", "KORVAL BEN TAMIR BEN SADIQ", "KORVAL BEN TAMIR BEN SADIQ DELMANI",
+     "person"),
 ]
 
 

@@ -100,6 +100,14 @@ OTHER_NAME_CAP: Final = 60.0
 SERIES_NUMERAL_CAP: Final = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
 # Units of an organisation, beside the branch words that normalisation takes out ("X Liaison Office")
 UNIT_WORDS: Final = BRANCH_WORDS | {"liaison", "office", "offices", "bureau", "unit", "department", "headquarters"}
+# What a company makes or does, beside the business words ("Huawei Device Co., Ltd."): a subsidiary's name
+INDUSTRY_WORDS: Final = frozenset({
+    "device", "devices", "cloud", "hardware", "digital", "network", "networks", "semiconductor", "semiconductors",
+    "microelectronics", "optical", "optics", "photonics", "biotech", "biotechnology", "health", "healthcare",
+    "solar", "battery", "batteries", "robotics", "research", "laboratory", "laboratories", "lab", "labs", "media",
+    "defense", "defence", "information", "data", "internet", "mobile", "wireless", "terminal", "terminals",
+    "display", "displays", "chip", "chips", "integrated", "circuit", "circuits", "cargo", "freight", "express",
+})
 # Words of investment vehicles issued in numbered series by one sponsor (Fund VII, Trust 2004-1):
 SERIES_WORDS: Final = frozenset({"fund", "funds", "trust", "partners", "series", "securities"})
 GENERIC_ONLY_CAP: Final = 55.0
@@ -356,11 +364,11 @@ _DESCRIPTIVE_SPELLED: Final = GENERIC_WORDS | frozenset(w for w in legal_forms.F
 
 @lru_cache(maxsize=10_000)
 def _descriptive(word: str) -> bool:
-    """A word that says what or where a party is, not which one: a business word (or a slip or
-    abbreviation of one: "Compnay", "Exp"), a country or region, a unit of an organisation ("Liaison
+    """A word that says what or where a party is, not which one: a business or industry word (or a slip
+    or abbreviation of one: "Compnay", "Exp"), a country or region, a unit of an organisation ("Liaison
     Office") or a word of a legal form out of its place ("JOINT STOCK CO ZORVANE")."""
-    if (is_business_word(word) or word in country_words() or word in REGION_WORDS or word in UNIT_WORDS
-            or word in legal_forms.FORM_WORDS):
+    if (is_business_word(word) or word in INDUSTRY_WORDS or word in country_words() or word in REGION_WORDS
+            or word in UNIT_WORDS or word in legal_forms.FORM_WORDS):
         return True
     return any(g[:1] == word[:1] and (_is_abbreviation(word, g) or _is_typo(word, g, fuzz.ratio(word, g)))
                for g in _DESCRIPTIVE_SPELLED)

@@ -25,6 +25,7 @@ IN_REVIEW_BAND = [
     ("listed one-word name inside a fuller name", "Zorvane Technologies Co., Ltd.", "Zorvane", "organisation"),
     ("listed name inside a branch name", "Zorvane Trading Beijing Branch", "Zorvane Trading", "organisation"),
     ("a one-word listed name with a unit of it", "Zorvane Liaison Office", "Zorvane", "organisation"),
+    ("a one-word listed name with what it makes", "Zorvane Device Co Ltd", "Zorvane", "organisation"),
     ("a one-word listed name with its legal form's words out of place", "Joint Stock Co Zorvane", "JSC Zorvane",
      "organisation"),
     ("a one-word listed name with a slip in a business word", "Zorvane Compnay", "Zorvane", "organisation"),

@@ -101,7 +101,7 @@ _FORMS: dict[str, tuple[str | None, tuple[str, ...]]] = {
 }
 
 # Every word of the forms' spellings ("joint", "stock", "obshchestvo"): a form's words out of their place
-# ("JOINT STOCK CO GENBANK") are no longer a form, but still say nothing of which party it is.
+# ("JOINT STOCK CO ZORVANE") are no longer a form, but still say nothing of which party it is.
 FORM_WORDS: Final = frozenset(word for code, (_, spellings) in _FORMS.items() for spelling in (code, *spellings)
                               for word in spelling.split())
 

@@ -344,9 +344,9 @@ def _name_contained(left: Name, right: Name, pairs: list[tuple[str, str, float]]
     if not all(q in matched or q in GENERIC_WORDS for q in right.qualifiers):
         return False
     distinctive = [t for t in right.tokens if t not in GENERIC_WORDS]
-    if len(distinctive) < 2 and not _only_descriptive_words_added(left, right, pairs):
+    if sum(len(t) for t in distinctive) < CONTAINED_NAME_LETTERS:
         return False
-    return sum(len(t) for t in distinctive) >= CONTAINED_NAME_LETTERS
+    return len(distinctive) >= 2 or _only_descriptive_words_added(left, right, pairs)
 
 
 def _only_descriptive_words_added(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
@@ -359,7 +359,16 @@ def _only_descriptive_words_added(left: Name, right: Name, pairs: list[tuple[str
     return all(t in matched or _descriptive(t) for t in _merge_split_words(left.tokens, right.tokens))
 
 
-_DESCRIPTIVE_SPELLED: Final = GENERIC_WORDS | frozenset(w for w in legal_forms.FORM_WORDS if len(w) >= TYPO_MIN_LENGTH)
+def _by_first_letter(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for word in sorted(words):
+        grouped.setdefault(word[:1], []).append(word)
+    return {letter: tuple(group) for letter, group in grouped.items()}
+
+
+# business words and the longer words of legal forms, by first letter (a slip or an abbreviation keeps it)
+_DESCRIPTIVE_SPELLED: Final = _by_first_letter(
+    GENERIC_WORDS | frozenset(w for w in legal_forms.FORM_WORDS if len(w) >= TYPO_MIN_LENGTH))
 
 
 @lru_cache(maxsize=10_000)
@@ -370,8 +379,11 @@ def _descriptive(word: str) -> bool:
     if (is_business_word(word) or word in INDUSTRY_WORDS or word in country_words() or word in REGION_WORDS
             or word in UNIT_WORDS or word in legal_forms.FORM_WORDS):
         return True
-    return any(g[:1] == word[:1] and (_is_abbreviation(word, g) or _is_typo(word, g, fuzz.ratio(word, g)))
-               for g in _DESCRIPTIVE_SPELLED)
+    size = len(word)
+    # (the length bounds are the checks' own first conditions: most pairs fail them)
+    return any((size <= 0.6 * len(g) and _is_abbreviation(word, g))
+               or (abs(size - len(g)) <= 2 and _is_typo(word, g, fuzz.ratio(word, g)))
+               for g in _DESCRIPTIVE_SPELLED.get(word[:1], ()))
 
 
 def _parent_of_listed(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:

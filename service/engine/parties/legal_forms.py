@@ -100,6 +100,11 @@ _FORMS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "est": (None, ("est", "establishment")),
 }
 
+# Every word of the forms' spellings ("joint", "stock", "obshchestvo"): a form's words out of their place
+# ("JOINT STOCK CO ZORVANE") are no longer a form, but still say nothing of which party it is.
+FORM_WORDS: Final = frozenset(word for code, (_, spellings) in _FORMS.items() for spelling in (code, *spellings)
+                              for word in spelling.split())
+
 # Short spellings that are also ordinary words or initials: only taken at the start or end of a name.
 EDGE_ONLY: Final = frozenset({"as", "sa", "ag", "co", "cie", "ab", "oy", "pt", "cv", "ip", "sl", "sp", "kk", "nv",
                               "bv", "ao", "kg", "ug", "dd", "bt", "pat", "sac", "sca", "est", "sal", "gk", "yk", "pty",

@@ -41,6 +41,7 @@ from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.glossary import LATIN_CONCEPTS, same_concept
 from service.engine.parties.names import (
+    BRANCH_WORDS,
     CHINESE_SYLLABLE_STOP_WORDS,
     STOP_WORDS,
     Name,
@@ -94,7 +95,19 @@ TRANSLATED_DESCRIPTOR_LETTERS: Final = 6  # one distinctive word must be this lo
 PATRONYMIC_WORDS: Final = frozenset({"bin", "ibn", "ben", "bn"})
 PATRONYMIC_ORDER_CAP: Final = 60.0  # "Salman bin Muhammad" is not "Muhammad bin Salman": father and son
 ANNOTATION_CONFLICT_CAP: Final = 60.0  # two annotations with nothing in common: two branches, units or people
+# People with a name on each side that the other lacks ("Korval Ben Tamir Orvani" / "... Delmani"): namesakes
+OTHER_NAME_CAP: Final = 60.0
 SERIES_NUMERAL_CAP: Final = 75.0  # a fund vintage or securitisation series: same sponsor, worth a review
+# Units of an organisation, beside the branch words that normalisation takes out ("X Liaison Office")
+UNIT_WORDS: Final = BRANCH_WORDS | {"liaison", "office", "offices", "bureau", "unit", "department", "headquarters"}
+# What a company makes or does, beside the business words ("Huawei Device Co., Ltd."): a subsidiary's name
+INDUSTRY_WORDS: Final = frozenset({
+    "device", "devices", "cloud", "hardware", "digital", "network", "networks", "semiconductor", "semiconductors",
+    "microelectronics", "optical", "optics", "photonics", "biotech", "biotechnology", "health", "healthcare",
+    "solar", "battery", "batteries", "robotics", "research", "laboratory", "laboratories", "lab", "labs", "media",
+    "defense", "defence", "information", "data", "internet", "mobile", "wireless", "terminal", "terminals",
+    "display", "displays", "chip", "chips", "integrated", "circuit", "circuits", "cargo", "freight", "express",
+})
 # Words of investment vehicles issued in numbered series by one sponsor (Fund VII, Trust 2004-1):
 SERIES_WORDS: Final = frozenset({"fund", "funds", "trust", "partners", "series", "securities"})
 GENERIC_ONLY_CAP: Final = 55.0
@@ -112,6 +125,9 @@ INITIALISM_MIN: Final = 2  # letters of an initialism (US, PLA, OAO is a legal f
 INITIALISM_MAX: Final = 5
 INITIALISM_SIMILARITY: Final = 0.8
 TYPO_MIN_LENGTH: Final = 4
+# Letters a consonant skeleton of a person's name needs: "hl" is Hollu and Khalal, "ms" Mosho and Mossa.
+SKELETON_MIN_LETTERS: Final = 3
+SKELETON_SIMILARITY: Final = 0.85
 TYPO_TWO_EDITS_LENGTH: Final = 9
 TYPO_CAP: Final = 85.0  # a typo of an organisation's word is for review, never a block by itself
 SPACELESS_MIN: Final = 95.0  # the spaceless comparison is for spacing slips, not for an extra word
@@ -237,7 +253,7 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
     if left.vessel_prefix != right.vessel_prefix and (left.legal_forms or right.legal_forms):
         score -= VESSEL_VS_COMPANY
         notes.append("a vessel against a company")
-    score = _apply_caps(left, right, pairs, score, notes, numeral_cap, contained)
+    score = _apply_caps(left, right, pairs, score, notes, numeral_cap, contained, lenient)
     if score > ANNOTATION_CONFLICT_CAP and _annotations_conflict(left, right, pairs, cross_script, lenient, abjad):
         notes.append("the annotations differ (another branch, unit or given name)")
         score = ANNOTATION_CONFLICT_CAP
@@ -327,7 +343,47 @@ def _name_contained(left: Name, right: Name, pairs: list[tuple[str, str, float]]
         return False
     if not all(q in matched or q in GENERIC_WORDS for q in right.qualifiers):
         return False
-    return sum(len(t) for t in right.tokens if t not in GENERIC_WORDS) >= CONTAINED_NAME_LETTERS
+    distinctive = [t for t in right.tokens if t not in GENERIC_WORDS]
+    if sum(len(t) for t in distinctive) < CONTAINED_NAME_LETTERS:
+        return False
+    return len(distinctive) >= 2 or _only_descriptive_words_added(left, right, pairs)
+
+
+def _only_descriptive_words_added(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
+    """The query's words beyond the listed name describe it ("Zorvane Technologies", "Zorvane Trading
+    Asia", "Zorvane Liaison Office"): a fuller name or an arm of the listed party. A listed name of one
+    distinctive word with another name-like word beside it ("Zorvane Kelmira" against "ZORVANE 2012") is as
+    likely another company that shares a word."""
+    matched = {a for a, _, s in pairs if s >= CONTAINED_NAME_PAIR}
+    # (the words as aligned: syllables the listed name writes as one word are joined, 華為 "hua wei")
+    return all(t in matched or _descriptive(t) for t in _merge_split_words(left.tokens, right.tokens))
+
+
+def _by_first_letter(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for word in sorted(words):
+        grouped.setdefault(word[:1], []).append(word)
+    return {letter: tuple(group) for letter, group in grouped.items()}
+
+
+# business words and the longer words of legal forms, by first letter (a slip or an abbreviation keeps it)
+_DESCRIPTIVE_SPELLED: Final = _by_first_letter(
+    GENERIC_WORDS | frozenset(w for w in legal_forms.FORM_WORDS if len(w) >= TYPO_MIN_LENGTH))
+
+
+@lru_cache(maxsize=10_000)
+def _descriptive(word: str) -> bool:
+    """A word that says what or where a party is, not which one: a business or industry word (or a slip
+    or abbreviation of one: "Compnay", "Exp"), a country or region, a unit of an organisation ("Liaison
+    Office") or a word of a legal form out of its place ("JOINT STOCK CO ZORVANE")."""
+    if (is_business_word(word) or word in INDUSTRY_WORDS or word in country_words() or word in REGION_WORDS
+            or word in UNIT_WORDS or word in legal_forms.FORM_WORDS):
+        return True
+    size = len(word)
+    # (the length bounds are the checks' own first conditions: most pairs fail them)
+    return any((size <= 0.6 * len(g) and _is_abbreviation(word, g))
+               or (abs(size - len(g)) <= 2 and _is_typo(word, g, fuzz.ratio(word, g)))
+               for g in _DESCRIPTIVE_SPELLED.get(word[:1], ()))
 
 
 def _parent_of_listed(left: Name, right: Name, pairs: list[tuple[str, str, float]]) -> bool:
@@ -554,9 +610,10 @@ def _coverage(left_tokens: tuple[str, ...], left_qualifiers: tuple[str, ...], ri
     used_left: set[int] = set()
     used_right: set[int] = set()
     pairs: list[tuple[str, str, float]] = []
+    other_endings = 0  # pairs alike by their consonant skeletons, but another ending (Fadril / Fadrli)
     core_matched = 0  # words of the names (not annotations) aligned, both sides together
     annotations_matched = 0
-    for (similarity, _kind), i, j in candidates:
+    for (similarity, kind), i, j in candidates:
         if i in used_left or j in used_right:
             continue
         if i >= size_left and j >= size_right:
@@ -564,6 +621,8 @@ def _coverage(left_tokens: tuple[str, ...], left_qualifiers: tuple[str, ...], ri
         used_left.add(i)
         used_right.add(j)
         pairs.append((left_all[i], right_all[j], similarity))
+        if kind == "skeleton" and not _same_ends(left_all[i], right_all[j]):
+            other_endings += 1
         core = (i < size_left) + (j < size_right)
         core_matched += core
         annotations_matched += 2 - core
@@ -575,9 +634,12 @@ def _coverage(left_tokens: tuple[str, ...], left_qualifiers: tuple[str, ...], ri
     right_out = [t for j, t in enumerate(right) if j not in used_right]
     reasons = [f"matched words: {', '.join(a if a == b else f'{a}~{b}' for a, b, _ in pairs) or 'none'}"]
     strong = [pair for pair in pairs if pair[2] >= 0.85 and pair[0] in left and pair[1] in right] if lenient else []
-    if lenient and len(strong) >= 2 and len(strong) == len(pairs) and not (left_out and right_out):
+    if (lenient and len(strong) >= 2 and len(strong) == len(pairs) and not (left_out and right_out)
+            and not other_endings):
         # A person named with fewer of their names (no patronymic, one given name) is the same person;
-        # a different name on both sides is not. Partial names go to review, not block.
+        # a different name on both sides is not. Partial names go to review, not block. A name alike by
+        # its consonants but ending otherwise (Fadril / AL-FADRLI, Sultan / SOLTANI) is another name, too
+        # weak to stand beside a missing one; inner vowels written otherwise (Hamid / Hamed) are a spelling.
         shorter = min(len(left), len(right))
         partial = 100.0 * sum(s for a, b, s in pairs if a in left and b in right) / shorter
         partial -= PARTIAL_NAME_PENALTY * len(left_out or right_out)
@@ -588,6 +650,10 @@ def _coverage(left_tokens: tuple[str, ...], left_qualifiers: tuple[str, ...], ri
     unmatched = left_out + right_out
     if unmatched:
         reasons.append(f"unmatched: {', '.join(unmatched)}")
+    if lenient and left_out and right_out and base > OTHER_NAME_CAP:
+        # every given name alike but another family name: namesakes, however long the names they share
+        base = OTHER_NAME_CAP
+        reasons.append("a different name on each side (another person?)")
     return base, pairs, reasons
 
 
@@ -646,8 +712,10 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
                 return (0.85 if len(ka) > 1 else ABJAD_ONE_CONSONANT), "transliteration"
         if min(len(la), len(lb)) >= 3 and Indel.normalized_similarity(la, lb) >= 0.75:
             return 0.8, "transliteration"
-    if shortest >= 4 and skeleton(a) == skeleton(b):
-        return 0.85, "skeleton"
+    # (a person's name alike to another in two consonants, Hollu / Khalal, is another name; in other names
+    # a word alike in sound only is capped and is not enough alone: _alike_in_sound_only)
+    if shortest >= 4 and skeleton(a) == skeleton(b) and (not lenient or len(skeleton(a)) >= SKELETON_MIN_LETTERS):
+        return SKELETON_SIMILARITY, "skeleton"
     ratio = fuzz.ratio(a, b)
     if lenient and ratio >= 75:
         return ratio / 100.0, "typo"
@@ -667,6 +735,20 @@ def _sounds_alike_only(a: str, b: str, lenient: bool, cross_script: bool, abjad:
     if {a[:1], b[:1]} == {"j", "y"} and a[1:] == b[1:]:
         return True
     return not lenient and not cross_script and _token_similarity(a, b, cross_script, lenient, abjad)[1] == "skeleton"
+
+
+def _same_ends(a: str, b: str) -> bool:
+    """The same first and last letter: words alike by their consonants that differ in inner vowels only."""
+    return a[:1] == b[:1] and a[-1:] == b[-1:]
+
+
+def _alike_in_sound_only(a: str, b: str) -> bool:
+    """Two words of organisations or vessels that only their consonant skeletons make one (Telvar / Talivar, Dorvel /
+    Darvil), not a slip of one letter either (Talvar / Talivar is a typo): invented or other words that
+    sound alike. As the only distinctive word two names share, too little for a review."""
+    if _token_similarity(a, b, False, False)[1] != "skeleton":
+        return False
+    return not _is_typo(a, b, fuzz.ratio(a, b))
 
 
 def _baltic_ending(a: str, b: str) -> bool:
@@ -766,7 +848,7 @@ def _any_in(words: tuple[str, ...], known: frozenset[str]) -> bool:
 
 
 def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], score: float,
-                notes: list[str], numeral_cap: float, variant_numeral_cap: bool) -> float:
+                notes: list[str], numeral_cap: float, variant_numeral_cap: bool, lenient: bool = False) -> float:
     if _numerals_differ(left.numerals, right.numerals):
         notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
         score = min(score, numeral_cap)
@@ -777,12 +859,17 @@ def _apply_caps(left: Name, right: Name, pairs: list[tuple[str, str, float]], sc
         else:  # a vessel or aircraft: "Ocean 1" is not the "Ocean"
             notes.append(f"numbers differ ({' '.join(left.numerals) or '-'} vs {' '.join(right.numerals) or '-'})")
             score = min(score, numeral_cap)
-    if not any(s >= 0.75 and a not in GENERIC_WORDS and b not in GENERIC_WORDS for a, b, s in pairs):
+    # a word of an organisation or vessel alike to the other's in sound only (Telvar / Talivar) is no word
+    # in common (people's names are spelled many ways: there the skeleton is a spelling)
+    by_sound = not lenient and left.foreign_script == right.foreign_script
+    distinctive = [(a, b, s) for a, b, s in pairs if s >= 0.75 and a not in GENERIC_WORDS and b not in GENERIC_WORDS]
+    # (a skeleton pair scores SKELETON_SIMILARITY: the other pairs need no second look)
+    if not any(s != SKELETON_SIMILARITY or not (by_sound and _alike_in_sound_only(a, b)) for a, b, s in distinctive):
         if _same_generic_name(left, right, pairs):
             notes.append("only business words, but all of them alike (the same generic name)")
             score = min(score, ONE_WORD_CAP)
         else:
-            notes.append("no distinctive word in common")
+            notes.append("no distinctive word in common" + (" (one alike in sound only)" if distinctive else ""))
             score = min(score, GENERIC_ONLY_CAP)
     if len(left.tokens) == 1 and len(right.tokens) == 1:
         notes.append("one-word names")

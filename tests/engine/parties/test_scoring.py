@@ -24,6 +24,14 @@ IN_REVIEW_BAND = [
     ("an initialism alone", "KSE", "Kovar Steel Engineering", "organisation"),
     ("listed one-word name inside a fuller name", "Zorvane Technologies Co., Ltd.", "Zorvane", "organisation"),
     ("listed name inside a branch name", "Zorvane Trading Beijing Branch", "Zorvane Trading", "organisation"),
+    ("a one-word listed name with a unit of it", "Zorvane Liaison Office", "Zorvane", "organisation"),
+    ("a one-word listed name with what it makes", "Zorvane Device Co Ltd", "Zorvane", "organisation"),
+    ("a one-word listed name with its legal form's words out of place", "Joint Stock Co Zorvane", "JSC Zorvane",
+     "organisation"),
+    ("a one-word listed name with a slip in a business word", "Zorvane Compnay", "Zorvane", "organisation"),
+    ("a listed name of two distinctive words inside a longer one", "Zorvane Kelmira Delton", "Zorvane Kelmira",
+     "organisation"),
+    ("one-word names alike in sound and one letter apart", "Talvar S.A.", "Talivar", "organisation"),
 ]
 
 
@@ -64,6 +72,19 @@ BELOW_REVIEW = [
     ("namesakes written LAST, First", "KOVAR, Peter", "KOVAR, Jonas", "person"),
     ("three first letters of a distinctive word are another name", "Tal Holdings LLC", "Talvern Holdings LLC",
      "organisation"),
+    ("a one-word listed name beside another name-like word is another company", "Zorvane Kelmira", "Zorvane LLC",
+     "organisation"),
+    ("a numbered one-word listed name beside other words", "Kelvoran Dastimo Trading", "KELVORAN 2014",
+     "organisation"),
+    ("one-word names alike in sound only", "Telvar S.A.", "TALIVAR", "organisation"),
+    ("one-word vessel names alike in sound only", "Dorvel", "Darvil", "vessel"),
+    ("the one distinctive word alike in sound only", "Dorvel Shipping Company", "Darvil Shipping Company",
+     "organisation"),
+    ("a person's name alike to another in two consonants only", "HOLLU, Varik Dorsan", "DORSAN, Khalal", "person"),
+    ("every name alike but another family name", "KORVAL BEN TAMIR BEN SADIQ ORVANI",
+     "KORVAL BEN TAMIR BEN SADIQ DELMANI", "person"),
+    ("a given name alike to the listed family name by its consonants, another ending",
+     "Tamir Fadril Osvan Korel Delman", "Tamir Al-Fadrli", "person"),
 ]
 
 
@@ -89,6 +110,9 @@ AT_LEAST_REVIEW = [
     ("the same registry number in different annotations", "Velkor Gradnja d.o.o., MB 7712345000",
      "Velkor Gradnja d.o.o., maticni broj 7712345000", "organisation"),
     ("a given name shortened", "Ben Karlsson", "Benjamin Karlsson", "person"),
+    ("a partial name with inner vowels written otherwise", "Hamid Osvan Al-Korvi", "Hamed Al-Korvi", "person"),
+    ("a long name without its family name", "KORVAL BEN TAMIR BEN SADIQ", "KORVAL BEN TAMIR BEN SADIQ DELMANI",
+     "person"),
 ]
 
 

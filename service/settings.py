@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     list_default_max_age_days: float = Field(
         default=14.0, gt=0, description="Expected update interval (days) of a stored list not named above."
     )
+    list_update_interval_hours: float = Field(
+        default=0.0, ge=0,
+        description="Run `lists update` inside the service this often (hours; one worker at a time); 0 = off.",
+    )
+    list_update_jitter_minutes: float = Field(
+        default=10.0, ge=0,
+        description="Each worker waits a random share of this many minutes past the due time, so replicas spread.",
+    )
     required_lists: list[str] = Field(
         default_factory=list, description="Snapshot names that must be present, or nothing is screened."
     )

@@ -26,6 +26,7 @@ from service.api.reloading import ReloadWatcher
 from service.api.routers import audit, batches, decisions, health, party_match, rules, screenings, webhooks
 from service.api.routers.batches import jobs_dir
 from service.api.state import ContextLoader, ServiceState
+from service.lists.schedule import list_update_scheduler
 from service.runtime import load_context, settle_memory
 from service.settings import Settings
 from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
@@ -56,13 +57,14 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         files = (BatchFileJanitor(state.engine, jobs_dir(state), timedelta(hours=settings.batch_retention_hours),
                                   writing=state.writing)
                  if settings.batch_retention_hours > 0 else None)
-        for worker in (checkpointer, watcher, dispatcher, janitor, files):
+        updater = list_update_scheduler(settings, state.engine)  # None unless a list update interval is set
+        for worker in (checkpointer, watcher, dispatcher, janitor, files, updater):
             if worker:
                 worker.start()
         try:
             yield
         finally:
-            for worker in (files, janitor, dispatcher, watcher, checkpointer):
+            for worker in (updater, files, janitor, dispatcher, watcher, checkpointer):
                 if worker:
                     await run_in_threadpool(worker.stop)
             state.engine.dispose()

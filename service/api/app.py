@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from service.api.batch_files import BatchFileJanitor
+from service.api.batch_resume import BatchResumer
 from service.api.deps import key_lookup
 from service.api.errors import install_error_handler
 from service.api.gate import GateMiddleware, redact_access_log
@@ -58,13 +59,14 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
                                   writing=state.writing)
                  if settings.batch_retention_hours > 0 else None)
         updater = list_update_scheduler(settings, state.engine)  # None unless a list update interval is set
-        for worker in (checkpointer, watcher, dispatcher, janitor, files, updater):
+        resumer = BatchResumer(app, state)
+        for worker in (checkpointer, watcher, dispatcher, janitor, files, updater, resumer):
             if worker:
                 worker.start()
         try:
             yield
         finally:
-            for worker in (updater, files, janitor, dispatcher, watcher, checkpointer):
+            for worker in (resumer, updater, files, janitor, dispatcher, watcher, checkpointer):
                 if worker:
                     await run_in_threadpool(worker.stop)
             state.engine.dispose()

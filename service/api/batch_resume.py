@@ -41,8 +41,8 @@ def resume_options(directory: Path, options: dict[str, Any]) -> BatchOptions:
 class BatchResumer(Periodic):
     """Claims interrupted jobs and queues them again on this process's runner."""
 
-    def __init__(self, app: FastAPI, state: ServiceState, interval: float = RESUME_POLL_SECONDS) -> None:
-        super().__init__("batch-resumer", interval)
+    def __init__(self, app: FastAPI, state: ServiceState, interval: float | None = None) -> None:
+        super().__init__("batch-resumer", interval or RESUME_POLL_SECONDS)
         self.app, self.state = app, state
 
     def check(self) -> list[str]:

@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from service.api import batch_resume
 from service.api.batch_resume import BatchResumer
 from service.api.routers import batches as batches_router
 from service.store.batches import MAX_RESUMES, BatchJob, JobStatus
@@ -27,6 +28,12 @@ pytestmark = pytest.mark.asyncio
 # 1,900 rows in 4 chunks of 500 (screened in-process), and one reference split across the file, which
 # the split-reference pass screens first, as a chunk of its own
 ROWS = [row("SPLIT-1")] + [row(f"SO-{n:04d}") for n in range(1, 1899)] + [row("SPLIT-1", "854231")]
+
+
+@pytest.fixture(autouse=True)
+def resumed_by_the_test_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's own resumer looks once at start, then not for an hour: the tests call check() themselves."""
+    monkeypatch.setattr(batch_resume, "RESUME_POLL_SECONDS", 3600.0)
 
 
 def _job(app: FastAPI, job_id: str) -> BatchJob:

@@ -130,7 +130,9 @@ class Settings(BaseSettings):
         default=True, description="Run the database migrations when the API starts (off if a deploy step does it)."
     )
     reload_poll_seconds: float = Field(
-        default=2.0, gt=0, description="How often each API worker checks for a rules reload done by another worker."
+        default=2.0, gt=0,
+        description="How often each API worker checks for a rules reload done by another worker, and for "
+        "list snapshots stored since its lists were loaded.",
     )
     webhook_timeout: float = Field(default=10.0, gt=0, description="Seconds a webhook receiver has to answer.")
     webhook_max_attempts: int = Field(

@@ -44,7 +44,7 @@ async def test_a_stored_list_is_loaded_without_a_reload(settings: Settings, rule
         assert await run_in_threadpool(watcher.check_lists) is False  # nothing stored yet
         _store(current, "sha256:1111111111111111")
         assert await run_in_threadpool(watcher.check_lists) is True
-        assert state.context is loads[-1] and len(loads) == 2
+        assert state.context is loads[-1] and len(loads) >= 2  # (the app's own watcher may have been first)
         assert await run_in_threadpool(watcher.check_lists) is False  # handled once
 
         broken[0] = True

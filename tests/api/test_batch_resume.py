@@ -15,11 +15,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service.api import batch_resume
+from service.api.app import create_app
 from service.api.batch_resume import BatchResumer
 from service.api.routers import batches as batches_router
+from service.engine.rulebook import Rulebook
+from service.settings import Settings
 from service.store.batches import MAX_RESUMES, BatchJob, JobStatus
 from service.store.database import now
 from service.store.tables import Screening
+from tests.api.conftest import clocked_context
 from tests.api.test_batches import csv_bytes, parse, wait_for
 from tests.batch.conftest import row
 
@@ -124,3 +128,20 @@ async def test_a_job_interrupted_too_often_fails_and_says_how_far_it_got(
         count = session.exec(select(func.count()).select_from(Screening)
                              .where(col(Screening.request_id) == f"batch:{job_id}")).one()
     assert count == 500
+
+
+async def test_a_restarted_service_resumes_the_job_by_itself(
+    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str], settings: Settings, rulebook: Rulebook,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = await _interrupted(app, client, as_screener, chunks=3)
+    monkeypatch.setattr(batch_resume, "RESUME_POLL_SECONDS", 0.1)
+    restarted = create_app(settings, load=lambda _: clocked_context(rulebook))  # a new process on the same data
+    async with restarted.router.lifespan_context(restarted):
+        transport = httpx.ASGITransport(app=restarted)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as again:
+            done = await wait_for(again, f"/v1/batches/{job_id}", as_screener)
+            result = await again.get(f"/v1/batches/{job_id}/result", headers=as_screener)
+    assert done["status"] == "complete" and done["rows_done"] == len(ROWS)
+    assert sorted(_recorded(app, job_id)) == sorted({r[0] for r in ROWS})
+    assert [r["reference"] for r in parse(result.content)] == [r[0] for r in ROWS]

@@ -58,7 +58,7 @@ class BatchResumer(Periodic):
     def _queue(self, job: BatchJob) -> bool:
         directory = jobs_dir(self.state) / job.id
         if not (directory / "input.csv").is_file():
-            with Session(self.state.engine) as session:
+            with self.state.writing(), Session(self.state.engine) as session:
                 mark_failed(session, job.id, f"{interruption(job)}; its upload is gone, so it cannot be resumed")
             return False
         logger.info("resuming batch job %s after chunk %d (row %d)", job.id, job.chunks_committed,

@@ -17,7 +17,7 @@ from service.engine.screen import utc_now
 from service.lists.intake import SnapshotRefused, adopt_snapshots, remove_list, take_in
 from service.lists.load import ListLoadError, load_lists
 from service.lists.manifest import ManifestError
-from service.lists.schedule import record_outcomes
+from service.lists.schedule import record_outcomes, update_lock
 from service.lists.store import SnapshotError, read_info, snapshot_dir, snapshot_paths
 from service.lists.update import UpdateOutcome, update_lists
 from service.settings import Settings, get_settings
@@ -128,9 +128,14 @@ def update_command(
     unknown = sorted(set(names or []) - known)
     if unknown:
         fail(f"--name {', '.join(unknown)}: not configured (configured: {', '.join(sorted(known))})", EXIT_INVALID)
-    started = utc_now()
-    outcomes = _update_with_progress(settings, names or [source.name for source in settings.list_sources], force)
-    record_outcomes(settings.data_dir, started, outcomes)
+    with update_lock(settings.data_dir) as held:  # the service's scheduled update holds it while it runs
+        if not held:
+            fail("a list update is running now (scheduled in the service, or another lists update); "
+                 "try again when it is done", EXIT_FATAL)
+        started = utc_now()
+        outcomes = _update_with_progress(settings, names or [source.name for source in settings.list_sources],
+                                         force)
+        record_outcomes(settings.data_dir, started, outcomes)
     for outcome in outcomes:
         if outcome.stored is not None:
             _report_warnings(outcome.stored.warnings)

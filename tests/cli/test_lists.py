@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.cli import lists as lists_cli
-from service.lists.schedule import read_status
+from service.lists.schedule import read_status, update_lock
 from tests.lists.helpers import OFAC_MINI, SHARED_DATA, ofac_copy
 
 runner = CliRunner()
@@ -86,6 +86,13 @@ def test_update_success_and_loud_failure(monkeypatch: pytest.MonkeyPatch, privat
     assert "!!! LIST NOT UPDATED: ofac-sdn" in failed.stderr and "keeping the previous snapshot" in failed.stderr
     assert "1 of 1 lists NOT updated" in failed.stderr
     assert "HTTP 503" in (read_status(private_data_dir).last_error or "")
+
+
+def test_update_waits_for_no_one_while_another_update_runs(private_data_dir: Path) -> None:
+    with update_lock(private_data_dir) as held:
+        assert held
+        busy = runner.invoke(app, ["lists", "update"])
+    assert busy.exit_code == 3 and "a list update is running now" in busy.stderr
 
 
 def test_update_unknown_name() -> None:

@@ -151,9 +151,14 @@ def update_command(
         raise typer.Exit(EXIT_FATAL)
 
 
+def _on_terminal() -> bool:
+    """Whether a person watches stderr (progress lines would only clutter a log)."""
+    return sys.stderr.isatty()
+
+
 def _update_with_progress(settings: Settings, names: list[str], force: bool) -> list[UpdateOutcome]:
     """Update one list after the other, saying which on a terminal (downloads take minutes)."""
-    shown = sys.stderr.isatty()
+    shown = _on_terminal()
     outcomes: list[UpdateOutcome] = []
     for number, name in enumerate(names, 1):
         if shown:

@@ -88,6 +88,17 @@ def test_update_success_and_loud_failure(monkeypatch: pytest.MonkeyPatch, privat
     assert "HTTP 503" in (read_status(private_data_dir).last_error or "")
 
 
+def test_update_shows_progress_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {path.name: path.read_bytes() for path in OFAC_MINI.iterdir()}
+    monkeypatch.setattr(lists_cli, "TRANSPORT", _serve(files))
+    monkeypatch.setattr(lists_cli, "_on_terminal", lambda: True)
+    shown = runner.invoke(app, ["lists", "update"])
+    assert shown.exit_code == 0, shown.output
+    assert "[1/1] downloading ofac-sdn ..." in shown.stderr and "[1/1] ofac-sdn: stored" in shown.stderr
+    monkeypatch.setattr(lists_cli, "_on_terminal", lambda: False)
+    assert "downloading" not in runner.invoke(app, ["lists", "update"]).stderr
+
+
 def test_update_waits_for_no_one_while_another_update_runs(private_data_dir: Path) -> None:
     with update_lock(private_data_dir) as held:
         assert held

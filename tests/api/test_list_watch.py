@@ -15,7 +15,7 @@ from service.engine.rulebook import Rulebook
 from service.engine.screen import ScreeningContext
 from service.lists.manifest import Manifest, RecordedSnapshot, write_manifest
 from service.settings import Settings
-from tests.api.conftest import clocked_context
+from tests.api.conftest import clocked_context, runs_in_lifespan
 
 pytestmark = pytest.mark.asyncio
 
@@ -63,3 +63,17 @@ async def test_a_stored_list_is_loaded_without_a_reload(settings: Settings, rule
         _store(current, "sha256:3333333333333333")
         assert await run_in_threadpool(watcher.check_lists) is True
         assert state.list_reload_error is None
+
+
+@pytest.mark.parametrize("hours", [0.0, 24.0])
+async def test_the_list_update_schedule_runs_only_when_set(
+    settings: Settings, rulebook: Rulebook, hours: float
+) -> None:
+    # no sources and a long jitter: nothing is downloaded even if the first round came due
+    scheduled = settings.model_copy(update={"list_update_interval_hours": hours, "list_sources": [],
+                                            "list_update_jitter_minutes": 600.0})
+    assert await runs_in_lifespan(scheduled, rulebook, "list-update") is (hours > 0)
+
+
+async def test_every_api_process_looks_for_interrupted_batch_jobs(settings: Settings, rulebook: Rulebook) -> None:
+    assert await runs_in_lifespan(settings, rulebook, "batch-resumer")

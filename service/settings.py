@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     list_default_max_age_days: float = Field(
         default=14.0, gt=0, description="Expected update interval (days) of a stored list not named above."
     )
+    list_update_interval_hours: float = Field(
+        default=0.0, ge=0,
+        description="Run `lists update` inside the service this often (hours; one worker at a time); 0 = off.",
+    )
+    list_update_jitter_minutes: float = Field(
+        default=10.0, ge=0,
+        description="Each worker waits a random share of this many minutes past the due time, so replicas spread.",
+    )
     required_lists: list[str] = Field(
         default_factory=list, description="Snapshot names that must be present, or nothing is screened."
     )
@@ -132,7 +140,9 @@ class Settings(BaseSettings):
         default=True, description="Run the database migrations when the API starts (off if a deploy step does it)."
     )
     reload_poll_seconds: float = Field(
-        default=2.0, gt=0, description="How often each API worker checks for a rules reload done by another worker."
+        default=2.0, gt=0,
+        description="How often each API worker checks for a rules reload done by another worker, and for "
+        "list snapshots stored since its lists were loaded.",
     )
     webhook_timeout: float = Field(default=10.0, gt=0, description="Seconds a webhook receiver has to answer.")
     webhook_max_attempts: int = Field(

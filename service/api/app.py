@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from service.api.batch_files import BatchFileJanitor
+from service.api.batch_resume import BatchResumer
 from service.api.deps import key_lookup
 from service.api.errors import install_error_handler
 from service.api.gate import GateMiddleware, redact_access_log
@@ -39,6 +40,7 @@ from service.api.routers import (
 from service.api.routers.batches import jobs_dir
 from service.api.state import ContextLoader, ServiceState
 from service.api.tracing import instrument
+from service.lists.schedule import list_update_scheduler
 from service.runtime import load_context, settle_memory
 from service.settings import Settings
 from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
@@ -70,13 +72,15 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         files = (BatchFileJanitor(state.engine, jobs_dir(state), timedelta(hours=settings.batch_retention_hours),
                                   writing=state.writing)
                  if settings.batch_retention_hours > 0 else None)
-        for worker in (checkpointer, watcher, dispatcher, janitor, files):
+        updater = list_update_scheduler(settings, state.engine)  # None unless a list update interval is set
+        resumer = BatchResumer(app, state)
+        for worker in (checkpointer, watcher, dispatcher, janitor, files, updater, resumer):
             if worker:
                 worker.start()
         try:
             yield
         finally:
-            for worker in (files, janitor, dispatcher, watcher, checkpointer):
+            for worker in (resumer, updater, files, janitor, dispatcher, watcher, checkpointer):
                 if worker:
                     await run_in_threadpool(worker.stop)
             state.engine.dispose()

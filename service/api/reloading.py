@@ -1,8 +1,10 @@
 """Reloading rules and lists without a restart, in every worker process.
 
 An admin's reload is validated and recorded in `rulebook_reloads` by the worker that served it; every
-other worker polls that table and loads the same files when a new row appears. A load that fails keeps
-the rulebook in force (fail closed, never a half-loaded context).
+other worker polls that table and loads the same files when a new row appears. Each worker also follows
+the list manifest (service/lists/watch.py): a snapshot stored by `lists import` or `lists update` while
+the service runs is loaded within one poll. A load that fails keeps the rulebook and lists in force (fail
+closed, never a half-loaded context); a failed list load is logged and shown in /readyz.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlmodel import Session
 
 from service.api.state import ServiceState
 from service.engine.screen import ScreeningContext
+from service.lists.watch import ManifestWatch
 from service.periodic import Periodic
 from service.runtime import settle_memory
 from service.store.reloads import latest_reload
@@ -24,6 +27,7 @@ logger = logging.getLogger("service.api")
 def swap_context(state: ServiceState, context: ScreeningContext, generation: int) -> None:
     """Put a loaded context in force (one reference assignment: no request sees half of each)."""
     state.context, state.context_error, state.reload_generation = context, None, generation
+    state.list_reload_error = None  # every load reads the lists the manifest names now
     settle_memory()
 
 
@@ -33,6 +37,7 @@ class ReloadWatcher(Periodic):
     def __init__(self, state: ServiceState, interval: float) -> None:
         super().__init__("reload-watcher", interval)
         self.state = state
+        self.lists = ManifestWatch(state.settings.data_dir)
 
     def start(self) -> None:
         """Remember the newest reload as already applied, then begin polling."""
@@ -66,6 +71,31 @@ class ReloadWatcher(Periodic):
             return None
 
     def tick(self) -> bool:
-        """One poll per round."""
+        """One poll per round: recorded reloads first, then the list manifest."""
         self.check()
+        self.check_lists()
         return False
+
+    def check_lists(self) -> bool:
+        """Load the context again if the list manifest changed; True if the context was swapped."""
+        stamp = self.lists.changed()
+        if stamp is None:
+            return False
+        with self.state.reload_lock:
+            try:
+                context = self.state.load(self.state.settings)
+            except Exception as exc:  # keep the lists in force; retried when the manifest changes again
+                self.lists.accept(stamp)
+                self.state.list_reload_error = f"{type(exc).__name__}: {exc}"
+                logger.error("the list manifest changed but the lists could not be loaded; the previous "
+                             "lists stay in force: %s", exc)
+                return False
+            self.lists.accept(stamp)
+            swap_context(self.state, context, self.state.reload_generation)
+        logger.info("followed a list change: %s", _list_versions(context))
+        return True
+
+
+def _list_versions(context: ScreeningContext) -> str:
+    stamps = context.parties.stamps() if context.parties is not None else []
+    return ", ".join(f"{stamp.name} {stamp.version}" for stamp in stamps) or "no lists"

@@ -36,6 +36,7 @@ class ServiceState:
     context: ScreeningContext | None = None
     context_error: str | None = None
     reload_generation: int = 0  # the newest recorded reload this process has applied
+    list_reload_error: str | None = None  # why the newest list manifest could not be loaded (old lists serve)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _keys: dict[str, tuple[Caller, float]] = field(default_factory=dict)

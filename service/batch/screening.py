@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from service.batch.assemble import Assembly, assemble
 from service.batch.cache import CachedScreener
 from service.batch.columns import ColumnLayout
+from service.batch.orphans import exit_with_parent
 from service.batch.results import CsvFormat, JsonlFormat, ResultFormat, RowResult, row_results
 from service.batch.shipments import Shipment
 from service.engine.declaration import Declaration
@@ -144,9 +145,12 @@ _WORKER: ChunkScreener | None = None
 _WORKER_FAILURE: str | None = None
 
 
-def worker_init(screener: ChunkScreener, settings: Settings) -> None:
-    """Process-pool initializer: load this worker's own context once."""
+def worker_init(screener: ChunkScreener, settings: Settings, parent_pid: int | None = None) -> None:
+    """Process-pool initializer: end with the parent (no orphans after a kill -9), then load this worker's
+    own context once."""
     global _WORKER, _WORKER_FAILURE
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
     try:
         screener.attach(ChunkScreener.load(settings))
         _WORKER = screener

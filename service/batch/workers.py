@@ -7,6 +7,7 @@ chunks per worker are in flight, so memory does not grow with the file.
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from collections import deque
@@ -38,7 +39,8 @@ class Screening:
     def __enter__(self) -> Screening:
         if self._workers > 1:
             self._pool = ProcessPoolExecutor(self._workers, mp_context=get_context("spawn"),
-                                             initializer=worker_init, initargs=(self._screener, self._settings))
+                                             initializer=worker_init,
+                                             initargs=(self._screener, self._settings, os.getpid()))
             try:
                 self._start_workers(self._pool)
             except BaseException:

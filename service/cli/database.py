@@ -1,12 +1,17 @@
-"""`export-screen db upgrade|current|history`: the database schema and its migrations."""
+"""`export-screen db upgrade|current|history|backup`: the database schema, its migrations and backups."""
 
 from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.cli.output import EXIT_FATAL, fail
+from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
 from service.settings import data_location, get_settings
+from service.store.backup import BackupError, backup_sqlite
 from service.store.database import current_revision, head_revision, make_engine, migration_history, upgrade
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -50,3 +55,18 @@ def history_command() -> None:
     """Every migration of this version, oldest first."""
     for revision, doc in migration_history():
         typer.echo(f"{revision}  {doc.splitlines()[0] if doc else ''}")
+
+
+@app.command("backup")
+def backup_command(
+    target: Annotated[Path, typer.Argument(help="New file to write the copy to (never overwritten).")],
+) -> None:
+    """Copy the SQLite database while the service runs (online backup API); PostgreSQL: use pg_dump."""
+    settings = get_settings()
+    try:
+        pages = backup_sqlite(settings.database_url, target)
+    except BackupError as exc:
+        fail(f"no backup made: {exc}", EXIT_INVALID)
+    except sqlite3.Error as exc:
+        fail(f"no backup made: {exc}", EXIT_FATAL)
+    typer.echo(f"backed up {pages} pages to {target}")

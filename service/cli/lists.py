@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,9 +17,10 @@ from service.engine.screen import utc_now
 from service.lists.intake import SnapshotRefused, adopt_snapshots, remove_list, take_in
 from service.lists.load import ListLoadError, load_lists
 from service.lists.manifest import ManifestError
+from service.lists.schedule import record_outcomes, update_lock
 from service.lists.store import SnapshotError, read_info, snapshot_dir, snapshot_paths
-from service.lists.update import update_lists
-from service.settings import get_settings
+from service.lists.update import UpdateOutcome, update_lists
+from service.settings import Settings, get_settings
 
 app = typer.Typer(help="Import, show and update denied-party list snapshots.", no_args_is_help=True)
 
@@ -33,6 +35,12 @@ def _report_warnings(warnings: list[RowWarning]) -> None:
         typer.echo(f"warning: {warning}", err=True)
     if len(warnings) > SHOWN_WARNINGS:
         typer.echo(f"warning: ... and {len(warnings) - SHOWN_WARNINGS} more skipped rows", err=True)
+
+
+def _pickup_note(settings: Settings) -> None:
+    """What a running service does with what was just stored."""
+    typer.echo(f"a running service picks this up within {settings.reload_poll_seconds:g} s "
+               "(each worker follows the list manifest; /readyz shows a list that could not be loaded)")
 
 
 def _loud(message: str) -> None:
@@ -50,8 +58,9 @@ def import_command(
     """Parse a list file and store it as a snapshot with a content hash and import time."""
     if list_format not in FORMATS:
         fail(f"--format {list_format!r}: expected one of {', '.join(FORMATS)}", EXIT_INVALID)
+    settings = get_settings()
     try:
-        intake = take_in(get_settings(), list_format, path, name, force=force)
+        intake = take_in(settings, list_format, path, name, force=force)
     except (ListReadError, SnapshotError) as exc:
         fail(f"list not imported: {exc}", EXIT_INVALID)
     except SnapshotRefused as exc:
@@ -64,6 +73,7 @@ def import_command(
     before = f" (was {intake.previous.version}, {intake.previous.entries} entries)" if intake.previous else ""
     typer.echo(f"stored {info.name} {info.version}: {info.entries} entries, "
                f"{info.warnings} rows skipped{before}")
+    _pickup_note(settings)
 
 
 @app.command("show")
@@ -118,7 +128,14 @@ def update_command(
     unknown = sorted(set(names or []) - known)
     if unknown:
         fail(f"--name {', '.join(unknown)}: not configured (configured: {', '.join(sorted(known))})", EXIT_INVALID)
-    outcomes = update_lists(settings, transport=TRANSPORT, names=names or None, force=force)
+    with update_lock(settings.data_dir) as held:  # the service's scheduled update holds it while it runs
+        if not held:
+            fail("a list update is running now (scheduled in the service, or another lists update); "
+                 "try again when it is done", EXIT_FATAL)
+        started = utc_now()
+        outcomes = _update_with_progress(settings, names or [source.name for source in settings.list_sources],
+                                         force)
+        record_outcomes(settings.data_dir, started, outcomes)
     for outcome in outcomes:
         if outcome.stored is not None:
             _report_warnings(outcome.stored.warnings)
@@ -127,9 +144,29 @@ def update_command(
         else:
             _loud(outcome.error or outcome.name)
     failed = [outcome.name for outcome in outcomes if not outcome.ok]
+    if len(failed) < len(outcomes):
+        _pickup_note(settings)
     if failed:
         typer.echo(f"!!! {len(failed)} of {len(outcomes)} lists NOT updated: {', '.join(failed)}", err=True)
         raise typer.Exit(EXIT_FATAL)
+
+
+def _on_terminal() -> bool:
+    """Whether a person watches stderr (progress lines would only clutter a log)."""
+    return sys.stderr.isatty()
+
+
+def _update_with_progress(settings: Settings, names: list[str], force: bool) -> list[UpdateOutcome]:
+    """Update one list after the other, saying which on a terminal (downloads take minutes)."""
+    shown = _on_terminal()
+    outcomes: list[UpdateOutcome] = []
+    for number, name in enumerate(names, 1):
+        if shown:
+            typer.echo(f"[{number}/{len(names)}] downloading {name} ...", err=True)
+        outcomes += update_lists(settings, transport=TRANSPORT, names=[name], force=force)
+        if shown and outcomes:
+            typer.echo(f"[{number}/{len(names)}] {name}: {'stored' if outcomes[-1].ok else 'NOT updated'}", err=True)
+    return outcomes
 
 
 @app.command("remove")

@@ -1,9 +1,13 @@
 """Batch jobs: the state of each uploaded CSV file being screened, kept in the database.
 
 A job is `queued`, then `running` (with a heartbeat and progress), then `complete` (the result file was
-written whole and renamed into place first) or `failed` (with a message). A job whose heartbeat stops
-(the service was restarted or crashed mid-run) is marked failed by the next reader, so an interrupted
-job is never reported running forever nor complete while half-written.
+written whole and renamed into place first) or `failed` (with a message). Each chunk's screenings are
+committed together with the job's `chunks_committed` and `rows_committed`, so the job always knows how
+far its audit trail goes. A job whose heartbeat stops (the service was restarted or crashed mid-run) is
+claimed by a running API process, put back in the queue and resumed after its last committed chunk
+(docs/batch.md); one that cannot be resumed (resumed too often, or submitted before resumption existed)
+is marked failed by the next reader, with the row up to which its shipments are recorded. An
+interrupted job is never reported running forever nor complete while half-written.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from service.store.database import new_id, now
 from service.store.outbox import EventType, add_events, batch_data
 
 STALE_AFTER = timedelta(seconds=30)  # no heartbeat for this long: the job's process is gone
+MAX_RESUMES = 3  # a job interrupted this often (a file that crashes the service?) fails instead
+RESUMABLE = "resumable"  # the options key that says the job's options and files allow a resume
 
 
 class JobStatus(StrEnum):
@@ -48,6 +54,10 @@ class BatchJob(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     heartbeat_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    # chunks (in the run's fixed order) and data rows whose screenings are in the audit trail
+    chunks_committed: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    rows_committed: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    resumes: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     # when the job's upload and result were deleted, past the retention (the row and the audit trail stay)
     files_removed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     caller_key_id: str = Field(sa_column=Column(String(32), nullable=False))
@@ -140,17 +150,56 @@ def mark_failed(session: Session, job_id: str, message: str) -> bool:
                 error=message[:4000], finished_at=now())
 
 
-def fail_stale_jobs(session: Session, stale_after: timedelta = STALE_AFTER) -> int:
-    """Fail queued or running jobs whose heartbeat stopped (their process was restarted or died)."""
+def record_committed(session: Session, job_id: str, chunks: int, rows: int) -> None:
+    """In the caller's transaction (the one that adds the chunk's screenings): how far the audit trail goes."""
+    session.execute(update(BatchJob).where(col(BatchJob.id) == job_id)
+                    .values(chunks_committed=chunks, rows_committed=rows, heartbeat_at=now()))
+
+
+def resumable(job: BatchJob) -> bool:
+    """Whether an interrupted job may be resumed rather than failed."""
+    return bool(job.options.get(RESUMABLE)) and job.resumes < MAX_RESUMES
+
+
+def _stale(session: Session, stale_after: timedelta) -> list[BatchJob]:
     cutoff = now() - stale_after
-    stale = session.exec(
+    return list(session.exec(
         select(BatchJob).where(col(BatchJob.status).in_((JobStatus.QUEUED, JobStatus.RUNNING)),
                                col(BatchJob.heartbeat_at) < cutoff)
-    ).all()
-    for job in stale:
-        mark_failed(session, job.id, (
-            f"interrupted: the service stopped while the job was {job.status} (at row {job.rows_done:,}"
-            f"{f' of {job.rows_total:,}' if job.rows_total else ''}); no result was published and the rows "
-            "screened so far are in the audit trail; submit the file again"
-        ))
-    return len(stale)
+    ).all())
+
+
+def claim_interrupted(session: Session, stale_after: timedelta = STALE_AFTER) -> list[BatchJob]:
+    """Take over resumable jobs whose process is gone: each goes back to `queued` with a fresh heartbeat,
+    in one conditional update, so that of several processes exactly one claims it."""
+    cutoff = now() - stale_after
+    claimed = []
+    for job in _stale(session, stale_after):
+        if not resumable(job):
+            continue
+        statement = (update(BatchJob)
+                     .where(col(BatchJob.id) == job.id, col(BatchJob.heartbeat_at) < cutoff,
+                            col(BatchJob.status).in_((JobStatus.QUEUED, JobStatus.RUNNING)))
+                     .values(status=JobStatus.QUEUED.value, heartbeat_at=now(), resumes=BatchJob.resumes + 1)
+                     .execution_options(synchronize_session=False))  # the database decides, not loaded rows
+        if session.execute(statement).rowcount:  # type: ignore[attr-defined]
+            claimed.append(job.id)
+        session.commit()
+    return [job for job in (session.get(BatchJob, job_id) for job_id in claimed) if job is not None]
+
+
+def interruption(job: BatchJob) -> str:
+    """What an interrupted job has done: up to which row its shipments are in the audit trail."""
+    total = f" of {job.rows_total:,}" if job.rows_total else ""
+    return (f"interrupted: the service stopped while the job was {job.status} (at row {job.rows_committed:,}"
+            f"{total}: the shipments of rows 1 to {job.rows_committed:,} are in the audit trail, none after)")
+
+
+def fail_stale_jobs(session: Session, stale_after: timedelta = STALE_AFTER) -> int:
+    """Fail queued or running jobs whose heartbeat stopped and that cannot be resumed (resumable ones are
+    left for claim_interrupted, which a running service calls every few seconds)."""
+    failed = [job for job in _stale(session, stale_after) if not resumable(job)]
+    for job in failed:
+        why = "it was interrupted too often" if job.resumes >= MAX_RESUMES else "it cannot be resumed"
+        mark_failed(session, job.id, f"{interruption(job)}; {why}; no result was published")
+    return len(failed)

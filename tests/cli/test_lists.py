@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.cli import lists as lists_cli
+from service.lists.schedule import read_status, update_lock
 from tests.lists.helpers import OFAC_MINI, SHARED_DATA, ofac_copy
 
 runner = CliRunner()
@@ -32,6 +33,7 @@ def test_import_then_show(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "stored bis-dpl sha256:" in result.stdout and "579 entries, 2 rows skipped" in result.stdout
     assert "duplicate entry id" in result.stderr
+    assert "a running service picks this up within 2 s" in result.stdout
     shown = runner.invoke(app, ["lists", "show", "--json"])
     assert shown.exit_code == 0
     rows = json.loads(shown.stdout)
@@ -69,18 +71,39 @@ def _serve(files: dict[str, bytes]) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-def test_update_success_and_loud_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_update_success_and_loud_failure(monkeypatch: pytest.MonkeyPatch, private_data_dir: Path) -> None:
     files = {path.name: path.read_bytes() for path in OFAC_MINI.iterdir()}
     monkeypatch.setattr(lists_cli, "TRANSPORT", _serve(files))
     ok = runner.invoke(app, ["lists", "update"])
     assert ok.exit_code == 0, ok.output
-    assert "updated ofac-sdn sha256:" in ok.stdout
+    assert "updated ofac-sdn sha256:" in ok.stdout and "a running service picks this up" in ok.stdout
+    recorded = read_status(private_data_dir)
+    assert recorded.last_success == recorded.last_attempt and recorded.last_error is None
 
     monkeypatch.setattr(lists_cli, "TRANSPORT", _serve({}))
     failed = runner.invoke(app, ["lists", "update"])
     assert failed.exit_code == 3
     assert "!!! LIST NOT UPDATED: ofac-sdn" in failed.stderr and "keeping the previous snapshot" in failed.stderr
     assert "1 of 1 lists NOT updated" in failed.stderr
+    assert "HTTP 503" in (read_status(private_data_dir).last_error or "")
+
+
+def test_update_shows_progress_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {path.name: path.read_bytes() for path in OFAC_MINI.iterdir()}
+    monkeypatch.setattr(lists_cli, "TRANSPORT", _serve(files))
+    monkeypatch.setattr(lists_cli, "_on_terminal", lambda: True)
+    shown = runner.invoke(app, ["lists", "update"])
+    assert shown.exit_code == 0, shown.output
+    assert "[1/1] downloading ofac-sdn ..." in shown.stderr and "[1/1] ofac-sdn: stored" in shown.stderr
+    monkeypatch.setattr(lists_cli, "_on_terminal", lambda: False)
+    assert "downloading" not in runner.invoke(app, ["lists", "update"]).stderr
+
+
+def test_update_waits_for_no_one_while_another_update_runs(private_data_dir: Path) -> None:
+    with update_lock(private_data_dir) as held:
+        assert held
+        busy = runner.invoke(app, ["lists", "update"])
+    assert busy.exit_code == 3 and "a list update is running now" in busy.stderr
 
 
 def test_update_unknown_name() -> None:

@@ -58,3 +58,15 @@ def test_compose_file() -> None:
     assert {"ofac-sdn", "un-sc", "tw-shtc"} <= set(json.loads(api["environment"]["EXPORT_SCREEN_REQUIRED_LISTS"]))
     # a crash or a database that was not up yet: the service comes back by itself
     assert api["restart"] == compose["services"]["db"]["restart"] == "unless-stopped"
+
+
+def test_compose_migrates_once_before_the_api_starts() -> None:
+    compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text(encoding="utf-8"))
+    migrate, api = compose["services"]["migrate"], compose["services"]["api"]
+    assert migrate["command"] == ["export-screen", "db", "upgrade"]
+    assert migrate["environment"]["DATABASE_URL"] == api["environment"]["DATABASE_URL"]
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert api["environment"]["EXPORT_SCREEN_MIGRATE_ON_START"] == "false"
+    assert CliRunner().invoke(app, [*migrate["command"][1:], "--help"]).exit_code == 0
+    mounts = {volume.split(":")[1]: volume for volume in api["volumes"]}
+    assert mounts["/data"].startswith("list-data") and (ROOT / "docker" / mounts["/app/rules"].split(":")[0]).is_dir()

@@ -4,7 +4,9 @@
 `POST /v1/batches` stores the upload, records a job and answers 202; a background thread screens it
 (service.batch.run_batch) while `GET /v1/batches/{id}` reports progress, and `GET /v1/batches/{id}/result`
 streams the result once it is complete. Every screened shipment is recorded in the audit trail, committed
-chunk by chunk while the job runs; a job whose audit write fails stops and is marked failed.
+chunk by chunk while the job runs, together with how far the job got; a job whose audit write fails stops
+and is marked failed. A job interrupted by a restart is resumed after its last committed chunk
+(service/api/batch_resume.py).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from service.batch.screening import ChunkOutcome, ContextUnavailable
 from service.engine.screen import ScreeningContext
 from service.stamps import ScreeningStamp
 from service.store.batches import (
+    RESUMABLE,
     BatchJob,
     JobStatus,
     add_job,
@@ -58,6 +61,7 @@ from service.store.batches import (
     mark_complete,
     mark_failed,
     mark_running,
+    record_committed,
     record_progress,
 )
 from service.store.database import new_id
@@ -71,6 +75,11 @@ CSV_TYPE = "text/csv; charset=utf-8"
 JSONL_TYPE = "application/x-ndjson"
 HEARTBEAT_SECONDS = 5.0
 PROGRESS_SECONDS = 1.0
+STOP_AFTER_CHUNKS: int | None = None  # tests: end the run abruptly after this many chunks, as a kill would
+
+
+class JobInterrupted(BaseException):
+    """The run ended without marking the job (a BaseException: no `except Exception` turns it into `failed`)."""
 
 
 class BatchNotComplete(ApiError):
@@ -215,11 +224,11 @@ def submit_batch(
     job = add_job(session, job_id=job_id, filename=file.filename or "upload.csv", caller_key_id=caller.key_id,
                   request_id=request_id, options={"jsonl": jsonl, "encoding": options.encoding,
                                                   "mapping": options.mapping is not None,
-                                                  "retrospective": retrospective})
+                                                  "retrospective": retrospective, RESUMABLE: True})
     body = _view(job).model_dump_json().encode()
     with state.writing():
         answer = commit_answer(session, caller, idempotency, 202, body)
-    runner(request.app, state).submit(job_id, caller, options)
+    runner(request.app, state).submit(job_id, caller.key_id, options)
     answer.headers["Location"] = f"/v1/batches/{job_id}"
     return answer
 
@@ -311,15 +320,15 @@ class BatchRunner:
         """Stop the heartbeat (jobs still held will then read as interrupted)."""
         self._stopped.set()
 
-    def submit(self, job_id: str, caller: Caller, options: BatchOptions) -> None:
-        """Queue a job."""
+    def submit(self, job_id: str, caller_key_id: str, options: BatchOptions) -> None:
+        """Queue a job (a new one, or an interrupted one to resume)."""
         with self._lock:
             self._held.add(job_id)
-        self._pool.submit(self._run, job_id, caller, options)
+        self._pool.submit(self._run, job_id, caller_key_id, options)
 
-    def _run(self, job_id: str, caller: Caller, options: BatchOptions) -> None:
+    def _run(self, job_id: str, caller_key_id: str, options: BatchOptions) -> None:
         try:
-            run_job(self._state, job_id, caller, options)
+            run_job(self._state, job_id, caller_key_id, options)
         finally:
             with self._lock:
                 self._held.discard(job_id)
@@ -348,16 +357,20 @@ def runner(app: FastAPI, state: ServiceState) -> BatchRunner:
         return existing
 
 
-def run_job(state: ServiceState, job_id: str, caller: Caller, options: BatchOptions) -> None:
-    """Screen one job's file; complete only after the result is in place, failed with a reason otherwise."""
+def run_job(state: ServiceState, job_id: str, caller_key_id: str, options: BatchOptions) -> None:
+    """Screen one job's file; complete only after the result is in place, failed with a reason otherwise.
+    A resumed job screens the whole file again for its result but records only the chunks after the last
+    committed one: no shipment is recorded twice, none is skipped."""
     engine = state.engine
     with Session(engine) as session:
         if not mark_running(session, job_id):
             return
+        job = session.get(BatchJob, job_id)
+        committed = (job.chunks_committed, job.rows_committed) if job is not None else (0, 0)
     directory = jobs_dir(state) / job_id
     result = directory / ("result.jsonl" if options.jsonl else "result.csv")
     try:
-        summary = _screen_job(state, job_id, caller, options, directory / "input.csv", result)
+        summary = _screen_job(state, job_id, caller_key_id, options, directory / "input.csv", result, committed)
         with Session(engine) as session:
             if not mark_complete(session, job_id, summary.rows, _counts(summary)):
                 raise RuntimeError("the job was no longer running when it finished")
@@ -368,8 +381,8 @@ def run_job(state: ServiceState, job_id: str, caller: Caller, options: BatchOpti
             mark_failed(session, job_id, _failure(exc))
 
 
-def _screen_job(state: ServiceState, job_id: str, caller: Caller, options: BatchOptions, source: Path,
-                result: Path) -> Summary:
+def _screen_job(state: ServiceState, job_id: str, caller_key_id: str, options: BatchOptions, source: Path,
+                result: Path, committed: tuple[int, int] = (0, 0)) -> Summary:
     context: ScreeningContext | None = state.context
     if context is None:
         raise ContextUnavailable(state.context_error or "rules or lists not loaded")
@@ -377,12 +390,23 @@ def _screen_job(state: ServiceState, job_id: str, caller: Caller, options: Batch
         context = with_all_standing(session, context)
     audit_id = f"batch:{job_id}"
     last = [0.0]
+    # chunks come in a fixed order (the split-reference pass, then the file's chunks), so a count of
+    # chunks says exactly which shipments are recorded; rows count the file's chunks only
+    seen = [0, 0]
+    stop_after = STOP_AFTER_CHUNKS
 
     def record(outcome: ChunkOutcome) -> None:
-        rows = [_audit_row(d, v, state.stamp, caller.key_id, audit_id) for d, v in outcome.screenings]
+        seen[0] += 1
+        seen[1] += 0 if outcome.row_texts else outcome.rows
+        if seen[0] <= committed[0]:
+            return  # recorded before the interruption
+        rows = [_audit_row(d, v, state.stamp, caller_key_id, audit_id) for d, v in outcome.screenings]
         with state.writing(), Session(state.engine) as session:
             add_screenings(session, rows)
+            record_committed(session, job_id, seen[0], seen[1])
             session.commit()
+        if stop_after is not None and seen[0] >= stop_after:
+            raise JobInterrupted(f"stopped after chunk {seen[0]}")
 
     def progress(done: int, total: int) -> None:
         clock = time.monotonic()

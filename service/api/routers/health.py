@@ -16,6 +16,7 @@ from service.api.errors import NotFound, NotReady, problem_responses
 from service.api.metrics import CONTENT_TYPE, ServiceCollector, exposition
 from service.api.routing import CheckedRoute
 from service.engine.checks.coverage import ListAge
+from service.lists.schedule import UpdateStatus, read_status
 from service.store.database import SQLITE_BUSY_MS
 
 router = APIRouter(route_class=CheckedRoute, tags=["health"])
@@ -49,6 +50,10 @@ class Readiness(BaseModel):
     list_details: list[ListState] = Field(description="Each loaded list's size and age (empty if unknown).")
     official_lists: bool | None = Field(description="Whether any official list is loaded (null if unknown).")
     database: str
+    list_reload_error: str | None = Field(
+        default=None, description="Why the lists last stored could not be loaded (the previous lists serve).")
+    list_update: UpdateStatus = Field(
+        default_factory=UpdateStatus, description="The last list update: attempt, success and error.")
 
 
 @router.get("/healthz", response_model=Health, summary="Alive")
@@ -76,7 +81,8 @@ def readyz(state: StateDep) -> Readiness:
     details = [_list_state(entry, now) for entry in context.lists or ()]
     return Readiness(status="ready", rulebook_version=context.rulebook.version, lists=lists, list_details=details,
                      official_lists=None if context.lists is None else any(entry.official for entry in context.lists),
-                     database=state.engine.url.get_backend_name())
+                     database=state.engine.url.get_backend_name(), list_reload_error=state.list_reload_error,
+                     list_update=read_status(state.settings.data_dir))
 
 
 @router.get("/metrics", include_in_schema=False)

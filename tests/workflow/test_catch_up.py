@@ -13,6 +13,7 @@ from service.engine.screen import ScreeningContext
 from service.engine.verdict import Outcome, RulebookStamp, Verdict
 from service.runtime import build_party_index
 from service.settings import Settings
+from service.stamps import stamp_of
 from service.store.database import make_engine
 from service.store.list_states import claim_lists, read_baseline
 from service.store.screenings import add_screening
@@ -35,8 +36,8 @@ def _shipment(settings: Settings, name: str) -> None:
     verdict = Verdict(reference="SO-1", verdict=Outcome.CLEAR, risk_score=0, findings=[],
                       rulebook=RulebookStamp(version="sha256:x", as_of=DAY))
     with Session(engine) as session:
-        add_screening(session, declaration={"reference": "SO-1", "consignee": {"name": name, "country": "JP"}},
-                      verdict=verdict, caller_key_id="k", request_id="r")
+        add_screening(session, stamp=stamp_of(Settings()), verdict=verdict, caller_key_id="k", request_id="r",
+                      declaration={"reference": "SO-1", "consignee": {"name": name, "country": "JP"}})
         session.commit()
     engine.dispose()
 

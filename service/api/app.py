@@ -16,7 +16,9 @@ import httpx
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
+from sqlmodel import Session
 
+from service.api.audit_writer import AuditWriter
 from service.api.batch_files import BatchFileJanitor
 from service.api.errors import PROBLEM_MEDIA_TYPE, install_error_handler
 from service.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -42,6 +44,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = await run_in_threadpool(start_service, settings, load)
         app.state.service = state
+        state.audit = AuditWriter(lambda: Session(state.engine, expire_on_commit=False), state.writing)
         checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
         dispatcher = (WebhookDispatcher(state.engine, settings, transport=webhook_transport, writing=state.writing)
@@ -52,13 +55,13 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         files = (BatchFileJanitor(state.engine, jobs_dir(state), timedelta(hours=settings.batch_retention_hours),
                                   writing=state.writing)
                  if settings.batch_retention_hours > 0 else None)
-        for worker in (checkpointer, watcher, dispatcher, janitor, files):
+        for worker in (state.audit, checkpointer, watcher, dispatcher, janitor, files):
             if worker:
                 worker.start()
         try:
             yield
         finally:
-            for worker in (files, janitor, dispatcher, watcher, checkpointer):
+            for worker in (state.audit, files, janitor, dispatcher, watcher, checkpointer):
                 if worker:
                     await run_in_threadpool(worker.stop)
             state.engine.dispose()

@@ -17,12 +17,19 @@ from service.lists.load import load_lists
 from service.settings import Settings
 
 
-def load_context(settings: Settings) -> ScreeningContext:
-    """Load the rulebook and build the denied-party index from every configured list, or raise."""
+def load_context(settings: Settings, *, scripts_up_front: bool = True) -> ScreeningContext:
+    """Load the rulebook and build the denied-party index from every configured list, or raise.
+
+    With `scripts_up_front` the keys that names written in another script are looked up by are built
+    now, so that a first query in Chinese or Hebrew characters does not wait for them (the API). Without,
+    the first such query builds them (a batch worker: most files have none, and the keys take about
+    40 MiB per process for the OFAC list).
+    """
     rulebook = load_rulebook(settings.rules_dir, locked=True)
     lists = load_lists(settings)
     parties = build_party_index(settings, lists.entries, lists.stamps)
-    parties.prepare_scripts()  # a first query in Chinese or Hebrew characters must not wait for them
+    if scripts_up_front:
+        parties.prepare_scripts()
     context = ScreeningContext(rulebook=rulebook, parties=parties, lists=lists.ages, listed_from=lists.listed_from,
                                past_days=settings.export_date_past_days)
     settle_memory()

@@ -38,6 +38,7 @@ from typing import Any
 
 import httpx
 from api_floor import create_floor_table
+from rounds import load_average, span
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -308,7 +309,7 @@ def service_runs(args: argparse.Namespace, tmp: Path, bodies: list[dict[str, Any
 
 def one_round(args: argparse.Namespace, tmp: Path, bodies: list[dict[str, Any]]) -> dict[str, Any]:
     """Floor, warm service and cold service one after the other, with the ratios between them."""
-    load = os.getloadavg()[0]
+    load = load_average()
     floor = floor_run(args, tmp, bodies)
     service = service_runs(args, tmp, bodies)
     rate = {"floor": floor["requests_per_s"], "warm": service["warm"]["requests_per_s"],
@@ -319,14 +320,6 @@ def one_round(args: argparse.Namespace, tmp: Path, bodies: list[dict[str, Any]])
                   "cold_to_floor": round(rate["cold"] / rate["floor"], 3),
                   "cold_to_warm": round(rate["cold"] / rate["warm"], 3)},
     }
-
-
-def span(values: list[float], digits: int = 0) -> str:
-    """'low–high' (or one value), rounded."""
-    low, high = round(min(values), digits), round(max(values), digits)
-    def show(value: float) -> str:
-        return f"{value:,.{digits}f}"
-    return show(low) if low == high else f"{show(low)}–{show(high)}"
 
 
 def summary(rounds: list[dict[str, Any]], args: argparse.Namespace) -> str:

@@ -26,6 +26,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from rounds import load_average, span
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 CLI = ROOT / ".venv" / "bin" / "export-screen"
@@ -216,12 +218,6 @@ def measure(source: Path, result: Path, workers: int, env: dict[str, str], rows:
     return {"seconds": seconds, "cpu": cpu, "rows_per_s": rows / seconds, "peak_mib": peak / 2**20}
 
 
-def span(values: list[float], digits: int = 0) -> str:
-    """'low–high' (or one value)."""
-    low, high = f"{min(values):,.{digits}f}", f"{max(values):,.{digits}f}"
-    return low if low == high else f"{low}–{high}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -247,7 +243,7 @@ def main() -> None:
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         rounds = []
         for number in range(1, args.rounds + 1):
-            load = os.getloadavg()[0]
+            load = load_average()
             pool = measure(source, result, args.workers, env, args.rows)
             alone = measure(source, result, 1, env, args.rows)
             rounds.append((load, pool, alone))

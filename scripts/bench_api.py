@@ -322,6 +322,11 @@ def one_round(args: argparse.Namespace, tmp: Path, bodies: list[dict[str, Any]])
     }
 
 
+def cpu_ms(measured: dict[str, Any]) -> float:
+    """Milliseconds of the server's CPU per answered request."""
+    return float(measured["cpu_seconds"]["service"]) * 1000 / max(measured["answered_201"], 1)
+
+
 def summary(rounds: list[dict[str, Any]], args: argparse.Namespace) -> str:
     """A Markdown table of every round, then the ranges and the targets met or not."""
     lines = ["| round | load avg | floor/s | floor p99 ms | warm/s | warm p99 ms | cold/s | cold p99 ms "
@@ -346,6 +351,8 @@ def summary(rounds: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"- service (cold) / floor {span(ratios['cold_to_floor'], 2)}",
         f"- cold / warm {span(ratios['cold_to_warm'], 2)}: target >= 0.7 {verdict[min(ratios['cold_to_warm']) >= 0.7]}",
         f"- service p99 {span(p99, 1)} ms: target < 50 ms {verdict[max(p99) < 50]}",
+        "- CPU per request (ms; the server's processes, whichever share of the cores they got): "
+        + ", ".join(f"{kind} {span([cpu_ms(one[kind]) for one in rounds], 2)}" for kind in ("floor", "warm", "cold")),
     ]
     return "\n".join(lines)
 

@@ -33,7 +33,6 @@ from service.store.idempotency import AnswerJanitor
 from service.webhooks.dispatcher import WebhookDispatcher
 
 logger = logging.getLogger("service.api")
-AUDIT_WRITERS_POSTGRESQL = 4  # commits in flight per worker (SQLite: one, it has a single writer)
 
 
 def create_app(settings: Settings, load: ContextLoader = load_context,
@@ -45,8 +44,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = await run_in_threadpool(start_service, settings, load)
         app.state.service = state
-        state.audit = AuditWriter(lambda: Session(state.engine, expire_on_commit=False), state.writing,
-                                  threads=1 if is_sqlite(state.engine) else AUDIT_WRITERS_POSTGRESQL)
+        state.audit = AuditWriter(lambda: Session(state.engine, expire_on_commit=False), state.writing)
         checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
         dispatcher = (WebhookDispatcher(state.engine, settings, transport=webhook_transport, writing=state.writing)

@@ -65,30 +65,22 @@ def _resolve(outcome: asyncio.Future[Response], response: Response | None, error
 
 
 class AuditWriter:
-    """Commits pending answers from a queue on daemon threads, in groups; `record` awaits one answer.
+    """Commits pending answers from a queue on a daemon thread, in groups; `record` awaits one answer."""
 
-    One thread for SQLite, which writes one transaction at a time anyway. Several for PostgreSQL: each
-    commit there waits for the server to flush its log, and the server flushes the commits that
-    arrive together at once, so while one group waits the next can already be on its way.
-    """
-
-    def __init__(self, sessions: Callable[[], Session], writing: Writing, threads: int = 1) -> None:
+    def __init__(self, sessions: Callable[[], Session], writing: Writing) -> None:
         self.sessions = sessions  # a new session each call (replaceable in tests)
         self.writing = writing  # the process's write lock for SQLite, else nothing
         self._queue: queue.SimpleQueue[PendingAnswer | None] = queue.SimpleQueue()
-        self._threads = [threading.Thread(target=self._run, name="audit-writer", daemon=True)
-                         for _ in range(threads)]
+        self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
 
     def start(self) -> None:
         """Begin taking pending answers."""
-        for thread in self._threads:
-            thread.start()
+        self._thread.start()
 
     def stop(self) -> None:
-        """Commit what is queued, then end the threads (each passes the stop mark on to the next)."""
+        """Commit what is queued, then end the thread."""
         self._queue.put(None)
-        for thread in self._threads:
-            thread.join(timeout=30)
+        self._thread.join(timeout=30)
 
     def waiting(self) -> int:
         """Answers queued and not yet taken for a commit."""
@@ -109,7 +101,6 @@ class AuditWriter:
                 group.append(self._queue.get_nowait())
             stopping = None in group
             self._commit([pending for pending in group if pending is not None])
-        self._queue.put(None)  # for the next thread
 
     def _commit(self, group: list[PendingAnswer]) -> None:
         if len(group) == 1:

@@ -19,16 +19,12 @@ pytestmark = pytest.mark.asyncio
 
 
 class HeldWriter:
-    """A one-thread writer in place of the app's, whose first transaction waits for `gate`, so the
-    requests sent meanwhile queue up behind it."""
+    """Holds the writer's first transaction until `release`, so the requests sent meanwhile queue up."""
 
-    def __init__(self, app: FastAPI) -> None:
-        state = app.state.service
-        self.real = state.audit.sessions
-        state.audit.stop()
-        self.writer = state.audit = AuditWriter(self.sessions, state.writing, threads=1)
-        self.writer.start()
+    def __init__(self, writer: AuditWriter) -> None:
+        self.writer, self.real = writer, writer.sessions
         self.entered, self.gate, self.opened = threading.Event(), threading.Event(), 0
+        writer.sessions = self.sessions
 
     def sessions(self) -> Session:
         self.entered.set()
@@ -44,7 +40,7 @@ class HeldWriter:
 async def send_while_held(app: FastAPI, client: httpx.AsyncClient, requests: list[dict[str, Any]]) -> tuple[
         HeldWriter, list[httpx.Response]]:
     """The first request is taken by the writer and held; the others queue; then everything is released."""
-    held = HeldWriter(app)
+    held = HeldWriter(app.state.service.audit)
     first = asyncio.create_task(client.post("/v1/screenings", **requests[0]))
     while not held.entered.is_set():
         await asyncio.sleep(0.01)
@@ -78,20 +74,6 @@ async def test_a_conflict_in_a_shared_commit_costs_no_other_request_its_answer(
     assert held.opened == 1 + 1 + 4  # the first; the failed shared commit; then each of the four alone
     listed = (await client.get("/v1/screenings", headers=as_screener)).json()["items"]
     assert sorted(item["reference"] for item in listed) == ["G-0", "G-1", "G-2", "R-1"]
-
-
-async def test_several_writer_threads_answer_every_request_once_committed(
-    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str]
-) -> None:
-    state = app.state.service
-    state.audit.stop()
-    state.audit = AuditWriter(state.audit.sessions, state.writing, threads=4)
-    state.audit.start()
-    answers = await asyncio.gather(*(client.post("/v1/screenings", json=declaration(f"M-{number}"),
-                                                 headers=as_screener) for number in range(24)))
-    assert [answer.status_code for answer in answers] == [201] * 24
-    listed = (await client.get("/v1/screenings", params={"limit": 50}, headers=as_screener)).json()["items"]
-    assert sorted(item["id"] for item in listed) == sorted(answer.json()["id"] for answer in answers)
 
 
 async def test_the_writer_runs_while_the_app_is_up(settings: Settings, rulebook: Any) -> None:

@@ -119,7 +119,7 @@ class AuditWriter:
                         add_answer(session, pending.caller.key_id, pending.idempotency.key,
                                    pending.idempotency.request_hash, pending.status, pending.body)
                 session.commit()
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # (not only the database's errors: the thread must outlive any failure)
             logger.warning("a shared audit commit of %d answers failed (%s); committing each alone",
                            len(group), type(exc).__name__)
             return False

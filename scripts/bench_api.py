@@ -1,13 +1,20 @@
-"""Benchmark: POST /v1/screenings over real HTTP on loopback, every screening recorded (issue 4 §6).
+"""Benchmark: POST /v1/screenings over real HTTP on loopback, every screening recorded, beside the floor.
 
 The script imports the OFAC 2021 list (about 21,000 names with aliases) as a snapshot into a temporary
-data directory, creates a screener key, starts `export-screen serve` (uvicorn) on a fresh database, and
-drives it with wrk (Debian package `wrk`) cycling through generated declarations (3 items, 3 parties;
-about one in ten names taken from the list, so hits happen). Afterwards it counts the rows in the audit
-table: every 201 answered must be a recorded screening.
+data directory. Each round then measures, one after the other on the same machine:
 
-    .venv/bin/python scripts/bench_api.py --database sqlite --workers 2 --duration 20
-    .venv/bin/python scripts/bench_api.py --database postgresql --workers 2 --duration 20
+- the framework floor (scripts/api_floor.py): FastAPI + uvicorn with the same worker count, pydantic
+  validation of a declaration-shaped body, one INSERT into the same kind of database, 201;
+- `export-screen serve` warm: generated declarations (3 items, 3 parties; about one in ten names taken
+  from the list, so hits happen) cycled, so party names repeat and the hit cache answers;
+- the same server cold: a never-seen word in every party name of every request, so nothing is cached.
+
+Load comes from wrk (Debian package `wrk`), after a 3 s warm-up each time. Every 201 must have left a
+row (the audit trail, or the floor's table). The ratios to the floor of the same round are the figures
+that hold on a shared machine; the absolute rates move with whatever else runs on the cores.
+
+    .venv/bin/python scripts/bench_api.py --database sqlite
+    .venv/bin/python scripts/bench_api.py --database postgresql   # TEST_POSTGRES_URL, or the local default
 """
 
 from __future__ import annotations
@@ -30,11 +37,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from api_floor import create_floor_table
+from rounds import load_average, span
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 OFAC = ROOT.parent / "shared" / "data" / "ofac-sdn-2021"
 EXPORT_SCREEN = str(Path(sys.executable).parent / "export-screen")
+UVICORN = str(Path(sys.executable).parent / "uvicorn")
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 COMPANIES = ["Sakura Precision KK", "Rhein Maschinenbau GmbH", "Anatolia Lojistik A.S.", "Almaty Trade LLP",
@@ -75,18 +85,45 @@ def declarations(count: int) -> list[dict[str, Any]]:
     return bodies
 
 
-def wrk_script(bodies: list[dict[str, Any]], key: str, path: Path) -> None:
-    """A wrk Lua script that cycles through the bodies."""
+COLD_LUA = """
+local syllables = {"ka","lo","ve","tra","mar","zu","ri","del","sho","pe","qua","bri","no","ax","te","vos"}
+local function word(number)
+  local text = ""
+  repeat
+    text = text .. syllables[number % 16 + 1]
+    number = math.floor(number / 16)
+  until number == 0
+  return text:sub(1, 1):upper() .. text:sub(2)
+end
+local made = 0
+local function fresh() made = made + 1; return word(offset + made) end
+"""
+
+
+def wrk_script(bodies: list[dict[str, Any]], key: str, path: Path, *, cold: bool = False) -> None:
+    """A wrk Lua script that cycles through the bodies; `cold` puts a never-seen word into every party
+    name (a different one in each request: `wrk ... -- OFFSET` keeps a warm-up's words apart)."""
+    if cold:
+        bodies = [{**body, "consignee": _fresh(body["consignee"]), "end_user": _fresh(body["end_user"]),
+                   "parties": [_fresh(party) for party in body["parties"]]} for body in bodies]
     quoted = ",\n".join("[==[" + json.dumps(body) + "]==]" for body in bodies)
+    choose = 'bodies[i]:gsub("@@", fresh)' if cold else "bodies[i]"
     path.write_text(
         f"local bodies = {{\n{quoted}\n}}\nlocal i = 0\n"
+        "offset = 0\nfunction init(args) offset = (base or 0) + tonumber(args[1] or 0) end\n"
+        "local threads = 0\nfunction setup(thread) threads = threads + 1; thread:set('base', threads * 1e9) end\n"
+        f"{COLD_LUA if cold else ''}"
         'wrk.method = "POST"\n'
         f'wrk.headers["Authorization"] = "Bearer {key}"\n'
         'wrk.headers["Content-Type"] = "application/json"\n'
         "request = function()\n  i = i % #bodies + 1\n"
-        '  return wrk.format(nil, "/v1/screenings", nil, bodies[i])\nend\n',
+        f'  return wrk.format(nil, "/v1/screenings", nil, ({choose}))\nend\n',
         encoding="utf-8",
     )
+
+
+def _fresh(party: dict[str, str]) -> dict[str, str]:
+    return {**party, "name": f"@@ {party['name']}"}
 
 
 def free_port() -> int:
@@ -163,10 +200,11 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def database_url(kind: str, tmp: Path) -> tuple[str, str | None]:
+def database_url(kind: str, tmp: Path, name: str) -> tuple[str, str | None]:
+    """A fresh database: a new SQLite file, or a new PostgreSQL schema (returned, to drop afterwards)."""
     if kind == "sqlite":
-        return f"sqlite:///{tmp / 'bench.db'}", None
-    schema = f"bench_{secrets.token_hex(4)}"
+        return f"sqlite:///{tmp / f'{name}-{secrets.token_hex(4)}.db'}", None
+    schema = f"bench_{name}_{secrets.token_hex(4)}"
     with create_engine(POSTGRES).begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     return f"{POSTGRES}?options=-csearch_path%3D{schema}", schema
@@ -178,68 +216,176 @@ def drop_schema(schema: str | None) -> None:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
-def recorded(url: str) -> int:
+def recorded(url: str, table: str) -> int:
+    """Rows in `table`: every 201 must have left one."""
     engine = create_engine(url)
     with engine.connect() as connection:
-        count = int(connection.execute(text("SELECT count(*) FROM screenings")).scalar_one())
+        count = int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
     engine.dispose()
     return count
 
 
-def bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    url, schema = database_url(args.database, tmp)
-    env = {**os.environ, "DATABASE_URL": url, "EXPORT_SCREEN_DATA_DIR": str(tmp / "var")}
+def measure(args: argparse.Namespace, base: str, script: Path, server: subprocess.Popen[bytes],
+            env: dict[str, str], url: str) -> dict[str, Any]:
+    """One measured wrk run after a 3 s warm-up; the rows it added to `table` and the CPU it took."""
+    wrk = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "--latency", "-s", str(script)]
+    run([*wrk, "-d", "3s", base, "--", "1000000"], env)  # warm-up: connections, caches, the database's pages
+    before = recorded(url, script.stem)
+    cpu_before = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
+    output = run([*wrk, "-d", f"{args.duration}s", base], env)
+    cpu_after = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
+    time.sleep(0.5)
+    result = parse_wrk(output)
+    busy, service, load_generator = (round(b - a, 1) for a, b in zip(cpu_before, cpu_after, strict=True))
+    # What else ran on the two cores meanwhile (other work on the machine; for PostgreSQL runs also the
+    # PostgreSQL server), so a reader can tell a quiet run from a crowded one.
+    result["cpu_seconds"] = {"machine_busy": busy, "service": service, "wrk": load_generator,
+                             "everything_else": round(busy - service - load_generator, 1),
+                             "available": 2 * args.duration}
+    result["recorded"] = recorded(url, script.stem) - before
+    result["answered_201"] = result["requests"] - result["non_2xx"]
+    if result["recorded"] < result["answered_201"]:
+        sys.exit(f"{result['answered_201']} answers 201 but only {result['recorded']} rows recorded")
+    return result
+
+
+def start_server(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a server on a free port and wait until /readyz answers."""
+    port = free_port()
+    server = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
     try:
-        run([EXPORT_SCREEN, "lists", "import", "--format", "ofac", str(OFAC)], env)
-        key = run([EXPORT_SCREEN, "keys", "create", "--role", "screener", "--name", "bench"], env).strip()
-        wrk_script(declarations(args.bodies), key, tmp / "post.lua")
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([EXPORT_SCREEN, "serve", "--port", str(port), "--workers", str(args.workers),
-                                   "--no-access-log"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_ready(base, server)
+    except BaseException:
+        stop(server)
+        raise
+    return server, base
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def floor_run(args: argparse.Namespace, tmp: Path, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    """The framework floor (scripts/api_floor.py) on a fresh database of the same kind."""
+    url, schema = database_url(args.database, tmp, "floor")
+    try:
+        create_floor_table(url)
+        wrk_script(bodies, "none", tmp / "floor_rows.lua")
+        env = {**os.environ, "FLOOR_DATABASE_URL": url}
+        server, base = start_server([UVICORN, "api_floor:create_floor_app", "--factory", "--app-dir",
+                                     str(ROOT / "scripts"), "--workers", str(args.workers), "--no-access-log",
+                                     "--log-level", "warning"], env)
         try:
-            wait_ready(base, server)
-            wrk = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "--latency",
-                   "-s", str(tmp / "post.lua")]
-            run([*wrk, "-d", "3s", base], env)  # warm-up: caches, connections, first pages of the database
-            before = recorded(url)
-            cpu_before = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
-            output = run([*wrk, "-d", f"{args.duration}s", base], env)
-            cpu_after = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
-            time.sleep(1)
-            after = recorded(url)
+            return measure(args, base, tmp / "floor_rows.lua", server, env, url)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-        result = parse_wrk(output)
-        busy, service, load_generator = (round(b - a, 1) for a, b in zip(cpu_before, cpu_after, strict=True))
-        # What else ran on the two cores meanwhile (other work on the machine; for PostgreSQL runs also
-        # the PostgreSQL server), so a reader can tell a quiet run from a crowded one.
-        result["cpu_seconds"] = {"machine_busy": busy, "service": service, "wrk": load_generator,
-                                 "everything_else": round(busy - service - load_generator, 1),
-                                 "available": 2 * args.duration}
-        result["recorded"] = after - before
-        result["answered_201"] = result["requests"] - result["non_2xx"]
-        return result
+            stop(server)
     finally:
         drop_schema(schema)
+
+
+def service_runs(args: argparse.Namespace, tmp: Path, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    """`export-screen serve` on a fresh database: warm (the bodies cycled, party names seen before) then
+    cold (a never-seen word in every party name, so no cached hit answers)."""
+    url, schema = database_url(args.database, tmp, "service")
+    env = {**os.environ, "DATABASE_URL": url, "EXPORT_SCREEN_DATA_DIR": str(tmp / "var")}
+    try:
+        key = run([EXPORT_SCREEN, "keys", "create", "--role", "screener", "--name", "bench"], env).strip()
+        wrk_script(bodies, key, tmp / "screenings.lua")
+        wrk_script(bodies, key, tmp / "cold" / "screenings.lua", cold=True)
+        server, base = start_server([EXPORT_SCREEN, "serve", "--workers", str(args.workers), "--no-access-log"],
+                                    env)
+        try:
+            warm = measure(args, base, tmp / "screenings.lua", server, env, url)
+            cold = measure(args, base, tmp / "cold" / "screenings.lua", server, env, url)
+        finally:
+            stop(server)
+        return {"warm": warm, "cold": cold}
+    finally:
+        drop_schema(schema)
+
+
+def one_round(args: argparse.Namespace, tmp: Path, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    """Floor, warm service and cold service one after the other, with the ratios between them."""
+    load = load_average()
+    floor = floor_run(args, tmp, bodies)
+    service = service_runs(args, tmp, bodies)
+    rate = {"floor": floor["requests_per_s"], "warm": service["warm"]["requests_per_s"],
+            "cold": service["cold"]["requests_per_s"]}
+    return {
+        "load_average_1min": round(load, 2), "floor": floor, **service,
+        "ratio": {"warm_to_floor": round(rate["warm"] / rate["floor"], 3),
+                  "cold_to_floor": round(rate["cold"] / rate["floor"], 3),
+                  "cold_to_warm": round(rate["cold"] / rate["warm"], 3)},
+    }
+
+
+def cpu_ms(measured: dict[str, Any]) -> float:
+    """Milliseconds of the server's CPU per answered request."""
+    return float(measured["cpu_seconds"]["service"]) * 1000 / max(measured["answered_201"], 1)
+
+
+def summary(rounds: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    """A Markdown table of every round, then the ranges and the targets met or not."""
+    lines = ["| round | load avg | floor/s | floor p99 ms | warm/s | warm p99 ms | cold/s | cold p99 ms "
+             "| warm/floor | cold/floor | cold/warm | service CPU-s warm/cold |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for number, one in enumerate(rounds, 1):
+        lines.append(
+            f"| {number} | {one['load_average_1min']:.2f} | {one['floor']['requests_per_s']:,.0f} "
+            f"| {one['floor']['p99_ms']} | {one['warm']['requests_per_s']:,.0f} | {one['warm']['p99_ms']} "
+            f"| {one['cold']['requests_per_s']:,.0f} | {one['cold']['p99_ms']} | {one['ratio']['warm_to_floor']:.2f} "
+            f"| {one['ratio']['cold_to_floor']:.2f} | {one['ratio']['cold_to_warm']:.2f} "
+            f"| {one['warm']['cpu_seconds']['service']}/{one['cold']['cpu_seconds']['service']} |")
+    ratios = {name: [one["ratio"][name] for one in rounds] for name in rounds[0]["ratio"]}
+    p99 = [one[kind]["p99_ms"] for one in rounds for kind in ("warm", "cold")]
+    verdict = {True: "met", False: "not met"}
+    lines += [
+        "",
+        f"{args.database}, {args.workers} workers, {args.connections} connections, {args.duration} s per measurement, "
+        f"{len(rounds)} rounds; load average {span([one['load_average_1min'] for one in rounds], 2)}",
+        f"- service (warm) / floor {span(ratios['warm_to_floor'], 2)}: target >= 0.5 "
+        f"{verdict[min(ratios['warm_to_floor']) >= 0.5]}",
+        f"- service (cold) / floor {span(ratios['cold_to_floor'], 2)}",
+        f"- cold / warm {span(ratios['cold_to_warm'], 2)}: target >= 0.7 {verdict[min(ratios['cold_to_warm']) >= 0.7]}",
+        f"- service p99 {span(p99, 1)} ms: target < 50 ms {verdict[max(p99) < 50]}",
+        "- CPU per request (ms; the server's processes, whichever share of the cores they got): "
+        + ", ".join(f"{kind} {span([cpu_ms(one[kind]) for one in rounds], 2)}" for kind in ("floor", "warm", "cold")),
+    ]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--duration", type=int, default=20, help="Seconds of measured load.")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=10, help="Seconds of each measured load.")
+    parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (it shares the 2 cores).")
     parser.add_argument("--bodies", type=int, default=500, help="Distinct declarations cycled through.")
+    parser.add_argument("--rounds", type=int, default=3, help="Rounds of floor, warm and cold.")
+    parser.add_argument("--json", type=Path, help="Also write every figure to this file.")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
-    with tempfile.TemporaryDirectory() as tmp:
-        result = bench(args, Path(tmp))
-    print(json.dumps({"database": args.database, "workers": args.workers, "connections": args.connections,
-                      "duration_s": args.duration, **result}, indent=2))
+    bodies = declarations(args.bodies)
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = Path(scratch)
+        (tmp / "cold").mkdir()
+        env = {**os.environ, "EXPORT_SCREEN_DATA_DIR": str(tmp / "var"),
+               "DATABASE_URL": f"sqlite:///{tmp / 'lists.db'}"}
+        run([EXPORT_SCREEN, "lists", "import", "--format", "ofac", str(OFAC)], env)
+        rounds = []
+        for number in range(args.rounds):
+            rounds.append(one_round(args, tmp, bodies))
+            print(f"round {number + 1}: {json.dumps(rounds[-1]['ratio'])}", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps({"database": args.database, "workers": args.workers,
+                                         "connections": args.connections, "duration_s": args.duration,
+                                         "rounds": rounds}, indent=2), encoding="utf-8")
+    print(summary(rounds, args))
 
 
 if __name__ == "__main__":

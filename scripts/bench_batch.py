@@ -4,9 +4,10 @@ Generates a realistic ERP export (1-5 line items per shipment, a pool of repeate
 destinations, Common High Priority List codes, control numbers, freight forwarders, a few OFAC-listed
 names and about 0.5% bad rows), imports the OFAC list into a temporary EXPORT_SCREEN_DATA_DIR, runs the
 CLI as a subprocess and samples the resident memory of the whole process tree (the CLI and its workers)
-from /proc every 100 ms. Prints the figures as a Markdown table for docs/performance.md.
+from /proc every 100 ms. Each round runs the file with the pool of workers, then in one process (the
+baseline: the pool's gain over it is the figure that holds on a busy machine). Prints a Markdown table.
 
-    .venv/bin/python scripts/bench_batch.py --rows 1000000 --workers 2
+    .venv/bin/python scripts/bench_batch.py --rows 1000000 --workers 2 --rounds 3
     .venv/bin/python scripts/bench_batch.py --rows 100000 --api    # also as a job through POST /v1/batches
 """
 
@@ -24,6 +25,8 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+
+from rounds import load_average, span
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -198,16 +201,28 @@ def run_through_api(source: Path, work: Path) -> None:
                 await asyncio.sleep(0.5)
                 job = (await client.get(f"/v1/batches/{job['id']}", headers=headers)).json()
             seconds = time.perf_counter() - started
+            size = database.stat().st_size / 2**20
             print(f"API job {job['status']} {job.get('error') or ''}: {job['rows_done']:,} rows in {seconds:.1f} s "
-                  f"({job['rows_done'] / seconds:,.0f} rows/s); audit database {database.stat().st_size / 1e6:.0f} MB")
+                  f"({job['rows_done'] / seconds:,.0f} rows/s); audit database {size:.0f} MiB")
 
     asyncio.run(submit_and_wait())
+
+
+def measure(source: Path, result: Path, workers: int, env: dict[str, str], rows: int) -> dict[str, float]:
+    """One `export-screen batch` run: wall and CPU seconds, rows/s, peak MiB of the process tree."""
+    seconds, cpu, peak, _ = run_measured(
+        [str(CLI), "batch", str(source), "-o", str(result), "--workers", str(workers)], env)
+    with result.open(encoding="utf-8-sig", newline="") as stream:
+        output_rows = sum(1 for _ in csv.reader(stream)) - 1
+    assert output_rows == rows, f"{output_rows} output rows for {rows} input rows"
+    return {"seconds": seconds, "cpu": cpu, "rows_per_s": rows / seconds, "peak_mib": peak / 2**20}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="Rounds of the pool run and the one-process run.")
     parser.add_argument("--keep", type=Path, help="Work in this directory and keep the files.")
     parser.add_argument("--api", action="store_true", help="Also run the file as a job through POST /v1/batches.")
     args = parser.parse_args()
@@ -217,26 +232,34 @@ def main() -> None:
         source, result = work / "orders.csv", work / "result.csv"
         started = time.perf_counter()
         kinds = generate(source, args.rows)
-        print(f"generated {args.rows:,} rows ({source.stat().st_size / 1e6:.0f} MB) in "
+        print(f"generated {args.rows:,} rows ({source.stat().st_size / 2**20:.0f} MiB) in "
               f"{time.perf_counter() - started:.1f} s: {dict(kinds)}")
         env = {**os.environ, "EXPORT_SCREEN_DATA_DIR": str(work / "data")}
         subprocess.run([str(CLI), "lists", "import", "--format", "ofac", str(DATA / "ofac-sdn-2021")], env=env,
                        check=True, stdout=subprocess.DEVNULL)
-        load_before = os.getloadavg()[0]
-        seconds, cpu, peak, out = run_measured(
-            [str(CLI), "batch", str(source), "-o", str(result), "--workers", str(args.workers)], env)
-        print(out.strip())
-        print(f"load average (1 min) before {load_before:.2f}, after {os.getloadavg()[0]:.2f} "
-              f"(other work on the machine competes for the 2 cores)")
-        with result.open(encoding="utf-8-sig", newline="") as stream:
-            output_rows = sum(1 for _ in csv.reader(stream)) - 1
-        assert output_rows == args.rows, f"{output_rows} output rows for {args.rows} input rows"
         print()
-        print("| rows | workers | wall time (s) | rows/s | CPU time, all processes (s) | rows per CPU-second "
-              "| peak RSS, whole process tree (MB) |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
-        print(f"| {args.rows:,} | {args.workers} | {seconds:.1f} | {args.rows / seconds:,.0f} | {cpu:.1f} "
-              f"| {args.rows / cpu:,.0f} | {peak / 2**20:.0f} |")
+        print("| round | load avg | rows/s, pool | peak MiB, pool | CPU s, pool | rows/s, one process "
+              "| peak MiB, one process | pool / one process |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            load = load_average()
+            pool = measure(source, result, args.workers, env, args.rows)
+            alone = measure(source, result, 1, env, args.rows)
+            rounds.append((load, pool, alone))
+            print(f"| {number} | {load:.2f} | {pool['rows_per_s']:,.0f} | {pool['peak_mib']:.0f} | {pool['cpu']:.0f} "
+                  f"| {alone['rows_per_s']:,.0f} | {alone['peak_mib']:.0f} "
+                  f"| {pool['rows_per_s'] / alone['rows_per_s']:.2f} |", flush=True)
+        rates = [pool["rows_per_s"] for _, pool, _ in rounds]
+        peaks = [pool["peak_mib"] for _, pool, _ in rounds]
+        print()
+        print(f"{args.rows:,} rows, {args.workers} workers, {args.rounds} rounds, load average "
+              f"{span([load for load, _, _ in rounds], 2)} (other work on the machine competes for the cores)")
+        print(f"- pool {span(rates)} rows/s: target >= 10,000 {'met' if min(rates) >= 10_000 else 'not met'}")
+        print(f"- peak memory of the process tree {span(peaks)} MiB: target < 400 MiB "
+              f"{'met' if max(peaks) < 400 else 'not met'}")
+        gains = [pool["rows_per_s"] / alone["rows_per_s"] for _, pool, alone in rounds]
+        print(f"- pool / one process {span(gains, 2)}")
         if args.api:
             os.environ["EXPORT_SCREEN_DATA_DIR"] = str(work / "data")
             run_through_api(source, work)

@@ -15,7 +15,9 @@ from typing import TypeVar
 import httpx
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from sqlmodel import Session
 
+from service.api.audit_writer import AuditWriter
 from service.api.batch_files import BatchFileJanitor
 from service.api.batch_resume import BatchResumer
 from service.api.deps import key_lookup
@@ -62,6 +64,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         redact_access_log()
         state = await run_in_threadpool(start_service, settings, load)
         app.state.service = state
+        state.audit = AuditWriter(lambda: Session(state.engine, expire_on_commit=False), state.writing)
         checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
         dispatcher = (WebhookDispatcher(state.engine, settings, transport=webhook_transport, writing=state.writing)
@@ -74,13 +77,13 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
                  if settings.batch_retention_hours > 0 else None)
         updater = list_update_scheduler(settings, state.engine)  # None unless a list update interval is set
         resumer = BatchResumer(app, state)
-        for worker in (checkpointer, watcher, dispatcher, janitor, files, updater, resumer):
+        for worker in (state.audit, checkpointer, watcher, dispatcher, janitor, files, updater, resumer):
             if worker:
                 worker.start()
         try:
             yield
         finally:
-            for worker in (resumer, updater, files, janitor, dispatcher, watcher, checkpointer):
+            for worker in (resumer, updater, state.audit, files, janitor, dispatcher, watcher, checkpointer):
                 if worker:
                     await run_in_threadpool(worker.stop)
             state.engine.dispose()

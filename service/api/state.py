@@ -12,14 +12,18 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
 from service.stamps import ScreeningStamp, stamp_of
-from service.store.database import is_sqlite
+from service.store.database import SqliteWriteLock, is_sqlite
 from service.store.keys import Caller
+
+if TYPE_CHECKING:
+    from service.api.audit_writer import AuditWriter
 
 KEY_CACHE_SECONDS = 10.0  # how long a revoked key may still be accepted by a worker that just saw it
 
@@ -38,8 +42,12 @@ class ServiceState:
     reload_generation: int = 0  # the newest recorded reload this process has applied
     list_reload_error: str | None = None  # why the newest list manifest could not be loaded (old lists serve)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    audit: AuditWriter | None = None  # commits the screenings of POST /v1/screenings (started by the lifespan)
     _keys: dict[str, tuple[Caller, float]] = field(default_factory=dict)
+    write_lock: SqliteWriteLock | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.write_lock = SqliteWriteLock(self.engine.url.database) if is_sqlite(self.engine) else None
 
     @cached_property
     def stamp(self) -> ScreeningStamp:
@@ -47,9 +55,9 @@ class ServiceState:
         return stamp_of(self.settings)
 
     def writing(self) -> AbstractContextManager[object]:
-        """Held while a request writes and commits: SQLite has one writer per file, and threads that queue
-        here wait less than threads that queue in SQLite's busy handler, which sleeps in growing steps."""
-        return self.write_lock if is_sqlite(self.engine) else nullcontext()
+        """Held while a request writes and commits: SQLite has one writer per file, and writers that queue
+        here (threads and worker processes) wait less than in SQLite's busy handler, which sleeps in steps."""
+        return self.write_lock if self.write_lock is not None else nullcontext()
 
     def cached_caller(self, key_hash: str) -> Caller | None:
         """A recently verified caller, so that each request need not look its key up again."""

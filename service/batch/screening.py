@@ -61,7 +61,8 @@ class ChunkScreener:
     def load(settings: Settings) -> ScreeningContext:
         """Load rules and lists, or raise ContextUnavailable naming what failed."""
         try:
-            context = load_context(settings)
+            # (the keys for names in another script only when a worker meets one: memory per worker)
+            context = load_context(settings, scripts_up_front=False)
         except Exception as exc:  # any loading failure means: refuse to screen
             raise ContextUnavailable(f"rules or lists could not be loaded, nothing screened: {exc}") from exc
         return context

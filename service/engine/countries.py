@@ -95,8 +95,10 @@ _DISPLAY = {"RU": "Russia", "BY": "Belarus", "TW": "Taiwan", "KR": "South Korea"
             "MD": "Moldova", "LA": "Laos", "BO": "Bolivia", "VE": "Venezuela", "TZ": "Tanzania"}
 
 
+@lru_cache(maxsize=512)
 def country_name(alpha2: str) -> str:
-    """An English name for messages ('RU' -> 'Russia')."""
+    """An English name for messages ('RU' -> 'Russia'); remembered, since pycountry's look-up takes a lock
+    and walks its index, and the rules name the same few countries in every screening."""
     if alpha2 in _DISPLAY:
         return _DISPLAY[alpha2]
     country = pycountry.countries.get(alpha_2=alpha2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import importlib
 import logging
+import os
 import pkgutil
 import secrets
 import threading
@@ -206,6 +207,46 @@ def new_id() -> str:
     value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | counter << 64
     value |= 0b10 << 62 | secrets.randbits(62)
     return str(uuid.UUID(int=value))
+
+
+class SqliteWriteLock:
+    """Held while writing to a SQLite file: this process's threads queue on a lock, and the processes
+    (the API's workers) on an flock of `<database>.writer-lock` beside it.
+
+    SQLite lets one connection write at a time; a writer that finds the file locked sleeps in SQLite's
+    busy handler in growing steps (1, 2, 5, 10 ms ...) and keeps its own process's queue waiting
+    meanwhile. The kernel wakes an flock waiter the moment the lock is released. Writers that do not
+    take this lock (the CLI) are still kept apart by SQLite itself.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        in_a_file = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+        self._path = f"{database}.writer-lock" if in_a_file else None
+        self._descriptor: int | None = None
+
+    def __enter__(self) -> SqliteWriteLock:
+        self._threads.acquire()
+        try:
+            if self._path is not None:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            if self._descriptor is not None:
+                fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _file(self) -> int:
+        if self._descriptor is None:
+            assert self._path is not None
+            self._descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        return self._descriptor
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from service.api.deps import StateDep, get_session
 from service.api.routers.wire import ScreeningResult
 from tests.api.conftest import blocked_declaration, declaration, review_declaration
 
@@ -122,19 +121,24 @@ async def test_unknown_screening_is_404(client: httpx.AsyncClient, as_screener: 
 async def test_failed_audit_write_answers_503_without_a_verdict(
     app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str]
 ) -> None:
-    async def session_that_cannot_commit(state: StateDep) -> AsyncIterator[Session]:
-        with Session(state.engine) as session:
-            def refuse() -> None:
-                raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
-            session.commit = refuse  # type: ignore[method-assign]
-            yield session
+    state = app.state.service
 
-    app.dependency_overrides[get_session] = session_that_cannot_commit
-    answer = await client.post("/v1/screenings", json=review_declaration(), headers=as_screener)
-    app.dependency_overrides.clear()
-    assert answer.status_code == 503
-    body = answer.json()
-    assert body["code"] == "store_unavailable" and "verdict" not in body and "findings" not in body
+    def session_that_cannot_commit() -> Session:
+        session = Session(state.engine)
+
+        def refuse() -> None:
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+        session.commit = refuse  # type: ignore[method-assign]
+        return session
+
+    working, state.audit.sessions = state.audit.sessions, session_that_cannot_commit
+    answers = await asyncio.gather(*(client.post("/v1/screenings", json=review_declaration(), headers=as_screener)
+                                     for _ in range(3)))
+    state.audit.sessions = working
+    for answer in answers:
+        assert answer.status_code == 503
+        body = answer.json()
+        assert body["code"] == "store_unavailable" and "verdict" not in body and "findings" not in body
     assert (await client.get("/v1/screenings", headers=as_screener)).json()["items"] == []
 
 

@@ -75,3 +75,15 @@ def test_any_text_is_refused_or_cleaned_and_screenable(index: PartyIndex, text: 
     assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in name)
     assert clean_party_name(name) == name
     index.match(name, "JP")  # the matcher gets only text it can take
+
+
+def test_every_ascii_character_is_judged_as_by_its_unicode_category() -> None:
+    for code in range(128):
+        char = chr(code)
+        name = f"Acme{char}Trading"
+        if unicodedata.category(char) == "Cc" and not char.isspace():
+            with pytest.raises(ValueError, match="control character"):
+                clean_party_name(name)
+        else:
+            expected = "Acme Trading" if char.isspace() else name
+            assert clean_party_name(name) == expected

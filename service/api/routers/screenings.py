@@ -6,8 +6,10 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Body, Path, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session
 
 from service.api.deps import (
     CallerDep,
@@ -22,7 +24,7 @@ from service.api.deps import (
     StateDep,
     in_mode,
 )
-from service.api.errors import BatchTooLarge, FieldError, NotFound, problem_responses
+from service.api.errors import BatchTooLarge, FieldError, NotFound, StoreUnavailable, problem_responses
 from service.api.filters import ScreeningFilterDep
 from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
@@ -35,6 +37,7 @@ from service.api.routers.wire import (
 )
 from service.api.routing import CheckedRoute, checks_items_itself, nul_errors
 from service.api.standing import with_standing
+from service.api.state import ServiceState
 from service.engine.declaration import Declaration
 from service.engine.errors import field_errors
 from service.engine.screen import ScreeningContext, screen
@@ -72,25 +75,47 @@ def _screen(
                  "software_version": row.values["software_version"], "thresholds": row.values["thresholds"]}
 
 
+# A declaration this small is screened on the event loop (about a millisecond): a hop to a pool thread
+# and back costs nearly as much. A larger one goes to a thread, so it does not hold up other requests.
+INLINE_PARTIES, INLINE_ITEMS = 5, 20
+
+
 @router.post(
     "/screenings", status_code=201, response_model=ScreeningResult,
     responses=problem_responses(401, 403, 409, 413, 422, 503),
     summary="Screen one declaration and record it",
 )
-def create_screening(
-    declaration: Declaration, caller: ScreenerDep, context: ContextDep, session: SessionDep, state: StateDep,
+async def create_screening(
+    declaration: Declaration, caller: ScreenerDep, context: ContextDep, state: StateDep,
     idempotency: IdempotencyDep, request_id: RequestIdDep, retrospective: Retrospective = False,
 ) -> Response:
     """Screen the declaration, record input and verdict, then answer 201 (503 if it cannot be recorded)."""
-    stored = replay(session, caller, idempotency)
+    if state.audit is None:
+        raise StoreUnavailable("The audit writer is not running; nothing was screened. Retry later.")
+    # one hop to a pool thread for what needs the database: a stored answer, and the standing decisions
+    stored, context = await run_in_threadpool(_prepare, state, caller, idempotency,
+                                              in_mode(context, retrospective), declaration)
     if stored is not None:
         return stored
-    context = with_standing(session, in_mode(context, retrospective), [declaration])
-    row, result = _screen(context, state.stamp, declaration, caller, request_id, idempotency)
+    if len(declaration.parties) <= INLINE_PARTIES and len(declaration.items) <= INLINE_ITEMS:
+        row, result = _screen(context, state.stamp, declaration, caller, request_id, idempotency)
+    else:
+        row, result = await run_in_threadpool(_screen, context, state.stamp, declaration, caller, request_id,
+                                              idempotency)
     body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
-    with state.writing():
-        add_screenings(session, [row])
-        return commit_answer(session, caller, idempotency, 201, body)
+    return await state.audit.record([row], caller, idempotency, 201, body)
+
+
+def _prepare(state: ServiceState, caller: Caller, idempotency: IdempotentRequest | None, context: ScreeningContext,
+             declaration: Declaration) -> tuple[Response | None, ScreeningContext]:
+    """The stored answer to a repeated Idempotency-Key, or the context with the reviewers' standing
+    decisions (clearances, the own deny list) for this declaration's parties."""
+    with Session(state.engine) as session:
+        if idempotency is not None:
+            stored = replay(session, caller, idempotency)
+            if stored is not None:
+                return stored, context
+        return None, with_standing(session, context, [declaration])
 
 
 class BatchItem(BaseModel):

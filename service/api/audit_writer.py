@@ -1,0 +1,143 @@
+"""The audit writer: one thread per API process that commits screenings for the requests, several at a time.
+
+A screening is answered only after its audit row (and the stored answer of an Idempotency-Key) is
+committed. Committing each request in a thread of its own made every request wait twice: for a thread
+of the pool, then for the database's single writer (SQLite) or its own commit flush (PostgreSQL).
+Here a request hands its rows to the writer and awaits the outcome; the writer commits whatever has
+arrived meanwhile in one transaction, so under load one commit answers many requests. If a shared
+transaction fails, each request is committed again on its own, so one request's conflict (a concurrent
+retry with the same Idempotency-Key) never costs another its answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi.responses import Response
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from service.api.deps import IdempotentRequest
+from service.api.errors import StoreUnavailable
+from service.api.recording import JSON, commit_answer
+from service.store.database import Writing
+from service.store.idempotency import add_answer
+from service.store.keys import Caller
+from service.store.screenings import NewScreening, add_screenings
+
+logger = logging.getLogger("service.api")
+MOST_PER_COMMIT = 256  # requests committed together at most: bounds one transaction's size and time
+
+
+@dataclass
+class PendingAnswer:
+    """A request's audit rows and the answer it may give once they are committed."""
+
+    rows: list[NewScreening]
+    caller: Caller
+    idempotency: IdempotentRequest | None
+    status: int
+    body: bytes
+    loop: asyncio.AbstractEventLoop
+    outcome: asyncio.Future[Response] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.outcome = self.loop.create_future()
+
+    def settle(self, response: Response | None, error: BaseException | None) -> None:
+        """Hand the outcome to the waiting request, on its event loop."""
+        self.loop.call_soon_threadsafe(_resolve, self.outcome, response, error)
+
+
+def _resolve(outcome: asyncio.Future[Response], response: Response | None, error: BaseException | None) -> None:
+    if outcome.done():  # the request was cancelled (client gone): the rows are committed all the same
+        return
+    if error is not None:
+        outcome.set_exception(error)
+    else:
+        assert response is not None
+        outcome.set_result(response)
+
+
+class AuditWriter:
+    """Commits pending answers from a queue on a daemon thread, in groups; `record` awaits one answer."""
+
+    def __init__(self, sessions: Callable[[], Session], writing: Writing) -> None:
+        self.sessions = sessions  # a new session each call (replaceable in tests)
+        self.writing = writing  # the process's write lock for SQLite, else nothing
+        self._queue: queue.SimpleQueue[PendingAnswer | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+
+    def start(self) -> None:
+        """Begin taking pending answers."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Commit what is queued, then end the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def waiting(self) -> int:
+        """Answers queued and not yet taken for a commit."""
+        return self._queue.qsize()
+
+    async def record(self, rows: list[NewScreening], caller: Caller, idempotency: IdempotentRequest | None,
+                     status: int, body: bytes) -> Response:
+        """The answer once `rows` (and the stored answer) are committed; StoreUnavailable (503) if not."""
+        pending = PendingAnswer(rows, caller, idempotency, status, body, asyncio.get_running_loop())
+        self._queue.put(pending)
+        return await asyncio.shield(pending.outcome)
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            group = [self._queue.get()]
+            while len(group) < MOST_PER_COMMIT and not self._queue.empty():
+                group.append(self._queue.get_nowait())
+            stopping = None in group
+            self._commit([pending for pending in group if pending is not None])
+
+    def _commit(self, group: list[PendingAnswer]) -> None:
+        if len(group) == 1:
+            self._commit_alone(group[0])
+        elif group and not self._commit_together(group):
+            for pending in group:
+                self._commit_alone(pending)
+
+    def _commit_together(self, group: list[PendingAnswer]) -> bool:
+        """One transaction for the whole group; False (nothing committed) if it failed."""
+        try:
+            with self.writing(), self.sessions() as session:
+                add_screenings(session, [row for pending in group for row in pending.rows])
+                for pending in group:
+                    if pending.idempotency is not None:
+                        add_answer(session, pending.caller.key_id, pending.idempotency.key,
+                                   pending.idempotency.request_hash, pending.status, pending.body)
+                session.commit()
+        except Exception as exc:  # (not only the database's errors: the thread must outlive any failure)
+            logger.warning("a shared audit commit of %d answers failed (%s); committing each alone",
+                           len(group), type(exc).__name__)
+            return False
+        for pending in group:
+            pending.settle(Response(pending.body, status_code=pending.status, media_type=JSON), None)
+        return True
+
+    def _commit_alone(self, pending: PendingAnswer) -> None:
+        """One request in its own transaction; its outcome is the answer, a replay, or the problem."""
+        try:
+            with self.writing(), self.sessions() as session:
+                add_screenings(session, pending.rows)
+                response = commit_answer(session, pending.caller, pending.idempotency, pending.status, pending.body)
+        except SQLAlchemyError as exc:  # the INSERT itself failed (commit_answer handles the commit)
+            logger.error("audit write failed: %s", type(exc).__name__)
+            pending.settle(None, StoreUnavailable(
+                "The audit record could not be written; nothing was screened. Retry later."))
+        except Exception as exc:  # an ApiError from commit_answer (503, 409), or a bug: never an answer
+            pending.settle(None, exc)
+        else:
+            pending.settle(response, None)

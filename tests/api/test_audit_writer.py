@@ -1,0 +1,80 @@
+"""The audit writer: screenings queued meanwhile are committed together, each answered only once committed."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from service.api.audit_writer import AuditWriter
+from service.settings import Settings
+from tests.api.conftest import declaration, runs_in_lifespan
+
+pytestmark = pytest.mark.asyncio
+
+
+class HeldWriter:
+    """Holds the writer's first transaction until `release`, so the requests sent meanwhile queue up."""
+
+    def __init__(self, writer: AuditWriter) -> None:
+        self.writer, self.real = writer, writer.sessions
+        self.entered, self.gate, self.opened = threading.Event(), threading.Event(), 0
+        writer.sessions = self.sessions
+
+    def sessions(self) -> Session:
+        self.entered.set()
+        self.gate.wait(timeout=10)
+        self.opened += 1
+        return self.real()
+
+    async def queued(self, count: int) -> None:
+        while self.writer.waiting() < count:
+            await asyncio.sleep(0.01)
+
+
+async def send_while_held(app: FastAPI, client: httpx.AsyncClient, requests: list[dict[str, Any]]) -> tuple[
+        HeldWriter, list[httpx.Response]]:
+    """The first request is taken by the writer and held; the others queue; then everything is released."""
+    held = HeldWriter(app.state.service.audit)
+    first = asyncio.create_task(client.post("/v1/screenings", **requests[0]))
+    while not held.entered.is_set():
+        await asyncio.sleep(0.01)
+    rest = [asyncio.create_task(client.post("/v1/screenings", **request)) for request in requests[1:]]
+    await held.queued(len(rest))
+    held.gate.set()
+    return held, list(await asyncio.gather(first, *rest))
+
+
+async def test_queued_screenings_share_one_commit(
+    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    requests = [{"json": declaration(f"G-{number}"), "headers": as_screener} for number in range(6)]
+    held, answers = await send_while_held(app, client, requests)
+    assert [answer.status_code for answer in answers] == [201] * 6
+    assert held.opened == 2  # the first alone, the five queued behind it together
+    listed = (await client.get("/v1/screenings", headers=as_screener)).json()["items"]
+    assert sorted(item["id"] for item in listed) == sorted(answer.json()["id"] for answer in answers)
+
+
+async def test_a_conflict_in_a_shared_commit_costs_no_other_request_its_answer(
+    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two retries with one Idempotency-Key both miss the stored answer (simulated) and queue together.
+    monkeypatch.setattr("service.api.routers.screenings.replay", lambda *_: None)
+    retry = {"json": declaration("R-1"), "headers": {**as_screener, "Idempotency-Key": "retry-1"}}
+    others = [{"json": declaration(f"G-{number}"), "headers": as_screener} for number in range(3)]
+    held, answers = await send_while_held(app, client, [others[0], retry, others[1], retry, others[2]])
+    assert [answer.status_code for answer in answers] == [201] * 5
+    assert answers[1].content == answers[3].content  # the loser answers with the winner's stored answer
+    assert held.opened == 1 + 1 + 4  # the first; the failed shared commit; then each of the four alone
+    listed = (await client.get("/v1/screenings", headers=as_screener)).json()["items"]
+    assert sorted(item["reference"] for item in listed) == ["G-0", "G-1", "G-2", "R-1"]
+
+
+async def test_the_writer_runs_while_the_app_is_up(settings: Settings, rulebook: Any) -> None:
+    assert await runs_in_lifespan(settings, rulebook, "audit-writer")

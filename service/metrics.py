@@ -47,6 +47,11 @@ class TimedParties:
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
+    @property
+    def screener(self) -> Any:
+        """The screener that is timed."""
+        return self._inner
+
     def match(self, name: str, country: str | None = None) -> list[PartyHit]:
         started = time.perf_counter()
         try:

@@ -173,7 +173,8 @@ def test_an_out_of_date_list_makes_the_verdict_review(
     furniture = {**BANK, "consignee": {"name": "Sakura Furniture KK", "country": "JP"}, "destination_country": "JP"}
     code, out, _ = run("screen", declaration_file(tmp_path, furniture))
     assert code == 0 and json.loads(out)["verdict"] == "clear" and json.loads(out)["findings"] == []
-    monkeypatch.setenv("EXPORT_SCREEN_LIST_MAX_AGE_DAYS", '{"ofac-sdn": 0.000001}')  # about 0.1 s
+    # an interval of 86 microseconds: any snapshot is older than that by the time `show` reads it
+    monkeypatch.setenv("EXPORT_SCREEN_LIST_MAX_AGE_DAYS", '{"ofac-sdn": 0.000000001}')  # about 0.1 s
     code, out, _ = run("screen", declaration_file(tmp_path, furniture), "--format", "text")
     assert code == 0 and "REVIEW" in out and "LIST-OUT-OF-DATE" in out and "ofac-sdn list" in out
 
@@ -193,12 +194,13 @@ def test_lists_show_says_what_screening_rests_on(rules: Path, monkeypatch: pytes
     assert run("lists", "import", "--format", "ofac", str(OFAC_MINI))[0] == 0
     code, out, _ = run("lists", "show")
     assert code == 0 and "no official list" not in out and "OUT OF DATE" not in out
-    monkeypatch.setenv("EXPORT_SCREEN_LIST_MAX_AGE_DAYS", '{"ofac-sdn": 0.000001}')
+    # an interval of 86 microseconds: any snapshot is older than that by the time `show` reads it
+    monkeypatch.setenv("EXPORT_SCREEN_LIST_MAX_AGE_DAYS", '{"ofac-sdn": 0.000000001}')
     code, out, _ = run("lists", "show", "--json")
     rows = {row["name"]: row for row in json.loads(out)}
     assert rows["ofac-sdn"]["out_of_date"] is True and rows["tw-curated"]["out_of_date"] is False
     code, out, _ = run("lists", "show")
-    assert "OUT OF DATE (update interval 1e-06 days)" in out
+    assert "OUT OF DATE (update interval 1e-09 days)" in out
 
 
 def test_a_curated_list_cut_short_refuses_to_screen(

@@ -13,16 +13,17 @@ from service.engine.parties.index import PartyIndex
 from service.engine.rulebook import load_rulebook
 from service.engine.screen import ScreeningContext
 from service.engine.verdict import ListStamp
+from service.lists.indexes import party_index, screener
 from service.lists.load import load_lists
 from service.settings import Settings
 
 
 def load_context(settings: Settings) -> ScreeningContext:
-    """Load the rulebook and build the denied-party index from every configured list, or raise."""
+    """Load the rulebook and the denied-party index of every configured list (the stored index, mapped,
+    when snapshots are stored: service.lists.indexes), or raise."""
     rulebook = load_rulebook(settings.rules_dir, locked=True)
-    lists = load_lists(settings)
-    parties = build_party_index(settings, lists.entries, lists.stamps)
-    parties.prepare_scripts()  # a first query in Chinese or Hebrew characters must not wait for them
+    lists = load_lists(settings, entries=False)
+    parties = party_index(settings, lists)
     context = ScreeningContext(rulebook=rulebook, parties=parties, lists=lists.ages, listed_from=lists.listed_from,
                                past_days=settings.export_date_past_days)
     settle_memory()
@@ -42,5 +43,4 @@ def settle_memory() -> None:
 
 def build_party_index(settings: Settings, entries: list[ListEntry], stamps: list[ListStamp]) -> PartyIndex:
     """The party screener over the given entries, with the thresholds and cache size from settings."""
-    return PartyIndex(entries, stamps, review_threshold=settings.review_threshold,
-                      block_threshold=settings.block_threshold, cache_size=settings.party_cache_size)
+    return screener(settings, entries, stamps)

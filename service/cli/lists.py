@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,9 @@ import typer
 from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
 from service.engine.parties.sources import FORMATS, ListReadError, RowWarning
 from service.engine.parties.sources.curated import curated_list_schema
+from service.engine.parties.tables import IndexTablesError
 from service.engine.screen import utc_now
+from service.lists.indexes import refresh_index
 from service.lists.intake import SnapshotRefused, adopt_snapshots, remove_list, take_in
 from service.lists.load import ListLoadError, load_lists
 from service.lists.manifest import ManifestError
@@ -33,6 +36,20 @@ def _report_warnings(warnings: list[RowWarning]) -> None:
         typer.echo(f"warning: {warning}", err=True)
     if len(warnings) > SHOWN_WARNINGS:
         typer.echo(f"warning: ... and {len(warnings) - SHOWN_WARNINGS} more skipped rows", err=True)
+
+
+def _index_lists() -> None:
+    """Store the party index of the lists as they now are, so that every process maps it instead of
+    building it at start. A failure is reported, not fatal: each process then builds it itself."""
+    started = time.perf_counter()
+    try:
+        stored = refresh_index(get_settings())
+    except (ListLoadError, OSError, IndexTablesError) as exc:
+        typer.echo(f"warning: the party index was not stored ({exc}); each process will build it at start",
+                   err=True)
+        return
+    if stored is not None:
+        typer.echo(f"party index stored in {stored} ({time.perf_counter() - started:.1f} s)")
 
 
 def _loud(message: str) -> None:
@@ -64,6 +81,7 @@ def import_command(
     before = f" (was {intake.previous.version}, {intake.previous.entries} entries)" if intake.previous else ""
     typer.echo(f"stored {info.name} {info.version}: {info.entries} entries, "
                f"{info.warnings} rows skipped{before}")
+    _index_lists()
 
 
 @app.command("show")
@@ -126,6 +144,8 @@ def update_command(
             typer.echo(f"updated {info.name} {info.version}: {info.entries} entries")
         else:
             _loud(outcome.error or outcome.name)
+    if any(outcome.ok for outcome in outcomes):
+        _index_lists()
     failed = [outcome.name for outcome in outcomes if not outcome.ok]
     if failed:
         typer.echo(f"!!! {len(failed)} of {len(outcomes)} lists NOT updated: {', '.join(failed)}", err=True)
@@ -146,6 +166,7 @@ def remove_command(
         fail(f"list not removed: {exc}", EXIT_FATAL)
     typer.echo(f"removed {removal.name} {removal.version} ({removal.entries} entries) at "
                f"{removal.removed_at:%Y-%m-%d %H:%M} UTC: {removal.reason}")
+    _index_lists()
 
 
 @app.command("adopt")
@@ -159,6 +180,7 @@ def adopt_command() -> None:
         fail(f"nothing adopted: {exc}; move it aside to record the snapshots afresh", EXIT_FATAL)
     for info in adopted:
         typer.echo(f"recorded {info.name} {info.version}: {info.entries} entries")
+    _index_lists()
 
 
 @app.command("schema")

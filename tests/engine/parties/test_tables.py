@@ -106,7 +106,7 @@ def test_a_corrupt_file_is_refused(stored: Path, damage: str) -> None:
         path.write_bytes(data[:-4])
     else:
         path.unlink()
-    with pytest.raises(IndexTablesError, match="postings.flat"):
+    with pytest.raises(IndexTablesError, match=r"postings\.flat"):
         read_tables(stored, "lists")
 
 

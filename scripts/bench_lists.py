@@ -1,10 +1,14 @@
-"""Benchmark: list readers, snapshot writes and loads (issue 3 §1; what service start-up and reload cost).
+"""Benchmark: list readers, snapshot writes and loads (what service start-up and reload cost).
 
 Reads each shared-data list with its reader, stores it as a snapshot, loads every snapshot back the way
 `load_entries` does (hash check, entry validation), and repeats the write and load for a generated
 list of `--generated` entries (to see how start-up grows with a large list). Best of `--repeat` runs.
+`--index-names N` measures the stored party index instead (service.lists.indexes) on a generated list
+of N names: the build at import, and two worker processes that map it (load time, resident and
+proportional memory, names/s, p99), each against the same list built in memory in one process.
 
     .venv/bin/python scripts/bench_lists.py --repeat 5 --generated 250000
+    .venv/bin/python scripts/bench_lists.py --index-names 1000000 --queries 20000
 """
 
 from __future__ import annotations
@@ -67,12 +71,137 @@ def generated(count: int) -> list[ListEntry]:
     return entries
 
 
+# The stored party index (service.lists.indexes): built at import, memory-mapped by every process.
+# Each worker below is a fresh process that loads the index the way service.runtime.load_context does
+# and then screens; two run at once, so that the pages they share show in their PSS.
+WORKER = """
+import json, sys, time
+sys.path.insert(0, {scripts!r})
+from pathlib import Path
+from service.settings import Settings
+from service.lists.load import load_lists
+from service.lists.indexes import party_index
+import bench_parties
+settings = Settings(data_dir=Path({data_dir!r}), lists_dir=Path({lists_dir!r}))
+before = bench_parties.rss_mib()
+started = time.perf_counter()
+index = party_index(settings, load_lists(settings, entries=False))
+loaded = time.perf_counter() - started
+queries = json.loads(Path({queries!r}).read_text())
+for query in queries[:200]:
+    index.match(query + " warmup")
+latencies = []
+cpu = time.process_time()
+for query in queries:
+    t0 = time.perf_counter_ns()
+    index.match(query)
+    latencies.append(time.perf_counter_ns() - t0)
+cpu = time.process_time() - cpu
+latencies.sort()
+print("ready", flush=True)
+sys.stdin.readline()  # (both workers hold their pages until both are measured)
+memory = dict(line.split(":") for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:])
+kib = lambda key: int(memory[key].split()[0]) / 1024
+print(json.dumps({{"load_s": loaded, "rss_before_mib": before, "rss_mib": kib("Rss"), "pss_mib": kib("Pss"),
+                  "private_mib": kib("Private_Clean") + kib("Private_Dirty"),
+                  "names_per_s": len(queries) / (sum(latencies) / 1e9), "names_per_cpu_s": len(queries) / cpu,
+                  "p50_ms": latencies[len(latencies) // 2] / 1e6,
+                  "p99_ms": latencies[int(len(latencies) * 0.99)] / 1e6}}), flush=True)
+"""
+
+
+def stored_index(names: int, queries: int, scratch: Path) -> None:
+    """A generated list of `names` names: build at import, then two processes mapping the stored index,
+    against the same list built in memory in this process."""
+    import gc
+    import json
+    import subprocess
+    import sys
+
+    import bench_parties  # (scripts/: its generator and queries)
+
+    from service.engine.parties import native
+    from service.lists.indexes import refresh_index
+    from service.lists.load import load_lists
+    from service.lists.manifest import record
+    from service.lists.store import recorded, snapshot_dir
+    from service.runtime import build_party_index
+
+    print(native.describe())
+    rng = random.Random(20261121)
+    entries = bench_parties.generated_entries(names, rng)
+    asked = bench_parties.queries_for([entry.name for entry in entries], queries, rng)
+    settings = Settings(data_dir=scratch / "var", lists_dir=ROOT / "rules" / "lists")
+    info = write_snapshot(snapshot_dir(settings.data_dir), "generated", "yaml", entries, "bench", "x")
+    record(settings.data_dir, "generated", recorded(info))
+    del entries
+    gc.collect()
+    # in memory, as every process did before: load the snapshot, build, script keys
+    before, started = bench_parties.rss_mib(), time.perf_counter()
+    lists = load_lists(settings)
+    index = build_party_index(settings, lists.entries, lists.stamps)
+    index.prepare_scripts()
+    memory_start = time.perf_counter() - started
+    gc.freeze()
+    memory_rss = bench_parties.rss_mib() - before
+    latencies = []
+    for query in asked:
+        t0 = time.perf_counter_ns()
+        index.match(query)
+        latencies.append(time.perf_counter_ns() - t0)
+    latencies.sort()
+    memory_rate = len(asked) / (sum(latencies) / 1e9)
+    memory_p99 = latencies[int(len(latencies) * 0.99)] / 1e6
+    gc.unfreeze()
+    del index, lists
+    gc.collect()
+    started = time.perf_counter()
+    refresh_index(settings)  # what `lists import` adds: read the snapshot, build, write the tables
+    built = time.perf_counter() - started
+    stored = sum(path.stat().st_size for path in (settings.data_dir / "index").rglob("*.npy"))
+    (scratch / "queries.json").write_text(json.dumps(asked))
+    code = WORKER.format(scripts=str(ROOT / "scripts"), data_dir=str(settings.data_dir),
+                         lists_dir=str(settings.lists_dir), queries=str(scratch / "queries.json"))
+    workers = []
+    for _ in range(2):  # one after the other: the second finds the first one's pages in the page cache
+        worker = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True, cwd=ROOT)
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        workers.append(worker)
+    results = [json.loads(worker.communicate("\n")[0]) for worker in workers]
+    print(f"generated list: {names:,} names; {len(asked):,} queries (half close variants, half unrelated)")
+    print(f"{'':<34} {'in memory':>12} {'stored':>12} {'ratio':>8}")
+    first, second = results
+    rows = [
+        ("start: index ready (s)", memory_start, second["load_s"]),
+        ("build at import (s)", memory_start, built),
+        ("resident memory per process (MiB)", memory_rss, second["private_mib"]),
+        ("names/s (one process)", memory_rate, second["names_per_s"]),
+        ("p99 (ms)", memory_p99, second["p99_ms"]),
+    ]
+    for label, before_value, after_value in rows:
+        print(f"{label:<34} {before_value:>12.2f} {after_value:>12.2f} {after_value / before_value:>7.2f}x")
+    print(f"stored tables: {stored / 2**20:.0f} MiB on disk")
+    for number, result in enumerate(results, 1):
+        print(f"worker {number}: load {result['load_s']:.2f} s, RSS {result['rss_mib']:.0f} MiB "
+              f"(before loading {result['rss_before_mib']:.0f}), PSS {result['pss_mib']:.0f} MiB, "
+              f"private {result['private_mib']:.0f} MiB, {result['names_per_s']:,.0f} names/s "
+              f"({result['names_per_cpu_s']:,.0f}/CPU-s), p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--generated", type=int, default=250_000)
+    parser.add_argument("--index-names", type=int, default=0,
+                        help="only the stored party index, on a generated list of this many names")
+    parser.add_argument("--queries", type=int, default=20_000)
     args = parser.parse_args()
     print(f"Python {platform.python_version()} on {platform.machine()}, best of {args.repeat}")
+    if args.index_names:
+        with tempfile.TemporaryDirectory() as scratch:
+            stored_index(args.index_names, args.queries, Path(scratch))
+        return
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch) / "lists"
         print(f"{'list':<10} {'entries':>8} {'read':>9} {'write':>9} {'load':>9} {'file':>9}")

@@ -244,7 +244,8 @@ class PartyIndex:
             "rows.length": self._length_array, "rows.person": self._persons, "rows.opened": self._opened,
             **Texts.of(row.text for row in rows).arrays("rows.text"), **self._tie_texts.arrays("rows.tie"),
             **self._prefilter_texts.arrays("rows.prefilter"),
-            **Texts.of(entry.model_dump_json() for entry in entries).arrays("entries"),
+            # (defaults left out: a third of the bytes, and validation puts them back)
+            **Texts.of(entry.model_dump_json(exclude_defaults=True) for entry in entries).arrays("entries"),
             "exact.hashes": self._exact_hashes, "exact.rows": self._exact_rows, "exact.others": self._exact_others,
             **self._exact_texts.arrays("exact.texts"), **self._postings.arrays("postings"),
             **self._foreign_postings.arrays("foreign"), **scripts.arrays("scripts"),
@@ -883,7 +884,7 @@ def script_keys(name: Name) -> set[str]:
     tokens = [t for t in name.tokens if not is_business_word(t)]
     keys: set[str] = set()
     for token in tokens:
-        consonants = abjad_skeleton(token)
+        consonants = _abjad_key(token)
         if len(consonants) >= 2:
             keys.add("a:" + consonants)
     for width in (1, 2, 3):
@@ -891,9 +892,26 @@ def script_keys(name: Name) -> set[str]:
             run = tokens[start:start + width]
             joined = "".join(run)
             if len(joined) >= 3:
-                keys.add("r:" + romanisation_key(joined))
-                keys.add("b:" + "".join(burmese_key(t) for t in run))
+                keys.add(_romanised(joined))
+                keys.add("b:" + "".join(_burmese(t) for t in run))
     return keys
+
+
+# (script_keys runs for every listed name when the index is built: its words and runs of words repeat,
+# and their keys are cached rather than folded again)
+@lru_cache(maxsize=200_000)
+def _abjad_key(token: str) -> str:
+    return abjad_skeleton(token)
+
+
+@lru_cache(maxsize=200_000)
+def _romanised(joined: str) -> str:
+    return "r:" + romanisation_key(joined)
+
+
+@lru_cache(maxsize=200_000)
+def _burmese(token: str) -> str:
+    return burmese_key(token)
 
 
 def _script_postings(rows: Iterable[tuple[int, Name]], total: int) -> Postings:

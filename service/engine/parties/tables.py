@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import unicodedata
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ FORMAT = "party-index-tables/1"  # changes whenever the arrays' names, types or 
 TABLES_JSON = "tables.json"
 _CHUNK = 4 * 2**20
 HASHING_THREADS = 2
+NORMALISER_LIBRARIES = ("anyascii", "pycountry", "rapidfuzz")
 
 
 class IndexTablesError(Exception):
@@ -36,12 +39,22 @@ class IndexTablesError(Exception):
 
 
 def matcher_fingerprint() -> str:
-    """A hash of the party matcher's source files: what the stored keys and normalised texts depend on.
-    (Installed or in a source tree, the .py files sit beside the compiled modules.)"""
+    """A hash of what the stored keys and normalised texts depend on: the party matcher's source files
+    (installed or in a source tree, the .py files sit beside the compiled modules), the Unicode
+    database and the versions of the libraries the normaliser calls."""
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    libraries = [f"{name}={_version(name)}" for name in NORMALISER_LIBRARIES]
+    digest.update(" ".join([unicodedata.unidata_version, *libraries]).encode())
     return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def write_tables(directory: Path, arrays: Mapping[str, npt.NDArray[Any]], identity: str) -> None:
@@ -95,16 +108,17 @@ def _description(directory: Path) -> dict[str, Any]:
 
 
 def _mapped(path: Path, recorded: object) -> npt.NDArray[Any]:
-    """One array, proven whole by its size and hash, then mapped (an empty one is read: nothing to map)."""
+    """One array, proven whole by its size and hash, then mapped."""
     if not isinstance(recorded, dict):
         raise IndexTablesError(f"{path}: no size and hash recorded")
     try:
         size = path.stat().st_size
         if size != recorded.get("bytes") or _file_sha256(path) != recorded.get("sha256"):
             raise IndexTablesError(f"{path}: does not match its recorded size and sha256; the index is corrupt")
-        array: npt.NDArray[Any] = np.load(path, mmap_mode="r", allow_pickle=False)
-        if array.size == 0:
-            array = np.load(path, allow_pickle=False)
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+        # a plain array over the mapped pages: a slice of a np.memmap passes through two Python-level
+        # methods of the subclass, a quarter of a query's time on a stored index
+        array: npt.NDArray[Any] = mapped.view(np.ndarray)
     except (OSError, ValueError) as exc:
         raise IndexTablesError(f"{path}: unreadable: {exc}") from exc
     return array

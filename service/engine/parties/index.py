@@ -77,7 +77,8 @@ SCRIPT_LENGTH_RATIO: Final = 1.25  # a name found by script keys has at most thi
 MAX_WEIGHED: Final = 2000  # candidate rows weighed by IDF per query, at most (the most shared words first)
 WORD_CACHE = 100_000  # query words whose rows are kept (cleared when full)
 WORD_CACHE_BYTES = 32 * 2**20  # and the bytes of the row arrays made for them
-ROW_CACHE = 50_000  # rows (and entries) of an opened index kept with their normalised names
+ROW_CACHE = 10_000  # rows (and entries) of an opened index kept with their normalised names
+KIND_VALUES: Final = tuple(kind.value for kind in EntryKind)  # (an entry's kind, stored by its position here)
 SMALL_RANKING: Final = 64  # candidate rows ranked in plain Python up to this many (numpy's calls cost more)
 RAREST_GROUP: Final = 30  # a query word held by this few names: its rows are always looked at
 _NEVER: Final = 1 << 30  # shared-word count that no query reaches
@@ -192,6 +193,7 @@ class PartyIndex:
         self._postings = builder.build()
         del builder
         self._row_entry = np.array([row.entry for row in rows], dtype=np.int32)
+        self._entry_kinds = np.array([KIND_VALUES.index(entry.kind.value) for entry in self._entries], dtype=np.int8)
         self._row_alias = np.array([row.is_alias for row in rows], dtype=np.bool_)
         self._contained_array = np.array(contained_at, dtype=np.int64)
         self._length_array = np.array(lengths, dtype=np.int64)
@@ -225,6 +227,7 @@ class PartyIndex:
         self._tie_texts = Texts.stored(arrays, "rows.tie")
         self._prefilter_texts = Texts.stored(arrays, "rows.prefilter")
         self._entry_texts = Texts.stored(arrays, "entries")
+        self._entry_kinds = arrays["entries.kind"]
         self._exact_hashes, self._exact_rows = arrays["exact.hashes"], arrays["exact.rows"]
         self._exact_others, self._exact_texts = arrays["exact.others"], Texts.stored(arrays, "exact.texts")
         total = len(self._row_entry)
@@ -246,6 +249,7 @@ class PartyIndex:
             **self._prefilter_texts.arrays("rows.prefilter"),
             # (defaults left out: a third of the bytes, and validation puts them back)
             **Texts.of(entry.model_dump_json(exclude_defaults=True) for entry in entries).arrays("entries"),
+            "entries.kind": self._entry_kinds,
             "exact.hashes": self._exact_hashes, "exact.rows": self._exact_rows, "exact.others": self._exact_others,
             **self._exact_texts.arrays("exact.texts"), **self._postings.arrays("postings"),
             **self._foreign_postings.arrays("foreign"), **scripts.arrays("scripts"),
@@ -732,18 +736,23 @@ class PartyIndex:
     def _hit(self, query: Name, row: _Row, country: str | None, written: str | None = None) -> PartyHit | None:
         """The row's hit, or None under review; `written` is the listed name the query is typed as (the
         row's own or another name of the entry with the same words), if it is."""
-        entry = self._entry(row.entry)
-        kind = entry.kind.value
+        kind = KIND_VALUES[self._entry_kinds[row.entry]]
         result = score_names(query, row.name, kind)
         if written is not None and not result.explanation.startswith(SAME_AS_WRITTEN):
             result = NameScore(100.0, f"{SAME_AS_WRITTEN}; {result.explanation}")  # (and what the scorer saw)
         score = result.score
         party_country = country.upper() if country else ""
-        boosted = bool(party_country) and score >= COUNTRY_BOOST_FLOOR and party_country in entry.countries
+        entry: ListEntry | None = None  # (read only when needed: an opened index parses it from JSON)
+        boosted = False
+        if party_country and score >= COUNTRY_BOOST_FLOOR:
+            entry = self._entry(row.entry)
+            boosted = party_country in entry.countries
         if boosted:
             score = min(100.0, score + COUNTRY_BOOST)
         if score < self.review_threshold:
             return None  # (most rows scored and not a hit: no explanation to write)
+        if entry is None:
+            entry = self._entry(row.entry)
         notes = ["alias", result.explanation] if row.is_alias else [result.explanation]
         if boosted:
             notes.append(f"party country {party_country} is one of the entry's countries")

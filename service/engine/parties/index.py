@@ -209,6 +209,8 @@ class PartyIndex:
         # names given the benefit of the doubt by _may_reach_review
         self._opened = np.array([bool(row.name.foreign_script or row.name.qualifiers or row.name.former)
                                  for row in rows], dtype=np.bool_)
+        self._foreign = np.array([row.name.foreign_script for row in rows], dtype=np.bool_)
+        self._former = np.array([bool(row.name.former) for row in rows], dtype=np.bool_)
         self._exact_hashes, self._exact_rows, self._exact_others, self._exact_texts = _exact_table(exact)
         # Keys that survive a change of script (script_keys): for the few names listed in another
         # script at once, for every name on the first query from another script (see _across_scripts).
@@ -223,6 +225,7 @@ class PartyIndex:
         self._length_array = arrays["rows.length"]
         self._persons = arrays["rows.person"]
         self._opened = arrays["rows.opened"]
+        self._foreign, self._former = arrays["rows.foreign"], arrays["rows.former"]
         self._row_texts = Texts.stored(arrays, "rows.text")
         self._tie_texts = Texts.stored(arrays, "rows.tie")
         self._prefilter_texts = Texts.stored(arrays, "rows.prefilter")
@@ -245,6 +248,7 @@ class PartyIndex:
         return {
             "rows.entry": self._row_entry, "rows.alias": self._row_alias, "rows.contained_at": self._contained_array,
             "rows.length": self._length_array, "rows.person": self._persons, "rows.opened": self._opened,
+            "rows.foreign": self._foreign, "rows.former": self._former,
             **Texts.of(row.text for row in rows).arrays("rows.text"), **self._tie_texts.arrays("rows.tie"),
             **self._prefilter_texts.arrays("rows.prefilter"),
             # (defaults left out: a third of the bytes, and validation puts them back)
@@ -353,13 +357,15 @@ class PartyIndex:
         seen = set(rows)
         worth: list[int] = []  # rows to score, in the order they were found
         texts = self._prefilter_texts
+        foreign, former = self._foreign, self._former
         for row_number in itertools.compress(rows, self._may_reach_review(query, rows, shared, maybe, joined)):
-            row = self._row(row_number)
             # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
-            # from another script, nor for former names, which the look does not see)
-            plain = not (query.foreign_script or row.name.foreign_script or query.former or row.name.former)
+            # from another script, nor for former names, which the look does not see); before the row's
+            # name is at hand, which an opened index normalises again
+            plain = not (query.foreign_script or foreign[row_number] or query.former or former[row_number])
             if plain and fuzz.token_set_ratio(query_key, texts[row_number], score_cutoff=PREFILTER) == 0:
                 continue
+            row = self._row(row_number)
             if self._forms_rule_out(query, row.name):
                 continue
             worth.append(row_number)

@@ -15,7 +15,11 @@ Built once from the list entries; a query touches only the names that share a ra
   first.
 - A name from another script shares no spelling key with its Latin listing (צפרירים / Zafririm, 臺北 /
   Taipei): script keys (consonant skeletons, Chinese and Burmese romanisation keys) find it, built
-  for every listed name when the service loads (prepare_scripts) or on the first such query.
+  for every listed name with the stored tables, or when an index built in memory is loaded
+  (prepare_scripts), or on the first such query.
+- Stored: tables() gives every array the index holds, and an index opened over them (memory-mapped by
+  service.engine.parties.tables) answers as the one built; it normalises again only the rows a query
+  scores, with the same normaliser (docs/lists.md, "The stored party index").
 - Party country is supporting evidence: a small boost when it is one of the entry's countries, only on
   a name that is already close; never a hit on country alone.
 - A bounded LRU cache maps (normalised name, country) to hits: ERP exports repeat the same consignees,

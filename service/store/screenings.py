@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert
+from sqlalchemy import Table, event, func, insert
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from service.engine.verdict import Verdict
@@ -76,7 +77,23 @@ def add_screenings(session: Session, screenings: list[NewScreening]) -> None:
         add_screening_parties(session, [screening.values for screening in screenings])
         # Webhook events for held verdicts, in the same transaction: they exist iff the screenings do.
         add_events(session, screening_events([screening.values for screening in screenings]))
-        count_screenings([screening.values for screening in screenings])
+        # counted for the metrics once the transaction commits (a failed or retried commit counts nothing)
+        session.info.setdefault(_UNCOUNTED, []).extend(screening.values for screening in screenings)
+
+
+_UNCOUNTED = "screenings_not_yet_counted"
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _count_committed(session: OrmSession) -> None:
+    rows = session.info.pop(_UNCOUNTED, None)
+    if rows:
+        count_screenings(rows)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_rolled_back(session: OrmSession) -> None:
+    session.info.pop(_UNCOUNTED, None)
 
 
 def add_screening(session: Session, **fields: Any) -> NewScreening:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from service.api.app import create_app
 from service.engine.rulebook import Rulebook
+from service.metrics import SCREENINGS
 from service.settings import Settings
 from tests.api.conftest import blocked_declaration, clocked_context
 
@@ -64,3 +65,28 @@ async def test_each_party_name_is_timed() -> None:
     assert screener.match("Denied Trading LLC")[0].score == 100.0
     assert screener.stamps()[0].name == "test-list"  # everything else is the screener's own
     assert count() == before + 1
+
+
+async def test_only_committed_screenings_are_counted(settings: Settings) -> None:
+    from sqlmodel import Session
+
+    from service.engine.verdict import Outcome, RulebookStamp, Verdict
+    from service.stamps import stamp_of
+    from service.store.database import make_engine
+    from service.store.screenings import add_screenings, new_screening
+
+    def reviews() -> float:
+        return next((sample.value for sample in SCREENINGS.collect()[0].samples
+                     if sample.name.endswith("_total") and sample.labels == {"verdict": "review"}), 0.0)
+
+    verdict = Verdict(reference="SO-M", verdict=Outcome.REVIEW, risk_score=40, findings=[],
+                      rulebook=RulebookStamp(version="sha256:x", as_of="2024-06-01"))
+    engine = make_engine(settings.database_url)
+    before = reviews()
+    for commit in (False, True):
+        with Session(engine) as session:
+            add_screenings(session, [new_screening(declaration={}, verdict=verdict, stamp=stamp_of(settings),
+                                                   caller_key_id="k", request_id="r")])
+            session.commit() if commit else session.rollback()
+    engine.dispose()
+    assert reviews() == before + 1  # the rolled-back one is not counted

@@ -150,10 +150,14 @@ def mark_failed(session: Session, job_id: str, message: str) -> bool:
                 error=message[:4000], finished_at=now())
 
 
-def record_committed(session: Session, job_id: str, chunks: int, rows: int) -> None:
-    """In the caller's transaction (the one that adds the chunk's screenings): how far the audit trail goes."""
-    session.execute(update(BatchJob).where(col(BatchJob.id) == job_id)
-                    .values(chunks_committed=chunks, rows_committed=rows, heartbeat_at=now()))
+def record_committed(session: Session, job_id: str, chunks: int, rows: int) -> bool:
+    """In the caller's transaction (the one that adds the chunk's screenings): how far the audit trail goes.
+    Only the next chunk moves it on (False otherwise, and the caller must roll back): if a job were ever
+    run by two processes at once, the second to reach a chunk could not record its shipments again."""
+    moved = session.execute(update(BatchJob).where(col(BatchJob.id) == job_id,
+                                                   col(BatchJob.chunks_committed) == chunks - 1)
+                            .values(chunks_committed=chunks, rows_committed=rows, heartbeat_at=now()))
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
 def resumable(job: BatchJob) -> bool:

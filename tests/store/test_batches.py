@@ -15,6 +15,7 @@ from service.store.batches import (
     mark_complete,
     mark_failed,
     mark_running,
+    record_committed,
     record_progress,
 )
 from service.store.database import make_engine, now
@@ -48,4 +49,24 @@ def test_stale_jobs_fail_fresh_ones_do_not(database_url: str) -> None:
         failed, queued = session.get(type(stale), stale_id), session.get(type(fresh), fresh_id)
         assert failed is not None and failed.status == JobStatus.FAILED and "interrupted" in (failed.error or "")
         assert queued is not None and queued.status == JobStatus.QUEUED
+    engine.dispose()
+
+
+def test_only_the_next_chunk_is_recorded(database_url: str) -> None:
+    """A chunk recorded once cannot be recorded again (a job run twice would otherwise count its shipments
+    twice): the second attempt is refused and its transaction rolled back by the caller."""
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        job_id = add_job(session, filename="a.csv", options={}, caller_key_id="k", request_id="r").id
+        session.commit()
+    with Session(engine) as session:
+        assert record_committed(session, job_id, 1, 500)
+        session.commit()
+    with Session(engine) as session:
+        assert not record_committed(session, job_id, 1, 500)  # the same chunk again
+        assert not record_committed(session, job_id, 3, 1500)  # a chunk skipped
+        assert record_committed(session, job_id, 2, 1000)
+        session.commit()
+        job = get_job(session, job_id)
+        assert job is not None and (job.chunks_committed, job.rows_committed) == (2, 1000)
     engine.dispose()

@@ -403,7 +403,9 @@ def _screen_job(state: ServiceState, job_id: str, caller_key_id: str, options: B
         rows = [_audit_row(d, v, state.stamp, caller_key_id, audit_id) for d, v in outcome.screenings]
         with state.writing(), Session(state.engine) as session:
             add_screenings(session, rows)
-            record_committed(session, job_id, seen[0], seen[1])
+            if not record_committed(session, job_id, seen[0], seen[1]):
+                session.rollback()  # another process has recorded this chunk: it holds the job now
+                raise JobInterrupted(f"chunk {seen[0]} of job {job_id} was recorded by another process")
             session.commit()
         if stop_after is not None and seen[0] >= stop_after:
             raise JobInterrupted(f"stopped after chunk {seen[0]}")

@@ -21,7 +21,7 @@ from service.engine.parties.sources.curated import read_curated
 from service.engine.rulebook.lock import RulebookLockError, RuleFileRead, verify_curated
 from service.engine.verdict import ListStamp
 from service.lists.manifest import Manifest, ManifestError, manifest_path, read_manifest
-from service.lists.store import SUFFIX, SnapshotError, read_info, read_snapshot, snapshot_dir, snapshot_paths
+from service.lists.store import SUFFIX, SnapshotError, read_snapshot, snapshot_dir, snapshot_paths
 from service.settings import Settings
 
 
@@ -52,32 +52,25 @@ def load_entries(settings: Settings) -> tuple[list[ListEntry], list[ListStamp]]:
     return loaded.entries, loaded.stamps
 
 
-def load_lists(settings: Settings, *, entries: bool = True, require: bool = True) -> LoadedLists:
-    """The entries and stamps, with each list's age and the curated listing dates.
-
-    `entries=False` reads only each snapshot's header, held to the manifest (its entries are not read
-    and its body is not hashed: the stored party index, checked by its own hashes, stands for them) and
-    returns no entries at all. `require=False` skips the check for `required_lists` (for building the
-    index of whatever is stored, not for screening).
-    """
-    loaded_entries: list[ListEntry] = []
+def load_lists(settings: Settings) -> LoadedLists:
+    """The entries and stamps, with each list's age and the curated listing dates."""
+    entries: list[ListEntry] = []
     stamps: list[ListStamp] = []
     ages: list[ListAge] = []
     curated = _curated(settings)
-    for list_entries, stamp, taken in [*curated, *_snapshots(settings.data_dir, entries)]:
+    for list_entries, stamp, taken in [*curated, *_snapshots(settings.data_dir)]:
         if any(existing.name == stamp.name for existing in stamps):
             raise ListLoadError(f"two lists are named {stamp.name!r}; rename one (curated file or snapshot)")
-        if entries:
-            loaded_entries.extend(list_entries)
+        entries.extend(list_entries)
         stamps.append(stamp)
         ages.append(ListAge(name=stamp.name, entries=stamp.entries, official=taken is not None, imported_at=taken,
                             max_age=max_age(settings, stamp.name) if taken is not None else None))
     missing = sorted(set(settings.required_lists) - {stamp.name for stamp in stamps})
-    if missing and require:
+    if missing:
         raise ListIntegrityError(f"required lists not loaded: {', '.join(missing)} (run `export-screen lists update`)")
     listed_from = {(entry.source_list, entry.id): entry.listed_on
                    for list_entries, _, _ in curated for entry in list_entries if entry.listed_on is not None}
-    return LoadedLists(loaded_entries, stamps, tuple(ages), listed_from)
+    return LoadedLists(entries, stamps, tuple(ages), listed_from)
 
 
 def max_age(settings: Settings, name: str) -> timedelta:
@@ -129,16 +122,15 @@ def _curated_files(directory: Path) -> list[tuple[Path, bytes, ListRead]]:
     return files
 
 
-def _snapshots(data_dir: Path, entries: bool = True) -> list[Loaded]:
-    """Every stored snapshot, each proven whole by its hash and held to the manifest (`entries=False`:
-    only its header is read and held to the manifest)."""
+def _snapshots(data_dir: Path) -> list[Loaded]:
+    """Every stored snapshot, each proven whole by its hash and held to the manifest."""
     manifest = _manifest(data_dir)
     paths = {path.name.removesuffix(SUFFIX): path for path in snapshot_paths(snapshot_dir(data_dir))}
     _check_presence(data_dir, manifest, paths)
     loaded: list[Loaded] = []
     for name, path in paths.items():
         try:
-            info, list_entries = read_snapshot(path) if entries else (read_info(path), [])
+            info, list_entries = read_snapshot(path)
         except SnapshotError as exc:
             raise ListIntegrityError(f"list snapshot unusable: {exc}") from exc
         expected = manifest.lists[name]

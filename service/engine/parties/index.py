@@ -15,11 +15,7 @@ Built once from the list entries; a query touches only the names that share a ra
   first.
 - A name from another script shares no spelling key with its Latin listing (צפרירים / Zafririm, 臺北 /
   Taipei): script keys (consonant skeletons, Chinese and Burmese romanisation keys) find it, built
-  for every listed name with the stored tables, or when an index built in memory is loaded
-  (prepare_scripts), or on the first such query.
-- Stored: tables() gives every array the index holds, and an index opened over them (memory-mapped by
-  service.engine.parties.tables) answers as the one built; it normalises again only the rows a query
-  scores, with the same normaliser (docs/lists.md, "The stored party index").
+  for every listed name when the service loads (prepare_scripts) or on the first such query.
 - Party country is supporting evidence: a small boost when it is one of the entry's countries, only on
   a name that is already close; never a hit on country alone.
 - A bounded LRU cache maps (normalised name, country) to hits: ERP exports repeat the same consignees,
@@ -34,10 +30,10 @@ import itertools
 import math
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Final, NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -56,7 +52,7 @@ from service.engine.parties.names import (
     skeleton,
     written_words,
 )
-from service.engine.parties.postings import Postings, PostingsBuilder, Rows, Texts, member, stable_hash
+from service.engine.parties.postings import Postings, PostingsBuilder, Rows, member
 from service.engine.parties.scoring import (
     CONTAINED_NAME_LETTERS,
     GENERIC_WORDS,
@@ -81,8 +77,6 @@ SCRIPT_LENGTH_RATIO: Final = 1.25  # a name found by script keys has at most thi
 MAX_WEIGHED: Final = 2000  # candidate rows weighed by IDF per query, at most (the most shared words first)
 WORD_CACHE = 100_000  # query words whose rows are kept (cleared when full)
 WORD_CACHE_BYTES = 32 * 2**20  # and the bytes of the row arrays made for them
-ROW_CACHE = 10_000  # rows (and entries) of an opened index kept with their normalised names
-KIND_VALUES: Final = tuple(kind.value for kind in EntryKind)  # (an entry's kind, stored by its position here)
 SMALL_RANKING: Final = 64  # candidate rows ranked in plain Python up to this many (numpy's calls cost more)
 RAREST_GROUP: Final = 30  # a query word held by this few names: its rows are always looked at
 _NEVER: Final = 1 << 30  # shared-word count that no query reaches
@@ -127,17 +121,11 @@ class CacheInfo:
 
 
 class PartyIndex:
-    """Fuzzy search of party names over denied-party list entries.
-
-    Built from the entries, or opened over the arrays of an index built before (`tables()` gives them,
-    service.engine.parties.tables stores and memory-maps them): the same arrays either way, so the
-    same answers. An opened index makes a row's normalised name and an entry's model only for the rows
-    a query looks at (bounded caches), never one Python object per listed name.
-    """
+    """Fuzzy search of party names over denied-party list entries."""
 
     def __init__(
         self,
-        entries: Sequence[ListEntry] | Mapping[str, npt.NDArray[Any]],
+        entries: Sequence[ListEntry],
         stamps: Sequence[ListStamp],
         *,
         review_threshold: float = 70.0,
@@ -151,150 +139,104 @@ class PartyIndex:
             raise ValueError("block_threshold must be at least review_threshold")
         self.review_threshold = review_threshold
         self.block_threshold = block_threshold
+        self._entries = list(entries)
         self._stamps = list(stamps)
         self._max_candidates = max_candidates
         self._max_postings = max_postings
         self._max_hits = max_hits
-        self._rows: list[_Row] | None = None  # (built here: every row; opened: made when looked at)
-        self._entries: list[ListEntry] | None = None
-        self._row_cache: dict[int, _Row] = {}
-        self._entry_cache: dict[int, ListEntry] = {}
-        self._script_postings: Postings | None = None
-        self._script_lock = threading.Lock()
-        if isinstance(entries, Mapping):
-            self._open(entries)
-        else:
-            self._build(entries)
+        self._rows: list[_Row] = []
+        self._contained_at: list[int] = []
+        self._lengths: list[int] = []  # words per row, for ranking candidates by length
+        self._persons: list[bool] = []
+        # each name's words (_written_key, by hash) -> its rows: a name typed as listed is
+        # found whatever its words, even when no rule of the scorer would weigh them enough
+        self._exact: dict[int, int | list[tuple[int, str | None]]] = {}
+        builder = PostingsBuilder()
+        collecting = gc.isenabled()
+        gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
+        try:
+            for number, entry in enumerate(self._entries):
+                self._add_entry(number, entry, builder)
+        finally:
+            if collecting:
+                gc.enable()
+        self._postings = builder.build()
+        del builder
+        self._contained_array = np.array(self._contained_at, dtype=np.int64)
+        self._length_array = np.array(self._lengths, dtype=np.int64)
+        # each row's words as one string, for the tie-break (with numerals) and the prefilter (with
+        # annotations): the same string for the many names that have neither
+        plain = [" ".join(row.name.tokens) for row in self._rows]
+        self._tie_texts = [_tie_text(row.name) if row.name.numerals else text
+                           for row, text in zip(self._rows, plain, strict=True)]
+        self._prefilter_texts = [" ".join((*row.name.tokens, *row.name.qualifiers)) if row.name.qualifiers else text
+                                 for row, text in zip(self._rows, plain, strict=True)]
+        self._kinds = [entry.kind.value for entry in self._entries]  # (read per scored row)
+        # names given the benefit of the doubt by _may_reach_review
+        self._opened = [bool(row.name.foreign_script or row.name.qualifiers or row.name.former) for row in self._rows]
         self._words: dict[str, _Word] = {}
         self._words_bytes = 0
-        self._total = max(1, len(self._row_entry))
+        # Keys that survive a change of script (script_keys): for the few names listed in another
+        # script at once, for every name on the first query from another script (see _across_scripts).
+        self._script_postings: dict[str, list[int]] | None = None
+        self._script_lock = threading.Lock()
+        self._foreign_postings = _script_postings(
+            (number, row.name) for number, row in enumerate(self._rows) if row.name.foreign_script)
+        self._total = max(1, len(self._rows))
         self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
         self._cache_hits = 0
         self._cache_misses = 0
 
-    def _build(self, entries: Sequence[ListEntry]) -> None:
-        """Normalise and file every name of the entries."""
-        self._entries = list(entries)
-        rows: list[_Row] = []
-        self._rows = rows
-        contained_at: list[int] = []
-        lengths: list[int] = []  # words per row, for ranking candidates by length
-        persons: list[bool] = []
-        # each name's words (_written_key, by stable hash) -> its rows: a name typed as listed is
-        # found whatever its words, even when no rule of the scorer would weigh them enough
-        exact: dict[int, int | list[tuple[int, str | None]]] = {}
-        builder = PostingsBuilder()
-        collecting = gc.isenabled()
-        gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
-        try:
-            for number, entry in enumerate(self._entries):
-                _add_entry(number, entry, builder, rows, exact, (contained_at, lengths, persons))
-        finally:
-            if collecting:
-                gc.enable()
-        self._postings = builder.build()
-        del builder
-        self._row_entry = np.array([row.entry for row in rows], dtype=np.int32)
-        self._entry_kinds = np.array([KIND_VALUES.index(entry.kind.value) for entry in self._entries], dtype=np.int8)
-        self._row_alias = np.array([row.is_alias for row in rows], dtype=np.bool_)
-        self._contained_array = np.array(contained_at, dtype=np.int64)
-        self._length_array = np.array(lengths, dtype=np.int64)
-        self._persons = np.array(persons, dtype=np.bool_)
-        # each row's words as one string, for the tie-break (with numerals) and the prefilter (with
-        # annotations): the same string for the many names that have neither
-        plain = [" ".join(row.name.tokens) for row in rows]
-        self._tie_texts = Texts.of([_tie_text(row.name) if row.name.numerals else text
-                                    for row, text in zip(rows, plain, strict=True)])
-        self._prefilter_texts = Texts.of([" ".join((*row.name.tokens, *row.name.qualifiers))
-                                          if row.name.qualifiers else text
-                                          for row, text in zip(rows, plain, strict=True)])
-        # names given the benefit of the doubt by _may_reach_review
-        self._opened = np.array([bool(row.name.foreign_script or row.name.qualifiers or row.name.former)
-                                 for row in rows], dtype=np.bool_)
-        self._foreign = np.array([row.name.foreign_script for row in rows], dtype=np.bool_)
-        self._former = np.array([bool(row.name.former) for row in rows], dtype=np.bool_)
-        self._exact_hashes, self._exact_rows, self._exact_others, self._exact_texts = _exact_table(exact)
-        # Keys that survive a change of script (script_keys): for the few names listed in another
-        # script at once, for every name on the first query from another script (see _across_scripts).
-        self._foreign_postings = _script_postings(
-            ((number, row.name) for number, row in enumerate(rows) if row.name.foreign_script), len(rows))
-
-    def _open(self, arrays: Mapping[str, npt.NDArray[Any]]) -> None:
-        """Take the arrays of an index built before (tables())."""
-        self._row_entry = arrays["rows.entry"]
-        self._row_alias = arrays["rows.alias"]
-        self._contained_array = arrays["rows.contained_at"]
-        self._length_array = arrays["rows.length"]
-        self._persons = arrays["rows.person"]
-        self._opened = arrays["rows.opened"]
-        self._foreign, self._former = arrays["rows.foreign"], arrays["rows.former"]
-        self._row_texts = Texts.stored(arrays, "rows.text")
-        self._tie_texts = Texts.stored(arrays, "rows.tie")
-        self._prefilter_texts = Texts.stored(arrays, "rows.prefilter")
-        self._entry_texts = Texts.stored(arrays, "entries")
-        self._entry_kinds = arrays["entries.kind"]
-        self._exact_hashes, self._exact_rows = arrays["exact.hashes"], arrays["exact.rows"]
-        self._exact_others, self._exact_texts = arrays["exact.others"], Texts.stored(arrays, "exact.texts")
-        total = len(self._row_entry)
-        self._postings = Postings.stored(arrays, "postings", total)
-        self._foreign_postings = Postings.stored(arrays, "foreign", total)
-        self._script_postings = Postings.stored(arrays, "scripts", total)
-
-    def tables(self) -> dict[str, npt.NDArray[Any]]:
-        """Everything the index holds, as named arrays (for service.engine.parties.tables to store); an
-        index opened over them gives the same answers. Builds the script keys first."""
-        rows, entries = self._rows, self._entries
-        if rows is None or entries is None:
-            raise ValueError("only an index built from entries gives its tables")
-        scripts = self._build_script_postings()
-        return {
-            "rows.entry": self._row_entry, "rows.alias": self._row_alias, "rows.contained_at": self._contained_array,
-            "rows.length": self._length_array, "rows.person": self._persons, "rows.opened": self._opened,
-            "rows.foreign": self._foreign, "rows.former": self._former,
-            **Texts.of(row.text for row in rows).arrays("rows.text"), **self._tie_texts.arrays("rows.tie"),
-            **self._prefilter_texts.arrays("rows.prefilter"),
-            # (defaults left out: a third of the bytes, and validation puts them back)
-            **Texts.of(entry.model_dump_json(exclude_defaults=True) for entry in entries).arrays("entries"),
-            "entries.kind": self._entry_kinds,
-            "exact.hashes": self._exact_hashes, "exact.rows": self._exact_rows, "exact.others": self._exact_others,
-            **self._exact_texts.arrays("exact.texts"), **self._postings.arrays("postings"),
-            **self._foreign_postings.arrays("foreign"), **scripts.arrays("scripts"),
-        }
-
     def __len__(self) -> int:
         """Number of searchable names (primary names, aliases)."""
-        return len(self._row_entry)
+        return len(self._rows)
 
-    def _row(self, number: int) -> _Row:
-        """A row with its normalised name: kept for a built index, made again (the same normaliser on
-        the same text) and cached for an opened one."""
-        rows = self._rows
-        if rows is not None:
-            return rows[number]
-        row = self._row_cache.get(number)
-        if row is None:
-            text = self._row_texts[number]
-            name = normalise_name(_person_order(text) if self._persons[number] else text)
-            row = _Row(int(self._row_entry[number]), name, text, bool(self._row_alias[number]))
-            if len(self._row_cache) >= ROW_CACHE:
-                self._row_cache.clear()  # (shared by threads: dictionary operations are atomic)
-            self._row_cache[number] = row
-        return row
+    def _add_entry(self, number: int, entry: ListEntry, builder: PostingsBuilder) -> None:
+        seen: dict[tuple[str, ...], int] = {}  # (tokens, or the written words of a name without any)
+        kind = entry.kind  # (read once: a pydantic model's attributes are slower to read than a local)
+        person, organisation = kind is EntryKind.PERSON, kind is EntryKind.ORGANISATION
+        for position, text in enumerate(entry.all_names()):
+            reordered = _person_order(text) if person else text
+            name = normalise_name(reordered)
+            key = _written_key(name)
+            if not key:
+                continue  # (no word at all: nothing to find it by)
+            # a person read in another order than listed: also filed by the words as listed, which a
+            # query typed as listed has whatever its normaliser makes of them ("SANTIC, Vladimir")
+            keys = [hash(key)] if reordered is text else [hash(key), _listed_words_key(text)]
+            # a name that normalises to no words ("OFFICE NO. 39") is still found as written
+            same = name.tokens or key
+            row_number = seen.get(same)
+            if row_number is not None:  # another name of the entry has these words: found as written, too
+                for filed in keys:
+                    self._as_written(filed, row_number, text)
+                continue
+            row_number = seen[same] = len(self._rows)
+            self._rows.append(_Row(number, name, text, position > 0))
+            for filed in keys:
+                self._as_written(filed, row_number, None)
+            self._lengths.append(len(name.tokens))
+            self._persons.append(person)
+            # an organisation sharing all its words with a query may be contained in it (the scorer's
+            # contained-name floor): the candidate filters let it through at that many shared words
+            self._contained_at.append(len(name.tokens) if _may_contain(person, organisation, name) else _NEVER)
+            keys = name_keys(name, builder)
+            for former in name.former:
+                keys += name_keys(former, builder)
+            builder.add_row(keys)
 
-    def _entry(self, number: int) -> ListEntry:
-        """An entry: kept for a built index, read from its stored JSON and cached for an opened one."""
-        entries = self._entries
-        if entries is not None:
-            return entries[number]
-        entry = self._entry_cache.get(number)
-        if entry is None:
-            entry = ListEntry.model_validate_json(self._entry_texts[number])
-            if len(self._entry_cache) >= ROW_CACHE:
-                self._entry_cache.clear()
-            self._entry_cache[number] = entry
-        return entry
+    def _as_written(self, key: int, row: int, text: str | None) -> None:
+        """File a name's written words (by their hash: a quarter of a million tuples of words would cost
+        a hundred MiB) for its row; `text` when the name is another than the row's own."""
+        held = self._exact.get(key)
+        if held is None and text is None:
+            self._exact[key] = row  # (most names: one row, its own text)
+            return
+        rows: list[tuple[int, str | None]] = [] if held is None else [(held, None)] if isinstance(held, int) else held
+        rows.append((row, text))
+        self._exact[key] = rows
 
     def _written_rows(self, query: Name, text: str) -> list[tuple[int, str]]:
         """The rows of the names written as the query is, each with the name as listed. They are filed
@@ -302,30 +244,24 @@ class PartyIndex:
         checked word for word as written (a name with the same normalised words may be written
         otherwise, and the hash may collide)."""
         key = _written_key(query)
-        filed = self._filed(_key_hash(key)) if key else []
+        filed: list[tuple[int, str | None]] = []
+        held = self._exact.get(hash(key)) if key else None
+        if held is not None:
+            filed += [(held, None)] if isinstance(held, int) else held
         if "," in text:  # (typed as a person is listed, "LAST, First": filed by its words as listed too)
-            filed += self._filed(_listed_words_key(text))
+            held = self._exact.get(_listed_words_key(text))
+            if held is not None:
+                filed += [(held, None)] if isinstance(held, int) else held
         if not filed:
             return []
         written = written_words(text)
         found = []
         for row_number, other in dict.fromkeys(filed):
-            row = self._row(row_number)
+            row = self._rows[row_number]
             listed = row.text if other is None else other
             if written in (written_words(listed), written_words(row.name.original)):
                 found.append((row_number, listed))
         return found
-
-    def _filed(self, key: int) -> list[tuple[int, str | None]]:
-        """The rows filed under a written-words hash, each with its other name (None: the row's own)."""
-        hashes = self._exact_hashes
-        start, end = int(hashes.searchsorted(key)), int(hashes.searchsorted(key, side="right"))
-        if start == end:
-            return []
-        others = self._exact_others[start:end].tolist()
-        texts = self._exact_texts
-        return [(row, None if other < 0 else texts[other])
-                for row, other in zip(self._exact_rows[start:end].tolist(), others, strict=True)]
 
     def stamps(self) -> list[ListStamp]:
         """The list snapshots this index was built from."""
@@ -361,15 +297,13 @@ class PartyIndex:
         seen = set(rows)
         worth: list[int] = []  # rows to score, in the order they were found
         texts = self._prefilter_texts
-        foreign, former = self._foreign, self._former
         for row_number in itertools.compress(rows, self._may_reach_review(query, rows, shared, maybe, joined)):
+            row = self._rows[row_number]
             # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
-            # from another script, nor for former names, which the look does not see); before the row's
-            # name is at hand, which an opened index normalises again
-            plain = not (query.foreign_script or foreign[row_number] or query.former or former[row_number])
+            # from another script, nor for former names, which the look does not see)
+            plain = not (query.foreign_script or row.name.foreign_script or query.former or row.name.former)
             if plain and fuzz.token_set_ratio(query_key, texts[row_number], score_cutoff=PREFILTER) == 0:
                 continue
-            row = self._row(row_number)
             if self._forms_rule_out(query, row.name):
                 continue
             worth.append(row_number)
@@ -378,7 +312,7 @@ class PartyIndex:
         worth += as_written
         best: dict[int, tuple[float, int, PartyHit]] = {}
         for row_number in worth:
-            row = self._row(row_number)
+            row = self._rows[row_number]
             hit = self._hit(query, row, country, as_written.get(row_number) if as_written else None)
             # (an entry's best name; on a tie the one listed first, the primary name before its aliases)
             if hit is None:
@@ -397,46 +331,41 @@ class PartyIndex:
         listed in another script."""
         if query.foreign_script:
             postings = self._script_postings if self._script_postings is not None else self._build_script_postings()
-        elif len(self._foreign_postings):
+        elif self._foreign_postings:
             postings = self._foreign_postings
         else:
             return []
         counts: Counter[int] = Counter()
         keys = script_keys(query)
         # (sorted: the same ties, so the same answer, in every process)
-        found = [rows for rows in map(postings.find, sorted(keys)) if rows is not None]
+        found = [rows for rows in map(postings.get, sorted(keys)) if rows is not None]
         rare = [rows for rows in found if len(rows) <= self._max_postings]
         for rows in rare or found:  # a short name may have common keys only ("משה", Moshe): read them
-            counts.update(rows.tolist())
+            counts.update(rows)
         # most keys shared first, then names as long as the query (a common pair of names, Ahmed Hassan,
         # is shared by many longer names)
-        size = len(query.tokens)
-        items = list(counts.items())
-        if not items:
-            return []
-        lengths = self._length_array[np.array([row for row, _ in items], dtype=np.int64)].tolist()
-        ranked = [items[i] for i in heapq.nsmallest(self._max_candidates + len(seen), range(len(items)),
-                                                     key=lambda i: (-items[i][1], abs(lengths[i] - size)))]
+        size, lengths = len(query.tokens), self._lengths
+        ranked = heapq.nsmallest(self._max_candidates + len(seen), counts.items(),
+                                 key=lambda item: (-item[1], abs(lengths[item[0]] - size)))
         # Only names of about the query's length: a long listed name sharing two loose keys with a short
         # query is how unrelated people met (measured on yente's negatives against the UN list).
         longest = SCRIPT_LENGTH_RATIO * len(keys) + 1
+        listed = self._rows
         # People's names are short and their transliterations loose: a person needs more keys in common.
-        persons = self._persons
-        return [row for row, count in ranked if row not in seen and len(script_keys(self._row(row).name)) <= longest
-                and (count >= PERSON_SCRIPT_KEYS or not persons[row])][: self._max_candidates]
+        entries = self._entries
+        return [row for row, count in ranked if row not in seen and len(script_keys(listed[row].name)) <= longest
+                and (count >= PERSON_SCRIPT_KEYS or entries[listed[row].entry].kind is not EntryKind.PERSON)][
+            : self._max_candidates]
 
     def prepare_scripts(self) -> None:
         """Build the keys that names from another script are looked up by, now rather than on the first
         such query (the service does it when loading; a quarter of a million names take seconds)."""
         self._build_script_postings()
 
-    def _build_script_postings(self) -> Postings:
+    def _build_script_postings(self) -> dict[str, list[int]]:
         with self._script_lock:
             if self._script_postings is None:
-                rows = self._rows
-                named = enumerate(row.name for row in rows) if rows is not None else (
-                    (number, self._row(number).name) for number in range(len(self)))
-                self._script_postings = _script_postings(named, len(self))
+                self._script_postings = _script_postings(enumerate(row.name for row in self._rows))
             return self._script_postings
 
     def _forms_rule_out(self, query: Name, listed: Name) -> bool:
@@ -472,21 +401,19 @@ class PartyIndex:
             return [flag or row in joined for flag, row in zip(flags, candidates, strict=True)]
         q = len(query.tokens)
         least = self.review_threshold - COUNTRY_BOOST
-        compact = query.compact
-        at = np.array(candidates, dtype=np.int64)
-        lengths, opened = self._length_array[at].tolist(), self._opened[at].tolist()
-        persons, contained_ats = self._persons[at].tolist(), self._contained_array[at].tolist()
+        compact, listed = query.compact, self._rows
+        lengths, opened, persons, contained_at = self._lengths, self._opened, self._persons, self._contained_at
         flags = []
-        for position, (row, count) in enumerate(zip(candidates, shared, strict=True)):
-            r: int = lengths[position]
+        for row, count in zip(candidates, shared, strict=True):
+            r = lengths[row]
             shorter = q if q < r else r  # (comparisons, not min(): compiled, a call to min() boxes its numbers)
             matched = count + maybe if count + maybe < shorter else shorter
-            if 100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched) >= least or opened[position]:
+            if 100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched) >= least or opened[row]:
                 flags.append(True)
                 continue
-            name = self._row(row).name
-            contained: int = contained_ats[position]
-            flags.append(name.compact == compact or (count >= 2 and count >= shorter and persons[position])
+            name = listed[row].name
+            contained = contained_at[row]
+            flags.append(name.compact == compact or (count >= 2 and count >= shorter and persons[row])
                          or (count >= (q if q < contained else contained) and _contained(query.tokens, name.tokens)))
         return flags
 
@@ -681,9 +608,8 @@ class PartyIndex:
     def _ranked_small(self, query: Name, rows: list[int], weights: list[float]) -> list[int]:
         """_ranked's order (positions in `rows`) for a few rows: a Python sort is quicker than numpy's
         calls there, and gives the same order (the same float arithmetic, the same keys)."""
-        size, places = len(query.tokens), self._max_candidates
-        lengths: list[int] = self._length_array[np.array(rows, dtype=np.int64)].tolist()
-        scores = [weight - 0.01 * abs(length - size) for length, weight in zip(lengths, weights, strict=True)]
+        size, lengths, places = len(query.tokens), self._lengths, self._max_candidates
+        scores = [weight - 0.01 * abs(lengths[row] - size) for row, weight in zip(rows, weights, strict=True)]
         # best first; ties: the higher row. Two sorts keyed by list look-ups, which run in C: the higher
         # rows first, then, stable, by score (a key function of ours made a tuple per row and cost more;
         # so did one sort of (score, row, position) triples, whose comparisons test equality first)
@@ -746,23 +672,17 @@ class PartyIndex:
     def _hit(self, query: Name, row: _Row, country: str | None, written: str | None = None) -> PartyHit | None:
         """The row's hit, or None under review; `written` is the listed name the query is typed as (the
         row's own or another name of the entry with the same words), if it is."""
-        kind = KIND_VALUES[self._entry_kinds[row.entry]]
-        result = score_names(query, row.name, kind)
+        result = score_names(query, row.name, self._kinds[row.entry])
         if written is not None and not result.explanation.startswith(SAME_AS_WRITTEN):
             result = NameScore(100.0, f"{SAME_AS_WRITTEN}; {result.explanation}")  # (and what the scorer saw)
         score = result.score
+        entry = self._entries[row.entry]
         party_country = country.upper() if country else ""
-        entry: ListEntry | None = None  # (read only when needed: an opened index parses it from JSON)
-        boosted = False
-        if party_country and score >= COUNTRY_BOOST_FLOOR:
-            entry = self._entry(row.entry)
-            boosted = party_country in entry.countries
+        boosted = bool(party_country) and score >= COUNTRY_BOOST_FLOOR and party_country in entry.countries
         if boosted:
             score = min(100.0, score + COUNTRY_BOOST)
         if score < self.review_threshold:
             return None  # (most rows scored and not a hit: no explanation to write)
-        if entry is None:
-            entry = self._entry(row.entry)
         notes = ["alias", result.explanation] if row.is_alias else [result.explanation]
         if boosted:
             notes.append(f"party country {party_country} is one of the entry's countries")
@@ -775,7 +695,7 @@ class PartyIndex:
             matched_name=row.text if written is None else written, score=round(score, 1) if boosted else score,
             action=action,
             explanation="; ".join(notes), programs=tuple(entry.programs), source=entry.source_url or "",
-            details={"kind": kind, "countries": list(entry.countries)},
+            details={"kind": self._kinds[row.entry], "countries": list(entry.countries)},
         )
 
 
@@ -903,7 +823,7 @@ def script_keys(name: Name) -> set[str]:
     tokens = [t for t in name.tokens if not is_business_word(t)]
     keys: set[str] = set()
     for token in tokens:
-        consonants = _abjad_key(token)
+        consonants = abjad_skeleton(token)
         if len(consonants) >= 2:
             keys.add("a:" + consonants)
     for width in (1, 2, 3):
@@ -911,35 +831,17 @@ def script_keys(name: Name) -> set[str]:
             run = tokens[start:start + width]
             joined = "".join(run)
             if len(joined) >= 3:
-                keys.add(_romanised(joined))
-                keys.add("b:" + "".join(_burmese(t) for t in run))
+                keys.add("r:" + romanisation_key(joined))
+                keys.add("b:" + "".join(burmese_key(t) for t in run))
     return keys
 
 
-# (script_keys runs for every listed name when the index is built: its words and runs of words repeat,
-# and their keys are cached rather than folded again)
-@lru_cache(maxsize=200_000)
-def _abjad_key(token: str) -> str:
-    return abjad_skeleton(token)
-
-
-@lru_cache(maxsize=200_000)
-def _romanised(joined: str) -> str:
-    return "r:" + romanisation_key(joined)
-
-
-@lru_cache(maxsize=200_000)
-def _burmese(token: str) -> str:
-    return burmese_key(token)
-
-
-def _script_postings(rows: Iterable[tuple[int, Name]], total: int) -> Postings:
-    """The script keys of the rows given, ascending row numbers per key."""
+def _script_postings(rows: Iterable[tuple[int, Name]]) -> dict[str, list[int]]:
     postings: dict[str, list[int]] = defaultdict(list)
     for number, name in rows:
         for key in script_keys(name):
             postings[key].append(number)
-    return Postings.of(postings, total)
+    return dict(postings)
 
 
 def _person_order(text: str) -> str:
@@ -963,7 +865,7 @@ def _listed_words_key(text: str) -> int:
     """The words of a name split at spaces and commas, in any order, hashed (filed for people listed as
     "LAST, First"; the match is then checked as written). No regular expression: a third of a list's
     names are people, and this runs for each of them at build."""
-    return stable_hash("\x1e" + "\x1f".join(sorted(text.casefold().replace(",", " ").split())))
+    return hash(("", *sorted(text.casefold().replace(",", " ").split())))
 
 
 def _cache_key(name: Name) -> Hashable:
@@ -971,81 +873,3 @@ def _cache_key(name: Name) -> Hashable:
     return (name.tokens, name.legal_forms, name.numerals, name.qualifiers, name.foreign_script,
             name.abjad, name.burmese, name.cjk, name.vessel_prefix, name.compact,
             tuple(_cache_key(former) for former in name.former))
-
-
-def _add_entry(number: int, entry: ListEntry, builder: PostingsBuilder, rows: list[_Row],
-               exact: dict[int, int | list[tuple[int, str | None]]],
-               columns: tuple[list[int], list[int], list[bool]]) -> None:
-    """File the names of one entry: a row per distinct name, its keys, its written words."""
-    contained_at, lengths, persons = columns
-    seen: dict[tuple[str, ...], int] = {}  # (tokens, or the written words of a name without any)
-    kind = entry.kind  # (read once: a pydantic model's attributes are slower to read than a local)
-    person, organisation = kind is EntryKind.PERSON, kind is EntryKind.ORGANISATION
-    for position, text in enumerate(entry.all_names()):
-        reordered = _person_order(text) if person else text
-        name = normalise_name(reordered)
-        key = _written_key(name)
-        if not key:
-            continue  # (no word at all: nothing to find it by)
-        # a person read in another order than listed: also filed by the words as listed, which a
-        # query typed as listed has whatever its normaliser makes of them ("SANTIC, Vladimir")
-        keys = [_key_hash(key)] if reordered is text else [_key_hash(key), _listed_words_key(text)]
-        # a name that normalises to no words ("OFFICE NO. 39") is still found as written
-        same = name.tokens or key
-        row_number = seen.get(same)
-        if row_number is not None:  # another name of the entry has these words: found as written, too
-            for filed in keys:
-                _as_written(exact, filed, row_number, text)
-            continue
-        row_number = seen[same] = len(rows)
-        rows.append(_Row(number, name, text, position > 0))
-        for filed in keys:
-            _as_written(exact, filed, row_number, None)
-        lengths.append(len(name.tokens))
-        persons.append(person)
-        # an organisation sharing all its words with a query may be contained in it (the scorer's
-        # contained-name floor): the candidate filters let it through at that many shared words
-        contained_at.append(len(name.tokens) if _may_contain(person, organisation, name) else _NEVER)
-        name_keys_ = name_keys(name, builder)
-        for former in name.former:
-            name_keys_ += name_keys(former, builder)
-        builder.add_row(name_keys_)
-
-
-def _as_written(exact: dict[int, int | list[tuple[int, str | None]]], key: int, row: int, text: str | None) -> None:
-    """File a name's written words (by their hash: a quarter of a million tuples of words would cost
-    a hundred MiB) for its row; `text` when the name is another than the row's own."""
-    held = exact.get(key)
-    if held is None and text is None:
-        exact[key] = row  # (most names: one row, its own text)
-        return
-    rows: list[tuple[int, str | None]] = [] if held is None else [(held, None)] if isinstance(held, int) else held
-    rows.append((row, text))
-    exact[key] = rows
-
-
-def _exact_table(exact: dict[int, int | list[tuple[int, str | None]]]) -> tuple[
-        npt.NDArray[np.int64], Rows, Rows, Texts]:
-    """The written-words filing as arrays sorted by hash: hashes, rows, and for each the number of its
-    other name in the texts (-1: the row's own), a hash's rows in the order they were filed."""
-    hashes: list[int] = []
-    rows: list[int] = []
-    others: list[int] = []
-    texts: list[str] = []
-    for key in sorted(exact):
-        held = exact[key]
-        for row, text in [(held, None)] if isinstance(held, int) else held:
-            hashes.append(key)
-            rows.append(row)
-            if text is None:
-                others.append(-1)
-            else:
-                others.append(len(texts))
-                texts.append(text)
-    return (np.array(hashes, dtype=np.int64), np.array(rows, dtype=np.int32), np.array(others, dtype=np.int32),
-            Texts.of(texts))
-
-
-def _key_hash(key: tuple[str, ...]) -> int:
-    """The stable hash of a name's written words (the same in every process, so it can be stored)."""
-    return stable_hash("\x1f".join(key))

@@ -5,17 +5,12 @@ views. A query unites, counts and intersects a few hundred to a few thousand row
 Python sets and Counters that was two thirds of a query's time on a quarter of a million names
 (docs/performance.md), done on sorted arrays it is a handful of C loops. The flat array also takes a
 fraction of the memory of a Python list per key.
-
-Nothing here is a Python object per key or per row: keys are found through a sorted array of their
-64-bit hashes (KeyTable) and texts sit in one UTF-8 block with offsets (Texts). So the same arrays can
-be written to disk and memory-mapped by every process (service.engine.parties.tables), and a million
-listed names cost each process no Python objects of their own.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,177 +18,42 @@ import numpy.typing as npt
 
 Rows = npt.NDArray[np.int32]
 Numbers = npt.NDArray[np.integer[Any]]
-Arrays = dict[str, npt.NDArray[Any]]
 EMPTY: Rows = np.zeros(0, dtype=np.int32)
 MASK_FROM = 2_000  # a key held by this many rows is looked up in a mask (Postings.holds)
 MASKS_BYTES = 32 * 2**20  # the masks kept, at most
-KNOWN_KEYS = 200_000  # keys whose numbers a Postings remembers (cleared when full)
-
-
-def stable_hash(text: str) -> int:
-    """A 64-bit hash of a text that is the same in every process (Python's own hash of a str is
-    salted per process, so it cannot be stored)."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
-
-
-def _read_only(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    if array.flags.writeable:
-        array.setflags(write=False)
-    return array
-
-
-class Texts:
-    """Strings by number, held as one UTF-8 block and the offset of each string (n + 1 offsets)."""
-
-    def __init__(self, blob: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> None:
-        self._blob = _read_only(blob)
-        self._offsets = _read_only(offsets)
-        self._count = len(offsets) - 1
-
-    @staticmethod
-    def of(strings: Iterable[str]) -> Texts:
-        """The strings, packed."""
-        encoded = [text.encode() for text in strings]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
-        return Texts(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, number: int) -> str:
-        start, end = self._offsets[number:number + 2].tolist()
-        text: str = self._blob[start:end].tobytes().decode()
-        return text
-
-    def arrays(self, prefix: str) -> Arrays:
-        """The arrays to store, named after `prefix`."""
-        return {f"{prefix}.blob": self._blob, f"{prefix}.offsets": self._offsets}
-
-    @staticmethod
-    def stored(arrays: Mapping[str, npt.NDArray[Any]], prefix: str) -> Texts:
-        """Texts over stored arrays (as `arrays` named them)."""
-        return Texts(arrays[f"{prefix}.blob"], arrays[f"{prefix}.offsets"])
-
-
-class KeyTable:
-    """Key text → key number without a dictionary of millions of strings: the keys are numbered in
-    the order of their stable hashes, found by a binary search, and checked against their text (two
-    keys may share a hash)."""
-
-    def __init__(self, hashes: npt.NDArray[np.int64], texts: Texts) -> None:
-        self._hashes = _read_only(hashes)
-        self._texts = texts
-        self._count = len(hashes)
-
-    @staticmethod
-    def of(keys: Sequence[str]) -> tuple[KeyTable, npt.NDArray[np.int64]]:
-        """The table of `keys` and, for each key in the order given, its number in the table."""
-        hashes = np.fromiter(map(stable_hash, keys), dtype=np.int64, count=len(keys))
-        order = hashes.argsort(kind="stable")
-        numbers = np.empty(len(keys), dtype=np.int64)
-        numbers[order] = np.arange(len(keys), dtype=np.int64)
-        return KeyTable(hashes[order], Texts.of(keys[int(i)] for i in order)), numbers
-
-    def __len__(self) -> int:
-        return self._count
-
-    def get(self, key: str) -> int | None:
-        """The key's number, None when the table does not hold it."""
-        wanted = stable_hash(key)
-        hashes = self._hashes
-        at = int(hashes.searchsorted(wanted))
-        while at < self._count and int(hashes[at]) == wanted:
-            if self._texts[at] == key:
-                return at
-            at += 1
-        return None
-
-    def arrays(self, prefix: str) -> Arrays:
-        """The arrays to store, named after `prefix`."""
-        return {f"{prefix}.hashes": self._hashes, **self._texts.arrays(f"{prefix}.keys")}
-
-    @staticmethod
-    def stored(arrays: Mapping[str, npt.NDArray[Any]], prefix: str) -> KeyTable:
-        """The table over stored arrays."""
-        return KeyTable(arrays[f"{prefix}.hashes"], Texts.stored(arrays, f"{prefix}.keys"))
 
 
 class Postings:
     """Key → the rows holding it, ascending and without repeats (as the index adds them)."""
 
-    def __init__(self, keys: KeyTable, flat: Rows, starts: npt.NDArray[np.int64], rows_total: int) -> None:
-        """Key number n's rows are flat[starts[n]:starts[n + 1]]; `rows_total` is the number of rows."""
-        self._keys = keys
-        self._flat = _read_only(flat)  # views of it are handed out and cached: never written to
-        self._starts = _read_only(starts)
-        self._rows_total = rows_total
+    def __init__(self, ids: dict[str, int], flat: Rows, sizes: Sequence[int]) -> None:
+        """`ids` numbers the keys; key number n's rows are the n-th run of `flat`, `sizes[n]` long."""
+        self._ids = ids
+        self._flat = flat
+        self._flat.setflags(write=False)  # views of it are handed out and cached: never written to
+        self._sizes = list(sizes)
+        self._starts = [0, *itertools.accumulate(self._sizes)]
+        self._rows_total = int(flat.max()) + 1 if len(flat) else 0
         self._masks: dict[str, npt.NDArray[np.bool_]] = {}
-        # key → its number, -1 for a key not held: a query asks about the same keys several times
-        self._known: dict[str, int] = {}
-
-    @staticmethod
-    def of(lists: Mapping[str, Sequence[int]], rows_total: int) -> Postings:
-        """Postings holding these ascending lists."""
-        keys = list(lists)
-        table, numbers = KeyTable.of(keys)
-        sizes = np.zeros(len(keys), dtype=np.int64)
-        sizes[numbers] = [len(lists[key]) for key in keys]
-        starts = np.zeros(len(keys) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=starts[1:])
-        flat = np.empty(int(starts[-1]), dtype=np.int32)
-        for key, number in zip(keys, numbers.tolist(), strict=True):
-            flat[starts[number]:starts[number + 1]] = lists[key]
-        return Postings(table, flat, starts, rows_total)
-
-    def _number(self, key: str) -> int:
-        known = self._known
-        number = known.get(key)
-        if number is None:
-            found = self._keys.get(key)
-            number = -1 if found is None else found
-            if len(known) >= KNOWN_KEYS:
-                known.clear()  # (shared by threads: dictionary operations are atomic)
-            known[key] = number
-        return number
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._number(key) >= 0
+        return key in self._ids
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._ids)
 
     def size(self, key: str) -> int:
         """How many rows hold the key (0 for a key no row holds)."""
-        number = self._number(key)
-        if number < 0:
-            return 0
-        start, end = self._starts[number:number + 2].tolist()
-        size: int = end - start
-        return size
+        number = self._ids.get(key)
+        return 0 if number is None else self._sizes[number]
 
     def rows(self, key: str) -> Rows:
         """The rows holding the key, ascending (a read-only view)."""
-        found = self.find(key)
-        return EMPTY if found is None else found
+        number = self._ids.get(key)
+        if number is None:
+            return EMPTY
+        return self._flat[self._starts[number]:self._starts[number + 1]]
 
-    def find(self, key: str) -> Rows | None:
-        """The rows holding the key, ascending (a read-only view); None for a key not held."""
-        number = self._number(key)
-        if number < 0:
-            return None
-        start, end = self._starts[number:number + 2].tolist()
-        return self._flat[start:end]
-
-    def arrays(self, prefix: str) -> Arrays:
-        """The arrays to store, named after `prefix`."""
-        return {**self._keys.arrays(prefix), f"{prefix}.flat": self._flat, f"{prefix}.starts": self._starts}
-
-    @staticmethod
-    def stored(arrays: Mapping[str, npt.NDArray[Any]], prefix: str, rows_total: int) -> Postings:
-        """Postings over stored arrays."""
-        return Postings(KeyTable.stored(arrays, prefix), arrays[f"{prefix}.flat"], arrays[f"{prefix}.starts"],
-                        rows_total)
 
     def holds(self, key: str, rows: Numbers) -> npt.NDArray[np.bool_]:
         """For each of `rows`, whether it holds the key. A common key (tens of thousands of rows) is
@@ -257,10 +117,7 @@ class PostingsBuilder:
         self._keys_per_row.append(len(distinct))
 
     def build(self) -> Postings:
-        table, renumbered = KeyTable.of(list(self._ids))
-        key_numbers = renumbered[np.array(self._numbers, dtype=np.int64)] if self._numbers else renumbered[:0]
+        key_numbers = np.array(self._numbers, dtype=np.int32)
         rows = np.repeat(np.arange(len(self._keys_per_row), dtype=np.int32), self._keys_per_row)
         flat = rows[np.argsort(key_numbers, kind="stable")]  # (stable: each key's rows stay ascending)
-        starts = np.zeros(len(self._ids) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(key_numbers, minlength=len(self._ids)), out=starts[1:])
-        return Postings(table, flat, starts, len(self._keys_per_row))
+        return Postings(self._ids, flat, np.bincount(key_numbers, minlength=len(self._ids)).tolist())

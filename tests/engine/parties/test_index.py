@@ -280,7 +280,7 @@ def _ranked_by_full_sort(index: PartyIndex, query: Name, rows: list[int], weight
     places = index._max_candidates
     if len(rows) <= places:  # every row is a candidate: no ranking
         return rows
-    scores = np.array(weights) - 0.01 * np.abs(index._length_array[rows] - len(query.tokens))
+    scores = np.array(weights) - 0.01 * np.abs(np.array([index._lengths[row] for row in rows]) - len(query.tokens))
     order = np.lexsort((-np.array(rows, dtype=np.int64), -scores)).tolist()
     cut = scores[order[places - 1]]
     if abs(scores[order[places]] - cut) >= 1e-9:

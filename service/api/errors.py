@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope, Send
 
 from service.engine.errors import shown_value
 
@@ -145,10 +146,27 @@ def problem_body(error: ApiError, instance: str, request_id: str) -> bytes:
 def problem_response(error: ApiError, request: Request) -> Response:
     """The one way an error becomes a response."""
     body = problem_body(error, request.url.path, request_id_of(request))
-    headers = error.headers
-    if error.retry_after is not None and "Retry-After" not in headers:
-        headers = {**headers, "Retry-After": str(error.retry_after)}
-    return Response(body, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return Response(body, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=problem_headers(error))
+
+
+def problem_headers(error: ApiError) -> dict[str, str]:
+    """The error's own headers, and Retry-After where the error says when to try again."""
+    if error.retry_after is not None and "Retry-After" not in error.headers:
+        return {**error.headers, "Retry-After": str(error.retry_after)}
+    return error.headers
+
+
+async def send_problem(scope: Scope, send: Send, error: ApiError) -> None:
+    """Answer with the error's problem+json straight from ASGI middleware, before (or without) reading the
+    body; the connection is closed after it, since an unread body would be taken for the next request."""
+    request_id = str(scope.get("state", {}).get("request_id", "-"))
+    body = problem_body(error, scope["path"], request_id)
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close"),
+               *[(name.lower().encode(), value.encode()) for name, value in problem_headers(error).items()
+                 if name.lower() != "connection"]]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def as_api_error(exc: Exception) -> ApiError:

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.errors import PROBLEM_MEDIA_TYPE, ApiError, Unauthorized, problem_body
+from service.api.errors import ApiError, Unauthorized, send_problem
 from service.logs import key_id_var
 from service.store.keys import Caller, hash_secret
 
@@ -110,13 +110,13 @@ class GateMiddleware:
             return
         parameter = secret_in_query(scope.get("query_string", b""))
         if parameter is not None:
-            await refuse(scope, send, KeyInQuery(
+            await send_problem(scope, send, KeyInQuery(
                 f"The query parameter {parameter!r} looks like a credential; URLs end up in logs. Send the API key "
                 "as `Authorization: Bearer <key>` or `X-API-Key: <key>`, and revoke a key that was sent in a URL."))
             return
         caller = await self._caller(scope)
         if isinstance(caller, ApiError):
-            await refuse(scope, send, caller)
+            await send_problem(scope, send, caller)
             return
         scope.setdefault("state", {})["caller"] = caller
         key_id_var.set(caller.key_id)  # (for every line logged while this request is handled)
@@ -127,7 +127,7 @@ class GateMiddleware:
         limits = {"RateLimit-Limit": str(int(self.buckets.capacity)), "RateLimit-Remaining": str(left),
                   "RateLimit-Reset": str(math.ceil(wait))}
         if not allowed:
-            await refuse(scope, send, RateLimited(
+            await send_problem(scope, send, RateLimited(
                 f"This key may send {int(self.buckets.capacity)} requests a minute; try again in "
                 f"{math.ceil(wait)} s.", headers={**limits, "Retry-After": str(max(1, math.ceil(wait)))}))
             return
@@ -163,20 +163,6 @@ def _with_headers(send: Send, headers: dict[str, str]) -> Send:
         await send(message)
 
     return sending
-
-
-async def refuse(scope: Scope, send: Send, error: ApiError) -> None:
-    """Answer with the error's problem+json without reading the body; the connection is closed after it,
-    since the unread body would otherwise be taken for the next request."""
-    request_id = str(scope.get("state", {}).get("request_id", "-"))
-    body = problem_body(error, scope["path"], request_id)
-    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
-               (b"connection", b"close"),
-               *[(name.lower().encode(), value.encode()) for name, value in error.headers.items()]]
-    if error.retry_after is not None and "Retry-After" not in error.headers:
-        headers.append((b"retry-after", str(error.retry_after).encode()))
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 class SecretQueryFilter(logging.Filter):

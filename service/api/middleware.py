@@ -11,7 +11,7 @@ import time
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.errors import PROBLEM_MEDIA_TYPE, ApiError, RequestTooLarge, problem_body
+from service.api.errors import ApiError, RequestTooLarge, send_problem
 from service.logs import client_request_id_var, key_id_var, request_id_var
 from service.metrics import REQUESTS
 
@@ -87,7 +87,7 @@ class BodyLimitMiddleware:
         try:
             await self._limited(scope, _timed(receive, self.body_grace, self.body_min_rate), send)
         except BodyTooSlow as exc:  # (while this middleware read the body itself; the app's reads end in its handler)
-            await _refuse(scope, send, exc)
+            await send_problem(scope, send, exc)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _content_length(scope)
@@ -130,12 +130,7 @@ class BodyLimitMiddleware:
         return RequestTooLarge(f"The request body is larger than the limit of {limit or self.max_bytes} bytes.")
 
     async def _refuse(self, scope: Scope, send: Send, limit: int | None = None) -> None:
-        request_id = str(scope.get("state", {}).get("request_id", "-"))
-        body = problem_body(self._error(limit), scope["path"], request_id)
-        headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
-                   (b"connection", b"close")]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(scope, send, self._error(limit))
 
 
 def _timed(receive: Receive, grace: float, min_rate: int) -> Receive:
@@ -162,15 +157,6 @@ def _timed(receive: Receive, grace: float, min_rate: int) -> Receive:
         return message
 
     return timed_receive
-
-
-async def _refuse(scope: Scope, send: Send, error: ApiError) -> None:
-    request_id = str(scope.get("state", {}).get("request_id", "-"))
-    body = problem_body(error, scope["path"], request_id)
-    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
-               (b"connection", b"close")]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def _counting(receive: Receive, limit: int) -> Receive:

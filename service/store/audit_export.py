@@ -14,6 +14,7 @@ import orjson
 from sqlmodel import Session, col, select
 
 from service.batch.results import excel_safe
+from service.store.database import as_utc
 from service.store.decisions import decisions_of
 from service.store.party_matches import PartyMatch
 from service.store.screenings import ScreeningFilter, list_screenings
@@ -74,8 +75,7 @@ def _decision(row: Decision) -> dict[str, Any]:
 
 def _iso(moment: datetime) -> str:
     """UTC with its zone (SQLite hands times back without one; they were stored in UTC)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return as_utc(moment).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def csv_cells(record: dict[str, Any]) -> list[str]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, inspect, text
 from sqlmodel import Session, col, select
 
 from service.store.audit_export import screenings_with_decisions
+from service.store.database import as_utc
 from service.store.party_matches import PartyMatch
 from service.store.screenings import ScreeningFilter
 from service.store.tables import Decision, Screening
@@ -85,13 +86,9 @@ def _count_screening(report: AuditReport, row: Screening, decisions: list[Decisi
             report.list_hits[(listed_on, versions[listed_on])] += 1
     report.decisions_by_reason.update((decision.decision, decision.reason_code) for decision in decisions)
     if decisions:
-        report.decision_seconds.append((_aware(decisions[0].decided_at) - _aware(row.screened_at)).total_seconds())
+        report.decision_seconds.append((as_utc(decisions[0].decided_at) - as_utc(row.screened_at)).total_seconds())
     elif row.verdict in HELD:
         report.awaiting_decision += 1
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _names_by_outcome(session: Session, since: datetime, until: datetime) -> dict[str, int]:

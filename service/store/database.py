@@ -190,6 +190,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time with its zone: SQLite hands times back without one, and they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 _id_lock = threading.Lock()
 _last_id = [0, 0]  # milliseconds, counter of the newest id this process made
 

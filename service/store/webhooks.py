@@ -12,14 +12,14 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from service.store.database import new_id, now
+from service.store.database import as_utc, new_id, now
 from service.store.outbox import EventType, WebhookEvent
 from service.webhooks.signing import SECRET_PREFIX
 
@@ -114,14 +114,9 @@ def rotate_secret(session: Session, subscription: WebhookSubscription, keep_prev
 def signing_secrets(subscription: WebhookSubscription, moment: datetime) -> tuple[str, ...]:
     """The secrets a delivery is signed with now: the current one, and the previous one inside its window."""
     until = subscription.previous_secret_until
-    if subscription.previous_secret and until is not None and _aware(until) > moment:
+    if subscription.previous_secret and until is not None and as_utc(until) > moment:
         return subscription.secret, subscription.previous_secret
     return (subscription.secret,)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes for what was stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def get_subscription(session: Session, subscription_id: str) -> WebhookSubscription | None:

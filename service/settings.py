@@ -173,6 +173,19 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often each API worker looks for webhook deliveries to send; 0 = never."
     )
+    background: bool = Field(
+        default=True,
+        description="Run background work (batch jobs, re-screening, webhook deliveries, janitors, scheduled list "
+                    "updates) in API processes; false: they only serve, and `export-screen worker` does it.",
+    )
+    batch_lease_seconds: float = Field(
+        default=30.0, gt=0,
+        description="How long a process holds a batch job without renewing its lease; after that another "
+                    "process takes the job over (renewed every sixth of it).",
+    )
+    batch_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often each process with background work looks for batch jobs to run.",
+    )
 
 
     @model_validator(mode="after")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import TypeVar
 
 import httpx
@@ -18,8 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from service.api.audit_writer import AuditWriter
-from service.api.batch_files import BatchFileJanitor
-from service.api.batch_resume import BatchResumer
+from service.api.background import Worker, background_work
 from service.api.deps import key_lookup
 from service.api.errors import install_error_handler
 from service.api.gate import GateMiddleware, redact_access_log
@@ -39,15 +37,11 @@ from service.api.routers import (
     screenings,
     webhooks,
 )
-from service.api.routers.batches import jobs_dir
 from service.api.state import ContextLoader, ServiceState
 from service.api.tracing import instrument
-from service.lists.schedule import list_update_scheduler
 from service.runtime import load_context, settle_memory
 from service.settings import Settings
 from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
-from service.store.idempotency import AnswerJanitor
-from service.webhooks.dispatcher import WebhookDispatcher
 from service.workflow.catch_up import catch_up
 
 logger = logging.getLogger("service.api")
@@ -67,25 +61,15 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         state.audit = AuditWriter(lambda: Session(state.engine, expire_on_commit=False), state.writing)
         checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
-        dispatcher = (WebhookDispatcher(state.engine, settings, transport=webhook_transport, writing=state.writing)
-                      if settings.webhook_poll_seconds > 0 else None)
-        janitor = (AnswerJanitor(state.engine, timedelta(hours=settings.idempotency_retention_hours),
-                                 writing=state.writing)
-                   if settings.idempotency_retention_hours > 0 else None)
-        files = (BatchFileJanitor(state.engine, jobs_dir(state), timedelta(hours=settings.batch_retention_hours),
-                                  writing=state.writing)
-                 if settings.batch_retention_hours > 0 else None)
-        updater = list_update_scheduler(settings, state.engine)  # None unless a list update interval is set
-        resumer = BatchResumer(app, state)
-        for worker in (state.audit, checkpointer, watcher, dispatcher, janitor, files, updater, resumer):
-            if worker:
-                worker.start()
+        workers: list[Worker] = [worker for worker in (state.audit, checkpointer, watcher) if worker is not None]
+        workers += background_work(state, webhook_transport)  # none with EXPORT_SCREEN_BACKGROUND=false
+        for worker in workers:
+            worker.start()
         try:
             yield
         finally:
-            for worker in (resumer, updater, state.audit, files, janitor, dispatcher, watcher, checkpointer):
-                if worker:
-                    await run_in_threadpool(worker.stop)
+            for worker in reversed(workers):
+                await run_in_threadpool(worker.stop)
             state.engine.dispose()
 
     app = FastAPI(
@@ -133,7 +117,7 @@ def start_service(settings: Settings, load: ContextLoader = load_context) -> Ser
     except Exception as exc:  # fail closed: no context means every screening answers 503
         state.context_error = str(exc)
         logger.error("rules or lists could not be loaded; screening is refused: %s", exc)
-    if state.context is not None:  # lists or rules changed while the service was down: screen again now
-        catch_up(engine, settings, state.context, writing=state.writing)
+    if state.context is not None and settings.background:  # lists or rules changed while the service was down:
+        catch_up(engine, settings, state.context, writing=state.writing)  # screen again now (once: see catch_up)
     settle_memory()
     return state

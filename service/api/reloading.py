@@ -3,8 +3,13 @@
 An admin's reload is validated and recorded in `rulebook_reloads` by the worker that served it; every
 other worker polls that table and loads the same files when a new row appears. Each worker also follows
 the list manifest (service/lists/watch.py): a snapshot stored by `lists import` or `lists update` while
-the service runs is loaded within one poll. A load that fails keeps the rulebook and lists in force (fail
-closed, never a half-loaded context); a failed list load is logged and shown in /readyz.
+the service runs is loaded within one poll.
+
+Replicas on several machines follow the same record and the same manifest, so each must end up on the
+version the others serve. A worker that cannot (the load fails, or its rules directory holds another
+rulebook than the one recorded) stops screening: it is not ready and answers 503 rather than screen on
+an older version than its peers, logs why, and tries again every poll until it loads the version in
+force. A load never leaves a half-loaded context: the swap is one assignment.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from service.engine.screen import ScreeningContext
 from service.lists.watch import ManifestWatch
 from service.periodic import Periodic
 from service.runtime import settle_memory
-from service.store.reloads import latest_reload
+from service.store.reloads import latest_reload_version
 
 logger = logging.getLogger("service.api")
 
@@ -29,6 +34,12 @@ def swap_context(state: ServiceState, context: ScreeningContext, generation: int
     state.context, state.context_error, state.reload_generation = context, None, generation
     state.list_reload_error = None  # every load reads the lists the manifest names now
     settle_memory()
+
+
+def refuse(state: ServiceState, why: str) -> None:
+    """Stop screening in this process (fail closed): not ready, every screening 503, until a load works."""
+    state.context, state.context_error = None, why
+    logger.error("this process screens nothing until it can load the rules and lists in force: %s", why)
 
 
 class ReloadWatcher(Periodic):
@@ -41,31 +52,35 @@ class ReloadWatcher(Periodic):
 
     def start(self) -> None:
         """Remember the newest reload as already applied, then begin polling."""
-        self.state.reload_generation = self._latest() or 0
+        latest = self._latest()
+        self.state.reload_generation = latest[0] if latest else 0
         super().start()
 
     def check(self) -> bool:
         """Follow a newer reload if there is one; True if the context was swapped."""
         latest = self._latest()
-        if latest is None or latest <= self.state.reload_generation:
+        if latest is None or latest[0] <= self.state.reload_generation:
             return False
+        generation, version = latest
         with self.state.reload_lock:
-            if latest <= self.state.reload_generation:  # this worker recorded it itself meanwhile
+            if generation <= self.state.reload_generation:  # this worker recorded it itself meanwhile
                 return False
             try:
                 context = self.state.load(self.state.settings)
-            except Exception as exc:  # keep the rulebook in force; do not retry this reload
-                self.state.reload_generation = latest
-                logger.error("reload %d could not be followed, the previous rules stay in force: %s", latest, exc)
+                if version and context.rulebook.version != version:
+                    raise ValueError(f"this process's rules directory holds rulebook {context.rulebook.version}, "
+                                     f"reload {generation} put {version} in force")
+            except Exception as exc:  # not ready until it can load the version the others serve
+                refuse(self.state, f"reload {generation} could not be followed: {exc}")
                 return False
-            swap_context(self.state, context, latest)
-        logger.info("followed reload %d: rulebook %s", latest, context.rulebook.version)
+            swap_context(self.state, context, generation)
+        logger.info("followed reload %d: rulebook %s", generation, context.rulebook.version)
         return True
 
-    def _latest(self) -> int | None:
+    def _latest(self) -> tuple[int, str] | None:
         try:
             with Session(self.state.engine) as session:
-                return latest_reload(session)
+                return latest_reload_version(session)
         except SQLAlchemyError as exc:
             logger.warning("cannot read the reload history: %s", type(exc).__name__)
             return None
@@ -84,11 +99,9 @@ class ReloadWatcher(Periodic):
         with self.state.reload_lock:
             try:
                 context = self.state.load(self.state.settings)
-            except Exception as exc:  # keep the lists in force; retried when the manifest changes again
-                self.lists.accept(stamp)
+            except Exception as exc:  # not accepted: tried again next poll (a file still arriving on shared storage)
                 self.state.list_reload_error = f"{type(exc).__name__}: {exc}"
-                logger.error("the list manifest changed but the lists could not be loaded; the previous "
-                             "lists stay in force: %s", exc)
+                refuse(self.state, f"the stored lists could not be loaded: {self.state.list_reload_error}")
                 return False
             self.lists.accept(stamp)
             swap_context(self.state, context, self.state.reload_generation)

@@ -24,6 +24,7 @@ from service.store.keys import Caller
 
 if TYPE_CHECKING:
     from service.api.audit_writer import AuditWriter
+    from service.api.batch_claims import BatchClaimer
 
 KEY_CACHE_SECONDS = 10.0  # how long a revoked key may still be accepted by a worker that just saw it
 
@@ -43,6 +44,7 @@ class ServiceState:
     list_reload_error: str | None = None  # why the newest list manifest could not be loaded (old lists serve)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
     audit: AuditWriter | None = None  # commits the screenings of POST /v1/screenings (started by the lifespan)
+    batch_claimer: BatchClaimer | None = None  # takes batch jobs for this process (None: no background work)
     _keys: dict[str, tuple[Caller, float]] = field(default_factory=dict)
     write_lock: SqliteWriteLock | None = field(init=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import audit, batch, database, keys, lists, parties, rules, screening, serve
+from service.cli import audit, batch, database, keys, lists, parties, rules, screening, serve, worker
 from service.logs import configure_logging
 from service.settings import get_settings
 
@@ -30,6 +30,7 @@ app.add_typer(lists.app, name="lists")
 app.add_typer(parties.app, name="parties")
 app.command("batch")(batch.batch_command)
 app.command("serve")(serve.serve_command)
+app.command("worker")(worker.worker_command)
 app.add_typer(keys.app, name="keys")
 app.add_typer(database.app, name="db")
 app.add_typer(audit.app, name="audit")

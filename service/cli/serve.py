@@ -24,12 +24,18 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (one per core is typical).")] = 1,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log each request.")] = True,
+    background: Annotated[bool | None, typer.Option(
+        "--background/--no-background",
+        help="Run batch jobs, webhooks, janitors and re-screening here too (default: EXPORT_SCREEN_BACKGROUND); "
+             "--no-background when `export-screen worker` does them.")] = None,
 ) -> None:
     """Serve the API; refuses to start if the database cannot be opened or migrated."""
+    if background is not None:  # through the environment: worker processes build their settings from it
+        os.environ["EXPORT_SCREEN_BACKGROUND"] = "true" if background else "false"
     settings = get_settings()
     typer.echo(f"export-screen: {data_location(settings)}", err=True)
     if settings.migrate_on_start:
-        _migrate(settings)  # once, here, before any worker starts (the workers then find the schema at head)
+        migrate_or_fail(settings)  # once, here, before any worker starts (the workers then find the schema at head)
     # one line per request comes from the service's own access log (route, status, duration, request and
     # key ids; never the raw URL), so uvicorn's is off
     log_config = uvicorn_log_config(settings.log_format, settings.log_level, access_log)
@@ -54,7 +60,8 @@ def _share_metrics(settings: Settings) -> None:
     os.environ[MULTIPROCESS_DIR] = str(directory)
 
 
-def _migrate(settings: Settings) -> None:
+def migrate_or_fail(settings: Settings) -> None:
+    """Bring the database to this version's schema, or end the command (exit 3)."""
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)

@@ -22,12 +22,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from service.files import replace_file
 from service.lists.update import UpdateOutcome, update_lists
 from service.periodic import Periodic
 from service.settings import Settings
+from service.store.leases import singleton
 
 logger = logging.getLogger("service.lists")
 STATUS_NAME = "lists.update.json"
@@ -85,26 +86,10 @@ def update_lock(data_dir: Path, engine: Engine | None = None) -> Iterator[bool]:
             yield False
             return
         try:
-            with _advisory_lock(engine) as held:
+            with singleton(engine, ADVISORY_LOCK_KEY) as held:
                 yield held
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-@contextmanager
-def _advisory_lock(engine: Engine | None) -> Iterator[bool]:
-    """A PostgreSQL session advisory lock, held on one connection for the whole update (True elsewhere)."""
-    if engine is None or engine.dialect.name != "postgresql":
-        yield True
-        return
-    with engine.connect() as connection:
-        held = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar())
-        try:
-            yield held
-        finally:
-            if held:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            connection.rollback()
 
 
 class ListUpdateScheduler(Periodic):

@@ -3,11 +3,18 @@
 A job is `queued`, then `running` (with a heartbeat and progress), then `complete` (the result file was
 written whole and renamed into place first) or `failed` (with a message). Each chunk's screenings are
 committed together with the job's `chunks_committed` and `rows_committed`, so the job always knows how
-far its audit trail goes. A job whose heartbeat stops (the service was restarted or crashed mid-run) is
-claimed by a running API process, put back in the queue and resumed after its last committed chunk
-(docs/batch.md); one that cannot be resumed (resumed too often, or submitted before resumption existed)
-is marked failed by the next reader, with the row up to which its shipments are recorded. An
-interrupted job is never reported running forever nor complete while half-written.
+far its audit trail goes.
+
+Every process with background work (API replicas, `export-screen worker`) takes jobs through a lease: the
+holder's id and an expiry that its heartbeat renews. A queued job nobody holds is claimed by whichever
+process is free first (on PostgreSQL with FOR UPDATE SKIP LOCKED, so claimers pass over each other's
+rows; everywhere with a conditional update that exactly one claimer wins). A job whose lease ran out
+(its process was killed, or lost the database) is claimed the same way, put back in the queue and
+resumed after its last committed chunk (docs/batch.md); one that cannot be resumed (resumed too often,
+or submitted before resumption existed) is marked failed by the next reader, with the row up to which
+its shipments are recorded. Every write of a run names its holder, so a process that lost its lease
+cannot record anything more. An interrupted job is never reported running forever nor complete while
+half-written.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from service.store.database import new_id, now
 from service.store.outbox import EventType, add_events, batch_data
 
-STALE_AFTER = timedelta(seconds=30)  # no heartbeat for this long: the job's process is gone
+LEASE = timedelta(seconds=30)  # Settings.batch_lease_seconds: a holder that has not renewed for this long is gone
 MAX_RESUMES = 3  # a job interrupted this often (a file that crashes the service?) fails instead
 RESUMABLE = "resumable"  # the options key that says the job's options and files allow a resume
 
@@ -58,6 +65,9 @@ class BatchJob(SQLModel, table=True):
     chunks_committed: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     rows_committed: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     resumes: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # the process running the job (service.store.leases.process_holder) and until when, unless it renews
+    lease_holder: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
+    lease_expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     # when the job's upload and result were deleted, past the retention (the row and the audit trail stay)
     files_removed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     caller_key_id: str = Field(sa_column=Column(String(32), nullable=False))
@@ -66,7 +76,7 @@ class BatchJob(SQLModel, table=True):
 
 def add_job(session: Session, *, filename: str, options: dict[str, Any], caller_key_id: str,
             request_id: str, job_id: str | None = None) -> BatchJob:
-    """A new queued job in the caller's transaction."""
+    """A new queued job in the caller's transaction, held by nobody: the first free process claims it."""
     job = BatchJob(id=job_id or new_id(), status=JobStatus.QUEUED.value, filename=filename[:255], options=options,
                    created_at=now(), heartbeat_at=now(), caller_key_id=caller_key_id, request_id=request_id)
     session.add(job)
@@ -74,7 +84,7 @@ def add_job(session: Session, *, filename: str, options: dict[str, Any], caller_
 
 
 def get_job(session: Session, job_id: str) -> BatchJob | None:
-    """One job by id, after failing it if its process is gone."""
+    """One job by id, after failing it if its holder is gone and it cannot be resumed."""
     fail_stale_jobs(session)
     return session.get(BatchJob, job_id)
 
@@ -110,9 +120,11 @@ def mark_files_removed(session: Session, job_id: str) -> None:
     session.execute(update(BatchJob).where(col(BatchJob.id) == job_id).values(files_removed_at=now()))
 
 
-def _set(session: Session, job_id: str, only_if: tuple[str, ...], **values: Any) -> bool:
-    statement = update(BatchJob).where(col(BatchJob.id) == job_id, col(BatchJob.status).in_(only_if)).values(**values)
-    changed = session.execute(statement).rowcount  # type: ignore[attr-defined]
+def _set(session: Session, job_id: str, only_if: tuple[str, ...], holder: str | None = None, **values: Any) -> bool:
+    statement = update(BatchJob).where(col(BatchJob.id) == job_id, col(BatchJob.status).in_(only_if))
+    if holder is not None:  # only the lease's holder may move the job on
+        statement = statement.where(col(BatchJob.lease_holder) == holder)
+    changed = session.execute(statement.values(**values)).rowcount  # type: ignore[attr-defined]
     if changed and values.get("status") in _FINAL_EVENTS:  # the webhook event commits with the final state
         add_events(session, [(_FINAL_EVENTS[values["status"]], batch_data(job_id, values["status"], values))])
     session.commit()
@@ -122,39 +134,43 @@ def _set(session: Session, job_id: str, only_if: tuple[str, ...], **values: Any)
 _FINAL_EVENTS = {JobStatus.COMPLETE.value: EventType.BATCH_COMPLETED, JobStatus.FAILED.value: EventType.BATCH_FAILED}
 
 
-def mark_running(session: Session, job_id: str) -> bool:
-    """queued -> running; False if the job is no longer queued."""
-    return _set(session, job_id, (JobStatus.QUEUED,), status=JobStatus.RUNNING.value, started_at=now(),
+def mark_running(session: Session, job_id: str, holder: str) -> bool:
+    """queued -> running; False if the job is no longer queued or no longer held by `holder`."""
+    return _set(session, job_id, (JobStatus.QUEUED,), holder, status=JobStatus.RUNNING.value, started_at=now(),
                 heartbeat_at=now())
 
 
-def record_progress(session: Session, job_id: str, rows_done: int, rows_total: int) -> bool:
+def record_progress(session: Session, job_id: str, rows_done: int, rows_total: int, holder: str) -> bool:
     """Progress and heartbeat of a running job."""
-    return _set(session, job_id, (JobStatus.RUNNING,), rows_done=rows_done, rows_total=rows_total, heartbeat_at=now())
+    return _set(session, job_id, (JobStatus.RUNNING,), holder, rows_done=rows_done, rows_total=rows_total,
+                heartbeat_at=now())
 
 
-def beat(session: Session, job_id: str) -> bool:
-    """Heartbeat only: the job's process is alive (also during the pre-pass, before any progress)."""
-    return _set(session, job_id, (JobStatus.QUEUED, JobStatus.RUNNING), heartbeat_at=now())
+def beat(session: Session, job_id: str, holder: str, lease: timedelta = LEASE) -> bool:
+    """Renew the holder's lease (also during the pre-pass, before any progress); False if it was lost."""
+    moment = now()
+    return _set(session, job_id, (JobStatus.QUEUED, JobStatus.RUNNING), holder, heartbeat_at=moment,
+                lease_expires_at=moment + lease)
 
 
-def mark_complete(session: Session, job_id: str, rows: int, counts: dict[str, Any]) -> bool:
+def mark_complete(session: Session, job_id: str, rows: int, counts: dict[str, Any], holder: str) -> bool:
     """running -> complete; call only after the result file is in place."""
-    return _set(session, job_id, (JobStatus.RUNNING,), status=JobStatus.COMPLETE.value, rows_done=rows,
-                rows_total=rows, counts=counts, finished_at=now(), heartbeat_at=now())
+    return _set(session, job_id, (JobStatus.RUNNING,), holder, status=JobStatus.COMPLETE.value, rows_done=rows,
+                rows_total=rows, counts=counts, finished_at=now(), heartbeat_at=now(), lease_holder=None,
+                lease_expires_at=None)
 
 
-def mark_failed(session: Session, job_id: str, message: str) -> bool:
-    """queued/running -> failed with a message for the caller."""
-    return _set(session, job_id, (JobStatus.QUEUED, JobStatus.RUNNING), status=JobStatus.FAILED.value,
-                error=message[:4000], finished_at=now())
+def mark_failed(session: Session, job_id: str, message: str, holder: str | None = None) -> bool:
+    """queued/running -> failed with a message for the caller (`holder`: only while it holds the job)."""
+    return _set(session, job_id, (JobStatus.QUEUED, JobStatus.RUNNING), holder, status=JobStatus.FAILED.value,
+                error=message[:4000], finished_at=now(), lease_holder=None, lease_expires_at=None)
 
 
-def record_committed(session: Session, job_id: str, chunks: int, rows: int) -> bool:
+def record_committed(session: Session, job_id: str, chunks: int, rows: int, holder: str) -> bool:
     """In the caller's transaction (the one that adds the chunk's screenings): how far the audit trail goes.
-    Only the next chunk moves it on (False otherwise, and the caller must roll back): if a job were ever
-    run by two processes at once, the second to reach a chunk could not record its shipments again."""
-    moved = session.execute(update(BatchJob).where(col(BatchJob.id) == job_id,
+    Only the holder, and only the next chunk, moves it on (False otherwise, and the caller must roll back): a
+    process that lost its lease, or a second run of the job, cannot record a chunk's shipments again."""
+    moved = session.execute(update(BatchJob).where(col(BatchJob.id) == job_id, col(BatchJob.lease_holder) == holder,
                                                    col(BatchJob.chunks_committed) == chunks - 1)
                             .values(chunks_committed=chunks, rows_committed=rows, heartbeat_at=now()))
     return bool(moved.rowcount)  # type: ignore[attr-defined]
@@ -165,31 +181,49 @@ def resumable(job: BatchJob) -> bool:
     return bool(job.options.get(RESUMABLE)) and job.resumes < MAX_RESUMES
 
 
-def _stale(session: Session, stale_after: timedelta) -> list[BatchJob]:
-    cutoff = now() - stale_after
-    return list(session.exec(
-        select(BatchJob).where(col(BatchJob.status).in_((JobStatus.QUEUED, JobStatus.RUNNING)),
-                               col(BatchJob.heartbeat_at) < cutoff)
-    ).all())
+def _unfinished() -> Any:
+    return col(BatchJob.status).in_((JobStatus.QUEUED, JobStatus.RUNNING))
 
 
-def claim_interrupted(session: Session, stale_after: timedelta = STALE_AFTER) -> list[BatchJob]:
-    """Take over resumable jobs whose process is gone: each goes back to `queued` with a fresh heartbeat,
-    in one conditional update, so that of several processes exactly one claims it."""
-    cutoff = now() - stale_after
-    claimed = []
-    for job in _stale(session, stale_after):
-        if not resumable(job):
-            continue
-        statement = (update(BatchJob)
-                     .where(col(BatchJob.id) == job.id, col(BatchJob.heartbeat_at) < cutoff,
-                            col(BatchJob.status).in_((JobStatus.QUEUED, JobStatus.RUNNING)))
-                     .values(status=JobStatus.QUEUED.value, heartbeat_at=now(), resumes=BatchJob.resumes + 1)
-                     .execution_options(synchronize_session=False))  # the database decides, not loaded rows
-        if session.execute(statement).rowcount:  # type: ignore[attr-defined]
-            claimed.append(job.id)
-        session.commit()
-    return [job for job in (session.get(BatchJob, job_id) for job_id in claimed) if job is not None]
+def _expired(moment: datetime) -> Any:
+    return col(BatchJob.lease_expires_at) < moment
+
+
+def _claimable(moment: datetime) -> Any:
+    """Queued and held by nobody (waiting for a free process), or unfinished with a lease that ran out."""
+    waiting = (col(BatchJob.status) == JobStatus.QUEUED) & col(BatchJob.lease_holder).is_(None)
+    return waiting | (_unfinished() & col(BatchJob.lease_holder).is_not(None) & _expired(moment))
+
+
+def _stale(session: Session) -> list[BatchJob]:
+    return list(session.exec(select(BatchJob).where(_unfinished(), col(BatchJob.lease_holder).is_not(None),
+                                                    _expired(now()))).all())
+
+
+def claim_job(session: Session, holder: str, lease: timedelta = LEASE) -> BatchJob | None:
+    """Take the oldest job that waits for a process or whose holder is gone, for `holder`; None if there is
+    none (or others took each first). A job taken over goes back to `queued` and counts a resume. Commits."""
+    moment = now()
+    candidates = session.exec(
+        select(BatchJob).where(_claimable(moment)).order_by(col(BatchJob.id)).limit(20)
+        .with_for_update(skip_locked=True)  # PostgreSQL: rows another claimer is looking at are passed over
+    ).all()
+    for job in candidates:
+        taken_over = job.lease_holder is not None
+        if taken_over and not resumable(job):
+            continue  # failed by fail_stale_jobs
+        claimed = session.execute(
+            update(BatchJob).where(col(BatchJob.id) == job.id, _claimable(moment))
+            .values(status=JobStatus.QUEUED.value, lease_holder=holder, lease_expires_at=moment + lease,
+                    heartbeat_at=moment, resumes=BatchJob.resumes + (1 if taken_over else 0))
+            .execution_options(synchronize_session=False)  # the database decides, not the loaded rows
+        ).rowcount  # type: ignore[attr-defined]
+        if claimed:
+            session.commit()
+            session.refresh(job)
+            return job
+    session.commit()
+    return None
 
 
 def interruption(job: BatchJob) -> str:
@@ -199,10 +233,10 @@ def interruption(job: BatchJob) -> str:
             f"{total}: the shipments of rows 1 to {job.rows_committed:,} are in the audit trail, none after)")
 
 
-def fail_stale_jobs(session: Session, stale_after: timedelta = STALE_AFTER) -> int:
-    """Fail queued or running jobs whose heartbeat stopped and that cannot be resumed (resumable ones are
-    left for claim_interrupted, which a running service calls every few seconds)."""
-    failed = [job for job in _stale(session, stale_after) if not resumable(job)]
+def fail_stale_jobs(session: Session) -> int:
+    """Fail queued or running jobs whose holder's lease ran out and that cannot be resumed (resumable ones are
+    left for claim_job, which every process with background work calls every few seconds)."""
+    failed = [job for job in _stale(session) if not resumable(job)]
     for job in failed:
         why = "it was interrupted too often" if job.resumes >= MAX_RESUMES else "it cannot be resumed"
         mark_failed(session, job.id, f"{interruption(job)}; {why}; no result was published")

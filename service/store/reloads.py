@@ -24,3 +24,10 @@ def latest_reload(session: Session) -> int:
     """The number of the newest reload, 0 if there was none."""
     newest = session.exec(select(func.max(col(RulebookReload.id)))).one()
     return int(newest or 0)
+
+
+def latest_reload_version(session: Session) -> tuple[int, str] | None:
+    """The newest reload's number and the rulebook version it put in force; None if there was none."""
+    row = session.exec(select(RulebookReload.id, RulebookReload.rulebook_version)
+                       .order_by(col(RulebookReload.id).desc()).limit(1)).first()
+    return (int(row[0] or 0), row[1]) if row is not None else None

@@ -1,7 +1,8 @@
 """Janitors: background threads that delete what has outlived its retention, a batch at a time.
 
-Each API process runs one per kind of thing kept for a while (stored Idempotency-Key answers, batch
-job files). They share the database's work: what one deletes the others find gone.
+Each process with background work runs one per kind of thing kept for a while (stored Idempotency-Key
+answers, batch job files). On PostgreSQL a round runs in one process at a time, under an advisory lock;
+on SQLite (one host) they share the work through the database: what one deletes the others find gone.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.periodic import Periodic
 from service.store.database import Clock, Writing, now
+from service.store.leases import lock_key, singleton
 
 logger = logging.getLogger("service.store")
 
@@ -30,6 +32,7 @@ class Janitor(Periodic):
     def __init__(self, name: str, engine: Engine, retention: timedelta, *, interval: float, batch: int,
                  writing: Writing = nullcontext, clock: Clock = now) -> None:
         super().__init__(name, interval)
+        self.lock = lock_key(f"export-screen:janitor:{name}")
         self.engine = engine
         self.retention = retention
         self.batch = batch
@@ -46,9 +49,11 @@ class Janitor(Periodic):
         raise NotImplementedError
 
     def tick(self) -> bool:
-        """One round; True when a full batch went (more may be waiting)."""
+        """One round, in one process at a time (PostgreSQL: an advisory lock per janitor; replicas that do
+        not get it skip the round); True when a full batch went (more may be waiting)."""
         try:
-            deleted = self.purge()
+            with singleton(self.engine, self.lock) as held:
+                deleted = self.purge() if held else 0
         except SQLAlchemyError as exc:
             logger.warning("deleting %s past their retention failed: %s", self.what, type(exc).__name__)
             return False

@@ -2,8 +2,10 @@
 
 The database keeps what the watched shipments were last screened against (each entry's digest, the list
 versions, the rulebook version). Every load compares itself with that baseline. The first load only
-records it. A change is screened again once: the worker whose conditional update of the baseline
-succeeds commits the alerts with it; any other worker's transaction is rolled back.
+records it. A change is screened again once: processes on PostgreSQL take their turn under an advisory
+lock, so the first does the work and the others find the baseline moved; and whatever the database, the
+worker whose conditional update of the baseline succeeds commits the alerts with it, any other worker's
+transaction is rolled back.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from service.engine.checks.clearances import entry_digest
 from service.engine.screen import ScreeningContext
 from service.runtime import build_party_index
 from service.settings import Settings
+from service.store.leases import lock_key, singleton
 from service.store.list_states import (
     claim_lists,
     claim_rules,
@@ -35,6 +38,7 @@ from service.workflow.rescreen import Rescreened, Writing, rescreen_lists
 from service.workflow.rules_change import rescreen_rules
 
 logger = logging.getLogger("service.workflow")
+CATCH_UP_LOCK = lock_key("export-screen:catch-up")
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ def catch_up(engine: Engine, settings: Settings, context: ScreeningContext, requ
     if context.parties is None:  # nothing is screened, so there is nothing to compare
         return None
     try:
-        return _catch_up(engine, settings, context, request_id, writing)
+        # one process at a time (replicas starting together); the next finds the baseline moved: nothing to do
+        with singleton(engine, CATCH_UP_LOCK, wait=True):
+            return _catch_up(engine, settings, context, request_id, writing)
     except (SQLAlchemyError, ValueError) as exc:
         logger.error("re-screening after a change of lists or rules failed: %s", exc)
         _record_failure(engine, str(exc), request_id)

@@ -153,7 +153,7 @@ async def test_interrupted_job_reads_failed_never_complete(
         job = add_job(session, filename="big.csv", options={}, caller_key_id=caller.key_id, request_id="r")
         job.status, job.rows_done, job.rows_total = JobStatus.RUNNING.value, 300, 1000
         job.rows_committed = 500  # progress lags behind what is committed
-        job.heartbeat_at = now() - timedelta(minutes=5)
+        job.lease_holder, job.lease_expires_at = "gone", now() - timedelta(minutes=5)
         session.commit()
         job_id = job.id
     engine.dispose()
@@ -191,24 +191,24 @@ async def test_upload_over_the_batch_limit_is_refused(
     assert response.json()["code"] == "request_too_large"
 
 
-async def test_runner_beats_for_every_job_it_holds(
-    app: Any, client: httpx.AsyncClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(batches_router, "HEARTBEAT_SECONDS", 0.02)
+async def test_runner_renews_the_lease_of_every_job_it_holds(app: Any, client: httpx.AsyncClient,
+                                                             settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
         job = add_job(session, filename="waiting.csv", options={}, caller_key_id="k", request_id="r")
+        job.lease_holder, job.lease_expires_at = "test:1:ab", now() + timedelta(seconds=1)
         job.heartbeat_at = now() - timedelta(seconds=20)
         session.commit()
-        job_id, before = job.id, job.heartbeat_at
-    runner = batches_router.BatchRunner(app.state.service)
+        job_id, before, until = job.id, job.heartbeat_at, job.lease_expires_at
+    runner = batches_router.BatchRunner(app.state.service, "test:1:ab", lease=timedelta(seconds=0.12))
     runner._held.add(job_id)  # held as if queued behind a long job
     await asyncio.sleep(0.3)
     runner.close()
     with Session(engine) as session:
         beaten = session.get(type(job), job_id)
-        assert beaten is not None and beaten.status == JobStatus.QUEUED
+        assert beaten is not None and beaten.status == JobStatus.QUEUED and beaten.lease_holder == "test:1:ab"
         assert beaten.heartbeat_at is not None and beaten.heartbeat_at > before
+        assert beaten.lease_expires_at is not None and beaten.lease_expires_at < until  # 0.12 s from the last beat
     engine.dispose()
 
 
@@ -273,12 +273,12 @@ async def test_listing_fails_interrupted_jobs_and_refuses_a_foreign_cursor(
 
     (job_id,) = _jobs_of(settings, keys[Role.SCREENER], 1, JobStatus.RUNNING)
     engine = make_engine(settings.database_url)
-    with Session(engine) as session:  # its heartbeat stopped five minutes ago: the process is gone
+    with Session(engine) as session:  # its lease ran out five minutes ago: the process is gone
         from service.store.batches import BatchJob
 
         job = session.get(BatchJob, job_id)
         assert job is not None
-        job.heartbeat_at = now() - timedelta(minutes=5)
+        job.lease_holder, job.lease_expires_at = "gone", now() - timedelta(minutes=5)
         session.commit()
     engine.dispose()
     listed = (await client.get("/v1/batches", headers=as_screener)).json()["items"]

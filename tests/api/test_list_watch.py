@@ -1,5 +1,5 @@
-"""A list stored while the service runs reaches every worker by itself; one that cannot be loaded keeps
-the lists in force and shows in /readyz."""
+"""A list stored while the service runs reaches every worker by itself; a worker that cannot load it stops
+screening (not ready, 503) rather than screen on older lists than the others, and tries again each poll."""
 
 from __future__ import annotations
 
@@ -49,20 +49,19 @@ async def test_a_stored_list_is_loaded_without_a_reload(settings: Settings, rule
 
         broken[0] = True
         _store(current, "sha256:2222222222222222")
-        in_force = state.context
         assert await run_in_threadpool(watcher.check_lists) is False
-        assert state.context is in_force  # fail closed: the previous lists keep serving, never none
+        assert state.context is None  # fail closed: no verdict on lists older than the ones stored
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             ready = await client.get("/readyz")
-        assert ready.status_code == 200
-        assert "does not match the manifest" in ready.json()["list_reload_error"]
-        assert ready.json()["list_update"] == {"last_attempt": None, "last_success": None, "last_error": None}
-        assert await run_in_threadpool(watcher.check_lists) is False  # not retried until it changes again
+        assert ready.status_code == 503
+        assert "does not match the manifest" in ready.json()["detail"]
+        assert "does not match the manifest" in (state.list_reload_error or "")
+        assert await run_in_threadpool(watcher.check_lists) is False  # tried again each poll, still broken
+        assert state.context is None
 
-        broken[0] = False
-        _store(current, "sha256:3333333333333333")
+        broken[0] = False  # (the snapshot arrived whole on the shared storage)
         assert await run_in_threadpool(watcher.check_lists) is True
-        assert state.list_reload_error is None
+        assert state.context is loads[-1] and state.list_reload_error is None and state.context_error is None
 
 
 @pytest.mark.parametrize("hours", [0.0, 24.0])
@@ -75,5 +74,11 @@ async def test_the_list_update_schedule_runs_only_when_set(
     assert await runs_in_lifespan(scheduled, rulebook, "list-update") is (hours > 0)
 
 
-async def test_every_api_process_looks_for_interrupted_batch_jobs(settings: Settings, rulebook: Rulebook) -> None:
-    assert await runs_in_lifespan(settings, rulebook, "batch-resumer")
+@pytest.mark.parametrize("background", [True, False])
+async def test_an_api_process_runs_background_work_unless_told_not_to(
+    settings: Settings, rulebook: Rulebook, background: bool
+) -> None:
+    current = settings.model_copy(update={"background": background, "webhook_poll_seconds": 1.0})
+    for thread in ("batch-claimer", "webhook-dispatcher", "idempotency-purge", "batch-file-purge"):
+        assert await runs_in_lifespan(current, rulebook, thread) is background
+    assert await runs_in_lifespan(current, rulebook, "reload-watcher")  # every process follows reloads

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from service.engine.verdict import Outcome, RulebookStamp, Verdict
 from service.settings import Settings
 from service.stamps import stamp_of
-from service.store.batches import add_job, fail_stale_jobs, mark_complete, mark_failed, mark_running
+from service.store.batches import add_job, claim_job, fail_stale_jobs, mark_complete, mark_failed, mark_running
 from service.store.database import make_engine, now
 from service.store.decisions import DecisionKind, ReasonCode, add_decision
 from service.store.outbox import WebhookEvent
@@ -75,11 +75,12 @@ def test_batch_events_only_on_the_transition_to_a_final_state(database_url: str)
     with Session(engine) as session:
         done = add_job(session, filename="a.csv", options={}, caller_key_id="k", request_id="r")
         stale = add_job(session, filename="b.csv", options={}, caller_key_id="k", request_id="r")
-        stale.heartbeat_at = now() - timedelta(minutes=5)
+        stale.lease_holder, stale.lease_expires_at = "gone", now() - timedelta(minutes=5)
         session.commit()
         done_id, stale_id = done.id, stale.id
-        assert mark_running(session, done_id)
-        assert mark_complete(session, done_id, 3, {"rows": 3})
+        assert claim_job(session, "a") is not None
+        assert mark_running(session, done_id, "a")
+        assert mark_complete(session, done_id, 3, {"rows": 3}, "a")
         assert not mark_failed(session, done_id, "too late")  # no change, no event
         assert fail_stale_jobs(session) == 1
         assert fail_stale_jobs(session) == 0

@@ -5,8 +5,9 @@
 (service.batch.run_batch) while `GET /v1/batches/{id}` reports progress, and `GET /v1/batches/{id}/result`
 streams the result once it is complete. Every screened shipment is recorded in the audit trail, committed
 chunk by chunk while the job runs, together with how far the job got; a job whose audit write fails stops
-and is marked failed. A job interrupted by a restart is resumed after its last committed chunk
-(service/api/batch_resume.py).
+and is marked failed. The job is run by whichever process with background work is free first, this one
+or another replica or `export-screen worker` on the same database and data directory; one interrupted by
+a restart or a kill is taken over and resumed after its last committed chunk (service/api/batch_claims.py).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
-from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
@@ -73,7 +74,6 @@ router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["batches"])
 JobId = Annotated[str, PathParam(description="Batch job id (UUIDv7).", max_length=36)]
 CSV_TYPE = "text/csv; charset=utf-8"
 JSONL_TYPE = "application/x-ndjson"
-HEARTBEAT_SECONDS = 5.0
 PROGRESS_SECONDS = 1.0
 STOP_AFTER_CHUNKS: int | None = None  # tests: end the run abruptly after this many chunks, as a kill would
 
@@ -203,11 +203,12 @@ def _audit_row(declaration: Any, verdict: Any, stamp: ScreeningStamp, caller_key
     responses=problem_responses(401, 403, 409, 413, 422, 503), summary="Upload a CSV file to screen as a job",
 )
 def submit_batch(
-    request: Request, file: Upload, caller: ScreenerDep, context: ContextDep, session: SessionDep,
+    file: Upload, caller: ScreenerDep, context: ContextDep, session: SessionDep,
     state: StateDep, idempotency: IdempotencyDep, request_id: RequestIdDep, jsonl: Jsonl = False,
     encoding: Encoding = None, mapping: Mapping = None, retrospective: Retrospective = False,
 ) -> Response:
-    """Store the file, check its header, record a queued job and answer 202 with its id."""
+    """Store the file (in the data directory, which every replica and worker shares), check its header,
+    record a queued job and answer 202 with its id; the first free process runs it."""
     stored = replay(session, caller, idempotency)
     if stored is not None:
         return stored
@@ -228,7 +229,8 @@ def submit_batch(
     body = _view(job).model_dump_json().encode()
     with state.writing():
         answer = commit_answer(session, caller, idempotency, 202, body)
-    runner(request.app, state).submit(job_id, caller.key_id, options)
+    if state.batch_claimer is not None:  # this process runs background work: start the job now if it is free
+        state.batch_claimer.poke()
     answer.headers["Location"] = f"/v1/batches/{job_id}"
     return answer
 
@@ -302,14 +304,16 @@ def jobs_dir(state: ServiceState) -> Path:
 
 
 class BatchRunner:
-    """Runs queued jobs one at a time in a background thread (each job uses worker processes itself).
+    """Runs claimed jobs one at a time in a background thread (each job uses worker processes itself).
 
-    One heartbeat thread beats for every job this process holds, queued or running, so that a job
-    waiting behind a long one is not taken for an interrupted one.
+    One heartbeat thread renews the lease of every job this process holds, queued or running, so that a
+    job waiting behind a long one is not taken for an interrupted one.
     """
 
-    def __init__(self, state: ServiceState) -> None:
+    def __init__(self, state: ServiceState, holder: str, lease: timedelta | None = None) -> None:
         self._state = state
+        self.holder = holder
+        self.lease = lease or timedelta(seconds=state.settings.batch_lease_seconds)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-job")
         self._held: set[str] = set()
         self._lock = threading.Lock()
@@ -317,72 +321,73 @@ class BatchRunner:
         threading.Thread(target=self._heartbeat, name="batch-heartbeat", daemon=True).start()
 
     def close(self) -> None:
-        """Stop the heartbeat (jobs still held will then read as interrupted)."""
+        """Stop the heartbeat (jobs still held will then read as interrupted once their lease runs out)."""
         self._stopped.set()
 
+    def held(self) -> int:
+        """How many jobs this process holds (running or waiting for the runner)."""
+        with self._lock:
+            return len(self._held)
+
     def submit(self, job_id: str, caller_key_id: str, options: BatchOptions) -> None:
-        """Queue a job (a new one, or an interrupted one to resume)."""
+        """Queue a job this process has claimed (a new one, or an interrupted one to resume)."""
         with self._lock:
             self._held.add(job_id)
         self._pool.submit(self._run, job_id, caller_key_id, options)
 
     def _run(self, job_id: str, caller_key_id: str, options: BatchOptions) -> None:
         try:
-            run_job(self._state, job_id, caller_key_id, options)
+            run_job(self._state, job_id, caller_key_id, options, self.holder)
         finally:
             with self._lock:
                 self._held.discard(job_id)
 
     def _heartbeat(self) -> None:
-        while not self._stopped.wait(HEARTBEAT_SECONDS):
+        while not self._stopped.wait(self.lease.total_seconds() / 6):
             with self._lock:
                 held = sorted(self._held)
             for job_id in held:
                 try:
                     with Session(self._state.engine) as session:
-                        beat(session, job_id)
+                        if not beat(session, job_id, self.holder, self.lease):
+                            logger.warning("batch job %s: its lease was lost; its next write will stop it", job_id)
                 except SQLAlchemyError as exc:
                     logger.warning("batch job %s heartbeat failed: %s", job_id, exc)
 
 
-_RUNNER_LOCK = threading.Lock()
-
-
-def runner(app: FastAPI, state: ServiceState) -> BatchRunner:
-    """The app's batch runner, created on first use."""
-    with _RUNNER_LOCK:
-        existing: BatchRunner | None = getattr(app.state, "batch_runner", None)
-        if existing is None:
-            existing = app.state.batch_runner = BatchRunner(state)
-        return existing
-
-
-def run_job(state: ServiceState, job_id: str, caller_key_id: str, options: BatchOptions) -> None:
-    """Screen one job's file; complete only after the result is in place, failed with a reason otherwise.
-    A resumed job screens the whole file again for its result but records only the chunks after the last
-    committed one: no shipment is recorded twice, none is skipped."""
+def run_job(state: ServiceState, job_id: str, caller_key_id: str, options: BatchOptions, holder: str) -> None:
+    """Screen one claimed job's file; complete only after the result is in place, failed with a reason
+    otherwise. A resumed job screens the whole file again for its result but records only the chunks after
+    the last committed one: no shipment is recorded twice, none is skipped. A run that lost its lease to
+    another process stops without touching the job or its files (the new holder owns both)."""
     engine = state.engine
     with Session(engine) as session:
-        if not mark_running(session, job_id):
+        if not mark_running(session, job_id, holder):
             return
         job = session.get(BatchJob, job_id)
         committed = (job.chunks_committed, job.rows_committed) if job is not None else (0, 0)
     directory = jobs_dir(state) / job_id
     result = directory / ("result.jsonl" if options.jsonl else "result.csv")
+    # this run's own file, renamed into place when whole: a run that lost its lease never writes over the next's
+    written = result.with_name(f"{result.name}.{holder.replace(':', '-')}")
     try:
-        summary = _screen_job(state, job_id, caller_key_id, options, directory / "input.csv", result, committed)
-        with Session(engine) as session:
-            if not mark_complete(session, job_id, summary.rows, _counts(summary)):
-                raise RuntimeError("the job was no longer running when it finished")
+        summary = _screen_job(state, job_id, caller_key_id, options, directory / "input.csv", written, committed,
+                              holder)
+        os.replace(written, result)
     except Exception as exc:  # every failure must end as `failed` with a reason, never `complete`
         logger.error("batch job %s failed: %s", job_id, exc)
-        result.unlink(missing_ok=True)
+        written.unlink(missing_ok=True)
         with Session(engine) as session:
-            mark_failed(session, job_id, _failure(exc))
+            if mark_failed(session, job_id, _failure(exc), holder):
+                result.unlink(missing_ok=True)
+        return
+    with Session(engine) as session:
+        if not mark_complete(session, job_id, summary.rows, _counts(summary), holder):
+            raise JobInterrupted(f"job {job_id} was no longer held by this process when it finished")
 
 
 def _screen_job(state: ServiceState, job_id: str, caller_key_id: str, options: BatchOptions, source: Path,
-                result: Path, committed: tuple[int, int] = (0, 0)) -> Summary:
+                result: Path, committed: tuple[int, int], holder: str) -> Summary:
     context: ScreeningContext | None = state.context
     if context is None:
         raise ContextUnavailable(state.context_error or "rules or lists not loaded")
@@ -403,8 +408,8 @@ def _screen_job(state: ServiceState, job_id: str, caller_key_id: str, options: B
         rows = [_audit_row(d, v, state.stamp, caller_key_id, audit_id) for d, v in outcome.screenings]
         with state.writing(), Session(state.engine) as session:
             add_screenings(session, rows)
-            if not record_committed(session, job_id, seen[0], seen[1]):
-                session.rollback()  # another process has recorded this chunk: it holds the job now
+            if not record_committed(session, job_id, seen[0], seen[1], holder):
+                session.rollback()  # another process holds the job now (and may have recorded this chunk)
                 raise JobInterrupted(f"chunk {seen[0]} of job {job_id} was recorded by another process")
             session.commit()
         if stop_after is not None and seen[0] >= stop_after:
@@ -415,7 +420,7 @@ def _screen_job(state: ServiceState, job_id: str, caller_key_id: str, options: B
         if clock - last[0] >= PROGRESS_SECONDS or done == total:
             last[0] = clock
             with Session(state.engine) as session:
-                record_progress(session, job_id, done, total)
+                record_progress(session, job_id, done, total, holder)
 
     return run_batch(source, result, state.settings, options, context=context, progress=progress,
                      on_screenings=record)

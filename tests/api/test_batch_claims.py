@@ -1,5 +1,5 @@
-"""An interrupted batch job says how far its audit trail goes and, after a restart, resumes from there:
-every shipment recorded exactly once, the result rebuilt whole and in order."""
+"""An interrupted batch job says how far its audit trail goes and, once its holder's lease ran out, is taken
+over and resumed from there: every shipment recorded exactly once, the result rebuilt whole and in order."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from service.api import batch_resume
 from service.api.app import create_app
-from service.api.batch_resume import BatchResumer
+from service.api.batch_claims import BatchClaimer
 from service.api.routers import batches as batches_router
 from service.engine.rulebook import Rulebook
 from service.settings import Settings
@@ -34,10 +33,11 @@ pytestmark = pytest.mark.asyncio
 ROWS = [row("SPLIT-1")] + [row(f"SO-{n:04d}") for n in range(1, 1899)] + [row("SPLIT-1", "854231")]
 
 
-@pytest.fixture(autouse=True)
-def resumed_by_the_test_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app's own resumer looks once at start, then not for an hour: the tests call check() themselves."""
-    monkeypatch.setattr(batch_resume, "RESUME_POLL_SECONDS", 3600.0)
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The app's own claimer takes a job when it is submitted, then looks again only in an hour: the tests
+    call check() themselves."""
+    return settings.model_copy(update={"batch_poll_seconds": 3600.0})
 
 
 def _job(app: FastAPI, job_id: str) -> BatchJob:
@@ -54,11 +54,11 @@ def _recorded(app: FastAPI, job_id: str) -> list[str]:
 
 
 def _stop_heart(app: FastAPI, job_id: str) -> None:
-    """As after a kill: the job's heartbeat is old."""
+    """As after a kill: the job's lease ran out."""
     with Session(app.state.service.engine) as session:
         job = session.get(BatchJob, job_id)
         assert job is not None
-        job.heartbeat_at = now() - timedelta(minutes=5)
+        job.lease_expires_at = now() - timedelta(minutes=5)
         session.commit()
 
 
@@ -91,7 +91,7 @@ async def test_an_interrupted_job_resumes_after_its_last_committed_chunk(
     seen = (await client.get(f"/v1/batches/{job_id}", headers=as_screener)).json()
     assert seen["status"] == "running"  # resumable: left for the resumer, not failed by the reader
 
-    assert await run_in_threadpool(BatchResumer(app, app.state.service).check) == [job_id]
+    assert await run_in_threadpool(BatchClaimer(app.state.service, holder="another:2:cd").check) == [job_id]
     done = await wait_for(client, f"/v1/batches/{job_id}", as_screener)
     assert done["status"] == "complete", done
     recorded = _recorded(app, job_id)
@@ -105,7 +105,8 @@ async def test_only_one_process_claims_an_interrupted_job(
     app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str]
 ) -> None:
     job_id = await _interrupted(app, client, as_screener, chunks=1)
-    first, second = BatchResumer(app, app.state.service), BatchResumer(app, app.state.service)
+    first = BatchClaimer(app.state.service, holder="first:2:cd")
+    second = BatchClaimer(app.state.service, holder="second:3:ef")
     claims = await asyncio.gather(run_in_threadpool(first.check), run_in_threadpool(second.check))
     assert sorted(claims, key=len) == [[], [job_id]]
     assert (await wait_for(client, f"/v1/batches/{job_id}", as_screener))["status"] == "complete"
@@ -131,12 +132,11 @@ async def test_a_job_interrupted_too_often_fails_and_says_how_far_it_got(
 
 
 async def test_a_restarted_service_resumes_the_job_by_itself(
-    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str], settings: Settings, rulebook: Rulebook,
-    monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str], settings: Settings, rulebook: Rulebook
 ) -> None:
     job_id = await _interrupted(app, client, as_screener, chunks=3)
-    monkeypatch.setattr(batch_resume, "RESUME_POLL_SECONDS", 0.1)
-    restarted = create_app(settings, load=lambda _: clocked_context(rulebook))  # a new process on the same data
+    restarted = create_app(settings.model_copy(update={"batch_poll_seconds": 0.1}),  # a new process, same data
+                           load=lambda _: clocked_context(rulebook))
     async with restarted.router.lifespan_context(restarted):
         transport = httpx.ASGITransport(app=restarted)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as again:

@@ -1,0 +1,32 @@
+"""`export-screen worker`: batch jobs, re-screening, webhooks and janitors without serving HTTP."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import typer
+
+from service.cli.serve import migrate_or_fail
+from service.logs import configure_logging
+from service.settings import data_location, get_settings
+from service.worker import run_worker
+
+
+def worker_command() -> None:
+    """Run the service's background work (no HTTP) until SIGTERM or Ctrl-C; share the API's database and
+    data directory."""
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    typer.echo(f"export-screen worker: {data_location(settings)}", err=True)
+    if settings.migrate_on_start:
+        migrate_or_fail(settings)
+    stop = threading.Event()
+
+    def ask_to_stop(_signal: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, ask_to_stop)
+    signal.signal(signal.SIGINT, ask_to_stop)
+    run_worker(settings, stop)

@@ -22,7 +22,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
+from service.store.database import make_engine, upgrade
+from service.store.keys import Role, create_key
 from tests.databases import POSTGRES_URL
 
 COMMAND = str(Path(sys.executable).with_name("export-screen"))
@@ -125,7 +128,7 @@ class Cluster:
                 process.popen.terminate()
         for process in self.processes:
             try:
-                process.popen.wait(timeout=20)
+                process.popen.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
 
@@ -163,13 +166,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     base = tmp_path_factory.mktemp("cluster")
-    cluster = Cluster(url, base / "data", create_engine(url))
+    cluster = Cluster(url, base / "data", make_engine(url))
     try:
-        upgraded = cluster.cli("db", "upgrade")
-        assert upgraded.returncode == 0, upgraded.stderr
-        created = cluster.cli("keys", "create", "--role", "admin", "--name", "scale-out tests")
-        assert created.returncode == 0, created.stderr
-        cluster.admin_key = created.stdout.split()[0]
+        upgrade(cluster.engine)  # once, as the deploy step does; the replicas start with migrations off
+        with Session(cluster.engine) as session:
+            cluster.admin_key = create_key(session, Role.ADMIN, "scale-out tests")[1]
+            session.commit()
         yield cluster
     finally:
         cluster.stop()

@@ -92,7 +92,7 @@ class Receiver(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: Receiver
 
-    def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+    def do_POST(self) -> None:
         body: dict[str, Any] = orjson.loads(self.rfile.read(int(self.headers["Content-Length"])))
         with self.server.lock:
             self.server.deliveries[self.headers["webhook-id"]] += 1

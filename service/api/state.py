@@ -41,7 +41,7 @@ class ServiceState:
     context: ScreeningContext | None = None
     context_error: str | None = None
     reload_generation: int = 0  # the newest recorded reload this process has applied
-    list_reload_error: str | None = None  # why the newest list manifest could not be loaded (old lists serve)
+    list_reload_error: str | None = None  # why the newest list manifest could not be loaded (then not ready)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
     audit: AuditWriter | None = None  # commits the screenings of POST /v1/screenings (started by the lifespan)
     batch_claimer: BatchClaimer | None = None  # takes batch jobs for this process (None: no background work)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,19 +47,26 @@ def serve_command(
         return
     # Several processes need an import string; each worker builds its own app from the same settings, and
     # counts its metrics into files that a scrape of any worker adds up.
-    _share_metrics(settings)
-    uvicorn.run("service.cli.serve:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_config=log_config, access_log=False, http=http_protocol())
+    shared = _share_metrics(settings)
+    try:
+        uvicorn.run("service.cli.serve:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                    log_config=log_config, access_log=False, http=http_protocol())
+    finally:
+        if shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)
 
 
-def _share_metrics(settings: Settings) -> None:
-    """A fresh directory for the workers' metric files (set before they start: they read it on import)."""
+def _share_metrics(settings: Settings) -> Path | None:
+    """A fresh directory for the workers' metric files (set before they start: they read it on import);
+    None if the environment names one already."""
     if os.environ.get(MULTIPROCESS_DIR):
-        return
-    directory = settings.data_dir / "metrics"
+        return None
+    # this `serve`'s own directory: replicas on other hosts (or ports) may share the data directory
+    directory = settings.data_dir / "metrics" / f"{socket.gethostname()}-{os.getpid()}"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     os.environ[MULTIPROCESS_DIR] = str(directory)
+    return directory
 
 
 def migrate_or_fail(settings: Settings) -> None:

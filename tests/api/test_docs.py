@@ -44,7 +44,8 @@ def test_every_reason_code_is_documented(reason: ReasonCode) -> None:
 
 
 @pytest.mark.parametrize("command", [
-    "export-screen serve", *(f"export-screen keys {c.name}" for c in keys.app.registered_commands),
+    "export-screen serve", "export-screen worker", "--no-background",
+    *(f"export-screen keys {c.name}" for c in keys.app.registered_commands),
     *(f"export-screen db {c.name}" for c in database.app.registered_commands),
 ])
 def test_every_api_command_is_documented(command: str) -> None:

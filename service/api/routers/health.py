@@ -51,7 +51,8 @@ class Readiness(BaseModel):
     official_lists: bool | None = Field(description="Whether any official list is loaded (null if unknown).")
     database: str
     list_reload_error: str | None = Field(
-        default=None, description="Why the lists last stored could not be loaded (the previous lists serve).")
+        default=None, description="Why the lists last stored could not be loaded (null when ready: a process that "
+                                  "cannot load them is not ready).")
     list_update: UpdateStatus = Field(
         default_factory=UpdateStatus, description="The last list update: attempt, success and error.")
 

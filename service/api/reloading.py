@@ -3,7 +3,8 @@
 An admin's reload is validated and recorded in `rulebook_reloads` by the worker that served it; every
 other worker polls that table and loads the same files when a new row appears. Each worker also follows
 the list manifest (service/lists/watch.py): a snapshot stored by `lists import` or `lists update` while
-the service runs is loaded within one poll.
+the service runs is loaded within one poll; a process with background work then screens again what may
+still leave (service.workflow.catch_up, done once whatever the number of processes).
 
 Replicas on several machines follow the same record and the same manifest, so each must end up on the
 version the others serve. A worker that cannot (the load fails, or its rules directory holds another
@@ -25,6 +26,7 @@ from service.lists.watch import ManifestWatch
 from service.periodic import Periodic
 from service.runtime import settle_memory
 from service.store.reloads import latest_reload_version
+from service.workflow.catch_up import catch_up
 
 logger = logging.getLogger("service.api")
 
@@ -106,6 +108,8 @@ class ReloadWatcher(Periodic):
             self.lists.accept(stamp)
             swap_context(self.state, context, self.state.reload_generation)
         logger.info("followed a list change: %s", _list_versions(context))
+        if self.state.settings.background:  # screen again what may still leave (one process does: see catch_up)
+            catch_up(self.state.engine, self.state.settings, context, writing=self.state.writing)
         return True
 
 

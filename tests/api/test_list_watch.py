@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi.concurrency import run_in_threadpool
 
+from service.api import reloading
 from service.api.app import create_app
 from service.api.reloading import ReloadWatcher
 from service.engine.rulebook import Rulebook
@@ -82,3 +83,19 @@ async def test_an_api_process_runs_background_work_unless_told_not_to(
     for thread in ("batch-claimer", "webhook-dispatcher", "idempotency-purge", "batch-file-purge"):
         assert await runs_in_lifespan(current, rulebook, thread) is background
     assert await runs_in_lifespan(current, rulebook, "reload-watcher")  # every process follows reloads
+
+
+@pytest.mark.parametrize("background", [True, False])
+async def test_a_followed_list_change_is_screened_again_where_background_work_runs(
+    settings: Settings, rulebook: Rulebook, background: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caught_up: list[ScreeningContext] = []
+    monkeypatch.setattr(reloading, "catch_up", lambda _engine, _settings, context, **_: caught_up.append(context))
+    current = settings.model_copy(update={"reload_poll_seconds": 3600, "background": background})
+    app = create_app(current, load=lambda _: clocked_context(rulebook))
+    async with app.router.lifespan_context(app):
+        watcher = ReloadWatcher(app.state.service, interval=3600)
+        _store(current, "sha256:4444444444444444")
+        assert await run_in_threadpool(watcher.check_lists) is True
+        # (the app's own watcher may have followed the change too, and screened again itself)
+        assert (caught_up[-1:] == [app.state.service.context]) if background else caught_up == []

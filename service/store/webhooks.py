@@ -224,8 +224,9 @@ class DueDelivery:
     data: dict[str, Any]
 
 
-def due_deliveries(session: Session, moment: datetime, limit: int) -> list[DueDelivery]:
-    """Pending deliveries of active subscriptions whose next attempt is due, the longest-waiting first."""
+def due_deliveries(session: Session, moment: datetime, limit: int, *, lock: bool = False) -> list[DueDelivery]:
+    """Pending deliveries of active subscriptions whose next attempt is due, the longest-waiting first.
+    `lock`: on PostgreSQL, lock the delivery rows and pass over those another dispatcher has locked."""
     query = (
         select(WebhookDelivery, WebhookSubscription, WebhookEvent)
         .join(WebhookSubscription, col(WebhookSubscription.id) == WebhookDelivery.subscription_id)
@@ -234,21 +235,38 @@ def due_deliveries(session: Session, moment: datetime, limit: int) -> list[DueDe
                col(WebhookSubscription.disabled_at).is_(None))
         .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id)).limit(limit)
     )
+    if lock:  # (nothing on SQLite, whose one writer at a time does the same)
+        query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
     return [DueDelivery(id=delivery.id, attempts=delivery.attempts, url=subscription.url,
                         secrets=signing_secrets(subscription, moment),
                         event_id=event.id, event_type=event.type, event_created_at=event.created_at, data=event.data)
             for delivery, subscription, event in session.exec(query).all()]
 
 
+def claim_due(session: Session, moment: datetime, limit: int, lease: timedelta) -> list[DueDelivery]:
+    """Take up to `limit` due deliveries for one attempt each, in one transaction. Dispatchers of several
+    replicas each get rows of their own: on PostgreSQL the rows are locked with SKIP LOCKED, and every
+    claim is a conditional update that one dispatcher wins. Commits."""
+    due = due_deliveries(session, moment, limit, lock=True)
+    claimed = [delivery for delivery in due if _take(session, delivery, moment, lease)]
+    session.commit()
+    return claimed
+
+
 def claim(session: Session, due: DueDelivery, moment: datetime, lease: timedelta) -> bool:
     """Take a due delivery for one attempt; False if another dispatcher took it first. Commits."""
+    claimed = _take(session, due, moment, lease)
+    session.commit()
+    return claimed
+
+
+def _take(session: Session, due: DueDelivery, moment: datetime, lease: timedelta) -> bool:
     claimed = session.execute(
         update(WebhookDelivery)
         .where(col(WebhookDelivery.id) == due.id, col(WebhookDelivery.status) == DeliveryStatus.PENDING.value,
                col(WebhookDelivery.attempts) == due.attempts, col(WebhookDelivery.next_attempt_at) <= moment)
         .values(attempts=due.attempts + 1, next_attempt_at=moment + lease, last_attempt_at=moment)
     )
-    session.commit()
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 

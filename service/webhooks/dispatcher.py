@@ -1,8 +1,10 @@
 """The webhook dispatcher: turns outbox events into deliveries and sends them, with retries and backoff.
 
-Every API worker process runs one (a background thread started by the app's lifespan). They share the
-work through the database: creating an event's deliveries and claiming a delivery for an attempt are
-conditional UPDATEs that exactly one dispatcher wins, so no delivery is ever sent by two workers at once.
+Every process with background work runs one (a background thread: API processes, `export-screen
+worker`), on any number of machines. They share the work through the database: creating an event's
+deliveries and claiming a delivery for an attempt are conditional UPDATEs that exactly one dispatcher
+wins, on rows first locked with SKIP LOCKED on PostgreSQL so that each dispatcher takes rows of its own;
+no delivery is ever sent by two processes at once.
 Delivery is at least once (a worker that dies mid-send leaves a lease that runs out, and the delivery is
 sent again); receivers dedupe on the delivery id (or the event id). Ordering is not guaranteed.
 """
@@ -26,8 +28,7 @@ from service.store.database import Clock, Writing, now
 from service.store.webhooks import (
     DeliveryStatus,
     DueDelivery,
-    claim,
-    due_deliveries,
+    claim_due,
     fan_out,
     record_attempt,
     undispatched_events,
@@ -115,16 +116,11 @@ class WebhookDispatcher(Periodic):
 
     def deliver_due(self) -> int:
         """Claim and send each due delivery once; the number of attempts made."""
-        with Session(self.engine) as session:
-            due = due_deliveries(session, self.clock(), BATCH)
-        claimed = [delivery for delivery in due if self._claim(delivery)]  # the others went to another worker
+        with self.writing(), Session(self.engine) as session:
+            claimed = claim_due(session, self.clock(), BATCH, self.lease)  # the others went to another worker
         for _ in self._senders.map(self._attempt, claimed):  # waits for every send; re-raises a bug
             pass
         return len(claimed)
-
-    def _claim(self, due: DueDelivery) -> bool:
-        with self.writing(), Session(self.engine) as session:
-            return claim(session, due, self.clock(), self.lease)
 
     def _attempt(self, due: DueDelivery) -> None:
         """Send a claimed delivery once and record the outcome: delivered, a retry later, or failed."""

@@ -28,6 +28,7 @@ from service.store.webhooks import (
     WebhookSubscription,
     add_subscription,
     claim,
+    claim_due,
     disable_subscription,
     due_deliveries,
     fan_out,
@@ -355,6 +356,23 @@ def test_postgresql_dispatchers_split_overlapping_events_without_waiting(engine:
         first.commit()
         second.commit()
     assert len(_deliveries(engine)) == 1
+
+
+def test_postgresql_dispatchers_take_due_deliveries_of_their_own(engine: Engine, clock: FakeClock) -> None:
+    if engine.url.get_backend_name() != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the second dispatcher simply waits its turn")
+    _subscribe(engine)
+    for reference in ("A", "B", "C"):
+        _screen(engine, reference)
+    _dispatcher(engine, clock, lambda request: httpx.Response(200)).dispatch_events()
+    with Session(engine) as first, Session(engine) as second:
+        locked = due_deliveries(first, clock(), 2, lock=True)  # one dispatcher is claiming these two
+        taken = claim_due(second, clock(), 10, timedelta(minutes=1))  # skipped, not waited for
+        assert len(locked) == 2 and [due.id for due in taken] == [d.id for d in _deliveries(engine)
+                                                                  if d.id not in {due.id for due in locked}]
+        first.rollback()
+    with Session(engine) as session:
+        assert len(claim_due(session, clock(), 10, timedelta(minutes=1))) == 2  # the two left
 
 
 def test_the_secret_is_never_logged(engine: Engine, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:

@@ -100,6 +100,15 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
     return app
 
 
+def health_app(state: ServiceState) -> FastAPI:
+    """The probes alone (/healthz, /readyz, /metrics) for a process that runs `state` without the API: a worker."""
+    app = FastAPI(title="export-screen worker", version="1", openapi_url=None, docs_url=None, redoc_url=None)
+    install_error_handler(app)
+    app.include_router(health.router)
+    app.state.service = state
+    return app
+
+
 def _running(app: FastAPI, part: Callable[[ServiceState], T]) -> T | None:
     """A part of the running service's state, or None before the lifespan has started it."""
     state = getattr(app.state, "service", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType
+from typing import Annotated
 
 import typer
 
@@ -14,8 +15,12 @@ from service.settings import data_location, get_settings
 from service.worker import run_worker
 
 
-def worker_command() -> None:
-    """Run the service's background work (no HTTP) until SIGTERM or Ctrl-C; share the API's database and
+def worker_command(
+    host: Annotated[str, typer.Option("--host", help="Interface of the probes port.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(
+        "--port", help="Serve /healthz, /readyz and /metrics on this port (default: no port).")] = None,
+) -> None:
+    """Run the service's background work (no API) until SIGTERM or Ctrl-C; share the API's database and
     data directory."""
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
@@ -29,4 +34,4 @@ def worker_command() -> None:
 
     signal.signal(signal.SIGTERM, ask_to_stop)
     signal.signal(signal.SIGINT, ask_to_stop)
-    run_worker(settings, stop)
+    run_worker(settings, stop, (host, port) if port is not None else None)

@@ -1,5 +1,6 @@
 """The worker role: an API replica started with its background work off only serves; `export-screen worker`,
-on the same database and data directory, runs the batch jobs submitted through it and sends the webhooks."""
+on the same database and data directory, runs the batch jobs submitted through it and dispatches the
+webhook outbox, and answers its probes on a port of its own."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.api.test_batches import csv_bytes
 from tests.batch.conftest import row
-from tests.scaleout.conftest import Cluster, blocked, headers, recorded, wait_for_job
+from tests.scaleout.conftest import Cluster, blocked, free_port, headers, recorded, wait_for_job
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -30,7 +31,11 @@ def test_a_worker_runs_what_an_api_replica_without_background_work_accepted(clus
     assert (status, holder) == ("queued", None)  # the API tier only serves
     assert cluster.scalar("SELECT count(*) FROM webhook_events WHERE dispatched_at IS NULL") >= 1
 
-    worker = cluster.start("worker", "worker")
+    port = free_port()
+    worker = cluster.start("worker", "worker", "--port", str(port))
+    worker.url = f"http://127.0.0.1:{port}"
+    cluster.wait_ready(worker)  # its probes port: rules and lists loaded, the database answering
+    assert httpx.get(f"{worker.url}/v1/batches", timeout=10).status_code == 404  # probes only, no API
     done = wait_for_job(api, cluster, job_id, seconds=180)
     assert done["status"] == "complete" and done["rows_done"] == len(rows), (done, worker.output())
     assert recorded(cluster, job_id) == {r[0]: 1 for r in rows}

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -156,16 +157,15 @@ def _admin_engine() -> Engine:
     return engine
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """A fresh database (migrated once, as a deploy step would) and data directory, and an admin key; the
-    test module starts the processes it needs, and every one is ended afterwards."""
+@contextmanager
+def new_cluster(base: Path) -> Iterator[Cluster]:
+    """A fresh database (migrated once, as a deploy step would) and data directory under `base`, and an admin
+    key; every process started on it is ended and the database dropped afterwards."""
     admin = _admin_engine()
     name = f"replicas_{secrets.token_hex(5)}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    base = tmp_path_factory.mktemp("cluster")
     cluster = Cluster(url, base / "data", make_engine(url))
     try:
         upgrade(cluster.engine)  # once, as the deploy step does; the replicas start with migrations off
@@ -179,6 +179,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A cluster of the test module's own; the module starts the processes it needs."""
+    with new_cluster(tmp_path_factory.mktemp("cluster")) as started:
+        yield started
 
 
 def headers(cluster: Cluster, **extra: str) -> dict[str, str]:

@@ -57,7 +57,7 @@ class BatchClaimer(Periodic):
 
     def poke(self) -> None:
         """Look now (a job was just submitted), from the caller's thread; a failure waits for the next round."""
-        self.check()
+        self.tick()
 
     def check(self) -> list[str]:
         """Fail what cannot be resumed, then claim and queue what fits; the ids of the jobs queued."""
@@ -96,6 +96,9 @@ class BatchClaimer(Periodic):
         return True
 
     def tick(self) -> bool:
-        """One look per round."""
-        self.check()
+        """One look per round; whatever goes wrong is logged and the next round tries again."""
+        try:
+            self.check()
+        except Exception:  # never let the claimer thread die (or an upload fail after its job is recorded)
+            logger.exception("looking for batch jobs to run failed")
         return False

@@ -106,3 +106,34 @@ async def test_a_reload_reaches_every_worker(
         assert await run_in_threadpool(watcher.check) is True
         assert worker.context.rulebook.version == reloaded["version"]
         assert await run_in_threadpool(watcher.check) is False  # nothing newer
+
+
+async def test_a_replica_whose_rules_differ_from_the_reloaded_ones_stops_screening_until_they_match(
+    settings: Settings, rules_copy: Path, tmp_path: Path, as_admin: dict[str, str]
+) -> None:
+    def load(current: Settings) -> ScreeningContext:
+        return ScreeningContext(rulebook=load_rulebook(current.rules_dir), parties=OneNameList(),
+                                screening_day=screening_date)
+
+    elsewhere = Path(shutil.copytree(rules_copy, tmp_path / "rules-on-another-host"))
+    here = settings.model_copy(update={"rules_dir": rules_copy, "reload_poll_seconds": 3600})
+    first = create_app(here, load=load)
+    second = create_app(here.model_copy(update={"rules_dir": elsewhere}), load=load)  # another host's files
+    flags = "40-red-flags.yaml"
+    async with first.router.lifespan_context(first), second.router.lifespan_context(second):
+        (rules_copy / flags).write_text((rules_copy / flags).read_text(encoding="utf-8") + "\n# reviewed\n",
+                                        encoding="utf-8")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://t") as client:
+            reloaded = (await client.post("/v1/rules:reload", headers=as_admin)).json()
+        replica = second.state.service
+        watcher = ReloadWatcher(replica, interval=3600)
+        assert await run_in_threadpool(watcher.check) is False
+        assert replica.context is None  # fail closed: not the rulebook the others serve, so none
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=second), base_url="http://t") as client:
+            ready = await client.get("/readyz")
+            refused = await client.post("/v1/screenings", json=declaration(), headers=as_admin)
+        assert ready.status_code == 503 and reloaded["version"] in ready.json()["detail"]
+        assert refused.status_code == 503
+        shutil.copy(rules_copy / flags, elsewhere / flags)  # the deploy reaches that host
+        assert await run_in_threadpool(watcher.check) is True
+        assert replica.context is not None and replica.context.rulebook.version == reloaded["version"]

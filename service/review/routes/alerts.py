@@ -60,6 +60,12 @@ def alert_page(request: Request, alert_id: AlertId, signed: SignedInDep, session
                   reasons=reasons_for(), form_error=None)
 
 
+def _alert_form(request: Request, session: Session, row: AlertRow, problem: str | None) -> Response:
+    """The alert page again, with why the form was not accepted (422, nothing recorded)."""
+    return render(request, "alert.html", status=422, alert=row, decisions=alert_decisions(session, row.id),
+                  reasons=reasons_for(), form_error=problem)
+
+
 @router.post("/alerts/{alert_id}/decisions")
 async def decide_alert_page(request: Request, alert_id: AlertId, signed: SignedInDep, state: StateDep,
                             settings: SettingsDep, request_id: RequestIdDep) -> Response:
@@ -70,20 +76,18 @@ async def decide_alert_page(request: Request, alert_id: AlertId, signed: SignedI
     with Session(state.engine, expire_on_commit=False) as session:
         row = _alert(session, alert_id)
         choice, problem = read_choice(form)
-        if choice is not None and row.action == "block" and choice.decision.value == "release" \
-                and form.get("confirm") != "yes":
+        if choice is None:
+            return _alert_form(request, session, row, problem)
+        if row.action == "block" and choice.decision.value == "release" and form.get("confirm") != "yes":
             require_role(signed, Role.ADMIN, "Releasing a blocking alert")
             return render(request, "confirm.html", screening=None, alert=row, choice=choice, action=request.url.path)
         try:
-            if choice is None:
-                raise Refused(Refusal.REASON_MISFIT, problem or "The form is incomplete.")
             close_alert(session, row, choice, signed.caller, request_id, settings.clearance_expiry_days)
         except Refused as refused:
-            if refused.refusal is Refusal.NEEDS_ADMIN:
-                raise PageError(403, "Not allowed", refused.message) from None
-            return render(request, "alert.html", status=409 if refused.refusal is Refusal.NOT_HELD else 422,
-                          alert=row, decisions=alert_decisions(session, alert_id), reasons=reasons_for(),
-                          form_error=refused.message)
+            if refused.refusal is not Refusal.REASON_MISFIT:
+                status = 403 if refused.refusal is Refusal.NEEDS_ADMIN else 409
+                raise PageError(status, "Not allowed", refused.message) from None
+            return _alert_form(request, session, row, refused.message)
         with state.writing():
             session.commit()
     return RedirectResponse(f"/review/alerts/{alert_id}#history", status_code=303)

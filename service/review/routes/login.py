@@ -32,7 +32,7 @@ def _next_page(value: object) -> str:
     """Where to go after signing in: a /review path of this site only (never another host)."""
     text = value if isinstance(value, str) else ""
     parts = urlsplit(text)
-    if parts.scheme or parts.netloc or not text.startswith("/review") or text.startswith("/review/login"):
+    if parts.scheme or parts.netloc or not text.startswith("/review/") or text.startswith("/review/login"):
         return "/review/queue"
     return text
 

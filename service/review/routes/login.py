@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,8 +14,6 @@ from service.api.routing import CheckedRoute
 from service.review.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
-    PageError,
-    SignInNeeded,
     check_csrf,
     clear_cookie,
     set_cookie,
@@ -81,12 +79,3 @@ async def sign_out(request: Request, session: SessionDep) -> Response:
     response = RedirectResponse("/review/login", status_code=303)
     clear_cookie(request, response, SESSION_COOKIE)
     return response
-
-
-def error_page(request: Request, error: PageError) -> Response:
-    """A refusal as a page (a redirect to the sign-in form for a GET without a session)."""
-    if isinstance(error, SignInNeeded) and request.method == "GET":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/review/login?next={quote(target, safe='/')}", status_code=303)
-    return render(request, "error.html", status=error.status, title=error.title, message=error.message)
-

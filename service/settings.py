@@ -186,7 +186,10 @@ class Settings(BaseSettings):
     batch_poll_seconds: float = Field(
         default=2.0, gt=0, description="How often each process with background work looks for batch jobs to run.",
     )
-
+    review_session_hours: float = Field(
+        default=8.0, gt=0, le=168,
+        description="How long a sign-in to the reviewers' pages (/review) lasts before the key must be given again.",
+    )
 
     @model_validator(mode="after")
     def _anchor_data(self) -> Self:

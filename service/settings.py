@@ -173,6 +173,10 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often each API worker looks for webhook deliveries to send; 0 = never."
     )
+    review_session_hours: float = Field(
+        default=8.0, gt=0, le=168,
+        description="How long a sign-in to the reviewers' pages (/review) lasts before the key must be given again.",
+    )
 
 
     @model_validator(mode="after")

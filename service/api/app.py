@@ -44,6 +44,7 @@ from service.api.routers.batches import jobs_dir
 from service.api.state import ContextLoader, ServiceState
 from service.api.tracing import instrument
 from service.lists.schedule import list_update_scheduler
+from service.review import install_review
 from service.runtime import load_context, settle_memory
 from service.settings import Settings
 from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
@@ -113,6 +114,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
                        rate_limit_per_minute=settings.rate_limit_per_minute)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    install_review(app)  # the reviewers' pages under /review (outermost: every answer there gets its headers)
     if settings.tracing_enabled:
         instrument(app)
     install_webhooks(app)

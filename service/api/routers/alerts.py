@@ -11,17 +11,16 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from service.api.deps import IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep, SettingsDep
-from service.api.errors import DecisionNotAllowed, Forbidden, InvalidRequest, NotFound, problem_responses
+from service.api.errors import NotFound, problem_responses
 from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
-from service.api.routers.decisions import DecisionRequest
+from service.api.routers.decisions import DecisionRequest, refusal_error
 from service.api.routers.wire import utc
 from service.api.routing import CheckedRoute
-from service.store.alerts import AlertFilter, alert_decisions, decide_alert, get_alert, list_alerts
-from service.store.clearances import add_alert_standing
-from service.store.decisions import DecisionKind, ReasonCode, reason_fits
-from service.store.keys import Role
+from service.store.alerts import AlertFilter, alert_decisions, get_alert, list_alerts
+from service.store.decisions import DecisionKind, ReasonCode
 from service.store.workflow_tables import AlertDecisionRow, AlertRow
+from service.workflow.deciding import Choice, Refused, close_alert
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["alerts"])
 
@@ -141,19 +140,10 @@ def create_alert_decision(
     row = get_alert(session, alert_id)
     if row is None:
         raise NotFound(f"No alert with id {alert_id!r}.")
-    if row.status != "open":
-        raise DecisionNotAllowed(f"The alert is already closed ({row.closed_by}).")
-    if row.action == "block" and body.decision is DecisionKind.RELEASE and caller.role is not Role.ADMIN:
-        raise Forbidden("Releasing a blocking alert needs the admin role.")
-    if not reason_fits(body.decision, body.reason_code):
-        reason, decision = body.reason_code.value, body.decision.value
-        raise InvalidRequest(
-            f"Reason {reason!r} does not justify a {decision}.",
-            [{"field": "reason_code", "value": reason, "message": f"not a {decision} reason"}],
-        )
-    decided = decide_alert(session, row, decision=body.decision, reason_code=body.reason_code, note=body.note,
-                           key_id=caller.key_id, role=caller.role.value, request_id=request_id)
-    add_alert_standing(session, decided, row, settings.clearance_expiry_days)  # sticks as a screening decision
-    session.flush()
+    try:
+        close_alert(session, row, Choice(body.decision, body.reason_code, body.note), caller, request_id,
+                    settings.clearance_expiry_days)
+    except Refused as refused:
+        raise refusal_error(refused) from None
     answer = alert_view(row, alert_decisions(session, alert_id)).model_dump_json().encode()
     return commit_answer(session, caller, idempotency, 201, answer)

@@ -9,15 +9,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from service.api.deps import CallerDep, IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep, SettingsDep
-from service.api.errors import DecisionNotAllowed, Forbidden, InvalidRequest, NotFound, problem_responses
+from service.api.errors import ApiError, DecisionNotAllowed, Forbidden, InvalidRequest, NotFound, problem_responses
 from service.api.recording import commit_answer, replay
 from service.api.routers.wire import DecisionRecord, decision_record
 from service.api.routing import CheckedRoute
-from service.engine.verdict import Outcome
-from service.store.clearances import add_standing
-from service.store.decisions import DecisionKind, ReasonCode, add_decision, decisions_of, reason_fits
-from service.store.keys import Role
+from service.store.decisions import DecisionKind, ReasonCode, decisions_of
 from service.store.screenings import get_screening
+from service.workflow.deciding import Choice, Refusal, Refused, decide_screening
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1", tags=["decisions"])
 
@@ -30,6 +28,16 @@ class DecisionRequest(BaseModel):
     decision: DecisionKind = Field(description="`release` lets the shipment go; `hold` confirms it must not.")
     reason_code: ReasonCode = Field(description="Why; must fit the decision (see docs/api.md).")
     note: str = Field(min_length=1, max_length=4000, description="What was checked, in the reviewer's words.")
+
+
+def refusal_error(refused: Refused) -> ApiError:
+    """The API's answer to a refused decision (409, 403, or 422 naming the reason code)."""
+    if refused.refusal is Refusal.NOT_HELD:
+        return DecisionNotAllowed(refused.message)
+    if refused.refusal is Refusal.NEEDS_ADMIN:
+        return Forbidden(refused.message)
+    return InvalidRequest(refused.message, [{"field": "reason_code", "value": refused.reason_code,
+                                             "message": f"not a {refused.decision} reason"}])
 
 
 @router.post(
@@ -52,23 +60,11 @@ def create_decision(
     screening = get_screening(session, screening_id)
     if screening is None:
         raise NotFound(f"No screening with id {screening_id!r}.")
-    if screening.verdict == Outcome.CLEAR:
-        raise DecisionNotAllowed("The screening was clear; only review and block verdicts take decisions.")
-    if screening.verdict == Outcome.BLOCK and body.decision is DecisionKind.RELEASE and caller.role is not Role.ADMIN:
-        raise Forbidden("Releasing a blocked screening needs the admin role.")
-    if not reason_fits(body.decision, body.reason_code):
-        reason, decision = body.reason_code.value, body.decision.value
-        raise InvalidRequest(
-            f"Reason {reason!r} does not justify a {decision}.",
-            [{"field": "reason_code", "value": reason, "message": f"not a {decision} reason"}],
-        )
-    row = add_decision(
-        session, screening_id=screening.id, decision=body.decision, reason_code=body.reason_code, note=body.note,
-        decided_by_key_id=caller.key_id, decided_by_role=caller.role.value, request_id=request_id,
-    )
-    session.flush()  # assigns the decision's id before the answer is written
-    # A false-positive release clears the parties; a confirmed denied party goes on the own deny list.
-    add_standing(session, row, screening, settings.clearance_expiry_days)
+    try:
+        row = decide_screening(session, screening, Choice(body.decision, body.reason_code, body.note), caller,
+                               request_id, settings.clearance_expiry_days)
+    except Refused as refused:
+        raise refusal_error(refused) from None
     answer = decision_record(row).model_dump_json().encode()
     return commit_answer(session, caller, idempotency, 201, answer)
 

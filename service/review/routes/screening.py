@@ -1,0 +1,91 @@
+"""One screening: the declaration, every finding with its evidence, the history, and the decision form."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from service.api.deps import RequestIdDep, SessionDep, SettingsDep, StateDep
+from service.api.routing import CheckedRoute
+from service.engine.checks.clearances import party_key
+from service.review.auth import PageError, SignedInDep, check_csrf, require_role
+from service.review.decide import read_choice, reasons_for
+from service.review.pages import render
+from service.review.views import hubs_of, party_view, route_of, source_links
+from service.store.clearances import clearances_for
+from service.store.decisions import decisions_of
+from service.store.keys import Role
+from service.store.review_queue import earlier_decisions
+from service.store.screening_parties import named_parties
+from service.store.screenings import get_screening
+from service.store.tables import Screening
+from service.workflow.deciding import Refusal, Refused, decide_screening
+
+router = APIRouter(route_class=CheckedRoute, prefix="/review", include_in_schema=False)
+ScreeningId = Annotated[str, Path(max_length=36)]
+
+
+def _screening(session: Session, screening_id: str) -> Screening:
+    row = get_screening(session, screening_id)
+    if row is None:
+        raise PageError(404, "Not found", f"No screening with id {screening_id!r}.")
+    return row
+
+
+def screening_context(request: Request, session: Session, row: Screening) -> dict[str, Any]:
+    """Everything the screening page shows about a stored screening."""
+    context = request.app.state.service.context
+    entries = dict(context.entries) if context is not None else {}
+    names = [str(party["name"]) for _role, party in named_parties(row.declaration)]
+    findings = [{"finding": finding, "party": party_view(finding, row.declaration, entries),
+                 "links": source_links(str(finding.get("source", "")))} for finding in row.findings]
+    return {
+        "screening": row, "declaration": row.declaration, "findings": findings,
+        "route": route_of(row.declaration, hubs_of(context.rulebook if context is not None else None)),
+        "parties": named_parties(row.declaration), "decisions": decisions_of(session, [row.id])[row.id],
+        "earlier": earlier_decisions(session, names, row.id),
+        "clearances": clearances_for(session, {party_key(name) for name in names}),
+        "rules_loaded": context is not None, "reasons": reasons_for(),
+    }
+
+
+@router.get("/screenings/{screening_id}")
+def screening_page(request: Request, screening_id: ScreeningId, signed: SignedInDep, session: SessionDep,
+                   ) -> Response:
+    """The screening page; a reviewer also gets the decision form."""
+    row = _screening(session, screening_id)
+    return render(request, "screening.html", decided=request.query_params.get("decided"), form_error=None,
+                  **screening_context(request, session, row))
+
+
+@router.post("/screenings/{screening_id}/decisions")
+async def decide(request: Request, screening_id: ScreeningId, signed: SignedInDep, state: StateDep,
+                 settings: SettingsDep, request_id: RequestIdDep) -> Response:
+    """Record a release or hold; releasing a block first shows a confirmation step."""
+    form = await request.form()
+    check_csrf(form, signed.csrf_token)
+    require_role(signed, Role.REVIEWER, "Deciding")
+    with Session(state.engine, expire_on_commit=False) as session:
+        row = _screening(session, screening_id)
+        choice, problem = read_choice(form)
+        if choice is None:
+            return render(request, "screening.html", status=422, decided=None, form_error=problem, form=form,
+                          **screening_context(request, session, row))
+        if row.verdict == "block" and choice.decision.value == "release" and form.get("confirm") != "yes":
+            require_role(signed, Role.ADMIN, "Releasing a blocked screening")
+            return render(request, "confirm.html", screening=row, choice=choice, action=request.url.path)
+        try:
+            decided = decide_screening(session, row, choice, signed.caller, request_id,
+                                       settings.clearance_expiry_days)
+        except Refused as refused:
+            if refused.refusal is Refusal.NEEDS_ADMIN:
+                raise PageError(403, "Not allowed", refused.message) from None
+            return render(request, "screening.html", status=422 if refused.refusal is Refusal.REASON_MISFIT else 409,
+                          decided=None, form_error=refused.message, form=form,
+                          **screening_context(request, session, row))
+        with state.writing():
+            session.commit()
+    return RedirectResponse(f"/review/screenings/{screening_id}?decided={decided.id}#history", status_code=303)

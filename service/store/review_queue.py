@@ -91,7 +91,7 @@ class QueueFilter:
     country: str | None = None
     since: datetime | None = None
     until: datetime | None = None
-    reference: str | None = None  # the start of the ERP reference
+    reference: str | None = None  # the start of the ERP reference, in any case
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def _narrowed(query: Any, where: QueueFilter) -> Any:
     if where.until:
         query = query.where(col(Screening.screened_at) < where.until)
     if where.reference:
-        query = query.where(col(Screening.reference).startswith(where.reference, autoescape=True))
+        query = query.where(col(Screening.reference).istartswith(where.reference, autoescape=True))
     return query
 
 

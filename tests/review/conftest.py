@@ -27,11 +27,11 @@ def form_token(html: str) -> str:
     return found.group(1)
 
 
-async def sign_in(client: httpx.AsyncClient, secret: str) -> str:
+async def sign_in(http: httpx.AsyncClient, secret: str) -> str:
     """Sign in through the form; the session's CSRF token (the client keeps the cookie)."""
-    form = await client.get("/review/login")
-    answer = await client.post("/review/login", data={"api_key": secret, "csrf_token": form_token(form.text)})
+    form = await http.get("/review/login")
+    answer = await http.post("/review/login", data={"api_key": secret, "csrf_token": form_token(form.text)})
     assert answer.status_code == 303, answer.text
-    queue = await client.get("/review/queue")
+    queue = await http.get("/review/queue")
     assert queue.status_code == 200, queue.text
     return form_token(queue.text)

@@ -18,6 +18,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from uuid import uuid4
 
 import httpx
 from sqlmodel import Session
@@ -43,6 +45,20 @@ class LiveService:
     def headers(self, role: Role) -> dict[str, str]:
         """The Authorization header for a key of `role`."""
         return {"Authorization": f"Bearer {self.keys[role]}"}
+
+    def screen(self, declaration: dict[str, Any]) -> dict[str, Any]:
+        """Screen `declaration` through the API as an ERP would (screener key, Idempotency-Key)."""
+        headers = {**self.headers(Role.SCREENER), "Idempotency-Key": uuid4().hex}
+        answer = httpx.post(f"{self.url}/v1/screenings", json=declaration, headers=headers, timeout=30)
+        answer.raise_for_status()
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def get(self, path: str, role: Role = Role.REVIEWER) -> Any:
+        """The JSON answer of GET `path` with a key of `role` (raises unless it is a 2xx)."""
+        answer = httpx.get(f"{self.url}{path}", headers=self.headers(role), timeout=30)
+        answer.raise_for_status()
+        return answer.json()
 
 
 def free_port() -> int:

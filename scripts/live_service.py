@@ -73,14 +73,14 @@ def database_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / DATABASE_FILE}"
 
 
-def prepare(data_dir: Path) -> dict[Role, str]:
-    """Migrate the data directory's database and create one key per role in it."""
+def prepare(data_dir: Path, key_label: str = "browser") -> dict[Role, str]:
+    """Migrate the data directory's database and create one key per role in it (named `key_label role`)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(database_url(data_dir))
     try:
         upgrade(engine)
         with Session(engine) as session:
-            keys = {role: create_key(session, role, f"browser {role.value}")[1] for role in Role}
+            keys = {role: create_key(session, role, f"{key_label} {role.value}")[1] for role in Role}
             session.commit()
     finally:
         engine.dispose()
@@ -103,9 +103,10 @@ def service_environment(data_dir: Path, extra: Mapping[str, str]) -> dict[str, s
 
 
 @contextmanager
-def live_service(data_dir: Path, environment: Mapping[str, str] | None = None) -> Iterator[LiveService]:
+def live_service(data_dir: Path, environment: Mapping[str, str] | None = None,
+                 key_label: str = "browser") -> Iterator[LiveService]:
     """Start the service on `data_dir` (with extra `environment` settings), wait until it is ready, stop it."""
-    keys = prepare(data_dir)
+    keys = prepare(data_dir, key_label)
     port = free_port()
     log = data_dir / "service.log"
     command = [EXPORT_SCREEN, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]

@@ -72,7 +72,7 @@ async def decide(request: Request, screening_id: ScreeningId, signed: SignedInDe
         row = _screening(session, screening_id)
         choice, problem = read_choice(form)
         if choice is None:
-            return render(request, "screening.html", status=422, decided=None, form_error=problem, form=form,
+            return render(request, "screening.html", status=422, decided=None, form_error=problem,
                           **screening_context(request, session, row))
         if row.verdict == "block" and choice.decision.value == "release" and form.get("confirm") != "yes":
             require_role(signed, Role.ADMIN, "Releasing a blocked screening")
@@ -81,10 +81,10 @@ async def decide(request: Request, screening_id: ScreeningId, signed: SignedInDe
             decided = decide_screening(session, row, choice, signed.caller, request_id,
                                        settings.clearance_expiry_days)
         except Refused as refused:
-            if refused.refusal is Refusal.NEEDS_ADMIN:
-                raise PageError(403, "Not allowed", refused.message) from None
-            return render(request, "screening.html", status=422 if refused.refusal is Refusal.REASON_MISFIT else 409,
-                          decided=None, form_error=refused.message, form=form,
+            if refused.refusal is not Refusal.REASON_MISFIT:
+                status = 403 if refused.refusal is Refusal.NEEDS_ADMIN else 409
+                raise PageError(status, "Not allowed", refused.message) from None
+            return render(request, "screening.html", status=422, decided=None, form_error=refused.message,
                           **screening_context(request, session, row))
         with state.writing():
             session.commit()

@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from service.review.auth import PageError
 from service.review.headers import ReviewHeadersMiddleware
-from service.review.pages import make_environment
+from service.review.pages import error_page, make_environment
 from service.review.routes import alerts, login, queue, records, screening
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -30,7 +30,7 @@ def install_review(app: FastAPI) -> None:
 
     async def page_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, PageError)
-        return login.error_page(request, error)
+        return error_page(request, error)
 
     app.add_exception_handler(PageError, page_error)
     app.add_middleware(ReviewHeadersMiddleware)

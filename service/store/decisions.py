@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from service.store.database import now
 from service.store.outbox import EventType, add_events, decision_data
+from service.store.review_queue import take_off_queue
 from service.store.tables import Decision, Screening
 
 
@@ -61,6 +62,7 @@ def add_decision(
     )
     session.add(row)
     session.flush()  # the decision's id goes into its webhook event
+    take_off_queue(session, screening_id)  # decided: no longer waiting in the reviewers' queue
     screening = session.get(Screening, screening_id)
     if screening is not None:
         add_events(session, [(EventType.DECISION_CREATED, decision_data(row, screening))])

@@ -1,8 +1,10 @@
 """The reviewers' queue: held (`review`/`block`) screenings nobody has decided yet, riskiest or newest first.
 
-A held screening's rules, lists and countries are written beside it as facets (one narrow row each, in
-the screening's own INSERT transaction), so the queue filters by them through an index instead of
-reading every stored verdict. Clear screenings get none: they never enter the queue.
+A held screening enters the queue as one narrow row (verdict, risk score, time, reference) in its own
+INSERT transaction, and leaves it in the transaction of its first decision; its rules, lists and
+countries are written beside it as facets. The queue is read from these small rows through their
+indexes, never from the stored verdicts, so a page costs the same with a million screenings on record.
+Clear screenings never enter it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, and_, func, insert, or_
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, and_, delete, func, insert, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -35,8 +37,26 @@ class ScreeningFacet(SQLModel, table=True):
     screening_id: str = Field(sa_column=Column(String(36), ForeignKey("screenings.id"), primary_key=True))
 
 
+class QueuedScreening(SQLModel, table=True):
+    """A held screening nobody has decided yet: what the queue shows and sorts by."""
+
+    __tablename__ = "review_queue"
+    __table_args__ = (
+        Index("ix_review_queue_riskiest", "risk_score", "screening_id"),
+        Index("ix_review_queue_verdict", "verdict", "risk_score", "screening_id"),
+    )
+
+    # UUIDv7 like the screening's: sorting by it is newest first
+    screening_id: str = Field(sa_column=Column(String(36), ForeignKey("screenings.id"), primary_key=True))
+    verdict: str = Field(sa_column=Column(String(8), nullable=False))
+    risk_score: int = Field(sa_column=Column(Integer, nullable=False))
+    screened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    reference: str = Field(sa_column=Column(String(200), nullable=False))
+    reference_key: str = Field(sa_column=Column(String(200), nullable=False, index=True))  # casefolded, for search
+
+
 FACETS: Table = ScreeningFacet.__table__  # type: ignore[attr-defined]
-SCREENINGS: Table = Screening.__table__  # type: ignore[attr-defined]
+QUEUE: Table = QueuedScreening.__table__  # type: ignore[attr-defined]
 
 
 class Facet(StrEnum):
@@ -66,12 +86,33 @@ def facets_of(values: dict[str, Any]) -> set[tuple[str, str]]:
     return found
 
 
-def add_screening_facets(session: Session, screenings: Iterable[dict[str, Any]]) -> None:
-    """Append the facets of screenings being recorded (in the caller's transaction)."""
+_LAST_CHARACTER = "\U0010ffff"  # sorts after every character: key + it bounds the keys that start with key
+
+
+def reference_key(reference: str) -> str:
+    """How a reference is searched: in any case (casefolded), at most as long as the column."""
+    return reference.casefold()[:200]
+
+
+def add_to_queue(session: Session, screenings: Iterable[dict[str, Any]]) -> None:
+    """Queue the held ones of screenings being recorded, with their facets (in the caller's transaction)."""
+    held = [values for values in screenings if values["verdict"] in HELD]
+    if not held:
+        return
+    connection = session.connection()
+    connection.execute(insert(QUEUE), [{"screening_id": values["id"], "verdict": values["verdict"],
+                                        "risk_score": values["risk_score"], "screened_at": values["screened_at"],
+                                        "reference": values["reference"],
+                                        "reference_key": reference_key(values["reference"])} for values in held])
     rows = [{"screening_id": values["id"], "facet": facet, "value": value}
-            for values in screenings for facet, value in sorted(facets_of(values))]
+            for values in held for facet, value in sorted(facets_of(values))]
     if rows:
-        session.connection().execute(insert(FACETS), rows)
+        connection.execute(insert(FACETS), rows)
+
+
+def take_off_queue(session: Session, screening_id: str) -> None:
+    """A decision was taken: the screening leaves the queue (in the decision's transaction)."""
+    session.connection().execute(delete(QUEUE).where(QUEUE.c.screening_id == screening_id))
 
 
 class Order(StrEnum):
@@ -113,44 +154,42 @@ class Position:
     id: str
 
 
-def _undecided() -> Any:
-    return ~select(Decision.id).where(Decision.screening_id == Screening.id).exists()
-
-
 def _narrowed(query: Any, where: QueueFilter) -> Any:
-    # (the same IN list as the partial indexes of migration 0014, so the planner can use them)
-    query = query.where(col(Screening.verdict).in_(HELD)).where(_undecided())
     if where.verdict:
-        query = query.where(col(Screening.verdict) == where.verdict)
+        query = query.where(QUEUE.c.verdict == where.verdict)
     for facet, value in ((Facet.RULE, where.rule), (Facet.LIST, where.list_name), (Facet.COUNTRY, where.country)):
         if value:
-            tagged = select(FACETS.c.screening_id).where(FACETS.c.facet == facet.value, FACETS.c.value == value)
-            query = query.where(col(Screening.id).in_(tagged))
+            # a look-up in the facets' primary key per queued row, in the queue's order: a page of a common
+            # value ends after a few hundred rows, and no value makes the database gather its every row first
+            query = query.where(sa_select(FACETS.c.screening_id).where(
+                FACETS.c.facet == facet.value, FACETS.c.value == value,
+                FACETS.c.screening_id == QUEUE.c.screening_id).exists())
     if where.since:
-        query = query.where(col(Screening.screened_at) >= where.since)
+        query = query.where(QUEUE.c.screened_at >= where.since)
     if where.until:
-        query = query.where(col(Screening.screened_at) < where.until)
+        query = query.where(QUEUE.c.screened_at < where.until)
     if where.reference:
-        query = query.where(col(Screening.reference).istartswith(where.reference, autoescape=True))
+        key = reference_key(where.reference)  # a range of the index, then the exact prefix
+        query = query.where(QUEUE.c.reference_key >= key, QUEUE.c.reference_key < key + _LAST_CHARACTER,
+                            QUEUE.c.reference_key.startswith(key, autoescape=True))
     return query
 
 
 def queue_page(session: Session, where: QueueFilter, order: Order, limit: int, after: Position | None,
                ) -> list[QueueRow]:
     """One page of the queue; `after` is the last row of the previous page (keyset pagination)."""
-    columns = [SCREENINGS.c.id, SCREENINGS.c.screened_at, SCREENINGS.c.reference, SCREENINGS.c.verdict,
-               SCREENINGS.c.risk_score]
-    query = _narrowed(sa_select(*columns), where)
+    query = _narrowed(sa_select(QUEUE.c.screening_id, QUEUE.c.screened_at, QUEUE.c.reference, QUEUE.c.verdict,
+                                QUEUE.c.risk_score), where)
     if order is Order.RISK:
         if after is not None:
-            query = query.where(or_(col(Screening.risk_score) < after.risk_score,
-                                    and_(col(Screening.risk_score) == after.risk_score, col(Screening.id) < after.id)))
-        query = query.order_by(col(Screening.risk_score).desc(), col(Screening.id).desc())
+            query = query.where(or_(QUEUE.c.risk_score < after.risk_score,
+                                    and_(QUEUE.c.risk_score == after.risk_score, QUEUE.c.screening_id < after.id)))
+        query = query.order_by(QUEUE.c.risk_score.desc(), QUEUE.c.screening_id.desc())
     else:
         if after is not None:
-            query = query.where(col(Screening.id) < after.id)
-        query = query.order_by(col(Screening.id).desc())
-    return [QueueRow(*row) for row in session.exec(query.limit(limit)).all()]
+            query = query.where(QUEUE.c.screening_id < after.id)
+        query = query.order_by(QUEUE.c.screening_id.desc())
+    return [QueueRow(*row) for row in session.connection().execute(query.limit(limit)).all()]
 
 
 @dataclass(frozen=True)
@@ -164,16 +203,10 @@ class QueueCounts:
 
 def queue_counts(session: Session) -> QueueCounts:
     """The counts at the top of the queue (not narrowed by its filters)."""
-    query = _narrowed(select(Screening.verdict, func.count()), QueueFilter()).group_by(col(Screening.verdict))
-    counts = {str(verdict): int(count) for verdict, count in session.exec(query).all()}
+    query = sa_select(QUEUE.c.verdict, func.count()).group_by(QUEUE.c.verdict)
+    counts = {str(verdict): int(count) for verdict, count in session.connection().execute(query).all()}
     alerts = session.exec(select(func.count()).select_from(AlertRow).where(col(AlertRow.status) == "open")).one()
     return QueueCounts(review=counts.get("review", 0), block=counts.get("block", 0), open_alerts=int(alerts))
-
-
-def facet_values(session: Session, facet: Facet) -> list[str]:
-    """Every value a facet takes in the queue's screenings (for the filter's choices), sorted."""
-    query = select(FACETS.c.value).where(FACETS.c.facet == facet.value).distinct().order_by(FACETS.c.value)
-    return [str(value) for value in session.exec(query).all()]
 
 
 def findings_of(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -196,10 +229,3 @@ def earlier_decisions(session: Session, names: list[str], screening_id: str, lim
     return [(decision, str(reference), str(name)) for decision, reference, name in session.exec(query).all()]
 
 
-
-# The queue's two orders over held screenings only (partial indexes: clear screenings, most of the trail,
-# are not in them). Defined here, beside the queries that need them, on the screenings table.
-_HELD_ONLY = col(Screening.verdict).in_(HELD)
-Index("ix_screenings_held_newest", col(Screening.id), sqlite_where=_HELD_ONLY, postgresql_where=_HELD_ONLY)
-Index("ix_screenings_held_riskiest", col(Screening.risk_score), col(Screening.id), sqlite_where=_HELD_ONLY,
-      postgresql_where=_HELD_ONLY)

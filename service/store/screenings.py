@@ -16,7 +16,7 @@ from service.metrics import count_screenings
 from service.stamps import ScreeningStamp
 from service.store.database import new_id, now
 from service.store.outbox import add_events, screening_events
-from service.store.review_queue import add_screening_facets
+from service.store.review_queue import add_to_queue
 from service.store.screening_parties import add_screening_parties
 from service.store.tables import Decision, Screening
 
@@ -76,8 +76,8 @@ def add_screenings(session: Session, screenings: list[NewScreening]) -> None:
         session.connection().execute(insert(SCREENINGS), [screening.values for screening in screenings])
         # The parties again, narrow, so that a list change finds the shipments still to leave.
         add_screening_parties(session, [screening.values for screening in screenings])
-        # The rules, lists and countries of held ones, so the reviewers' queue filters by them.
-        add_screening_facets(session, [screening.values for screening in screenings])
+        # Held ones join the reviewers' queue, with the rules, lists and countries it filters by.
+        add_to_queue(session, [screening.values for screening in screenings])
         # Webhook events for held verdicts, in the same transaction: they exist iff the screenings do.
         add_events(session, screening_events([screening.values for screening in screenings]))
         # counted for the metrics once the transaction commits (a failed or retried commit counts nothing)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import httpx
 import pytest
 
-from service.review import STATIC_DIR
 from service.review.headers import CONTENT_SECURITY_POLICY
 from service.store.keys import Role
 from tests.api.conftest import review_declaration
 from tests.review.conftest import form_token, sign_in
 
 pytestmark = pytest.mark.asyncio
-TEMPLATES = Path(STATIC_DIR).parent / "templates"
 PAGES = ["/review/login", "/review/queue", "/review/alerts", "/review/parties", "/review/batches", "/review/lists",
          "/review/queue?verdict=nonsense", "/review/screenings/no-such-id", "/review/static/review.css"]
 
@@ -69,28 +64,6 @@ async def test_every_page_has_the_security_headers(client: httpx.AsyncClient, ke
         assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
         assert answer.headers["x-frame-options"] == "DENY", path
         assert answer.headers["x-content-type-options"] == "nosniff", path
-
-
-def test_the_policy_allows_nothing_inline_and_nothing_from_elsewhere() -> None:
-    assert "unsafe-inline" not in CONTENT_SECURITY_POLICY and "unsafe-eval" not in CONTENT_SECURITY_POLICY
-    assert "default-src 'self'" in CONTENT_SECURITY_POLICY and "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
-    assert "http" not in CONTENT_SECURITY_POLICY
-
-
-def test_no_template_or_asset_names_another_host() -> None:
-    files = [*TEMPLATES.glob("*.html"), *Path(STATIC_DIR).iterdir()]
-    assert len(files) > 5
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.IGNORECASE), path.name
-        assert "@import" not in text and "url(" not in text, path.name
-
-
-def test_no_template_has_inline_script_or_style() -> None:
-    for path in TEMPLATES.glob("*.html"):
-        text = path.read_text(encoding="utf-8")
-        assert not re.search(r"<script(?![^>]*\bsrc=)", text), path.name
-        assert "<style" not in text and "style=" not in text and not re.search(r"\son[a-z]+=", text), path.name
 
 
 async def test_pages_are_not_cached_and_assets_are_served_locally(client: httpx.AsyncClient) -> None:

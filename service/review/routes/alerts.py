@@ -6,19 +6,24 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from service.api.deps import RequestIdDep, SessionDep, SettingsDep, StateDep
 from service.api.routing import CheckedRoute
+from service.api.state import ServiceState
 from service.review.auth import PageError, SignedInDep, check_csrf, require_role
 from service.review.decide import read_choice, reasons_for
 from service.review.filters import PAGE_SIZE, UUID_PATTERN
 from service.review.pages import render
 from service.store.alerts import AlertFilter, alert_decisions, get_alert, list_alerts
+from service.store.decisions import DecisionKind
 from service.store.keys import Role
+from service.store.review_sessions import SignedIn
 from service.store.workflow_tables import AlertRow
-from service.workflow.deciding import Refusal, Refused, close_alert
+from service.workflow.deciding import Refusal, alert_refusal, close_alert
 
 router = APIRouter(route_class=CheckedRoute, prefix="/review", include_in_schema=False)
 AlertId = Annotated[str, Path(max_length=36)]
@@ -60,6 +65,12 @@ def alert_page(request: Request, alert_id: AlertId, signed: SignedInDep, session
                   reasons=reasons_for(), form_error=None)
 
 
+def _alert_form(request: Request, session: Session, row: AlertRow, problem: str | None) -> Response:
+    """The alert page again, with why the form was not accepted (422, nothing recorded)."""
+    return render(request, "alert.html", status=422, alert=row, decisions=alert_decisions(session, row.id),
+                  reasons=reasons_for(), form_error=problem)
+
+
 @router.post("/alerts/{alert_id}/decisions")
 async def decide_alert_page(request: Request, alert_id: AlertId, signed: SignedInDep, state: StateDep,
                             settings: SettingsDep, request_id: RequestIdDep) -> Response:
@@ -67,23 +78,26 @@ async def decide_alert_page(request: Request, alert_id: AlertId, signed: SignedI
     form = await request.form()
     check_csrf(form, signed.csrf_token)
     require_role(signed, Role.REVIEWER, "Deciding")
+    return await run_in_threadpool(_decide, request, form, alert_id, signed, state,
+                                   settings.clearance_expiry_days, request_id)
+
+
+def _decide(request: Request, form: FormData, alert_id: str, signed: SignedIn, state: ServiceState,
+            expiry_days: int, request_id: str) -> Response:
     with Session(state.engine, expire_on_commit=False) as session:
         row = _alert(session, alert_id)
         choice, problem = read_choice(form)
-        if choice is not None and row.action == "block" and choice.decision.value == "release" \
-                and form.get("confirm") != "yes":
-            require_role(signed, Role.ADMIN, "Releasing a blocking alert")
+        if choice is None:
+            return _alert_form(request, session, row, problem)
+        refused = alert_refusal(row, signed.caller.role, choice.decision, choice.reason_code)
+        if refused is not None:
+            if refused.refusal is not Refusal.REASON_MISFIT:
+                status = 403 if refused.refusal is Refusal.NEEDS_ADMIN else 409
+                raise PageError(status, "Not allowed", refused.message)
+            return _alert_form(request, session, row, refused.message)
+        if row.action == "block" and choice.decision is DecisionKind.RELEASE and form.get("confirm") != "yes":
             return render(request, "confirm.html", screening=None, alert=row, choice=choice, action=request.url.path)
-        try:
-            if choice is None:
-                raise Refused(Refusal.REASON_MISFIT, problem or "The form is incomplete.")
-            close_alert(session, row, choice, signed.caller, request_id, settings.clearance_expiry_days)
-        except Refused as refused:
-            if refused.refusal is Refusal.NEEDS_ADMIN:
-                raise PageError(403, "Not allowed", refused.message) from None
-            return render(request, "alert.html", status=409 if refused.refusal is Refusal.NOT_HELD else 422,
-                          alert=row, decisions=alert_decisions(session, alert_id), reasons=reasons_for(),
-                          form_error=refused.message)
+        close_alert(session, row, choice, signed.caller, request_id, expiry_days)
         with state.writing():
             session.commit()
     return RedirectResponse(f"/review/alerts/{alert_id}#history", status_code=303)

@@ -10,16 +10,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from service.api.deps import SessionDep
 from service.api.routing import CheckedRoute
+from service.engine.screen import ScreeningContext
 from service.review.auth import SignedInDep
 from service.review.filters import PAGE_SIZE, encode_position, read_queue_query
 from service.review.pages import render
 from service.store.alerts import AlertFilter, list_alerts
 from service.store.keys import Role
 from service.store.review_queue import (
-    Facet,
     Position,
     QueueRow,
-    facet_values,
     findings_of,
     queue_counts,
     queue_page,
@@ -57,5 +56,15 @@ def queue(request: Request, signed: SignedInDep, session: SessionDep) -> Respons
         request, "queue.html", status=400 if asked.errors else 200, asked=asked, rows=page,
         leading={row.id: leading_finding(findings.get(row.id, [])) for row in page}, next_page=next_page,
         first_page=f"?{urlencode(kept)}" if asked.after else None, counts=queue_counts(session),
-        rules=facet_values(session, Facet.RULE), lists=facet_values(session, Facet.LIST), alerts=alerts,
+        choices=filter_choices(request.app.state.service.context), alerts=alerts,
     )
+
+
+def filter_choices(context: ScreeningContext | None) -> dict[str, list[str]]:
+    """Suggestions for the rule and list filters: the loaded rulebook's rule ids and the loaded lists (the
+    fields take any value, so rules and lists no longer loaded can still be asked for)."""
+    if context is None:
+        return {"rules": [], "lists": []}
+    lists = sorted(stamp.name for stamp in context.parties.stamps()) if context.parties is not None else []
+    rules = sorted({rule.id for rule in context.rulebook.rules} | {f"DENIED-PARTY-{name.upper()}" for name in lists})
+    return {"rules": rules, "lists": lists}

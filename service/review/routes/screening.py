@@ -5,24 +5,28 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from service.api.deps import RequestIdDep, SessionDep, SettingsDep, StateDep
 from service.api.routing import CheckedRoute
+from service.api.state import ServiceState
 from service.engine.checks.clearances import party_key
 from service.review.auth import PageError, SignedInDep, check_csrf, require_role
 from service.review.decide import read_choice, reasons_for
 from service.review.pages import render
 from service.review.views import hubs_of, party_view, route_of, source_links
 from service.store.clearances import clearances_for
-from service.store.decisions import decisions_of
+from service.store.decisions import DecisionKind, decisions_of
 from service.store.keys import Role
 from service.store.review_queue import earlier_decisions
+from service.store.review_sessions import SignedIn
 from service.store.screening_parties import named_parties
 from service.store.screenings import get_screening
 from service.store.tables import Screening
-from service.workflow.deciding import Refusal, Refused, decide_screening
+from service.workflow.deciding import Refusal, Refused, decide_screening, screening_refusal
 
 router = APIRouter(route_class=CheckedRoute, prefix="/review", include_in_schema=False)
 ScreeningId = Annotated[str, Path(max_length=36)]
@@ -68,24 +72,36 @@ async def decide(request: Request, screening_id: ScreeningId, signed: SignedInDe
     form = await request.form()
     check_csrf(form, signed.csrf_token)
     require_role(signed, Role.REVIEWER, "Deciding")
+    return await run_in_threadpool(_decide, request, form, screening_id, signed, state,
+                                   settings.clearance_expiry_days, request_id)
+
+
+def _decide(request: Request, form: FormData, screening_id: str, signed: SignedIn, state: ServiceState,
+            expiry_days: int, request_id: str) -> Response:
     with Session(state.engine, expire_on_commit=False) as session:
         row = _screening(session, screening_id)
         choice, problem = read_choice(form)
         if choice is None:
-            return render(request, "screening.html", status=422, decided=None, form_error=problem,
-                          **screening_context(request, session, row))
-        if row.verdict == "block" and choice.decision.value == "release" and form.get("confirm") != "yes":
-            require_role(signed, Role.ADMIN, "Releasing a blocked screening")
+            return _form_again(request, session, row, problem)
+        refused = screening_refusal(row, signed.caller.role, choice.decision, choice.reason_code)
+        if refused is not None:
+            return _refused(request, session, row, refused)
+        if row.verdict == "block" and choice.decision is DecisionKind.RELEASE and form.get("confirm") != "yes":
             return render(request, "confirm.html", screening=row, choice=choice, action=request.url.path)
-        try:
-            decided = decide_screening(session, row, choice, signed.caller, request_id,
-                                       settings.clearance_expiry_days)
-        except Refused as refused:
-            if refused.refusal is not Refusal.REASON_MISFIT:
-                status = 403 if refused.refusal is Refusal.NEEDS_ADMIN else 409
-                raise PageError(status, "Not allowed", refused.message) from None
-            return render(request, "screening.html", status=422, decided=None, form_error=refused.message,
-                          **screening_context(request, session, row))
+        decided = decide_screening(session, row, choice, signed.caller, request_id, expiry_days)
         with state.writing():
             session.commit()
     return RedirectResponse(f"/review/screenings/{screening_id}?decided={decided.id}#history", status_code=303)
+
+
+def _form_again(request: Request, session: Session, row: Screening, problem: str | None) -> Response:
+    """The page again with why the form was not accepted (422; nothing recorded)."""
+    return render(request, "screening.html", status=422, decided=None, form_error=problem,
+                  **screening_context(request, session, row))
+
+
+def _refused(request: Request, session: Session, row: Screening, refused: Refused) -> Response:
+    """A reason that does not fit is the form again; anything else a refusal page."""
+    if refused.refusal is Refusal.REASON_MISFIT:
+        return _form_again(request, session, row, refused.message)
+    raise PageError(403 if refused.refusal is Refusal.NEEDS_ADMIN else 409, "Not allowed", refused.message)

@@ -1,4 +1,4 @@
-"""the reviewers' pages: sign-in sessions, the facets of held screenings, and the queue's partial indexes
+"""the reviewers' pages: sign-in sessions, the queue of undecided held screenings and their facets
 
 Revision ID: 0014
 Revises: 0013
@@ -42,12 +42,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("facet", "value", "screening_id"),
     )
     op.create_index("ix_screening_facets_screening_id", "screening_facets", ["screening_id"], unique=False)
-    held = sa.text("verdict IN ('review', 'block')")
-    op.create_index("ix_screenings_held_newest", "screenings", ["id"], unique=False,
-                    sqlite_where=held, postgresql_where=held)
-    op.create_index("ix_screenings_held_riskiest", "screenings", ["risk_score", "id"], unique=False,
-                    sqlite_where=held, postgresql_where=held)
+    op.create_table(
+        "review_queue",
+        sa.Column("screening_id", sa.String(length=36), nullable=False),
+        sa.Column("verdict", sa.String(length=8), nullable=False),
+        sa.Column("risk_score", sa.Integer(), nullable=False),
+        sa.Column("screened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("reference_key", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(["screening_id"], ["screenings.id"]),
+        sa.PrimaryKeyConstraint("screening_id"),
+    )
+    op.create_index("ix_review_queue_reference_key", "review_queue", ["reference_key"], unique=False)
+    op.create_index("ix_review_queue_riskiest", "review_queue", ["risk_score", "screening_id"], unique=False)
+    op.create_index("ix_review_queue_verdict", "review_queue", ["verdict", "risk_score", "screening_id"],
+                    unique=False)
+    _backfill_queue()
     _backfill_facets()
+
+
+def _backfill_queue() -> None:
+    """Held screenings recorded before this revision and not decided yet join the queue."""
+    op.execute(
+        "INSERT INTO review_queue (screening_id, verdict, risk_score, screened_at, reference, reference_key) "
+        "SELECT id, verdict, risk_score, screened_at, reference, lower(reference) FROM screenings "
+        "WHERE verdict IN ('review', 'block') "
+        "AND NOT EXISTS (SELECT 1 FROM decisions WHERE decisions.screening_id = screenings.id)"
+    )
 
 
 def _backfill_facets() -> None:
@@ -86,8 +107,10 @@ def _facets(findings: list[dict[str, Any]], declaration: dict[str, Any]) -> set[
 
 
 def downgrade() -> None:
-    op.drop_index("ix_screenings_held_riskiest", table_name="screenings")
-    op.drop_index("ix_screenings_held_newest", table_name="screenings")
+    op.drop_index("ix_review_queue_verdict", table_name="review_queue")
+    op.drop_index("ix_review_queue_riskiest", table_name="review_queue")
+    op.drop_index("ix_review_queue_reference_key", table_name="review_queue")
+    op.drop_table("review_queue")
     op.drop_index("ix_screening_facets_screening_id", table_name="screening_facets")
     op.drop_table("screening_facets")
     op.drop_index("ix_review_sessions_key_id", table_name="review_sessions")

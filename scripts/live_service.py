@@ -112,7 +112,8 @@ def live_service(data_dir: Path, environment: Mapping[str, str] | None = None,
     command = [EXPORT_SCREEN, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=service_environment(data_dir, environment or {}),
-                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+                                   cwd=data_dir)  # not the checkout: a developer's .env there is not read
     try:
         url = f"http://127.0.0.1:{port}"
         wait_ready(url, process, log)

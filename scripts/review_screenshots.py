@@ -62,7 +62,7 @@ def update_lists(service: LiveService, csl: Path) -> None:
     """Import the CSL file as a snapshot and reload, so the service screens its open shipments again."""
     environment = service_environment(service.data_dir, {})
     subprocess.run([EXPORT_SCREEN, "lists", "import", "--format", "csl", str(csl)], env=environment, check=True,
-                   capture_output=True)
+                   capture_output=True, cwd=service.data_dir)
     answer = httpx.post(f"{service.url}/v1/rules:reload", headers=service.headers(Role.ADMIN), timeout=300)
     answer.raise_for_status()
 

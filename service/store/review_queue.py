@@ -2,7 +2,7 @@
 
 A held screening enters the queue as one narrow row (verdict, risk score, time, reference) in its own
 INSERT transaction, and leaves it in the transaction of its first decision; its rules, lists and
-countries are written beside it as facets. The queue is read from these small rows through their
+countries are written beside it as facets, and leave with it. The queue is read from these small rows through their
 indexes, never from the stored verdicts, so a page costs the same with a million screenings on record.
 Clear screenings never enter it.
 """
@@ -27,14 +27,19 @@ HELD = ("review", "block")
 
 
 class ScreeningFacet(SQLModel, table=True):
-    """One rule, list or country of a held screening, for filtering the queue."""
+    """One rule, list or country of a queued screening, with its risk score: the queue of that value, in
+    both of the queue's orders (the primary key is newest first, the second index riskiest first)."""
 
     __tablename__ = "screening_facets"
-    __table_args__ = (Index("ix_screening_facets_screening_id", "screening_id"),)
+    __table_args__ = (
+        Index("ix_screening_facets_screening_id", "screening_id"),
+        Index("ix_screening_facets_riskiest", "facet", "value", "risk_score", "screening_id"),
+    )
 
     facet: str = Field(sa_column=Column(String(16), primary_key=True))  # rule, list or country
     value: str = Field(sa_column=Column(String(200), primary_key=True))
     screening_id: str = Field(sa_column=Column(String(36), ForeignKey("screenings.id"), primary_key=True))
+    risk_score: int = Field(sa_column=Column(Integer, nullable=False))
 
 
 class QueuedScreening(SQLModel, table=True):
@@ -104,15 +109,16 @@ def add_to_queue(session: Session, screenings: Iterable[dict[str, Any]]) -> None
                                         "risk_score": values["risk_score"], "screened_at": values["screened_at"],
                                         "reference": values["reference"],
                                         "reference_key": reference_key(values["reference"])} for values in held])
-    rows = [{"screening_id": values["id"], "facet": facet, "value": value}
+    rows = [{"screening_id": values["id"], "facet": facet, "value": value, "risk_score": values["risk_score"]}
             for values in held for facet, value in sorted(facets_of(values))]
     if rows:
         connection.execute(insert(FACETS), rows)
 
 
 def take_off_queue(session: Session, screening_id: str) -> None:
-    """A decision was taken: the screening leaves the queue (in the decision's transaction)."""
+    """A decision was taken: the screening leaves the queue and its facets (in the decision's transaction)."""
     session.connection().execute(delete(QUEUE).where(QUEUE.c.screening_id == screening_id))
+    session.connection().execute(delete(FACETS).where(FACETS.c.screening_id == screening_id))
 
 
 class Order(StrEnum):
@@ -154,16 +160,19 @@ class Position:
     id: str
 
 
-def _narrowed(query: Any, where: QueueFilter) -> Any:
+def _facet_filters(where: QueueFilter) -> list[tuple[Facet, str]]:
+    wanted = ((Facet.RULE, where.rule), (Facet.LIST, where.list_name), (Facet.COUNTRY, where.country))
+    return [(facet, value) for facet, value in wanted if value]
+
+
+def _narrowed(query: Any, where: QueueFilter, facets: list[tuple[Facet, str]]) -> Any:
     if where.verdict:
         query = query.where(QUEUE.c.verdict == where.verdict)
-    for facet, value in ((Facet.RULE, where.rule), (Facet.LIST, where.list_name), (Facet.COUNTRY, where.country)):
-        if value:
-            # a look-up in the facets' primary key per queued row, in the queue's order: a page of a common
-            # value ends after a few hundred rows, and no value makes the database gather its every row first
-            query = query.where(sa_select(FACETS.c.screening_id).where(
-                FACETS.c.facet == facet.value, FACETS.c.value == value,
-                FACETS.c.screening_id == QUEUE.c.screening_id).exists())
+    for facet, value in facets:  # (a look-up in the facets' primary key per row)
+        other = FACETS.alias()  # (not the facets the page may be read from)
+        query = query.where(sa_select(other.c.screening_id).where(
+            other.c.facet == facet.value, other.c.value == value,
+            other.c.screening_id == QUEUE.c.screening_id).exists())
     if where.since:
         query = query.where(QUEUE.c.screened_at >= where.since)
     if where.until:
@@ -177,18 +186,29 @@ def _narrowed(query: Any, where: QueueFilter) -> Any:
 
 def queue_page(session: Session, where: QueueFilter, order: Order, limit: int, after: Position | None,
                ) -> list[QueueRow]:
-    """One page of the queue; `after` is the last row of the previous page (keyset pagination)."""
-    query = _narrowed(sa_select(QUEUE.c.screening_id, QUEUE.c.screened_at, QUEUE.c.reference, QUEUE.c.verdict,
-                                QUEUE.c.risk_score), where)
+    """One page of the queue; `after` is the last row of the previous page (keyset pagination).
+
+    With a rule, list or country filter the page is read from that value's facets, which hold the risk
+    score and the id in the queue's orders: the database walks only the rows of that value, so a page
+    costs the same whether the value is rare or common."""
+    facets = _facet_filters(where)
+    columns = [QUEUE.c.screening_id, QUEUE.c.screened_at, QUEUE.c.reference, QUEUE.c.verdict, QUEUE.c.risk_score]
+    if facets:
+        (facet, value), others = facets[0], facets[1:]
+        query = _narrowed(sa_select(*columns).select_from(FACETS.join(QUEUE, QUEUE.c.screening_id ==
+                                                                      FACETS.c.screening_id))
+                          .where(FACETS.c.facet == facet.value, FACETS.c.value == value), where, others)
+        risk, row_id = FACETS.c.risk_score, FACETS.c.screening_id
+    else:
+        query, risk, row_id = _narrowed(sa_select(*columns), where, []), QUEUE.c.risk_score, QUEUE.c.screening_id
     if order is Order.RISK:
         if after is not None:
-            query = query.where(or_(QUEUE.c.risk_score < after.risk_score,
-                                    and_(QUEUE.c.risk_score == after.risk_score, QUEUE.c.screening_id < after.id)))
-        query = query.order_by(QUEUE.c.risk_score.desc(), QUEUE.c.screening_id.desc())
+            query = query.where(or_(risk < after.risk_score, and_(risk == after.risk_score, row_id < after.id)))
+        query = query.order_by(risk.desc(), row_id.desc())
     else:
         if after is not None:
-            query = query.where(QUEUE.c.screening_id < after.id)
-        query = query.order_by(QUEUE.c.screening_id.desc())
+            query = query.where(row_id < after.id)
+        query = query.order_by(row_id.desc())
     return [QueueRow(*row) for row in session.connection().execute(query.limit(limit)).all()]
 
 

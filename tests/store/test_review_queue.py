@@ -8,17 +8,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session
 
-from service.engine.verdict import Outcome, RulebookStamp, Verdict
+from service.engine.verdict import Action, Category, Finding, Outcome, RulebookStamp, Verdict
 from service.settings import Settings
 from service.stamps import stamp_of
 from service.store import screenings
 from service.store.database import alembic_config, make_engine, upgrade
 from service.store.decisions import DecisionKind, ReasonCode, add_decision
-from service.store.review_queue import Order, QueueFilter, facets_of, queue_counts, queue_page
+from service.store.review_queue import Order, Position, QueueFilter, facets_of, queue_counts, queue_page
 
 STAMP = stamp_of(Settings())
 DECLARATION = {"reference": "SO-1", "destination_country": "AE", "transit_countries": ["TR"],
@@ -30,6 +31,8 @@ FINDINGS = [
      "evidence": {"list": "ofac-sdn", "entry_id": "1"}},
     {"rule_id": "LISTS-NOTICE", "action": "info", "category": "incomplete_data", "evidence": {}},
 ]
+HUB = Finding(rule_id="TW-HUB-ROUTE", category=Category.TRANSSHIPMENT, action=Action.REVIEW, message="via a hub",
+              legal_basis="b", source="s")
 
 
 def _verdict(reference: str, outcome: Outcome) -> Verdict:
@@ -60,6 +63,7 @@ def test_held_screenings_wait_until_their_first_decision(database_url: str) -> N
                      note="n", decided_by_key_id="k", decided_by_role="reviewer", request_id="r")
         session.commit()
         assert queue_page(session, QueueFilter(), Order.RISK, 10, None) == []
+        assert queue_page(session, QueueFilter(country="TR"), Order.RISK, 10, None) == []
         assert queue_counts(session).review == 0
     engine.dispose()
 
@@ -92,3 +96,29 @@ def test_the_migration_queues_the_undecided_held_screenings_recorded_before_it(t
         assert [row.reference for row in queue_page(session, QueueFilter(list_name="ofac-sdn", reference="so-"),
                                                     Order.RISK, 10, None)] == ["SO-1"]
     engine.dispose()
+
+
+@pytest.mark.parametrize("order", list(Order))
+@pytest.mark.parametrize("where", [QueueFilter(), QueueFilter(country="TR"),
+                                   QueueFilter(country="TR", rule="TW-HUB-ROUTE", verdict="review")])
+def test_pages_of_a_filter_follow_each_other_in_order(database_url: str, order: Order, where: QueueFilter) -> None:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        for number in range(7):
+            verdict = _verdict(f"SO-{number}", Outcome.REVIEW).model_copy(
+                update={"risk_score": 40 + number % 3 * 5, "findings": [HUB]})
+            screenings.add_screening(session, declaration=DECLARATION, verdict=verdict, caller_key_id="k",
+                                     request_id="r", stamp=STAMP)
+        session.commit()
+        whole = queue_page(session, where, order, 100, None)
+        walked, after = [], None
+        while True:
+            page = queue_page(session, where, order, 3, after)
+            walked.extend(page)
+            if len(page) < 3:
+                break
+            after = Position(page[-1].risk_score, page[-1].id)
+    engine.dispose()
+    assert [row.id for row in walked] == [row.id for row in whole] and len(whole) == 7
+    key = (lambda row: (row.risk_score, row.id)) if order is Order.RISK else (lambda row: row.id)
+    assert [key(row) for row in whole] == sorted((key(row) for row in whole), reverse=True)

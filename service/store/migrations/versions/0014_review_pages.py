@@ -38,10 +38,13 @@ def upgrade() -> None:
         sa.Column("facet", sa.String(length=16), nullable=False),
         sa.Column("value", sa.String(length=200), nullable=False),
         sa.Column("screening_id", sa.String(length=36), nullable=False),
+        sa.Column("risk_score", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["screening_id"], ["screenings.id"]),
         sa.PrimaryKeyConstraint("facet", "value", "screening_id"),
     )
     op.create_index("ix_screening_facets_screening_id", "screening_facets", ["screening_id"], unique=False)
+    op.create_index("ix_screening_facets_riskiest", "screening_facets", ["facet", "value", "risk_score",
+                                                                           "screening_id"], unique=False)
     op.create_table(
         "review_queue",
         sa.Column("screening_id", sa.String(length=36), nullable=False),
@@ -72,16 +75,18 @@ def _backfill_queue() -> None:
 
 
 def _backfill_facets() -> None:
-    """The facets of held screenings recorded before this revision, so the queue filters them too."""
+    """The facets of the screenings just queued, so the queue filters them too."""
     connection = op.get_bind()
-    screenings = sa.table("screenings", sa.column("id", sa.String()), sa.column("verdict", sa.String()),
+    screenings = sa.table("screenings", sa.column("id", sa.String()), sa.column("risk_score", sa.Integer()),
                           sa.column("declaration", sa.JSON()), sa.column("findings", sa.JSON()))
+    queue = sa.table("review_queue", sa.column("screening_id", sa.String()))
     facets = sa.table("screening_facets", sa.column("facet", sa.String()), sa.column("value", sa.String()),
-                      sa.column("screening_id", sa.String()))
+                      sa.column("screening_id", sa.String()), sa.column("risk_score", sa.Integer()))
     rows: list[dict[str, Any]] = []
-    query = sa.select(screenings).where(screenings.c.verdict.in_(HELD))
+    query = sa.select(screenings).where(screenings.c.id.in_(sa.select(queue.c.screening_id)))
     for screening in connection.execute(query).mappings():
-        rows.extend({"facet": facet, "value": value, "screening_id": screening["id"]}
+        rows.extend({"facet": facet, "value": value, "screening_id": screening["id"],
+                     "risk_score": screening["risk_score"]}
                     for facet, value in sorted(_facets(screening["findings"] or [], screening["declaration"] or {})))
         if len(rows) >= 5000:
             connection.execute(sa.insert(facets), rows)
@@ -111,6 +116,7 @@ def downgrade() -> None:
     op.drop_index("ix_review_queue_riskiest", table_name="review_queue")
     op.drop_index("ix_review_queue_reference_key", table_name="review_queue")
     op.drop_table("review_queue")
+    op.drop_index("ix_screening_facets_riskiest", table_name="screening_facets")
     op.drop_index("ix_screening_facets_screening_id", table_name="screening_facets")
     op.drop_table("screening_facets")
     op.drop_index("ix_review_sessions_key_id", table_name="review_sessions")

@@ -37,6 +37,7 @@ from service.api.routers import (
     screenings,
     webhooks,
 )
+from service.api.routers.api_docs import install_api_docs
 from service.api.state import ContextLoader, ServiceState
 from service.api.tracing import instrument
 from service.review import install_review
@@ -78,8 +79,11 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         version="1",
         summary="Export-control screening for Taiwanese exporters, with a durable audit trail.",
         lifespan=lifespan,
+        docs_url=None,  # served from this package by install_api_docs, not from a CDN
+        redoc_url=None,
     )
     install_error_handler(app)
+    install_api_docs(app)
     for module in (health, audit, screenings, decisions, clearances, alerts, monitored, rules, batches, webhooks,
                    party_match):
         app.include_router(module.router)

@@ -1,7 +1,7 @@
 """batch jobs carry a lease (holder and expiry), so that replicas sharing one database run each job once
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-04 22:10:00
 """
 

@@ -60,14 +60,7 @@ def route_of(declaration: dict[str, Any], hubs: dict[str, str]) -> list[Stop]:
     legs = [("origin", str(exporter.get("country") or "TW"))]
     legs.extend(("transit", str(country)) for country in declaration.get("transit_countries") or [])
     legs.append(("destination", str(declaration.get("destination_country") or "")))
-    return [Stop(country, _name(country), leg, hubs.get(country)) for leg, country in legs if country]
-
-
-def _name(code: str) -> str:
-    try:
-        return country_name(code)
-    except (KeyError, LookupError, ValueError):
-        return code
+    return [Stop(country, country_name(country), leg, hubs.get(country)) for leg, country in legs if country]
 
 
 def _key(word: str) -> str:

@@ -24,6 +24,7 @@ from service.batch.records import Record, RecordReader
 from service.batch.screening import ChunkOutcome, ChunkScreener, ContextUnavailable
 from service.batch.shipments import Shipment, SplitReferences, group_shipments, run_starts
 from service.batch.workers import Screening
+from service.engine.checks.clearances import NO_STANDING
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
 
@@ -175,7 +176,7 @@ def run_batch(
     summary = Summary(encoding=prepared.encoding.name, delimiter=prepared.delimiter,
                       split_references=prepared.split.count)
     screener = ChunkScreener(prepared.layout, prepared.delimiter, options.jsonl, options.collect_screenings,
-                             options.retrospective)
+                             options.retrospective, context.standing if context is not None else NO_STANDING)
     partial = destination.with_name(destination.name + ".partial")
     try:
         with Screening(screener, settings, options.workers, options.chunk_rows, context,

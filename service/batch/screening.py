@@ -30,6 +30,10 @@ class ContextUnavailable(Exception):
     """Rules or lists could not be loaded; nothing may be screened."""
 
 
+class ClusterUnavailable(Exception):
+    """The Dask cluster cannot be reached or lost its workers; nothing more was screened."""
+
+
 @dataclass
 class ChunkOutcome:
     """A chunk's output text and counts (and, if asked for, its declarations and verdicts)."""

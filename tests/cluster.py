@@ -13,7 +13,7 @@ from service.batch.cluster import worker_loads
 @contextmanager
 def local_cluster() -> Iterator[str]:
     """Start the cluster; yield the scheduler's address."""
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0",
                       worker_dashboard_address=None) as cluster:
         yield str(cluster.scheduler_address)
 

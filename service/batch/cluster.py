@@ -98,14 +98,16 @@ class ClusterScreening:
                 future.cancel()
 
     def _result(self, future: Future[Any]) -> list[ChunkOutcome]:
-        """The task's outcomes; waits while workers are connected, fails when the cluster is gone."""
+        """The task's outcomes; waits while workers are connected, fails when none was seen for two waits."""
         try:
+            missed = 0
             while True:
                 try:
                     outcomes: list[ChunkOutcome] = future.result(timeout=self._timeout)
                     return outcomes
                 except TimeoutError:
-                    if not self._workers_left():
+                    missed = 0 if self._workers_left() else missed + 1
+                    if missed >= 2:
                         raise
         except _LOST as exc:
             raise ClusterUnavailable(f"the Dask cluster at {self._address} failed, nothing more was screened: "

@@ -14,38 +14,44 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from distributed import Client, Future
 from distributed.comm.core import CommClosedError
 from distributed.scheduler import KilledWorker
 
-from service.batch.bundle import LOADED, ContextBundle, bundle_context
+from service.batch.bundle import LOADED, ContextBundle
 from service.batch.screening import ChunkOutcome, ChunkScreener, ClusterUnavailable
 from service.batch.shipments import Shipment
 
 logger = logging.getLogger("service.batch")
 CHUNKS_PER_TASK = 4  # fewer, larger tasks for the scheduler; each chunk still comes back (and commits) alone
 TASKS_PER_THREAD = 2  # tasks in flight per worker thread: enough to keep workers busy, memory stays bounded
+R = TypeVar("R")
 _LOST = (OSError, TimeoutError, CancelledError, CommClosedError, KilledWorker)
 
 
-class ClusterScreening:
-    """Screens chunks on the Dask cluster at `address`; results in submission order, like Screening."""
+class ClusterSession:
+    """A connection to the Dask scheduler at `address` with the context bundle on every worker.
 
-    def __init__(self, screener: ChunkScreener, address: str, timeout: float, bundle: ContextBundle) -> None:
-        self._screener = screener
+    `map` runs a task function over items with a bounded number of tasks in flight and yields the
+    results in submission order. Each task gets the bundle and the run's shared values (scattered once,
+    broadcast to every worker) before its own item.
+    """
+
+    def __init__(self, address: str, timeout: float, bundle: ContextBundle, *shared: object) -> None:
         self._address = address
         self._timeout = timeout
         self._bundle = bundle
+        self._shared = shared
         self._client: Client | None = None
-        self._shipped: tuple[Future[Any], Future[Any]] | None = None
+        self._shipped: list[Future[Any]] = []
         self._threads = 1
 
-    def __enter__(self) -> ClusterScreening:
+    def __enter__(self) -> ClusterSession:
         self._client = self._connect()
         try:
             self._shipped = self._ship(self._client)
@@ -72,39 +78,36 @@ class ClusterScreening:
                                      f"(waited {self._timeout:g} s)") from exc
         return client
 
-    def _ship(self, client: Client) -> tuple[Future[Any], Future[Any]]:
-        """Put the context bundle and the chunk screener on every worker, once for the whole run."""
-        bundle = client.scatter(self._bundle, broadcast=True, hash=False)
-        screener = client.scatter(self._screener, broadcast=True, hash=False)
+    def _ship(self, client: Client) -> list[Future[Any]]:
+        """Put the context bundle and the shared values on every worker, once for the whole run."""
+        shipped = [client.scatter(value, broadcast=True, hash=False) for value in (self._bundle, *self._shared)]
         logger.info("context %s (%d files, %d bytes) shipped to %d worker threads at %s", self._bundle.digest,
                     len(self._bundle.files), self._bundle.size, self._threads, self._address)
-        return bundle, screener
+        return shipped
 
-    def map(self, chunks: Iterator[list[Shipment]], per_row: bool = False) -> Iterator[ChunkOutcome]:
-        """Each chunk's outcome, in input order, with a bounded number of tasks in flight."""
-        assert self._client is not None and self._shipped is not None, "use ClusterScreening as a context manager"
-        bundle, screener = self._shipped
+    def map(self, task: Callable[..., R], items: Iterable[object]) -> Iterator[R]:
+        """`task(bundle, *shared, item)` for each item on the workers; results in input order."""
+        assert self._client is not None, "use ClusterSession as a context manager"
         in_flight: deque[Future[Any]] = deque()
         limit = self._threads * TASKS_PER_THREAD
         try:
-            for task in _tasks(chunks):
-                in_flight.append(self._client.submit(screen_on_worker, bundle, screener, task, per_row, pure=False))
+            for item in items:
+                in_flight.append(self._client.submit(task, *self._shipped, item, pure=False))
                 if len(in_flight) >= limit:
-                    yield from self._result(in_flight.popleft())
+                    yield self._result(in_flight.popleft())
             while in_flight:
-                yield from self._result(in_flight.popleft())
+                yield self._result(in_flight.popleft())
         finally:
             for future in in_flight:
                 future.cancel()
 
-    def _result(self, future: Future[Any]) -> list[ChunkOutcome]:
-        """The task's outcomes; waits while workers are connected, fails when none was seen for two waits."""
+    def _result(self, future: Future[Any]) -> Any:
+        """The task's result; waits while workers are connected, fails when none was seen for two waits."""
         try:
             missed = 0
             while True:
                 try:
-                    outcomes: list[ChunkOutcome] = future.result(timeout=self._timeout)
-                    return outcomes
+                    return future.result(timeout=self._timeout)
                 except TimeoutError:
                     missed = 0 if self._workers_left() else missed + 1
                     if missed >= 2:
@@ -123,6 +126,26 @@ class ClusterScreening:
             return False
 
 
+class ClusterScreening:
+    """Screens chunks on the Dask cluster at `address`; results in submission order, like Screening."""
+
+    def __init__(self, screener: ChunkScreener, address: str, timeout: float, bundle: ContextBundle) -> None:
+        self._session = ClusterSession(address, timeout, bundle, screener)
+
+    def __enter__(self) -> ClusterScreening:
+        self._session.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._session.__exit__(*exc)
+
+    def map(self, chunks: Iterator[list[Shipment]], per_row: bool = False) -> Iterator[ChunkOutcome]:
+        """Each chunk's outcome, in input order, with a bounded number of tasks in flight."""
+        task = screen_per_row_on_worker if per_row else screen_on_worker
+        for outcomes in self._session.map(task, _tasks(chunks)):
+            yield from outcomes
+
+
 def _tasks(chunks: Iterable[list[Shipment]]) -> Iterator[list[list[Shipment]]]:
     """Consecutive chunks grouped CHUNKS_PER_TASK to a task."""
     iterator = iter(chunks)
@@ -130,11 +153,18 @@ def _tasks(chunks: Iterable[list[Shipment]]) -> Iterator[list[list[Shipment]]]:
         yield task
 
 
-def screen_on_worker(bundle: ContextBundle, screener: ChunkScreener, chunks: list[list[Shipment]],
-                     per_row: bool) -> list[ChunkOutcome]:
+def screen_on_worker(bundle: ContextBundle, screener: ChunkScreener,
+                     chunks: list[list[Shipment]]) -> list[ChunkOutcome]:
     """Dask task: screen each chunk with this worker's context for the bundle (loaded on first use)."""
     attached = LOADED.attach(screener, bundle)
-    return [attached.screen(chunk, per_row) for chunk in chunks]
+    return [attached.screen(chunk) for chunk in chunks]
+
+
+def screen_per_row_on_worker(bundle: ContextBundle, screener: ChunkScreener,
+                             chunks: list[list[Shipment]]) -> list[ChunkOutcome]:
+    """Dask task: as screen_on_worker, with each row's text apart (the split-reference pass)."""
+    attached = LOADED.attach(screener, bundle)
+    return [attached.screen(chunk, per_row=True) for chunk in chunks]
 
 
 def worker_loads() -> int:
@@ -142,4 +172,4 @@ def worker_loads() -> int:
     return LOADED.loads
 
 
-__all__ = ["ClusterScreening", "ClusterUnavailable", "bundle_context", "screen_on_worker", "worker_loads"]
+__all__ = ["ClusterScreening", "ClusterSession", "screen_on_worker", "worker_loads"]

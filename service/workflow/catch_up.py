@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from service.batch.screening import ClusterUnavailable, ContextUnavailable
 from service.engine.checks.clearances import entry_digest
 from service.engine.screen import ScreeningContext
 from service.runtime import build_party_index
@@ -55,14 +56,15 @@ def catch_up(engine: Engine, settings: Settings, context: ScreeningContext, requ
              writing: Writing = nullcontext) -> CaughtUp | None:
     """Screen again what changed since the baseline; None if nothing did (or this is the first load).
 
-    A failure is logged and recorded; the new lists and rules stay in force, and the next load tries again
-    (the baseline only moves with the alerts).
+    A failure (the database, or the Dask cluster that re-screens on a rules change) is logged and recorded;
+    the new lists and rules stay in force, and the next load tries again (the baseline only moves with the
+    alerts).
     """
     if context.parties is None:  # nothing is screened, so there is nothing to compare
         return None
     try:
         return _catch_up(engine, settings, context, request_id, writing)
-    except (SQLAlchemyError, ValueError) as exc:
+    except (SQLAlchemyError, ValueError, ClusterUnavailable, ContextUnavailable) as exc:
         logger.error("re-screening after a change of lists or rules failed: %s", exc)
         _record_failure(engine, str(exc), request_id)
         return None
@@ -83,7 +85,8 @@ def _catch_up(engine: Engine, settings: Settings, context: ScreeningContext, req
     today = context.today()
     rules_alerts = None
     if old_rules != rules:
-        rules_alerts = rescreen_rules(engine, context, today, lambda s: claim_rules(s, old_rules, rules), writing)
+        rules_alerts = rescreen_rules(engine, context, today, lambda s: claim_rules(s, old_rules, rules), writing,
+                                      settings)
     lists = None
     if old_fingerprint != fingerprint:
         with Session(engine) as session:

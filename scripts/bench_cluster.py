@@ -6,9 +6,11 @@ round runs `export-screen batch --workers N` and `export-screen batch --cluster 
 Before each cluster run the workers are restarted, so that both runs load rules and lists (the pool
 does so every run). Reports rows/s, rows/s per worker, the CPU seconds of the coordinating command, of
 the workers and of the scheduler, and the coordination overhead (cluster wall time over pool wall time).
-Checks that both result files are identical.
+Checks that both result files are identical. With `--audit URL` it measures instead how fast the
+coordinating process records a batch job's screenings (one transaction per chunk) in that database.
 
     .venv/bin/python scripts/bench_cluster.py --rows 1000000 --workers 2 --rounds 3
+    .venv/bin/python scripts/bench_cluster.py --audit sqlite:////tmp/audit.db --audit postgresql+psycopg://...
 """
 
 from __future__ import annotations
@@ -61,7 +63,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--audit", action="append", default=[], metavar="URL",
+                        help="Only measure the audit trail's write rate on this empty database (repeatable).")
     args = parser.parse_args()
+    for url in args.audit:
+        rates = []
+        for _ in range(args.rounds):
+            load = load_average()
+            rates.append(audit_rate(url))
+            print(f"load {load:.2f}: {rates[-1]:,.0f} screenings/s recorded, one commit per chunk", flush=True)
+        print(f"{url.split(':')[0]}: {span(rates)} screenings/s")
+    if args.audit:
+        return
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as scratch:
         work = Path(scratch)
         source = work / "orders.csv"
@@ -109,6 +122,40 @@ def summarise(rounds: list[tuple[float, dict[str, float], dict[str, float]]], ar
           f"; scheduler CPU ms per task {span([1000 * c['scheduler_cpu'] / tasks for _, _, c in rounds], 2)}")
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"- measured {started}")
+
+
+def audit_rate(url: str, chunks: int = 50, per_chunk: int = 170) -> float:
+    """Screenings/s the coordinating process records: one transaction per chunk of a batch job (about 170
+    shipments in 500 rows), as service.api.routers.batches does; `url` names an empty database."""
+    import json
+
+    from sqlmodel import Session
+
+    from service.engine.declaration import Declaration
+    from service.engine.screen import screen
+    from service.runtime import load_context
+    from service.settings import Settings
+    from service.stamps import stamp_of
+    from service.store.database import make_engine, upgrade
+    from service.store.screenings import add_screenings, new_screening
+
+    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-audit-")), database_url=url)
+    example = json.loads((Path(__file__).resolve().parent.parent / "docs/examples/declaration.json").read_text())
+    declaration = Declaration.model_validate(example)
+    verdict = screen(declaration, load_context(settings))
+    engine = make_engine(url)
+    upgrade(engine)
+    body, stamp = declaration.model_dump(mode="json"), stamp_of(settings)
+    started = time.perf_counter()
+    for chunk in range(chunks):
+        rows = [new_screening(declaration=body, verdict=verdict.model_copy(update={"reference": f"SO-{chunk}-{n}"}),
+                              stamp=stamp, caller_key_id="bench", request_id="batch:bench") for n in range(per_chunk)]
+        with Session(engine) as session:
+            add_screenings(session, rows)
+            session.commit()
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return chunks * per_chunk / seconds
 
 
 if __name__ == "__main__":

@@ -94,8 +94,7 @@ class ClusterSession:
         limit = self._threads * TASKS_PER_THREAD
         try:
             for item in items:
-                [data] = self._client.scatter([item], direct=True, hash=False)
-                in_flight.append(self._client.submit(task, *self._shipped, data, pure=False))
+                in_flight.append(self._submit(task, item))
                 if len(in_flight) >= limit:
                     yield self._result(in_flight.popleft())
             while in_flight:
@@ -103,6 +102,17 @@ class ClusterSession:
         finally:
             for future in in_flight:
                 future.cancel()
+
+    def _submit(self, task: Callable[..., R], item: object) -> Future[Any]:
+        """Send the item to a worker and queue the task there."""
+        assert self._client is not None
+        try:
+            [data] = self._client.scatter([item], direct=True, hash=False)
+            future: Future[Any] = self._client.submit(task, *self._shipped, data, pure=False)
+        except _LOST as exc:
+            raise ClusterUnavailable(f"the Dask cluster at {self._address} failed, nothing more was screened: "
+                                     f"{type(exc).__name__}: {exc}") from exc
+        return future
 
     def _result(self, future: Future[Any]) -> Any:
         """The task's result; waits while workers are connected, fails when none was seen for two waits."""

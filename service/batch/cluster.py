@@ -35,17 +35,16 @@ _LOST = (OSError, TimeoutError, CancelledError, CommClosedError, KilledWorker)
 
 
 class ClusterSession:
-    """A connection to the Dask scheduler at `address` with the context bundle on every worker.
+    """A connection to the Dask scheduler at `address` with the run's shared values on every worker.
 
     `map` runs a task function over items with a bounded number of tasks in flight and yields the
-    results in submission order. Each task gets the bundle and the run's shared values (scattered once,
-    broadcast to every worker) before its own item.
+    results in submission order. Each task gets the shared values (scattered once, broadcast to every
+    worker: the context bundle, the chunk screener) before its own item.
     """
 
-    def __init__(self, address: str, timeout: float, bundle: ContextBundle, *shared: object) -> None:
+    def __init__(self, address: str, timeout: float, *shared: object) -> None:
         self._address = address
         self._timeout = timeout
-        self._bundle = bundle
         self._shared = shared
         self._client: Client | None = None
         self._shipped: list[Future[Any]] = []
@@ -81,14 +80,16 @@ class ClusterSession:
         return client
 
     def _ship(self, client: Client) -> list[Future[Any]]:
-        """Put the context bundle and the shared values on every worker, once for the whole run."""
-        shipped = [client.scatter(value, broadcast=True, hash=False) for value in (self._bundle, *self._shared)]
-        logger.info("context %s (%d files, %d bytes) shipped to %d worker threads at %s", self._bundle.digest,
-                    len(self._bundle.files), self._bundle.size, self._threads, self._address)
+        """Put the shared values on every worker, once for the whole run."""
+        shipped = [client.scatter(value, broadcast=True, hash=False) for value in self._shared]
+        for value in self._shared:
+            if isinstance(value, ContextBundle):
+                logger.info("context %s (%d files, %d bytes) shipped to %d worker threads at %s", value.digest,
+                            len(value.files), value.size, self._threads, self._address)
         return shipped
 
     def map(self, task: Callable[..., R], items: Iterable[object]) -> Iterator[R]:
-        """`task(bundle, *shared, item)` for each item on the workers; results in input order."""
+        """`task(*shared, item)` for each item on the workers; results in input order."""
         assert self._client is not None, "use ClusterSession as a context manager"
         in_flight: deque[Future[Any]] = deque()
         limit = self._threads * TASKS_PER_THREAD

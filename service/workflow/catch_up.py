@@ -99,7 +99,7 @@ def _catch_up(engine: Engine, settings: Settings, context: ScreeningContext, req
             return claim_lists(session, old_fingerprint, fingerprint)
 
         lists = rescreen_lists(engine, delta, lambda entries: build_party_index(settings, entries, []), today,
-                               request_id, claim, writing)
+                               request_id, claim, writing, settings)
     _record_done(engine, lists, rules_alerts, request_id)
     return CaughtUp(lists, rules_alerts)
 

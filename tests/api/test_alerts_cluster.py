@@ -1,5 +1,6 @@
-"""A rules change re-screens the shipments still to leave on the Dask cluster when one is configured; a
-cluster that cannot be reached raises no alert, records the failure and leaves the baseline for the next load."""
+"""A list change and a rules change re-screen the shipments still to leave on the Dask cluster when one is
+configured; a cluster that cannot be reached raises no alert, records the failure and leaves the baseline for
+the next load."""
 
 from __future__ import annotations
 
@@ -75,6 +76,19 @@ async def test_a_rules_change_is_screened_on_the_cluster(
     alerts = await _alerts(client, as_reviewer)
     assert [(a["screening_id"], a["cause"], a["action"]) for a in alerts] == [(screening_id, "rules_changed", "review")]
     assert "RF-CONSIGNEE-COUNTRY" in alerts[0]["message"]
+
+
+async def test_a_list_change_is_matched_on_the_cluster(
+    client: httpx.AsyncClient, listed: ListOnFile, as_screener: dict[str, str], as_reviewer: dict[str, str],
+    as_admin: dict[str, str],
+) -> None:
+    screening = await _screen(client, as_screener, "Kuril Shipping Ltd")
+    await _screen(client, as_screener, "Sakura Furniture KK", "SO-B")
+    listed.replace(*listed.entries, entry("E-9", "Kuril Shipping Ltd"))
+    await _reload(client, as_admin)
+    alerts = await _alerts(client, as_reviewer)
+    assert [(a["screening_id"], a["party_name"], a["entry_id"], a["action"], a["cause"]) for a in alerts] == [
+        (screening["id"], "Kuril Shipping Ltd", "E-9", "block", "list_changed")]
 
 
 @pytest.mark.parametrize("scheduler", ["tcp://127.0.0.1:9"])

@@ -139,10 +139,11 @@ def audit_rate(url: str, chunks: int = 50, per_chunk: int = 170) -> float:
     from service.store.database import make_engine, upgrade
     from service.store.screenings import add_screenings, new_screening
 
-    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-audit-")), database_url=url)
     example = json.loads((Path(__file__).resolve().parent.parent / "docs/examples/declaration.json").read_text())
     declaration = Declaration.model_validate(example)
-    verdict = screen(declaration, load_context(settings))
+    with tempfile.TemporaryDirectory(prefix="bench-cluster-audit-") as scratch:
+        settings = Settings(data_dir=Path(scratch), database_url=url)
+        verdict = screen(declaration, load_context(settings))
     engine = make_engine(url)
     upgrade(engine)
     body, stamp = declaration.model_dump(mode="json"), stamp_of(settings)

@@ -14,6 +14,9 @@ from service.batch.run import BatchOptions, ClusterUnavailable, Summary, run_bat
 from service.batch.screening import ContextUnavailable
 from service.cli import app
 from service.engine.checks.clearances import DeniedParty, standing_of
+from service.engine.parties.entry import ListEntry
+from service.lists.manifest import record
+from service.lists.store import recorded, snapshot_dir, write_snapshot
 from service.runtime import load_context
 from service.settings import Settings
 from tests.batch.conftest import read_output, row, write_csv
@@ -145,3 +148,16 @@ def test_the_command_says_the_cluster_cannot_be_reached(tmp_path: Path, monkeypa
     assert result.exit_code == 3, result.output
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
     assert "no result written" in result.output and not out.exists()
+
+
+def test_a_stored_list_snapshot_reaches_the_workers(tmp_path: Path, settings: Settings, cluster: str) -> None:
+    listed = ListEntry(id="E-1", source_list="test-list", name="Vostok Machine Tools OOO", countries=["RU"])
+    info = write_snapshot(snapshot_dir(settings.data_dir), "test-list", "yaml", [listed], "test", "0")
+    record(settings.data_dir, "test-list", recorded(info))
+    required = settings.model_copy(update={"required_lists": ["test-list"]})  # missing on a worker: no screening
+    rows = [row(f"SO-{n}", consignee="Vostok Machine Tools OOO" if n == 41 else "Hansen AS") for n in range(60)]
+    source = write_csv(tmp_path / "in.csv", rows)
+    pool, remote = both(source, tmp_path, required, cluster, retrospective=True)
+    assert remote == pool
+    verdicts = [r["verdict"] for r in read_output(tmp_path / "cluster.out")]
+    assert verdicts[41] == "block" and verdicts.count("block") == 1

@@ -170,6 +170,16 @@ class Settings(BaseSettings):
     clearance_expiry_days: int = Field(
         default=365, ge=1, description="A reviewer's party clearance lapses this many days after the decision.",
     )
+    dask_scheduler: str | None = Field(
+        default=None,
+        description="A Dask scheduler (tcp://HOST:8786): batch jobs and bulk re-screening run on its workers "
+        "(needs the cluster extra); unset: local worker processes.",
+    )
+    dask_timeout_seconds: float = Field(
+        default=30.0, gt=0,
+        description="Seconds to reach the Dask scheduler and to wait for a worker when none is connected; "
+        "then the run fails and nothing is published.",
+    )
     webhook_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often each API worker looks for webhook deliveries to send; 0 = never."
     )

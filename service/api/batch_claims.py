@@ -33,12 +33,13 @@ logger = logging.getLogger("service.api")
 CAPACITY = 1  # jobs a process runs at a time: each job already uses every core through its worker processes
 
 
-def resume_options(directory: Path, options: dict[str, Any]) -> BatchOptions:
-    """The BatchOptions a job was submitted with, from its recorded options and its stored files."""
+def resume_options(directory: Path, options: dict[str, Any], cluster: str | None = None) -> BatchOptions:
+    """The BatchOptions a job was submitted with, from its recorded options and its stored files; it runs
+    where this process runs jobs (the Dask cluster configured here, if any)."""
     return BatchOptions(jsonl=bool(options.get("jsonl")), workers=os.cpu_count() or 1,
                         mapping=directory / "mapping.yaml" if options.get("mapping") else None,
                         encoding=options.get("encoding") or None, collect_screenings=True,
-                        retrospective=bool(options.get("retrospective")))
+                        retrospective=bool(options.get("retrospective")), cluster=cluster)
 
 
 class BatchClaimer(Periodic):
@@ -92,7 +93,8 @@ class BatchClaimer(Periodic):
         if job.resumes:
             logger.info("resuming batch job %s after chunk %d (row %d)", job.id, job.chunks_committed,
                         job.rows_committed)
-        self.runner.submit(job.id, job.caller_key_id, resume_options(directory, job.options))
+        options = resume_options(directory, job.options, self.state.settings.dask_scheduler)
+        self.runner.submit(job.id, job.caller_key_id, options)
         return True
 
     def tick(self) -> bool:

@@ -16,16 +16,21 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from service.batch.bundle import bundle_context
 from service.batch.columns import ColumnLayout, ColumnMapping, load_mapping, resolve_layout
 from service.batch.encoding import Encoding, detect_encoding
 from service.batch.records import Record, RecordReader
-from service.batch.screening import ChunkOutcome, ChunkScreener, ContextUnavailable
+from service.batch.screening import ChunkOutcome, ChunkScreener, ClusterUnavailable, ContextUnavailable
 from service.batch.shipments import Shipment, SplitReferences, group_shipments, run_starts
-from service.batch.workers import Screening
+from service.batch.workers import SMALL_FILE_CHUNKS, Screening
+from service.engine.checks.clearances import NO_STANDING
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.batch.cluster import ClusterScreening
 
 Progress = Callable[[int, int], None]  # rows done, rows in total
 
@@ -45,6 +50,7 @@ class BatchOptions:
     chunk_rows: int = 500
     collect_screenings: bool = False  # hand every (declaration, verdict) to on_screenings (audit trail)
     retrospective: bool = False  # audit of past shipments: no review for a past export date
+    cluster: str | None = None  # a Dask scheduler (tcp://HOST:8786) to screen on instead of local processes
 
 
 @dataclass
@@ -175,11 +181,10 @@ def run_batch(
     summary = Summary(encoding=prepared.encoding.name, delimiter=prepared.delimiter,
                       split_references=prepared.split.count)
     screener = ChunkScreener(prepared.layout, prepared.delimiter, options.jsonl, options.collect_screenings,
-                             options.retrospective)
+                             options.retrospective, context.standing if context is not None else NO_STANDING)
     partial = destination.with_name(destination.name + ".partial")
     try:
-        with Screening(screener, settings, options.workers, options.chunk_rows, context,
-                       prepared.total_rows) as screening:
+        with _screening(screener, settings, options, context, prepared.total_rows) as screening:
             if prepared.split.count:
                 _screen_split_references(prepared, screening, options, summary, on_screenings)
             with _open(source, prepared.encoding) as stream, partial.open(
@@ -207,8 +212,25 @@ def run_batch(
     return summary
 
 
+def _screening(screener: ChunkScreener, settings: Settings, options: BatchOptions,
+               context: ScreeningContext | None, total_rows: int) -> Screening | ClusterScreening:
+    """Where the chunks are screened: on the configured Dask cluster, else in local processes.
+
+    Small files stay in this process either way: starting workers would cost more than they save.
+    """
+    if options.cluster and total_rows >= options.chunk_rows * SMALL_FILE_CHUNKS:
+        try:
+            from service.batch.cluster import ClusterScreening  # imports dask only when a cluster is used
+        except ImportError as exc:
+            raise ClusterUnavailable(f"a Dask cluster is configured but dask is not installed "
+                                     f"(pip install 'export-screen[cluster]'): {exc}") from exc
+        bundle = bundle_context(settings)
+        return ClusterScreening(screener, options.cluster, settings.dask_timeout_seconds, bundle)
+    return Screening(screener, settings, options.workers, options.chunk_rows, context, total_rows)
+
+
 def _screen_split_references(
-    prepared: Prepared, screening: Screening, options: BatchOptions, summary: Summary,
+    prepared: Prepared, screening: Screening | ClusterScreening, options: BatchOptions, summary: Summary,
     on_screenings: Callable[[ChunkOutcome], None] | None,
 ) -> None:
     """Extra pass: gather the rows of each non-contiguous reference, screen it whole, keep each row's result."""
@@ -229,4 +251,5 @@ def _output_encoding(options: BatchOptions) -> str:
     return "utf-8" if options.jsonl else "utf-8-sig"
 
 
-__all__ = ["BatchOptions", "ContextUnavailable", "InputUnreadable", "Summary", "check_header", "prepare", "run_batch"]
+__all__ = ["BatchOptions", "ClusterUnavailable", "ContextUnavailable", "InputUnreadable", "Summary", "check_header",
+           "prepare", "run_batch"]

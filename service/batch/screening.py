@@ -18,6 +18,7 @@ from service.batch.columns import ColumnLayout
 from service.batch.orphans import exit_with_parent
 from service.batch.results import CsvFormat, JsonlFormat, ResultFormat, RowResult, row_results
 from service.batch.shipments import Shipment
+from service.engine.checks.clearances import NO_STANDING, Standing
 from service.engine.declaration import Declaration
 from service.engine.screen import ScreeningContext, screen
 from service.engine.verdict import Verdict
@@ -27,6 +28,10 @@ from service.settings import Settings
 
 class ContextUnavailable(Exception):
     """Rules or lists could not be loaded; nothing may be screened."""
+
+
+class ClusterUnavailable(Exception):
+    """The Dask cluster cannot be reached or lost its workers; nothing more was screened."""
 
 
 @dataclass
@@ -44,14 +49,19 @@ class ChunkOutcome:
 
 
 class ChunkScreener:
-    """Everything a worker needs besides the context; pickled once into each worker process."""
+    """Everything a worker needs besides the context; pickled once into each worker process.
+
+    `standing` (the reviewers' clearances and the own deny list, read by the shell from the database)
+    travels with it: a worker loads rules and lists itself but cannot read the database.
+    """
 
     def __init__(self, layout: ColumnLayout, delimiter: str, jsonl: bool, collect: bool,
-                 retrospective: bool = False) -> None:
+                 retrospective: bool = False, standing: Standing = NO_STANDING) -> None:
         self.layout = layout
         self.format: ResultFormat = JsonlFormat() if jsonl else CsvFormat(delimiter)
         self.collect = collect
         self.retrospective = retrospective
+        self.standing = standing
         self._context: ScreeningContext | None = None
 
     def __getstate__(self) -> dict[str, object]:
@@ -68,8 +78,16 @@ class ChunkScreener:
         return context
 
     def attach(self, context: ScreeningContext) -> None:
-        """Use this context for the following chunks, with the party-name cache and this run's mode."""
-        self._context = dataclasses.replace(with_name_cache(context), retrospective=self.retrospective)
+        """Use this context for the following chunks, with the party-name cache, this run's mode and its
+        standing decisions."""
+        standing = self.standing if self.standing else context.standing
+        self._context = dataclasses.replace(with_name_cache(context), retrospective=self.retrospective,
+                                            standing=standing)
+
+    @property
+    def attached(self) -> bool:
+        """Whether a context is attached (a worker attaches one before its first chunk)."""
+        return self._context is not None
 
     def screen(self, chunk: list[Shipment], per_row: bool = False) -> ChunkOutcome:
         """Screen every shipment of the chunk and format its rows (one text, or one text per row).

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressC
 
 from service.batch.columns import MappingError
 from service.batch.run import BatchOptions, InputUnreadable, Summary, run_batch
-from service.batch.screening import ContextUnavailable
+from service.batch.screening import ClusterUnavailable, ContextUnavailable
 from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
 from service.engine.rulebook import RulebookError
 from service.settings import get_settings
@@ -39,15 +39,19 @@ def batch_command(
         "--retrospective",
         help="Audit past shipments: rules as of each export date, without the review for a past export date.",
     )] = False,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Screen on this Dask cluster (tcp://HOST:8786; default: EXPORT_SCREEN_DASK_SCHEDULER).",
+    )] = None,
 ) -> None:
     """Screen a CSV export. Exit 0 when every row got a result (row errors included), 2/3 when nothing could run."""
+    settings = get_settings()
     options = BatchOptions(jsonl=jsonl, workers=workers or os.cpu_count() or 1, mapping=mapping, encoding=encoding,
-                           retrospective=retrospective)
+                           retrospective=retrospective, cluster=cluster or settings.dask_scheduler)
     if output.resolve() == source.resolve():
         fail("the output file must not be the input file", EXIT_INVALID)
     try:
         with _progress() as progress:
-            summary = run_batch(source, output, get_settings(), options, progress=progress)
+            summary = run_batch(source, output, settings, options, progress=progress)
     except MappingError as exc:
         fail(str(exc), EXIT_INVALID)
     except InputUnreadable as exc:
@@ -56,6 +60,8 @@ def batch_command(
         fail(f"rules or lists could not be loaded, nothing screened: {exc}", EXIT_FATAL)
     except BrokenProcessPool as exc:
         fail(f"a worker process died, no result written: {exc}", EXIT_FATAL)
+    except ClusterUnavailable as exc:
+        fail(f"{exc}; no result written", EXIT_FATAL)
     except OSError as exc:
         fail(f"cannot write {output}: {exc}", EXIT_FATAL)
     _print_summary(summary, output)

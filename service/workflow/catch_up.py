@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from service.batch.screening import ClusterUnavailable, ContextUnavailable
 from service.engine.checks.clearances import entry_digest
 from service.engine.screen import ScreeningContext
 from service.runtime import build_party_index
@@ -59,8 +60,9 @@ def catch_up(engine: Engine, settings: Settings, context: ScreeningContext, requ
              writing: Writing = nullcontext) -> CaughtUp | None:
     """Screen again what changed since the baseline; None if nothing did (or this is the first load).
 
-    A failure is logged and recorded; the new lists and rules stay in force, and the next load tries again
-    (the baseline only moves with the alerts).
+    A failure (the database, or the Dask cluster that re-screens on a rules change) is logged and recorded;
+    the new lists and rules stay in force, and the next load tries again (the baseline only moves with the
+    alerts).
     """
     if context.parties is None:  # nothing is screened, so there is nothing to compare
         return None
@@ -68,7 +70,7 @@ def catch_up(engine: Engine, settings: Settings, context: ScreeningContext, requ
         # one process at a time (replicas starting together); the next finds the baseline moved: nothing to do
         with singleton(engine, CATCH_UP_LOCK, wait=True):
             return _catch_up(engine, settings, context, request_id, writing)
-    except (SQLAlchemyError, ValueError) as exc:
+    except (SQLAlchemyError, ValueError, ClusterUnavailable, ContextUnavailable) as exc:
         logger.error("re-screening after a change of lists or rules failed: %s", exc)
         _record_failure(engine, str(exc), request_id)
         return None
@@ -89,7 +91,8 @@ def _catch_up(engine: Engine, settings: Settings, context: ScreeningContext, req
     today = context.today()
     rules_alerts = None
     if old_rules != rules:
-        rules_alerts = rescreen_rules(engine, context, today, lambda s: claim_rules(s, old_rules, rules), writing)
+        rules_alerts = rescreen_rules(engine, context, today, lambda s: claim_rules(s, old_rules, rules), writing,
+                                      settings)
     lists = None
     if old_fingerprint != fingerprint:
         with Session(engine) as session:
@@ -102,7 +105,7 @@ def _catch_up(engine: Engine, settings: Settings, context: ScreeningContext, req
             return claim_lists(session, old_fingerprint, fingerprint)
 
         lists = rescreen_lists(engine, delta, lambda entries: build_party_index(settings, entries, []), today,
-                               request_id, claim, writing)
+                               request_id, claim, writing, settings)
     _record_done(engine, lists, rules_alerts, request_id)
     return CaughtUp(lists, rules_alerts)
 

@@ -9,7 +9,9 @@ Open alerts resting on an entry that left its list are closed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -22,6 +24,7 @@ from sqlmodel import Session
 from service.engine.checks.clearances import PartyClearance, entry_digest, party_key
 from service.engine.checks.parties import PartyHit, PartyScreener
 from service.engine.parties.entry import ListEntry
+from service.settings import Settings
 from service.store.alerts import AlertCause, NewAlert, add_alerts, close_for_removed_entries, open_alert_keys
 from service.store.clearances import clearances_for
 from service.store.monitored import monitored_names
@@ -33,6 +36,7 @@ IndexBuilder = Callable[[list[ListEntry]], PartyScreener]
 Claim = Callable[[Session], bool]  # called before the commit; False: another worker did it, roll back
 Writing = Callable[[], AbstractContextManager[object]]  # held while writing (the API's one SQLite writer)
 Party = tuple[str, str | None]  # (name as screened, country)
+PARTIES_PER_TASK = 2000  # distinct parties matched by one task on a cluster
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,12 @@ class Rescreened:
 
 def rescreen_lists(engine: Engine, delta: ListDelta, build: IndexBuilder, today: date,
                    request_id: str | None = None, claim: Claim | None = None,
-                   writing: Writing = nullcontext) -> Rescreened:
-    """Screen every watched party against the delta and record the alerts (one transaction, with `claim`)."""
+                   writing: Writing = nullcontext, settings: Settings | None = None) -> Rescreened:
+    """Screen every watched party against the delta and record the alerts (one transaction, with `claim`).
+
+    With a Dask scheduler in `settings`, the parties are matched on the cluster's workers: the delta is
+    shipped once and each worker builds its index once; the alerts are written here.
+    """
     started = time.perf_counter()
     entries = {(entry.source_list, entry.id): entry for entry in delta.changed}
     phases: dict[str, float] = {}
@@ -63,10 +71,15 @@ def rescreen_lists(engine: Engine, delta: ListDelta, build: IndexBuilder, today:
         parties = watched_parties(session, today) if delta.changed else []
         monitored = monitored_names(session) if delta.changed else []
         clock.lap("parties")
-        index = build(delta.changed) if delta.changed else None
-        clock.lap("index")
-        hits = _hits(index, [*parties, *((name, country) for _, name, country in monitored)]) if index else {}
-        clock.lap("match")
+        everyone = [*parties, *((name, country) for _, name, country in monitored)]
+        if settings is not None and settings.dask_scheduler and delta.changed:
+            hits = _hits_on_cluster(delta.changed, everyone, settings)
+            clock.lap("match")
+        else:
+            index = build(delta.changed) if delta.changed else None
+            clock.lap("index")
+            hits = _hits(index, everyone) if index else {}
+            clock.lap("match")
         alerts = _alerts(session, hits, entries, monitored, today) if hits else []
         with writing():
             raised = add_alerts(session, alerts)
@@ -102,6 +115,55 @@ def _hits(index: PartyScreener, parties: Sequence[Party]) -> dict[Party, list[Pa
         if hits:
             found[party] = hits
     return found
+
+
+@dataclass(frozen=True)
+class DeltaIndex:
+    """The added and changed entries and the settings to index them with, named by a content hash."""
+
+    digest: str
+    entries: list[ListEntry]
+    settings: Settings
+
+
+def delta_index(entries: list[ListEntry], settings: Settings) -> DeltaIndex:
+    """The delta as shipped to a cluster (the database URL removed: a worker never needs it)."""
+    shipped = settings.model_copy(update={"database_url": ""})
+    digest = hashlib.sha256(shipped.model_dump_json(exclude={"database_url", "data_dir", "rules_dir",
+                                                             "lists_dir"}).encode())
+    for entry in entries:
+        digest.update(f"{entry.source_list}\0{entry.id}\0{entry_digest(entry)}\n".encode())
+    return DeltaIndex("sha256:" + digest.hexdigest(), entries, shipped)
+
+
+def _hits_on_cluster(entries: list[ListEntry], parties: Sequence[Party],
+                     settings: Settings) -> dict[Party, list[PartyHit]]:
+    from service.batch.cluster import ClusterSession  # imports dask only when a cluster is used
+
+    distinct = list(dict.fromkeys(parties))
+    pages = [distinct[start:start + PARTIES_PER_TASK] for start in range(0, len(distinct), PARTIES_PER_TASK)]
+    found: dict[Party, list[PartyHit]] = {}
+    with ClusterSession(settings.dask_scheduler or "", settings.dask_timeout_seconds,
+                        delta_index(entries, settings)) as session:
+        for hits in session.map(hits_on_worker, pages):
+            found.update(hits)
+    return found
+
+
+_DELTA: dict[str, PartyScreener] = {}  # per worker process: the index of the last delta it was sent
+_DELTA_LOCK = threading.Lock()
+
+
+def hits_on_worker(delta: DeltaIndex, parties: list[Party]) -> dict[Party, list[PartyHit]]:
+    """Dask task: the delta's hits for these parties, with this worker's index of the delta (built once)."""
+    from service.runtime import build_party_index
+
+    with _DELTA_LOCK:
+        index = _DELTA.get(delta.digest)
+        if index is None:
+            _DELTA.clear()
+            index = _DELTA[delta.digest] = build_party_index(delta.settings, delta.entries, [])
+    return _hits(index, parties)
 
 
 def _alerts(session: Session, hits: dict[Party, list[PartyHit]], entries: dict[EntryKey, ListEntry],

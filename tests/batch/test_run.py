@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 from service.batch.columns import MappingError
 from service.batch.run import BatchOptions, InputUnreadable, run_batch
 from service.batch.screening import ContextUnavailable
+from service.engine.checks.clearances import DeniedParty, standing_of
 from service.engine.screen import ScreeningContext
+from service.runtime import load_context
 from service.settings import Settings
 from tests.batch.conftest import HEADER, TinyList, read_output, row, write_csv
 
@@ -179,3 +182,15 @@ def test_regrouped_references_match_the_sorted_file(tmp_path: Path) -> None:
     assert verdicts_a == verdicts_b
     rows_a = [json.loads(line)["row"] for line in out_a.read_text(encoding="utf-8").splitlines()]
     assert rows_a == list(range(2, 92))
+
+
+def test_worker_processes_apply_the_own_deny_list(tmp_path: Path, context: ScreeningContext) -> None:
+    denied = DeniedParty(id=1, name="Kessler GmbH", name_key="kessler gmbh", country=None, decision_id=1)
+    standing = dataclasses.replace(load_context(SETTINGS), standing=standing_of([], [denied]))
+    source = write_csv(tmp_path / "in.csv", [row(f"SO-{n}", consignee="Kessler GmbH" if n == 37 else "Hansen AS")
+                                             for n in range(60)])
+    out = tmp_path / "out.csv"
+    run_batch(source, out, SETTINGS, BatchOptions(workers=2, chunk_rows=10, retrospective=True), context=standing)
+    verdicts = [r["verdict"] for r in read_output(out)]
+    # Workers load rules and lists themselves; the standing decisions travel with the chunk screener.
+    assert verdicts[37] == "block" and verdicts.count("block") == 1

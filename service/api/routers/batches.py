@@ -48,7 +48,7 @@ from service.api.standing import with_all_standing
 from service.api.state import ServiceState
 from service.batch.columns import MappingError
 from service.batch.run import BatchOptions, InputUnreadable, Summary, check_header, run_batch
-from service.batch.screening import ChunkOutcome, ContextUnavailable
+from service.batch.screening import ChunkOutcome, ClusterUnavailable, ContextUnavailable
 from service.engine.screen import ScreeningContext
 from service.stamps import ScreeningStamp
 from service.store.batches import (
@@ -141,10 +141,10 @@ def _save(upload: BinaryIO, target: Path) -> Path:
 
 
 def _options(directory: Path, jsonl: bool, encoding: str | None, mapping: UploadFile | None,
-             retrospective: bool, workers: int = 1) -> BatchOptions:
+             retrospective: bool, workers: int = 1, cluster: str | None = None) -> BatchOptions:
     mapping_path = _save(mapping.file, directory / "mapping.yaml") if mapping is not None else None
     return BatchOptions(jsonl=jsonl, workers=workers, mapping=mapping_path, encoding=encoding or None,
-                        collect_screenings=True, retrospective=retrospective)
+                        collect_screenings=True, retrospective=retrospective, cluster=cluster)
 
 
 def _invalid(exc: Exception) -> InvalidRequest:
@@ -217,7 +217,8 @@ def submit_batch(
     directory.mkdir(parents=True)
     try:
         source = _save(file.file, directory / "input.csv")
-        options = _options(directory, jsonl, encoding, mapping, retrospective, workers=os.cpu_count() or 1)
+        options = _options(directory, jsonl, encoding, mapping, retrospective, workers=os.cpu_count() or 1,
+                           cluster=state.settings.dask_scheduler)
         check_header(source, options)
     except (MappingError, InputUnreadable) as exc:
         shutil.rmtree(directory, ignore_errors=True)
@@ -431,4 +432,6 @@ def _failure(exc: Exception) -> str:
         return "the audit trail could not be written; the job was stopped and no result was published"
     if isinstance(exc, ContextUnavailable):
         return f"rules or lists could not be loaded, nothing more was screened: {exc}"
+    if isinstance(exc, ClusterUnavailable):
+        return f"{exc}; no result was published"
     return f"{type(exc).__name__}: {exc}"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from service.api.standing import StandingBook
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
 from service.stamps import ScreeningStamp, stamp_of
@@ -45,9 +46,11 @@ class ServiceState:
     audit: AuditWriter | None = None  # commits the screenings of POST /v1/screenings (started by the lifespan)
     _keys: dict[str, tuple[Caller, float]] = field(default_factory=dict)
     write_lock: SqliteWriteLock | None = field(init=False)
+    standing: StandingBook = field(init=False)  # this process's copy of the clearances and the own deny list
 
     def __post_init__(self) -> None:
         self.write_lock = SqliteWriteLock(self.engine.url.database) if is_sqlite(self.engine) else None
+        self.standing = StandingBook(self.engine)
 
     @cached_property
     def stamp(self) -> ScreeningStamp:

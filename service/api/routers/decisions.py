@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from service.api.deps import CallerDep, IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep, SettingsDep
+from service.api.deps import CallerDep, IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep, SettingsDep, StateDep
 from service.api.errors import DecisionNotAllowed, Forbidden, InvalidRequest, NotFound, problem_responses
 from service.api.recording import commit_answer, replay
 from service.api.routers.wire import DecisionRecord, decision_record
@@ -39,7 +39,7 @@ class DecisionRequest(BaseModel):
 )
 def create_decision(
     screening_id: ScreeningId, body: DecisionRequest, caller: ReviewerDep, session: SessionDep,
-    idempotency: IdempotencyDep, request_id: RequestIdDep, settings: SettingsDep,
+    idempotency: IdempotencyDep, request_id: RequestIdDep, settings: SettingsDep, state: StateDep,
 ) -> Response:
     """Append a decision; the verdict itself never changes. Releasing a `block` needs the admin role.
 
@@ -68,9 +68,12 @@ def create_decision(
     )
     session.flush()  # assigns the decision's id before the answer is written
     # A false-positive release clears the parties; a confirmed denied party goes on the own deny list.
-    add_standing(session, row, screening, settings.clearance_expiry_days)
+    standing = add_standing(session, row, screening, settings.clearance_expiry_days)
     answer = decision_record(row).model_dump_json().encode()
-    return commit_answer(session, caller, idempotency, 201, answer)
+    response = commit_answer(session, caller, idempotency, 201, answer)
+    if standing:
+        state.standing.forget()  # this worker's next screening reads the new standing decisions
+    return response
 
 
 @router.get(

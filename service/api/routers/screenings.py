@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
+from service.api.audit_writer import StandingChanged
 from service.api.deps import (
     CallerDep,
     ContextDep,
@@ -92,30 +93,39 @@ async def create_screening(
     """Screen the declaration, record input and verdict, then answer 201 (503 if it cannot be recorded)."""
     if state.audit is None:
         raise StoreUnavailable("The audit writer is not running; nothing was screened. Retry later.")
-    # one hop to a pool thread for what needs the database: a stored answer, and the standing decisions
-    stored, context = await run_in_threadpool(_prepare, state, caller, idempotency,
-                                              in_mode(context, retrospective), declaration)
-    if stored is not None:
-        return stored
-    if len(declaration.parties) <= INLINE_PARTIES and len(declaration.items) <= INLINE_ITEMS:
-        row, result = _screen(context, state.stamp, declaration, caller, request_id, idempotency)
-    else:
-        row, result = await run_in_threadpool(_screen, context, state.stamp, declaration, caller, request_id,
-                                              idempotency)
-    body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
-    return await state.audit.record([row], caller, idempotency, 201, body)
+    if idempotency is not None:
+        stored = await run_in_threadpool(_stored_answer, state, caller, idempotency)
+        if stored is not None:
+            return stored
+    context = in_mode(context, retrospective)
+    for _attempt in range(STANDING_ATTEMPTS):
+        standing = state.standing.current()
+        if standing is None:  # the first screening, or the decisions changed: read them (off the event loop)
+            standing = await run_in_threadpool(state.standing.read)
+        screening = standing.apply(context, declaration)
+        if len(declaration.parties) <= INLINE_PARTIES and len(declaration.items) <= INLINE_ITEMS:
+            row, result = _screen(screening, state.stamp, declaration, caller, request_id, idempotency)
+        else:
+            row, result = await run_in_threadpool(_screen, screening, state.stamp, declaration, caller,
+                                                  request_id, idempotency)
+        body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
+        try:
+            return await state.audit.record([row], caller, idempotency, 201, body, standing=standing.version)
+        except StandingChanged:  # a clearance or the own deny list changed meanwhile: nothing was recorded
+            continue
+    raise StoreUnavailable("The standing decisions kept changing while the declaration was screened; nothing "
+                           "was recorded. Retry.")
 
 
-def _prepare(state: ServiceState, caller: Caller, idempotency: IdempotentRequest | None, context: ScreeningContext,
-             declaration: Declaration) -> tuple[Response | None, ScreeningContext]:
-    """The stored answer to a repeated Idempotency-Key, or the context with the reviewers' standing
-    decisions (clearances, the own deny list) for this declaration's parties."""
+# Screenings again after the standing decisions changed under them, before giving up (each change is a
+# reviewer's decision: several within one screening's few milliseconds are not expected).
+STANDING_ATTEMPTS = 3
+
+
+def _stored_answer(state: ServiceState, caller: Caller, idempotency: IdempotentRequest) -> Response | None:
+    """The stored answer to a repeated Idempotency-Key (409 if it came with another request)."""
     with Session(state.engine) as session:
-        if idempotency is not None:
-            stored = replay(session, caller, idempotency)
-            if stored is not None:
-                return stored, context
-        return None, with_standing(session, context, [declaration])
+        return replay(session, caller, idempotency)
 
 
 class BatchItem(BaseModel):

@@ -76,6 +76,21 @@ def _resolve(outcome: asyncio.Future[Response], response: Response | None, error
         outcome.set_result(response)
 
 
+def _answer_all(group: list[PendingAnswer]) -> None:
+    """Answer every request of a committed group with one wake-up of each event loop, not one per
+    request (waking a loop from another thread is a system call and a thread switch)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[PendingAnswer]] = {}
+    for pending in group:
+        by_loop.setdefault(pending.loop, []).append(pending)
+    for loop, answered in by_loop.items():
+        loop.call_soon_threadsafe(_resolve_answered, answered)
+
+
+def _resolve_answered(answered: list[PendingAnswer]) -> None:
+    for pending in answered:
+        _resolve(pending.outcome, Response(pending.body, status_code=pending.status, media_type=JSON), None)
+
+
 class AuditWriter:
     """Commits pending answers from a queue on a daemon thread, in groups; `record` awaits one answer."""
 
@@ -147,8 +162,7 @@ class AuditWriter:
             again = {id(pending) for pending in outdated}
             self._commit([pending for pending in group if id(pending) not in again])
             return True
-        for pending in group:
-            pending.settle(Response(pending.body, status_code=pending.status, media_type=JSON), None)
+        _answer_all(group)
         return True
 
     def _outdated(self, session: Session, group: list[PendingAnswer]) -> list[PendingAnswer]:

@@ -14,6 +14,7 @@ from typing import TypeVar
 import httpx
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from service.api.audit_writer import AuditWriter
@@ -60,7 +61,8 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         redact_access_log()
         state = await run_in_threadpool(start_service, settings, load)
         app.state.service = state
-        state.audit = AuditWriter(lambda: Session(state.engine, expire_on_commit=False), state.writing)
+        state.audit = AuditWriter(lambda: Session(state.engine, expire_on_commit=False), state.writing,
+                                  state.standing)
         checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
         workers: list[Worker] = [worker for worker in (state.audit, checkpointer, watcher) if worker is not None]
@@ -134,5 +136,9 @@ def start_service(settings: Settings, load: ContextLoader = load_context) -> Ser
         logger.error("rules or lists could not be loaded; screening is refused: %s", exc)
     if state.context is not None and settings.background:  # lists or rules changed while the service was down:
         catch_up(engine, settings, state.context, writing=state.writing)  # screen again now (once: see catch_up)
+    try:  # the first screening need not wait for it; if it fails here, that screening reads it (or 503)
+        state.standing.read()
+    except SQLAlchemyError as exc:
+        logger.warning("the standing decisions could not be read at start: %s", type(exc).__name__)
     settle_memory()
     return state

@@ -7,6 +7,11 @@ Here a request hands its rows to the writer and awaits the outcome; the writer c
 arrived meanwhile in one transaction, so under load one commit answers many requests. If a shared
 transaction fails, each request is committed again on its own, so one request's conflict (a concurrent
 retry with the same Idempotency-Key) never costs another its answer.
+
+A screening made with the process's copy of the standing decisions (service/api/standing.py) names the
+copy's version; the writer reads the current version after the INSERTs, in the same transaction, and
+commits only the screenings made with it. The others are rolled back and their requests told
+`StandingChanged`, to screen again with a fresh copy.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from sqlmodel import Session
 from service.api.deps import IdempotentRequest
 from service.api.errors import StoreUnavailable
 from service.api.recording import JSON, commit_answer
+from service.api.standing import StandingBook
+from service.store.clearances import standing_version
 from service.store.database import Writing
 from service.store.idempotency import add_answer
 from service.store.keys import Caller
@@ -32,6 +39,10 @@ from service.store.screenings import NewScreening, add_screenings
 
 logger = logging.getLogger("service.api")
 MOST_PER_COMMIT = 256  # requests committed together at most: bounds one transaction's size and time
+
+
+class StandingChanged(Exception):
+    """The standing decisions changed after the screening was made: nothing was recorded; screen again."""
 
 
 @dataclass
@@ -44,6 +55,7 @@ class PendingAnswer:
     status: int
     body: bytes
     loop: asyncio.AbstractEventLoop
+    standing: int | None  # the version of the standing decisions the screening was made with (None: not checked)
     outcome: asyncio.Future[Response] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -64,12 +76,28 @@ def _resolve(outcome: asyncio.Future[Response], response: Response | None, error
         outcome.set_result(response)
 
 
+def _answer_all(group: list[PendingAnswer]) -> None:
+    """Answer every request of a committed group with one wake-up of each event loop, not one per
+    request (waking a loop from another thread is a system call and a thread switch)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[PendingAnswer]] = {}
+    for pending in group:
+        by_loop.setdefault(pending.loop, []).append(pending)
+    for loop, answered in by_loop.items():
+        loop.call_soon_threadsafe(_resolve_answered, answered)
+
+
+def _resolve_answered(answered: list[PendingAnswer]) -> None:
+    for pending in answered:
+        _resolve(pending.outcome, Response(pending.body, status_code=pending.status, media_type=JSON), None)
+
+
 class AuditWriter:
     """Commits pending answers from a queue on a daemon thread, in groups; `record` awaits one answer."""
 
-    def __init__(self, sessions: Callable[[], Session], writing: Writing) -> None:
+    def __init__(self, sessions: Callable[[], Session], writing: Writing, book: StandingBook | None = None) -> None:
         self.sessions = sessions  # a new session each call (replaceable in tests)
         self.writing = writing  # the process's write lock for SQLite, else nothing
+        self.book = book  # the process's copy of the standing decisions, dropped when found outdated
         self._queue: queue.SimpleQueue[PendingAnswer | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
 
@@ -87,9 +115,10 @@ class AuditWriter:
         return self._queue.qsize()
 
     async def record(self, rows: list[NewScreening], caller: Caller, idempotency: IdempotentRequest | None,
-                     status: int, body: bytes) -> Response:
-        """The answer once `rows` (and the stored answer) are committed; StoreUnavailable (503) if not."""
-        pending = PendingAnswer(rows, caller, idempotency, status, body, asyncio.get_running_loop())
+                     status: int, body: bytes, standing: int | None = None) -> Response:
+        """The answer once `rows` (and the stored answer) are committed; StoreUnavailable (503) if not,
+        StandingChanged if the standing decisions are no longer at version `standing`."""
+        pending = PendingAnswer(rows, caller, idempotency, status, body, asyncio.get_running_loop(), standing)
         self._queue.put(pending)
         return await asyncio.shield(pending.outcome)
 
@@ -118,20 +147,44 @@ class AuditWriter:
                     if pending.idempotency is not None:
                         add_answer(session, pending.caller.key_id, pending.idempotency.key,
                                    pending.idempotency.request_hash, pending.status, pending.body)
-                session.commit()
+                outdated = self._outdated(session, group)
+                if outdated:
+                    session.rollback()
+                else:
+                    session.commit()
         except Exception as exc:  # (not only the database's errors: the thread must outlive any failure)
             logger.warning("a shared audit commit of %d answers failed (%s); committing each alone",
                            len(group), type(exc).__name__)
             return False
-        for pending in group:
-            pending.settle(Response(pending.body, status_code=pending.status, media_type=JSON), None)
+        if outdated:  # nothing was committed: screen those again, commit the others (fewer each time)
+            for pending in outdated:
+                pending.settle(None, StandingChanged())
+            again = {id(pending) for pending in outdated}
+            self._commit([pending for pending in group if id(pending) not in again])
+            return True
+        _answer_all(group)
         return True
+
+    def _outdated(self, session: Session, group: list[PendingAnswer]) -> list[PendingAnswer]:
+        """The screenings made with standing decisions older than the database's (read after the INSERTs,
+        so on SQLite under the write lock: no change can commit before this transaction does)."""
+        checked = [pending for pending in group if pending.standing is not None]
+        if not checked:
+            return []
+        version = standing_version(session)
+        if self.book is not None:
+            self.book.outdated(version)
+        return [pending for pending in checked if pending.standing != version]
 
     def _commit_alone(self, pending: PendingAnswer) -> None:
         """One request in its own transaction; its outcome is the answer, a replay, or the problem."""
         try:
             with self.writing(), self.sessions() as session:
                 add_screenings(session, pending.rows)
+                if self._outdated(session, [pending]):
+                    session.rollback()
+                    pending.settle(None, StandingChanged())
+                    return
                 response = commit_answer(session, pending.caller, pending.idempotency, pending.status, pending.body)
         except SQLAlchemyError as exc:  # the INSERT itself failed (commit_answer handles the commit)
             logger.error("audit write failed: %s", type(exc).__name__)

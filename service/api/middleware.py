@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import secrets
 import time
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import ApiError, RequestTooLarge, send_problem
+from service.entropy import token_hex
 from service.logs import client_request_id_var, key_id_var, request_id_var
 from service.metrics import REQUESTS
 
@@ -33,7 +33,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = secrets.token_hex(16)
+        request_id = token_hex(16)
         given = _given_id(scope)
         state = scope.setdefault("state", {})
         state["request_id"] = request_id

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from service.api.standing import StandingBook
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
 from service.stamps import ScreeningStamp, stamp_of
@@ -47,9 +48,11 @@ class ServiceState:
     batch_claimer: BatchClaimer | None = None  # takes batch jobs for this process (None: no background work)
     _keys: dict[str, tuple[Caller, float]] = field(default_factory=dict)
     write_lock: SqliteWriteLock | None = field(init=False)
+    standing: StandingBook = field(init=False)  # this process's copy of the clearances and the own deny list
 
     def __post_init__(self) -> None:
         self.write_lock = SqliteWriteLock(self.engine.url.database) if is_sqlite(self.engine) else None
+        self.standing = StandingBook(self.engine)
 
     @cached_property
     def stamp(self) -> ScreeningStamp:

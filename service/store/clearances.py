@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from service.engine.checks.clearances import (
@@ -24,12 +25,18 @@ from service.engine.checks.clearances import (
     standing_of,
 )
 from service.engine.declaration import Declaration
-from service.store.database import now
+from service.store.database import as_utc, now
 from service.store.decisions import DecisionKind, ReasonCode
 from service.store.screening_parties import named_parties
 from service.store.tables import Decision, Screening
 from service.store.workflow_events import record
-from service.store.workflow_tables import AlertDecisionRow, AlertRow, OwnDenialRow, PartyClearanceRow
+from service.store.workflow_tables import (
+    AlertDecisionRow,
+    AlertRow,
+    OwnDenialRow,
+    PartyClearanceRow,
+    StandingVersionRow,
+)
 
 HELD = ("review", "block")
 
@@ -152,6 +159,35 @@ def all_standing(session: Session) -> Standing:
                            .where(col(PartyClearanceRow.expires_at) > now())).all()
     denied = session.exec(select(OwnDenialRow).where(col(OwnDenialRow.revoked_at).is_(None))).all()
     return standing_of([party_clearance(row) for row in cleared], [denied_party(row) for row in denied])
+
+
+def standing_version(session: Session) -> int:
+    """The number triggers move on with every change to a clearance or an own-list entry (0 if unset)."""
+    # a plain statement on the session's connection: the audit writer reads it with every commit
+    version = session.connection().execute(_VERSION).scalar()
+    return int(version or 0)
+
+
+_VERSION = text(f"SELECT version FROM {StandingVersionRow.__tablename__} WHERE id = 1")
+
+
+@dataclass(frozen=True)
+class StandingRows:
+    """Every clearance not revoked (with its expiry) and every own-list entry not revoked, at `version`."""
+
+    version: int
+    clearances: tuple[tuple[PartyClearance, datetime], ...]
+    denied: tuple[DeniedParty, ...]
+
+
+def standing_in_force(session: Session) -> StandingRows:
+    """All the standing decisions, for a process to keep in memory; the version is read first, so the
+    rows are at least as new as the version they are kept under (a change in between reloads them)."""
+    version = standing_version(session)
+    cleared = session.exec(select(PartyClearanceRow).where(col(PartyClearanceRow.revoked_at).is_(None))).all()
+    denied = session.exec(select(OwnDenialRow).where(col(OwnDenialRow.revoked_at).is_(None))).all()
+    return StandingRows(version, tuple((party_clearance(row), as_utc(row.expires_at)) for row in cleared),
+                        tuple(denied_party(row) for row in denied))
 
 
 def clearances_for(session: Session, name_keys: Iterable[str], at: datetime | None = None,

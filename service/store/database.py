@@ -7,7 +7,6 @@ import importlib
 import logging
 import os
 import pkgutil
-import secrets
 import threading
 import time
 import uuid
@@ -25,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
+from service.entropy import random_bits
 from service.periodic import Periodic
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -203,14 +203,14 @@ def new_id() -> str:
     """A UUIDv7 (RFC 9562): time-ordered across processes to the millisecond, and strictly increasing
     within this process (a 12-bit counter in `rand_a`, method 1 of RFC 9562 section 6.2)."""
     with _id_lock:
-        millis, counter = time.time_ns() // 1_000_000, secrets.randbits(10)
+        millis, counter = time.time_ns() // 1_000_000, random_bits(10)
         if millis <= _last_id[0]:  # same millisecond (or the clock went back): count on
             millis, counter = _last_id[0], _last_id[1] + 1
             if counter >= 1 << 12:
                 millis, counter = millis + 1, 0
         _last_id[:] = [millis, counter]
     value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | counter << 64
-    value |= 0b10 << 62 | secrets.randbits(62)
+    value |= 0b10 << 62 | random_bits(62)
     return str(uuid.UUID(int=value))
 
 

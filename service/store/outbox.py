@@ -44,13 +44,14 @@ class WebhookEvent(SQLModel, table=True):
 
 
 EVENTS: Table = WebhookEvent.__table__  # type: ignore[attr-defined]
+_APPEND = insert(EVENTS)  # built once, for every group of screenings
 _VERDICT_EVENTS = {"review": EventType.SCREENING_REVIEW, "block": EventType.SCREENING_BLOCK}
 
 
 def add_events(session: Session, events: list[tuple[EventType, dict[str, Any]]]) -> None:
     """Append events in the caller's transaction (a plain INSERT, like the screenings they report)."""
     if events:
-        session.connection().execute(insert(EVENTS), event_rows(events))
+        session.connection().execute(_APPEND, event_rows(events))
 
 
 def event_rows(events: list[tuple[EventType, dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from service.store.tables import Decision, Screening
 from service.store.workflow_tables import SCREENING_PARTIES, ScreeningParty
 
 HELD = ("review", "block")
+_APPEND = insert(SCREENING_PARTIES)  # built once, for every group of screenings
 
 
 def named_parties(declaration: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -45,7 +46,7 @@ def add_screening_parties(session: Session, screenings: list[dict[str, Any]]) ->
     """Append the parties of screenings being recorded (in the caller's transaction)."""
     rows = party_rows(screenings)
     if rows:
-        session.connection().execute(insert(SCREENING_PARTIES), rows)
+        session.connection().execute(_APPEND, rows)
 
 
 def _held_undecided() -> Any:

@@ -22,6 +22,7 @@ from service.store.tables import Decision, Screening
 
 UNDECIDED = "none"
 SCREENINGS: Table = Screening.__table__  # type: ignore[attr-defined]
+_APPEND = insert(SCREENINGS)  # built once: statements are cached by their structure, building one is not free
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def add_screenings(session: Session, screenings: list[NewScreening]) -> None:
     """Append screenings to the trail in the caller's transaction (a plain INSERT; rows are never changed)."""
     if screenings:
         # Core INSERT on the session's connection: the ORM's unit of work adds nothing for append-only rows.
-        session.connection().execute(insert(SCREENINGS), [screening.values for screening in screenings])
+        session.connection().execute(_APPEND, [screening.values for screening in screenings])
         # The parties again, narrow, so that a list change finds the shipments still to leave.
         add_screening_parties(session, [screening.values for screening in screenings])
         # Held ones join the reviewers' queue, with the rules, lists and countries it filters by.

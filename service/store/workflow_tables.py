@@ -91,6 +91,17 @@ class OwnDenialRow(SQLModel, table=True):
     revoked_by_key_id: str | None = _text(32, nullable=True)
 
 
+class StandingVersionRow(SQLModel, table=True):
+    """One row whose number changes whenever a clearance or an own-list entry does (database triggers,
+    migration 0016), so each API process can keep the standing decisions in memory and notice a change
+    with one trivial read."""
+
+    __tablename__ = "standing_version"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    version: int = Field(sa_column=Column(Integer, nullable=False))
+
+
 class AlertRow(SQLModel, table=True):
     """A new hit (or a stricter verdict) found by screening a shipment or a monitored party again."""
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from service.api.deps import get_context
 from service.engine.screen import ScreeningContext
 from tests.api.conftest import declaration
 
@@ -81,14 +79,14 @@ async def test_oversized_streamed_body_is_413(client: httpx.AsyncClient, as_scre
 
 
 async def test_unexpected_failures_are_500_problems_logged_under_the_request_id(
-    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str], caplog: pytest.LogCaptureFixture
+    client: httpx.AsyncClient, as_screener: dict[str, str], caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken() -> ScreeningContext:
+    def broken(*_: object) -> ScreeningContext:
         raise ZeroDivisionError("a bug")
 
-    app.dependency_overrides[get_context] = broken
+    monkeypatch.setattr("service.api.routers.screenings.screen", broken)
     answer = await client.post("/v1/screenings", json=declaration(), headers={**as_screener, "X-Request-ID": "r-500"})
-    app.dependency_overrides.clear()
     assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
     assert "a bug" not in answer.text  # nothing internal leaks to the client
     assert f"request_id={answer.json()['request_id']}" in caplog.text and "ZeroDivisionError" in caplog.text

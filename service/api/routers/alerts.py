@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from service.api.deps import IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep, SettingsDep
+from service.api.deps import IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep, SettingsDep, StateDep
 from service.api.errors import NotFound, problem_responses
 from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
@@ -127,7 +127,7 @@ def read_alert(alert_id: AlertId, caller: ReviewerDep, session: SessionDep) -> A
              responses=problem_responses(401, 403, 404, 409, 413, 422, 503), summary="Close an alert with a decision")
 def create_alert_decision(
     alert_id: AlertId, body: DecisionRequest, caller: ReviewerDep, session: SessionDep,
-    idempotency: IdempotencyDep, request_id: RequestIdDep, settings: SettingsDep,
+    idempotency: IdempotencyDep, request_id: RequestIdDep, settings: SettingsDep, state: StateDep,
 ) -> Response:
     """Same reason codes and roles as screening decisions: releasing a `block` alert needs the admin role.
 
@@ -146,4 +146,6 @@ def create_alert_decision(
     except Refused as refused:
         raise refusal_error(refused) from None
     answer = alert_view(row, alert_decisions(session, alert_id)).model_dump_json().encode()
-    return commit_answer(session, caller, idempotency, 201, answer)
+    response = commit_answer(session, caller, idempotency, 201, answer)
+    state.standing.forget()  # this worker's next screening reads the standing decisions the decision may have added
+    return response

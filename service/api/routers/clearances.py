@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from service.api.deps import AdminDep, RequestIdDep, ReviewerDep, SessionDep
+from service.api.deps import AdminDep, RequestIdDep, ReviewerDep, SessionDep, StateDep
 from service.api.errors import DecisionNotAllowed, NotFound, problem_responses
 from service.api.routers.wire import utc
 from service.api.routing import CheckedRoute
@@ -106,7 +106,7 @@ def read_clearances(caller: ReviewerDep, session: SessionDep, status: Status = N
 @router.delete("/clearances/{clearance_id}", response_model=ClearanceView,
                responses=problem_responses(401, 403, 404, 409, 422, 503), summary="Revoke a clearance (admin)")
 def delete_clearance(clearance_id: RowId, note: Note, caller: AdminDep, session: SessionDep,
-                     request_id: RequestIdDep) -> ClearanceView:
+                     request_id: RequestIdDep, state: StateDep) -> ClearanceView:
     """The party's next hit on that entry holds the shipment again; the revocation is recorded."""
     row = session.get(PartyClearanceRow, clearance_id)
     if row is None:
@@ -115,6 +115,7 @@ def delete_clearance(clearance_id: RowId, note: Note, caller: AdminDep, session:
         raise DecisionNotAllowed(f"Clearance {clearance_id} was already revoked.")
     revoke_clearance(session, row, caller.key_id, request_id, note)
     session.commit()
+    state.standing.forget()  # this worker's next screening reads the standing decisions again
     return clearance_view(row)
 
 
@@ -130,7 +131,7 @@ def read_denials(caller: ReviewerDep, session: SessionDep, status: Status = None
                responses=problem_responses(401, 403, 404, 409, 422, 503),
                summary="Take a party off the own deny list (admin)")
 def delete_denial(entry_id: RowId, note: Note, caller: AdminDep, session: SessionDep,
-                  request_id: RequestIdDep) -> DenialView:
+                  request_id: RequestIdDep, state: StateDep) -> DenialView:
     """The party is screened against the official lists only from now on; the revocation is recorded."""
     row = session.get(OwnDenialRow, entry_id)
     if row is None:
@@ -139,4 +140,5 @@ def delete_denial(entry_id: RowId, note: Note, caller: AdminDep, session: Sessio
         raise DecisionNotAllowed(f"Own deny list entry {entry_id} was already revoked.")
     revoke_denial(session, row, caller.key_id, request_id, note)
     session.commit()
+    state.standing.forget()  # this worker's next screening reads the standing decisions again
     return denial_view(row)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from service.api.deps import CallerDep, IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep, SettingsDep
+from service.api.deps import CallerDep, IdempotencyDep, RequestIdDep, ReviewerDep, SessionDep, SettingsDep, StateDep
 from service.api.errors import ApiError, DecisionNotAllowed, Forbidden, InvalidRequest, NotFound, problem_responses
 from service.api.recording import commit_answer, replay
 from service.api.routers.wire import DecisionRecord, decision_record
@@ -47,7 +47,7 @@ def refusal_error(refused: Refused) -> ApiError:
 )
 def create_decision(
     screening_id: ScreeningId, body: DecisionRequest, caller: ReviewerDep, session: SessionDep,
-    idempotency: IdempotencyDep, request_id: RequestIdDep, settings: SettingsDep,
+    idempotency: IdempotencyDep, request_id: RequestIdDep, settings: SettingsDep, state: StateDep,
 ) -> Response:
     """Append a decision; the verdict itself never changes. Releasing a `block` needs the admin role.
 
@@ -66,7 +66,9 @@ def create_decision(
     except Refused as refused:
         raise refusal_error(refused) from None
     answer = decision_record(row).model_dump_json().encode()
-    return commit_answer(session, caller, idempotency, 201, answer)
+    response = commit_answer(session, caller, idempotency, 201, answer)
+    state.standing.forget()  # this worker's next screening reads the standing decisions the decision may have added
+    return response
 
 
 @router.get(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
+from service.api.audit_writer import StandingChanged
 from service.api.deps import (
     CallerDep,
     ContextDep,
@@ -22,9 +23,11 @@ from service.api.deps import (
     SessionDep,
     SettingsDep,
     StateDep,
+    get_context,
+    get_state,
     in_mode,
 )
-from service.api.errors import BatchTooLarge, FieldError, NotFound, StoreUnavailable, problem_responses
+from service.api.errors import BatchTooLarge, FieldError, NotFound, StoreUnavailable, problem_responses, request_id_of
 from service.api.filters import ScreeningFilterDep
 from service.api.paging import decode_cursor, encode_cursor
 from service.api.recording import commit_answer, replay
@@ -86,36 +89,49 @@ INLINE_PARTIES, INLINE_ITEMS = 5, 20
     summary="Screen one declaration and record it",
 )
 async def create_screening(
-    declaration: Declaration, caller: ScreenerDep, context: ContextDep, state: StateDep,
-    idempotency: IdempotencyDep, request_id: RequestIdDep, retrospective: Retrospective = False,
+    declaration: Declaration, request: Request, caller: ScreenerDep, idempotency: IdempotencyDep,
+    retrospective: Retrospective = False,
 ) -> Response:
     """Screen the declaration, record input and verdict, then answer 201 (503 if it cannot be recorded)."""
+    # The state, the context and the request id are taken here rather than as dependencies: FastAPI spends
+    # tens of microseconds on each dependency of each request, and this is the service's busiest route.
+    state = await get_state(request)
+    context, request_id = await get_context(state), request_id_of(request)
     if state.audit is None:
         raise StoreUnavailable("The audit writer is not running; nothing was screened. Retry later.")
-    # one hop to a pool thread for what needs the database: a stored answer, and the standing decisions
-    stored, context = await run_in_threadpool(_prepare, state, caller, idempotency,
-                                              in_mode(context, retrospective), declaration)
-    if stored is not None:
-        return stored
-    if len(declaration.parties) <= INLINE_PARTIES and len(declaration.items) <= INLINE_ITEMS:
-        row, result = _screen(context, state.stamp, declaration, caller, request_id, idempotency)
-    else:
-        row, result = await run_in_threadpool(_screen, context, state.stamp, declaration, caller, request_id,
-                                              idempotency)
-    body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
-    return await state.audit.record([row], caller, idempotency, 201, body)
+    if idempotency is not None:
+        stored = await run_in_threadpool(_stored_answer, state, caller, idempotency)
+        if stored is not None:
+            return stored
+    context = in_mode(context, retrospective)
+    for _attempt in range(STANDING_ATTEMPTS):
+        standing = state.standing.current()
+        if standing is None:  # the first screening, or the decisions changed: read them (off the event loop)
+            standing = await run_in_threadpool(state.standing.read)
+        screening = standing.apply(context, declaration)
+        if len(declaration.parties) <= INLINE_PARTIES and len(declaration.items) <= INLINE_ITEMS:
+            row, result = _screen(screening, state.stamp, declaration, caller, request_id, idempotency)
+        else:
+            row, result = await run_in_threadpool(_screen, screening, state.stamp, declaration, caller,
+                                                  request_id, idempotency)
+        body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
+        try:
+            return await state.audit.record([row], caller, idempotency, 201, body, standing=standing.version)
+        except StandingChanged:  # a clearance or the own deny list changed meanwhile: nothing was recorded
+            continue
+    raise StoreUnavailable("The standing decisions kept changing while the declaration was screened; nothing "
+                           "was recorded. Retry.")
 
 
-def _prepare(state: ServiceState, caller: Caller, idempotency: IdempotentRequest | None, context: ScreeningContext,
-             declaration: Declaration) -> tuple[Response | None, ScreeningContext]:
-    """The stored answer to a repeated Idempotency-Key, or the context with the reviewers' standing
-    decisions (clearances, the own deny list) for this declaration's parties."""
+# Screenings again after the standing decisions changed under them, before giving up (each change is a
+# reviewer's decision: several within one screening's few milliseconds are not expected).
+STANDING_ATTEMPTS = 3
+
+
+def _stored_answer(state: ServiceState, caller: Caller, idempotency: IdempotentRequest) -> Response | None:
+    """The stored answer to a repeated Idempotency-Key (409 if it came with another request)."""
     with Session(state.engine) as session:
-        if idempotency is not None:
-            stored = replay(session, caller, idempotency)
-            if stored is not None:
-                return stored, context
-        return None, with_standing(session, context, [declaration])
+        return replay(session, caller, idempotency)
 
 
 class BatchItem(BaseModel):

@@ -100,4 +100,5 @@ def _decide(request: Request, form: FormData, alert_id: str, signed: SignedIn, s
         close_alert(session, row, choice, signed.caller, request_id, expiry_days)
         with state.writing():
             session.commit()
+        state.standing.forget()  # this process's next screening reads what the decision may have added
     return RedirectResponse(f"/review/alerts/{alert_id}#history", status_code=303)

@@ -91,6 +91,7 @@ def _decide(request: Request, form: FormData, screening_id: str, signed: SignedI
         decided = decide_screening(session, row, choice, signed.caller, request_id, expiry_days)
         with state.writing():
             session.commit()
+        state.standing.forget()  # this process's next screening reads what the decision may have added
     return RedirectResponse(f"/review/screenings/{screening_id}?decided={decided.id}#history", status_code=303)
 
 

@@ -132,7 +132,7 @@ def _prepared(index: PartyIndex, scripts_up_front: bool) -> PartyIndex:
 def screener(settings: Settings, lists: LoadedLists, tables: IndexTables | None = None,
              directory: Path | None = None) -> PartyIndex:
     """The index with the thresholds and cache size from settings: built, or made from stored tables."""
-    scripts = (lambda: _stored_scripts(directory)) if directory is not None else None
+    scripts = (lambda: stored_scripts(directory)) if directory is not None else None
     return PartyIndex(lists.entries, lists.stamps, review_threshold=settings.review_threshold,
                       block_threshold=settings.block_threshold, cache_size=settings.party_cache_size,
                       tables=tables, stored_scripts=scripts)
@@ -142,17 +142,23 @@ def open_index(settings: Settings, lists: LoadedLists) -> PartyIndex:
     """The index of these lists made from their stored tables; StoredIndexError if there are none or
     they cannot be trusted."""
     directory = index_path(settings.data_dir, lists.stamps)
-    files = _checked_description(directory, identity(lists.stamps))
+    tables = read_tables(directory, identity(lists.stamps))
+    if tables.rows and max(row.entry for row in tables.rows) >= len(lists.entries):
+        raise StoredIndexError(f"{directory}: tables refer to more entries than the lists hold")
+    return screener(settings, lists, tables, directory)
+
+
+def read_tables(directory: Path, list_identity: str) -> IndexTables:
+    """The tables stored in `directory`, after checking format, lists, matcher and the files' hashes
+    (the postings memory-mapped); StoredIndexError otherwise."""
+    files = _checked_description(directory, list_identity)
     data = _verified_bytes(directory / TABLES, files)
     flat = _mapped_postings(directory / POSTINGS, files)
     try:
         with collector_paused():  # (a million small containers: the cycle collector would walk them again and again)
-            tables = tables_from_plain(marshal.loads(data), flat)
+            return tables_from_plain(marshal.loads(data), flat)
     except (ValueError, TypeError, IndexError, EOFError, AssertionError) as exc:
         raise StoredIndexError(f"{directory}: tables unusable: {exc!r}") from exc
-    if tables.rows and max(row.entry for row in tables.rows) >= len(lists.entries):
-        raise StoredIndexError(f"{directory}: tables refer to more entries than the lists hold")
-    return screener(settings, lists, tables, directory)
 
 
 def store_index(settings: Settings, lists: LoadedLists) -> Path:
@@ -170,7 +176,7 @@ def store_index(settings: Settings, lists: LoadedLists) -> Path:
         index = screener(settings, lists)
         scratch = Path(tempfile.mkdtemp(dir=root, prefix=".building."))
         try:
-            _write(scratch / "index", index, identity(lists.stamps))
+            write_index(scratch / "index", index, identity(lists.stamps))
             (scratch / "index").rename(final)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -190,8 +196,8 @@ def refresh_index(settings: Settings) -> Path | None:
     return store_index(settings, lists)
 
 
-def _write(directory: Path, index: PartyIndex, list_identity: str) -> None:
-    """The index's files, then their description (a directory without it is unfinished)."""
+def write_index(directory: Path, index: PartyIndex, list_identity: str) -> None:
+    """The index's files in a new directory, then their description (a directory without it is unfinished)."""
     directory.mkdir(parents=True)
     plain, flat = plain_tables(index.tables())
     replace_file(directory / TABLES, marshal.dumps(plain))  # type: ignore[arg-type]
@@ -260,7 +266,7 @@ def _mapped_postings(path: Path, files: dict[str, Any]) -> Rows:
     return flat
 
 
-def _stored_scripts(directory: Path) -> dict[str, list[int]] | None:
+def stored_scripts(directory: Path) -> dict[str, list[int]] | None:
     """The stored cross-script keys, or None (then they are built) when they cannot be trusted."""
     try:
         files = json.loads((directory / DESCRIPTION).read_bytes())["files"]

@@ -163,7 +163,7 @@ def test_an_index_that_cannot_be_stored_is_kept_in_memory(tmp_path: Path, monkey
     def refused(*_: object) -> None:
         raise PermissionError("read-only data directory")
 
-    monkeypatch.setattr(indexes, "_write", refused)
+    monkeypatch.setattr(indexes, "write_index", refused)
     with caplog.at_level(logging.WARNING, logger="service.lists"):
         context = load_context(settings)
     assert _blocks(context.parties) and "party_index_in_memory" in caplog.text

@@ -4,6 +4,9 @@ answers exactly as the index built from the entries."""
 from __future__ import annotations
 
 import marshal
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,14 @@ def test_malformed_tables_are_refused() -> None:
     short = (plain[0][:-1], *plain[1:])  # type: ignore[index]
     with pytest.raises(ValueError, match="columns"):
         tables_from_plain(short, flat)
+
+
+def test_names_filed_as_written_are_filed_alike_in_every_process() -> None:
+    """Python's hash of a string differs between processes: the filing of stored tables must not."""
+    script = ("from tests.engine.parties.test_index import ENTRIES, STAMPS; "
+              "from service.engine.parties.index import PartyIndex; "
+              "print(sorted(PartyIndex(ENTRIES, STAMPS).tables().exact))")
+    root = Path(__file__).resolve().parents[3]
+    found = [subprocess.run([sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONHASHSEED": seed},
+                            check=True, capture_output=True, text=True).stdout for seed in ("1", "2")]
+    assert found[0] == found[1] == f"{sorted(PartyIndex(ENTRIES, STAMPS).tables().exact)}\n"

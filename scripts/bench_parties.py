@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
@@ -237,15 +238,15 @@ def bench(label: str, entries: list[ListEntry], queries: list[str], args: argpar
     return speedup
 
 
-def datasets(args: argparse.Namespace) -> list[tuple[str, list[ListEntry], list[str]]]:
-    """The two lists and their queries (the same in every process: one seeded generator)."""
+def datasets(args: argparse.Namespace) -> Iterator[tuple[str, list[ListEntry], list[str]]]:
+    """The two lists and their queries, one after the other (the same in every process: one seeded
+    generator)."""
     rng = random.Random(20261121)
     ofac = read_list("ofac", OFAC).entries
     ofac_names = [name for entry in ofac for name in entry.all_names()]
-    ofac_queries = queries_for(ofac_names, args.queries, rng)
+    yield "OFAC SDN 2021", ofac, queries_for(ofac_names, args.queries, rng)
     generated = generated_entries(args.names, rng)
-    generated_queries = queries_for([entry.name for entry in generated], args.queries, rng)
-    return [("OFAC SDN 2021", ofac, ofac_queries), (f"generated {args.names:,}", generated, generated_queries)]
+    yield f"generated {args.names:,}", generated, queries_for([entry.name for entry in generated], args.queries, rng)
 
 
 def main() -> None:
@@ -263,7 +264,7 @@ def main() -> None:
     print(native.describe())
     if native.stale_modules():
         sys.exit(f"compiled modules older than their source: {', '.join(native.stale_modules())}; run make setup")
-    lists = datasets(args)
+    lists = list(datasets(args))
     speedups: dict[str, list[float]] = {label: [] for label, _, _ in lists}
     loads = []
     for number in range(1, args.rounds + 1):

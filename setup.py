@@ -15,7 +15,8 @@ from pathlib import Path
 from setuptools import setup
 
 PACKAGE = Path("service/engine/parties")
-MODULES = ["burmese", "glossary", "hit", "index", "legal_forms", "letters", "names", "postings", "scoring"]
+MODULES = ["burmese", "glossary", "hit", "index", "legal_forms", "letters", "names", "postings", "scoring",
+           "tables"]
 
 
 def extensions() -> list[object]:

@@ -14,24 +14,24 @@ from service.engine.parties.index import PartyIndex
 from service.engine.rulebook import load_rulebook
 from service.engine.screen import ScreeningContext
 from service.engine.verdict import ListStamp
+from service.lists.indexes import party_index
 from service.lists.load import load_lists
 from service.metrics import TimedParties
 from service.settings import Settings
 
 
 def load_context(settings: Settings, *, scripts_up_front: bool = True) -> ScreeningContext:
-    """Load the rulebook and build the denied-party index from every configured list, or raise.
+    """Load the rulebook and the denied-party index of every configured list, or raise. The index is made
+    from the tables stored for these lists, or built and stored (service.lists.indexes).
 
-    With `scripts_up_front` the keys that names written in another script are looked up by are built
-    now, so that a first query in Chinese or Hebrew characters does not wait for them (the API). Without,
-    the first such query builds them (a batch worker: most files have none, and the keys take about
+    With `scripts_up_front` the keys that names written in another script are looked up by are read (or
+    built) now, so that a first query in Chinese or Hebrew characters does not wait for them (the API). Without,
+    the first such query reads or builds them (a batch worker: most files have none, and the keys take about
     40 MiB per process for the OFAC list).
     """
     rulebook = load_rulebook(settings.rules_dir, locked=True)
     lists = load_lists(settings)
-    parties = build_party_index(settings, lists.entries, lists.stamps)
-    if scripts_up_front:
-        parties.prepare_scripts()  # a first query in Chinese or Hebrew characters must not wait for them
+    parties = party_index(settings, lists, scripts_up_front=scripts_up_front)
     context = ScreeningContext(rulebook=rulebook, parties=TimedParties(parties), lists=lists.ages,
                                listed_from=lists.listed_from, past_days=settings.export_date_past_days,
                                entries={(entry.source_list, entry.id): entry for entry in lists.entries})

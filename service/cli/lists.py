@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from service.cli.output import EXIT_FATAL, EXIT_INVALID, fail
 from service.engine.parties.sources import FORMATS, ListReadError, RowWarning
 from service.engine.parties.sources.curated import curated_list_schema
 from service.engine.screen import utc_now
+from service.lists.indexes import StoredIndexError, refresh_index
 from service.lists.intake import SnapshotRefused, adopt_snapshots, remove_list, take_in
 from service.lists.load import ListLoadError, load_lists
 from service.lists.manifest import ManifestError
@@ -41,6 +43,20 @@ def _pickup_note(settings: Settings) -> None:
     """What a running service does with what was just stored."""
     typer.echo(f"a running service picks this up within {settings.reload_poll_seconds:g} s "
                "(each worker follows the list manifest; /readyz shows a list that could not be loaded)")
+
+
+def _index_lists() -> None:
+    """Store the party index of the lists as they now are, so that every process reads it instead of
+    building it at start. A failure is reported, not fatal: the first process to start then builds it."""
+    started = time.perf_counter()
+    try:
+        stored = refresh_index(get_settings())
+    except (ListLoadError, OSError, StoredIndexError) as exc:
+        typer.echo(f"warning: the party index was not stored ({exc}); the service builds it when it starts",
+                   err=True)
+        return
+    if stored is not None:
+        typer.echo(f"party index stored in {stored} ({time.perf_counter() - started:.1f} s)")
 
 
 def _loud(message: str) -> None:
@@ -73,6 +89,7 @@ def import_command(
     before = f" (was {intake.previous.version}, {intake.previous.entries} entries)" if intake.previous else ""
     typer.echo(f"stored {info.name} {info.version}: {info.entries} entries, "
                f"{info.warnings} rows skipped{before}")
+    _index_lists()
     _pickup_note(settings)
 
 
@@ -143,6 +160,8 @@ def update_command(
             typer.echo(f"updated {info.name} {info.version}: {info.entries} entries")
         else:
             _loud(outcome.error or outcome.name)
+    if any(outcome.ok for outcome in outcomes):
+        _index_lists()
     failed = [outcome.name for outcome in outcomes if not outcome.ok]
     if len(failed) < len(outcomes):
         _pickup_note(settings)
@@ -183,6 +202,7 @@ def remove_command(
         fail(f"list not removed: {exc}", EXIT_FATAL)
     typer.echo(f"removed {removal.name} {removal.version} ({removal.entries} entries) at "
                f"{removal.removed_at:%Y-%m-%d %H:%M} UTC: {removal.reason}")
+    _index_lists()
 
 
 @app.command("adopt")
@@ -196,6 +216,7 @@ def adopt_command() -> None:
         fail(f"nothing adopted: {exc}; move it aside to record the snapshots afresh", EXIT_FATAL)
     for info in adopted:
         typer.echo(f"recorded {info.name} {info.version}: {info.entries} entries")
+    _index_lists()
 
 
 @app.command("schema")

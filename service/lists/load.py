@@ -52,8 +52,9 @@ def load_entries(settings: Settings) -> tuple[list[ListEntry], list[ListStamp]]:
     return loaded.entries, loaded.stamps
 
 
-def load_lists(settings: Settings) -> LoadedLists:
-    """The entries and stamps, with each list's age and the curated listing dates."""
+def load_lists(settings: Settings, *, require: bool = True) -> LoadedLists:
+    """The entries and stamps, with each list's age and the curated listing dates. `require=False` skips
+    the check for `required_lists` (to store the index of whatever is stored, not to screen)."""
     entries: list[ListEntry] = []
     stamps: list[ListStamp] = []
     ages: list[ListAge] = []
@@ -66,7 +67,7 @@ def load_lists(settings: Settings) -> LoadedLists:
         ages.append(ListAge(name=stamp.name, entries=stamp.entries, official=taken is not None, imported_at=taken,
                             max_age=max_age(settings, stamp.name) if taken is not None else None))
     missing = sorted(set(settings.required_lists) - {stamp.name for stamp in stamps})
-    if missing:
+    if missing and require:
         raise ListIntegrityError(f"required lists not loaded: {', '.join(missing)} (run `export-screen lists update`)")
     listed_from = {(entry.source_list, entry.id): entry.listed_on
                    for list_entries, _, _ in curated for entry in list_entries if entry.listed_on is not None}

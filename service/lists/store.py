@@ -121,14 +121,14 @@ def read_snapshot(path: Path) -> tuple[SnapshotInfo, list[ListEntry]]:
     if len(lines) != info.entries:
         raise SnapshotError(f"{path}: {len(lines)} entries, header says {info.entries}")
     try:
-        with _collector_paused():
+        with collector_paused():
             return info, [ListEntry.model_validate_json(line) for line in lines]
     except ValidationError as exc:
         raise SnapshotError(f"{path}: an entry does not validate: {exc}") from exc
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many entries (no cycles are created).
 
     Each entry holds several lists, so building 250,000 triggers repeated full collections that scan

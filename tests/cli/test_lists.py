@@ -137,3 +137,12 @@ def test_import_tw_shtc_holds_it_to_its_size_floor(tmp_path: Path, monkeypatch: 
     verdict = json.loads(screened.stdout)
     assert verdict["verdict"] == "block" and verdict["findings"][0]["rule_id"] == "DENIED-PARTY-TW-SHTC"
     assert "LISTS-NO-OFFICIAL" not in {finding["rule_id"] for finding in verdict["findings"]}
+
+
+def test_import_and_remove_store_the_party_index(private_data_dir: Path) -> None:
+    """Every process reads the index stored when the lists changed; with no snapshot left, none is kept."""
+    imported = runner.invoke(app, ["lists", "import", "--format", "ofac", str(OFAC_MINI)])
+    assert imported.exit_code == 0 and "party index stored in" in imported.stdout
+    assert len(list((private_data_dir / "index").glob("*/index.json"))) == 1
+    removed = runner.invoke(app, ["lists", "remove", "ofac-sdn", "--reason", "test"])
+    assert removed.exit_code == 0 and not (private_data_dir / "index").exists()

@@ -18,6 +18,9 @@ Built once from the list entries; a query touches only the names that share a ra
   for every listed name when the service loads (prepare_scripts) or on the first such query.
 - Party country is supporting evidence: a small boost when it is one of the entry's countries, only on
   a name that is already close; never a hit on country alone.
+- Building normalises every listed name: a PartyIndex can instead be made from the tables an earlier
+  build made of the same entries (tables.py), stored once per set of lists (service.lists.indexes).
+  The query structures are the same either way, and so are the answers.
 - A bounded LRU cache maps (normalised name, country) to hits: ERP exports repeat the same consignees,
   and the index never changes after it is built, so a cached answer is always the current answer.
 """
@@ -25,12 +28,13 @@ Built once from the list entries; a query touches only the names that share a ra
 from __future__ import annotations
 
 import gc
+import hashlib
 import heapq
 import itertools
 import math
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, NamedTuple
@@ -64,6 +68,7 @@ from service.engine.parties.scoring import (
     romanisation_key,
     score_names,
 )
+from service.engine.parties.tables import Exact, IndexTables, Row
 from service.engine.verdict import Action, ListStamp
 
 Counts = npt.NDArray[np.int64]
@@ -85,24 +90,10 @@ CONTAINED_FIRST: Final = 100.0
 PREFILTER: Final = 50.0  # rapidfuzz token_set_ratio under which a row is not scored (true matches score far above)
 
 
-class _Row:
-    """One searchable name: an entry's primary name, an alias, or a former name inside either.
-    (Immutable, as Name is, and a plain class: a quarter of a million are made per build, and compiled,
-    its attributes are read without the look-up a named tuple's need.)"""
-
-    __slots__ = ("entry", "is_alias", "name", "text")
-
-    def __init__(self, entry: int, name: Name, text: str, is_alias: bool) -> None:
-        self.entry: Final = entry
-        self.name: Final = name
-        self.text: Final = text  # the name as listed
-        self.is_alias: Final = is_alias
-
-
 class _Word(NamedTuple):
     """A query word's rows in the index: those of its rare keys with their IDF weight (None: it has no
     rare key), and its keys held by too many names to read (checked against the rows found). (A named
-    tuple, as _Row: made on every word-cache miss.)"""
+    tuple, as Row: made on every word-cache miss.)"""
 
     rows: Rows | None
     weight: float  # (of its commonest key when it has no rare one)
@@ -134,7 +125,12 @@ class PartyIndex:
         max_postings: int = 500,
         max_hits: int = 10,
         cache_size: int = 20_000,
+        tables: IndexTables | None = None,
+        stored_scripts: Callable[[], dict[str, list[int]] | None] | None = None,
     ) -> None:
+        """Built from the entries, or made from `tables` built from exactly these entries before (stored:
+        service.lists.indexes); `stored_scripts` gives the cross-script keys stored with them (None when
+        they cannot be read: then they are built)."""
         if block_threshold < review_threshold:
             raise ValueError("block_threshold must be at least review_threshold")
         self.review_threshold = review_threshold
@@ -144,24 +140,16 @@ class PartyIndex:
         self._max_candidates = max_candidates
         self._max_postings = max_postings
         self._max_hits = max_hits
-        self._rows: list[_Row] = []
-        self._contained_at: list[int] = []
-        self._lengths: list[int] = []  # words per row, for ranking candidates by length
-        self._persons: list[bool] = []
-        # each name's words (_written_key, by hash) -> its rows: a name typed as listed is
+        if tables is None:
+            tables = _built(self._entries)
+        self._rows = tables.rows
+        self._contained_at = tables.contained_at
+        self._lengths = tables.lengths  # words per row, for ranking candidates by length
+        self._persons = tables.persons
+        # each name's words (_written_key, by a stable hash) -> its rows: a name typed as listed is
         # found whatever its words, even when no rule of the scorer would weigh them enough
-        self._exact: dict[int, int | list[tuple[int, str | None]]] = {}
-        builder = PostingsBuilder()
-        collecting = gc.isenabled()
-        gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
-        try:
-            for number, entry in enumerate(self._entries):
-                self._add_entry(number, entry, builder)
-        finally:
-            if collecting:
-                gc.enable()
-        self._postings = builder.build()
-        del builder
+        self._exact = tables.exact
+        self._postings = tables.postings
         self._contained_array = np.array(self._contained_at, dtype=np.int64)
         self._length_array = np.array(self._lengths, dtype=np.int64)
         # each row's words as one string, for the tie-break (with numerals) and the prefilter (with
@@ -179,6 +167,7 @@ class PartyIndex:
         # Keys that survive a change of script (script_keys): for the few names listed in another
         # script at once, for every name on the first query from another script (see _across_scripts).
         self._script_postings: dict[str, list[int]] | None = None
+        self._stored_scripts = stored_scripts
         self._script_lock = threading.Lock()
         self._foreign_postings = _script_postings(
             (number, row.name) for number, row in enumerate(self._rows) if row.name.foreign_script)
@@ -193,51 +182,6 @@ class PartyIndex:
         """Number of searchable names (primary names, aliases)."""
         return len(self._rows)
 
-    def _add_entry(self, number: int, entry: ListEntry, builder: PostingsBuilder) -> None:
-        seen: dict[tuple[str, ...], int] = {}  # (tokens, or the written words of a name without any)
-        kind = entry.kind  # (read once: a pydantic model's attributes are slower to read than a local)
-        person, organisation = kind is EntryKind.PERSON, kind is EntryKind.ORGANISATION
-        for position, text in enumerate(entry.all_names()):
-            reordered = _person_order(text) if person else text
-            name = normalise_name(reordered)
-            key = _written_key(name)
-            if not key:
-                continue  # (no word at all: nothing to find it by)
-            # a person read in another order than listed: also filed by the words as listed, which a
-            # query typed as listed has whatever its normaliser makes of them ("SANTIC, Vladimir")
-            keys = [hash(key)] if reordered is text else [hash(key), _listed_words_key(text)]
-            # a name that normalises to no words ("OFFICE NO. 39") is still found as written
-            same = name.tokens or key
-            row_number = seen.get(same)
-            if row_number is not None:  # another name of the entry has these words: found as written, too
-                for filed in keys:
-                    self._as_written(filed, row_number, text)
-                continue
-            row_number = seen[same] = len(self._rows)
-            self._rows.append(_Row(number, name, text, position > 0))
-            for filed in keys:
-                self._as_written(filed, row_number, None)
-            self._lengths.append(len(name.tokens))
-            self._persons.append(person)
-            # an organisation sharing all its words with a query may be contained in it (the scorer's
-            # contained-name floor): the candidate filters let it through at that many shared words
-            self._contained_at.append(len(name.tokens) if _may_contain(person, organisation, name) else _NEVER)
-            keys = name_keys(name, builder)
-            for former in name.former:
-                keys += name_keys(former, builder)
-            builder.add_row(keys)
-
-    def _as_written(self, key: int, row: int, text: str | None) -> None:
-        """File a name's written words (by their hash: a quarter of a million tuples of words would cost
-        a hundred MiB) for its row; `text` when the name is another than the row's own."""
-        held = self._exact.get(key)
-        if held is None and text is None:
-            self._exact[key] = row  # (most names: one row, its own text)
-            return
-        rows: list[tuple[int, str | None]] = [] if held is None else [(held, None)] if isinstance(held, int) else held
-        rows.append((row, text))
-        self._exact[key] = rows
-
     def _written_rows(self, query: Name, text: str) -> list[tuple[int, str]]:
         """The rows of the names written as the query is, each with the name as listed. They are filed
         by the words of their normalised names (_written_key), which a name typed as listed shares, and
@@ -245,7 +189,7 @@ class PartyIndex:
         otherwise, and the hash may collide)."""
         key = _written_key(query)
         filed: list[tuple[int, str | None]] = []
-        held = self._exact.get(hash(key)) if key else None
+        held = self._exact.get(_filed(key)) if key else None
         if held is not None:
             filed += [(held, None)] if isinstance(held, int) else held
         if "," in text:  # (typed as a person is listed, "LAST, First": filed by its words as listed too)
@@ -365,8 +309,19 @@ class PartyIndex:
     def _build_script_postings(self) -> dict[str, list[int]]:
         with self._script_lock:
             if self._script_postings is None:
-                self._script_postings = _script_postings(enumerate(row.name for row in self._rows))
+                stored = self._stored_scripts() if self._stored_scripts is not None else None
+                self._script_postings = stored if stored is not None else _script_postings(
+                    enumerate(row.name for row in self._rows))
             return self._script_postings
+
+    def tables(self) -> IndexTables:
+        """What the index was made of (to store it, and make the same index in another process)."""
+        return IndexTables(self._rows, self._contained_at, self._lengths, self._persons, self._exact,
+                           self._postings)
+
+    def script_postings(self) -> dict[str, list[int]]:
+        """The keys that names from another script are looked up by, built if not yet (to store them)."""
+        return self._build_script_postings()
 
     def _forms_rule_out(self, query: Name, listed: Name) -> bool:
         """True when the names' legal forms are of two jurisdictions (GmbH against Sdn. Bhd.): the scorer
@@ -669,7 +624,7 @@ class PartyIndex:
         keys = token_keys(token)
         return keys if token not in self._postings else keys[:2]
 
-    def _hit(self, query: Name, row: _Row, country: str | None, written: str | None = None) -> PartyHit | None:
+    def _hit(self, query: Name, row: Row, country: str | None, written: str | None = None) -> PartyHit | None:
         """The row's hit, or None under review; `written` is the listed name the query is typed as (the
         row's own or another name of the entry with the same words), if it is."""
         result = score_names(query, row.name, self._kinds[row.entry])
@@ -697,6 +652,84 @@ class PartyIndex:
             explanation="; ".join(notes), programs=tuple(entry.programs), source=entry.source_url or "",
             details={"kind": self._kinds[row.entry], "countries": list(entry.countries)},
         )
+
+
+class _Building:
+    """The tables of an index, filled entry by entry (PartyIndex builds with it when not given tables)."""
+
+    def __init__(self) -> None:
+        self._builder = PostingsBuilder()
+        self._rows: list[Row] = []
+        self._contained_at: list[int] = []
+        self._lengths: list[int] = []
+        self._persons: list[bool] = []
+        self._exact: Exact = {}
+
+    def add_entry(self, number: int, entry: ListEntry) -> None:
+        """File the entry's names as rows (one per distinct set of words)."""
+        builder = self._builder
+        seen: dict[tuple[str, ...], int] = {}  # (tokens, or the written words of a name without any)
+        kind = entry.kind  # (read once: a pydantic model's attributes are slower to read than a local)
+        person, organisation = kind is EntryKind.PERSON, kind is EntryKind.ORGANISATION
+        for position, text in enumerate(entry.all_names()):
+            reordered = _person_order(text) if person else text
+            name = normalise_name(reordered)
+            key = _written_key(name)
+            if not key:
+                continue  # (no word at all: nothing to find it by)
+            # a person read in another order than listed: also filed by the words as listed, which a
+            # query typed as listed has whatever its normaliser makes of them ("SANTIC, Vladimir")
+            keys = [_filed(key)] if reordered is text else [_filed(key), _listed_words_key(text)]
+            # a name that normalises to no words ("OFFICE NO. 39") is still found as written
+            same = name.tokens or key
+            row_number = seen.get(same)
+            if row_number is not None:  # another name of the entry has these words: found as written, too
+                for filed in keys:
+                    self._as_written(filed, row_number, text)
+                continue
+            row_number = seen[same] = len(self._rows)
+            self._rows.append(Row(number, name, text, position > 0))
+            for filed in keys:
+                self._as_written(filed, row_number, None)
+            self._lengths.append(len(name.tokens))
+            self._persons.append(person)
+            # an organisation sharing all its words with a query may be contained in it (the scorer's
+            # contained-name floor): the candidate filters let it through at that many shared words
+            self._contained_at.append(len(name.tokens) if _may_contain(person, organisation, name) else _NEVER)
+            keys = name_keys(name, builder)
+            for former in name.former:
+                keys += name_keys(former, builder)
+            builder.add_row(keys)
+
+    def _as_written(self, key: int, row: int, text: str | None) -> None:
+        """File a name's written words (by their hash: a quarter of a million tuples of words would cost
+        a hundred MiB) for its row; `text` when the name is another than the row's own."""
+        held = self._exact.get(key)
+        if held is None and text is None:
+            self._exact[key] = row  # (most names: one row, its own text)
+            return
+        rows: list[tuple[int, str | None]] = [] if held is None else [(held, None)] if isinstance(held, int) else held
+        rows.append((row, text))
+        self._exact[key] = rows
+
+    def tables(self) -> IndexTables:
+        """The tables of every entry added."""
+        return IndexTables(self._rows, self._contained_at, self._lengths, self._persons, self._exact,
+                           self._builder.build())
+
+
+def _built(entries: Sequence[ListEntry]) -> IndexTables:
+    """Normalise and file every name of the entries."""
+    building = _Building()
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
+    try:
+        for number, entry in enumerate(entries):
+            building.add_entry(number, entry)
+    finally:
+        if collecting:
+            gc.enable()
+    return building.tables()
 
 
 def _tally(row_sets: list[Rows], group_weights: list[float]) -> tuple[Rows, Counts, Weights]:
@@ -865,7 +898,14 @@ def _listed_words_key(text: str) -> int:
     """The words of a name split at spaces and commas, in any order, hashed (filed for people listed as
     "LAST, First"; the match is then checked as written). No regular expression: a third of a list's
     names are people, and this runs for each of them at build."""
-    return hash(("", *sorted(text.casefold().replace(",", " ").split())))
+    return _filed(("", *sorted(text.casefold().replace(",", " ").split())))
+
+
+def _filed(words: tuple[str, ...]) -> int:
+    """A hash of words that is the same in every process (Python's own hash of a string is not), so
+    that names filed as written can be stored and read by another process."""
+    digest = hashlib.blake2b("\x1f".join(words).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 def _cache_key(name: Name) -> Hashable:

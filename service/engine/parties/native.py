@@ -24,6 +24,7 @@ COMPILED_MODULES = (
     "service.engine.parties.names",
     "service.engine.parties.postings",
     "service.engine.parties.scoring",
+    "service.engine.parties.tables",
 )
 
 

@@ -42,6 +42,18 @@ class Postings:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def numbered_keys(self) -> list[str]:
+        """Every key, by number (the order they were numbered in)."""
+        return list(self._ids)
+
+    def sizes(self) -> list[int]:
+        """How many rows hold each key, by number."""
+        return list(self._sizes)
+
+    def flat(self) -> Rows:
+        """Every key's rows, one run after another, by key number (read-only)."""
+        return self._flat
+
     def size(self, key: str) -> int:
         """How many rows hold the key (0 for a key no row holds)."""
         number = self._ids.get(key)

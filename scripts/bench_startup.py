@@ -1,0 +1,117 @@
+"""Start-up of a process that screens: what `serve` workers and batch workers pay for the party index.
+
+Imports the OFAC SDN 2021 and UN lists of the shared data into a fresh data directory (`lists import`
+stores the party index once, timed), then, per round, starts fresh processes that load the screening
+context as an API worker does (cross-script keys up front) and as a batch worker does (without): with
+the stored index, and with it removed (every process builds its own, as before the index was stored).
+Each process reports the seconds spent reading the lists (the snapshots' entries, proven whole), making
+the party index, and in all of load_context, and its private resident memory afterwards.
+
+    .venv/bin/python scripts/bench_startup.py --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rounds import load_average, span
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.lists.indexes import party_index, refresh_index, screener  # noqa: E402
+from service.lists.intake import take_in  # noqa: E402
+from service.lists.load import load_lists  # noqa: E402
+from service.runtime import load_context  # noqa: E402
+from service.settings import Settings  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+LISTS = [("ofac", DATA / "ofac-sdn-2021"), ("un", DATA / "un-consolidated" / "UN_consolidated.xml")]
+KINDS = {"serve": True, "batch": False}  # cross-script keys up front
+
+
+def private_mib() -> float:
+    """Private resident memory of this process (Linux smaps_rollup)."""
+    total = 0
+    with open("/proc/self/smaps_rollup", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def child(data_dir: Path, kind: str, stored: bool) -> None:
+    """One fresh process: the lists, the index, then load_context as a whole (timed apart)."""
+    settings = Settings(data_dir=data_dir)
+    up_front = KINDS[kind]
+    started = time.perf_counter()
+    lists = load_lists(settings)
+    read = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    if stored:
+        party_index(settings, lists, scripts_up_front=up_front)
+    else:
+        built = screener(settings, lists)
+        if up_front:
+            built.prepare_scripts()
+    made, made_cpu = time.perf_counter() - started, time.process_time() - cpu
+    del lists
+    started = time.perf_counter()
+    if stored:
+        load_context(settings, scripts_up_front=up_front)
+    whole = time.perf_counter() - started
+    print(json.dumps({"lists": read, "index": made, "index_cpu": made_cpu, "context": whole,
+                      "private": private_mib()}))
+
+
+def run(data_dir: Path, kind: str, stored: bool) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", kind, "--data-dir", str(data_dir)]
+    result = subprocess.run([*command, *([] if stored else ["--built"])], check=True, capture_output=True, text=True)
+    found: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", choices=sorted(KINDS), help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--built", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.data_dir, args.child, not args.built)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as directory:
+        settings = Settings(data_dir=Path(directory))
+        for list_format, path in LISTS:
+            take_in(settings, list_format, path)
+        started, cpu = time.perf_counter(), time.process_time()
+        refresh_index(settings)
+        print(f"index stored at import (OFAC 2021 + UN): {time.perf_counter() - started:.2f} s "
+              f"({time.process_time() - cpu:.2f} CPU-s), load average {load_average():.2f}\n")
+        print("| round | load average | process | party index | index made in (CPU) | lists read in | load_context | "
+              "private MiB |")
+        print("|---:|---:|---|---|---:|---:|---:|---:|")
+        made: dict[tuple[str, bool], list[float]] = {}
+        for number in range(1, args.rounds + 1):
+            load = load_average()
+            for kind in KINDS:
+                for stored in (True, False):
+                    found = run(Path(directory), kind, stored)
+                    made.setdefault((kind, stored), []).append(found["index_cpu"])
+                    context = f"{found['context']:.2f} s" if stored else "-"
+                    print(f"| {number} | {load:.2f} | {kind} | {'stored' if stored else 'built'} "
+                          f"| {found['index']:.2f} s ({found['index_cpu']:.2f}) | {found['lists']:.2f} s | {context} "
+                          f"| {found['private']:.0f} |")
+        print("\nindex made in, CPU-seconds (range over rounds): " + "; ".join(
+            f"{kind} {'stored' if stored else 'built'} {span(values, 2)} s" for (kind, stored), values in made.items()))
+
+
+if __name__ == "__main__":
+    main()

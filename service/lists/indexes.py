@@ -1,0 +1,301 @@
+"""The party index stored beside the list snapshots: built once per set of lists, read by every process.
+
+Building the index normalises every listed name: seconds for the official lists, most of a minute at a
+million names, in every API worker and batch worker. So the index's tables (service.engine.parties.tables)
+are built when the lists change (`lists import`, `update`, `remove`, `adopt`) or when a process first
+meets lists without them, and stored under `<data_dir>/index/<identity>/`:
+
+- `tables.marshal`: the rows with their normalised names, the names filed as written, the keys
+  (Python's marshal: plain tuples, lists and strings, read back in C);
+- `postings.npy`: the postings' flat array, memory-mapped read-only, so its pages are shared by every
+  process that maps it;
+- `scripts.marshal`: the keys names from another script are looked up by, read when first needed;
+- `index.json`, written last: the storage format, the identity of the lists, the fingerprint of the
+  matcher that built it, and each file's size and sha256.
+
+A process makes its PartyIndex from the stored tables only after checking all of that: another format,
+other lists, another matcher (a changed normaliser would make other keys) or a file whose hash differs
+is never trusted. The tables are rebuilt from the snapshots and stored again; if they cannot be stored,
+the process keeps its own build in memory. The lists' entries are read from the snapshots as always
+(each proven whole by its hash): the tables refer to them by position, and the identity fixes the order.
+A data directory without snapshots (the bundled curated lists only) has a small index built in memory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import marshal
+import os
+import shutil
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service.engine.parties import index as index_module
+from service.engine.parties.index import PartyIndex
+from service.engine.parties.postings import Rows
+from service.engine.parties.tables import IndexTables, plain_tables, tables_from_plain
+from service.engine.verdict import ListStamp
+from service.files import replace_file
+from service.lists.load import LoadedLists, load_lists
+from service.lists.store import collector_paused
+from service.settings import Settings
+
+logger = logging.getLogger("service.lists")
+
+FORMAT = "party-index/2"  # changes whenever the files' names, contents or meaning change
+DESCRIPTION = "index.json"
+TABLES, POSTINGS, SCRIPTS = "tables.marshal", "postings.npy", "scripts.marshal"
+NORMALISER_LIBRARIES = ("anyascii", "numpy", "pycountry", "rapidfuzz")
+_CHUNK = 4 * 2**20
+
+
+class StoredIndexError(Exception):
+    """A stored index is missing, of another format, built from other lists or code, or corrupt."""
+
+
+def index_root(data_dir: Path) -> Path:
+    """Where stored indexes live."""
+    return data_dir / "index"
+
+
+def identity(stamps: list[ListStamp]) -> str:
+    """What a stored index was built from: the storage format and every list's name, version and size,
+    in load order (the tables refer to entries by position)."""
+    listed = [[stamp.name, stamp.version, stamp.entries] for stamp in stamps]
+    return hashlib.sha256(json.dumps([FORMAT, listed]).encode()).hexdigest()
+
+
+def index_path(data_dir: Path, stamps: list[ListStamp]) -> Path:
+    """The directory of the stored index of these lists."""
+    return index_root(data_dir) / identity(stamps)[:32]
+
+
+def matcher_fingerprint() -> str:
+    """A hash of what the stored tables depend on: the party matcher's source files (the .py files sit
+    beside compiled modules too), the Unicode database, the libraries the normaliser calls, and the
+    Python version (marshal's format)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(index_module.__file__ or "").resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    libraries = [f"{name}={_version(name)}" for name in NORMALISER_LIBRARIES]
+    digest.update(" ".join([sys.version, unicodedata.unidata_version, *libraries]).encode())
+    return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def is_stored(lists: LoadedLists) -> bool:
+    """Whether these lists get a stored index: those with at least one snapshot."""
+    return any(age.official for age in lists.ages)
+
+
+def party_index(settings: Settings, lists: LoadedLists, *, scripts_up_front: bool = True) -> PartyIndex:
+    """The screener of the loaded lists: made from the stored tables; else built and stored by one process
+    while the others wait, then made from them; kept in memory if it cannot be stored.
+    (`scripts_up_front`: see service.runtime.load_context.)"""
+    if not is_stored(lists):
+        return _prepared(screener(settings, lists), scripts_up_front)
+    try:
+        return _prepared(open_index(settings, lists), scripts_up_front)
+    except StoredIndexError as exc:
+        logger.warning("event=party_index_rebuild reason=%r", str(exc))
+    try:
+        store_index(settings, lists)
+        return _prepared(open_index(settings, lists), scripts_up_front)
+    except (OSError, StoredIndexError) as exc:
+        logger.warning("event=party_index_in_memory reason=%r", str(exc))
+    return _prepared(screener(settings, lists), scripts_up_front)
+
+
+def _prepared(index: PartyIndex, scripts_up_front: bool) -> PartyIndex:
+    if scripts_up_front:
+        index.prepare_scripts()  # a first query in Chinese or Hebrew characters must not wait for them
+    return index
+
+
+def screener(settings: Settings, lists: LoadedLists, tables: IndexTables | None = None,
+             directory: Path | None = None) -> PartyIndex:
+    """The index with the thresholds and cache size from settings: built, or made from stored tables."""
+    scripts = (lambda: stored_scripts(directory)) if directory is not None else None
+    return PartyIndex(lists.entries, lists.stamps, review_threshold=settings.review_threshold,
+                      block_threshold=settings.block_threshold, cache_size=settings.party_cache_size,
+                      tables=tables, stored_scripts=scripts)
+
+
+def open_index(settings: Settings, lists: LoadedLists) -> PartyIndex:
+    """The index of these lists made from their stored tables; StoredIndexError if there are none or
+    they cannot be trusted."""
+    directory = index_path(settings.data_dir, lists.stamps)
+    tables = read_tables(directory, identity(lists.stamps))
+    if tables.rows and max(row.entry for row in tables.rows) >= len(lists.entries):
+        raise StoredIndexError(f"{directory}: tables refer to more entries than the lists hold")
+    return screener(settings, lists, tables, directory)
+
+
+def read_tables(directory: Path, list_identity: str) -> IndexTables:
+    """The tables stored in `directory`, after checking format, lists, matcher and the files' hashes
+    (the postings memory-mapped); StoredIndexError otherwise."""
+    files = _checked_description(directory, list_identity)
+    data = _verified_bytes(directory / TABLES, files)
+    flat = _mapped_postings(directory / POSTINGS, files)
+    try:
+        with collector_paused():  # (a million small containers: the cycle collector would walk them again and again)
+            return tables_from_plain(marshal.loads(data), flat)
+    except (ValueError, TypeError, IndexError, EOFError, AssertionError) as exc:
+        raise StoredIndexError(f"{directory}: tables unusable: {exc!r}") from exc
+
+
+def store_index(settings: Settings, lists: LoadedLists) -> Path:
+    """Build and store the index of fully loaded lists (atomically: a temporary directory renamed into
+    place), then drop the indexes of other lists; returns its directory."""
+    final = index_path(settings.data_dir, lists.stamps)
+    root = final.parent
+    with _builder_lock(root):
+        if final.exists():
+            try:
+                _verify_files(final, _checked_description(final, identity(lists.stamps)))
+                return final  # (another process stored it meanwhile)
+            except StoredIndexError:
+                shutil.rmtree(final)  # stale or corrupt: stored again below
+        index = screener(settings, lists)
+        scratch = Path(tempfile.mkdtemp(dir=root, prefix=".building."))
+        try:
+            write_index(scratch / "index", index, identity(lists.stamps))
+            (scratch / "index").rename(final)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        for other in root.iterdir():  # (a process still mapping an old one keeps its pages until it exits)
+            if other.is_dir() and other != final:
+                shutil.rmtree(other, ignore_errors=True)
+    return final
+
+
+def refresh_index(settings: Settings) -> Path | None:
+    """After the lists changed: store the index of the lists as they now are (None: no snapshot, nothing
+    stored, and any old index is dropped). Raises ListLoadError if the lists cannot be loaded."""
+    lists = load_lists(settings, require=False)
+    if not is_stored(lists):
+        shutil.rmtree(index_root(settings.data_dir), ignore_errors=True)
+        return None
+    return store_index(settings, lists)
+
+
+def write_index(directory: Path, index: PartyIndex, list_identity: str) -> None:
+    """The index's files in a new directory, then their description (a directory without it is unfinished)."""
+    directory.mkdir(parents=True)
+    plain, flat = plain_tables(index.tables())
+    replace_file(directory / TABLES, marshal.dumps(plain))  # type: ignore[arg-type]
+    replace_file(directory / SCRIPTS, marshal.dumps(index.script_postings()))
+    with (directory / POSTINGS).open("wb") as out:
+        np.save(out, np.ascontiguousarray(flat), allow_pickle=False)
+        out.flush()
+        os.fsync(out.fileno())
+    files = {name: {"bytes": (directory / name).stat().st_size, "sha256": _file_sha256(directory / name)}
+             for name in (TABLES, POSTINGS, SCRIPTS)}
+    description = {"format": FORMAT, "identity": list_identity, "matcher": matcher_fingerprint(), "files": files}
+    replace_file(directory / DESCRIPTION, json.dumps(description, indent=1).encode())
+
+
+def _checked_description(directory: Path, list_identity: str) -> dict[str, Any]:
+    """The stored files' sizes and hashes, after checking format, lists and matcher."""
+    try:
+        description = json.loads((directory / DESCRIPTION).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise StoredIndexError(f"{directory}: no stored index ({exc})") from exc
+    if not isinstance(description, dict) or description.get("format") != FORMAT:
+        raise StoredIndexError(f"{directory}: another index format, expected {FORMAT!r}")
+    if description.get("identity") != list_identity:
+        raise StoredIndexError(f"{directory}: built from other lists than the ones loaded")
+    if description.get("matcher") != matcher_fingerprint():
+        raise StoredIndexError(f"{directory}: built by another version of the party matcher")
+    files = description.get("files")
+    if not isinstance(files, dict) or set(files) != {TABLES, POSTINGS, SCRIPTS}:
+        raise StoredIndexError(f"{directory}: {DESCRIPTION} does not list the index's files")
+    return files
+
+
+def _verify_files(directory: Path, files: dict[str, Any]) -> None:
+    """Every stored file is what was written."""
+    for name in files:
+        try:
+            found = _file_sha256(directory / name)
+        except OSError as exc:
+            raise StoredIndexError(f"{directory / name}: unreadable: {exc}") from exc
+        if found != files[name].get("sha256"):
+            raise StoredIndexError(f"{directory / name}: content does not match its sha256; the file is corrupt")
+
+
+def _verified_bytes(path: Path, files: dict[str, Any]) -> bytes:
+    """A stored file's content, proven to be what was written."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StoredIndexError(f"{path}: unreadable: {exc}") from exc
+    if hashlib.sha256(data).hexdigest() != files[path.name].get("sha256"):
+        raise StoredIndexError(f"{path}: content does not match its sha256; the file is corrupt")
+    return data
+
+
+def _mapped_postings(path: Path, files: dict[str, Any]) -> Rows:
+    """The postings' flat array over the file's mapped pages, after checking the file's hash."""
+    _verify_files(path.parent, {path.name: files[path.name]})
+    try:
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise StoredIndexError(f"{path}: unreadable: {exc}") from exc
+    if mapped.dtype != np.int32 or mapped.ndim != 1:
+        raise StoredIndexError(f"{path}: not an array of row numbers")
+    # a plain array over the mapped pages: a slice of a np.memmap passes through Python-level methods
+    flat: Rows = mapped.view(np.ndarray)
+    return flat
+
+
+def stored_scripts(directory: Path) -> dict[str, list[int]] | None:
+    """The stored cross-script keys, or None (then they are built) when they cannot be trusted."""
+    try:
+        files = json.loads((directory / DESCRIPTION).read_bytes())["files"]
+        data = _verified_bytes(directory / SCRIPTS, files)
+        with collector_paused():
+            postings = marshal.loads(data)
+    except (OSError, ValueError, KeyError, TypeError, EOFError, StoredIndexError) as exc:
+        logger.warning("event=party_index_scripts_rebuild reason=%r", str(exc))
+        return None
+    if not isinstance(postings, dict):
+        return None
+    return postings
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _builder_lock(root: Path) -> Iterator[None]:
+    """One process stores at a time; the others wait, then find its index stored."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,84 @@
+"""The party index's tables: an index made from tables that went through their plain (stored) form
+answers exactly as the index built from the entries."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service.engine.parties.entry import ListEntry
+from service.engine.parties.hit import PartyHit
+from service.engine.parties.index import PartyIndex
+from service.engine.parties.tables import plain_tables, tables_from_plain
+from service.engine.verdict import ListStamp
+from tests.engine.parties.test_index import ENTRIES, STAMPS
+from tests.scripts.conftest import load_script
+
+SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+OTHER_QUERIES = ["Brevanti Tradinq", "KIM Jong-un", "SharpEdge Engineering", "銳元科技", "Путин Владимир", "Ocean 1",
+                 "Hoshikaze Maru No 8", "Nothing Alike Here"]
+
+
+def _remade(built: PartyIndex, entries: list[ListEntry], stamps: list[ListStamp]) -> PartyIndex:
+    """An index made in another process from the stored tables: marshalled, read back, nothing shared."""
+    plain, flat = plain_tables(built.tables())
+    scripts = marshal.dumps(built.script_postings())
+    tables = tables_from_plain(marshal.loads(marshal.dumps(plain)), flat.copy())  # type: ignore[arg-type]
+    return PartyIndex(entries, stamps, tables=tables, stored_scripts=lambda: marshal.loads(scripts))
+
+
+def _answers(index: PartyIndex, queries: list[str]) -> list[list[tuple[object, ...]]]:
+    """Everything a hit says, for every query (with a country: the boost counts too)."""
+    def said(hit: PartyHit) -> tuple[object, ...]:
+        return (hit.list_name, hit.entry_id, hit.listed_name, hit.matched_name, hit.score, hit.action,
+                hit.explanation, hit.programs, hit.source, hit.details)
+    return [[said(hit) for hit in index.match(query, "IR")] for query in queries]
+
+
+def test_an_index_made_from_stored_tables_answers_as_the_built_one() -> None:
+    built = PartyIndex(ENTRIES, STAMPS)
+    remade = _remade(built, ENTRIES, STAMPS)
+    queries = [name for entry in ENTRIES for name in entry.all_names()] + OTHER_QUERIES
+    expected = _answers(PartyIndex(ENTRIES, STAMPS), queries)
+    assert _answers(remade, queries) == expected
+    assert len(remade) == len(built) and sum(map(bool, expected)) > len(queries) // 2
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "ofac-sdn-2021").is_dir(), reason="the shared OFAC 2021 and UN lists")
+def test_an_index_made_from_stored_tables_answers_as_the_built_one_on_ofac_and_un() -> None:
+    """OFAC 2021 and UN: their listed names, aliases and the generated clerk variants and evasions."""
+    eval_sets = load_script("eval_sets")
+    entries: list[ListEntry] = list(eval_sets.load_entries())
+    stamps = [ListStamp(name="ofac+un", version="test", entries=len(entries))]
+    queries = [query.query for query in eval_sets.generate(entries, per_category=15)]
+    queries += [entry.name for entry in entries[::25]] + [alias for entry in entries[::40] for alias in entry.aliases]
+    built = PartyIndex(entries, stamps)
+    expected = _answers(built, queries)
+    remade = _remade(built, entries, stamps)
+    assert _answers(remade, queries) == expected
+    assert sum(map(bool, expected)) > len(queries) // 2  # (a comparison of empty answers would prove nothing)
+
+
+def test_malformed_tables_are_refused() -> None:
+    plain, flat = plain_tables(PartyIndex(ENTRIES, STAMPS).tables())
+    with pytest.raises(ValueError, match="postings"):
+        tables_from_plain(plain, flat[:-1])
+    short = (plain[0][:-1], *plain[1:])  # type: ignore[index]
+    with pytest.raises(ValueError, match="columns"):
+        tables_from_plain(short, flat)
+
+
+def test_names_filed_as_written_are_filed_alike_in_every_process() -> None:
+    """Python's hash of a string differs between processes: the filing of stored tables must not."""
+    script = ("from tests.engine.parties.test_index import ENTRIES, STAMPS; "
+              "from service.engine.parties.index import PartyIndex; "
+              "print(sorted(PartyIndex(ENTRIES, STAMPS).tables().exact))")
+    root = Path(__file__).resolve().parents[3]
+    found = [subprocess.run([sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONHASHSEED": seed},
+                            check=True, capture_output=True, text=True).stdout for seed in ("1", "2")]
+    assert found[0] == found[1] == f"{sorted(PartyIndex(ENTRIES, STAMPS).tables().exact)}\n"

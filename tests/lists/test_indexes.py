@@ -1,0 +1,170 @@
+"""The stored party index: built when the lists change, read at start, rebuilt (never trusted) when it
+is missing, stale or corrupt, and never an empty index when the lists cannot be loaded."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from service.engine.parties.index import PartyIndex
+from service.lists import indexes
+from service.lists.indexes import (
+    DESCRIPTION,
+    POSTINGS,
+    SCRIPTS,
+    TABLES,
+    StoredIndexError,
+    index_path,
+    index_root,
+    open_index,
+    refresh_index,
+)
+from service.lists.intake import remove_list, take_in
+from service.lists.load import ListLoadError, load_lists
+from service.lists.store import snapshot_dir
+from service.metrics import TimedParties
+from service.runtime import load_context
+from service.settings import Settings
+from tests.lists.helpers import ofac_copy, settings_for
+
+LISTED = "BANCO NACIONAL DE CUBA"  # in the OFAC fixture
+
+
+def _imported(tmp_path: Path) -> Settings:
+    settings = settings_for(tmp_path)
+    take_in(settings, "ofac", ofac_copy(tmp_path))
+    return settings
+
+
+def _stored_dir(settings: Settings) -> Path:
+    return index_path(settings.data_dir, load_lists(settings).stamps)
+
+
+def _index(screener: object) -> PartyIndex:
+    if isinstance(screener, TimedParties):  # (a context's screener is timed for the metrics)
+        screener = screener.screener
+    assert isinstance(screener, PartyIndex)
+    return screener
+
+
+def _blocks(screener: object) -> bool:
+    hits = _index(screener).match(LISTED)
+    return bool(hits) and hits[0].action.value == "block"
+
+
+def test_refresh_stores_the_index_that_every_process_reads(tmp_path: Path) -> None:
+    settings = _imported(tmp_path)
+    stored = refresh_index(settings)
+    assert stored == _stored_dir(settings) and (stored / DESCRIPTION).is_file()
+    opened = open_index(settings, load_lists(settings))
+    assert _blocks(opened)
+    flat = opened.tables().postings.flat()
+    assert isinstance(flat.base, np.memmap) and not flat.flags.writeable  # (pages shared between processes)
+    assert _blocks(load_context(settings).parties)
+
+
+def test_a_stored_index_answers_as_a_built_one(tmp_path: Path) -> None:
+    settings = _imported(tmp_path)
+    refresh_index(settings)
+    lists = load_lists(settings)
+    queries = [name for entry in lists.entries for name in entry.all_names()] + ["Banco Nacional de Kuba", "銳元科技"]
+    built = indexes.screener(settings, lists)
+    opened = open_index(settings, lists)
+    assert [opened.match(query, "CU") for query in queries] == [built.match(query, "CU") for query in queries]
+
+
+def test_a_start_without_a_stored_index_builds_and_stores_it(tmp_path: Path) -> None:
+    settings = _imported(tmp_path)
+    assert not index_root(settings.data_dir).exists()
+    assert _blocks(load_context(settings).parties)
+    assert (_stored_dir(settings) / DESCRIPTION).is_file()
+
+
+@pytest.mark.parametrize("name", [TABLES, POSTINGS])
+def test_a_corrupt_index_is_rebuilt_from_the_snapshots(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                       name: str) -> None:
+    settings = _imported(tmp_path)
+    stored = refresh_index(settings)
+    assert stored is not None
+    damaged = stored / name
+    damaged.write_bytes(damaged.read_bytes()[:-8] + bytes(8))  # (zeroed rows: a silently wrong index if trusted)
+    with caplog.at_level(logging.WARNING, logger="service.lists"):
+        context = load_context(settings)
+    assert _blocks(context.parties)
+    assert "party_index_rebuild" in caplog.text and "corrupt" in caplog.text
+    assert open_index(settings, load_lists(settings)) is not None  # (stored whole again)
+
+
+def test_corrupt_cross_script_keys_are_built_instead(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = _imported(tmp_path)
+    stored = refresh_index(settings)
+    assert stored is not None
+    lists = load_lists(settings)
+    expected = indexes.screener(settings, lists).script_postings()
+    (stored / SCRIPTS).write_bytes(b"\0")
+    with caplog.at_level(logging.WARNING, logger="service.lists"):
+        assert open_index(settings, lists).script_postings() == expected
+    assert "party_index_scripts_rebuild" in caplog.text
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"format": "party-index/0"}, "another index format"),
+    ({"identity": "0" * 64}, "other lists"),
+    ({"matcher": "0" * 64}, "another version of the party matcher"),
+    ({"files": {}}, "does not list"),
+])
+def test_another_format_lists_or_matcher_is_refused(tmp_path: Path, change: dict[str, object], message: str) -> None:
+    settings = _imported(tmp_path)
+    stored = refresh_index(settings)
+    assert stored is not None
+    description = json.loads((stored / DESCRIPTION).read_text("utf-8"))
+    (stored / DESCRIPTION).write_text(json.dumps(description | change), "utf-8")
+    with pytest.raises(StoredIndexError, match=message):
+        open_index(settings, load_lists(settings))
+
+
+def test_an_index_of_other_lists_is_not_used(tmp_path: Path) -> None:
+    settings = _imported(tmp_path)
+    old = refresh_index(settings)
+    take_in(settings, "ofac", ofac_copy(tmp_path, keep_rows=4), force=True)  # another version of the list
+    assert old is not None and old.exists() and old != _stored_dir(settings)
+    context = load_context(settings)
+    assert _index(context.parties).stamps() == load_lists(settings).stamps
+    assert (_stored_dir(settings) / DESCRIPTION).is_file() and not old.exists()  # (the stale one is dropped)
+
+
+def test_a_corrupt_snapshot_refuses_to_screen_even_with_an_index(tmp_path: Path) -> None:
+    settings = _imported(tmp_path)
+    refresh_index(settings)
+    path = snapshot_dir(settings.data_dir) / "ofac-sdn.jsonl.gz"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ListLoadError, match="ofac-sdn"):
+        load_context(settings)
+
+
+def test_the_bundled_lists_alone_are_built_in_memory(tmp_path: Path) -> None:
+    settings = _imported(tmp_path)
+    refresh_index(settings)
+    remove_list(settings, "ofac-sdn", "test")
+    assert refresh_index(settings) is None and not index_root(settings.data_dir).exists()
+    context = load_context(settings)
+    assert not index_root(settings.data_dir).exists()
+    assert _index(context.parties).match("Sharp Edge Engineering Inc.", "TW")
+
+
+def test_an_index_that_cannot_be_stored_is_kept_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    settings = _imported(tmp_path)
+
+    def refused(*_: object) -> None:
+        raise PermissionError("read-only data directory")
+
+    monkeypatch.setattr(indexes, "write_index", refused)
+    with caplog.at_level(logging.WARNING, logger="service.lists"):
+        context = load_context(settings)
+    assert _blocks(context.parties) and "party_index_in_memory" in caplog.text
+    assert not any(path.is_dir() for path in index_root(settings.data_dir).iterdir())  # (nothing half-written)

@@ -70,3 +70,19 @@ def test_compose_migrates_once_before_the_api_starts() -> None:
     assert CliRunner().invoke(app, [*migrate["command"][1:], "--help"]).exit_code == 0
     mounts = {volume.split(":")[1]: volume for volume in api["volumes"]}
     assert mounts["/data"].startswith("list-data") and (ROOT / "docker" / mounts["/app/rules"].split(":")[0]).is_dir()
+
+
+def test_compose_worker_does_the_background_work_the_api_leaves() -> None:
+    compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text(encoding="utf-8"))
+    api, worker = compose["services"]["api"], compose["services"]["worker"]
+    assert api["environment"]["EXPORT_SCREEN_BACKGROUND"] == "false"
+    assert "EXPORT_SCREEN_BACKGROUND" not in worker["environment"]  # the default: it does the background work
+    assert worker["command"][:2] == ["export-screen", "worker"]
+    assert CliRunner().invoke(app, [*worker["command"][1:], "--help"]).exit_code == 0
+    assert worker["environment"]["DATABASE_URL"] == api["environment"]["DATABASE_URL"]
+    assert sorted(worker["volumes"]) == sorted(api["volumes"])  # the same data directory and rules
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    from service.settings import Settings
+
+    names = {name for service in (api, worker) for name in service["environment"] if name.startswith("EXPORT_")}
+    assert names <= {f"EXPORT_SCREEN_{field.upper()}" for field in Settings.model_fields}

@@ -15,11 +15,10 @@ from service.api.deps import RequestIdDep, SessionDep, SettingsDep, StateDep
 from service.api.routing import CheckedRoute
 from service.api.state import ServiceState
 from service.review.auth import PageError, SignedInDep, check_csrf, require_role
-from service.review.decide import read_choice, reasons_for
+from service.review.decide import read_choice, reasons_for, refusal_page, unconfirmed_block_release
 from service.review.filters import PAGE_SIZE, UUID_PATTERN
 from service.review.pages import render
 from service.store.alerts import AlertFilter, alert_decisions, get_alert, list_alerts
-from service.store.decisions import DecisionKind
 from service.store.keys import Role
 from service.store.review_sessions import SignedIn
 from service.store.workflow_tables import AlertRow
@@ -92,10 +91,9 @@ def _decide(request: Request, form: FormData, alert_id: str, signed: SignedIn, s
         refused = alert_refusal(row, signed.caller.role, choice.decision, choice.reason_code)
         if refused is not None:
             if refused.refusal is not Refusal.REASON_MISFIT:
-                status = 403 if refused.refusal is Refusal.NEEDS_ADMIN else 409
-                raise PageError(status, "Not allowed", refused.message)
+                raise refusal_page(refused)
             return _alert_form(request, session, row, refused.message)
-        if row.action == "block" and choice.decision is DecisionKind.RELEASE and form.get("confirm") != "yes":
+        if unconfirmed_block_release(row.action, choice, form):
             return render(request, "confirm.html", screening=None, alert=row, choice=choice, action=request.url.path)
         close_alert(session, row, choice, signed.caller, request_id, expiry_days)
         with state.writing():

@@ -15,11 +15,11 @@ from service.api.routing import CheckedRoute
 from service.api.state import ServiceState
 from service.engine.checks.clearances import party_key
 from service.review.auth import PageError, SignedInDep, check_csrf, require_role
-from service.review.decide import read_choice, reasons_for
+from service.review.decide import read_choice, reasons_for, refusal_page, unconfirmed_block_release
 from service.review.pages import render
 from service.review.views import hubs_of, party_view, route_of, source_links
 from service.store.clearances import clearances_for
-from service.store.decisions import DecisionKind, decisions_of
+from service.store.decisions import decisions_of
 from service.store.keys import Role
 from service.store.review_queue import earlier_decisions
 from service.store.review_sessions import SignedIn
@@ -86,7 +86,7 @@ def _decide(request: Request, form: FormData, screening_id: str, signed: SignedI
         refused = screening_refusal(row, signed.caller.role, choice.decision, choice.reason_code)
         if refused is not None:
             return _refused(request, session, row, refused)
-        if row.verdict == "block" and choice.decision is DecisionKind.RELEASE and form.get("confirm") != "yes":
+        if unconfirmed_block_release(row.verdict, choice, form):
             return render(request, "confirm.html", screening=row, choice=choice, action=request.url.path)
         decided = decide_screening(session, row, choice, signed.caller, request_id, expiry_days)
         with state.writing():
@@ -105,4 +105,4 @@ def _refused(request: Request, session: Session, row: Screening, refused: Refuse
     """A reason that does not fit is the form again; anything else a refusal page."""
     if refused.refusal is Refusal.REASON_MISFIT:
         return _form_again(request, session, row, refused.message)
-    raise PageError(403 if refused.refusal is Refusal.NEEDS_ADMIN else 409, "Not allowed", refused.message)
+    raise refusal_page(refused)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.api.app import create_app
 from service.api.protocols import http_protocol
+from service.api.workers import PortSharingWorkers
 from service.cli.output import EXIT_FATAL, fail
 from service.logs import uvicorn_log_config
 from service.metrics import MULTIPROCESS_DIR
@@ -49,11 +50,14 @@ def serve_command(
     # counts its metrics into files that a scrape of any worker adds up.
     shared = _share_metrics(settings)
     try:
-        uvicorn.run("service.cli.serve:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                    log_config=log_config, access_log=False, http=http_protocol())
+        config = uvicorn.Config("service.cli.serve:app_from_environment", factory=True, host=host, port=port,
+                                workers=workers, log_config=log_config, access_log=False, http=http_protocol())
+        status = PortSharingWorkers(config).run()  # (a socket per worker: service/api/workers.py)
     finally:
         if shared is not None:
             shutil.rmtree(shared, ignore_errors=True)
+    if status:
+        raise typer.Exit(status)
 
 
 def _share_metrics(settings: Settings) -> Path | None:

@@ -1,0 +1,110 @@
+"""Several workers on one port, each with its own listening socket: connections reach every worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from uvicorn.config import STARTUP_FAILURE, Config
+
+from service.api.workers import PortSharingWorkers, answering, listening_socket
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def pid_app() -> Any:
+    """An app that answers with the id of the worker process that took the connection."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": str(os.getpid()).encode()})
+
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_sockets_with_reuseport_share_a_port_and_answering_tells_a_listener() -> None:
+    port = _free_port()
+    assert not answering("127.0.0.1", port)
+    with listening_socket("127.0.0.1", port) as first, listening_socket("127.0.0.1", port) as second:
+        assert not answering("127.0.0.1", port)  # bound, not listening: nothing accepts
+        first.listen()
+        second.listen()
+        assert answering("127.0.0.1", port)
+
+
+@contextmanager
+def _serving(port: int, workers: int) -> Iterator[PortSharingWorkers]:
+    config = Config("tests.api.test_workers:pid_app", factory=True, port=port, workers=workers, log_level="warning")
+    supervisor = PortSharingWorkers(config)
+    runner = threading.Thread(target=supervisor.run)
+    with pytest.MonkeyPatch.context() as patch:  # (signal handlers can only be set in the main thread)
+        patch.setattr(signal, "signal", lambda *_: None)
+        runner.start()
+        try:
+            deadline = time.monotonic() + 60
+            while not answering("127.0.0.1", port):
+                assert time.monotonic() < deadline, "the workers did not start"
+                time.sleep(0.1)
+            yield supervisor
+        finally:
+            supervisor.should_exit.set()
+            runner.join(timeout=30)
+
+
+def _listeners(port: int) -> int:
+    """Listening TCP sockets on the port (Linux /proc/net/tcp: state 0A)."""
+    with open("/proc/net/tcp", encoding="ascii") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A")
+
+
+def test_new_connections_are_spread_over_the_workers() -> None:
+    port = _free_port()
+    with _serving(port, workers=2) as supervisor:
+        deadline = time.monotonic() + 60
+        while _listeners(port) < 2:  # a listening socket per worker (uvicorn's own supervisor shares one)
+            assert time.monotonic() < deadline, "the second worker did not start"
+            time.sleep(0.1)
+        answered_by = set()
+        for _ in range(32):  # a new connection each time; the kernel hashes each to one worker's socket
+            with httpx.Client() as client:
+                answered_by.add(int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text))
+        assert answered_by == {worker.pid for worker in supervisor.workers}
+        assert len(answered_by) == 2
+
+
+def test_a_second_server_on_the_same_port_is_refused() -> None:
+    port = _free_port()
+    with _serving(port, workers=1):
+        config = Config("tests.api.test_workers:pid_app", factory=True, port=port, workers=2)
+        assert PortSharingWorkers(config).run() == STARTUP_FAILURE
+
+
+def test_a_worker_that_dies_is_replaced() -> None:
+    port = _free_port()
+    with _serving(port, workers=1) as supervisor:
+        first = supervisor.workers[0].pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while supervisor.workers[0].pid == first or not answering("127.0.0.1", port):
+            assert time.monotonic() < deadline, "no new worker"
+            time.sleep(0.2)
+        with httpx.Client() as client:
+            assert int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text) != first

@@ -133,11 +133,14 @@ class IdempotentRequest:
         self.request_hash = request_hash
 
 
+IDEMPOTENCY_KEY_LENGTH = 255  # characters at most
+
+
 async def get_idempotency(
     request: Request,
     idempotency_key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", min_length=1, max_length=255,
+        Header(alias="Idempotency-Key", min_length=1, max_length=IDEMPOTENCY_KEY_LENGTH,
                description="Retry-safe key: the same key with the same body returns the stored answer."),
     ] = None,
 ) -> IdempotentRequest | None:

@@ -6,6 +6,11 @@ while SQLite stores it. No field of a declaration, a decision or a filter has a 
 naming the field on both databases, checked here once for the path, the query and any JSON body, for
 every route (a test holds every route of the app to this class). Lone surrogates never get this far:
 the JSON parser refuses them with a 422 of its own.
+
+A route may also have a direct handler (`with_direct_handler`) for its common request: it runs first and
+answers without FastAPI's parameter and dependency solving, which costs about as much as screening a
+declaration; when it returns None (anything unusual: another content type, a query, a body that does not
+validate), the route's own handler answers, with the usual errors.
 """
 
 from __future__ import annotations
@@ -25,7 +30,19 @@ _ESCAPED_NUL = b"\\u0000"  # how a NUL appears in a JSON body (a raw NUL byte is
 NUL_MESSAGE = "contains the control character U+0000 (NUL), which no field accepts"
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+DirectHandler = Callable[[Request], Coroutine[Any, Any, Response | None]]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def with_direct_handler(direct: DirectHandler) -> Callable[[Endpoint], Endpoint]:
+    """Marks an endpoint whose common request `direct` answers by itself (None: the endpoint answers).
+    `direct` must answer exactly as the endpoint would, and leave every refusal to it."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        endpoint.direct_handler = direct  # type: ignore[attr-defined]
+        return endpoint
+
+    return mark
 
 
 def checks_items_itself(endpoint: Endpoint) -> Endpoint:
@@ -48,14 +65,24 @@ class CheckedRoute(APIRoute):
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         items_checked = getattr(self.endpoint, "checks_items_itself", False)
+        direct: DirectHandler | None = getattr(self.endpoint, "direct_handler", None)
 
         async def checked(request: Request) -> Response:
+            if direct is not None:
+                answer = await direct(request)
+                if answer is not None:
+                    return answer
             errors = [*_in_parameters(request), *([] if items_checked else await _in_json_body(request))]
             if errors:
                 raise RequestValidationError(errors)
             return await handler(request)
 
         return checked
+
+
+def may_hold_nul(body: bytes) -> bool:
+    """Whether a JSON body may hold a NUL (then the route's checks look at it)."""
+    return _ESCAPED_NUL in body
 
 
 def _in_parameters(request: Request) -> Iterator[dict[str, Any]]:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from service.api.audit_writer import StandingChanged
 from service.api.deps import (
+    IDEMPOTENCY_KEY_LENGTH,
     CallerDep,
     ContextDep,
     IdempotencyDep,
@@ -24,6 +25,7 @@ from service.api.deps import (
     SettingsDep,
     StateDep,
     get_context,
+    get_idempotency,
     get_state,
     in_mode,
 )
@@ -38,7 +40,7 @@ from service.api.routers.wire import (
     screening_record,
     screening_summary,
 )
-from service.api.routing import CheckedRoute, checks_items_itself, nul_errors
+from service.api.routing import CheckedRoute, checks_items_itself, may_hold_nul, nul_errors, with_direct_handler
 from service.api.standing import with_standing
 from service.api.state import ServiceState
 from service.engine.declaration import Declaration
@@ -46,7 +48,7 @@ from service.engine.errors import field_errors
 from service.engine.screen import ScreeningContext, screen
 from service.stamps import ScreeningStamp
 from service.store.decisions import decisions_of
-from service.store.keys import Caller
+from service.store.keys import Caller, Role
 from service.store.screenings import (
     NewScreening,
     add_screenings,
@@ -83,16 +85,45 @@ def _screen(
 INLINE_PARTIES, INLINE_ITEMS = 5, 20
 
 
+async def screen_directly(request: Request) -> Response | None:
+    """The usual screening request, answered without FastAPI's parameter and dependency solving (about a
+    tenth of a millisecond a request): a JSON body that validates, no query, a caller the gate let through
+    with the screener role, any Idempotency-Key within its limits. Anything else is None, and
+    `create_screening` answers it with the usual refusals."""
+    caller = request.scope.get("state", {}).get("caller")
+    if request.scope["query_string"] or not isinstance(caller, Caller) or not caller.role.includes(Role.SCREENER):
+        return None
+    if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "application/json":
+        return None
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key) <= IDEMPOTENCY_KEY_LENGTH:
+        return None
+    body = await request.body()
+    if may_hold_nul(body):
+        return None
+    try:
+        declaration = Declaration.model_validate_json(body)
+    except ValidationError:
+        return None
+    return await _screen_and_record(request, declaration, caller, await get_idempotency(request, key), False)
+
+
 @router.post(
     "/screenings", status_code=201, response_model=ScreeningResult,
     responses=problem_responses(401, 403, 409, 413, 422, 503),
     summary="Screen one declaration and record it",
 )
+@with_direct_handler(screen_directly)
 async def create_screening(
     declaration: Declaration, request: Request, caller: ScreenerDep, idempotency: IdempotencyDep,
     retrospective: Retrospective = False,
 ) -> Response:
     """Screen the declaration, record input and verdict, then answer 201 (503 if it cannot be recorded)."""
+    return await _screen_and_record(request, declaration, caller, idempotency, retrospective)
+
+
+async def _screen_and_record(request: Request, declaration: Declaration, caller: Caller,
+                             idempotency: IdempotentRequest | None, retrospective: bool) -> Response:
     # The state, the context and the request id are taken here rather than as dependencies: FastAPI spends
     # tens of microseconds on each dependency of each request, and this is the service's busiest route.
     state = await get_state(request)

@@ -86,7 +86,8 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
     )
     install_error_handler(app)
     install_api_docs(app)
-    for module in (health, audit, screenings, decisions, clearances, alerts, monitored, rules, batches, webhooks,
+    # (screenings first: a request is matched against the routes in order, and nearly all are screenings)
+    for module in (screenings, health, audit, decisions, clearances, alerts, monitored, rules, batches, webhooks,
                    party_match):
         app.include_router(module.router)
     # Outermost first: the request id exists before the size limit may refuse the request.

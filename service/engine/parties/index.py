@@ -217,6 +217,15 @@ class PartyIndex:
 
     def match(self, name: str, country: str | None = None) -> list[PartyHit]:
         """Hits for a party name at or above the review threshold, best first."""
+        # first by the name exactly as sent (ERP exports repeat their parties' names: no normalising),
+        # then by the normalised name (the same name spelled otherwise)
+        as_sent = (name, country)
+        with self._cache_lock:
+            cached = self._cache.get(as_sent)
+            if cached is not None:
+                self._cache.move_to_end(as_sent)
+                self._cache_hits += 1
+                return list(cached)
         query = normalise_name(name)
         written = self._written_rows(query, name)
         key = (_cache_key(query), tuple(written), (country or "").upper())
@@ -225,14 +234,20 @@ class PartyIndex:
             if cached is not None:
                 self._cache.move_to_end(key)
                 self._cache_hits += 1
+                self._remember(as_sent, cached)
                 return list(cached)
             self._cache_misses += 1
         hits = self._search(query, country, written)
         with self._cache_lock:
-            self._cache[key] = hits
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._remember(key, hits)
+            self._remember(as_sent, hits)
         return list(hits)
+
+    def _remember(self, key: Hashable, hits: list[PartyHit]) -> None:
+        """Cache hits under `key` (the cache lock held), dropping the least recently used beyond the size."""
+        self._cache[key] = hits
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     def _search(self, query: Name, country: str | None, exact: Sequence[tuple[int, str]] = ()) -> list[PartyHit]:
         query_key = " ".join((*query.tokens, *query.qualifiers))

@@ -159,6 +159,15 @@ def test_query_cache_is_bounded_and_keyed_on_the_normalised_name() -> None:
     assert info.size == 2 and info.maxsize == 2 and info.misses == 3
 
 
+def test_a_name_sent_again_as_before_is_answered_from_the_cache() -> None:
+    index = PartyIndex(ENTRIES, STAMPS)
+    first = index.match("Brevanti Trading LLC", "ae")
+    first.clear()  # the caller's copy: the cache keeps its own
+    again = index.match("Brevanti Trading LLC", "ae")
+    assert again and again == index.match("Brevanti Trading LLC", "AE")  # (the country in any case)
+    assert index.cache_info().hits == 2 and index.cache_info().misses == 1
+
+
 def test_country_is_part_of_the_cache_key() -> None:
     index = PartyIndex(ENTRIES, STAMPS)
     index.match("Sharp Edge Engineering", "TW")

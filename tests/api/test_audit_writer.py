@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from contextlib import nullcontext
 from typing import Any
 
 import httpx
@@ -11,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from service.api import audit_writer
 from service.api.audit_writer import AuditWriter
 from service.settings import Settings
 from tests.api.conftest import declaration, runs_in_lifespan
@@ -78,3 +81,36 @@ async def test_a_conflict_in_a_shared_commit_costs_no_other_request_its_answer(
 
 async def test_the_writer_runs_while_the_app_is_up(settings: Settings, rulebook: Any) -> None:
     assert await runs_in_lifespan(settings, rulebook, "audit-writer")
+
+
+def _trickle(writer: AuditWriter, items: list[Any], every: float) -> threading.Thread:
+    def put() -> None:
+        for item in items:
+            time.sleep(every)
+            writer._queue.put(item)
+
+    thread = threading.Thread(target=put)
+    thread.start()
+    return thread
+
+
+async def test_answers_that_follow_closely_share_a_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit_writer, "COMPANY_SECONDS", 0.3)  # (seconds, not the service's fraction of a
+    monkeypatch.setattr(audit_writer, "GATHER_SECONDS", 3.0)   # millisecond: a busy test machine keeps up)
+    writer = AuditWriter(sessions=lambda: pytest.fail("no commit here"), writing=nullcontext)
+    arriving = _trickle(writer, ["b", "c", "d"], every=0.02)
+    assert writer._gathered("a") == ["a", "b", "c", "d"]  # type: ignore[arg-type,comparison-overlap]
+    arriving.join()
+    late = _trickle(writer, ["f"], every=1.0)
+    assert writer._gathered("e") == ["e"]  # type: ignore[arg-type,comparison-overlap]
+    late.join()
+
+
+async def test_a_group_is_bounded_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit_writer, "COMPANY_SECONDS", 0.3)
+    monkeypatch.setattr(audit_writer, "GATHER_SECONDS", 0.25)
+    writer = AuditWriter(sessions=lambda: pytest.fail("no commit here"), writing=nullcontext)
+    arriving = _trickle(writer, list(range(40)), every=0.02)
+    group = writer._gathered("first")  # type: ignore[arg-type]
+    assert 1 < len(group) < 41
+    arriving.join()

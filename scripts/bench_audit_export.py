@@ -3,7 +3,10 @@
 Fills a fresh migrated database with N screenings of the example declaration (its real verdict, findings
 and list stamps; a tenth of them held with a decision), then times `audit export` to CSV and to JSON Lines
 and `audit report` over the whole period, each in a child process of its own so that its peak resident
-memory is its own.
+memory is its own. Each of `--rounds` rounds (three by default) prints the load average and first runs
+the baseline, also in a child process: a plain `SELECT *` of the same screenings rows, written as CSV by
+the csv module, with no service code imported. Each command's time as a multiple of it, in the same
+round, is the figure that holds on a busy machine.
 
     .venv/bin/python scripts/bench_audit_export.py --database sqlite --screenings 20000
     .venv/bin/python scripts/bench_audit_export.py --database postgresql --screenings 20000
@@ -12,7 +15,6 @@ memory is its own.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import subprocess
@@ -22,6 +24,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from rounds import load_average, span
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -37,6 +40,16 @@ from service.store.screenings import add_screenings, new_screening
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHUNK = 1000
+PEAK = "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+COMMAND = ("import resource, sys; from service.cli import app; sys.argv = ['export-screen', *sys.argv[1:]]\n"
+           "try:\n    app()\nexcept SystemExit as exit:\n    code = exit.code\nelse:\n    code = 0\n"
+           f"{PEAK}\nsys.exit(code)")
+BASELINE = ("import csv, os, resource, sys; from sqlalchemy import create_engine, text\n"
+            "with create_engine(os.environ['DATABASE_URL']).connect() as connection, "
+            "open(sys.argv[1], 'w', newline='') as out:\n"
+            "    rows = connection.execute(text('SELECT * FROM screenings'))\n"
+            "    writer = csv.writer(out)\n    writer.writerow(rows.keys())\n    writer.writerows(rows)\n"
+            f"{PEAK}")
 
 
 def fill(url: str, count: int) -> None:
@@ -61,11 +74,8 @@ def fill(url: str, count: int) -> None:
     engine.dispose()
 
 
-def timed(url: str, args: list[str]) -> tuple[float, int]:
-    """Seconds and peak resident memory (KiB) of one `export-screen` run in a child process."""
-    probe = ("import resource, sys; from service.cli import app; sys.argv = ['export-screen', *sys.argv[1:]]\n"
-             "try:\n    app()\nexcept SystemExit as exit:\n    code = exit.code\nelse:\n    code = 0\n"
-             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)")
+def timed(url: str, args: list[str], probe: str = COMMAND) -> tuple[float, int]:
+    """Seconds and peak resident memory (KiB) of one `export-screen` run (or `probe`) in a child process."""
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", probe, *args], env={**os.environ, "DATABASE_URL": url},
                           capture_output=True, text=True, check=True)
@@ -76,6 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--screenings", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         schema = f"bench_{secrets.token_hex(4)}"
@@ -90,15 +101,27 @@ def main() -> None:
             fill(url, options.screenings)
             today = datetime.now(TAIPEI).date()
             period = ["--from", (today - timedelta(days=1)).isoformat(), "--to", today.isoformat()]
-            results = {}
-            for name, args in [("export csv", ["audit", "export", *period, "-o", f"{scratch}/a.csv"]),
-                               ("export jsonl", ["audit", "export", *period, "-o", f"{scratch}/a.jsonl"]),
-                               ("report", ["audit", "report", *period, "--format", "json"])]:
-                seconds, peak = timed(url, args)
-                results[name] = {"seconds": round(seconds, 2), "peak_rss_mib": round(peak / 1024, 1)}
-            sizes = {name: round(Path(scratch, name).stat().st_size / 2**20, 1) for name in ("a.csv", "a.jsonl")}
-            print(json.dumps({"database": options.database, "screenings": options.screenings, "runs": results,
-                              "file_mib": sizes}, indent=2))
+            runs = [("export csv", ["audit", "export", *period, "-o", f"{scratch}/a.csv"]),
+                    ("export jsonl", ["audit", "export", *period, "-o", f"{scratch}/a.jsonl"]),
+                    ("report", ["audit", "report", *period, "--format", "json"])]
+            print(f"{options.database}, {options.screenings:,} screenings")
+            print("| round | load avg | SELECT to CSV (baseline) | " + " | ".join(name for name, _ in runs) + " |")
+            print("|---:|---:|---:|" + "---:|" * len(runs))
+            ratios: dict[str, list[float]] = {name: [] for name, _ in runs}
+            loads = []
+            for number in range(1, options.rounds + 1):
+                loads.append(load_average())
+                base, base_peak = timed(url, [f"{scratch}/plain.csv"], BASELINE)
+                cells = [f"{base:.2f} s, {base_peak / 1024:.0f} MiB"]
+                for name, args in runs:
+                    seconds, peak = timed(url, args)
+                    ratios[name].append(seconds / base)
+                    cells.append(f"{seconds:.2f} s, {peak / 1024:.0f} MiB, x{seconds / base:.1f}")
+                print(f"| {number} | {loads[-1]:.2f} | " + " | ".join(cells) + " |")
+            sizes = {name: round(Path(scratch, name).stat().st_size / 2**20, 1)
+                     for name in ("plain.csv", "a.csv", "a.jsonl")}
+            print(f"files (MiB): {sizes}; load average {span(loads, 2)}; time / baseline: "
+                  + ", ".join(f"{name} {span(values, 1)}" for name, values in ratios.items()))
         finally:
             if admin is not None:
                 with admin.begin() as connection:

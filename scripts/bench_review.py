@@ -8,6 +8,9 @@ and times the queue page through the app in-process (httpx ASGITransport: routin
 queries and the template, as a browser would ask for them) for several filters, three rounds, each with
 the load average. It reports the CPU time the process spent per page (the server's own work, which a
 shared machine does not inflate) beside the wall time (which waits for a core whenever others run).
+The baseline, asked as often in each round over the same signed-in client, is `/healthz`: the app's
+middleware and routing with no query and no template. Each page's median CPU time as a multiple of the
+baseline's, in the same round, is the figure that holds on another machine.
 
     .venv/bin/python scripts/bench_review.py [--screenings 100000] [--requests 20] [--rounds 3] [--database sqlite]
 """
@@ -139,7 +142,8 @@ async def measure(settings: Settings, requests: int, rounds: int) -> None:
             paths = await _paths(client)
             for round_number in range(1, rounds + 1):
                 print(f"round {round_number}: load average {load_average()}")
-                for path in paths:
+                baseline = 0.0
+                for path in ["/healthz", *paths]:
                     times, cpu = [], []
                     for _ in range(requests):
                         started, used = time.perf_counter(), time.process_time()
@@ -148,9 +152,10 @@ async def measure(settings: Settings, requests: int, rounds: int) -> None:
                         times.append((time.perf_counter() - started) * 1000)
                         assert answer.status_code == 200, (path, answer.status_code)
                     rows = answer.text.count('data-testid="queue-row"')
+                    baseline = baseline or statistics.median(cpu)
                     print(f"  {path[:60]:<60} {rows:>3} rows  CPU median {statistics.median(cpu):5.1f} ms "
                           f"max {max(cpu):5.1f} ms  wall median {statistics.median(times):6.1f} ms "
-                          f"max {max(times):6.1f} ms")
+                          f"max {max(times):6.1f} ms  CPU / healthz {statistics.median(cpu) / baseline:5.1f}")
 
 
 async def _paths(client: httpx.AsyncClient) -> list[str]:

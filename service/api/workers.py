@@ -7,8 +7,8 @@ Here each worker binds its own socket with SO_REUSEPORT, and the kernel spreads 
 the workers by a hash of the client's address and port.
 
 The workers are uvicorn's (`Process`: health checks over a pipe, the server, its signals); this
-supervisor starts them, restarts one that dies or stops answering, and stops them all on SIGINT or
-SIGTERM, as uvicorn's does.
+supervisor starts them, restarts one that dies or stops answering, replaces them one at a time on
+SIGHUP, and stops them all on SIGINT, SIGTERM or SIGQUIT, as uvicorn's does.
 """
 
 from __future__ import annotations
@@ -67,9 +67,10 @@ class PortSharingWorkers:
         self.config = config
         self.workers: list[OwnSocketWorker] = []
         self.should_exit = threading.Event()
+        self.restart_asked = threading.Event()
 
     def run(self) -> int:
-        """Serve until SIGINT or SIGTERM (or a worker that cannot start); the exit status."""
+        """Serve until SIGINT, SIGTERM or SIGQUIT (or a worker that cannot start); the exit status."""
         if answering(self.config.host, self.config.port):
             logger.error("cannot listen on %s:%d: another server answers there", self.config.host, self.config.port)
             return STARTUP_FAILURE
@@ -78,12 +79,16 @@ class PortSharingWorkers:
         except OSError as exc:
             logger.error("cannot listen on %s:%d: %s", self.config.host, self.config.port, exc)
             return STARTUP_FAILURE
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
             signal.signal(sig, self._stop)
+        signal.signal(signal.SIGHUP, self._ask_restart)
         status = 0
         with reserved:
             self.workers = [self._started() for _ in range(self.config.workers)]
             while not self.should_exit.wait(CHECK_SECONDS):
+                if self.restart_asked.is_set():
+                    self.restart_asked.clear()
+                    self._restart_all()
                 status = self._keep_alive()
             for worker in self.workers:
                 worker.terminate()
@@ -94,6 +99,23 @@ class PortSharingWorkers:
     def _stop(self, signum: int, _frame: FrameType | None) -> None:
         logger.info("Received %s, exiting.", signal.Signals(signum).name)
         self.should_exit.set()
+
+    def _ask_restart(self, _signum: int, _frame: FrameType | None) -> None:
+        self.restart_asked.set()
+
+    def _restart_all(self) -> None:
+        """SIGHUP: replace the workers one at a time, each once its successor serves (new code, settings
+        or lists are taken up without a moment with no worker listening)."""
+        for number, old in enumerate(self.workers):
+            new = self._started()
+            if not new.wait_until_ready(self.config.timeout_worker_healthcheck * 6, self.should_exit):
+                new.kill()
+                new.join()
+                logger.error("A new worker did not start in time; the old ones keep serving.")
+                return
+            old.terminate()
+            old.join()
+            self.workers[number] = new
 
     def _started(self) -> OwnSocketWorker:
         worker = OwnSocketWorker(self.config, [])

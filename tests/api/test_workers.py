@@ -108,3 +108,17 @@ def test_a_worker_that_dies_is_replaced() -> None:
             time.sleep(0.2)
         with httpx.Client() as client:
             assert int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text) != first
+
+
+def test_a_restart_replaces_every_worker_one_at_a_time() -> None:
+    port = _free_port()
+    with _serving(port, workers=2) as supervisor:
+        before = {worker.pid for worker in supervisor.workers}
+        supervisor.restart_asked.set()  # (what SIGHUP does)
+        deadline = time.monotonic() + 120
+        while {worker.pid for worker in supervisor.workers} & before:
+            assert answering("127.0.0.1", port)  # never a moment without a worker listening
+            assert time.monotonic() < deadline, "the workers were not replaced"
+            time.sleep(0.05)
+        with httpx.Client() as client:
+            assert int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text) not in before

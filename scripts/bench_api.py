@@ -165,16 +165,34 @@ def machine_busy_seconds() -> float:
 
 def tree_cpu_seconds(root: int) -> float:
     """User + system CPU seconds of a process and its children (the uvicorn workers)."""
-    total = 0.0
+    return sum(thread_cpu_seconds(root).values())
+
+
+def thread_cpu_seconds(root: int) -> dict[str, float]:
+    """CPU seconds of a process and its children, by thread: each worker's event loop (its main thread)
+    and the threads that carry their names in the operating system (service/threadnames.py), the rest
+    as "other"; the threads of every worker added up."""
+    by_thread: dict[str, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        pid, parent = int(stat.parent.name), int(fields[1])
-        if root in (pid, parent):
-            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return total
+        pid = int(stat.parent.name)
+        if root not in (pid, parent):
+            continue
+        for task in stat.parent.glob("task/[0-9]*"):
+            try:
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                name = (task / "comm").read_text().strip()
+            except OSError:
+                continue
+            kind = "event loop" if int(task.name) == pid else name if name in NAMED_THREADS else "other"
+            by_thread[kind] = by_thread.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return by_thread
+
+
+NAMED_THREADS = ("audit-writer", "wal-checkpoint", "webhook-dispatc", "reload-watcher", "batch-claimer")
 
 
 def parse_wrk(output: str) -> dict[str, Any]:
@@ -231,9 +249,11 @@ def measure(args: argparse.Namespace, base: str, script: Path, server: subproces
     wrk = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "--latency", "-s", str(script)]
     run([*wrk, "-d", "3s", base, "--", "1000000"], env)  # warm-up: connections, caches, the database's pages
     before = recorded(url, script.stem)
-    cpu_before = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
+    threads_before = thread_cpu_seconds(server.pid)
+    cpu_before = (machine_busy_seconds(), sum(threads_before.values()), _children_cpu())
     output = run([*wrk, "-d", f"{args.duration}s", base], env)
-    cpu_after = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
+    threads_after = thread_cpu_seconds(server.pid)
+    cpu_after = (machine_busy_seconds(), sum(threads_after.values()), _children_cpu())
     time.sleep(0.5)
     result = parse_wrk(output)
     busy, service, load_generator = (round(b - a, 1) for a, b in zip(cpu_before, cpu_after, strict=True))
@@ -242,6 +262,8 @@ def measure(args: argparse.Namespace, base: str, script: Path, server: subproces
     result["cpu_seconds"] = {"machine_busy": busy, "service": service, "wrk": load_generator,
                              "everything_else": round(busy - service - load_generator, 1),
                              "available": 2 * args.duration}
+    result["service_cpu_by_thread"] = {name: round(seconds - threads_before.get(name, 0.0), 2)
+                                       for name, seconds in sorted(threads_after.items())}
     result["recorded"] = recorded(url, script.stem) - before
     result["answered_201"] = result["requests"] - result["non_2xx"]
     if result["recorded"] < result["answered_201"]:
@@ -324,7 +346,12 @@ def one_round(args: argparse.Namespace, tmp: Path, bodies: list[dict[str, Any]])
 
 def cpu_ms(measured: dict[str, Any]) -> float:
     """Milliseconds of the server's CPU per answered request."""
-    return float(measured["cpu_seconds"]["service"]) * 1000 / max(measured["answered_201"], 1)
+    return float(measured["cpu_seconds"]["service"]) * 1000 / max(int(measured["answered_201"]), 1)
+
+
+def thread_ms(measured: dict[str, Any], name: str) -> float:
+    """Milliseconds of one kind of the server's threads per answered request."""
+    return float(measured["service_cpu_by_thread"].get(name, 0.0)) * 1000 / max(int(measured["answered_201"]), 1)
 
 
 def summary(rounds: list[dict[str, Any]], args: argparse.Namespace) -> str:
@@ -353,6 +380,10 @@ def summary(rounds: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"- service p99 {span(p99, 1)} ms: target < 50 ms {verdict[max(p99) < 50]}",
         "- CPU per request (ms; the server's processes, whichever share of the cores they got): "
         + ", ".join(f"{kind} {span([cpu_ms(one[kind]) for one in rounds], 2)}" for kind in ("floor", "warm", "cold")),
+        *(f"- the service's CPU per request by thread, {kind} (ms): " + ", ".join(
+            f"{name} {span([thread_ms(one[kind], name) for one in rounds], 3)}"
+            for name in sorted({name for one in rounds for name in one[kind]["service_cpu_by_thread"]}))
+          for kind in ("warm", "cold")),
     ]
     return "\n".join(lines)
 

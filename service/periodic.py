@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 
+from service.threadnames import name_os_thread
+
 
 class Periodic:
     """Calls `tick()` every `interval` seconds on a daemon thread, from `start()` until `stop()`.
@@ -36,6 +38,7 @@ class Periodic:
         raise NotImplementedError
 
     def _loop(self) -> None:
+        name_os_thread()
         while not self._stopping.is_set():
             if not self.tick():
                 self._stopping.wait(self.interval)

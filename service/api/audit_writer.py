@@ -37,6 +37,7 @@ from service.store.database import Writing
 from service.store.idempotency import add_answer
 from service.store.keys import Caller
 from service.store.screenings import NewScreening, add_screenings
+from service.threadnames import name_os_thread
 
 logger = logging.getLogger("service.api")
 MOST_PER_COMMIT = 256  # requests committed together at most: bounds one transaction's size and time
@@ -126,6 +127,7 @@ class AuditWriter:
         return await asyncio.shield(pending.outcome)
 
     def _run(self) -> None:
+        name_os_thread()
         stopping = False
         while not stopping:
             group = self._gathered(self._queue.get())

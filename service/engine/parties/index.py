@@ -358,8 +358,9 @@ class PartyIndex:
             return [flag or row in joined for flag, row in zip(flags, candidates, strict=True)]
         q = len(query.tokens)
         least = self.review_threshold - COUNTRY_BOOST
-        compact, listed = query.compact, self._row
+        compact = query.compact.encode()
         lengths, marks, contained_at = self._lengths, self._flags, self._contained_at
+        compacts, texts = self._tables.compacts, self._prefilter_texts
         flags = []
         for row, count in zip(candidates, shared, strict=True):
             r = lengths[row]
@@ -372,10 +373,11 @@ class PartyIndex:
             if count >= 2 and count >= shorter and marks[row] & PERSON:
                 flags.append(True)
                 continue
-            name = listed(row).name  # (decoded only here: most candidates were decided above)
+            # (not decoded: a name that is not opened has no annotations, so its prefilter text is its words)
             contained = contained_at[row]
-            flags.append(name.compact == compact
-                         or (count >= (q if q < contained else contained) and _contained(query.tokens, name.tokens)))
+            flags.append(compacts.raw(row) == compact
+                         or (count >= (q if q < contained else contained)
+                             and _contained(query.tokens, tuple(texts[row].split(" ")) if r else ())))
         return flags
 
     def _candidates(self, query: Name, maybe: int) -> tuple[list[int], list[int], frozenset[int]]:
@@ -860,13 +862,20 @@ def script_keys(name: Name) -> set[str]:
     keys: set[str] = set()
     for token in tokens:
         keys.update(_word_script_keys(token))
+    keys.update(_run_script_keys(tokens))
+    return keys
+
+
+def _run_script_keys(tokens: list[str]) -> list[str]:
+    """script_keys of the runs of two and three words."""
+    keys = []
     for width in (2, 3):
         for start in range(len(tokens) - width + 1):
             run = tokens[start:start + width]
             joined = "".join(run)
             if len(joined) >= 3:
-                keys.add("r:" + romanisation_key(joined))
-                keys.add("b:" + "".join([burmese_key(t) for t in run]))
+                keys.append("r:" + romanisation_key(joined))
+                keys.append("b:" + "".join([burmese_key(t) for t in run]))
     return keys
 
 
@@ -884,20 +893,27 @@ def _word_script_keys(token: str) -> tuple[str, ...]:
 
 
 def _script_postings(rows: Iterable[tuple[int, Name]], total: int) -> Postings:
-    """The script keys of these rows (ascending), as postings over `total` rows."""
+    """The script keys of these rows (ascending), as postings over `total` rows. (script_keys by number:
+    a word's keys are numbered once, and a million names repeat their words.)"""
     ids: dict[str, int] = {}
+    words: dict[str, tuple[int, ...]] = {}
     numbers: list[int] = []
     held: list[int] = []
     collecting = gc.isenabled()
     gc.disable()  # (millions of keys: the cycle collector would walk them again and again)
     try:
         for number, name in rows:
-            for key in script_keys(name):
-                found = ids.get(key)
-                if found is None:
-                    found = ids[key] = len(ids)
-                numbers.append(found)
-                held.append(number)
+            tokens = [t for t in name.tokens if not is_business_word(t)]
+            found: set[int] = set()
+            for token in tokens:
+                known = words.get(token)
+                if known is None:
+                    known = words[token] = tuple([_numbered(ids, key) for key in _word_script_keys(token)])
+                found.update(known)
+            for key in _run_script_keys(tokens):
+                found.add(_numbered(ids, key))
+            numbers.extend(found)
+            held.extend([number] * len(found))
     finally:
         if collecting:
             gc.enable()
@@ -906,6 +922,13 @@ def _script_postings(rows: Iterable[tuple[int, Name]], total: int) -> Postings:
     starts = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(np.bincount(key_numbers, minlength=len(ids)), out=starts[1:])
     return Postings(KeyTable.of(list(ids)), flat, starts, total)
+
+
+def _numbered(ids: dict[str, int], key: str) -> int:
+    found = ids.get(key)
+    if found is None:
+        found = ids[key] = len(ids)
+    return found
 
 
 def _person_order(text: str) -> str:

@@ -29,7 +29,19 @@ EMPTY.setflags(write=False)
 MASK_FROM = 2_000  # a key held by this many rows is looked up in a mask (Postings.holds)
 MASKS_BYTES = 32 * 2**20  # the masks kept, at most
 KEY_CACHE: Final = 65_536  # keys looked up, kept (cleared when full)
-POSTINGS_ARRAYS: Final = ("keys.blob", "keys.offsets", "hashes", "order", "starts", "flat", "rows")
+POSTINGS_ARRAYS: Final = ("keys.blob", "keys.offsets", "hashes", "buckets", "order", "starts", "flat", "rows")
+
+
+def bucket_bits(count: int) -> int:
+    """How many leading bits of a hash pick its bucket: about one hash per bucket."""
+    return max(1, (count - 1).bit_length())
+
+
+def bucket_starts(leading: Array, bits: int) -> Array:
+    """Where each bucket starts among hashes sorted by their `leading` bits (2**bits + 1 offsets):
+    a look-up reads its bucket's one or two hashes instead of a binary search through all of them,
+    which from Python costs a numpy call (a microsecond) per key."""
+    return np.searchsorted(leading, np.arange(2**bits + 1, dtype=np.uint64)).astype(np.int64)
 
 
 def items(array: Array, code: Literal["B", "i", "q"]) -> memoryview[int]:
@@ -80,17 +92,23 @@ def strings_from(arrays: Arrays, prefix: str) -> Strings:
 
 
 class KeyTable:
-    """Key -> its number: the keys' CRC-32s sorted and searched in C, a key found checked against its
-    spelling (a shared CRC only costs a second look). A dictionary of two million keys was a few hundred
-    MiB in every process. The last keys asked about are kept: a query asks about the same keys often."""
+    """Key -> its number: the keys' CRC-32s sorted, in buckets by their leading bits, a key found
+    checked against its spelling (a shared CRC only costs a second look). A dictionary of two million
+    keys was a few hundred MiB in every process. The last keys asked about are kept: a query asks about
+    the same keys often."""
 
-    def __init__(self, spellings: Strings, hashes: Array, order: Array) -> None:
+    def __init__(self, spellings: Strings, hashes: Array, buckets: Array, order: Array) -> None:
         if hashes.dtype != np.int64 or order.dtype != np.int32 or not len(hashes) == len(order) == len(spellings):
+            raise ValueError("stored tables: malformed keys")
+        self._shift = 32 - bucket_bits(len(hashes))
+        if buckets.dtype != np.int64 or len(buckets) != 2 ** (32 - self._shift) + 1:
             raise ValueError("stored tables: malformed keys")
         self.spellings: Final = spellings
         self.hashes: Final = hashes
+        self.buckets: Final = buckets
         self.order: Final = order
         self._hashes = items(hashes, "q")
+        self._buckets = items(buckets, "q")
         self._order = items(order, "i")
         self._asked: dict[str, int] = {}
 
@@ -100,7 +118,10 @@ class KeyTable:
         encoded = [key.encode() for key in keys]
         hashes = np.fromiter(map(zlib.crc32, encoded), dtype=np.int64, count=len(encoded))
         order = hashes.argsort(kind="stable").astype(np.int32)
-        return KeyTable(Strings.of(encoded), hashes[order], order)
+        hashes = hashes[order]
+        bits = bucket_bits(len(hashes))
+        buckets = bucket_starts(hashes.astype(np.uint64) >> np.uint64(32 - bits), bits)
+        return KeyTable(Strings.of(encoded), hashes, buckets, order)
 
     def __len__(self) -> int:
         return len(self._order)
@@ -119,12 +140,12 @@ class KeyTable:
         encoded = key.encode()
         wanted = zlib.crc32(encoded)
         hashes, spellings = self._hashes, self.spellings
-        at = int(self.hashes.searchsorted(wanted))
-        while at < len(hashes) and hashes[at] == wanted:
-            number: int = self._order[at]
-            if spellings.raw(number) == encoded:
-                return number
-            at += 1
+        bucket = wanted >> self._shift
+        for at in range(self._buckets[bucket], self._buckets[bucket + 1]):
+            if hashes[at] == wanted:
+                number: int = self._order[at]
+                if spellings.raw(number) == encoded:
+                    return number
         return -1
 
     def keys(self) -> list[str]:
@@ -133,7 +154,7 @@ class KeyTable:
 
     def arrays(self, prefix: str) -> Arrays:
         return {**self.spellings.arrays(f"{prefix}.keys"), f"{prefix}.hashes": self.hashes,
-                f"{prefix}.order": self.order}
+                f"{prefix}.buckets": self.buckets, f"{prefix}.order": self.order}
 
 
 class Postings:
@@ -211,7 +232,8 @@ def postings_names(prefix: str) -> list[str]:
 
 def postings_from(arrays: Arrays, prefix: str) -> Postings:
     """The postings stored as `Postings.arrays(prefix)` gave them (ValueError if malformed)."""
-    keys = KeyTable(strings_from(arrays, f"{prefix}.keys"), arrays[f"{prefix}.hashes"], arrays[f"{prefix}.order"])
+    keys = KeyTable(strings_from(arrays, f"{prefix}.keys"), arrays[f"{prefix}.hashes"], arrays[f"{prefix}.buckets"],
+                    arrays[f"{prefix}.order"])
     total = arrays[f"{prefix}.rows"]
     if total.dtype != np.int64 or total.shape != (1,):
         raise ValueError("stored tables: malformed postings")

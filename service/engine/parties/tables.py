@@ -34,6 +34,8 @@ from service.engine.parties.postings import (
     Arrays,
     Postings,
     Strings,
+    bucket_bits,
+    bucket_starts,
     items,
     postings_from,
     postings_names,
@@ -71,13 +73,17 @@ class ExactTable:
     it is another name of the row's entry than the row's own: the hashes sorted (repeated for each row),
     searched in C."""
 
-    def __init__(self, hashes: Array, rows: Array, others: Array, texts: Strings) -> None:
+    def __init__(self, hashes: Array, buckets: Array, rows: Array, others: Array, texts: Strings) -> None:
         if hashes.dtype != np.int64 or rows.dtype != np.int32 or others.dtype != np.int32:
             raise ValueError("stored tables: malformed names filed as written")
         if not len(hashes) == len(rows) == len(others):
             raise ValueError("stored tables: names filed as written do not add up")
-        self.hashes, self.rows, self.others, self.texts = hashes, rows, others, texts
+        self._shift = 64 - bucket_bits(len(hashes))
+        if buckets.dtype != np.int64 or len(buckets) != 2 ** (64 - self._shift) + 1:
+            raise ValueError("stored tables: malformed names filed as written")
+        self.hashes, self.buckets, self.rows, self.others, self.texts = hashes, buckets, rows, others, texts
         self._hashes = items(hashes, "q")
+        self._buckets = items(buckets, "q")
         self._rows = items(rows, "i")
         self._others = items(others, "i")
 
@@ -96,22 +102,27 @@ class ExactTable:
                 others.append(-1 if text is None else len(texts))
                 if text is not None:
                     texts.append(text.encode())
-        return ExactTable(np.array(hashes, dtype=np.int64), np.array(rows, dtype=np.int32),
+        sorted_hashes = np.array(hashes, dtype=np.int64)
+        bits = bucket_bits(len(hashes))
+        # (the buckets of signed hashes: by the leading bits of the hash + 2**63, which keeps their order)
+        leading = (sorted_hashes.astype(np.uint64) ^ np.uint64(1 << 63)) >> np.uint64(64 - bits)
+        return ExactTable(sorted_hashes, bucket_starts(leading, bits), np.array(rows, dtype=np.int32),
                           np.array(others, dtype=np.int32), Strings.of(texts))
 
     def get(self, key: int) -> list[tuple[int, str | None]]:
         """The rows filed under the hash, in the order they were filed (none: an empty list)."""
         hashes = self._hashes
-        at = int(self.hashes.searchsorted(key))
+        bucket = (key + 2**63) >> self._shift
         found: list[tuple[int, str | None]] = []
-        while at < len(hashes) and hashes[at] == key:
-            other: int = self._others[at]
-            found.append((self._rows[at], None if other < 0 else self.texts[other]))
-            at += 1
+        for at in range(self._buckets[bucket], self._buckets[bucket + 1]):
+            if hashes[at] == key:
+                other: int = self._others[at]
+                found.append((self._rows[at], None if other < 0 else self.texts[other]))
         return found
 
     def arrays(self) -> Arrays:
-        return {"exact.hashes": self.hashes, "exact.rows": self.rows, "exact.others": self.others,
+        return {"exact.hashes": self.hashes, "exact.buckets": self.buckets, "exact.rows": self.rows,
+                "exact.others": self.others,
                 **self.texts.arrays("exact.texts")}
 
 
@@ -119,13 +130,13 @@ class IndexTables:
     """Everything a PartyIndex reads besides the entries themselves, as flat arrays."""
 
     def __init__(self, entries: Array, flags: Array, lengths: Array, contained_at: Array, names: Strings,
-                 texts: Strings, prefilter: Strings, tie: Strings, exact: ExactTable, postings: Postings,
-                 rows: list[Row] | None = None) -> None:
+                 texts: Strings, prefilter: Strings, tie: Strings, compacts: Strings, exact: ExactTable,
+                 postings: Postings, rows: list[Row] | None = None) -> None:
         count = len(entries)
         if entries.dtype != np.int32 or flags.dtype != np.uint8 or lengths.dtype != np.int32:
             raise ValueError("stored tables: malformed columns")
         if contained_at.dtype != np.int32 or not all(len(column) == count for column in (
-                flags, lengths, contained_at, names, texts, prefilter, tie)):
+                flags, lengths, contained_at, names, texts, prefilter, tie, compacts)):
             raise ValueError("stored tables: columns of different lengths")
         if postings.rows_total != count:
             raise ValueError("stored tables: postings of another number of rows")
@@ -137,6 +148,7 @@ class IndexTables:
         self.texts = texts  # each row's name as listed
         self.prefilter = prefilter  # each row's words and annotations (the prefilter's text)
         self.tie = tie  # each row's words and numerals (the tie-break's text)
+        self.compacts = compacts  # each row's letters without spaces (Name.compact)
         self.exact = exact
         self.postings = postings
         self._entries = items(entries, "i")
@@ -169,13 +181,15 @@ class IndexTables:
         return {"rows.entries": self.entries, "rows.flags": self.flags, "rows.lengths": self.lengths,
                 "rows.contained_at": self.contained_at, **self.names.arrays("rows.names"),
                 **self.texts.arrays("rows.texts"), **self.prefilter.arrays("rows.prefilter"),
-                **self.tie.arrays("rows.tie"), **self.exact.arrays(), **self.postings.arrays("postings")}
+                **self.tie.arrays("rows.tie"), **self.compacts.arrays("rows.compacts"),
+                **self.exact.arrays(), **self.postings.arrays("postings")}
 
 
 TABLE_ARRAYS: Final = ("rows.entries", "rows.flags", "rows.lengths", "rows.contained_at",
-                       *(f"rows.{column}.{part}" for column in ("names", "texts", "prefilter", "tie")
+                       *(f"rows.{column}.{part}" for column in ("names", "texts", "prefilter", "tie", "compacts")
                          for part in ("blob", "offsets")),
-                       "exact.hashes", "exact.rows", "exact.others", "exact.texts.blob", "exact.texts.offsets")
+                       "exact.hashes", "exact.buckets", "exact.rows", "exact.others", "exact.texts.blob",
+                       "exact.texts.offsets")
 
 
 def table_names() -> list[str]:
@@ -185,12 +199,13 @@ def table_names() -> list[str]:
 
 def tables_from_arrays(arrays: Arrays) -> IndexTables:
     """The tables from their arrays (ValueError or KeyError if malformed)."""
-    exact = ExactTable(arrays["exact.hashes"], arrays["exact.rows"], arrays["exact.others"],
+    exact = ExactTable(arrays["exact.hashes"], arrays["exact.buckets"], arrays["exact.rows"], arrays["exact.others"],
                        strings_from(arrays, "exact.texts"))
     return IndexTables(arrays["rows.entries"], arrays["rows.flags"], arrays["rows.lengths"],
                        arrays["rows.contained_at"], strings_from(arrays, "rows.names"),
                        strings_from(arrays, "rows.texts"), strings_from(arrays, "rows.prefilter"),
-                       strings_from(arrays, "rows.tie"), exact, postings_from(arrays, "postings"))
+                       strings_from(arrays, "rows.tie"), strings_from(arrays, "rows.compacts"), exact,
+                       postings_from(arrays, "postings"))
 
 
 def packed_tables(rows: list[Row], contained_at: list[int], lengths: list[int], persons: list[bool],
@@ -206,7 +221,8 @@ def packed_tables(rows: list[Row], contained_at: list[int], lengths: list[int], 
         np.fromiter((row.entry for row in rows), dtype=np.int32, count=len(rows)), flags,
         np.array(lengths, dtype=np.int32), np.array(contained_at, dtype=np.int32),
         _marshalled(rows), _strings(row.text for row in rows),
-        _strings(prefilter), _strings(tie), ExactTable.of(exact), postings, rows)
+        _strings(prefilter), _strings(tie), _strings(row.name.compact for row in rows), ExactTable.of(exact),
+        postings, rows)
 
 
 def tie_text(name: Name) -> str:

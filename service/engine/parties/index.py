@@ -154,7 +154,6 @@ class PartyIndex:
         if tables is None:
             tables = _built(self._entries)
         self._tables = tables
-        self._row = tables.row  # (a row's entry, name and text: decoded when a query scores it)
         # numbers per row, read per candidate (as Python numbers) or for many rows at once (as arrays)
         self._lengths = items(tables.lengths, "i")  # words per row, for ranking candidates by length
         self._contained_at = items(tables.contained_at, "i")
@@ -177,7 +176,7 @@ class PartyIndex:
         self._stored_scripts = stored_scripts
         self._script_lock = threading.Lock()
         foreign = (tables.flags & FOREIGN).nonzero()[0].tolist()
-        self._foreign_postings = _script_postings(((number, self._row(number).name) for number in foreign),
+        self._foreign_postings = _script_postings(((number, tables.row(number).name) for number in foreign),
                                                   len(tables))
         self._total = max(1, len(tables))
         self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
@@ -204,7 +203,7 @@ class PartyIndex:
         written = written_words(text)
         found = []
         for row_number, other in dict.fromkeys(filed):
-            row = self._row(row_number)
+            row = self._tables.row(row_number)
             listed = row.text if other is None else other
             if written in (written_words(listed), written_words(row.name.original)):
                 found.append((row_number, listed))
@@ -251,7 +250,7 @@ class PartyIndex:
             plain = plain_query and not flags[row_number] & (FOREIGN | FORMER)
             if plain and fuzz.token_set_ratio(query_key, texts[row_number], score_cutoff=PREFILTER) == 0:
                 continue
-            if query.legal_forms and self._forms_rule_out(query, self._row(row_number).name):
+            if query.legal_forms and self._forms_rule_out(query, self._tables.row(row_number).name):
                 continue
             worth.append(row_number)
         worth += self._across_scripts(query, seen)
@@ -259,7 +258,7 @@ class PartyIndex:
         worth += as_written
         best: dict[int, tuple[float, int, PartyHit]] = {}
         for row_number in worth:
-            row = self._row(row_number)
+            row = self._tables.row(row_number)
             hit = self._hit(query, row, country, as_written.get(row_number) if as_written else None)
             # (an entry's best name; on a tie the one listed first, the primary name before its aliases)
             if hit is None:
@@ -297,11 +296,11 @@ class PartyIndex:
         # Only names of about the query's length: a long listed name sharing two loose keys with a short
         # query is how unrelated people met (measured on yente's negatives against the UN list).
         longest = SCRIPT_LENGTH_RATIO * len(keys) + 1
-        listed = self._row
+        tables = self._tables
         # People's names are short and their transliterations loose: a person needs more keys in common.
         entries = self._entries
-        return [row for row, count in ranked if row not in seen and len(script_keys(listed(row).name)) <= longest
-                and (count >= PERSON_SCRIPT_KEYS or entries[listed(row).entry].kind is not EntryKind.PERSON)][
+        return [row for row, count in ranked if row not in seen and len(script_keys(tables.row(row).name)) <= longest
+                and (count >= PERSON_SCRIPT_KEYS or entries[tables.row(row).entry].kind is not EntryKind.PERSON)][
             : self._max_candidates]
 
     def prepare_scripts(self) -> None:
@@ -313,8 +312,9 @@ class PartyIndex:
         with self._script_lock:
             if self._script_postings is None:
                 stored = self._stored_scripts() if self._stored_scripts is not None else None
+                tables = self._tables
                 self._script_postings = stored if stored is not None else _script_postings(
-                    ((number, self._row(number).name) for number in range(len(self._tables))), len(self._tables))
+                    ((number, tables.row(number).name) for number in range(len(tables))), len(tables))
             return self._script_postings
 
     def tables(self) -> IndexTables:
@@ -562,17 +562,18 @@ class PartyIndex:
             return rows.tolist(), shared.tolist()
         if len(rows) <= SMALL_RANKING:
             listed, counts = rows.tolist(), shared.tolist()
-            best = self._ranked_small(query, listed, weights.tolist())[: self._max_candidates]
+            best = self._ranked_small(query, listed, weights.tolist(), self._length_array[rows].tolist())[
+                : self._max_candidates]
             return [listed[i] for i in best], [counts[i] for i in best]
         # (many rows: only the best few leave numpy)
         chosen = np.array(self._ranked_large(query, rows, weights)[: self._max_candidates], dtype=np.intp)
         return rows[chosen].tolist(), shared[chosen].tolist()
 
-    def _ranked_small(self, query: Name, rows: list[int], weights: list[float]) -> list[int]:
-        """_ranked's order (positions in `rows`) for a few rows: a Python sort is quicker than numpy's
-        calls there, and gives the same order (the same float arithmetic, the same keys)."""
-        size, lengths, places = len(query.tokens), self._lengths, self._max_candidates
-        scores = [weight - 0.01 * abs(lengths[row] - size) for row, weight in zip(rows, weights, strict=True)]
+    def _ranked_small(self, query: Name, rows: list[int], weights: list[float], lengths: list[int]) -> list[int]:
+        """_ranked's order (positions in `rows`) for a few rows (`lengths`: their words): a Python sort is
+        quicker than numpy's calls there, and gives the same order (the same float arithmetic, the same keys)."""
+        size, places = len(query.tokens), self._max_candidates
+        scores = [weight - 0.01 * abs(length - size) for length, weight in zip(lengths, weights, strict=True)]
         # best first; ties: the higher row. Two sorts keyed by list look-ups, which run in C: the higher
         # rows first, then, stable, by score (a key function of ours made a tuple per row and cost more;
         # so did one sort of (score, row, position) triples, whose comparisons test equality first)
@@ -586,7 +587,7 @@ class PartyIndex:
         if abs(scores[order[places]] - cut) < 1e-9:  # more rows tied for the last places
             tied = [i for i in order if abs(scores[i] - cut) < 1e-9]
             ahead = [i for i in order[:places] if scores[i] > cut + 1e-9]
-            chosen = self._break_ties(query, [rows[i] for i in tied], places - len(ahead))
+            chosen = self._break_ties(query, np.array([rows[i] for i in tied], dtype=np.int32), places - len(ahead))
             order = ahead + [tied[i] for i in chosen]
         return order
 
@@ -608,20 +609,20 @@ class PartyIndex:
         if abs(scores[order[places]] - cut) < 1e-9:  # more rows tied for the last places
             tied = order[np.abs(scores[order] - cut) < 1e-9]
             ahead = order[:places][scores[order[:places]] > cut + 1e-9]
-            chosen = self._break_ties(query, rows[tied].tolist(), places - len(ahead))
+            chosen = self._break_ties(query, rows[tied], places - len(ahead))
             ordered = near[np.concatenate((ahead, tied[chosen]))].tolist()
             return ordered
         ordered = near[order[:places]].tolist()
         return ordered
 
-    def _break_ties(self, query: Name, tied: list[int], places: int) -> list[int]:
+    def _break_ties(self, query: Name, tied: Rows, places: int) -> list[int]:
         """More rows share the last candidate places' weight than there are places ("Vladimir Pudin"
         among a list's many Vladimirs, where "Pudin" shares no key with "Putin"): the places go to the
         tied rows most alike the query as strings (rapidfuzz, in C), not to whichever came first. The
         strings hold the numerals, which no key does: "YV1004" among a list's hundreds of YV aircraft.
         Returns positions in `tied`."""
         texts = self._tie_texts
-        alike = process.extract(tie_text(query), [texts[row] for row in tied], scorer=fuzz.ratio, limit=places)
+        alike = process.extract(tie_text(query), texts.many(tied), scorer=fuzz.ratio, limit=places)
         return [position for _, _, position in alike]
 
     def _query_keys(self, token: str) -> tuple[str, ...]:

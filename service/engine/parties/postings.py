@@ -28,6 +28,7 @@ EMPTY: Rows = np.zeros(0, dtype=np.int32)
 EMPTY.setflags(write=False)
 MASK_FROM = 2_000  # a key held by this many rows is looked up in a mask (Postings.holds)
 MASKS_BYTES = 32 * 2**20  # the masks kept, at most
+MANY_STRINGS: Final = 32  # strings read at once from this many (numpy's calls cost more for fewer)
 KEY_CACHE: Final = 65_536  # keys looked up, kept (cleared when full)
 POSTINGS_ARRAYS: Final = ("keys.blob", "keys.offsets", "hashes", "buckets", "order", "starts", "flat", "rows")
 
@@ -76,6 +77,23 @@ class Strings:
 
     def __getitem__(self, number: int) -> str:
         return str(self.raw(number), "utf-8")
+
+    def many(self, numbers: Numbers) -> list[str]:
+        """The strings of these numbers, gathered by numpy and decoded at once: hundreds of rows tied
+        for the last candidate places are compared by their texts, and one look-up each cost more
+        than the comparison."""
+        if len(numbers) < MANY_STRINGS:
+            return [self[number] for number in numbers.tolist()]
+        starts = self.offsets[numbers]
+        lengths = self.offsets[numbers + 1] - starts
+        ends = np.cumsum(lengths)
+        at = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) + np.repeat(starts - ends + lengths, lengths)
+        data = self.blob[at].tobytes()
+        text = data.decode()
+        bounds = [0, *ends.tolist()]
+        if len(text) == len(data):  # (ASCII: a character per byte, so the strings are cut where their bytes are)
+            return [text[bounds[i]:bounds[i + 1]] for i in range(len(bounds) - 1)]
+        return [str(data[bounds[i]:bounds[i + 1]], "utf-8") for i in range(len(bounds) - 1)]
 
     def raw(self, number: int) -> memoryview:
         """The string's UTF-8 bytes (a view of the blob)."""

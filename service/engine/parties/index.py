@@ -34,6 +34,7 @@ import heapq
 import itertools
 import math
 import threading
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ from service.engine.parties.scoring import (
     NameScore,
     is_business_word,
     romanisation_key,
+    romanised,
     score_names,
 )
 from service.engine.parties.tables import (
@@ -875,7 +877,7 @@ def _run_script_keys(tokens: list[str]) -> list[str]:
             run = tokens[start:start + width]
             joined = "".join(run)
             if len(joined) >= 3:
-                keys.append("r:" + romanisation_key(joined))
+                keys.append("r:" + romanised(joined))
                 keys.append("b:" + "".join([burmese_key(t) for t in run]))
     return keys
 
@@ -898,8 +900,7 @@ def _script_postings(rows: Iterable[tuple[int, Name]], total: int) -> Postings:
     a word's keys are numbered once, and a million names repeat their words.)"""
     ids: dict[str, int] = {}
     words: dict[str, tuple[int, ...]] = {}
-    numbers: list[int] = []
-    held: list[int] = []
+    numbers, held, counts = array("i"), array("i"), array("i")  # (C ints: no Python int kept per key)
     collecting = gc.isenabled()
     gc.disable()  # (millions of keys: the cycle collector would walk them again and again)
     try:
@@ -914,12 +915,14 @@ def _script_postings(rows: Iterable[tuple[int, Name]], total: int) -> Postings:
             for key in _run_script_keys(tokens):
                 found.add(_numbered(ids, key))
             numbers.extend(found)
-            held.extend([number] * len(found))
+            held.append(number)
+            counts.append(len(found))
     finally:
         if collecting:
             gc.enable()
-    key_numbers = np.array(numbers, dtype=np.int32)
-    flat = np.array(held, dtype=np.int32)[np.argsort(key_numbers, kind="stable")]  # (each key's rows ascending)
+    key_numbers = np.frombuffer(numbers, dtype=np.intc).astype(np.int32)
+    rows = np.repeat(np.frombuffer(held, dtype=np.intc), np.frombuffer(counts, dtype=np.intc)).astype(np.int32)
+    flat = rows[np.argsort(key_numbers, kind="stable")]  # (each key's rows ascending)
     starts = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(np.bincount(key_numbers, minlength=len(ids)), out=starts[1:])
     return Postings(KeyTable.of(list(ids)), flat, starts, total)

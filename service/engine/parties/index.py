@@ -377,7 +377,7 @@ class PartyIndex:
                 continue
             # (not decoded: a name that is not opened has no annotations, so its prefilter text is its words)
             contained = contained_at[row]
-            flags.append(compacts.equals(row, compact)
+            flags.append(compacts.raw(row) == compact
                          or (count >= (q if q < contained else contained)
                              and _contained(query.tokens, tuple(texts[row].split(" ")) if r else ())))
         return flags

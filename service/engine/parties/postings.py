@@ -28,7 +28,7 @@ EMPTY: Rows = np.zeros(0, dtype=np.int32)
 EMPTY.setflags(write=False)
 MASK_FROM = 2_000  # a key held by this many rows is looked up in a mask (Postings.holds)
 MASKS_BYTES = 32 * 2**20  # the masks kept, at most
-MANY_STRINGS: Final = 12  # strings read at once from this many (numpy's calls cost more for fewer)
+MANY_STRINGS: Final = 32  # strings read at once from this many (numpy's calls cost more for fewer)
 KEY_CACHE: Final = 65_536  # keys looked up, kept (cleared when full)
 POSTINGS_ARRAYS: Final = ("keys.blob", "keys.offsets", "hashes", "buckets", "order", "starts", "flat", "rows")
 
@@ -94,12 +94,6 @@ class Strings:
         if len(text) == len(data):  # (ASCII: a character per byte, so the strings are cut where their bytes are)
             return [text[bounds[i]:bounds[i + 1]] for i in range(len(bounds) - 1)]
         return [str(data[bounds[i]:bounds[i + 1]], "utf-8") for i in range(len(bounds) - 1)]
-
-    def equals(self, number: int, encoded: bytes) -> bool:
-        """Whether the string is these UTF-8 bytes (its length first: most strings asked about differ)."""
-        offsets = self._offsets
-        start, end = offsets[number], offsets[number + 1]
-        return end - start == len(encoded) and self._blob[start:end] == encoded
 
     def raw(self, number: int) -> memoryview:
         """The string's UTF-8 bytes (a view of the blob)."""
@@ -168,7 +162,7 @@ class KeyTable:
         for at in range(self._buckets[bucket], self._buckets[bucket + 1]):
             if hashes[at] == wanted:
                 number: int = self._order[at]
-                if spellings.equals(number, encoded):
+                if spellings.raw(number) == encoded:
                     return number
         return -1
 

@@ -5,11 +5,11 @@ million names, in every API worker and batch worker. So the index's tables (serv
 are built when the lists change (`lists import`, `update`, `remove`, `adopt`) or when a process first
 meets lists without them, and stored under `<data_dir>/index/<identity>/`:
 
-- `tables.marshal`: the rows with their normalised names, the names filed as written, the keys
-  (Python's marshal: plain tuples, lists and strings, read back in C);
-- `postings.npy`: the postings' flat array, memory-mapped read-only, so its pages are shared by every
-  process that maps it;
-- `scripts.marshal`: the keys names from another script are looked up by, read when first needed;
+- one `.npy` file per array of the tables (service.engine.parties.tables: `rows.*`, `exact.*`,
+  `postings.*`), memory-mapped read-only, so their pages are shared by every process that maps them
+  and a process holds only the few rows its queries decode;
+- `scripts.*.npy`: the keys names from another script are looked up by, as postings, mapped when first
+  needed;
 - `index.json`, written last: the storage format, the identity of the lists, the fingerprint of the
   matcher that built it, and each file's size and sha256.
 
@@ -27,7 +27,6 @@ import fcntl
 import hashlib
 import json
 import logging
-import marshal
 import os
 import shutil
 import sys
@@ -43,19 +42,19 @@ import numpy as np
 
 from service.engine.parties import index as index_module
 from service.engine.parties.index import PartyIndex
-from service.engine.parties.postings import Rows
-from service.engine.parties.tables import IndexTables, plain_tables, tables_from_plain
+from service.engine.parties.postings import Array, Arrays, Postings, postings_from, postings_names
+from service.engine.parties.tables import IndexTables, table_names, tables_from_arrays
 from service.engine.verdict import ListStamp
 from service.files import replace_file
 from service.lists.load import LoadedLists, load_lists
-from service.lists.store import collector_paused
 from service.settings import Settings
 
 logger = logging.getLogger("service.lists")
 
-FORMAT = "party-index/2"  # changes whenever the files' names, contents or meaning change
+FORMAT = "party-index/3"  # changes whenever the files' names, contents or meaning change
 DESCRIPTION = "index.json"
-TABLES, POSTINGS, SCRIPTS = "tables.marshal", "postings.npy", "scripts.marshal"
+TABLES = tuple(f"{name}.npy" for name in table_names())
+SCRIPTS = tuple(f"{name}.npy" for name in postings_names("scripts"))
 NORMALISER_LIBRARIES = ("anyascii", "numpy", "pycountry", "rapidfuzz")
 _CHUNK = 4 * 2**20
 
@@ -143,21 +142,19 @@ def open_index(settings: Settings, lists: LoadedLists) -> PartyIndex:
     they cannot be trusted."""
     directory = index_path(settings.data_dir, lists.stamps)
     tables = read_tables(directory, identity(lists.stamps))
-    if tables.rows and max(row.entry for row in tables.rows) >= len(lists.entries):
+    if len(tables) and int(tables.entries.max()) >= len(lists.entries):
         raise StoredIndexError(f"{directory}: tables refer to more entries than the lists hold")
     return screener(settings, lists, tables, directory)
 
 
 def read_tables(directory: Path, list_identity: str) -> IndexTables:
-    """The tables stored in `directory`, after checking format, lists, matcher and the files' hashes
-    (the postings memory-mapped); StoredIndexError otherwise."""
+    """The tables stored in `directory`, memory-mapped, after checking format, lists, matcher and the
+    files' hashes; StoredIndexError otherwise."""
     files = _checked_description(directory, list_identity)
-    data = _verified_bytes(directory / TABLES, files)
-    flat = _mapped_postings(directory / POSTINGS, files)
+    arrays = _mapped(directory, TABLES, files)
     try:
-        with collector_paused():  # (a million small containers: the cycle collector would walk them again and again)
-            return tables_from_plain(marshal.loads(data), flat)
-    except (ValueError, TypeError, IndexError, EOFError, AssertionError) as exc:
+        return tables_from_arrays(arrays)
+    except (ValueError, KeyError) as exc:
         raise StoredIndexError(f"{directory}: tables unusable: {exc!r}") from exc
 
 
@@ -199,15 +196,10 @@ def refresh_index(settings: Settings) -> Path | None:
 def write_index(directory: Path, index: PartyIndex, list_identity: str) -> None:
     """The index's files in a new directory, then their description (a directory without it is unfinished)."""
     directory.mkdir(parents=True)
-    plain, flat = plain_tables(index.tables())
-    replace_file(directory / TABLES, marshal.dumps(plain))  # type: ignore[arg-type]
-    replace_file(directory / SCRIPTS, marshal.dumps(index.script_postings()))
-    with (directory / POSTINGS).open("wb") as out:
-        np.save(out, np.ascontiguousarray(flat), allow_pickle=False)
-        out.flush()
-        os.fsync(out.fileno())
-    files = {name: {"bytes": (directory / name).stat().st_size, "sha256": _file_sha256(directory / name)}
-             for name in (TABLES, POSTINGS, SCRIPTS)}
+    arrays = {**index.tables().arrays(), **index.script_postings().arrays("scripts")}
+    files = {}
+    for name, array in arrays.items():
+        files[f"{name}.npy"] = _saved(directory / f"{name}.npy", array)
     description = {"format": FORMAT, "identity": list_identity, "matcher": matcher_fingerprint(), "files": files}
     replace_file(directory / DESCRIPTION, json.dumps(description, indent=1).encode())
 
@@ -225,7 +217,7 @@ def _checked_description(directory: Path, list_identity: str) -> dict[str, Any]:
     if description.get("matcher") != matcher_fingerprint():
         raise StoredIndexError(f"{directory}: built by another version of the party matcher")
     files = description.get("files")
-    if not isinstance(files, dict) or set(files) != {TABLES, POSTINGS, SCRIPTS}:
+    if not isinstance(files, dict) or set(files) != {*TABLES, *SCRIPTS}:
         raise StoredIndexError(f"{directory}: {DESCRIPTION} does not list the index's files")
     return files
 
@@ -241,44 +233,45 @@ def _verify_files(directory: Path, files: dict[str, Any]) -> None:
             raise StoredIndexError(f"{directory / name}: content does not match its sha256; the file is corrupt")
 
 
-def _verified_bytes(path: Path, files: dict[str, Any]) -> bytes:
-    """A stored file's content, proven to be what was written."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise StoredIndexError(f"{path}: unreadable: {exc}") from exc
-    if hashlib.sha256(data).hexdigest() != files[path.name].get("sha256"):
-        raise StoredIndexError(f"{path}: content does not match its sha256; the file is corrupt")
-    return data
+def _saved(path: Path, array: Array) -> dict[str, Any]:
+    """Write one array (fsynced); its size and sha256 for the description."""
+    with path.open("wb") as out:
+        np.save(out, np.ascontiguousarray(array), allow_pickle=False)
+        out.flush()
+        os.fsync(out.fileno())
+    return {"bytes": path.stat().st_size, "sha256": _file_sha256(path)}
 
 
-def _mapped_postings(path: Path, files: dict[str, Any]) -> Rows:
-    """The postings' flat array over the file's mapped pages, after checking the file's hash."""
-    _verify_files(path.parent, {path.name: files[path.name]})
-    try:
-        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise StoredIndexError(f"{path}: unreadable: {exc}") from exc
-    if mapped.dtype != np.int32 or mapped.ndim != 1:
-        raise StoredIndexError(f"{path}: not an array of row numbers")
-    # a plain array over the mapped pages: a slice of a np.memmap passes through Python-level methods
-    flat: Rows = mapped.view(np.ndarray)
-    return flat
+def _mapped(directory: Path, names: tuple[str, ...], files: dict[str, Any]) -> Arrays:
+    """The named arrays over their files' mapped pages, each file's size and hash checked first."""
+    arrays: Arrays = {}
+    for name in names:
+        path = directory / name
+        expected = files.get(name)
+        if not isinstance(expected, dict):
+            raise StoredIndexError(f"{path}: not described in {DESCRIPTION}")
+        try:
+            if path.stat().st_size != expected.get("bytes"):
+                raise StoredIndexError(f"{path}: size does not match; the file is corrupt")
+            _verify_files(directory, {name: expected})
+            mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise StoredIndexError(f"{path}: unreadable: {exc}") from exc
+        if mapped.ndim != 1:
+            raise StoredIndexError(f"{path}: not a flat array")
+        # a plain array over the mapped pages: a slice of a np.memmap passes through Python-level methods
+        arrays[name.removesuffix(".npy")] = mapped.view(np.ndarray)
+    return arrays
 
 
-def stored_scripts(directory: Path) -> dict[str, list[int]] | None:
-    """The stored cross-script keys, or None (then they are built) when they cannot be trusted."""
+def stored_scripts(directory: Path) -> Postings | None:
+    """The stored cross-script keys, mapped, or None (then they are built) when they cannot be trusted."""
     try:
         files = json.loads((directory / DESCRIPTION).read_bytes())["files"]
-        data = _verified_bytes(directory / SCRIPTS, files)
-        with collector_paused():
-            postings = marshal.loads(data)
-    except (OSError, ValueError, KeyError, TypeError, EOFError, StoredIndexError) as exc:
+        return postings_from(_mapped(directory, SCRIPTS, files), "scripts")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, StoredIndexError) as exc:
         logger.warning("event=party_index_scripts_rebuild reason=%r", str(exc))
         return None
-    if not isinstance(postings, dict):
-        return None
-    return postings
 
 
 def _file_sha256(path: Path) -> str:

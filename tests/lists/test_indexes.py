@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,6 @@ from service.engine.parties.index import PartyIndex
 from service.lists import indexes
 from service.lists.indexes import (
     DESCRIPTION,
-    POSTINGS,
     SCRIPTS,
     TABLES,
     StoredIndexError,
@@ -62,8 +63,8 @@ def test_refresh_stores_the_index_that_every_process_reads(tmp_path: Path) -> No
     assert stored == _stored_dir(settings) and (stored / DESCRIPTION).is_file()
     opened = open_index(settings, load_lists(settings))
     assert _blocks(opened)
-    flat = opened.tables().postings.flat()
-    assert isinstance(flat.base, np.memmap) and not flat.flags.writeable  # (pages shared between processes)
+    for name, array in opened.tables().arrays().items():  # (mapped: pages shared between processes)
+        assert name == "postings.rows" or (isinstance(array.base, np.memmap) and not array.flags.writeable)
     assert _blocks(load_context(settings).parties)
 
 
@@ -84,7 +85,8 @@ def test_a_start_without_a_stored_index_builds_and_stores_it(tmp_path: Path) -> 
     assert (_stored_dir(settings) / DESCRIPTION).is_file()
 
 
-@pytest.mark.parametrize("name", [TABLES, POSTINGS])
+@pytest.mark.parametrize("name", ["rows.names.blob.npy", "rows.flags.npy", "exact.hashes.npy", "postings.flat.npy",
+                                  "postings.keys.blob.npy"])
 def test_a_corrupt_index_is_rebuilt_from_the_snapshots(tmp_path: Path, caplog: pytest.LogCaptureFixture,
                                                        name: str) -> None:
     settings = _imported(tmp_path)
@@ -104,11 +106,67 @@ def test_corrupt_cross_script_keys_are_built_instead(tmp_path: Path, caplog: pyt
     stored = refresh_index(settings)
     assert stored is not None
     lists = load_lists(settings)
-    expected = indexes.screener(settings, lists).script_postings()
-    (stored / SCRIPTS).write_bytes(b"\0")
+    expected = indexes.screener(settings, lists).script_postings().arrays("scripts")
+    (stored / SCRIPTS[-2]).write_bytes(b"\0")
     with caplog.at_level(logging.WARNING, logger="service.lists"):
-        assert open_index(settings, lists).script_postings() == expected
+        found = open_index(settings, lists).script_postings().arrays("scripts")
+    assert found.keys() == expected.keys()
+    assert all(np.array_equal(found[name], expected[name]) for name in expected)
     assert "party_index_scripts_rebuild" in caplog.text
+
+
+def test_a_file_of_another_size_is_refused(tmp_path: Path) -> None:
+    settings = _imported(tmp_path)
+    stored = refresh_index(settings)
+    assert stored is not None
+    with (stored / TABLES[0]).open("ab") as grown:
+        grown.write(bytes(8))
+    with pytest.raises(StoredIndexError, match="size does not match"):
+        open_index(settings, load_lists(settings))
+
+
+SECOND_PROCESS = """
+import json, sys
+from pathlib import Path
+from service.lists.indexes import open_index
+from service.lists.load import load_lists
+from service.settings import Settings
+settings = Settings(data_dir=Path(sys.argv[1]))
+index = open_index(settings, load_lists(settings))
+for array in index.tables().arrays().values():
+    int(array.sum())  # (every page read)
+index.match("BANCO NACIONAL DE CUBA")
+held = {"shared": 0, "private_dirty": 0, "files": set()}
+path = None
+for line in Path("/proc/self/smaps").read_text().splitlines():
+    if not line.endswith("kB"):
+        fields = line.split()
+        path = fields[5] if len(fields) > 5 and fields[5].startswith(sys.argv[2]) else None
+        if path:
+            held["files"].add(Path(path).name)
+    elif path and line.startswith(("Shared_Clean:", "Shared_Dirty:")):
+        held["shared"] += int(line.split()[1])
+    elif path and line.startswith("Private_Dirty:"):
+        held["private_dirty"] += int(line.split()[1])
+print(json.dumps({**held, "files": sorted(held["files"])}))
+"""
+
+
+def test_a_second_process_maps_the_same_pages(tmp_path: Path) -> None:
+    """Two processes that open the stored index share its files' pages: neither holds a copy."""
+    settings = _imported(tmp_path)
+    stored = refresh_index(settings)
+    assert stored is not None
+    opened = open_index(settings, load_lists(settings))
+    for array in opened.tables().arrays().values():
+        int(array.sum())  # (mapped and read here too, as a running worker does)
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.run([sys.executable, "-c", SECOND_PROCESS, str(settings.data_dir), str(stored)], cwd=root,
+                           check=True, capture_output=True, text=True)
+    held = json.loads(child.stdout.strip().splitlines()[-1])
+    # (every array but the number of rows, read once; the cross-script keys are mapped when first needed)
+    assert set(held["files"]) == set(TABLES) - {"postings.rows.npy"}
+    assert held["shared"] > 0 and held["private_dirty"] == 0
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -19,8 +19,9 @@ Built once from the list entries; a query touches only the names that share a ra
 - Party country is supporting evidence: a small boost when it is one of the entry's countries, only on
   a name that is already close; never a hit on country alone.
 - Building normalises every listed name: a PartyIndex can instead be made from the tables an earlier
-  build made of the same entries (tables.py), stored once per set of lists (service.lists.indexes).
-  The query structures are the same either way, and so are the answers.
+  build made of the same entries (tables.py), stored once per set of lists (service.lists.indexes) and
+  memory-mapped: flat arrays, a row's normalised name decoded only when a query scores it. A built
+  index reads the same arrays (keeping its rows as objects), so the answers are the same either way.
 - A bounded LRU cache maps (normalised name, country) to hits: ERP exports repeat the same consignees,
   and the index never changes after it is built, so a cached answer is always the current answer.
 """
@@ -33,7 +34,8 @@ import heapq
 import itertools
 import math
 import threading
-from collections import Counter, OrderedDict, defaultdict
+from array import array
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,7 +58,7 @@ from service.engine.parties.names import (
     skeleton,
     written_words,
 )
-from service.engine.parties.postings import Postings, PostingsBuilder, Rows, member
+from service.engine.parties.postings import KeyTable, Postings, PostingsBuilder, Rows, items, member
 from service.engine.parties.scoring import (
     CONTAINED_NAME_LETTERS,
     GENERIC_WORDS,
@@ -66,9 +68,20 @@ from service.engine.parties.scoring import (
     NameScore,
     is_business_word,
     romanisation_key,
+    romanised,
     score_names,
 )
-from service.engine.parties.tables import Exact, IndexTables, Row
+from service.engine.parties.tables import (
+    FOREIGN,
+    FORMER,
+    OPENED,
+    PERSON,
+    Exact,
+    IndexTables,
+    Row,
+    packed_tables,
+    tie_text,
+)
 from service.engine.verdict import Action, ListStamp
 
 Counts = npt.NDArray[np.int64]
@@ -126,7 +139,7 @@ class PartyIndex:
         max_hits: int = 10,
         cache_size: int = 20_000,
         tables: IndexTables | None = None,
-        stored_scripts: Callable[[], dict[str, list[int]] | None] | None = None,
+        stored_scripts: Callable[[], Postings | None] | None = None,
     ) -> None:
         """Built from the entries, or made from `tables` built from exactly these entries before (stored:
         service.lists.indexes); `stored_scripts` gives the cross-script keys stored with them (None when
@@ -142,36 +155,32 @@ class PartyIndex:
         self._max_hits = max_hits
         if tables is None:
             tables = _built(self._entries)
-        self._rows = tables.rows
-        self._contained_at = tables.contained_at
-        self._lengths = tables.lengths  # words per row, for ranking candidates by length
-        self._persons = tables.persons
+        self._tables = tables
+        # numbers per row, read per candidate (as Python numbers) or for many rows at once (as arrays)
+        self._lengths = items(tables.lengths, "i")  # words per row, for ranking candidates by length
+        self._contained_at = items(tables.contained_at, "i")
+        self._flags = items(tables.flags, "B")  # (tables.py: alias, person, opened, from another script ...)
+        self._length_array = tables.lengths
+        self._contained_array = tables.contained_at
         # each name's words (_written_key, by a stable hash) -> its rows: a name typed as listed is
         # found whatever its words, even when no rule of the scorer would weigh them enough
         self._exact = tables.exact
         self._postings = tables.postings
-        self._contained_array = np.array(self._contained_at, dtype=np.int64)
-        self._length_array = np.array(self._lengths, dtype=np.int64)
         # each row's words as one string, for the tie-break (with numerals) and the prefilter (with
-        # annotations): the same string for the many names that have neither
-        plain = [" ".join(row.name.tokens) for row in self._rows]
-        self._tie_texts = [_tie_text(row.name) if row.name.numerals else text
-                           for row, text in zip(self._rows, plain, strict=True)]
-        self._prefilter_texts = [" ".join((*row.name.tokens, *row.name.qualifiers)) if row.name.qualifiers else text
-                                 for row, text in zip(self._rows, plain, strict=True)]
-        self._kinds = [entry.kind.value for entry in self._entries]  # (read per scored row)
-        # names given the benefit of the doubt by _may_reach_review
-        self._opened = [bool(row.name.foreign_script or row.name.qualifiers or row.name.former) for row in self._rows]
+        # annotations)
+        self._tie_texts = tables.tie
+        self._prefilter_texts = tables.prefilter
         self._words: dict[str, _Word] = {}
         self._words_bytes = 0
         # Keys that survive a change of script (script_keys): for the few names listed in another
         # script at once, for every name on the first query from another script (see _across_scripts).
-        self._script_postings: dict[str, list[int]] | None = None
+        self._script_postings: Postings | None = None
         self._stored_scripts = stored_scripts
         self._script_lock = threading.Lock()
-        self._foreign_postings = _script_postings(
-            (number, row.name) for number, row in enumerate(self._rows) if row.name.foreign_script)
-        self._total = max(1, len(self._rows))
+        foreign = (tables.flags & FOREIGN).nonzero()[0].tolist()
+        self._foreign_postings = _script_postings(((number, tables.row(number).name) for number in foreign),
+                                                  len(tables))
+        self._total = max(1, len(tables))
         self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
@@ -180,7 +189,7 @@ class PartyIndex:
 
     def __len__(self) -> int:
         """Number of searchable names (primary names, aliases)."""
-        return len(self._rows)
+        return len(self._tables)
 
     def _written_rows(self, query: Name, text: str) -> list[tuple[int, str]]:
         """The rows of the names written as the query is, each with the name as listed. They are filed
@@ -188,20 +197,15 @@ class PartyIndex:
         checked word for word as written (a name with the same normalised words may be written
         otherwise, and the hash may collide)."""
         key = _written_key(query)
-        filed: list[tuple[int, str | None]] = []
-        held = self._exact.get(_filed(key)) if key else None
-        if held is not None:
-            filed += [(held, None)] if isinstance(held, int) else held
+        filed = self._exact.get(_filed(key)) if key else []
         if "," in text:  # (typed as a person is listed, "LAST, First": filed by its words as listed too)
-            held = self._exact.get(_listed_words_key(text))
-            if held is not None:
-                filed += [(held, None)] if isinstance(held, int) else held
+            filed += self._exact.get(_listed_words_key(text))
         if not filed:
             return []
         written = written_words(text)
         found = []
         for row_number, other in dict.fromkeys(filed):
-            row = self._rows[row_number]
+            row = self._tables.row(row_number)
             listed = row.text if other is None else other
             if written in (written_words(listed), written_words(row.name.original)):
                 found.append((row_number, listed))
@@ -255,15 +259,15 @@ class PartyIndex:
         rows, shared, joined = self._candidates(query, maybe)
         seen = set(rows)
         worth: list[int] = []  # rows to score, in the order they were found
-        texts = self._prefilter_texts
+        texts, flags = self._prefilter_texts, self._flags
+        plain_query = not (query.foreign_script or query.former)
         for row_number in itertools.compress(rows, self._may_reach_review(query, rows, shared, maybe, joined)):
-            row = self._rows[row_number]
             # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
             # from another script, nor for former names, which the look does not see)
-            plain = not (query.foreign_script or row.name.foreign_script or query.former or row.name.former)
+            plain = plain_query and not flags[row_number] & (FOREIGN | FORMER)
             if plain and fuzz.token_set_ratio(query_key, texts[row_number], score_cutoff=PREFILTER) == 0:
                 continue
-            if self._forms_rule_out(query, row.name):
+            if query.legal_forms and self._forms_rule_out(query, self._tables.row(row_number).name):
                 continue
             worth.append(row_number)
         worth += self._across_scripts(query, seen)
@@ -271,7 +275,7 @@ class PartyIndex:
         worth += as_written
         best: dict[int, tuple[float, int, PartyHit]] = {}
         for row_number in worth:
-            row = self._rows[row_number]
+            row = self._tables.row(row_number)
             hit = self._hit(query, row, country, as_written.get(row_number) if as_written else None)
             # (an entry's best name; on a tie the one listed first, the primary name before its aliases)
             if hit is None:
@@ -297,10 +301,10 @@ class PartyIndex:
         counts: Counter[int] = Counter()
         keys = script_keys(query)
         # (sorted: the same ties, so the same answer, in every process)
-        found = [rows for rows in map(postings.get, sorted(keys)) if rows is not None]
+        found = [postings.rows(key) for key in sorted(keys) if key in postings]
         rare = [rows for rows in found if len(rows) <= self._max_postings]
         for rows in rare or found:  # a short name may have common keys only ("משה", Moshe): read them
-            counts.update(rows)
+            counts.update(rows.tolist())
         # most keys shared first, then names as long as the query (a common pair of names, Ahmed Hassan,
         # is shared by many longer names)
         size, lengths = len(query.tokens), self._lengths
@@ -309,11 +313,11 @@ class PartyIndex:
         # Only names of about the query's length: a long listed name sharing two loose keys with a short
         # query is how unrelated people met (measured on yente's negatives against the UN list).
         longest = SCRIPT_LENGTH_RATIO * len(keys) + 1
-        listed = self._rows
+        tables = self._tables
         # People's names are short and their transliterations loose: a person needs more keys in common.
         entries = self._entries
-        return [row for row, count in ranked if row not in seen and len(script_keys(listed[row].name)) <= longest
-                and (count >= PERSON_SCRIPT_KEYS or entries[listed[row].entry].kind is not EntryKind.PERSON)][
+        return [row for row, count in ranked if row not in seen and len(script_keys(tables.row(row).name)) <= longest
+                and (count >= PERSON_SCRIPT_KEYS or entries[tables.row(row).entry].kind is not EntryKind.PERSON)][
             : self._max_candidates]
 
     def prepare_scripts(self) -> None:
@@ -321,20 +325,20 @@ class PartyIndex:
         such query (the service does it when loading; a quarter of a million names take seconds)."""
         self._build_script_postings()
 
-    def _build_script_postings(self) -> dict[str, list[int]]:
+    def _build_script_postings(self) -> Postings:
         with self._script_lock:
             if self._script_postings is None:
                 stored = self._stored_scripts() if self._stored_scripts is not None else None
+                tables = self._tables
                 self._script_postings = stored if stored is not None else _script_postings(
-                    enumerate(row.name for row in self._rows))
+                    ((number, tables.row(number).name) for number in range(len(tables))), len(tables))
             return self._script_postings
 
     def tables(self) -> IndexTables:
         """What the index was made of (to store it, and make the same index in another process)."""
-        return IndexTables(self._rows, self._contained_at, self._lengths, self._persons, self._exact,
-                           self._postings)
+        return self._tables
 
-    def script_postings(self) -> dict[str, list[int]]:
+    def script_postings(self) -> Postings:
         """The keys that names from another script are looked up by, built if not yet (to store them)."""
         return self._build_script_postings()
 
@@ -371,20 +375,26 @@ class PartyIndex:
             return [flag or row in joined for flag, row in zip(flags, candidates, strict=True)]
         q = len(query.tokens)
         least = self.review_threshold - COUNTRY_BOOST
-        compact, listed = query.compact, self._rows
-        lengths, opened, persons, contained_at = self._lengths, self._opened, self._persons, self._contained_at
+        compact = query.compact.encode()
+        lengths, marks, contained_at = self._lengths, self._flags, self._contained_at
+        compacts, texts = self._tables.compacts, self._prefilter_texts
         flags = []
         for row, count in zip(candidates, shared, strict=True):
             r = lengths[row]
             shorter = q if q < r else r  # (comparisons, not min(): compiled, a call to min() boxes its numbers)
             matched = count + maybe if count + maybe < shorter else shorter
-            if 100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched) >= least or opened[row]:
+            if (100.0 * 2 * matched / (q + r) - UNMATCHED_PENALTY * (q + r - 2 * matched) >= least
+                    or marks[row] & OPENED):
                 flags.append(True)
                 continue
-            name = listed[row].name
+            if count >= 2 and count >= shorter and marks[row] & PERSON:
+                flags.append(True)
+                continue
+            # (not decoded: a name that is not opened has no annotations, so its prefilter text is its words)
             contained = contained_at[row]
-            flags.append(name.compact == compact or (count >= 2 and count >= shorter and persons[row])
-                         or (count >= (q if q < contained else contained) and _contained(query.tokens, name.tokens)))
+            flags.append(compacts.raw(row) == compact
+                         or (count >= (q if q < contained else contained)
+                             and _contained(query.tokens, tuple(texts[row].split(" ")) if r else ())))
         return flags
 
     def _candidates(self, query: Name, maybe: int) -> tuple[list[int], list[int], frozenset[int]]:
@@ -569,17 +579,18 @@ class PartyIndex:
             return rows.tolist(), shared.tolist()
         if len(rows) <= SMALL_RANKING:
             listed, counts = rows.tolist(), shared.tolist()
-            best = self._ranked_small(query, listed, weights.tolist())[: self._max_candidates]
+            best = self._ranked_small(query, listed, weights.tolist(), self._length_array[rows].tolist())[
+                : self._max_candidates]
             return [listed[i] for i in best], [counts[i] for i in best]
         # (many rows: only the best few leave numpy)
         chosen = np.array(self._ranked_large(query, rows, weights)[: self._max_candidates], dtype=np.intp)
         return rows[chosen].tolist(), shared[chosen].tolist()
 
-    def _ranked_small(self, query: Name, rows: list[int], weights: list[float]) -> list[int]:
-        """_ranked's order (positions in `rows`) for a few rows: a Python sort is quicker than numpy's
-        calls there, and gives the same order (the same float arithmetic, the same keys)."""
-        size, lengths, places = len(query.tokens), self._lengths, self._max_candidates
-        scores = [weight - 0.01 * abs(lengths[row] - size) for row, weight in zip(rows, weights, strict=True)]
+    def _ranked_small(self, query: Name, rows: list[int], weights: list[float], lengths: list[int]) -> list[int]:
+        """_ranked's order (positions in `rows`) for a few rows (`lengths`: their words): a Python sort is
+        quicker than numpy's calls there, and gives the same order (the same float arithmetic, the same keys)."""
+        size, places = len(query.tokens), self._max_candidates
+        scores = [weight - 0.01 * abs(length - size) for length, weight in zip(lengths, weights, strict=True)]
         # best first; ties: the higher row. Two sorts keyed by list look-ups, which run in C: the higher
         # rows first, then, stable, by score (a key function of ours made a tuple per row and cost more;
         # so did one sort of (score, row, position) triples, whose comparisons test equality first)
@@ -593,7 +604,7 @@ class PartyIndex:
         if abs(scores[order[places]] - cut) < 1e-9:  # more rows tied for the last places
             tied = [i for i in order if abs(scores[i] - cut) < 1e-9]
             ahead = [i for i in order[:places] if scores[i] > cut + 1e-9]
-            chosen = self._break_ties(query, [rows[i] for i in tied], places - len(ahead))
+            chosen = self._break_ties(query, np.array([rows[i] for i in tied], dtype=np.int32), places - len(ahead))
             order = ahead + [tied[i] for i in chosen]
         return order
 
@@ -615,20 +626,20 @@ class PartyIndex:
         if abs(scores[order[places]] - cut) < 1e-9:  # more rows tied for the last places
             tied = order[np.abs(scores[order] - cut) < 1e-9]
             ahead = order[:places][scores[order[:places]] > cut + 1e-9]
-            chosen = self._break_ties(query, rows[tied].tolist(), places - len(ahead))
+            chosen = self._break_ties(query, rows[tied], places - len(ahead))
             ordered = near[np.concatenate((ahead, tied[chosen]))].tolist()
             return ordered
         ordered = near[order[:places]].tolist()
         return ordered
 
-    def _break_ties(self, query: Name, tied: list[int], places: int) -> list[int]:
+    def _break_ties(self, query: Name, tied: Rows, places: int) -> list[int]:
         """More rows share the last candidate places' weight than there are places ("Vladimir Pudin"
         among a list's many Vladimirs, where "Pudin" shares no key with "Putin"): the places go to the
         tied rows most alike the query as strings (rapidfuzz, in C), not to whichever came first. The
         strings hold the numerals, which no key does: "YV1004" among a list's hundreds of YV aircraft.
         Returns positions in `tied`."""
         texts = self._tie_texts
-        alike = process.extract(_tie_text(query), [texts[row] for row in tied], scorer=fuzz.ratio, limit=places)
+        alike = process.extract(tie_text(query), texts.many(tied), scorer=fuzz.ratio, limit=places)
         return [position for _, _, position in alike]
 
     def _query_keys(self, token: str) -> tuple[str, ...]:
@@ -642,11 +653,12 @@ class PartyIndex:
     def _hit(self, query: Name, row: Row, country: str | None, written: str | None = None) -> PartyHit | None:
         """The row's hit, or None under review; `written` is the listed name the query is typed as (the
         row's own or another name of the entry with the same words), if it is."""
-        result = score_names(query, row.name, self._kinds[row.entry])
+        entry = self._entries[row.entry]
+        kind = entry.kind.value
+        result = score_names(query, row.name, kind)
         if written is not None and not result.explanation.startswith(SAME_AS_WRITTEN):
             result = NameScore(100.0, f"{SAME_AS_WRITTEN}; {result.explanation}")  # (and what the scorer saw)
         score = result.score
-        entry = self._entries[row.entry]
         party_country = country.upper() if country else ""
         boosted = bool(party_country) and score >= COUNTRY_BOOST_FLOOR and party_country in entry.countries
         if boosted:
@@ -665,7 +677,7 @@ class PartyIndex:
             matched_name=row.text if written is None else written, score=round(score, 1) if boosted else score,
             action=action,
             explanation="; ".join(notes), programs=tuple(entry.programs), source=entry.source_url or "",
-            details={"kind": self._kinds[row.entry], "countries": list(entry.countries)},
+            details={"kind": kind, "countries": list(entry.countries)},
         )
 
 
@@ -728,9 +740,9 @@ class _Building:
         self._exact[key] = rows
 
     def tables(self) -> IndexTables:
-        """The tables of every entry added."""
-        return IndexTables(self._rows, self._contained_at, self._lengths, self._persons, self._exact,
-                           self._builder.build())
+        """The tables of every entry added, packed into arrays."""
+        return packed_tables(self._rows, self._contained_at, self._lengths, self._persons, self._exact,
+                             self._builder.build())
 
 
 def _built(entries: Sequence[ListEntry]) -> IndexTables:
@@ -815,10 +827,6 @@ def _run_starts(ascending: Rows) -> npt.NDArray[np.bool_]:
     return first
 
 
-def _tie_text(name: Name) -> str:
-    return " ".join((*name.tokens, *name.numerals))
-
-
 def _contained(query: tuple[str, ...], listed: tuple[str, ...]) -> bool:
     """Every word of one name is a word of the other, which has more (the scorer's contained-name rule)."""
     if len(query) == len(listed):
@@ -871,25 +879,75 @@ def script_keys(name: Name) -> set[str]:
     tokens = [t for t in name.tokens if not is_business_word(t)]
     keys: set[str] = set()
     for token in tokens:
-        consonants = abjad_skeleton(token)
-        if len(consonants) >= 2:
-            keys.add("a:" + consonants)
-    for width in (1, 2, 3):
+        keys.update(_word_script_keys(token))
+    keys.update(_run_script_keys(tokens))
+    return keys
+
+
+def _run_script_keys(tokens: list[str]) -> list[str]:
+    """script_keys of the runs of two and three words."""
+    keys = []
+    for width in (2, 3):
         for start in range(len(tokens) - width + 1):
             run = tokens[start:start + width]
             joined = "".join(run)
             if len(joined) >= 3:
-                keys.add("r:" + romanisation_key(joined))
-                keys.add("b:" + "".join(burmese_key(t) for t in run))
+                keys.append("r:" + romanised(joined))
+                keys.append("b:" + "".join([burmese_key(t) for t in run]))
     return keys
 
 
-def _script_postings(rows: Iterable[tuple[int, Name]]) -> dict[str, list[int]]:
-    postings: dict[str, list[int]] = defaultdict(list)
-    for number, name in rows:
-        for key in script_keys(name):
-            postings[key].append(number)
-    return dict(postings)
+@lru_cache(maxsize=200_000)
+def _word_script_keys(token: str) -> tuple[str, ...]:
+    """script_keys of one word (its skeleton, romanisation and Burmese keys): worked out once per word,
+    since a list's million names repeat their words (building them for every name took minutes)."""
+    keys = []
+    consonants = abjad_skeleton(token)
+    if len(consonants) >= 2:
+        keys.append("a:" + consonants)
+    if len(token) >= 3:
+        keys += ["r:" + romanisation_key(token), "b:" + burmese_key(token)]
+    return tuple(keys)
+
+
+def _script_postings(rows: Iterable[tuple[int, Name]], total: int) -> Postings:
+    """The script keys of these rows (ascending), as postings over `total` rows. (script_keys by number:
+    a word's keys are numbered once, and a million names repeat their words.)"""
+    ids: dict[str, int] = {}
+    words: dict[str, tuple[int, ...]] = {}
+    numbers, held, counts = array("i"), array("i"), array("i")  # (C ints: no Python int kept per key)
+    collecting = gc.isenabled()
+    gc.disable()  # (millions of keys: the cycle collector would walk them again and again)
+    try:
+        for number, name in rows:
+            tokens = [t for t in name.tokens if not is_business_word(t)]
+            found: set[int] = set()
+            for token in tokens:
+                known = words.get(token)
+                if known is None:
+                    known = words[token] = tuple([_numbered(ids, key) for key in _word_script_keys(token)])
+                found.update(known)
+            for key in _run_script_keys(tokens):
+                found.add(_numbered(ids, key))
+            numbers.extend(found)
+            held.append(number)
+            counts.append(len(found))
+    finally:
+        if collecting:
+            gc.enable()
+    key_numbers = np.frombuffer(numbers, dtype=np.intc).astype(np.int32)
+    rows = np.repeat(np.frombuffer(held, dtype=np.intc), np.frombuffer(counts, dtype=np.intc)).astype(np.int32)
+    flat = rows[np.argsort(key_numbers, kind="stable")]  # (each key's rows ascending)
+    starts = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key_numbers, minlength=len(ids)), out=starts[1:])
+    return Postings(KeyTable.of(list(ids)), flat, starts, total)
+
+
+def _numbered(ids: dict[str, int], key: str) -> int:
+    found = ids.get(key)
+    if found is None:
+        found = ids[key] = len(ids)
+    return found
 
 
 def _person_order(text: str) -> str:

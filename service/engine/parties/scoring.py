@@ -472,6 +472,12 @@ _ROMANISATION_FOLDS: Final = (("hs", "x"), ("tz", "z"), ("ts", "z"), ("zh", "j")
 @lru_cache(maxsize=100_000)
 def romanisation_key(token: str) -> str:
     """One key for the Wade-Giles and pinyin spellings of Chinese syllables (used across scripts only)."""
+    return romanised(token)
+
+
+def romanised(token: str) -> str:
+    """romanisation_key without its cache: for the runs of words of a list's names, nearly all different,
+    which would only churn the cache."""
     for old, new in _ROMANISATION_FOLDS:
         token = token.replace(old, new)
     return token

@@ -1,31 +1,63 @@
-"""The party index's tables: what building an index makes of the list entries, and their plain form.
+"""The party index's tables: what building an index makes of the list entries, as flat arrays.
 
 Building normalises every listed name, which takes most of a minute at a million names. The tables
-are what that work yields (the searchable rows with their normalised names, the postings, the names
-filed as written); a PartyIndex is made from them in a fraction of the time. So they are built once per
-set of lists and stored (service.lists.indexes), and every process makes its index from the stored ones.
+are what that work yields: the searchable rows with their normalised names, the postings, the names
+filed as written. They are built once per set of lists and stored (service.lists.indexes); every
+process maps the stored files instead of holding the tables as Python objects.
 
-The plain form holds only tuples, lists, dicts, strings, numbers and booleans (what `marshal` writes),
-plus the postings' flat array (numpy, memory-mapped when stored). Equal strings become one object
-before they are written, so that they are written once and read back as one object.
+So every table is a few numpy arrays that a file can hold as it is (`arrays`, `from_arrays`):
+
+- numbers per row (entry, word count, flags) as typed arrays, read per candidate row;
+- strings (the names as listed, the texts the prefilter and the tie-break compare) as one UTF-8 blob
+  and the offset of each string;
+- each row's normalised name as `marshal` bytes in a blob, decoded when a query scores the row (a
+  handful per query; a small cache keeps the last few thousand);
+- dictionaries as sorted arrays searched in C: the names filed as written by their 64-bit hash, the
+  postings' keys by their CRC-32 (a key is checked against its stored spelling, so a shared CRC only
+  costs a second look).
+
+An index built in memory reads the same arrays, and keeps its Row objects so that it decodes nothing.
 """
 
 from __future__ import annotations
 
+import marshal
+from collections.abc import Iterable
 from typing import Final
+
+import numpy as np
 
 from service.engine.parties.legal_forms import LegalForm
 from service.engine.parties.names import Name
-from service.engine.parties.postings import Postings, Rows
+from service.engine.parties.postings import (
+    Array,
+    Arrays,
+    Postings,
+    Strings,
+    bucket_bits,
+    bucket_starts,
+    items,
+    postings_from,
+    postings_names,
+    strings_from,
+)
 
 Exact = dict[int, int | list[tuple[int, str | None]]]
 PlainName = tuple[object, ...]
 
+# bits of a row's flags
+ALIAS: Final = 1
+PERSON: Final = 2
+OPENED: Final = 4  # from another script, or with annotations or former names (_may_reach_review)
+FOREIGN: Final = 8  # from another script
+FORMER: Final = 16  # with former names
+ROW_CACHE: Final = 8192  # decoded rows kept (cleared when full)
+
 
 class Row:
     """One searchable name: an entry's primary name, an alias, or a former name inside either.
-    (Immutable, as Name is, and a plain class: a quarter of a million are made per build, and compiled,
-    its attributes are read without the look-up a named tuple's need.)"""
+    (Immutable, as Name is, and a plain class: compiled, its attributes are read without the look-up a
+    named tuple's need.)"""
 
     __slots__ = ("entry", "is_alias", "name", "text")
 
@@ -36,57 +68,187 @@ class Row:
         self.is_alias: Final = is_alias
 
 
+class ExactTable:
+    """Each name's written words, by a stable 64-bit hash -> its rows, each with the name as listed when
+    it is another name of the row's entry than the row's own: the hashes sorted (repeated for each row),
+    searched in C."""
+
+    def __init__(self, hashes: Array, buckets: Array, rows: Array, others: Array, texts: Strings) -> None:
+        if hashes.dtype != np.int64 or rows.dtype != np.int32 or others.dtype != np.int32:
+            raise ValueError("stored tables: malformed names filed as written")
+        if not len(hashes) == len(rows) == len(others):
+            raise ValueError("stored tables: names filed as written do not add up")
+        self._shift = 64 - bucket_bits(len(hashes))
+        if buckets.dtype != np.int64 or len(buckets) != 2 ** (64 - self._shift) + 1:
+            raise ValueError("stored tables: malformed names filed as written")
+        self.hashes, self.buckets, self.rows, self.others, self.texts = hashes, buckets, rows, others, texts
+        self._hashes = items(hashes, "q")
+        self._buckets = items(buckets, "q")
+        self._rows = items(rows, "i")
+        self._others = items(others, "i")
+
+    @staticmethod
+    def of(exact: Exact) -> ExactTable:
+        """The table of names filed as written while building."""
+        hashes: list[int] = []
+        rows: list[int] = []
+        others: list[int] = []
+        texts: list[bytes] = []
+        for key in sorted(exact):
+            held = exact[key]
+            for row, text in [(held, None)] if isinstance(held, int) else held:
+                hashes.append(key)
+                rows.append(row)
+                others.append(-1 if text is None else len(texts))
+                if text is not None:
+                    texts.append(text.encode())
+        sorted_hashes = np.array(hashes, dtype=np.int64)
+        bits = bucket_bits(len(hashes))
+        # (the buckets of signed hashes: by the leading bits of the hash + 2**63, which keeps their order)
+        leading = (sorted_hashes.astype(np.uint64) ^ np.uint64(1 << 63)) >> np.uint64(64 - bits)
+        return ExactTable(sorted_hashes, bucket_starts(leading, bits), np.array(rows, dtype=np.int32),
+                          np.array(others, dtype=np.int32), Strings.of(texts))
+
+    def get(self, key: int) -> list[tuple[int, str | None]]:
+        """The rows filed under the hash, in the order they were filed (none: an empty list)."""
+        hashes = self._hashes
+        bucket = (key + 2**63) >> self._shift
+        found: list[tuple[int, str | None]] = []
+        for at in range(self._buckets[bucket], self._buckets[bucket + 1]):
+            if hashes[at] == key:
+                other: int = self._others[at]
+                found.append((self._rows[at], None if other < 0 else self.texts[other]))
+        return found
+
+    def arrays(self) -> Arrays:
+        return {"exact.hashes": self.hashes, "exact.buckets": self.buckets, "exact.rows": self.rows,
+                "exact.others": self.others,
+                **self.texts.arrays("exact.texts")}
+
+
 class IndexTables:
-    """Everything a PartyIndex reads besides the entries themselves, as building made it."""
+    """Everything a PartyIndex reads besides the entries themselves, as flat arrays."""
 
-    __slots__ = ("contained_at", "exact", "lengths", "persons", "postings", "rows")
+    def __init__(self, entries: Array, flags: Array, lengths: Array, contained_at: Array, names: Strings,
+                 texts: Strings, prefilter: Strings, tie: Strings, compacts: Strings, exact: ExactTable,
+                 postings: Postings, rows: list[Row] | None = None) -> None:
+        count = len(entries)
+        if entries.dtype != np.int32 or flags.dtype != np.uint8 or lengths.dtype != np.int32:
+            raise ValueError("stored tables: malformed columns")
+        if contained_at.dtype != np.int32 or not all(len(column) == count for column in (
+                flags, lengths, contained_at, names, texts, prefilter, tie, compacts)):
+            raise ValueError("stored tables: columns of different lengths")
+        if postings.rows_total != count:
+            raise ValueError("stored tables: postings of another number of rows")
+        self.entries = entries
+        self.flags = flags
+        self.lengths = lengths  # words per row, for ranking candidates by length
+        self.contained_at = contained_at  # shared words at which a row may stand whole in a query
+        self.names = names  # each row's normalised name (marshal)
+        self.texts = texts  # each row's name as listed
+        self.prefilter = prefilter  # each row's words and annotations (the prefilter's text)
+        self.tie = tie  # each row's words and numerals (the tie-break's text)
+        self.compacts = compacts  # each row's letters without spaces (Name.compact)
+        self.exact = exact
+        self.postings = postings
+        self._entries = items(entries, "i")
+        self._flags = items(flags, "B")
+        self._built = rows  # (an index built in this process keeps its rows: nothing to decode)
+        self._decoded: dict[int, Row] = {}
+        self._forms: dict[tuple[str, str | None], LegalForm] = {}
 
-    def __init__(self, rows: list[Row], contained_at: list[int], lengths: list[int], persons: list[bool],
-                 exact: Exact, postings: Postings) -> None:
-        self.rows: Final = rows
-        self.contained_at: Final = contained_at  # shared words at which a row may stand whole in a query
-        self.lengths: Final = lengths  # words per row
-        self.persons: Final = persons
-        self.exact: Final = exact  # each name's written words, by a stable hash -> its rows
-        self.postings: Final = postings
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def flag(self, row: int, bit: int) -> bool:
+        return bool(self._flags[row] & bit)
+
+    def row(self, number: int) -> Row:
+        """The row, decoded from its stored form (the last few thousand are kept)."""
+        if self._built is not None:
+            return self._built[number]
+        found = self._decoded.get(number)
+        if found is None:
+            name = _name(marshal.loads(self.names.raw(number)), self._forms)
+            found = Row(self._entries[number], name, self.texts[number], self.flag(number, ALIAS))
+            if len(self._decoded) >= ROW_CACHE:
+                self._decoded.clear()  # (shared by threads: dictionary operations are atomic)
+            self._decoded[number] = found
+        return found
+
+    def arrays(self) -> Arrays:
+        """The tables as named arrays (to store them)."""
+        return {"rows.entries": self.entries, "rows.flags": self.flags, "rows.lengths": self.lengths,
+                "rows.contained_at": self.contained_at, **self.names.arrays("rows.names"),
+                **self.texts.arrays("rows.texts"), **self.prefilter.arrays("rows.prefilter"),
+                **self.tie.arrays("rows.tie"), **self.compacts.arrays("rows.compacts"),
+                **self.exact.arrays(), **self.postings.arrays("postings")}
 
 
-def plain_tables(tables: IndexTables) -> tuple[tuple[object, ...], Rows]:
-    """The tables as plain data (for marshal) and the postings' flat array."""
-    same: dict[str, str] = {}
-    rows = tables.rows
-    plain: tuple[object, ...] = (
-        [row.entry for row in rows], [row.text for row in rows], [row.is_alias for row in rows],
-        [_plain_name(row.name, same) for row in rows],
-        tables.contained_at, tables.lengths, tables.persons, tables.exact,
-        [same.setdefault(key, key) for key in tables.postings.numbered_keys()], tables.postings.sizes(),
-    )
-    return plain, tables.postings.flat()
+TABLE_ARRAYS: Final = ("rows.entries", "rows.flags", "rows.lengths", "rows.contained_at",
+                       *(f"rows.{column}.{part}" for column in ("names", "texts", "prefilter", "tie", "compacts")
+                         for part in ("blob", "offsets")),
+                       "exact.hashes", "exact.buckets", "exact.rows", "exact.others", "exact.texts.blob",
+                       "exact.texts.offsets")
 
 
-def tables_from_plain(plain: tuple[object, ...], flat: Rows) -> IndexTables:
-    """The tables from their plain form and flat array (ValueError, TypeError or IndexError if malformed)."""
-    entries, texts, aliases, names, contained_at, lengths, persons, exact, keys, sizes = plain
-    assert isinstance(entries, list) and isinstance(texts, list) and isinstance(aliases, list)
-    assert isinstance(names, list) and isinstance(contained_at, list) and isinstance(lengths, list)
-    assert isinstance(persons, list) and isinstance(exact, dict) and isinstance(keys, list)
-    assert isinstance(sizes, list)
-    if not len(entries) == len(texts) == len(aliases) == len(names) == len(lengths):
-        raise ValueError("stored tables: columns of different lengths")
-    if len(keys) != len(sizes) or sum(sizes) != len(flat):
-        raise ValueError("stored tables: postings do not add up")
-    forms: dict[tuple[str, str | None], LegalForm] = {}
-    rows = [Row(entry, _name(fields, forms), text, alias)
-            for entry, text, alias, fields in zip(entries, texts, aliases, names, strict=True)]
-    ids = dict(zip(keys, range(len(keys)), strict=True))
-    return IndexTables(rows, contained_at, lengths, persons, exact, Postings(ids, flat, sizes))
+def table_names() -> list[str]:
+    """The names of the arrays `IndexTables.arrays` gives."""
+    return [*TABLE_ARRAYS, *postings_names("postings")]
 
 
-def _plain_name(name: Name, same: dict[str, str]) -> PlainName:
-    return (name.original, tuple([same.setdefault(token, token) for token in name.tokens]),
-            tuple([(form.code, form.jurisdiction) for form in name.legal_forms]),
-            name.numerals, tuple([same.setdefault(word, word) for word in name.qualifiers]),
-            tuple([_plain_name(former, same) for former in name.former]),
+def tables_from_arrays(arrays: Arrays) -> IndexTables:
+    """The tables from their arrays (ValueError or KeyError if malformed)."""
+    exact = ExactTable(arrays["exact.hashes"], arrays["exact.buckets"], arrays["exact.rows"], arrays["exact.others"],
+                       strings_from(arrays, "exact.texts"))
+    return IndexTables(arrays["rows.entries"], arrays["rows.flags"], arrays["rows.lengths"],
+                       arrays["rows.contained_at"], strings_from(arrays, "rows.names"),
+                       strings_from(arrays, "rows.texts"), strings_from(arrays, "rows.prefilter"),
+                       strings_from(arrays, "rows.tie"), strings_from(arrays, "rows.compacts"), exact,
+                       postings_from(arrays, "postings"))
+
+
+def packed_tables(rows: list[Row], contained_at: list[int], lengths: list[int], persons: list[bool],
+                  exact: Exact, postings: Postings) -> IndexTables:
+    """The tables of a build: its rows and lists packed into arrays (the rows kept as they are)."""
+    flags = np.fromiter((_flags(row, person) for row, person in zip(rows, persons, strict=True)),
+                        dtype=np.uint8, count=len(rows))
+    plain = [" ".join(row.name.tokens) for row in rows]
+    prefilter = [" ".join((*row.name.tokens, *row.name.qualifiers)) if row.name.qualifiers else text
+                 for row, text in zip(rows, plain, strict=True)]
+    tie = [tie_text(row.name) if row.name.numerals else text for row, text in zip(rows, plain, strict=True)]
+    return IndexTables(
+        np.fromiter((row.entry for row in rows), dtype=np.int32, count=len(rows)), flags,
+        np.array(lengths, dtype=np.int32), np.array(contained_at, dtype=np.int32),
+        _marshalled(rows), _strings(row.text for row in rows),
+        _strings(prefilter), _strings(tie), _strings(row.name.compact for row in rows), ExactTable.of(exact),
+        postings, rows)
+
+
+def tie_text(name: Name) -> str:
+    """A name's words and numerals, as the tie-break compares them."""
+    return " ".join((*name.tokens, *name.numerals))
+
+
+def _marshalled(rows: list[Row]) -> Strings:
+    """Each row's normalised name as marshal bytes (plain tuples, strings and booleans)."""
+    return Strings.of([marshal.dumps(_plain_name(row.name)) for row in rows])  # type: ignore[arg-type]
+
+
+def _strings(texts: Iterable[str]) -> Strings:
+    return Strings.of([text.encode() for text in texts])
+
+
+def _flags(row: Row, person: bool) -> int:
+    name = row.name
+    opened = name.foreign_script or bool(name.qualifiers) or bool(name.former)
+    return ((ALIAS if row.is_alias else 0) | (PERSON if person else 0) | (OPENED if opened else 0)
+            | (FOREIGN if name.foreign_script else 0) | (FORMER if name.former else 0))
+
+
+def _plain_name(name: Name) -> PlainName:
+    return (name.original, name.tokens, tuple([(form.code, form.jurisdiction) for form in name.legal_forms]),
+            name.numerals, name.qualifiers, tuple([_plain_name(former) for former in name.former]),
             name.foreign_script, name.vessel_prefix, name.compact)
 
 

@@ -296,7 +296,7 @@ def _ranked_by_full_sort(index: PartyIndex, query: Name, rows: list[int], weight
         return [rows[i] for i in order[:places]]
     tied = [i for i in order if abs(scores[i] - cut) < 1e-9]
     ahead = [i for i in order[:places] if scores[i] > cut + 1e-9]
-    chosen = index._break_ties(query, [rows[i] for i in tied], places - len(ahead))
+    chosen = index._break_ties(query, np.array([rows[i] for i in tied], dtype=np.int32), places - len(ahead))
     return [rows[i] for i in ahead + [tied[i] for i in chosen]]
 
 

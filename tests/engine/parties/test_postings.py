@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.engine.parties.postings import EMPTY, Postings, PostingsBuilder, member
+from service.engine.parties.postings import EMPTY, KeyTable, Postings, PostingsBuilder, Strings, member
 
 
 def _filed(lists: dict[str, list[int]]) -> Postings:
@@ -119,3 +119,20 @@ def test_holds_agrees_with_member(monkeypatch: pytest.MonkeyPatch, mask_from: in
             rows = rng.integers(0, max(max(r) for r in lists.values()) + 1, 50)
             assert postings.holds(key, rows).tolist() == [int(row) in set(members) for row in rows]
     assert len(postings._masks) <= 3
+
+
+@pytest.mark.parametrize("texts", [["sharp edge", "", "brevanti trading", "ocean 1"],
+                                   ["צפרירים", "a", "", "臺北 taipei"]])
+def test_strings_read_one_by_one_and_many_at_once(texts: list[str]) -> None:
+    strings = Strings.of([text.encode() for text in texts])
+    assert [strings[number] for number in range(len(strings))] == texts
+    picked = np.array([3, 0, 0, 2], dtype=np.int32)
+    assert strings.many(picked) == [texts[3], texts[0], texts[0], texts[2]]
+    assert strings.many(np.zeros(0, dtype=np.int32)) == []
+
+
+def test_keys_are_found_by_their_spelling_whatever_their_hash() -> None:
+    keys = [f"key{number}" for number in range(3000)] + ["", "~brvnt", "r:taibei"]
+    table = KeyTable.of(keys)
+    assert [table.get(key) for key in keys] == list(range(len(keys)))
+    assert table.get("absent") == -1 and table.keys() == keys

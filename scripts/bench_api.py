@@ -164,15 +164,25 @@ def machine_busy_seconds() -> float:
 
 
 def tree_cpu_seconds(root: int) -> float:
-    """User + system CPU seconds of a process and its children (the uvicorn workers)."""
-    return sum(thread_cpu_seconds(root).values())
+    """User + system CPU seconds of a process and its children (the uvicorn workers; threads that ended
+    included)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if root in (pid, parent):
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
 
 
-def thread_cpu_seconds(root: int) -> dict[str, float]:
-    """CPU seconds of a process and its children, by thread: each worker's event loop (its main thread)
-    and the threads that carry their names in the operating system (service/threadnames.py), the rest
-    as "other"; the threads of every worker added up."""
-    by_thread: dict[str, float] = {}
+def thread_cpu_seconds(root: int) -> dict[int, tuple[str, float]]:
+    """CPU seconds of each thread of a process and its children, with its kind: a worker's event loop
+    (its main thread), a thread that carries its name in the operating system (service/threadnames.py),
+    or "other"."""
+    threads: dict[int, tuple[str, float]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
@@ -188,8 +198,16 @@ def thread_cpu_seconds(root: int) -> dict[str, float]:
             except OSError:
                 continue
             kind = "event loop" if int(task.name) == pid else name if name in NAMED_THREADS else "other"
-            by_thread[kind] = by_thread.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return by_thread
+            threads[int(task.name)] = (kind, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    return threads
+
+
+def cpu_by_kind(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds between two readings by kind of thread (a thread that ended meanwhile is left out)."""
+    spent: dict[str, float] = {}
+    for tid, (kind, seconds) in after.items():
+        spent[kind] = spent.get(kind, 0.0) + seconds - before.get(tid, (kind, 0.0))[1]
+    return {kind: round(seconds, 2) for kind, seconds in sorted(spent.items())}
 
 
 NAMED_THREADS = ("audit-writer", "wal-checkpoint", "webhook-dispatc", "reload-watcher", "batch-claimer")
@@ -250,10 +268,10 @@ def measure(args: argparse.Namespace, base: str, script: Path, server: subproces
     run([*wrk, "-d", "3s", base, "--", "1000000"], env)  # warm-up: connections, caches, the database's pages
     before = recorded(url, script.stem)
     threads_before = thread_cpu_seconds(server.pid)
-    cpu_before = (machine_busy_seconds(), sum(threads_before.values()), _children_cpu())
+    cpu_before = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
     output = run([*wrk, "-d", f"{args.duration}s", base], env)
     threads_after = thread_cpu_seconds(server.pid)
-    cpu_after = (machine_busy_seconds(), sum(threads_after.values()), _children_cpu())
+    cpu_after = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
     time.sleep(0.5)
     result = parse_wrk(output)
     busy, service, load_generator = (round(b - a, 1) for a, b in zip(cpu_before, cpu_after, strict=True))
@@ -262,8 +280,7 @@ def measure(args: argparse.Namespace, base: str, script: Path, server: subproces
     result["cpu_seconds"] = {"machine_busy": busy, "service": service, "wrk": load_generator,
                              "everything_else": round(busy - service - load_generator, 1),
                              "available": 2 * args.duration}
-    result["service_cpu_by_thread"] = {name: round(seconds - threads_before.get(name, 0.0), 2)
-                                       for name, seconds in sorted(threads_after.items())}
+    result["service_cpu_by_thread"] = cpu_by_kind(threads_before, threads_after)
     result["recorded"] = recorded(url, script.stem) - before
     result["answered_201"] = result["requests"] - result["non_2xx"]
     if result["recorded"] < result["answered_201"]:

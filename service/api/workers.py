@@ -60,8 +60,8 @@ class OwnSocketWorker(Process):
 
 class PortSharingWorkers:
     """Starts, watches and stops the workers. The supervisor holds a socket bound to the port without
-    listening on it: the port is taken (a second `serve` on it fails at once) but never receives
-    connections."""
+    listening on it, so the port stays taken between workers, and never receives connections; a port
+    already in use fails here at once (`answering` or the bind)."""
 
     def __init__(self, config: Config) -> None:
         self.config = config

@@ -61,7 +61,8 @@ FORMER_NAME_MARKS = frozenset({"aka", "fka", "nka", "formerly"})
 PERSON_WORDS = WORDS.filter(lambda words: len(words) >= 2 and not any(
     w in STOP_WORDS or w in legal_forms.SPELLINGS or w in VESSEL_PREFIXES or w in NUMBER_WORDS or w in TENS_WORDS
     or w in FORMER_NAME_MARKS or w in HONORIFICS or w in BRANCH_WORDS or not w.strip("ivx")
-    for w in words) and not all(w in GENERIC_WORDS for w in words))  # (business words alone: capped, unless as written)
+    for w in words) and not all(token in GENERIC_WORDS for w in words for token in normalise_name(w).tokens))
+# (business words alone, abbreviated ones included, "chem" for "chemical": capped, unless as written)
 
 
 @given(PERSON_WORDS)

@@ -122,3 +122,24 @@ def test_a_restart_replaces_every_worker_one_at_a_time() -> None:
             time.sleep(0.05)
         with httpx.Client() as client:
             assert int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text) not in before
+
+
+def failing_app() -> Any:
+    """An app whose start-up fails (as the service's does when, say, its database cannot be reached)."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await receive()
+            await send({"type": "lifespan.startup.failed", "message": "no database"})
+
+    return app
+
+
+def test_workers_that_cannot_start_stop_the_server() -> None:
+    config = Config("tests.api.test_workers:failing_app", factory=True, port=_free_port(), workers=2,
+                    lifespan="on", log_level="critical")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(signal, "signal", lambda *_: None)
+        started = time.monotonic()
+        assert PortSharingWorkers(config).run() == STARTUP_FAILURE  # not restarted again and again
+    assert time.monotonic() - started < 60

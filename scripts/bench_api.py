@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -163,19 +164,29 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / CLOCK_TICKS
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """User + system CPU seconds of a process and its children (the uvicorn workers; threads that ended
-    included)."""
-    total = 0.0
+def _stat_fields(stat: Path) -> list[str] | None:
+    """The fields of a /proc stat file after the command name (None if the process or thread is gone)."""
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _cpu(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def _tree(root: int) -> Iterator[tuple[Path, list[str]]]:
+    """The /proc directory and stat fields of a process and of its children (the uvicorn workers)."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, parent = int(stat.parent.name), int(fields[1])
-        if root in (pid, parent):
-            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return total
+        fields = _stat_fields(stat)
+        if fields is not None and root in (int(stat.parent.name), int(fields[1])):
+            yield stat.parent, fields
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of a process and its children (threads that ended included)."""
+    return sum(_cpu(fields) for _, fields in _tree(root))
 
 
 def thread_cpu_seconds(root: int) -> dict[int, tuple[str, float]]:
@@ -183,22 +194,18 @@ def thread_cpu_seconds(root: int) -> dict[int, tuple[str, float]]:
     (its main thread), a thread that carries its name in the operating system (service/threadnames.py),
     or "other"."""
     threads: dict[int, tuple[str, float]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        pid = int(stat.parent.name)
-        if root not in (pid, parent):
-            continue
-        for task in stat.parent.glob("task/[0-9]*"):
+    for process, _ in _tree(root):
+        for task in process.glob("task/[0-9]*"):
+            fields = _stat_fields(task / "stat")
             try:
-                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
                 name = (task / "comm").read_text().strip()
             except OSError:
                 continue
-            kind = "event loop" if int(task.name) == pid else name if name in NAMED_THREADS else "other"
-            threads[int(task.name)] = (kind, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+            if fields is None:
+                continue
+            tid = int(task.name)
+            kind = "event loop" if tid == int(process.name) else name if name in NAMED_THREADS else "other"
+            threads[tid] = (kind, _cpu(fields))
     return threads
 
 

@@ -21,6 +21,15 @@ if os.environ.get("CI") == "true":
     settings.load_profile("ci")
 
 
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[str]:
+    """The scheduler address of a local Dask cluster (tests/cluster.py), one per test module that asks."""
+    from tests.cluster import local_cluster  # (only the modules that use it import Dask)
+
+    with local_cluster() as address:
+        yield address
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _loopback_only() -> Iterator[None]:
     """No test reaches beyond this machine: a TCP connection to any address but loopback fails loudly."""

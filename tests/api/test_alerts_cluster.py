@@ -4,7 +4,7 @@ the next load."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -19,20 +19,13 @@ from service.store.database import make_engine
 from service.store.workflow_events import events_of
 from tests.api.listed import ListOnFile, entry
 from tests.api.test_alerts import _alerts, _reload, _screen
-from tests.cluster import local_cluster
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    with local_cluster() as address:
-        yield address
-
-
 @pytest.fixture
-def scheduler(cluster: str) -> str:
-    return cluster
+def scheduler(dask_cluster: str) -> str:
+    return dask_cluster
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ records only what was not yet recorded, and a cluster that cannot be reached fai
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from service.store.database import now
 from service.store.tables import Screening
 from tests.api.test_batches import csv_bytes, parse
 from tests.batch.conftest import row
-from tests.cluster import local_cluster
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
@@ -31,15 +29,9 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 ROWS = [row("SPLIT-1")] + [row(f"SO-{n:04d}") for n in range(1, 2399)] + [row("SPLIT-1", "854231")]
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    with local_cluster() as address:
-        yield address
-
-
 @pytest.fixture
-def scheduler(cluster: str) -> str:
-    return cluster
+def scheduler(dask_cluster: str) -> str:
+    return dask_cluster
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ list version, and a cluster that cannot be reached or cannot load the rules publ
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,9 @@ from service.lists.store import recorded, snapshot_dir, write_snapshot
 from service.runtime import load_context
 from service.settings import Settings
 from tests.batch.conftest import read_output, row, write_csv
-from tests.cluster import loads_per_worker, local_cluster
+from tests.cluster import loads_per_worker
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    with local_cluster() as address:
-        yield address
 
 
 @pytest.fixture
@@ -51,12 +44,12 @@ def messy_rows() -> list[list[str]]:
     return rows
 
 
-def both(source: Path, tmp_path: Path, settings: Settings, cluster: str, **options: object) -> tuple[bytes, bytes]:
+def both(source: Path, tmp_path: Path, settings: Settings, dask_cluster: str, **options: object) -> tuple[bytes, bytes]:
     """The result file from the local pool and from the cluster, for the same input and options."""
     pool, remote = tmp_path / "pool.out", tmp_path / "cluster.out"
     pool_summary = run_batch(source, pool, settings, BatchOptions(workers=2, chunk_rows=10, **options))  # type: ignore[arg-type]
     cluster_summary = run_batch(source, remote, settings,
-                                BatchOptions(workers=2, chunk_rows=10, cluster=cluster, **options))  # type: ignore[arg-type]
+                                BatchOptions(workers=2, chunk_rows=10, cluster=dask_cluster, **options))  # type: ignore[arg-type]
     assert _counts(pool_summary) == _counts(cluster_summary)
     return pool.read_bytes(), remote.read_bytes()
 
@@ -68,10 +61,10 @@ def _counts(summary: Summary) -> tuple[object, ...]:
 
 @pytest.mark.parametrize("jsonl", [False, True])
 def test_the_cluster_writes_the_same_bytes_as_the_local_pool(
-    tmp_path: Path, settings: Settings, cluster: str, jsonl: bool
+    tmp_path: Path, settings: Settings, dask_cluster: str, jsonl: bool
 ) -> None:
     source = write_csv(tmp_path / "in.csv", messy_rows())
-    pool, remote = both(source, tmp_path, settings, cluster, jsonl=jsonl, retrospective=True)
+    pool, remote = both(source, tmp_path, settings, dask_cluster, jsonl=jsonl, retrospective=True)
     assert remote == pool
     text = remote.decode("utf-8-sig")
     assert text.count("\n") == len(messy_rows()) + (0 if jsonl else 1)
@@ -79,11 +72,11 @@ def test_the_cluster_writes_the_same_bytes_as_the_local_pool(
 
 
 def test_rows_come_back_in_input_order_with_their_row_numbers(
-    tmp_path: Path, settings: Settings, cluster: str
+    tmp_path: Path, settings: Settings, dask_cluster: str
 ) -> None:
     source = write_csv(tmp_path / "in.csv", messy_rows())
     out = tmp_path / "out.csv"
-    run_batch(source, out, settings, BatchOptions(chunk_rows=10, cluster=cluster, retrospective=True))
+    run_batch(source, out, settings, BatchOptions(chunk_rows=10, cluster=dask_cluster, retrospective=True))
     rows = read_output(out)
     assert [r["reference"] for r in rows] == [cells[0] for cells in messy_rows()]
     assert rows[0]["verdict"] == "block"  # SO-0 ships to Russia with a Common High Priority item
@@ -93,26 +86,26 @@ def test_rows_come_back_in_input_order_with_their_row_numbers(
 
 
 def test_the_context_is_loaded_once_per_worker_and_list_version(
-    tmp_path: Path, settings: Settings, cluster: str
+    tmp_path: Path, settings: Settings, dask_cluster: str
 ) -> None:
     source = write_csv(tmp_path / "in.csv", [row(f"SO-{n}") for n in range(400)])
-    before = sum(loads_per_worker(cluster))
+    before = sum(loads_per_worker(dask_cluster))
     for name in ("a.csv", "b.csv"):  # 40 chunks in 10 tasks each; two runs
-        run_batch(source, tmp_path / name, settings, BatchOptions(chunk_rows=10, cluster=cluster))
-    after_two_runs = sum(loads_per_worker(cluster))
+        run_batch(source, tmp_path / name, settings, BatchOptions(chunk_rows=10, cluster=dask_cluster))
+    after_two_runs = sum(loads_per_worker(dask_cluster))
     assert after_two_runs - before <= 2  # at most one load per worker process, however many tasks and runs
     changed = settings.model_copy(update={"review_threshold": 71.0})  # another context: loaded again, once
-    run_batch(source, tmp_path / "c.csv", changed, BatchOptions(chunk_rows=10, cluster=cluster))
-    assert 1 <= sum(loads_per_worker(cluster)) - after_two_runs <= 2
+    run_batch(source, tmp_path / "c.csv", changed, BatchOptions(chunk_rows=10, cluster=dask_cluster))
+    assert 1 <= sum(loads_per_worker(dask_cluster)) - after_two_runs <= 2
 
 
-def test_the_own_deny_list_reaches_the_workers(tmp_path: Path, settings: Settings, cluster: str) -> None:
+def test_the_own_deny_list_reaches_the_workers(tmp_path: Path, settings: Settings, dask_cluster: str) -> None:
     denied = DeniedParty(id=1, name="Kessler GmbH", name_key="kessler gmbh", country=None, decision_id=1)
     context = dataclasses.replace(load_context(settings), standing=standing_of([], [denied]))
     source = write_csv(tmp_path / "in.csv", [row(f"SO-{n}", consignee="Kessler GmbH" if n == 37 else "Hansen AS")
                                              for n in range(60)])
     out = tmp_path / "out.csv"
-    run_batch(source, out, settings, BatchOptions(chunk_rows=10, cluster=cluster, retrospective=True),
+    run_batch(source, out, settings, BatchOptions(chunk_rows=10, cluster=dask_cluster, retrospective=True),
               context=context)
     verdicts = [r["verdict"] for r in read_output(out)]
     assert verdicts[37] == "block" and verdicts.count("block") == 1
@@ -127,7 +120,7 @@ def test_a_cluster_that_cannot_be_reached_publishes_nothing(tmp_path: Path, sett
     assert not out.exists() and not out.with_name("out.csv.partial").exists()
 
 
-def test_workers_that_cannot_load_the_rules_stop_the_run(tmp_path: Path, settings: Settings, cluster: str) -> None:
+def test_workers_that_cannot_load_the_rules_stop_the_run(tmp_path: Path, settings: Settings, dask_cluster: str) -> None:
     broken = tmp_path / "rules"
     broken.mkdir()
     (broken / "bad.yaml").write_text("rules: [\n")
@@ -135,7 +128,7 @@ def test_workers_that_cannot_load_the_rules_stop_the_run(tmp_path: Path, setting
     out = tmp_path / "out.csv"
     with pytest.raises(ContextUnavailable, match="nothing screened"):
         run_batch(source, out, settings.model_copy(update={"rules_dir": broken}),
-                  BatchOptions(chunk_rows=10, cluster=cluster))
+                  BatchOptions(chunk_rows=10, cluster=dask_cluster))
     assert not out.exists() and not out.with_name("out.csv.partial").exists()
 
 
@@ -150,14 +143,14 @@ def test_the_command_says_the_cluster_cannot_be_reached(tmp_path: Path, monkeypa
     assert "no result written" in result.output and not out.exists()
 
 
-def test_a_stored_list_snapshot_reaches_the_workers(tmp_path: Path, settings: Settings, cluster: str) -> None:
+def test_a_stored_list_snapshot_reaches_the_workers(tmp_path: Path, settings: Settings, dask_cluster: str) -> None:
     listed = ListEntry(id="E-1", source_list="test-list", name="Vostok Machine Tools OOO", countries=["RU"])
     info = write_snapshot(snapshot_dir(settings.data_dir), "test-list", "yaml", [listed], "test", "0")
     record(settings.data_dir, "test-list", recorded(info))
     required = settings.model_copy(update={"required_lists": ["test-list"]})  # missing on a worker: no screening
     rows = [row(f"SO-{n}", consignee="Vostok Machine Tools OOO" if n == 41 else "Hansen AS") for n in range(60)]
     source = write_csv(tmp_path / "in.csv", rows)
-    pool, remote = both(source, tmp_path, required, cluster, retrospective=True)
+    pool, remote = both(source, tmp_path, required, dask_cluster, retrospective=True)
     assert remote == pool
     verdicts = [r["verdict"] for r in read_output(tmp_path / "cluster.out")]
     assert verdicts[41] == "block" and verdicts.count("block") == 1

@@ -36,7 +36,10 @@ class Encoding:
 def detect_encoding(path: Path, override: str | None = None) -> Encoding:
     """The file's encoding: `override` if given (checked to exist), else BOM, UTF-8, CP950, Big5-HKSCS, lossy."""
     if override:
-        codecs.lookup(override)  # raises LookupError for an unknown codec name
+        try:
+            codecs.lookup(override)  # raises LookupError for an unknown codec name
+        except ValueError as exc:  # (a name Python cannot even look up, such as one with a NUL in it)
+            raise LookupError(f"unknown encoding: {override!r}") from exc
         return Encoding(override, lossy=not _decodes(path, override))
     with path.open("rb") as stream:
         head = stream.read(4)

@@ -76,6 +76,14 @@ async def test_unusable_header_is_a_problem(client: httpx.AsyncClient, as_screen
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize("encoding", ["no-such-codec", "utf-8\x00"])
+async def test_unknown_encoding_is_a_problem_naming_it(client: httpx.AsyncClient, as_screener: dict[str, str],
+                                                      encoding: str) -> None:
+    response = await client.post("/v1/screenings:csv", headers=as_screener, data={"encoding": encoding},
+                                 files={"file": ("x.csv", csv_bytes(FILE_ROWS[:1]), "text/csv")})
+    assert response.status_code == 422 and "unknown encoding" in response.json()["detail"]
+
+
 async def test_csv_needs_a_key(client: httpx.AsyncClient) -> None:
     response = await client.post("/v1/screenings:csv", files={"file": ("x.csv", csv_bytes(FILE_ROWS), "text/csv")})
     assert response.status_code == 401

@@ -44,6 +44,8 @@ def test_override_is_used_and_checked(tmp_path: Path) -> None:
     assert detect_encoding(path, "latin-1").name == "latin-1"
     with pytest.raises(LookupError):
         detect_encoding(path, "no-such-codec")
+    with pytest.raises(LookupError, match="unknown encoding"):  # not even a name Python can look up
+        detect_encoding(path, "utf-8\x00")
 
 
 def test_utf8_error_late_in_a_large_file_is_found(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from service.store.database import new_id, now
 from service.store.outbox import add_events, screening_events
 from service.store.review_queue import add_to_queue
 from service.store.screening_parties import add_screening_parties
-from service.store.tables import Decision, Screening
+from service.store.tables import Decision, Screening, joined_verdict
 
 UNDECIDED = "none"
 SCREENINGS: Table = Screening.__table__  # type: ignore[attr-defined]
@@ -44,6 +44,10 @@ class NewScreening:
     screened_at: datetime
     values: dict[str, Any]
 
+    def answered_verdict(self) -> dict[str, Any]:
+        """The verdict as answered (a Verdict as JSON data): what `result` holds, findings and lists included."""
+        return joined_verdict(self.values["result"], self.values["findings"], self.values["lists"])
+
 
 def new_screening(
     *, declaration: dict[str, Any], verdict: Verdict, stamp: ScreeningStamp, caller_key_id: str, request_id: str,
@@ -55,13 +59,15 @@ def new_screening(
     The client's own request id, if the request that asked for it sent one, comes from the request's
     context (`service.logs.client_request_id_var`; a batch job's screenings have none)."""
     result = verdict.model_dump(mode="json")
+    findings, lists = result.pop("findings"), result.pop("lists")
     screening_id, screened_at = new_id(), now()
     values = {
         "id": screening_id, "screened_at": screened_at, "reference": verdict.reference,
         "verdict": verdict.verdict.value, "risk_score": verdict.risk_score,
         "rulebook_version": verdict.rulebook.version, "as_of": verdict.rulebook.as_of,
-        "retrospective": verdict.rulebook.retrospective, "lists": result["lists"],
-        "declaration": declaration, "findings": result["findings"], "result": result,
+        "retrospective": verdict.rulebook.retrospective, "lists": lists,
+        # the findings and lists once: the screening's row is most of what recording a screening writes
+        "declaration": declaration, "findings": findings, "result": result,
         "caller_key_id": caller_key_id, "request_id": request_id, "client_request_id": client_request_id_var.get(),
         "idempotency_key": idempotency_key,
         "body_hash": body_hash, "software_version": stamp.software_version,

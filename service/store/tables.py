@@ -53,7 +53,9 @@ class Screening(SQLModel, table=True):
     lists: list[dict[str, Any]] = _json()
     declaration: dict[str, Any] = _json()
     findings: list[dict[str, Any]] = _json()
-    result: dict[str, Any] = _json()  # the verdict exactly as answered
+    # The verdict exactly as answered, but for its findings and lists: they are stored once, in their
+    # own columns (rows recorded before hold them here too). `answered_verdict` puts them back.
+    result: dict[str, Any] = _json()
     caller_key_id: str = Field(sa_column=Column(String(32), nullable=False))
     request_id: str = Field(sa_column=Column(String(128), nullable=False))
     # the X-Request-ID the client sent, if any: never taken as the service's request id
@@ -64,6 +66,25 @@ class Screening(SQLModel, table=True):
     # recorded before they were stamped.
     software_version: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
     thresholds: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+    def answered_verdict(self) -> dict[str, Any]:
+        """The verdict as it was answered (a Verdict as JSON data), findings and lists included."""
+        return joined_verdict(self.result, self.findings, self.lists)
+
+
+def joined_verdict(result: dict[str, Any], findings: list[dict[str, Any]],
+                   lists: list[dict[str, Any]]) -> dict[str, Any]:
+    """A stored verdict with its findings and lists put back (kept apart since they have columns of their own)."""
+    if "findings" in result:  # recorded before they were kept apart
+        return result
+    joined: dict[str, Any] = {}
+    for key, value in result.items():  # (in the Verdict's order: the findings before the rulebook)
+        if key == "rulebook":
+            joined["findings"] = findings
+        joined[key] = value
+    joined.setdefault("findings", findings)
+    joined["lists"] = lists
+    return joined
 
 
 class Decision(SQLModel, table=True):

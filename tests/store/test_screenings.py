@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from service.engine.verdict import Outcome, RulebookStamp, Verdict
+from service.engine.verdict import Action, Category, Finding, ListStamp, Outcome, RulebookStamp, Verdict
 from service.settings import Settings
 from service.stamps import stamp_of
 from service.store import decisions, screenings
@@ -42,6 +42,32 @@ def test_screenings_and_decisions_round_trip(database_url: str) -> None:
         stored = screenings.get_screening(session, screening_id)
         assert stored is not None and stored.result["reference"] == "A" and stored.lists == []
         assert [d.decision for d in decisions_of(session, [screening_id])[screening_id]] == ["hold"]
+    engine.dispose()
+
+
+def _finding() -> Finding:
+    return Finding(rule_id="R-1", category=Category.TRANSSHIPMENT, action=Action.REVIEW, message="m", legal_basis="b",
+                   source="s")
+
+
+def test_findings_and_lists_are_stored_once_and_read_back_as_answered(database_url: str) -> None:
+    verdict = _verdict("A").model_copy(update={"findings": [_finding()],
+                                               "lists": [ListStamp(name="l", version="v", entries=1)]})
+    answered = verdict.model_dump(mode="json")
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        row = screenings.add_screening(session, declaration={"reference": "A"}, verdict=verdict,
+                                       caller_key_id="k1", request_id="r1", stamp=STAMP)
+        session.commit()
+    assert list(row.answered_verdict().items()) == list(answered.items())  # the same keys in the same order
+    with Session(engine) as session:
+        stored = screenings.get_screening(session, row.id)
+        assert stored is not None and "findings" not in stored.result and "lists" not in stored.result
+        assert stored.findings == answered["findings"] and stored.lists == answered["lists"]
+        assert list(stored.answered_verdict().items()) == list(answered.items())
+        # a row recorded while the result held them too reads the same
+        stored.result = answered
+        assert stored.answered_verdict() == answered
     engine.dispose()
 
 

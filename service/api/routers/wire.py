@@ -91,7 +91,8 @@ def screening_record(row: Screening, decisions: list[Decision]) -> ScreeningReco
     return ScreeningRecord(
         **_summary_fields(row, decisions),
         lists=[ListStamp.model_validate(stamp) for stamp in row.lists], declaration=row.declaration,
-        result=Verdict.model_validate(row.result), caller_key_id=row.caller_key_id, request_id=row.request_id,
+        result=Verdict.model_validate(row.answered_verdict()), caller_key_id=row.caller_key_id,
+        request_id=row.request_id,
         client_request_id=row.client_request_id, idempotency_key=row.idempotency_key,
         software_version=row.software_version,
         thresholds=Thresholds.model_validate(row.thresholds) if row.thresholds is not None else None,

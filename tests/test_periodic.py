@@ -15,9 +15,11 @@ class Counting(Periodic):
         self.rounds = 0
         self.busy = busy
         self.reached = threading.Event()
+        self.began = threading.Event()
 
     def tick(self) -> bool:
         self.rounds += 1
+        self.began.set()
         if self.rounds >= 3:
             self.reached.set()
         return self.rounds <= self.busy
@@ -34,6 +36,7 @@ def test_busy_rounds_run_without_pausing() -> None:
 def test_idle_rounds_wait_for_the_interval_and_stop_promptly() -> None:
     worker = Counting(interval=60)
     worker.start()
+    assert worker.began.wait(5)  # (a stop before the thread's first round would leave it with none)
     worker.stop()  # wakes the waiting thread at once
     assert not worker._thread.is_alive()
     assert worker.rounds == 1

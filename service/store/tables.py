@@ -68,23 +68,21 @@ class Screening(SQLModel, table=True):
     thresholds: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
     def answered_verdict(self) -> dict[str, Any]:
-        """The verdict as it was answered (a Verdict as JSON data), findings and lists included."""
-        return joined_verdict(self.result, self.findings, self.lists)
+        """The verdict as it was answered (a Verdict as JSON data), its findings and lists put back."""
+        if "findings" in self.result:  # recorded before they were kept apart
+            return self.result
+        joined: dict[str, Any] = {}
+        for key, value in self.result.items():  # (in the Verdict's order: the findings before the rulebook)
+            if key == "rulebook":
+                joined["findings"] = self.findings
+            joined[key] = value
+        joined.setdefault("findings", self.findings)
+        joined["lists"] = self.lists
+        return joined
 
 
-def joined_verdict(result: dict[str, Any], findings: list[dict[str, Any]],
-                   lists: list[dict[str, Any]]) -> dict[str, Any]:
-    """A stored verdict with its findings and lists put back (kept apart since they have columns of their own)."""
-    if "findings" in result:  # recorded before they were kept apart
-        return result
-    joined: dict[str, Any] = {}
-    for key, value in result.items():  # (in the Verdict's order: the findings before the rulebook)
-        if key == "rulebook":
-            joined["findings"] = findings
-        joined[key] = value
-    joined.setdefault("findings", findings)
-    joined["lists"] = lists
-    return joined
+# A verdict's parts stored in columns of their own, and not again in `Screening.result`.
+KEPT_APART = ("findings", "lists")
 
 
 class Decision(SQLModel, table=True):

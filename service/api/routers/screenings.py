@@ -76,7 +76,7 @@ def _screen(
     )
     # The verdict was dumped once for the audit row; the answer reuses that dump rather than validating
     # and dumping a ScreeningResult again (a test pins that both agree with the schema).
-    return row, {**row.answered_verdict(), "id": row.id, "screened_at": row.screened_at,
+    return row, {**row.answered, "id": row.id, "screened_at": row.screened_at,
                  "software_version": row.values["software_version"], "thresholds": row.values["thresholds"]}
 
 

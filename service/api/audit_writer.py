@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -95,6 +96,24 @@ def _resolve_answered(answered: list[PendingAnswer]) -> None:
         _resolve(pending.outcome, Response(pending.body, status_code=pending.status, media_type=JSON), None)
 
 
+# The signals that stop or restart a process of the service: its main thread handles them.
+STOP_SIGNALS = frozenset(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGQUIT", "SIGHUP")
+                         if hasattr(signal, name))
+
+
+def _keep_stop_signals_away() -> None:
+    """Let the stop signals reach the process's other threads, never this one.
+
+    The kernel hands a signal sent to the process to any thread. CPython's SimpleQueue.get(timeout)
+    interrupted by one waits forever when its deadline has passed by the time the thread holds the
+    interpreter's lock again, which with the writer's half-millisecond waits is the usual case: a worker
+    told to stop under load kept the answers its writer had gathered uncommitted, so their requests never
+    ended and the worker never exited. (Where threads cannot block signals, nothing changes.)
+    """
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
 class AuditWriter:
     """Commits pending answers from a queue on a daemon thread, in groups; `record` awaits one answer."""
 
@@ -141,6 +160,7 @@ class AuditWriter:
 
     def _run(self) -> None:
         name_os_thread()
+        _keep_stop_signals_away()
         stopping = False
         while not stopping:
             group = self._gathered(self._queue.get())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 import threading
 import time
 from contextlib import nullcontext
@@ -125,3 +127,35 @@ async def test_the_answers_of_one_turn_of_the_event_loop_are_handed_in_together(
     assert writer.waiting() == 3
     for answer in waiting:
         answer.cancel()
+
+
+async def test_a_stop_signal_reaching_the_writer_does_not_stall_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CPython's SimpleQueue.get(timeout) waits forever when a signal interrupts it and its deadline has
+    # passed by the time the thread holds the interpreter's lock again. SIGTERM lands on any thread: on
+    # the writer's, the answers it had gathered were never committed and the worker never shut down.
+    monkeypatch.setattr(audit_writer, "COMPANY_SECONDS", 0.05)
+    monkeypatch.setattr(audit_writer, "GATHER_SECONDS", 0.2)
+    writer = AuditWriter(sessions=lambda: pytest.fail("no commit here"), writing=nullcontext)
+    committed: list[list[Any]] = []
+    monkeypatch.setattr(writer, "_commit", committed.append)
+    previous_handler = signal.signal(signal.SIGTERM, lambda *_: None)
+    previous_interval = sys.getswitchinterval()
+    writer.start()
+    try:
+        writer._queue.put("first")  # type: ignore[arg-type]
+        time.sleep(0.01)  # the writer now waits for company
+        sys.setswitchinterval(1.0)  # this thread keeps the interpreter's lock past the writer's deadline
+        assert writer._thread.ident is not None
+        signal.pthread_kill(writer._thread.ident, signal.SIGTERM)
+        until = time.monotonic() + 0.3
+        while time.monotonic() < until:
+            pass
+        sys.setswitchinterval(previous_interval)
+        deadline = time.monotonic() + 3
+        while not committed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert committed == [["first"]]
+    finally:
+        sys.setswitchinterval(previous_interval)
+        writer.stop()
+        signal.signal(signal.SIGTERM, previous_handler)

@@ -65,8 +65,8 @@ SHAPES: list[tuple[float, dict[str, Any]]] = [  # (share, declaration fields): c
 ]
 RULE, LIST = "TW-HUB-ROUTE", "tw-curated"  # the hub rule of the Türkiye shape; the list of the party hit
 FILTERS = ["", "?order=newest", "?verdict=block", "?verdict=review&country=AE", "?rule={rule}", "?list={list}",
-           "?country=KR", "?country=BR", "?reference=SO-00123", "?from={month_ago}&to={today}",
-           "?order=newest&after={after}"]
+           "?country=KR", "?country=BR", "?order=newest&rule={rule}", "?order=newest&country=AE",
+           "?reference=SO-00123", "?from={month_ago}&to={today}", "?order=newest&after={after}"]
 
 
 def verdicts(context: ScreeningContext) -> list[tuple[float, dict[str, Any], Verdict]]:

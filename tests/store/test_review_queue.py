@@ -122,3 +122,28 @@ def test_pages_of_a_filter_follow_each_other_in_order(database_url: str, order: 
     assert [row.id for row in walked] == [row.id for row in whole] and len(whole) == 7
     key = (lambda row: (row.risk_score, row.id)) if order is Order.RISK else (lambda row: row.id)
     assert [key(row) for row in whole] == sorted((key(row) for row in whole), reverse=True)
+
+
+@pytest.mark.parametrize("where", [QueueFilter(country="TR"), QueueFilter(country="TR", rule="TW-HUB-ROUTE")])
+def test_newest_first_within_a_filter_merges_every_risk_score(database_url: str, where: QueueFilter) -> None:
+    # the facets are kept riskiest first: newest first reads each score's rows, the lowest and highest too
+    engine = make_engine(database_url)
+    scores = [0, 100, 55, 0, 73, 100, 1, 99, 55, 12, 100, 0, 64]
+    with Session(engine) as session:
+        for number, score in enumerate(scores):
+            verdict = _verdict(f"SO-{number}", Outcome.REVIEW).model_copy(
+                update={"risk_score": score, "findings": [HUB]})
+            screenings.add_screening(session, declaration=DECLARATION, verdict=verdict, caller_key_id="k",
+                                     request_id="r", stamp=STAMP)
+        session.commit()
+        walked, after = [], None
+        while True:
+            page = queue_page(session, where, Order.NEWEST, 4, after)
+            walked.extend(page)
+            if len(page) < 4:
+                break
+            after = Position(page[-1].risk_score, page[-1].id)
+        assert queue_page(session, QueueFilter(country="BR"), Order.NEWEST, 4, None) == []
+    engine.dispose()
+    assert [row.reference for row in walked] == [f"SO-{number}" for number in reversed(range(len(scores)))]
+    assert [row.risk_score for row in walked] == list(reversed(scores))

@@ -22,7 +22,8 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from fastapi.responses import Response
@@ -44,10 +45,18 @@ logger = logging.getLogger("service.api")
 MOST_PER_COMMIT = 256  # requests committed together at most: bounds one transaction's size and time
 COMPANY_SECONDS = 0.0005  # how long a group waits for one more answer
 GATHER_SECONDS = 0.002  # and for all of them, at most
+COMING_SECONDS = 0.005  # or, while the event loop is still screening requests, for those
 
 
 class StandingChanged(Exception):
     """The standing decisions changed after the screening was made: nothing was recorded; screen again."""
+
+
+@dataclass
+class Arrival:
+    """A request counted as coming while it is screened (`AuditWriter.screening`)."""
+
+    handed: bool = False  # its answer reached `record`, which counts it from there
 
 
 @dataclass
@@ -61,6 +70,7 @@ class PendingAnswer:
     body: bytes
     loop: asyncio.AbstractEventLoop
     standing: int | None  # the version of the standing decisions the screening was made with (None: not checked)
+    coming: bool = False  # counted as coming until handed in
     outcome: asyncio.Future[Response] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -123,6 +133,9 @@ class AuditWriter:
         self.book = book  # the process's copy of the standing decisions, dropped when found outdated
         self._queue: queue.SimpleQueue[PendingAnswer | None] = queue.SimpleQueue()
         self._handing: list[PendingAnswer] = []  # answers of this turn of the event loop, not handed in yet
+        # Requests of this process being screened on its event loop, or answered and not handed in yet:
+        # changed on the event loop only, read by the writer (an int read is atomic).
+        self._coming = 0
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
 
     def start(self) -> None:
@@ -138,11 +151,32 @@ class AuditWriter:
         """Answers queued and not yet taken for a commit."""
         return self._queue.qsize()
 
+    @contextmanager
+    def screening(self) -> Iterator[Arrival]:
+        """Count a request as coming while the event loop screens it, so that a group being gathered
+        waits for its answer (up to COMING_SECONDS) rather than committing without it.
+
+        With never-seen names a screening takes over a millisecond, longer than a group waits for
+        company: the four requests of a worker's connections were committed in twos and ones, each
+        commit costing nearly as much as one of four, while the loop screened the others. Waiting for
+        them brings the groups back to the connections' number, as with names screened before."""
+        arrival = Arrival()
+        self._coming += 1
+        try:
+            yield arrival
+        finally:
+            if not arrival.handed:
+                self._coming -= 1
+
     async def record(self, rows: list[NewScreening], caller: Caller, idempotency: IdempotentRequest | None,
-                     status: int, body: bytes, standing: int | None = None) -> Response:
+                     status: int, body: bytes, standing: int | None = None, arrival: Arrival | None = None,
+                     ) -> Response:
         """The answer once `rows` (and the stored answer) are committed; StoreUnavailable (503) if not,
-        StandingChanged if the standing decisions are no longer at version `standing`."""
+        StandingChanged if the standing decisions are no longer at version `standing`. `arrival`: the
+        request was counted as coming (`screening`), until its answer is handed in."""
         pending = PendingAnswer(rows, caller, idempotency, status, body, asyncio.get_running_loop(), standing)
+        if arrival is not None and not arrival.handed:
+            arrival.handed = pending.coming = True
         # Handed in with the other answers of this turn of the event loop, once it has run the handlers it
         # had ready: the writer finds them together rather than one by one as the loop gets to each. With
         # slower screenings (never-seen names) the groups grew from about 2 to 3, and the CPU per request
@@ -157,6 +191,7 @@ class AuditWriter:
         handing, self._handing = self._handing, []
         for pending in handing:
             self._queue.put(pending)
+        self._coming -= sum(pending.coming for pending in handing)
 
     def _run(self) -> None:
         name_os_thread()
@@ -169,16 +204,21 @@ class AuditWriter:
 
     def _gathered(self, first: PendingAnswer | None) -> list[PendingAnswer | None]:
         """`first` and the answers that follow it closely: each may come up to COMPANY_SECONDS after the
-        last one, until MOST_PER_COMMIT or GATHER_SECONDS in all. Under load the event loop hands in an
+        last one, until MOST_PER_COMMIT or GATHER_SECONDS in all; while the event loop is screening
+        requests (`screening`), up to COMING_SECONDS in all. Under load the event loop hands in an
         answer every few tenths of a millisecond, and committing them together costs far less than one
         by one; a lone request waits COMPANY_SECONDS at most."""
         group = [first]
-        deadline = time.monotonic() + GATHER_SECONDS
+        started = time.monotonic()
         while first is not None and len(group) < MOST_PER_COMMIT:
-            wait = min(COMPANY_SECONDS, deadline - time.monotonic())
+            now = time.monotonic()
+            deadline = started + (COMING_SECONDS if self._coming > 0 else GATHER_SECONDS)
+            wait = min(COMPANY_SECONDS, deadline - now)
             try:
                 pending = self._queue.get_nowait() if wait <= 0 else self._queue.get(timeout=wait)
             except queue.Empty:
+                if self._coming > 0 and time.monotonic() < started + COMING_SECONDS:
+                    continue  # an answer is still being screened
                 break
             group.append(pending)
             if pending is None:

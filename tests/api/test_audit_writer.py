@@ -118,6 +118,52 @@ async def test_a_group_is_bounded_in_time(monkeypatch: pytest.MonkeyPatch) -> No
     arriving.join()
 
 
+async def test_a_group_waits_for_answers_still_being_screened(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit_writer, "COMPANY_SECONDS", 0.05)
+    monkeypatch.setattr(audit_writer, "GATHER_SECONDS", 0.1)
+    monkeypatch.setattr(audit_writer, "COMING_SECONDS", 3.0)
+    writer = AuditWriter(sessions=lambda: pytest.fail("no commit here"), writing=nullcontext)
+
+    def screened_slowly() -> None:  # a request screened for longer than a group waits for company
+        with writer.screening():
+            time.sleep(0.4)
+            writer._queue.put("b")  # type: ignore[arg-type]
+
+    screening = threading.Thread(target=screened_slowly)
+    screening.start()
+    while writer._coming == 0:
+        time.sleep(0.001)
+    assert writer._gathered("a") == ["a", "b"]  # type: ignore[arg-type,comparison-overlap]
+    screening.join()
+    assert writer._coming == 0
+
+
+async def test_a_group_waits_for_a_request_being_screened_only_so_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit_writer, "COMPANY_SECONDS", 0.05)
+    monkeypatch.setattr(audit_writer, "COMING_SECONDS", 0.3)
+    writer = AuditWriter(sessions=lambda: pytest.fail("no commit here"), writing=nullcontext)
+    with writer.screening():  # never answered while the group gathers
+        started = time.monotonic()
+        assert writer._gathered("a") == ["a"]  # type: ignore[arg-type,comparison-overlap]
+        assert 0.3 <= time.monotonic() - started < 2.0
+
+
+async def test_a_request_counts_as_coming_until_its_answer_is_handed_in() -> None:
+    writer = AuditWriter(sessions=lambda: pytest.fail("no commit here"), writing=nullcontext)
+    with writer.screening() as arrival:
+        assert writer._coming == 1
+        answer = asyncio.ensure_future(writer.record([], None, None, 201, b"{}", arrival=arrival))  # type: ignore[arg-type]
+        await asyncio.sleep(0)  # recorded, not handed in yet
+        assert writer._coming == 1
+        await asyncio.sleep(0)  # handed in
+        assert writer._coming == 0 and writer.waiting() == 1
+    assert writer._coming == 0  # (not counted off twice)
+    answer.cancel()
+    with pytest.raises(RuntimeError), writer.screening():  # a request that ends without an answer
+        raise RuntimeError
+    assert writer._coming == 0
+
+
 async def test_the_answers_of_one_turn_of_the_event_loop_are_handed_in_together() -> None:
     writer = AuditWriter(sessions=lambda: pytest.fail("no commit here"), writing=nullcontext)
     waiting = [asyncio.ensure_future(writer.record([], None, None, 201, b"{}")) for _ in range(3)]  # type: ignore[arg-type]

@@ -135,21 +135,23 @@ async def _screen_and_record(request: Request, declaration: Declaration, caller:
         if stored is not None:
             return stored
     context = in_mode(context, retrospective)
-    for _attempt in range(STANDING_ATTEMPTS):
-        standing = state.standing.current()
-        if standing is None:  # the first screening, or the decisions changed: read them (off the event loop)
-            standing = await run_in_threadpool(state.standing.read)
-        screening = standing.apply(context, declaration)
-        if len(declaration.parties) <= INLINE_PARTIES and len(declaration.items) <= INLINE_ITEMS:
-            row, result = _screen(screening, state.stamp, declaration, caller, request_id, idempotency)
-        else:
-            row, result = await run_in_threadpool(_screen, screening, state.stamp, declaration, caller,
-                                                  request_id, idempotency)
-        body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
-        try:
-            return await state.audit.record([row], caller, idempotency, 201, body, standing=standing.version)
-        except StandingChanged:  # a clearance or the own deny list changed meanwhile: nothing was recorded
-            continue
+    with state.audit.screening() as arrival:  # (the audit writer waits for this answer, see `screening`)
+        for _attempt in range(STANDING_ATTEMPTS):
+            standing = state.standing.current()
+            if standing is None:  # the first screening, or the decisions changed: read them (off the event loop)
+                standing = await run_in_threadpool(state.standing.read)
+            screening = standing.apply(context, declaration)
+            if len(declaration.parties) <= INLINE_PARTIES and len(declaration.items) <= INLINE_ITEMS:
+                row, result = _screen(screening, state.stamp, declaration, caller, request_id, idempotency)
+            else:
+                row, result = await run_in_threadpool(_screen, screening, state.stamp, declaration, caller,
+                                                      request_id, idempotency)
+            body = orjson.dumps(result, option=orjson.OPT_UTC_Z)
+            try:
+                return await state.audit.record([row], caller, idempotency, 201, body, standing=standing.version,
+                                                arrival=arrival)
+            except StandingChanged:  # a clearance or the own deny list changed meanwhile: nothing was recorded
+                continue
     raise StoreUnavailable("The standing decisions kept changing while the declaration was screened; nothing "
                            "was recorded. Retry.")
 

@@ -24,6 +24,7 @@ from service.api.errors import install_error_handler
 from service.api.gate import GateMiddleware, redact_access_log
 from service.api.middleware import AccessLogMiddleware, BodyLimitMiddleware, RequestIdMiddleware
 from service.api.openapi import build_openapi, install_webhooks
+from service.api.protocols import OPEN_CONNECTIONS
 from service.api.reloading import ReloadWatcher
 from service.api.routers import (
     alerts,
@@ -62,7 +63,7 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         state = await run_in_threadpool(start_service, settings, load)
         app.state.service = state
         state.audit = AuditWriter(lambda: Session(state.engine, expire_on_commit=False), state.writing,
-                                  state.standing)
+                                  state.standing, OPEN_CONNECTIONS.count)
         checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
         workers: list[Worker] = [worker for worker in (state.audit, checkpointer, watcher) if worker is not None]

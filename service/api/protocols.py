@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+from collections.abc import Sized
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -26,8 +27,34 @@ def unreadable_request_answer(reason: str) -> bytes:
     return _STATUS_LINE + head.encode("ascii") + body
 
 
+class OpenConnections:
+    """How many HTTP connections this process has open: uvicorn's own set of them, which the first
+    connection shows (None until then, and for in-process clients, which open none). The audit writer
+    commits a group at once when every open connection has its answer in it."""
+
+    def __init__(self) -> None:
+        self._open: Sized | None = None
+
+    def saw(self, connections: Sized) -> None:
+        """The server's set of open connections (the same set for every connection of a process)."""
+        self._open = connections
+
+    def count(self) -> int | None:
+        """The number open now, None if none is (read from any thread: a set's length is read atomically).
+        (None rather than 0: the set may be a stopped server's, and an answer gathered with no connection
+        open is one whose client left, which changes nothing.)"""
+        return len(self._open) or None if self._open is not None else None
+
+
+OPEN_CONNECTIONS = OpenConnections()
+
+
 class ProblemH11Protocol(H11Protocol):
     """uvicorn's pure-Python HTTP/1.1 protocol with a problem+json 400."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        OPEN_CONNECTIONS.saw(self.connections)
 
     def send_400_response(self, msg: str) -> None:
         self.transport.write(unreadable_request_answer(msg))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from service.api.protocols import unreadable_request_answer
+from service.api.protocols import OPEN_CONNECTIONS, unreadable_request_answer
 
 
 class ProblemHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools HTTP/1.1 protocol with a problem+json 400."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        OPEN_CONNECTIONS.saw(self.connections)
 
     def send_400_response(self, msg: str) -> None:
         self.transport.write(unreadable_request_answer(msg))

@@ -148,6 +148,21 @@ async def test_a_group_waits_for_a_request_being_screened_only_so_long(monkeypat
         assert 0.3 <= time.monotonic() - started < 2.0
 
 
+async def test_a_group_holding_an_answer_for_every_open_connection_is_committed_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit_writer, "COMPANY_SECONDS", 2.0)
+    monkeypatch.setattr(audit_writer, "GATHER_SECONDS", 3.0)
+    open_connections = [2]
+    writer = AuditWriter(sessions=lambda: pytest.fail("no commit here"), writing=nullcontext,
+                         connections=lambda: open_connections[0])
+    writer._queue.put("b")  # type: ignore[arg-type]
+    started = time.monotonic()
+    assert writer._gathered("a") == ["a", "b"]  # type: ignore[arg-type,comparison-overlap]
+    open_connections[0] = 1  # a client sending one request at a time: nothing to wait for
+    assert writer._gathered("c") == ["c"]  # type: ignore[arg-type,comparison-overlap]
+    assert time.monotonic() - started < 1.0  # (not the two seconds' wait for company)
+
+
 async def test_a_request_counts_as_coming_until_its_answer_is_handed_in() -> None:
     writer = AuditWriter(sessions=lambda: pytest.fail("no commit here"), writing=nullcontext)
     with writer.screening() as arrival:

@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from service.api.protocols import ProblemH11Protocol, http_protocol
+from service.api.protocols import OPEN_CONNECTIONS, ProblemH11Protocol, http_protocol
 from service.api.protocols_httptools import ProblemHttpToolsProtocol
 
 
@@ -76,3 +76,19 @@ def test_a_good_request_is_served_as_usual(port: int) -> None:
 
 def test_serve_uses_the_httptools_protocol_when_installed() -> None:
     assert http_protocol() is ProblemHttpToolsProtocol
+
+
+def test_both_protocols_show_the_connections_open_in_the_process(port: int) -> None:
+    # (the audit writer commits a group at once when every open connection has its answer in it)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as first, \
+            socket.create_connection(("127.0.0.1", port), timeout=5) as second:
+        for connection in (first, second):
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while b"hello" not in answer and (chunk := connection.recv(65536)):
+                answer += chunk
+        assert OPEN_CONNECTIONS.count() == 2
+    deadline = time.monotonic() + 5
+    while OPEN_CONNECTIONS.count() is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert OPEN_CONNECTIONS.count() is None  # (none open: not known, rather than a stopped server's 0)

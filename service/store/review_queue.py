@@ -48,7 +48,7 @@ class ScreeningFacet(SQLModel, table=True):
     across scores merges the runs of each score (`queue_page`). A second index in id order would serve
     that directly, but every held screening adds about eight facet rows, each in a different value's part
     of every such index: with two of them the facets were over half the pages a commit of the audit trail
-    wrote, and one fewer answered about a quarter more screenings per second on SQLite."""
+    wrote, and with one fewer the service answered 15-25% more screenings per second on SQLite."""
 
     __tablename__ = "screening_facets"
     __table_args__ = (Index("ix_screening_facets_screening_id", "screening_id"),)
@@ -209,7 +209,7 @@ def queue_page(session: Session, where: QueueFilter, order: Order, limit: int, a
     score and the id in the queue's risk order: the database walks only the rows of that value, so a page
     costs the same whether the value is rare or common. Newest first, it walks the value's rows of each
     risk score present and merges them: a held screening scores 40-85 in steps of 5 or 90-100, so at most
-    21 runs (100,000 queued over all 21: 3-5 ms on SQLite, 5-8 ms on PostgreSQL, in-process)."""
+    21 runs (docs/performance.md, Review page, gives what that costs)."""
     facets = _facet_filters(where)
     columns = [QUEUE.c.screening_id, QUEUE.c.screened_at, QUEUE.c.reference, QUEUE.c.verdict, QUEUE.c.risk_score]
     if facets:
@@ -224,32 +224,42 @@ def queue_page(session: Session, where: QueueFilter, order: Order, limit: int, a
         if after is not None:
             query = query.where(or_(risk < after.risk_score, and_(risk == after.risk_score, row_id < after.id)))
         query = query.order_by(risk.desc(), row_id.desc())
+    elif facets:
+        scores = _scores_of(session, *facets[0])
+        if not scores:
+            return []
+        alone = not (others or where.verdict or where.since or where.until or where.reference)
+        query = (_newest_of_value(facets[0], scores, columns, after, limit) if alone
+                 else _newest_merged(query, scores, after, limit))
     else:
         if after is not None:
             query = query.where(row_id < after.id)
-        if facets:
-            scores = _scores_of(session, *facets[0])
-            if not scores:
-                return []
-            if not (others or where.verdict or where.since or where.until or where.reference):  # the facet alone
-                # the page's ids from the key alone, then their queue rows (a join per id of the page, not
-                # per id of every score's run)
-                runs = [sa_select(FACETS.c.screening_id).where(
-                    FACETS.c.facet == facet.value, FACETS.c.value == value, risk == score,
-                    *([row_id < after.id] if after is not None else [])).order_by(row_id.desc()).limit(limit)
-                    for score in scores]
-                ids = union_all(*[sa_select(run.subquery()) for run in runs]).subquery()
-                page = sa_select(ids.c.screening_id).order_by(ids.c.screening_id.desc()).limit(limit)
-                query = sa_select(*columns).where(QUEUE.c.screening_id.in_(page)).order_by(
-                    QUEUE.c.screening_id.desc())
-            else:
-                # each score's newest rows, a page at most, then the page of them all
-                runs = [query.where(risk == score).order_by(row_id.desc()).limit(limit) for score in scores]
-                merged = union_all(*[sa_select(run.subquery()) for run in runs]).subquery()
-                query = sa_select(merged).order_by(merged.c.screening_id.desc())
-        else:
-            query = query.order_by(row_id.desc())
+        query = query.order_by(row_id.desc())
     return [QueueRow(*row) for row in session.connection().execute(query.limit(limit)).all()]
+
+
+def _newest_merged(query: Any, scores: list[int], after: Position | None, limit: int) -> Any:
+    """Newest first across the facet's score runs: each score's newest rows, a page at most, then the
+    page of them all (`query` reads the facet's rows joined to the queue, narrowed by the other filters)."""
+    if after is not None:
+        query = query.where(FACETS.c.screening_id < after.id)
+    runs = [query.where(FACETS.c.risk_score == score).order_by(FACETS.c.screening_id.desc()).limit(limit)
+            for score in scores]
+    merged = union_all(*[sa_select(run.subquery()) for run in runs]).subquery()
+    return sa_select(merged).order_by(merged.c.screening_id.desc())
+
+
+def _newest_of_value(facet: tuple[Facet, str], scores: list[int], columns: list[Any], after: Position | None,
+                     limit: int) -> Any:
+    """Newest first within one facet value and no other filter: the page's ids from the primary key
+    alone, then their queue rows (a join per line of the page, not per row of every score's run)."""
+    (kind, value), newer = facet, [FACETS.c.screening_id < after.id] if after is not None else []
+    runs = [sa_select(FACETS.c.screening_id).where(FACETS.c.facet == kind.value, FACETS.c.value == value,
+                                                   FACETS.c.risk_score == score, *newer)
+            .order_by(FACETS.c.screening_id.desc()).limit(limit) for score in scores]
+    ids = union_all(*[sa_select(run.subquery()) for run in runs]).subquery()
+    page = sa_select(ids.c.screening_id).order_by(ids.c.screening_id.desc()).limit(limit)
+    return sa_select(*columns).where(QUEUE.c.screening_id.in_(page)).order_by(QUEUE.c.screening_id.desc())
 
 
 _SCORES = text(

@@ -93,6 +93,11 @@ def test_large_values_are_compressed_with_lz4_on_postgresql(postgres_url: str) -
     # (pglz, the default, cost the database server about 65 µs of CPU a held screening's findings, lz4 25)
     engine = make_engine(postgres_url)
     with engine.connect() as connection:
+        if not connection.exec_driver_sql(
+                "SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+                "AND 'lz4' = ANY(enumvals))").scalar():
+            engine.dispose()
+            pytest.skip("this PostgreSQL server has no lz4: the migration leaves pglz in place")
         methods = dict(connection.execute(text(
             "SELECT attrelid::regclass::text || '.' || attname, attcompression FROM pg_attribute "
             "WHERE attrelid IN ('screenings'::regclass, 'idempotency_records'::regclass) AND attnum > 0")).all())

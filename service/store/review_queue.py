@@ -243,9 +243,7 @@ def _newest_merged(query: Any, scores: list[int], after: Position | None, limit:
     page of them all (`query` reads the facet's rows joined to the queue, narrowed by the other filters)."""
     if after is not None:
         query = query.where(FACETS.c.screening_id < after.id)
-    runs = [query.where(FACETS.c.risk_score == score).order_by(FACETS.c.screening_id.desc()).limit(limit)
-            for score in scores]
-    merged = union_all(*[sa_select(run.subquery()) for run in runs]).subquery()
+    merged = _runs_together([query.where(FACETS.c.risk_score == score) for score in scores], limit)
     return sa_select(merged).order_by(merged.c.screening_id.desc())
 
 
@@ -254,12 +252,17 @@ def _newest_of_value(facet: tuple[Facet, str], scores: list[int], columns: list[
     """Newest first within one facet value and no other filter: the page's ids from the primary key
     alone, then their queue rows (a join per line of the page, not per row of every score's run)."""
     (kind, value), newer = facet, [FACETS.c.screening_id < after.id] if after is not None else []
-    runs = [sa_select(FACETS.c.screening_id).where(FACETS.c.facet == kind.value, FACETS.c.value == value,
-                                                   FACETS.c.risk_score == score, *newer)
-            .order_by(FACETS.c.screening_id.desc()).limit(limit) for score in scores]
-    ids = union_all(*[sa_select(run.subquery()) for run in runs]).subquery()
+    ids = _runs_together([sa_select(FACETS.c.screening_id).where(
+        FACETS.c.facet == kind.value, FACETS.c.value == value, FACETS.c.risk_score == score, *newer)
+        for score in scores], limit)
     page = sa_select(ids.c.screening_id).order_by(ids.c.screening_id.desc()).limit(limit)
     return sa_select(*columns).where(QUEUE.c.screening_id.in_(page)).order_by(QUEUE.c.screening_id.desc())
+
+
+def _runs_together(runs: list[Any], limit: int) -> Any:
+    """Each score's run newest first, a page of it at most, all in one subquery (to order and cut)."""
+    return union_all(*[sa_select(run.order_by(FACETS.c.screening_id.desc()).limit(limit).subquery())
+                       for run in runs]).subquery()
 
 
 _SCORES = text(

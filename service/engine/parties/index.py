@@ -91,6 +91,7 @@ COUNTRY_BOOST: Final = 3.0
 COUNTRY_BOOST_FLOOR: Final = 50.0  # the boost only lifts names that already resemble each other
 VARIANT_WEIGHT: Final = 0.5  # share of a key's IDF weight when the query word is found only by its skeleton or prefix
 PERSON_SCRIPT_KEYS: Final = 3  # script keys a listed person must share with the query
+FOREIGN_KEY_SET: Final = 20_000  # up to this many keys of the names listed in another script are kept as a set
 SCRIPT_LENGTH_RATIO: Final = 1.25  # a name found by script keys has at most this many times the query's keys (+1)
 MAX_WEIGHED: Final = 2000  # candidate rows weighed by IDF per query, at most (the most shared words first)
 WORD_CACHE = 100_000  # query words whose rows are kept (cleared when full)
@@ -180,6 +181,10 @@ class PartyIndex:
         foreign = (tables.flags & FOREIGN).nonzero()[0].tolist()
         self._foreign_postings = _script_postings(((number, tables.row(number).name) for number in foreign),
                                                   len(tables))
+        # (their keys as a set: every Latin query asks about its dozen keys, nearly all absent, and a
+        # set answers that quicker than the key table; few names are listed in another script)
+        self._foreign_keys = frozenset(self._foreign_postings.keys.keys()) if len(
+            self._foreign_postings) <= FOREIGN_KEY_SET else None
         self._total = max(1, len(tables))
         self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
         self._cache_size = cache_size
@@ -292,16 +297,20 @@ class PartyIndex:
         script_keys, the few rows sharing the most of them. A query in another script reads every
         listed name's keys, built once on the first such query; a Latin query reads only the names
         listed in another script."""
+        held: frozenset[str] | None = None
         if query.foreign_script:
             postings = self._script_postings if self._script_postings is not None else self._build_script_postings()
         elif self._foreign_postings:
-            postings = self._foreign_postings
+            postings, held = self._foreign_postings, self._foreign_keys
         else:
             return []
-        counts: Counter[int] = Counter()
         keys = script_keys(query)
         # (sorted: the same ties, so the same answer, in every process)
-        found = [postings.rows(key) for key in sorted(keys) if key in postings]
+        shared = sorted(key for key in keys if (key in held if held is not None else key in postings))
+        found = [postings.rows(key) for key in shared]
+        if not found:  # (most Latin names: none of the few names listed in another script shares a key)
+            return []
+        counts: Counter[int] = Counter()
         rare = [rows for rows in found if len(rows) <= self._max_postings]
         for rows in rare or found:  # a short name may have common keys only ("משה", Moshe): read them
             counts.update(rows.tolist())

@@ -235,6 +235,24 @@ def test_finds_names_from_another_script_among_many(case: str, listed: str, quer
     assert "target" in {hit.entry_id for hit in index.match(query)}, case
 
 
+def test_latin_names_find_the_names_listed_in_another_script_by_set_or_by_table() -> None:
+    """A Latin query looks the keys of the few names listed in another script up in a set of them; with
+    more such names than the set holds, in their key table. Both give the same answers."""
+    listed = [ListEntry(id="yarkon", source_list="test", name="ירקון סטאר", kind=EntryKind.VESSEL),
+              ListEntry(id="hengda", source_list="test", name="臺北恆達電子有限公司", kind=EntryKind.ORGANISATION),
+              ListEntry(id="rafidain", source_list="test", name="شركة الرافدين كيرور للتجارة",
+                        kind=EntryKind.ORGANISATION)]
+    entries = [*listed, *_crowd("Star", 40, EntryKind.VESSEL), *_crowd("Hengda", 40, EntryKind.ORGANISATION)]
+    queries = ["YARKON STAR", "Yarkon Star Shipping", "Taipei Hengda Electronics", "Al Rafidain Kirur Trading",
+               "Kalovetra Star", "Hengda Trading", "Rafidain", "Norvik Trading LLC"]
+    by_set = PartyIndex(entries, STAMPS, max_postings=20, cache_size=0)
+    by_table = PartyIndex(entries, STAMPS, max_postings=20, cache_size=0)
+    by_table._foreign_keys = None  # (as with more keys than FOREIGN_KEY_SET)
+    found = {query: by_set.match(query) for query in queries}
+    assert found == {query: by_table.match(query) for query in queries}
+    assert "yarkon" in {hit.entry_id for hit in found["YARKON STAR"]}
+
+
 def test_conflicting_legal_forms_are_under_review_whatever_the_words(index: PartyIndex) -> None:
     # the index skips scoring such names (PartyIndex._forms_rule_out): the scorer's legal-form conflict
     # must keep even the very same words under review, country boost included

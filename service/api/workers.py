@@ -1,10 +1,12 @@
-"""`serve --workers N`: N uvicorn worker processes, each listening on a socket of its own on the same port.
+"""`serve --workers N`: N uvicorn worker processes sharing one listening socket, each new connection
+taken by the worker holding the fewest (service/api/accepting.py).
 
-uvicorn's own supervisor hands every worker one shared listening socket. Whichever worker wakes first
-then accepts every connection waiting, so the connections a client opens together (an ERP's connection
-pool, a load test) can all land on one worker while the others idle: one core does the work of two.
-Here each worker binds its own socket with SO_REUSEPORT, and the kernel spreads new connections over
-the workers by a hash of the client's address and port.
+uvicorn's own supervisor also shares one socket, but whichever worker wakes first accepts every
+connection waiting, so the connections a client opens together (an ERP's connection pool, a load test)
+can all land on one worker while the others idle: one core does the work of two. A socket per worker
+with SO_REUSEPORT spreads them by a hash of the client's port, which is as uneven as chance (6-2 or
+worse for eight connections in a quarter of the cases). Here the workers share what each holds, and
+leave a new connection to the one holding fewer.
 
 The workers are uvicorn's (`Process`: health checks over a pipe, the server, its signals); this
 supervisor starts them, restarts one that dies or stops answering, replaces them one at a time on
@@ -13,6 +15,7 @@ SIGHUP, and stops them all on SIGINT, SIGTERM or SIGQUIT, as uvicorn's does.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import socket
@@ -20,20 +23,23 @@ import threading
 from types import FrameType
 
 from uvicorn.config import STARTUP_FAILURE, Config
+from uvicorn.server import Server
 from uvicorn.supervisors.multiprocess import Process
+
+from service.api.accepting import AcceptGate, Acceptor, WorkerLoads
 
 logger = logging.getLogger("uvicorn.error")
 CHECK_SECONDS = 0.5  # how often the workers are looked at
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to host:port that other sockets with SO_REUSEPORT may bind to as well."""
+def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
+    """A TCP socket listening on host:port, for the workers to share."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
+        sock.listen(backlog)
     except OSError:
         sock.close()
         raise
@@ -42,8 +48,8 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def answering(host: str, port: int) -> bool:
-    """Whether a server already accepts connections on host:port. SO_REUSEPORT would let a second `serve`
-    bind the same port and quietly take half the connections, where a user expects "address in use"."""
+    """Whether a server already accepts connections on host:port (a second `serve` on the same port is
+    refused with a message of its own, before the bind would fail)."""
     target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
     family = socket.AF_INET6 if ":" in target else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -51,21 +57,59 @@ def answering(host: str, port: int) -> bool:
         return probe.connect_ex((target, port)) == 0
 
 
-class OwnSocketWorker(Process):
-    """A uvicorn worker process that listens on a socket of its own (bound in the worker)."""
+class GatedServer(Server):
+    """uvicorn's server, started on no socket of its own: its `Acceptor` takes the connections this
+    worker should have from the shared socket, and stops taking any when the server shuts down."""
+
+    def __init__(self, config: Config, listening: socket.socket, gate: AcceptGate) -> None:
+        super().__init__(config)
+        self._listening = listening
+        self._gate = gate
+        self._acceptor: Acceptor | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])  # (the app's start-up; uvicorn listens on nothing itself)
+        config = self.config
+
+        def protocol() -> asyncio.Protocol:  # (as uvicorn makes them for a socket it listens on)
+            made: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=self.server_state, app_state=self.lifespan.state)
+            return made
+
+        self._acceptor = Acceptor(self._listening, self._gate, protocol, asyncio.get_running_loop())
+        self._acceptor.start()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._acceptor is not None:
+            self._acceptor.stop()
+        self._listening.close()
+        await super().shutdown(sockets=sockets)
+
+
+class GatedWorker(Process):
+    """A uvicorn worker process that takes connections from the shared socket through a gate on its
+    slot of the workers' loads."""
+
+    def __init__(self, config: Config, listening: socket.socket, loads: WorkerLoads) -> None:
+        super().__init__(config, [listening])
+        self.loads = loads
+        self.slot = loads.take()
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # (runs in the worker process)
-        super().target([listening_socket(self.config.host, self.config.port)])
+        assert sockets is not None and len(sockets) == 1
+        self._server = GatedServer(self.config, sockets[0], AcceptGate(self.loads.counts, self.slot))
+        super().target([])
 
 
 class PortSharingWorkers:
-    """Starts, watches and stops the workers. The supervisor holds a socket bound to the port without
-    listening on it, so the port stays taken between workers, and never receives connections; a port
-    already in use fails here at once (`answering` or the bind)."""
+    """Starts, watches and stops the workers. The supervisor holds the listening socket, so the port
+    stays taken between workers; a port already in use fails here at once (`answering` or the bind)."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.workers: list[OwnSocketWorker] = []
+        self.workers: list[GatedWorker] = []
+        # (room for a replacement beside each worker: on SIGHUP the new one starts before the old one stops)
+        self.loads = WorkerLoads(2 * max(1, config.workers))
         self.should_exit = threading.Event()
         self.restart_asked = threading.Event()
 
@@ -75,7 +119,7 @@ class PortSharingWorkers:
             logger.error("cannot listen on %s:%d: another server answers there", self.config.host, self.config.port)
             return STARTUP_FAILURE
         try:
-            reserved = listening_socket(self.config.host, self.config.port)
+            listening = listening_socket(self.config.host, self.config.port, self.config.backlog)
         except OSError as exc:
             logger.error("cannot listen on %s:%d: %s", self.config.host, self.config.port, exc)
             return STARTUP_FAILURE
@@ -83,17 +127,17 @@ class PortSharingWorkers:
             signal.signal(sig, self._stop)
         signal.signal(signal.SIGHUP, self._ask_restart)
         status = 0
-        with reserved:
-            self.workers = [self._started() for _ in range(self.config.workers)]
+        with listening:
+            self.workers = [self._started(listening) for _ in range(self.config.workers)]
             while not self.should_exit.wait(CHECK_SECONDS):
                 if self.restart_asked.is_set():
                     self.restart_asked.clear()
-                    self._restart_all()
-                status = self._keep_alive()
+                    self._restart_all(listening)
+                status = self._keep_alive(listening)
             for worker in self.workers:
                 worker.terminate()
             for worker in self.workers:
-                worker.join()
+                self._ended(worker)
         return status
 
     def _stop(self, signum: int, _frame: FrameType | None) -> None:
@@ -103,37 +147,42 @@ class PortSharingWorkers:
     def _ask_restart(self, _signum: int, _frame: FrameType | None) -> None:
         self.restart_asked.set()
 
-    def _restart_all(self) -> None:
+    def _restart_all(self, listening: socket.socket) -> None:
         """SIGHUP: replace the workers one at a time, each once its successor serves (new code, settings
         or lists are taken up without a moment with no worker listening)."""
         for number, old in enumerate(self.workers):
-            new = self._started()
+            new = self._started(listening)
             if not new.wait_until_ready(self.config.timeout_worker_healthcheck * 6, self.should_exit):
                 new.kill()
-                new.join()
+                self._ended(new)
                 logger.error("A new worker did not start in time; the old ones keep serving.")
                 return
             old.terminate()
-            old.join()
+            self._ended(old)
             self.workers[number] = new
 
-    def _started(self) -> OwnSocketWorker:
-        worker = OwnSocketWorker(self.config, [])
+    def _started(self, listening: socket.socket) -> GatedWorker:
+        worker = GatedWorker(self.config, listening, self.loads)
         worker.start()
         return worker
 
-    def _keep_alive(self) -> int:
+    def _ended(self, worker: GatedWorker) -> None:
+        """Wait for a stopped worker, and free its slot."""
+        worker.join()
+        self.loads.give_back(worker.slot)
+
+    def _keep_alive(self, listening: socket.socket) -> int:
         """Replace each worker that died or stopped answering; STARTUP_FAILURE (and stop) if one failed
         to start, since its replacement would fail the same way."""
         for number, worker in enumerate(self.workers):
             if self.should_exit.is_set() or worker.is_alive(timeout=self.config.timeout_worker_healthcheck):
                 continue
             worker.kill()
-            worker.join()
+            self._ended(worker)
             if worker.exitcode == STARTUP_FAILURE:
                 logger.error("Worker process [%s] failed to start; stopping.", worker.pid)
                 self.should_exit.set()
                 return STARTUP_FAILURE
             logger.info("Worker process [%s] died; starting another.", worker.pid)
-            self.workers[number] = self._started()
+            self.workers[number] = self._started(listening)
         return 0

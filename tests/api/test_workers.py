@@ -1,4 +1,5 @@
-"""Several workers on one port, each with its own listening socket: connections reach every worker."""
+"""Several workers on one port, sharing its listening socket: each new connection goes to the worker
+holding the fewest."""
 
 from __future__ import annotations
 
@@ -38,14 +39,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_sockets_with_reuseport_share_a_port_and_answering_tells_a_listener() -> None:
+def test_answering_tells_a_listener_and_a_port_is_listened_on_once() -> None:
     port = _free_port()
     assert not answering("127.0.0.1", port)
-    with listening_socket("127.0.0.1", port) as first, listening_socket("127.0.0.1", port) as second:
-        assert not answering("127.0.0.1", port)  # bound, not listening: nothing accepts
-        first.listen()
-        second.listen()
+    with listening_socket("127.0.0.1", port, 16):
         assert answering("127.0.0.1", port)
+        with pytest.raises(OSError):
+            listening_socket("127.0.0.1", port, 16)
 
 
 @contextmanager
@@ -67,26 +67,58 @@ def _serving(port: int, workers: int) -> Iterator[PortSharingWorkers]:
             runner.join(timeout=30)
 
 
-def _listeners(port: int) -> int:
-    """Listening TCP sockets on the port (Linux /proc/net/tcp: state 0A)."""
-    with open("/proc/net/tcp", encoding="ascii") as table:
-        rows = [line.split() for line in table.readlines()[1:]]
-    return sum(1 for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A")
+def _accepting(supervisor: PortSharingWorkers, workers: int) -> None:
+    """Wait until `workers` workers accept connections (each publishes its count once it does)."""
+    deadline = time.monotonic() + 60
+    while sum(count >= 0 for count in supervisor.loads.counts) < workers:
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.1)
 
 
-def test_new_connections_are_spread_over_the_workers() -> None:
+def _worker_of(client: httpx.Client, port: int) -> int:
+    return int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text)
+
+
+def test_connections_held_open_are_spread_evenly_over_the_workers() -> None:
+    """A client pool's connections: one after the other and all at once, half on each worker; when one
+    worker's connections end, the next ones go to it."""
     port = _free_port()
     with _serving(port, workers=2) as supervisor:
-        deadline = time.monotonic() + 60
-        while _listeners(port) < 2:  # a listening socket per worker (uvicorn's own supervisor shares one)
-            assert time.monotonic() < deadline, "the second worker did not start"
-            time.sleep(0.1)
-        answered_by = set()
-        for _ in range(32):  # a new connection each time; the kernel hashes each to one worker's socket
-            with httpx.Client() as client:
-                answered_by.add(int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text))
-        assert answered_by == {worker.pid for worker in supervisor.workers}
-        assert len(answered_by) == 2
+        _accepting(supervisor, 2)
+        pids = {worker.pid for worker in supervisor.workers}
+        for _round in range(3):
+            clients = [httpx.Client() for _ in range(8)]
+            try:
+                by_worker = [_worker_of(client, port) for client in clients]  # (each connects on its first request)
+                assert sorted(by_worker.count(pid) for pid in pids) == [4, 4]
+                first = by_worker[0]
+                for client, pid in zip(clients, by_worker, strict=True):
+                    if pid == first:
+                        client.close()
+                deadline = time.monotonic() + 10
+                while sorted(supervisor.loads.counts) != [-1, -1, 0, 4]:  # (the closed ones are counted)
+                    assert time.monotonic() < deadline, list(supervisor.loads.counts)
+                    time.sleep(0.01)
+                newer = [httpx.Client() for _ in range(4)]
+                clients += newer
+                assert [_worker_of(client, port) for client in newer] == [first] * 4
+            finally:
+                for client in clients:
+                    client.close()
+            deadline = time.monotonic() + 10
+            while sorted(supervisor.loads.counts) != [-1, -1, 0, 0]:
+                assert time.monotonic() < deadline, list(supervisor.loads.counts)
+                time.sleep(0.01)
+        # many at once, before any request: counted as they are accepted
+        burst = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+        try:
+            deadline = time.monotonic() + 10
+            while sorted(supervisor.loads.counts) != [-1, -1, 4, 4]:
+                assert time.monotonic() < deadline, list(supervisor.loads.counts)
+                time.sleep(0.01)
+        finally:
+            for sock in burst:
+                sock.close()
 
 
 def test_a_second_server_on_the_same_port_is_refused() -> None:

@@ -2,9 +2,10 @@
 
 The workers share one listening socket, and the kernel wakes every worker waiting on it when a
 connection arrives. Left alone, whichever worker runs first accepts it, so the connections a client opens
-together (a load test, an ERP's pool of keep-alive connections) land unevenly: a hash of the client's
-port (SO_REUSEPORT) split eight connections 4-4 in a quarter of the cases and 6-2 or worse in another
-quarter, and the worker with six answered its clients three times slower while the other idled.
+together (a load test, an ERP's pool of keep-alive connections) land unevenly. A hash of the client's
+port (SO_REUSEPORT) is no better than chance: eight connections split 4-4 about one time in four, and
+6-2 or worse about as often, and the worker holding six answered its clients slower while the other
+idled.
 
 Each worker publishes how many connections it holds, in memory shared with the supervisor and the other
 workers (`WorkerLoads`). A worker leaves a waiting connection to a worker holding fewer (`AcceptGate`),

@@ -217,6 +217,33 @@ def cpu_by_kind(before: dict[int, tuple[str, float]], after: dict[int, tuple[str
     return {kind: round(seconds, 2) for kind, seconds in sorted(spent.items())}
 
 
+def connection_spread(root: int, port: int) -> list[int]:
+    """The established connections on `port` that each process of a server holds (its workers), most
+    first: how the load generator's connections landed, which sets how evenly the cores are used."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                established.add(fields[9])  # (the socket's inode)
+    spread = []
+    for process, _ in _tree(root):
+        held = 0
+        for descriptor in process.glob("fd/*"):
+            try:
+                target = os.readlink(descriptor)
+            except OSError:
+                continue
+            held += target.startswith("socket:[") and target[8:-1] in established
+        if held:
+            spread.append(held)
+    return sorted(spread, reverse=True)
+
+
 NAMED_THREADS = ("audit-writer", "wal-checkpoint", "webhook-dispatc", "reload-watcher", "batch-claimer")
 
 
@@ -276,7 +303,13 @@ def measure(args: argparse.Namespace, base: str, script: Path, server: subproces
     before = recorded(url, script.stem)
     threads_before = thread_cpu_seconds(server.pid)
     cpu_before = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
-    output = run([*wrk, "-d", f"{args.duration}s", base], env)
+    load = subprocess.Popen([*wrk, "-d", f"{args.duration}s", base], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(min(1.0, args.duration / 2))
+    spread = connection_spread(server.pid, int(base.rsplit(":", 1)[1]))
+    output, errors = load.communicate()
+    if load.returncode != 0:
+        sys.exit(f"wrk failed:\n{errors}")
     threads_after = thread_cpu_seconds(server.pid)
     cpu_after = (machine_busy_seconds(), tree_cpu_seconds(server.pid), _children_cpu())
     time.sleep(0.5)
@@ -288,6 +321,7 @@ def measure(args: argparse.Namespace, base: str, script: Path, server: subproces
                              "everything_else": round(busy - service - load_generator, 1),
                              "available": 2 * args.duration}
     result["service_cpu_by_thread"] = cpu_by_kind(threads_before, threads_after)
+    result["connections_per_worker"] = spread
     result["recorded"] = recorded(url, script.stem) - before
     result["answered_201"] = result["requests"] - result["non_2xx"]
     if result["recorded"] < result["answered_201"]:
@@ -378,18 +412,24 @@ def thread_ms(measured: dict[str, Any], name: str) -> float:
     return float(measured["service_cpu_by_thread"].get(name, 0.0)) * 1000 / max(int(measured["answered_201"]), 1)
 
 
+def _spread(measured: dict[str, Any]) -> str:
+    return "-".join(str(held) for held in measured["connections_per_worker"])
+
+
 def summary(rounds: list[dict[str, Any]], args: argparse.Namespace) -> str:
     """A Markdown table of every round, then the ranges and the targets met or not."""
     lines = ["| round | load avg | floor/s | floor p99 ms | warm/s | warm p99 ms | cold/s | cold p99 ms "
-             "| warm/floor | cold/floor | cold/warm | service CPU-s warm/cold |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| warm/floor | cold/floor | cold/warm | service CPU-s warm/cold "
+             "| connections per worker floor/warm/cold |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for number, one in enumerate(rounds, 1):
         lines.append(
             f"| {number} | {one['load_average_1min']:.2f} | {one['floor']['requests_per_s']:,.0f} "
             f"| {one['floor']['p99_ms']} | {one['warm']['requests_per_s']:,.0f} | {one['warm']['p99_ms']} "
             f"| {one['cold']['requests_per_s']:,.0f} | {one['cold']['p99_ms']} | {one['ratio']['warm_to_floor']:.2f} "
             f"| {one['ratio']['cold_to_floor']:.2f} | {one['ratio']['cold_to_warm']:.2f} "
-            f"| {one['warm']['cpu_seconds']['service']}/{one['cold']['cpu_seconds']['service']} |")
+            f"| {one['warm']['cpu_seconds']['service']}/{one['cold']['cpu_seconds']['service']} "
+            f"| {' / '.join(_spread(one[kind]) for kind in ('floor', 'warm', 'cold'))} |")
     ratios = {name: [one["ratio"][name] for one in rounds] for name in rounds[0]["ratio"]}
     p99 = [one[kind]["p99_ms"] for one in rounds for kind in ("warm", "cold")]
     verdict = {True: "met", False: "not met"}

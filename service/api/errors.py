@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import Scope, Send
 
 from service.engine.errors import shown_value
@@ -22,6 +23,7 @@ from service.engine.errors import shown_value
 logger = logging.getLogger("service.api")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+CLIENT_CLOSED_REQUEST = 499  # (nginx's status for a request its client gave up on: not the server's failure)
 TYPE_PREFIX = "urn:export-screen:problem:"
 
 
@@ -219,10 +221,22 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     return problem_response(error, request)
 
 
+async def handle_disconnect(request: Request, exc: Exception) -> Response:
+    """The client closed the connection before its whole request arrived (it timed out, or went away).
+    Nothing was screened or recorded, and nobody is left to read an answer: a warning without a
+    traceback, and 499 in the access log and the metrics, so a client's time-outs are not counted as
+    the server's failures."""
+    logger.warning("%s %s request_id=%s: the client closed the connection before its request was read",
+                   request.method, request.url.path, request_id_of(request))
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
 def install_error_handler(app: FastAPI) -> None:
-    """Route every exception class the app can raise to `handle_error`."""
+    """Route every exception class the app can raise to `handle_error` (a client gone before its request
+    was read to `handle_disconnect`)."""
     for kind in (ApiError, RequestValidationError, StarletteHTTPException, SQLAlchemyError, Exception):
         app.add_exception_handler(kind, handle_error)
+    app.add_exception_handler(ClientDisconnect, handle_disconnect)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
+from fastapi import FastAPI
+from starlette.types import Message
 
 from service.engine.screen import ScreeningContext
 from tests.api.conftest import declaration
@@ -90,6 +94,32 @@ async def test_unexpected_failures_are_500_problems_logged_under_the_request_id(
     assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
     assert "a bug" not in answer.text  # nothing internal leaks to the client
     assert f"request_id={answer.json()['request_id']}" in caplog.text and "ZeroDivisionError" in caplog.text
+
+
+async def test_a_client_gone_before_its_body_arrived_is_499_and_no_server_error(
+    app: FastAPI, as_screener: dict[str, str], caplog: pytest.LogCaptureFixture,
+) -> None:
+    sent: list[Message] = []
+    half = httpx.Request("POST", "http://t", json=declaration()).content[:40]
+    arriving: list[Message] = [{"type": "http.request", "body": half, "more_body": True}, {"type": "http.disconnect"}]
+
+    async def receive() -> Message:
+        return arriving.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"4000"),
+               (b"authorization", as_screener["Authorization"].encode())]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/v1/screenings", "raw_path": b"/v1/screenings", "query_string": b"", "root_path": "",
+             "headers": headers, "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
+    with caplog.at_level(logging.INFO):
+        async with app.router.lifespan_context(app):
+            await app(scope, receive, send)
+    assert next(m for m in sent if m["type"] == "http.response.start")["status"] == 499
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert "closed the connection before its request was read" in caplog.text and "Traceback" not in caplog.text
 
 
 async def test_openapi_describes_errors_as_problems_and_the_request_id_header(client: httpx.AsyncClient) -> None:

@@ -50,11 +50,11 @@ def settle_memory() -> None:
     context is still freed by reference counting.
 
     Full collections are also made ten times rarer. The matcher's caches fill after start with every new
-    word and pair of words screened, and a full collection walks all of them: 40-70 ms on a worker
-    screening never-seen names, about once a second under load, while the requests that worker holds
-    wait. Those waits set the 99th percentile (53-63 ms measured, against 32-36 ms with the rarer
-    collections: docs/performance.md). Nothing the caches hold forms cycles, so reference counting frees
-    what they drop; only cyclic garbage waits longer for its collection.
+    word and pair of words screened, and a full collection walks all of them: 40-70 ms of CPU on a worker
+    screening never-seen names, every two seconds or so under load, while the requests that worker holds
+    wait. Those waits set the 99th percentile of such requests (docs/performance.md, HTTP API). Nothing
+    the caches hold forms cycles, so reference counting frees what they drop; only cyclic garbage waits
+    longer for its collection.
     """
     gc.collect()
     gc.freeze()

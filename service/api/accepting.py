@@ -25,9 +25,9 @@ from collections.abc import Callable, MutableSequence
 from typing import cast
 
 # how long a worker leaves a connection to one holding fewer: about as long as that worker's event loop
-# may stall under load (a full pass of the cycle collector over its caches takes up to about 25 ms).
-# wrk runs started right after another, on fresh servers: with 2 ms, 2 of 8 landed 5-3; with 10 ms,
-# 1 of 16; with 25 ms, none of 16.
+# may stall under load (a full pass of the cycle collector over its caches; rarer since settle_memory,
+# but tens of ms each). wrk runs started right after another, on fresh servers: with 2 ms, 2 of 8
+# landed 5-3; with 10 ms, 1 of 16; with 25 ms, none of 16.
 ACCEPT_WAIT_SECONDS = 0.025
 # when it looks again whether that one took it (uvloop's timers count whole milliseconds: a shorter
 # delay fires at once, and the worker would spin, keeping the other from the core it needs to accept)

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Final
 
-from service.engine.parties.letters import collapse_runs
+from service.engine.parties.letters import collapse_runs, respell, spelling_rules
 
 _INITIALS: Final = {
     "က": "k", "ခ": "kh", "ဂ": "g", "ဃ": "g", "င": "ng", "စ": "s", "ဆ": "s", "ဇ": "z", "ဈ": "z", "ဉ": "ny",
@@ -136,6 +136,7 @@ def _vowel_class(signs: str) -> str:
 _KEY_RULES: Final = (("aung", "aun"), ("aing", "ain"), ("ay", "e"), ("ae", "e"), ("ai", "e"), ("ei", "e"),
                      ("oo", "u"), ("ou", "o"), ("aw", "o"), ("ee", "i"), ("ht", "t"), ("th", "t"), ("hs", "s"),
                      ("ph", "p"), ("kh", "k"))
+_KEY_SPELLINGS: Final = spelling_rules(_KEY_RULES)
 # ရ is read y and written r or y; initials are voiced inside compounds (ရတနာ: ya-ta-na, "Yadana")
 _KEY_LETTERS: Final = str.maketrans({"r": "y", "d": "t", "g": "k", "b": "p", "z": "s"})
 
@@ -146,9 +147,7 @@ def burmese_key(word: str) -> str:
     ya-ta-na, "Myay" and mye, "Linn" and lin, "Thiri" and thi-yi)."""
     if len(word) > 2 and word.endswith("ar"):
         word = word[:-1]  # the long a written "ar" (Yadanar, Mingalar)
-    for old, new in _KEY_RULES:
-        word = word.replace(old, new)
-    return collapse_runs(word.translate(_KEY_LETTERS))
+    return collapse_runs(respell(word, _KEY_SPELLINGS).translate(_KEY_LETTERS))
 
 
 def is_burmese(text: str) -> bool:

@@ -16,3 +16,20 @@ def collapse_runs(text: str) -> str:
             letters.append(letter)
             previous = letter
     return "".join(letters)
+
+
+def spelling_rules(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A table of (old, new) spellings as two tuples, the olds and the news, for `respell`."""
+    return tuple(old for old, _ in pairs), tuple(new for _, new in pairs)
+
+
+def respell(text: str, rules: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
+    """Each old spelling replaced by its new one, rule after rule, as `for old, new in pairs` does.
+
+    The rules come as two tuples read by position: compiled, a loop over the pairs made and unpacked a
+    tuple per rule, which cost more than the replacing (the keys of a never-seen word run four such
+    tables)."""
+    olds, news = rules
+    for position in range(len(olds)):
+        text = text.replace(olds[position], news[position])
+    return text

@@ -26,7 +26,7 @@ from service.engine.parties import abbreviations, legal_forms
 from service.engine.parties.burmese import is_burmese, romanise_burmese
 from service.engine.parties.glossary import gloss_native, native_spellings
 from service.engine.parties.legal_forms import LegalForm
-from service.engine.parties.letters import collapse_runs
+from service.engine.parties.letters import collapse_runs, respell, spelling_rules
 
 # Cyrillic and Greek letters that look like Latin ones; only applied inside words that mix scripts.
 _HOMOGLYPHS: Final = str.maketrans({
@@ -495,8 +495,9 @@ _PHONETIC_RULES: Final = (("x", "ks"), ("sch", "s"), ("tch", "c"), ("kh", "h"), 
                           ("tz", "c"), ("ts", "c"), ("cz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"),
                           ("q", "k"), ("gue", "ge"), ("gui", "gi"), ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"),
                           ("eie", "ee"), ("ee", "i"), ("aie", "ae"), ("oie", "oe"))
-_VOWELS: Final = re.compile(r"(?<=.)[aeiou]")
-_ALL_VOWELS: Final = re.compile(r"[aeiou]")
+_PHONETIC_SPELLINGS: Final = spelling_rules(_PHONETIC_RULES)
+# (the vowels dropped by str.translate: a regular expression cost several times as much per word)
+_NO_VOWELS: Final = str.maketrans(dict.fromkeys("aeiou"))
 
 
 # Words whose keys are remembered, in dictionaries of ours emptied when full rather than functools.lru_cache:
@@ -511,9 +512,7 @@ def phonetic(token: str) -> str:
     """A romanisation-tolerant key: Levitsky/Levitskiy, Rabinovich/Rabinowitz, Husain/Hussain agree."""
     found = _PHONETICS.get(token)
     if found is None:
-        key = token
-        for old, new in _PHONETIC_RULES:
-            key = key.replace(old, new)
+        key = respell(token, _PHONETIC_SPELLINGS)
         if key.startswith("ie") and len(key) > 3:  # Yevgeny, Jelena: ye/je at the start is e (Evgenii, Elena)
             key = key[1:]
         if key.endswith(("of", "off")) and len(key) > 4:  # Smirnoff, Romanof: the French and German -ov
@@ -529,7 +528,8 @@ def skeleton(token: str) -> str:
     """The phonetic key without vowels after the first letter: Qureshi/Quraishi, Abdalla/Abdulla agree."""
     found = _SKELETONS.get(token)
     if found is None:
-        found = collapse_runs(_VOWELS.sub("", phonetic(token)))
+        key = phonetic(token)
+        found = collapse_runs(key[:1] + key[1:].translate(_NO_VOWELS))  # (the first letter kept, vowel or not)
         if len(_SKELETONS) >= KEYS_KEPT:
             _SKELETONS.clear()
         _SKELETONS[token] = found
@@ -541,8 +541,10 @@ def skeleton(token: str) -> str:
 # in one script and consonants in the other.
 _LOOSE_DIGRAPHS: Final = (("sch", "s"), ("tch", "c"), ("kh", "k"), ("ch", "k"), ("sh", "s"), ("zh", "z"), ("ts", "s"),
                           ("tz", "s"), ("th", "t"), ("ph", "p"), ("ck", "k"), ("x", "ks"))
+_LOOSE_SPELLINGS: Final = spelling_rules(_LOOSE_DIGRAPHS)
+# (the vowels too, in the same pass: no letter is mapped to a vowel)
 _LOOSE: Final = str.maketrans({"v": None, "w": None, "b": None, "y": None, "h": None, "f": "p", "q": "k", "g": "k",
-                               "c": "k", "z": "s", "d": "t", "j": None})
+                               "c": "k", "z": "s", "d": "t", "j": None, **dict.fromkeys("aeiou")})
 
 
 # Arabic has no p (ب is b and p) and Hebrew one letter for p and f (פ): both drop out like b and v.
@@ -558,7 +560,6 @@ def abjad_skeleton(token: str) -> str:
 @lru_cache(maxsize=200_000)
 def loose_skeleton(token: str) -> str:
     """For names transliterated from scripts that write few vowels (Hebrew, Arabic): consonant classes."""
-    for old, new in _LOOSE_DIGRAPHS:
-        token = token.replace(old, new)
-    key = _ALL_VOWELS.sub("", token.translate(_LOOSE))
+    token = respell(token, _LOOSE_SPELLINGS)
+    key = token.translate(_LOOSE)
     return collapse_runs(key)

@@ -40,6 +40,7 @@ from rapidfuzz.distance import OSA, Indel
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.glossary import LATIN_CONCEPTS, same_concept
+from service.engine.parties.letters import respell, spelling_rules
 from service.engine.parties.names import (
     BRANCH_WORDS,
     CHINESE_SYLLABLE_STOP_WORDS,
@@ -467,6 +468,7 @@ def _syllables_kept(name: Name) -> Name:
 _ROMANISATION_FOLDS: Final = (("hs", "x"), ("tz", "z"), ("ts", "z"), ("zh", "j"), ("ch", "j"), ("q", "j"), ("c", "z"),
                               ("k", "g"), ("t", "d"), ("p", "b"), ("ung", "ong"), ("ieh", "ie"), ("ien", "ian"),
                               ("ih", "i"), ("eo", "o"), ("eu", "u"))
+_ROMANISATION_SPELLINGS: Final = spelling_rules(_ROMANISATION_FOLDS)
 
 
 @lru_cache(maxsize=100_000)
@@ -478,9 +480,7 @@ def romanisation_key(token: str) -> str:
 def romanised(token: str) -> str:
     """romanisation_key without its cache: for the runs of words of a list's names, nearly all different,
     which would only churn the cache."""
-    for old, new in _ROMANISATION_FOLDS:
-        token = token.replace(old, new)
-    return token
+    return respell(token, _ROMANISATION_SPELLINGS)
 
 
 def _romanisation_keyed(name: Name) -> Name:

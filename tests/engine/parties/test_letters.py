@@ -1,11 +1,14 @@
-"""collapse_runs stands in for re.sub(r"(.)\\1+", r"\\1", text) in the name keys: it must agree with it."""
+"""collapse_runs stands in for re.sub(r"(.)\\1+", r"\\1", text) in the name keys: it must agree with it. respell
+stands in for a loop of str.replace over (old, new) pairs: it must agree with that."""
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.engine.parties.letters import collapse_runs
+from service.engine.parties import burmese, names, scoring
+from service.engine.parties.letters import collapse_runs, respell, spelling_rules
 
 RUNS = re.compile(r"(.)\1+")
 
@@ -20,3 +23,35 @@ def test_examples() -> None:
 @given(st.text(alphabet="abcsz19 -", max_size=30))
 def test_agrees_with_the_regular_expression(text: str) -> None:
     assert collapse_runs(text) == RUNS.sub(r"\1", text)
+
+
+def _each_pair_in_turn(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    for old, new in pairs:
+        text = text.replace(old, new)
+    return text
+
+
+RULES = (("x", "ks"), ("sch", "s"), ("ks", "x"), ("ee", "i"), ("eie", "ee"), ("a", ""), ("", ""))
+
+
+def test_respell_examples() -> None:
+    rules = spelling_rules((("sch", "s"), ("sh", "s"), ("x", "ks")))
+    assert respell("schasha", rules) == "sasa"
+    assert respell("alexa", rules) == "aleksa"
+    assert respell("", rules) == ""
+    assert respell("abc", spelling_rules(())) == "abc"
+
+
+@given(st.text(alphabet="abcehiksx", max_size=30))
+def test_respell_replaces_rule_after_rule(text: str) -> None:
+    """Later rules see what earlier ones wrote ("x" -> "ks" -> "x"), as in a loop over the pairs."""
+    assert respell(text, spelling_rules(RULES)) == _each_pair_in_turn(text, RULES)
+
+
+@pytest.mark.parametrize("table", ["names._PHONETIC_RULES", "names._LOOSE_DIGRAPHS", "scoring._ROMANISATION_FOLDS",
+                                   "burmese._KEY_RULES"])
+@given(text=st.text(alphabet="abcdeghijknopqrstuwxyz", max_size=24))
+def test_each_table_of_the_keys_as_a_loop_over_its_pairs(table: str, text: str) -> None:
+    module, name = table.split(".")
+    pairs = getattr({"names": names, "scoring": scoring, "burmese": burmese}[module], name)
+    assert respell(text, spelling_rules(pairs)) == _each_pair_in_turn(text, pairs)

@@ -17,6 +17,7 @@ from service.engine.parties.names import (
     STOP_WORDS,
     TENS_WORDS,
     VESSEL_PREFIXES,
+    loose_skeleton,
     normalise_name,
     phonetic,
     skeleton,
@@ -161,6 +162,37 @@ def test_labels_and_care_of_are_dropped() -> None:
                                       ("husain", "hussain"), ("zavyalov", "zavjalov")])
 def test_romanisation_variants_share_a_phonetic_key(a: str, b: str) -> None:
     assert phonetic(a) == phonetic(b)
+
+
+# The keys as first written, with regular expressions: the keys are stored with the index, so a faster
+# spelling of them must give the same keys.
+_LOOSE_DIGRAPHS = (("sch", "s"), ("tch", "c"), ("kh", "k"), ("ch", "k"), ("sh", "s"), ("zh", "z"), ("ts", "s"),
+                   ("tz", "s"), ("th", "t"), ("ph", "p"), ("ck", "k"), ("x", "ks"))
+_LOOSE_LETTERS = str.maketrans({"v": None, "w": None, "b": None, "y": None, "h": None, "f": "p", "q": "k", "g": "k",
+                                "c": "k", "z": "s", "d": "t", "j": None})
+
+
+def _skeleton_as_first_written(token: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", re.sub(r"(?<=.)[aeiou]", "", phonetic(token)))
+
+
+def _loose_skeleton_as_first_written(token: str) -> str:
+    for old, new in _LOOSE_DIGRAPHS:
+        token = token.replace(old, new)
+    return re.sub(r"(.)\1+", r"\1", re.sub("[aeiou]", "", token.translate(_LOOSE_LETTERS)))
+
+
+@pytest.mark.parametrize("token", ["a", "e", "ae", "aeiou", "qureshi", "abdalla", "yevgeny", "schwarzkopf",
+                                   "tschaikowsky", "oao", "xian", "hhh", "", "1a2e", "ülker"])
+def test_skeletons_as_first_written(token: str) -> None:
+    assert skeleton(token) == _skeleton_as_first_written(token)
+    assert loose_skeleton(token) == _loose_skeleton_as_first_written(token)
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0 ", max_size=16))
+def test_skeletons_agree_with_the_regular_expressions(token: str) -> None:
+    assert skeleton(token) == _skeleton_as_first_written(token)
+    assert loose_skeleton(token) == _loose_skeleton_as_first_written(token)
 
 
 def test_skeleton_ignores_vowels_after_the_first_letter() -> None:

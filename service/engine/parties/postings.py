@@ -30,6 +30,7 @@ MASK_FROM = 2_000  # a key held by this many rows is looked up in a mask (Postin
 MASKS_BYTES = 32 * 2**20  # the masks kept, at most
 MANY_STRINGS: Final = 32  # strings read at once from this many (numpy's calls cost more for fewer)
 KEY_CACHE: Final = 65_536  # keys looked up, kept (cleared when full)
+STRINGS_KEPT: Final = 32_768  # strings decoded, kept per table of strings (cleared when full)
 POSTINGS_ARRAYS: Final = ("keys.blob", "keys.offsets", "hashes", "buckets", "order", "starts", "flat", "rows")
 
 
@@ -52,7 +53,11 @@ def items(array: Array, code: Literal["B", "i", "q"]) -> memoryview[int]:
 
 
 class Strings:
-    """Strings by number: one UTF-8 blob and where each string starts (n + 1 offsets)."""
+    """Strings by number: one UTF-8 blob and where each string starts (n + 1 offsets).
+
+    The strings last read are kept decoded. Cutting one out of a mapped blob and decoding it costs
+    several times what a query then does with it (a rapidfuzz comparison), and a query reads the same
+    rows as the queries before it whenever their names share a rare word."""
 
     def __init__(self, blob: Array, offsets: Array) -> None:
         if offsets.dtype != np.int64 or offsets.ndim != 1 or not len(offsets) or blob.dtype != np.uint8:
@@ -64,6 +69,7 @@ class Strings:
         self._blob = items(blob, "B")
         self._offsets = items(offsets, "q")
         self._count = len(offsets) - 1
+        self._kept: dict[int, str] = {}
 
     @staticmethod
     def of(encoded: Sequence[bytes]) -> Strings:
@@ -76,7 +82,13 @@ class Strings:
         return self._count
 
     def __getitem__(self, number: int) -> str:
-        return str(self.raw(number), "utf-8")
+        found = self._kept.get(number)
+        if found is None:
+            found = str(self.raw(number), "utf-8")
+            if len(self._kept) >= STRINGS_KEPT:
+                self._kept.clear()  # (shared by threads: dictionary operations are atomic)
+            self._kept[number] = found
+        return found
 
     def many(self, numbers: Numbers) -> list[str]:
         """The strings of these numbers, gathered by numpy and decoded at once: hundreds of rows tied
@@ -168,7 +180,8 @@ class KeyTable:
 
     def keys(self) -> list[str]:
         """Every key, by number."""
-        return [self.spellings[number] for number in range(len(self.spellings))]
+        spellings = self.spellings  # (decoded one by one, not kept: every key once)
+        return [str(spellings.raw(number), "utf-8") for number in range(len(spellings))]
 
     def arrays(self, prefix: str) -> Arrays:
         return {**self.spellings.arrays(f"{prefix}.keys"), f"{prefix}.hashes": self.hashes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.engine.parties.postings import EMPTY, KeyTable, Postings, PostingsBuilder, Strings, member
+from service.engine.parties.postings import EMPTY, STRINGS_KEPT, KeyTable, Postings, PostingsBuilder, Strings, member
 
 
 def _filed(lists: dict[str, list[int]]) -> Postings:
@@ -129,6 +129,22 @@ def test_strings_read_one_by_one_and_many_at_once(texts: list[str]) -> None:
     picked = np.array([3, 0, 0, 2], dtype=np.int32)
     assert strings.many(picked) == [texts[3], texts[0], texts[0], texts[2]]
     assert strings.many(np.zeros(0, dtype=np.int32)) == []
+
+
+def test_strings_keep_what_they_decoded_up_to_their_bound() -> None:
+    texts = [f"name {number} ünïcode" for number in range(STRINGS_KEPT + 100)]
+    strings = Strings.of([text.encode() for text in texts])
+    first = strings[7]
+    assert strings[7] is first  # (kept: not decoded again)
+    assert [strings[number] for number in range(len(strings))] == texts
+    assert 0 < len(strings._kept) <= STRINGS_KEPT
+    assert strings[len(strings) - 1] == texts[-1]
+
+
+def test_listing_every_key_keeps_none_of_them() -> None:
+    table = KeyTable.of([f"key{number}" for number in range(100)])
+    assert table.keys()[42] == "key42"
+    assert not table.spellings._kept
 
 
 def test_keys_are_found_by_their_spelling_whatever_their_hash() -> None:

@@ -496,8 +496,9 @@ _PHONETIC_RULES: Final = (("x", "ks"), ("sch", "s"), ("tch", "c"), ("kh", "h"), 
                           ("q", "k"), ("gue", "ge"), ("gui", "gi"), ("w", "v"), ("y", "i"), ("j", "i"), ("ou", "u"),
                           ("eie", "ee"), ("ee", "i"), ("aie", "ae"), ("oie", "oe"))
 _PHONETIC_SPELLINGS: Final = spelling_rules(_PHONETIC_RULES)
-# (the vowels dropped by str.translate: a regular expression cost several times as much per word)
-_NO_VOWELS: Final = str.maketrans(dict.fromkeys("aeiou"))
+# (the vowels dropped by str.replace: a regular expression cost several times as much per word, and
+# str.translate, which looks each letter up in a dictionary, twice as much)
+_NO_VOWELS: Final = spelling_rules(tuple((vowel, "") for vowel in "aeiou"))
 
 
 # Words whose keys are remembered, in dictionaries of ours emptied when full rather than functools.lru_cache:
@@ -529,7 +530,7 @@ def skeleton(token: str) -> str:
     found = _SKELETONS.get(token)
     if found is None:
         key = phonetic(token)
-        found = collapse_runs(key[:1] + key[1:].translate(_NO_VOWELS))  # (the first letter kept, vowel or not)
+        found = collapse_runs(key[:1] + respell(key[1:], _NO_VOWELS))  # (the first letter kept, vowel or not)
         if len(_SKELETONS) >= KEYS_KEPT:
             _SKELETONS.clear()
         _SKELETONS[token] = found
@@ -547,14 +548,11 @@ _LOOSE: Final = str.maketrans({"v": None, "w": None, "b": None, "y": None, "h": 
                                "c": "k", "z": "s", "d": "t", "j": None, **dict.fromkeys("aeiou")})
 
 
-# Arabic has no p (ب is b and p) and Hebrew one letter for p and f (פ): both drop out like b and v.
-_ABJAD_LOOSE: Final = str.maketrans({"p": None})
-
-
 @lru_cache(maxsize=200_000)
 def abjad_skeleton(token: str) -> str:
-    """The loose skeleton with p and f left out too (what an abjad word and its Latin spelling share)."""
-    return collapse_runs(loose_skeleton(token).translate(_ABJAD_LOOSE))
+    """The loose skeleton with p and f left out too (what an abjad word and its Latin spelling share):
+    Arabic has no p (ب is b and p) and Hebrew one letter for p and f (פ), so both drop out like b and v."""
+    return collapse_runs(loose_skeleton(token).replace("p", ""))
 
 
 @lru_cache(maxsize=200_000)

@@ -55,3 +55,11 @@ def test_each_table_of_the_keys_as_a_loop_over_its_pairs(table: str, text: str) 
     module, name = table.split(".")
     pairs = getattr({"names": names, "scoring": scoring, "burmese": burmese}[module], name)
     assert respell(text, spelling_rules(pairs)) == _each_pair_in_turn(text, pairs)
+
+
+@given(st.text(alphabet="abdegiorsuzp", max_size=24))
+def test_letters_replaced_in_turn_as_translate_replaces_them_at_once(text: str) -> None:
+    """The tables of single letters give what str.translate gives: none maps a letter to one it replaces later."""
+    for olds, news in (burmese._KEY_LETTERS, names._NO_VOWELS):
+        table = str.maketrans({old: new or None for old, new in zip(olds, news, strict=True)})
+        assert respell(text, (olds, news)) == text.translate(table)

@@ -497,10 +497,13 @@ class PartyIndex:
         else:  # rows sharing enough words, or all the words of a name that may stand whole in the query
             passing = ((counts >= least) | (counts >= contained_at[rows])).nonzero()[0]
         weights = weights[passing]
-        whole = counts[passing] >= contained_at[rows[passing]]
-        if whole.any():  # a listed name whose every word is in the query goes first (the contained-name floor)
+        rows = rows[passing]
+        whole = counts[passing] >= contained_at[rows]
+        # a listed name whose every word is in the query goes first (the contained-name floor). (nonzero, not
+        # any(): ndarray.any calls numpy's Python code, which costs more than the test here)
+        if len(whole.nonzero()[0]):
             weights = weights + CONTAINED_FIRST * whole
-        ranked, counted = self._ranked(query, rows[passing], shared[passing], weights)
+        ranked, counted = self._ranked(query, rows, shared[passing], weights)
         return ranked, counted, doubled
 
     def _word(self, token: str) -> _Word:

@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from sqlmodel import Session
+from starlette.types import Scope
 
 from service.api.app import create_app
 from service.engine.checks.parties import PartyHit
@@ -103,6 +104,14 @@ def as_reviewer(keys: dict[Role, str]) -> dict[str, str]:
 @pytest.fixture
 def as_admin(keys: dict[Role, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {keys[Role.ADMIN]}"}
+
+
+def post_scope(path: str, headers: list[tuple[bytes, bytes]]) -> Scope:
+    """The ASGI scope of a POST to `path`, for tests that drive the app's receive and send themselves
+    (a body that arrives slowly, or a client that goes away mid-body)."""
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+            "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+            "headers": headers, "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
 
 
 def declaration(reference: str = "SO-1", **changes: Any) -> dict[str, Any]:

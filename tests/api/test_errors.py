@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.types import Message
 
 from service.engine.screen import ScreeningContext
-from tests.api.conftest import declaration
+from tests.api.conftest import declaration, post_scope
 
 pytestmark = pytest.mark.asyncio
 
@@ -111,12 +111,9 @@ async def test_a_client_gone_before_its_body_arrived_is_499_and_no_server_error(
 
     headers = [(b"content-type", b"application/json"), (b"content-length", b"4000"),
                (b"authorization", as_screener["Authorization"].encode())]
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": "/v1/screenings", "raw_path": b"/v1/screenings", "query_string": b"", "root_path": "",
-             "headers": headers, "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
     with caplog.at_level(logging.INFO):
         async with app.router.lifespan_context(app):
-            await app(scope, receive, send)
+            await app(post_scope("/v1/screenings", headers), receive, send)
     assert next(m for m in sent if m["type"] == "http.response.start")["status"] == 499
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert "closed the connection before its request was read" in caplog.text and "Traceback" not in caplog.text

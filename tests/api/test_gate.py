@@ -15,7 +15,7 @@ from service.api.app import create_app
 from service.api.gate import SecretQueryFilter, TokenBuckets, redacted_path
 from service.engine.rulebook import Rulebook
 from service.settings import Settings
-from tests.api.conftest import clocked_context, declaration
+from tests.api.conftest import clocked_context, declaration, post_scope
 
 pytestmark = pytest.mark.asyncio
 
@@ -40,10 +40,7 @@ async def _call(app: FastAPI, path: str, headers: list[tuple[bytes, bytes]], chu
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": headers, "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
-    await app(scope, receive, send)
+    await app(post_scope(path, headers), receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body, read

@@ -55,8 +55,8 @@ def never_seen_word(number: int) -> str:
 
 def never_seen_names(count: int, start: int) -> list[tuple[str, str]]:
     """`count` names with their countries: a never-seen word in front of each party name of the HTTP
-    benchmark's generated declarations, in turn."""
-    sys.path.insert(0, str(ROOT / "scripts"))
+    benchmark's generated declarations, in turn. (The script's directory is first on the path: bench_api
+    imports its neighbours by name.)"""
     import bench_api
 
     parties = [(party["name"], party["country"]) for body in bench_api.declarations(200)
@@ -107,27 +107,31 @@ def child(args: argparse.Namespace) -> None:
         index.match(name, country or None)
 
 
+def run(command: list[str], **env: str) -> None:
+    """Run a command from the scripts' directory with one hash seed (string hashes order sets and
+    dictionaries, and with them a few hundred instructions a name); stop with its errors if it fails."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT / "scripts",
+                          env={**os.environ, "PYTHONHASHSEED": "0", **env})
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+
+
+def child_command(args: argparse.Namespace, data_dir: Path, *, queries: int, warm_up: int, measure: int) -> list[str]:
+    return [sys.executable, __file__, "--child", "--names", args.names, "--data-dir", str(data_dir),
+            "--queries", str(queries), "--warm-up", str(warm_up), "--measure", str(measure)]
+
+
 def prepare(args: argparse.Namespace, data_dir: Path) -> None:
     """Store the index with this checkout's matcher before the counted runs, so that both make it from the
     stored tables, as `serve` does: a run that built it would find the list's words in the key caches,
     and its names would cost fewer instructions than the other run's."""
-    command = [sys.executable, __file__, "--child", "--names", args.names, "--data-dir", str(data_dir),
-               "--queries", "0", "--warm-up", "0"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT / "scripts")
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    run(child_command(args, data_dir, queries=0, warm_up=0, measure=0))
 
 
 def counted(args: argparse.Namespace, data_dir: Path, measure: int, out: Path) -> int:
     """Instructions inside PartyIndex.match over the warm-up names and the first `measure` measured ones."""
-    command = ["valgrind", "--tool=callgrind", f"--toggle-collect={ENTRY_POINT}", f"--callgrind-out-file={out}",
-               sys.executable, __file__, "--child", "--names", args.names, "--data-dir", str(data_dir),
-               "--queries", str(args.queries), "--warm-up", str(args.warm_up), "--measure", str(measure)]
-    # (one hash seed: string hashes order sets and dictionaries, and with them a few hundred instructions a name)
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT / "scripts",
-                          env={**os.environ, "PYTHONHASHSEED": "0"})
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    run(["valgrind", "--tool=callgrind", f"--toggle-collect={ENTRY_POINT}", f"--callgrind-out-file={out}",
+         *child_command(args, data_dir, queries=args.queries, warm_up=args.warm_up, measure=measure)])
     return callgrind_total(out)
 
 
@@ -149,12 +153,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = Path(scratch) / "var"
         if args.names == "never-seen":
-            imported = subprocess.run([EXPORT_SCREEN, "lists", "import", "--format", "ofac", str(args.ofac)],
-                                      capture_output=True, text=True, check=False,
-                                      env={"EXPORT_SCREEN_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin",
-                                           "DATABASE_URL": f"sqlite:///{Path(scratch) / 'lists.db'}"})
-            if imported.returncode != 0:
-                sys.exit(f"lists import failed:\n{imported.stderr}")
+            run([EXPORT_SCREEN, "lists", "import", "--format", "ofac", str(args.ofac)],
+                EXPORT_SCREEN_DATA_DIR=str(data_dir), DATABASE_URL=f"sqlite:///{Path(scratch) / 'lists.db'}")
         else:
             data_dir.mkdir()
         prepare(args, data_dir)

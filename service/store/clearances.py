@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from service.engine.checks.clearances import (
@@ -163,12 +162,12 @@ def all_standing(session: Session) -> Standing:
 
 def standing_version(session: Session) -> int:
     """The number triggers move on with every change to a clearance or an own-list entry (0 if unset)."""
-    # a plain statement on the session's connection: the audit writer reads it with every commit
-    version = session.connection().execute(_VERSION).scalar()
+    # the driver's own statement on the session's connection: the audit writer reads it with every commit
+    version = session.connection().exec_driver_sql(_VERSION).scalar()
     return int(version or 0)
 
 
-_VERSION = text(f"SELECT version FROM {StandingVersionRow.__tablename__} WHERE id = 1")
+_VERSION = f"SELECT version FROM {StandingVersionRow.__tablename__} WHERE id = 1"
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,17 @@ from __future__ import annotations
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, delete, insert, select, tuple_
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.engine import CursorResult, Engine
 from sqlmodel import Session
 
+from service.store.appending import Appender
 from service.store.database import Clock, Writing, now
 from service.store.retention import Janitor
 from service.store.tables import IdempotencyRecord
 
 ANSWERS: Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_APPEND = Appender(ANSWERS)
 PURGE_BATCH = 5_000  # answers deleted per transaction
 PURGE_INTERVAL = 600.0  # seconds between purges, while no backlog is waiting
 
@@ -33,7 +35,7 @@ def add_answer(session: Session, caller_key_id: str, key: str, request_hash: str
     """Store an answer in the caller's transaction, so it commits (or not) with the work it describes."""
     values = {"caller_key_id": caller_key_id, "idempotency_key": key, "request_hash": request_hash,
               "status_code": status, "body": body, "created_at": now()}
-    session.connection().execute(insert(ANSWERS), values)
+    _APPEND(session.connection(), [values])
 
 
 def purge_answers(session: Session, before: datetime, limit: int = PURGE_BATCH) -> int:

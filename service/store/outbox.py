@@ -13,9 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, Table, insert
+from sqlalchemy import JSON, Column, DateTime, Index, String, Table
 from sqlmodel import Field, Session, SQLModel
 
+from service.store.appending import Appender
 from service.store.database import new_id, now
 
 
@@ -44,14 +45,14 @@ class WebhookEvent(SQLModel, table=True):
 
 
 EVENTS: Table = WebhookEvent.__table__  # type: ignore[attr-defined]
-_APPEND = insert(EVENTS)  # built once, for every group of screenings
+_APPEND = Appender(EVENTS)
 _VERDICT_EVENTS = {"review": EventType.SCREENING_REVIEW, "block": EventType.SCREENING_BLOCK}
 
 
 def add_events(session: Session, events: list[tuple[EventType, dict[str, Any]]]) -> None:
     """Append events in the caller's transaction (a plain INSERT, like the screenings they report)."""
     if events:
-        session.connection().execute(_APPEND, event_rows(events))
+        _APPEND(session.connection(), event_rows(events))
 
 
 def event_rows(events: list[tuple[EventType, dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -26,7 +26,6 @@ from sqlalchemy import (
     and_,
     delete,
     func,
-    insert,
     or_,
     text,
     union_all,
@@ -34,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from service.store.appending import Appender
 from service.store.screening_parties import named_parties
 from service.store.tables import Decision, Screening
 from service.store.workflow_tables import AlertRow, ScreeningParty
@@ -79,6 +79,7 @@ class QueuedScreening(SQLModel, table=True):
 
 FACETS: Table = ScreeningFacet.__table__  # type: ignore[attr-defined]
 QUEUE: Table = QueuedScreening.__table__  # type: ignore[attr-defined]
+_APPEND_QUEUE, _APPEND_FACETS = Appender(QUEUE), Appender(FACETS)
 
 
 class Facet(StrEnum):
@@ -122,14 +123,14 @@ def add_to_queue(session: Session, screenings: Iterable[dict[str, Any]]) -> None
     if not held:
         return
     connection = session.connection()
-    connection.execute(insert(QUEUE), [{"screening_id": values["id"], "verdict": values["verdict"],
-                                        "risk_score": values["risk_score"], "screened_at": values["screened_at"],
-                                        "reference": values["reference"],
-                                        "reference_key": reference_key(values["reference"])} for values in held])
+    _APPEND_QUEUE(connection, [{"screening_id": values["id"], "verdict": values["verdict"],
+                                "risk_score": values["risk_score"], "screened_at": values["screened_at"],
+                                "reference": values["reference"], "reference_key": reference_key(values["reference"])}
+                               for values in held])
     rows = [{"screening_id": values["id"], "facet": facet, "value": value, "risk_score": values["risk_score"]}
             for values in held for facet, value in sorted(facets_of(values))]
     if rows:
-        connection.execute(insert(FACETS), rows)
+        _APPEND_FACETS(connection, rows)
 
 
 def take_off_queue(session: Session, screening_id: str) -> None:

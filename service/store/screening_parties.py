@@ -10,14 +10,15 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, or_, union
+from sqlalchemy import or_, union
 from sqlmodel import Session, col, select
 
+from service.store.appending import Appender
 from service.store.tables import Decision, Screening
 from service.store.workflow_tables import SCREENING_PARTIES, ScreeningParty
 
 HELD = ("review", "block")
-_APPEND = insert(SCREENING_PARTIES)  # built once, for every group of screenings
+_APPEND = Appender(SCREENING_PARTIES)
 
 
 def named_parties(declaration: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -46,7 +47,7 @@ def add_screening_parties(session: Session, screenings: list[dict[str, Any]]) ->
     """Append the parties of screenings being recorded (in the caller's transaction)."""
     rows = party_rows(screenings)
     if rows:
-        session.connection().execute(_APPEND, rows)
+        _APPEND(session.connection(), rows)
 
 
 def _held_undecided() -> Any:

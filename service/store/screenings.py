@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, event, func, insert
+from sqlalchemy import Table, event, func
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -14,6 +14,7 @@ from service.engine.verdict import Verdict
 from service.logs import client_request_id_var
 from service.metrics import count_screenings
 from service.stamps import ScreeningStamp
+from service.store.appending import Appender
 from service.store.database import new_id, now
 from service.store.outbox import add_events, screening_events
 from service.store.review_queue import add_to_queue
@@ -22,7 +23,7 @@ from service.store.tables import KEPT_APART, Decision, Screening
 
 UNDECIDED = "none"
 SCREENINGS: Table = Screening.__table__  # type: ignore[attr-defined]
-_APPEND = insert(SCREENINGS)  # built once: statements are cached by their structure, building one is not free
+_APPEND = Appender(SCREENINGS)
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ def new_screening(
 def add_screenings(session: Session, screenings: list[NewScreening]) -> None:
     """Append screenings to the trail in the caller's transaction (a plain INSERT; rows are never changed)."""
     if screenings:
-        # Core INSERT on the session's connection: the ORM's unit of work adds nothing for append-only rows.
-        session.connection().execute(_APPEND, [screening.values for screening in screenings])
+        # A plain INSERT on the session's connection: the ORM's unit of work adds nothing for append-only rows.
+        _APPEND(session.connection(), [screening.values for screening in screenings])
         # The parties again, narrow, so that a list change finds the shipments still to leave.
         add_screening_parties(session, [screening.values for screening in screenings])
         # Held ones join the reviewers' queue, with the rules, lists and countries it filters by.

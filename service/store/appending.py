@@ -1,0 +1,85 @@
+"""Appending many rows to an append-only table: an INSERT compiled once, its values bound as SQLAlchemy binds them.
+
+Recording a screening appends its row, its parties, its queue row and facets and its webhook event, and
+the audit writer does that for every group of answers. Through `Connection.execute(insert(table), rows)`
+SQLAlchemy looks the compiled statement up in its cache, builds each row's parameters from its bind
+parameters and runs every column's bind processor through generic code: per held screening, that cost
+more of the writer's interpreter time than the driver's own executemany. Here the statement is compiled
+once per dialect and set of columns, and each row's values go through the same bind processors (the
+column types' own, for this dialect: JSON as text or as the driver's JSON, dates and times as SQLite
+stores them) straight into `exec_driver_sql`, which still wraps the driver's errors as SQLAlchemy's.
+
+A table with a column default computed in Python (which `execute` would fill in) is appended the usual way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert
+from sqlalchemy.engine import Dialect
+
+
+@dataclass(frozen=True)
+class CompiledAppend:
+    """An INSERT of a fixed set of columns in a dialect's SQL, with each column's bind processor."""
+
+    sql: str
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # in the order the statement binds them
+    positional: bool  # the driver takes a tuple per row (SQLite's "?"), not a mapping (psycopg's named)
+
+    def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
+        """Each row's values, processed for the driver, in the statement's order or by name."""
+        columns = self.columns
+        if self.positional:
+            return [tuple([row[key] if process is None else process(row[key]) for key, process in columns])
+                    for row in rows]
+        return [{key: row[key] if process is None else process(row[key]) for key, process in columns}
+                for row in rows]
+
+
+class Appender:
+    """Appends rows (dicts with the same keys) to `table` on a connection, in its transaction."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._compiled: dict[tuple[str, str, tuple[str, ...]], CompiledAppend | None] = {}
+        self._statement = insert(table)
+
+    def __call__(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        keys = tuple(rows[0])
+        dialect = connection.dialect
+        cache_key = (dialect.name, dialect.driver, keys)
+        try:
+            compiled = self._compiled[cache_key]
+        except KeyError:
+            compiled = self._compiled[cache_key] = compile_append(self.table, dialect, keys)
+        if compiled is None or any(len(row) != len(keys) for row in rows):
+            connection.execute(self._statement, list(rows))  # a Python default to fill, or rows of other shapes
+            return
+        try:
+            parameters = compiled.parameters(rows)
+        except KeyError:  # a row with another column instead of one of the first row's: SQLAlchemy says which
+            connection.execute(self._statement, list(rows))
+            return
+        connection.exec_driver_sql(compiled.sql, parameters if len(parameters) > 1 else parameters[0])
+
+
+def compile_append(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> CompiledAppend | None:
+    """The INSERT of these columns for `dialect`; None where it cannot bind them all itself (a column
+    left out has a Python-side default, or the statement binds anything but the columns)."""
+    columns = table.columns
+    if any(column.key not in keys and (column.default is not None or column.onupdate is not None)
+           for column in columns):
+        return None
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    positional = bool(dialect.positional)
+    order = tuple(compiled.positiontup or ()) if positional else keys
+    if set(compiled.binds) != set(keys) or set(order) != set(keys) or len(order) != len(keys):
+        return None
+    processors = tuple((key, columns[key].type.dialect_impl(dialect).bind_processor(dialect)) for key in order)
+    return CompiledAppend(sql=str(compiled), columns=processors, positional=positional)

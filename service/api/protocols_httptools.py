@@ -6,14 +6,14 @@ import asyncio
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from service.api.protocols import OPEN_CONNECTIONS, unreadable_request_answer
+from service.api.protocols import OPEN_CONNECTIONS, holding_heads, unreadable_request_answer
 
 
 class ProblemHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools HTTP/1.1 protocol with a problem+json 400."""
+    """uvicorn's httptools HTTP/1.1 protocol with a problem+json 400, each head sent with its body."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(holding_heads(transport))
         OPEN_CONNECTIONS.saw(self.connections)
 
     def send_400_response(self, msg: str) -> None:

@@ -14,14 +14,15 @@ import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from service.api.protocols import OPEN_CONNECTIONS, ProblemH11Protocol, http_protocol
+from service.api.protocols import OPEN_CONNECTIONS, HeadHoldingTransport, ProblemH11Protocol, http_protocol
 from service.api.protocols_httptools import ProblemHttpToolsProtocol
 
 
 async def _hello(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] != "http":
         return
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/plain"), (b"content-length", b"5")]})
     await send({"type": "http.response.body", "body": b"hello"})
 
 
@@ -92,3 +93,85 @@ def test_both_protocols_show_the_connections_open_in_the_process(port: int) -> N
     while OPEN_CONNECTIONS.count() is not None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert OPEN_CONNECTIONS.count() is None  # (none open: not known, rather than a stopped server's 0)
+
+
+class _Recorder(asyncio.Transport):
+    """A transport that keeps what is written to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closed = self.aborted = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def is_closing(self) -> bool:
+        return self.closed or self.aborted
+
+
+HEAD = b"HTTP/1.1 201 Created\r\ncontent-length: 4\r\n\r\n"
+
+
+async def _held(*writes: bytes) -> tuple[HeadHoldingTransport, _Recorder]:
+    recorder = _Recorder()
+    transport = HeadHoldingTransport(recorder, asyncio.get_running_loop())
+    for data in writes:
+        transport.write(data)
+    return transport, recorder
+
+
+def test_an_answers_head_leaves_with_its_body_in_one_write() -> None:
+    async def scenario() -> list[bytes]:
+        _transport, recorder = await _held(HEAD, memoryview(b"body"))
+        await asyncio.sleep(0)
+        return recorder.writes
+
+    assert asyncio.run(scenario()) == [HEAD + b"body"]
+
+
+def test_a_head_without_a_body_leaves_at_the_end_of_the_loops_turn() -> None:
+    async def scenario() -> tuple[list[bytes], list[bytes]]:
+        _transport, recorder = await _held(b"HTTP/1.1 100 Continue\r\n\r\n")
+        before = list(recorder.writes)
+        await asyncio.sleep(0)
+        return before, recorder.writes
+
+    assert asyncio.run(scenario()) == ([], [b"HTTP/1.1 100 Continue\r\n\r\n"])
+
+
+def test_other_writes_leave_at_once_and_in_order() -> None:
+    async def scenario() -> list[bytes]:
+        transport, recorder = await _held(b"chunk one", HEAD)
+        transport.writelines([b"a", b"b"])
+        transport.write(b"HTTP/ looks like a head\r\n\r\n")
+        transport.close()  # (what is held leaves before the connection closes)
+        assert recorder.closed
+        await asyncio.sleep(0)
+        return recorder.writes
+
+    assert asyncio.run(scenario()) == [b"chunk one", HEAD + b"ab", b"HTTP/ looks like a head\r\n\r\n"]
+
+
+def test_an_aborted_connection_sends_nothing_held() -> None:
+    async def scenario() -> list[bytes]:
+        transport, recorder = await _held(HEAD)
+        transport.abort()
+        await asyncio.sleep(0)
+        return recorder.writes
+
+    assert asyncio.run(scenario()) == []
+
+
+def test_both_protocols_send_the_head_with_the_body(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        for _request in range(20):
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = connection.recv(65536)  # waiting already: written apart, the head would come alone
+            assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"\r\n\r\nhello")

@@ -222,8 +222,13 @@ class AuditWriter:
             if connections is not None and len(group) >= connections:
                 break
             now = time.monotonic()
-            deadline = started + (COMING_SECONDS if self._coming > 0 else GATHER_SECONDS)
-            wait = min(COMPANY_SECONDS, deadline - now)
+            coming = self._coming > 0
+            deadline = started + (COMING_SECONDS if coming else GATHER_SECONDS)
+            # An answer being screened is waited for in one go, since its hand-in wakes the writer. Waking
+            # every COMPANY_SECONDS meanwhile took the interpreter's lock from the event loop for nothing:
+            # 2-3 times per group with never-seen names. (A request that ends without an answer, an error,
+            # makes the group wait until COMING_SECONDS.)
+            wait = deadline - now if coming else min(COMPANY_SECONDS, deadline - now)
             try:
                 pending = self._queue.get_nowait() if wait <= 0 else self._queue.get(timeout=wait)
             except queue.Empty:

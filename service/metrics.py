@@ -43,9 +43,25 @@ def count_screenings(rows: list[dict[str, Any]]) -> None:
     findings = collections.Counter((finding.get("rule_id", "?"), finding.get("action", "?"))
                                    for row in rows for finding in row.get("findings") or ())
     for verdict, count in verdicts.items():
-        SCREENINGS.labels(verdict=verdict).inc(count)
+        labelled(SCREENINGS, verdict).inc(count)
     for (rule_id, action), count in findings.items():
-        FINDINGS.labels(rule_id=rule_id, action=action).inc(count)
+        labelled(FINDINGS, rule_id, action).inc(count)
+
+
+_LABELLED: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def labelled(metric: Any, *values: str) -> Any:
+    """The metric's child for these label values, in the order of its label names.
+
+    prometheus_client's `labels` checks and sorts the names and takes a lock on every call; the children
+    never change once made, so each is looked up once. (There are as many as the metric has label
+    values: routes and statuses, verdicts, rules.)"""
+    key = (metric, values)
+    child = _LABELLED.get(key)
+    if child is None:
+        child = _LABELLED[key] = metric.labels(*values)
+    return child
 
 
 class TimedParties:

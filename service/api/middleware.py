@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.api.errors import ApiError, RequestTooLarge, send_problem
 from service.entropy import token_hex
 from service.logs import client_request_id_var, key_id_var, request_id_var
-from service.metrics import REQUESTS
+from service.metrics import REQUESTS, labelled
 
 REQUEST_ID_HEADER = "x-request-id"
 CLIENT_REQUEST_ID_HEADER = "x-client-request-id"
@@ -226,11 +226,11 @@ class AccessLogMiddleware:
             caller = state.get("caller")
             route = scope.get("route")
             elapsed = time.perf_counter() - started
-            REQUESTS.labels(method=scope["method"], route=getattr(route, "path", None) or "(no route)",
-                            status=str(status)).observe(elapsed)
+            template = getattr(route, "path", None)
+            labelled(REQUESTS, scope["method"], template or "(no route)", str(status)).observe(elapsed)
             access_logger.info(
-                "%s %s %d", scope["method"], getattr(route, "path", None) or "(no route)", status,
-                extra={"method": scope["method"], "route": getattr(route, "path", None), "status": status,
+                "%s %s %d", scope["method"], template or "(no route)", status,
+                extra={"method": scope["method"], "route": template, "status": status,
                        "duration_ms": round(elapsed * 1000, 2),
                        "key_id": getattr(caller, "key_id", None),
                        "client_request_id": state.get("client_request_id")},

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from service.api.app import create_app
 from service.engine.rulebook import Rulebook
-from service.metrics import SCREENINGS
+from service.metrics import FINDINGS, SCREENINGS, labelled
 from service.settings import Settings
 from tests.api.conftest import blocked_declaration, clocked_context
 
@@ -22,6 +22,12 @@ def _value(text: str, sample: str) -> float:
     """The value of one sample line (0 when absent)."""
     match = re.search(rf"^{re.escape(sample)} ([0-9.e+]+)$", text, re.M)
     return float(match.group(1)) if match else 0.0
+
+
+async def test_a_labelled_child_is_made_once_and_is_prometheus_own() -> None:
+    child = labelled(FINDINGS, "RULE-X", "review")
+    assert labelled(FINDINGS, "RULE-X", "review") is child
+    assert child is FINDINGS.labels(rule_id="RULE-X", action="review")  # (the names in the metric's order)
 
 
 async def test_metrics_count_what_was_recorded(client: httpx.AsyncClient, as_screener: dict[str, str]) -> None:

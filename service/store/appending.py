@@ -76,7 +76,9 @@ def compile_append(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> Com
     if any(column.key not in keys and (column.default is not None or column.onupdate is not None)
            for column in columns):
         return None
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    # compiled for many rows, as SQLAlchemy's executemany is: for one row PostgreSQL's INSERT would also
+    # return the generated key, which nobody reads
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
     positional = bool(dialect.positional)
     order = tuple(compiled.positiontup or ()) if positional else keys
     if set(compiled.binds) != set(keys) or set(order) != set(keys) or len(order) != len(keys):

@@ -158,3 +158,10 @@ def test_rows_of_another_shape_are_refused_as_sqlalchemy_refuses_them(defaulted:
                                                                      rows: list[dict[str, Any]]) -> None:
     with defaulted.begin() as connection, pytest.raises(StatementError, match="A value is required"):
         Appender(DEFAULTED)(connection, rows)
+
+
+def test_the_statement_returns_nothing(engine: Engine) -> None:
+    # (compiled for one row, PostgreSQL's INSERT into a table with a generated key would return it)
+    keys = ("screening_id", "reference", "role", "name", "country", "export_date")
+    compiled = compile_append(SCREENING_PARTIES, engine.dialect, keys)
+    assert compiled is not None and "RETURNING" not in compiled.sql

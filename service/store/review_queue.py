@@ -119,18 +119,22 @@ def reference_key(reference: str) -> str:
 
 def add_to_queue(session: Session, screenings: Iterable[dict[str, Any]]) -> None:
     """Queue the held ones of screenings being recorded, with their facets (in the caller's transaction)."""
+    queued, facets = queue_rows(screenings)
+    if queued:
+        connection = session.connection()
+        _APPEND_QUEUE(connection, queued)
+        _APPEND_FACETS(connection, facets)
+
+
+def queue_rows(screenings: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The queue rows of the held ones of screenings (their column values), and their facet rows."""
     held = [values for values in screenings if values["verdict"] in HELD]
-    if not held:
-        return
-    connection = session.connection()
-    _APPEND_QUEUE(connection, [{"screening_id": values["id"], "verdict": values["verdict"],
-                                "risk_score": values["risk_score"], "screened_at": values["screened_at"],
-                                "reference": values["reference"], "reference_key": reference_key(values["reference"])}
-                               for values in held])
-    rows = [{"screening_id": values["id"], "facet": facet, "value": value, "risk_score": values["risk_score"]}
-            for values in held for facet, value in sorted(facets_of(values))]
-    if rows:
-        _APPEND_FACETS(connection, rows)
+    queued = [{"screening_id": values["id"], "verdict": values["verdict"], "risk_score": values["risk_score"],
+               "screened_at": values["screened_at"], "reference": values["reference"],
+               "reference_key": reference_key(values["reference"])} for values in held]
+    facets = [{"screening_id": values["id"], "facet": facet, "value": value, "risk_score": values["risk_score"]}
+              for values in held for facet, value in sorted(facets_of(values))]
+    return queued, facets
 
 
 def take_off_queue(session: Session, screening_id: str) -> None:

@@ -20,9 +20,10 @@ from service.stamps import stamp_of
 from service.store.appending import Appender, compile_append
 from service.store.database import make_engine, upgrade
 from service.store.outbox import EVENTS, event_rows, screening_events
-from service.store.review_queue import FACETS, QUEUE, add_to_queue
-from service.store.screening_parties import SCREENING_PARTIES, party_rows
+from service.store.review_queue import FACETS, QUEUE, queue_rows
+from service.store.screening_parties import party_rows
 from service.store.screenings import SCREENINGS, NewScreening, add_screenings, new_screening
+from service.store.workflow_tables import SCREENING_PARTIES
 from tests.engine.conftest import EmptyList
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -30,8 +31,8 @@ TABLES = (SCREENINGS, SCREENING_PARTIES, QUEUE, FACETS, EVENTS)
 
 
 def _held_screenings() -> list[dict[str, Any]]:
-    """Screenings as the service records them: held, with findings whose texts are not all ASCII, a client
-    request id and an Idempotency-Key left empty (None in JSON-free and nullable columns)."""
+    """Screenings as the service records them: held, with findings whose texts are not all ASCII, and no
+    client request id or Idempotency-Key (NULL in their columns)."""
     context = ScreeningContext(rulebook=load_rulebook(RULES), parties=EmptyList(), retrospective=True)
     rows = []
     for number, (destination, code) in enumerate([("RU", "847130"), ("TR", "854231"), ("BY", "846229")]):
@@ -62,8 +63,9 @@ def _stored(connection: Connection) -> dict[str, list[tuple[Any, ...]]]:
 def _append_all(connection: Connection, screenings: list[dict[str, Any]], append: Any) -> None:
     append(connection, SCREENINGS, screenings)
     append(connection, SCREENING_PARTIES, party_rows(screenings))
-    with Session(bind=connection) as session:  # the queue and its facets as the store builds them
-        add_to_queue(session, screenings)
+    queued, facets = queue_rows(screenings)
+    append(connection, QUEUE, queued)
+    append(connection, FACETS, facets)
     events = event_rows(screening_events(screenings))
     for event, row in zip(events, screenings, strict=True):
         event["created_at"] = row["screened_at"]

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from service.store.database import new_id, now
 from service.store.decisions import DecisionKind, ReasonCode
-from service.store.outbox import EVENTS, EventType, alert_data, event_rows
+from service.store.outbox import EventType, add_events, alert_data
 from service.store.workflow_events import record, record_many
 from service.store.workflow_tables import ALERTS, AlertDecisionRow, AlertRow
 
@@ -73,7 +73,7 @@ def add_alerts(session: Session, alerts: list[NewAlert]) -> list[str]:
         chunk = rows[start:start + CHUNK]
         connection.execute(insert(ALERTS), chunk)
         # The alert row is its own record (appended, never removed); the webhook event goes with it.
-        connection.execute(insert(EVENTS), event_rows([(EventType.ALERT_CREATED, alert_data(row)) for row in chunk]))
+        add_events(session, [(EventType.ALERT_CREATED, alert_data(row)) for row in chunk])
     return [row["id"] for row in rows]
 
 

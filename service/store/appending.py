@@ -58,15 +58,22 @@ class Appender:
             compiled = self._compiled[cache_key]
         except KeyError:
             compiled = self._compiled[cache_key] = compile_append(self.table, dialect, keys)
-        if compiled is None or any(len(row) != len(keys) for row in rows):
-            connection.execute(self._statement, list(rows))  # a Python default to fill, or rows of other shapes
-            return
-        try:
-            parameters = compiled.parameters(rows)
-        except KeyError:  # a row with another column instead of one of the first row's: SQLAlchemy says which
+        parameters = _bound(compiled, rows, len(keys))
+        if compiled is None or parameters is None:
+            # a Python default to fill in, or rows of another shape: SQLAlchemy fills it in, or says what is wrong
             connection.execute(self._statement, list(rows))
             return
         connection.exec_driver_sql(compiled.sql, parameters if len(parameters) > 1 else parameters[0])
+
+
+def _bound(compiled: CompiledAppend | None, rows: Sequence[dict[str, Any]], width: int) -> list[Any] | None:
+    """The rows' parameters for `compiled`; None if there is none, or a row has other columns than the first."""
+    if compiled is None or any(len(row) != width for row in rows):
+        return None
+    try:
+        return compiled.parameters(rows)
+    except KeyError:  # a row with another column instead of one of the first row's
+        return None
 
 
 def compile_append(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> CompiledAppend | None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, insert
+from sqlalchemy import Column, Connection, Date, DateTime, Engine, Integer, MetaData, String, Table, insert
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Session
 
 from service.engine.declaration import Declaration
@@ -167,3 +169,34 @@ def test_the_statement_returns_nothing(engine: Engine) -> None:
     keys = ("screening_id", "reference", "role", "name", "country", "export_date")
     compiled = compile_append(SCREENING_PARTIES, engine.dialect, keys)
     assert compiled is not None and "RETURNING" not in compiled.sql
+
+
+class _Moment(datetime):
+    """A datetime subclass: left to SQLAlchemy's own processor."""
+
+
+class _Day(date):
+    """A date subclass: left to SQLAlchemy's own processor."""
+
+
+@pytest.mark.parametrize(("column_type", "value"), [
+    *((DateTime(timezone=True), value) for value in (
+        datetime(2026, 12, 6, 15, 4, 5, 123456, tzinfo=UTC),
+        datetime(2026, 12, 6, 15, 4, 5, tzinfo=UTC),  # (no microseconds: still written, as six zeros)
+        datetime(2026, 12, 6, 23, 59, 59, 1, tzinfo=timezone(timedelta(hours=8))),  # (the zone is left out)
+        datetime(2026, 1, 2, 3, 4, 5, 6), datetime(999, 1, 1), datetime(1, 1, 1),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), date(2024, 6, 14), _Moment(2026, 12, 6, 1, 2, 3),
+        None)),
+    *((Date(), value) for value in (date(2024, 6, 14), date(999, 1, 2), date(1, 1, 1), date(9999, 12, 31),
+                                    datetime(2024, 6, 14, 8, 30, tzinfo=UTC), _Day(2024, 6, 14), None)),
+])
+def test_sqlite_dates_and_times_are_bound_as_sqlalchemy_binds_them(column_type: TypeEngine[Any], value: object) -> None:
+    dialect = sqlite.dialect()
+    usual = column_type.dialect_impl(dialect).bind_processor(dialect)
+    table = Table(f"timed_{type(column_type).__name__}", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("at", column_type))
+    compiled = compile_append(table, dialect, ("id", "at"))
+    assert usual is not None and compiled is not None
+    process = dict(compiled.columns)["at"]
+    assert process is not usual and process is not None  # (the quicker one is in use)
+    assert process(value) == usual(value)

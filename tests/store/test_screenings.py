@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from service.engine.verdict import Action, Category, Finding, ListStamp, Outcome
 from service.settings import Settings
 from service.stamps import stamp_of
 from service.store import decisions, screenings
-from service.store.database import WalCheckpointer, make_engine, new_id, upgrade
+from service.store.database import WalCheckpointer, make_engine, new_id, upgrade, uuid_text
 from service.store.decisions import DecisionKind, ReasonCode, add_decision, decisions_of, reason_fits
 
 STAMP = stamp_of(Settings())
@@ -26,6 +27,12 @@ def test_ids_sort_by_creation_time() -> None:
     ids = [new_id() for _ in range(10_000)]  # many within one millisecond
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     assert all(i[14] == "7" and i[19] in "89ab" for i in ids)  # version 7, RFC variant
+    assert all(str(uuid.UUID(i)) == i for i in ids[:100])
+
+
+@pytest.mark.parametrize("value", [0, 1, 2**128 - 1, 0x0123456789ABCDEF0123456789ABCDEF, 2**127 + 2**64 + 5])
+def test_ids_are_written_as_uuids_are(value: int) -> None:
+    assert uuid_text(value) == str(uuid.UUID(int=value))
 
 
 def test_screenings_and_decisions_round_trip(database_url: str) -> None:
@@ -105,3 +112,16 @@ def test_background_checkpoints_keep_the_wal_in_check(tmp_path: Path) -> None:
         busy, frames, done = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
     engine.dispose()
     assert busy == 0 and frames == done  # everything in the WAL is in the database file
+
+
+def test_a_sqlite_file_hands_out_the_connection_used_last(tmp_path: Path) -> None:
+    """Its page cache is the one still valid (the audit writer read every page again otherwise)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'lifo.db'}")
+    first, second = engine.connect(), engine.connect()
+    used_last = second.connection.dbapi_connection
+    first.close()
+    second.close()
+    with engine.connect() as again:
+        assert again.connection.dbapi_connection is used_last
+    engine.dispose()
+    assert type(make_engine("sqlite://").pool).__name__ == "SingletonThreadPool"  # (in memory: one connection)

@@ -45,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from service.engine.parties import legal_forms
+from service.engine.parties import glossary, legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.hit import PartyHit
@@ -330,9 +330,11 @@ class PartyIndex:
             : self._max_candidates]
 
     def prepare_scripts(self) -> None:
-        """Build the keys that names from another script are looked up by, now rather than on the first
-        such query (the service does it when loading; a quarter of a million names take seconds)."""
+        """Build the keys that names from another script are looked up by, and the glossary's patterns
+        for their business words, now rather than on the first such query or comparison (the service does
+        it when loading; a quarter of a million names take seconds)."""
         self._build_script_postings()
+        glossary.prepare()
 
     def _build_script_postings(self) -> Postings:
         with self._script_lock:

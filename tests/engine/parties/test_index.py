@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from service.engine.parties import glossary
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.index import PartyIndex, _tally, _union
 from service.engine.parties.names import Name
@@ -233,6 +234,16 @@ def test_finds_names_from_another_script_among_many(case: str, listed: str, quer
     assert "target" in {hit.entry_id for hit in index.match(query)}, case
     index.prepare_scripts()  # built ahead or on first use: the same answer
     assert "target" in {hit.entry_id for hit in index.match(query)}, case
+
+
+def test_preparing_for_other_scripts_compiles_the_glossary() -> None:
+    """An index of Latin names reads no text that would compile the glossary's patterns: the service's
+    preparation compiles them, so the first name in another script does not wait for them."""
+    glossary._patterns.cache_clear()
+    index = PartyIndex([ListEntry(id="a", source_list="test", name="Volga Instruments OOO")], STAMPS, cache_size=0)
+    assert glossary._patterns.cache_info().currsize == 0
+    index.prepare_scripts()
+    assert glossary._patterns.cache_info().currsize == 1
 
 
 def test_latin_names_find_the_names_listed_in_another_script_by_set_or_by_table() -> None:

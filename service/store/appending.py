@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert
@@ -104,15 +104,21 @@ Processor = Callable[[Any], Any]
 def _processor(impl: TypeEngine[Any], dialect: Dialect) -> Processor | None:
     """The column type's bind processor; for SQLite's dates and times in their default text, one that
     writes the same text with `isoformat`. SQLAlchemy's fills a %-format from a dict of the fields (about
-    8,000 instructions a datetime), and a held screening binds eight datetimes and four dates."""
+    8,000 instructions a datetime), and a held screening binds three datetimes and four dates."""
     process = impl.bind_processor(dialect)
     if process is None:
         return None
-    if type(impl) is SQLITE_DATETIME and impl._storage_format == SQLITE_DATETIME._storage_format:
-        return _sqlite_datetime(process)
-    if type(impl) is SQLITE_DATE and impl._storage_format == SQLITE_DATE._storage_format:
-        return _sqlite_date(process)
+    if isinstance(impl, SQLITE_DATETIME) and impl._storage_format == SQLITE_DATETIME._storage_format:
+        return _checked(_sqlite_datetime(process), process, datetime(2024, 6, 14, 8, 30, 5, 12, tzinfo=UTC))
+    if isinstance(impl, SQLITE_DATE) and impl._storage_format == SQLITE_DATE._storage_format:
+        return _checked(_sqlite_date(process), process, date(2024, 6, 14))
     return process  # (a custom storage format is SQLAlchemy's to write)
+
+
+def _checked(quick: Processor, usual: Processor, probe: Any) -> Processor:
+    """`quick` if it writes `probe` as `usual` does, else `usual` (a type of SQLAlchemy's that stores
+    its values otherwise, in a version to come)."""
+    return quick if quick(probe) == usual(probe) else usual
 
 
 def _sqlite_datetime(usual: Processor) -> Processor:

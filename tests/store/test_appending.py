@@ -19,7 +19,7 @@ from service.engine.rulebook import load_rulebook
 from service.engine.screen import ScreeningContext, screen
 from service.settings import Settings
 from service.stamps import stamp_of
-from service.store.appending import Appender, compile_append
+from service.store.appending import Appender, _checked, compile_append
 from service.store.database import make_engine, upgrade
 from service.store.outbox import EVENTS, event_rows, screening_events
 from service.store.review_queue import FACETS, QUEUE, queue_rows
@@ -198,5 +198,13 @@ def test_sqlite_dates_and_times_are_bound_as_sqlalchemy_binds_them(column_type: 
     compiled = compile_append(table, dialect, ("id", "at"))
     assert usual is not None and compiled is not None
     process = dict(compiled.columns)["at"]
-    assert process is not usual and process is not None  # (the quicker one is in use)
+    assert process is not None and process.__module__ == "service.store.appending"  # (the quicker one is in use)
     assert process(value) == usual(value)
+
+
+def test_a_quicker_processor_that_writes_otherwise_is_not_used() -> None:
+    def usual(value: object) -> str:
+        return f"usual {value}"
+
+    assert _checked(lambda value: f"quick {value}", usual, 1) is usual
+    assert _checked(usual, lambda value: f"usual {value}", 1) is usual

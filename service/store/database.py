@@ -220,8 +220,9 @@ def new_id() -> str:
 
 
 def uuid_text(value: int) -> str:
-    """A 128-bit number as `str(uuid.UUID(int=value))` writes it, without making the UUID: three ids a
-    screening, and the object and its two %-formats cost several times the formatting."""
+    """A 128-bit number as `str(uuid.UUID(int=value))` writes it, without making the UUID (a held
+    screening takes two ids, its own and its webhook event's; the object and its two %-formats cost
+    several times the formatting)."""
     digits = f"{value:032x}"
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 

@@ -298,6 +298,9 @@ def recorded(url: str, table: str) -> int:
 def measure(args: argparse.Namespace, base: str, script: Path, server: subprocess.Popen[bytes],
             env: dict[str, str], url: str) -> dict[str, Any]:
     """One measured wrk run after a 3 s warm-up; the rows it added to `table` and the CPU it took."""
+    # The files written before (the list's import, the earlier runs' databases) go to disk first: the
+    # kernel's writing them back otherwise fell into the next run and slowed its audit writer.
+    os.sync()
     wrk = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "--latency", "-s", str(script)]
     run([*wrk, "-d", "3s", base, "--", "1000000"], env)  # warm-up: connections, caches, the database's pages
     before = recorded(url, script.stem)

@@ -25,13 +25,15 @@ from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
+Processor = Callable[[Any], Any]  # a column type's bind processor: a value as the driver takes it
+
 
 @dataclass(frozen=True)
 class CompiledAppend:
     """An INSERT of a fixed set of columns in a dialect's SQL, with each column's bind processor."""
 
     sql: str
-    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # in the order the statement binds them
+    columns: tuple[tuple[str, Processor | None], ...]  # in the order the statement binds them
     positional: bool  # the driver takes a tuple per row (SQLite's "?"), not a mapping (psycopg's named)
 
     def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
@@ -98,9 +100,6 @@ def compile_append(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> Com
     return CompiledAppend(sql=str(compiled), columns=processors, positional=positional)
 
 
-Processor = Callable[[Any], Any]
-
-
 def _processor(impl: TypeEngine[Any], dialect: Dialect) -> Processor | None:
     """The column type's bind processor; for SQLite's dates and times in their default text, one that
     writes the same text with `isoformat`. SQLAlchemy's fills a %-format from a dict of the fields (about
@@ -109,9 +108,10 @@ def _processor(impl: TypeEngine[Any], dialect: Dialect) -> Processor | None:
     if process is None:
         return None
     if isinstance(impl, SQLITE_DATETIME) and impl._storage_format == SQLITE_DATETIME._storage_format:
-        return _checked(_sqlite_datetime(process), process, datetime(2024, 6, 14, 8, 30, 5, 12, tzinfo=UTC))
+        return _checked(_written(datetime, _datetime_text, process), process,
+                        datetime(2024, 6, 14, 8, 30, 5, 12, tzinfo=UTC))
     if isinstance(impl, SQLITE_DATE) and impl._storage_format == SQLITE_DATE._storage_format:
-        return _checked(_sqlite_date(process), process, date(2024, 6, 14))
+        return _checked(_written(date, date.isoformat, process), process, date(2024, 6, 14))
     return process  # (a custom storage format is SQLAlchemy's to write)
 
 
@@ -121,20 +121,15 @@ def _checked(quick: Processor, usual: Processor, probe: Any) -> Processor:
     return quick if quick(probe) == usual(probe) else usual
 
 
-def _sqlite_datetime(usual: Processor) -> Processor:
-    """`usual` (SQLAlchemy's processor), but for a datetime: "YYYY-MM-DD HH:MM:SS.ffffff", its zone left
-    out as SQLAlchemy leaves it out (isoformat's first 26 characters, for years 1 to 9999)."""
+def _written(kind: type, write: Callable[[Any], str], usual: Processor) -> Processor:
+    """`usual` (SQLAlchemy's processor), but a value of exactly `kind` written by `write` (None, a subclass,
+    another type: as SQLAlchemy writes them)."""
     def process(value: Any) -> Any:
-        if type(value) is datetime:
-            return value.isoformat(" ", "microseconds")[:26]
-        return usual(value)  # (None, a date, a subclass of datetime: as SQLAlchemy writes them)
+        return write(value) if type(value) is kind else usual(value)
     return process
 
 
-def _sqlite_date(usual: Processor) -> Processor:
-    """`usual`, but for a date: "YYYY-MM-DD", as isoformat writes it."""
-    def process(value: Any) -> Any:
-        if type(value) is date:
-            return value.isoformat()
-        return usual(value)  # (None, a datetime, a subclass of date: as SQLAlchemy writes them)
-    return process
+def _datetime_text(value: datetime) -> str:
+    """The datetime as SQLite's DATETIME stores it, YYYY-MM-DD HH:MM:SS.ffffff: its zone left out as
+    SQLAlchemy leaves it out (isoformat's first 26 characters, for years 1 to 9999)."""
+    return value.isoformat(" ", "microseconds")[:26]

@@ -48,6 +48,14 @@ def test_answering_tells_a_listener_and_a_port_is_listened_on_once() -> None:
             listening_socket("127.0.0.1", port, 16)
 
 
+def _accepting(supervisor: PortSharingWorkers, workers: int) -> None:
+    """Wait until `workers` workers accept connections (each publishes its count once it does)."""
+    deadline = time.monotonic() + 60
+    while sum(count >= 0 for count in supervisor.loads.counts) < workers:
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.1)
+
+
 @contextmanager
 def _serving(port: int, workers: int) -> Iterator[PortSharingWorkers]:
     config = Config("tests.api.test_workers:pid_app", factory=True, port=port, workers=workers, log_level="warning")
@@ -57,22 +65,16 @@ def _serving(port: int, workers: int) -> Iterator[PortSharingWorkers]:
         patch.setattr(signal, "signal", lambda *_: None)
         runner.start()
         try:
+            # (the port answers as soon as the supervisor listens, before any worker has started)
             deadline = time.monotonic() + 60
-            while not answering("127.0.0.1", port):
+            while len(supervisor.workers) < workers or not answering("127.0.0.1", port):
                 assert time.monotonic() < deadline, "the workers did not start"
                 time.sleep(0.1)
+            _accepting(supervisor, workers)
             yield supervisor
         finally:
             supervisor.should_exit.set()
             runner.join(timeout=30)
-
-
-def _accepting(supervisor: PortSharingWorkers, workers: int) -> None:
-    """Wait until `workers` workers accept connections (each publishes its count once it does)."""
-    deadline = time.monotonic() + 60
-    while sum(count >= 0 for count in supervisor.loads.counts) < workers:
-        assert time.monotonic() < deadline, "the workers did not start"
-        time.sleep(0.1)
 
 
 def _worker_of(client: httpx.Client, port: int) -> int:
@@ -84,7 +86,6 @@ def test_connections_held_open_are_spread_evenly_over_the_workers() -> None:
     worker's connections end, the next ones go to it."""
     port = _free_port()
     with _serving(port, workers=2) as supervisor:
-        _accepting(supervisor, 2)
         pids = {worker.pid for worker in supervisor.workers}
         for _round in range(3):
             clients = [httpx.Client() for _ in range(8)]

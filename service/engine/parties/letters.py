@@ -28,8 +28,11 @@ def respell(text: str, rules: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
 
     The rules come as two tuples read by position: compiled, a loop over the pairs made and unpacked a
     tuple per rule, which cost more than the replacing (the keys of a never-seen word run four such
-    tables)."""
+    tables). Most rules find nothing, and asking whether the old spelling is there costs less than a
+    replace that finds nothing (about 2% of a never-seen name's instructions)."""
     olds, news = rules
     for position in range(len(olds)):
-        text = text.replace(olds[position], news[position])
+        old = olds[position]
+        if old in text:
+            text = text.replace(old, news[position])
     return text

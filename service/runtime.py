@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ctypes
 import gc
+from collections.abc import Mapping, Sequence
 
 from service.engine.parties.entry import ListEntry
 from service.engine.parties.index import PartyIndex
+from service.engine.parties.stored_entries import StoredEntries
 from service.engine.rulebook import load_rulebook
 from service.engine.screen import ScreeningContext
 from service.engine.verdict import ListStamp
@@ -37,9 +39,17 @@ def load_context(settings: Settings, *, scripts_up_front: bool = True) -> Screen
     parties = party_index(settings, lists, scripts_up_front=scripts_up_front)
     context = ScreeningContext(rulebook=rulebook, parties=TimedParties(parties), lists=lists.ages,
                                listed_from=lists.listed_from, past_days=settings.export_date_past_days,
-                               entries={(entry.source_list, entry.id): entry for entry in lists.entries})
+                               entries=entries_by_key(parties.entries()))
     settle_memory()
     return context
+
+
+def entries_by_key(entries: Sequence[ListEntry]) -> Mapping[tuple[str, str], ListEntry]:
+    """The index's entries by (list, entry id): stored ones looked up in their mapped files, others in a
+    dictionary."""
+    if isinstance(entries, StoredEntries):
+        return entries.by_key()
+    return {(entry.source_list, entry.id): entry for entry in entries}
 
 
 def settle_memory() -> None:

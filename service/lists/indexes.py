@@ -10,14 +10,17 @@ meets lists without them, and stored under `<data_dir>/index/<identity>/`:
   and a process holds only the few rows its queries decode;
 - `scripts.*.npy`: the keys names from another script are looked up by, as postings, mapped when first
   needed;
-- `index.json`, written last: the storage format, the identity of the lists, the fingerprint of the
-  matcher that built it, and each file's size and sha256.
+- `entries.*.npy`: every entry as its snapshot's JSON line, and (list, entry id) as keys
+  (service.engine.parties.stored_entries), in the order the tables refer to them;
+- `index.json`, written last: the storage format, the identity of the lists, the sha256 of each
+  snapshot file the entries were read from, the fingerprint of the matcher that built it, and each
+  file's size and sha256.
 
-A process makes its PartyIndex from the stored tables only after checking all of that: another format,
-other lists, another matcher (a changed normaliser would make other keys) or a file whose hash differs
-is never trusted. The tables are rebuilt from the snapshots and stored again; if they cannot be stored,
-the process keeps its own build in memory. The lists' entries are read from the snapshots as always
-(each proven whole by its hash): the tables refer to them by position, and the identity fixes the order.
+A process makes its PartyIndex from the stored tables and entries only after checking all of that:
+another format, other lists, other snapshot files, another matcher (a changed normaliser would make
+other keys) or a file whose hash differs is never trusted. The index is then rebuilt from the snapshots'
+entries (each snapshot proven whole by its hash) and stored again; if it cannot be stored, the process
+keeps its own build in memory. A process that uses the stored index reads no snapshot's entries.
 A data directory without snapshots (the bundled curated lists only) has a small index built in memory.
 """
 
@@ -43,6 +46,7 @@ import numpy as np
 from service.engine.parties import index as index_module
 from service.engine.parties.index import PartyIndex
 from service.engine.parties.postings import Array, Arrays, Postings, postings_from, postings_names
+from service.engine.parties.stored_entries import ENTRY_ARRAYS, StoredEntries
 from service.engine.parties.tables import IndexTables, table_names, tables_from_arrays
 from service.engine.verdict import ListStamp
 from service.files import replace_file
@@ -51,10 +55,11 @@ from service.settings import Settings
 
 logger = logging.getLogger("service.lists")
 
-FORMAT = "party-index/3"  # changes whenever the files' names, contents or meaning change
+FORMAT = "party-index/4"  # changes whenever the files' names, contents or meaning change
 DESCRIPTION = "index.json"
 TABLES = tuple(f"{name}.npy" for name in table_names())
 SCRIPTS = tuple(f"{name}.npy" for name in postings_names("scripts"))
+ENTRIES = tuple(f"entries.{name}.npy" for name in ENTRY_ARRAYS)
 NORMALISER_LIBRARIES = ("anyascii", "numpy", "pycountry", "rapidfuzz")
 _CHUNK = 4 * 2**20
 
@@ -129,28 +134,40 @@ def _prepared(index: PartyIndex, scripts_up_front: bool) -> PartyIndex:
 
 
 def screener(settings: Settings, lists: LoadedLists, tables: IndexTables | None = None,
-             directory: Path | None = None) -> PartyIndex:
-    """The index with the thresholds and cache size from settings: built, or made from stored tables."""
+             directory: Path | None = None, entries: StoredEntries | None = None) -> PartyIndex:
+    """The index with the thresholds and cache size from settings: built from the lists' entries, or made
+    from stored tables and entries."""
     scripts = (lambda: stored_scripts(directory)) if directory is not None else None
-    return PartyIndex(lists.entries, lists.stamps, review_threshold=settings.review_threshold,
-                      block_threshold=settings.block_threshold, cache_size=settings.party_cache_size,
-                      tables=tables, stored_scripts=scripts)
+    return PartyIndex(lists.entries if entries is None else entries, lists.stamps,
+                      review_threshold=settings.review_threshold, block_threshold=settings.block_threshold,
+                      cache_size=settings.party_cache_size, tables=tables, stored_scripts=scripts)
 
 
 def open_index(settings: Settings, lists: LoadedLists) -> PartyIndex:
-    """The index of these lists made from their stored tables; StoredIndexError if there are none or
-    they cannot be trusted."""
+    """The index of these lists made from their stored tables and entries, without reading the snapshots'
+    entries; StoredIndexError if there are none or they cannot be trusted."""
     directory = index_path(settings.data_dir, lists.stamps)
-    tables = read_tables(directory, identity(lists.stamps))
-    if len(tables) and int(tables.entries.max()) >= len(lists.entries):
+    files = _checked_description(directory, identity(lists.stamps), lists.snapshot_hashes())
+    tables = _tables(directory, files)
+    try:
+        entries = StoredEntries.from_arrays(_mapped(directory, ENTRIES, files), "entries")
+    except (ValueError, KeyError) as exc:
+        raise StoredIndexError(f"{directory}: entries unusable: {exc!r}") from exc
+    listed = sum(stamp.entries for stamp in lists.stamps)
+    if len(entries) != listed:
+        raise StoredIndexError(f"{directory}: holds {len(entries)} entries, the lists {listed}")
+    if len(tables) and int(tables.entries.max()) >= len(entries):
         raise StoredIndexError(f"{directory}: tables refer to more entries than the lists hold")
-    return screener(settings, lists, tables, directory)
+    return screener(settings, lists, tables, directory, entries)
 
 
 def read_tables(directory: Path, list_identity: str) -> IndexTables:
     """The tables stored in `directory`, memory-mapped, after checking format, lists, matcher and the
     files' hashes; StoredIndexError otherwise."""
-    files = _checked_description(directory, list_identity)
+    return _tables(directory, _checked_description(directory, list_identity))
+
+
+def _tables(directory: Path, files: dict[str, Any]) -> IndexTables:
     arrays = _mapped(directory, TABLES, files)
     try:
         return tables_from_arrays(arrays)
@@ -166,14 +183,15 @@ def store_index(settings: Settings, lists: LoadedLists) -> Path:
     with _builder_lock(root):
         if final.exists():
             try:
-                _verify_files(final, _checked_description(final, identity(lists.stamps)))
+                _verify_files(final, _checked_description(final, identity(lists.stamps), lists.snapshot_hashes()))
                 return final  # (another process stored it meanwhile)
             except StoredIndexError:
                 shutil.rmtree(final)  # stale or corrupt: stored again below
         index = screener(settings, lists)
         scratch = Path(tempfile.mkdtemp(dir=root, prefix=".building."))
         try:
-            write_index(scratch / "index", index, identity(lists.stamps))
+            entries = StoredEntries.of(lists.entries, lists.entry_lines)
+            write_index(scratch / "index", index, identity(lists.stamps), entries, lists.snapshot_hashes())
             (scratch / "index").rename(final)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -193,19 +211,27 @@ def refresh_index(settings: Settings) -> Path | None:
     return store_index(settings, lists)
 
 
-def write_index(directory: Path, index: PartyIndex, list_identity: str) -> None:
-    """The index's files in a new directory, then their description (a directory without it is unfinished)."""
+def write_index(directory: Path, index: PartyIndex, list_identity: str, entries: StoredEntries | None = None,
+                snapshots: dict[str, str] | None = None) -> None:
+    """The index's files in a new directory, then their description (a directory without it is unfinished).
+    `entries`: the index's entries as stored (else written from the index's own); `snapshots`: the
+    sha256 of each snapshot file they were read from."""
     directory.mkdir(parents=True)
-    arrays = {**index.tables().arrays(), **index.script_postings().arrays("scripts")}
+    if entries is None:
+        entries = StoredEntries.of(index.entries())
+    arrays = {**index.tables().arrays(), **index.script_postings().arrays("scripts"), **entries.arrays("entries")}
     files = {}
     for name, array in arrays.items():
         files[f"{name}.npy"] = _saved(directory / f"{name}.npy", array)
-    description = {"format": FORMAT, "identity": list_identity, "matcher": matcher_fingerprint(), "files": files}
+    description = {"format": FORMAT, "identity": list_identity, "matcher": matcher_fingerprint(),
+                   "snapshots": snapshots or {}, "files": files}
     replace_file(directory / DESCRIPTION, json.dumps(description, indent=1).encode())
 
 
-def _checked_description(directory: Path, list_identity: str) -> dict[str, Any]:
-    """The stored files' sizes and hashes, after checking format, lists and matcher."""
+def _checked_description(directory: Path, list_identity: str, snapshots: dict[str, str] | None = None,
+                         ) -> dict[str, Any]:
+    """The stored files' sizes and hashes, after checking format, lists, matcher and, when given, that
+    the snapshot files are still those the entries were read from."""
     try:
         description = json.loads((directory / DESCRIPTION).read_bytes())
     except (OSError, ValueError) as exc:
@@ -216,8 +242,10 @@ def _checked_description(directory: Path, list_identity: str) -> dict[str, Any]:
         raise StoredIndexError(f"{directory}: built from other lists than the ones loaded")
     if description.get("matcher") != matcher_fingerprint():
         raise StoredIndexError(f"{directory}: built by another version of the party matcher")
+    if snapshots is not None and description.get("snapshots") != snapshots:
+        raise StoredIndexError(f"{directory}: built from other snapshot files than the ones stored now")
     files = description.get("files")
-    if not isinstance(files, dict) or set(files) != {*TABLES, *SCRIPTS}:
+    if not isinstance(files, dict) or set(files) != {*TABLES, *SCRIPTS, *ENTRIES}:
         raise StoredIndexError(f"{directory}: {DESCRIPTION} does not list the index's files")
     return files
 

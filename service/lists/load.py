@@ -5,6 +5,10 @@ own hash, a snapshot that the manifest records but that is missing or was replac
 differs from the rulebook lock, two lists with one name, or a required list that is missing all raise
 ListLoadError, and the shells refuse to screen.
 Skipping a broken list instead would clear parties that it lists.
+
+A snapshot's header and the hash of its file are read at load; its entries when first asked for
+(`LoadedLists.entries`), which a process using the stored party index of these very files never does
+(service.lists.indexes): the index holds the entries, checked by its own hashes.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from service.engine.checks.coverage import ListAge
@@ -21,7 +26,15 @@ from service.engine.parties.sources.curated import read_curated
 from service.engine.rulebook.lock import RulebookLockError, RuleFileRead, verify_curated
 from service.engine.verdict import ListStamp
 from service.lists.manifest import Manifest, ManifestError, manifest_path, read_manifest
-from service.lists.store import SUFFIX, SnapshotError, read_snapshot, snapshot_dir, snapshot_paths
+from service.lists.store import (
+    SUFFIX,
+    SnapshotError,
+    read_info,
+    read_snapshot_lines,
+    snapshot_dir,
+    snapshot_paths,
+    stored_sha256,
+)
 from service.settings import Settings
 
 
@@ -37,13 +50,58 @@ Loaded = tuple[list[ListEntry], ListStamp, datetime | None]  # entries, stamp, s
 
 
 @dataclass(frozen=True)
-class LoadedLists:
-    """Everything screening needs from the lists: the entries, a stamp per list, and what they rest on."""
+class SnapshotFile:
+    """A stored snapshot as loading found it: its header held to the manifest, its file's hash."""
 
-    entries: list[ListEntry]
+    name: str
+    path: Path
+    sha256: str  # of the entry lines, as the header and the manifest record it
+    file_sha256: str  # of the compressed file as stored
+
+
+@dataclass(frozen=True)
+class LoadedLists:
+    """Everything screening needs from the lists: a stamp per list, what they rest on, and the entries.
+
+    The snapshots' entries are read (each snapshot proven whole by its hash) when first asked for: a
+    process that finds them in the stored party index of these very files never reads them
+    (service.lists.indexes)."""
+
+    curated: list[ListEntry]
+    snapshots: tuple[SnapshotFile, ...]
     stamps: list[ListStamp]
     ages: tuple[ListAge, ...]  # per list: official or bundled, when taken, expected update interval
     listed_from: dict[tuple[str, str], date]  # (list, entry id) -> the day a curated listing applies from
+
+    @property
+    def entries(self) -> list[ListEntry]:
+        """Every entry, curated lists first, then the snapshots in load order; ListIntegrityError if a
+        snapshot is not whole or is no longer the one recorded."""
+        return self._read[0]
+
+    @property
+    def entry_lines(self) -> list[bytes]:
+        """Each entry's JSON line (`model_dump_json`), in the order of `entries`."""
+        return self._read[1]
+
+    def snapshot_hashes(self) -> dict[str, str]:
+        """Each snapshot's name and the sha256 of its file."""
+        return {snapshot.name: snapshot.file_sha256 for snapshot in self.snapshots}
+
+    @cached_property
+    def _read(self) -> tuple[list[ListEntry], list[bytes]]:
+        entries = list(self.curated)
+        lines = [entry.model_dump_json().encode() for entry in self.curated]
+        for snapshot in self.snapshots:
+            try:
+                info, read, read_lines = read_snapshot_lines(snapshot.path)
+            except SnapshotError as exc:
+                raise ListIntegrityError(f"list snapshot unusable: {exc}") from exc
+            if info.sha256 != snapshot.sha256:
+                raise ListIntegrityError(f"list snapshot {snapshot.path} was replaced while it was loaded; load again")
+            entries.extend(read)
+            lines.extend(read_lines)
+        return entries, lines
 
 
 def load_entries(settings: Settings) -> tuple[list[ListEntry], list[ListStamp]]:
@@ -53,25 +111,29 @@ def load_entries(settings: Settings) -> tuple[list[ListEntry], list[ListStamp]]:
 
 
 def load_lists(settings: Settings, *, require: bool = True) -> LoadedLists:
-    """The entries and stamps, with each list's age and the curated listing dates. `require=False` skips
+    """The stamps, with each list's age and the curated listing dates; the snapshots' headers are held to
+    the manifest now, their entries read when asked for (`LoadedLists.entries`). `require=False` skips
     the check for `required_lists` (to store the index of whatever is stored, not to screen)."""
-    entries: list[ListEntry] = []
+    curated_entries: list[ListEntry] = []
     stamps: list[ListStamp] = []
     ages: list[ListAge] = []
     curated = _curated(settings)
-    for list_entries, stamp, taken in [*curated, *_snapshots(settings.data_dir)]:
+    snapshots = _snapshots(settings.data_dir)
+    lists = [(stamp, taken) for _, stamp, taken in curated] + [(stamp, taken) for _, stamp, taken in snapshots]
+    for stamp, taken in lists:
         if any(existing.name == stamp.name for existing in stamps):
             raise ListLoadError(f"two lists are named {stamp.name!r}; rename one (curated file or snapshot)")
-        entries.extend(list_entries)
         stamps.append(stamp)
         ages.append(ListAge(name=stamp.name, entries=stamp.entries, official=taken is not None, imported_at=taken,
                             max_age=max_age(settings, stamp.name) if taken is not None else None))
+    for list_entries, _, _ in curated:
+        curated_entries.extend(list_entries)
     missing = sorted(set(settings.required_lists) - {stamp.name for stamp in stamps})
     if missing and require:
         raise ListIntegrityError(f"required lists not loaded: {', '.join(missing)} (run `export-screen lists update`)")
     listed_from = {(entry.source_list, entry.id): entry.listed_on
                    for list_entries, _, _ in curated for entry in list_entries if entry.listed_on is not None}
-    return LoadedLists(entries, stamps, tuple(ages), listed_from)
+    return LoadedLists(curated_entries, tuple(file for file, _, _ in snapshots), stamps, tuple(ages), listed_from)
 
 
 def max_age(settings: Settings, name: str) -> timedelta:
@@ -123,15 +185,16 @@ def _curated_files(directory: Path) -> list[tuple[Path, bytes, ListRead]]:
     return files
 
 
-def _snapshots(data_dir: Path) -> list[Loaded]:
-    """Every stored snapshot, each proven whole by its hash and held to the manifest."""
+def _snapshots(data_dir: Path) -> list[tuple[SnapshotFile, ListStamp, datetime]]:
+    """Every stored snapshot, its header held to the manifest (its entries are read when asked for)."""
     manifest = _manifest(data_dir)
     paths = {path.name.removesuffix(SUFFIX): path for path in snapshot_paths(snapshot_dir(data_dir))}
     _check_presence(data_dir, manifest, paths)
-    loaded: list[Loaded] = []
+    found: list[tuple[SnapshotFile, ListStamp, datetime]] = []
     for name, path in paths.items():
         try:
-            info, list_entries = read_snapshot(path)
+            stored = stored_sha256(path)
+            info = read_info(path)
         except SnapshotError as exc:
             raise ListIntegrityError(f"list snapshot unusable: {exc}") from exc
         expected = manifest.lists[name]
@@ -142,8 +205,8 @@ def _snapshots(data_dir: Path) -> list[Loaded]:
                 "UTC): it was replaced outside export-screen; import the list again"
             )
         stamp = ListStamp(name=info.name, version=info.version, entries=info.entries)
-        loaded.append((list_entries, stamp, info.imported_at))
-    return loaded
+        found.append((SnapshotFile(name, path, info.sha256, stored), stamp, info.imported_at))
+    return found
 
 
 def _manifest(data_dir: Path) -> Manifest:

@@ -108,6 +108,13 @@ def _header(line: bytes, path: Path) -> SnapshotInfo:
 
 def read_snapshot(path: Path) -> tuple[SnapshotInfo, list[ListEntry]]:
     """Header and entries, after proving that the entries are exactly what the header says."""
+    info, entries, _ = read_snapshot_lines(path)
+    return info, entries
+
+
+def read_snapshot_lines(path: Path) -> tuple[SnapshotInfo, list[ListEntry], list[bytes]]:
+    """Header, entries and each entry's JSON line as stored, after proving that the entries are exactly
+    what the header says (the lines are what a stored party index keeps of the entries)."""
     try:
         with gzip.open(path, "rb") as stream:
             data = stream.read()
@@ -122,9 +129,21 @@ def read_snapshot(path: Path) -> tuple[SnapshotInfo, list[ListEntry]]:
         raise SnapshotError(f"{path}: {len(lines)} entries, header says {info.entries}")
     try:
         with collector_paused():
-            return info, [ListEntry.model_validate_json(line) for line in lines]
+            return info, [ListEntry.model_validate_json(line) for line in lines], lines
     except ValidationError as exc:
         raise SnapshotError(f"{path}: an entry does not validate: {exc}") from exc
+
+
+def stored_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes as stored (a snapshot's compressed file: cheaper than its entries)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(4 * 2**20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise SnapshotError(f"{path}: unreadable snapshot: {exc}") from exc
+    return digest.hexdigest()
 
 
 @contextmanager

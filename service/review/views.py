@@ -4,6 +4,7 @@ each party finding with the screened and listed names side by side."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +84,7 @@ def highlighted(name: str, other: str) -> list[Segment]:
 
 
 def party_view(finding: dict[str, Any], declaration: dict[str, Any],
-               entries: dict[tuple[str, str], ListEntry]) -> PartyFindingView | None:
+               entries: Mapping[tuple[str, str], ListEntry]) -> PartyFindingView | None:
     """The side-by-side view of a party finding, or None for any other finding."""
     evidence = finding.get("evidence") or {}
     if finding.get("category") != "denied_party" or "listed_name" not in evidence:

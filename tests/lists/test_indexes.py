@@ -3,6 +3,7 @@ is missing, stale or corrupt, and never an empty index when the lists cannot be 
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import subprocess
@@ -13,9 +14,12 @@ import numpy as np
 import pytest
 
 from service.engine.parties.index import PartyIndex
+from service.engine.parties.stored_entries import StoredEntries
 from service.lists import indexes
+from service.lists import load as load_module
 from service.lists.indexes import (
     DESCRIPTION,
+    ENTRIES,
     SCRIPTS,
     TABLES,
     StoredIndexError,
@@ -164,8 +168,9 @@ def test_a_second_process_maps_the_same_pages(tmp_path: Path) -> None:
     child = subprocess.run([sys.executable, "-c", SECOND_PROCESS, str(settings.data_dir), str(stored)], cwd=root,
                            check=True, capture_output=True, text=True)
     held = json.loads(child.stdout.strip().splitlines()[-1])
-    # (every array but the number of rows, read once; the cross-script keys are mapped when first needed)
-    assert set(held["files"]) == set(TABLES) - {"postings.rows.npy"}
+    # (every array but the number of rows, read once, and the entries; the cross-script keys are mapped
+    # when first needed)
+    assert set(held["files"]) == set(TABLES) - {"postings.rows.npy"} | set(ENTRIES)
     assert held["shared"] > 0 and held["private_dirty"] == 0
 
 
@@ -202,6 +207,42 @@ def test_a_corrupt_snapshot_refuses_to_screen_even_with_an_index(tmp_path: Path)
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ListLoadError, match="ofac-sdn"):
         load_context(settings)
+
+
+def test_a_process_with_the_stored_index_reads_no_snapshot_entries(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entries come from the index's mapped files: the snapshots' headers and file hashes are read,
+    not their entries (a million of them took seconds and over a GiB in every process)."""
+    settings = _imported(tmp_path)
+    refresh_index(settings)
+    expected = load_lists(settings).entries
+
+    def refused(path: Path) -> None:
+        raise AssertionError(f"{path}: entries read")
+
+    monkeypatch.setattr(load_module, "read_snapshot_lines", refused)
+    context = load_context(settings)
+    assert _blocks(context.parties)
+    assert isinstance(_index(context.parties).entries(), StoredEntries)
+    assert list(_index(context.parties).entries()) == expected
+    listed = expected[-1]
+    assert context.entries[(listed.source_list, listed.id)] == listed
+    assert context.entries.get((listed.source_list, "no such id")) is None
+
+
+def test_a_snapshot_file_rewritten_since_the_index_was_stored_is_read_again(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The same list, its file compressed otherwise: the index's copy of the entries is not trusted
+    for another file; the snapshot is read, proven whole, and the index stored again."""
+    settings = _imported(tmp_path)
+    refresh_index(settings)
+    path = snapshot_dir(settings.data_dir) / "ofac-sdn.jsonl.gz"
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()), compresslevel=1, mtime=0))
+    with caplog.at_level(logging.WARNING, logger="service.lists"):
+        context = load_context(settings)
+    assert _blocks(context.parties)
+    assert "party_index_rebuild" in caplog.text and "other snapshot files" in caplog.text
+    assert open_index(settings, load_lists(settings)) is not None  # (stored again for the file as it is)
 
 
 def test_the_bundled_lists_alone_are_built_in_memory(tmp_path: Path) -> None:

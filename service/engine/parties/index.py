@@ -71,6 +71,7 @@ from service.engine.parties.scoring import (
     romanised,
     score_names,
 )
+from service.engine.parties.stored_entries import StoredEntries
 from service.engine.parties.tables import (
     FOREIGN,
     FORMER,
@@ -149,7 +150,8 @@ class PartyIndex:
             raise ValueError("block_threshold must be at least review_threshold")
         self.review_threshold = review_threshold
         self.block_threshold = block_threshold
-        self._entries = list(entries)
+        # (stored entries stay in their mapped files, each validated when a hit needs it)
+        self._entries: Sequence[ListEntry] = entries if isinstance(entries, StoredEntries) else list(entries)
         self._stamps = list(stamps)
         self._max_candidates = max_candidates
         self._max_postings = max_postings
@@ -215,6 +217,10 @@ class PartyIndex:
             if written in (written_words(listed), written_words(row.name.original)):
                 found.append((row_number, listed))
         return found
+
+    def entries(self) -> Sequence[ListEntry]:
+        """The entries searched, in the order the tables refer to them."""
+        return self._entries
 
     def stamps(self) -> list[ListStamp]:
         """The list snapshots this index was built from."""

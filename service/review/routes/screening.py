@@ -42,7 +42,7 @@ def _screening(session: Session, screening_id: str) -> Screening:
 def screening_context(request: Request, session: Session, row: Screening) -> dict[str, Any]:
     """Everything the screening page shows about a stored screening."""
     context = request.app.state.service.context
-    entries = dict(context.entries) if context is not None else {}
+    entries = context.entries if context is not None else {}
     names = [str(party["name"]) for _role, party in named_parties(row.declaration)]
     findings = [{"finding": finding, "party": party_view(finding, row.declaration, entries),
                  "links": source_links(str(finding.get("source", "")))} for finding in row.findings]

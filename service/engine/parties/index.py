@@ -80,7 +80,9 @@ from service.engine.parties.tables import (
     Exact,
     IndexTables,
     Row,
+    kind_flag,
     packed_tables,
+    scored_kind,
     tie_text,
 )
 from service.engine.verdict import Action, ListStamp
@@ -287,7 +289,7 @@ class PartyIndex:
         best: dict[int, tuple[float, int, PartyHit]] = {}
         for row_number in worth:
             row = self._tables.row(row_number)
-            hit = self._hit(query, row, country, as_written.get(row_number) if as_written else None)
+            hit = self._hit(query, row, flags[row_number], country, as_written.get(row_number) if as_written else None)
             # (an entry's best name; on a tie the one listed first, the primary name before its aliases)
             if hit is None:
                 continue
@@ -330,10 +332,9 @@ class PartyIndex:
         longest = SCRIPT_LENGTH_RATIO * len(keys) + 1
         tables = self._tables
         # People's names are short and their transliterations loose: a person needs more keys in common.
-        entries = self._entries
+        flags = self._flags
         return [row for row, count in ranked if row not in seen and len(script_keys(tables.row(row).name)) <= longest
-                and (count >= PERSON_SCRIPT_KEYS or entries[tables.row(row).entry].kind is not EntryKind.PERSON)][
-            : self._max_candidates]
+                and (count >= PERSON_SCRIPT_KEYS or not flags[row] & PERSON)][: self._max_candidates]
 
     def prepare_scripts(self) -> None:
         """Build the keys that names from another script are looked up by, and the glossary's patterns
@@ -670,21 +671,26 @@ class PartyIndex:
         keys = token_keys(token)
         return keys if token not in self._postings else keys[:2]
 
-    def _hit(self, query: Name, row: Row, country: str | None, written: str | None = None) -> PartyHit | None:
-        """The row's hit, or None under review; `written` is the listed name the query is typed as (the
-        row's own or another name of the entry with the same words), if it is."""
-        entry = self._entries[row.entry]
-        kind = entry.kind.value
-        result = score_names(query, row.name, kind)
+    def _hit(self, query: Name, row: Row, flags: int, country: str | None, written: str | None = None,
+             ) -> PartyHit | None:
+        """The row's hit, or None under review; `flags` are the row's (its kind of party among them);
+        `written` is the listed name the query is typed as (the row's own or another name of the entry
+        with the same words), if it is."""
+        result = score_names(query, row.name, scored_kind(flags))
         if written is not None and not result.explanation.startswith(SAME_AS_WRITTEN):
             result = NameScore(100.0, f"{SAME_AS_WRITTEN}; {result.explanation}")  # (and what the scorer saw)
         score = result.score
         party_country = country.upper() if country else ""
-        boosted = bool(party_country) and score >= COUNTRY_BOOST_FLOOR and party_country in entry.countries
+        may_boost = bool(party_country) and score >= COUNTRY_BOOST_FLOOR
+        if score < self.review_threshold and not may_boost:
+            return None  # (most rows scored and not a hit: no entry to read, no explanation to write)
+        entry = self._entries[row.entry]  # (stored entries: validated now)
+        kind = entry.kind.value
+        boosted = may_boost and party_country in entry.countries
         if boosted:
             score = min(100.0, score + COUNTRY_BOOST)
         if score < self.review_threshold:
-            return None  # (most rows scored and not a hit: no explanation to write)
+            return None
         notes = ["alias", result.explanation] if row.is_alias else [result.explanation]
         if boosted:
             notes.append(f"party country {party_country} is one of the entry's countries")
@@ -709,7 +715,7 @@ class _Building:
         self._rows: list[Row] = []
         self._contained_at: list[int] = []
         self._lengths: list[int] = []
-        self._persons: list[bool] = []
+        self._kinds: list[int] = []
         self._exact: Exact = {}
 
     def add_entry(self, number: int, entry: ListEntry) -> None:
@@ -718,6 +724,7 @@ class _Building:
         seen: dict[tuple[str, ...], int] = {}  # (tokens, or the written words of a name without any)
         kind = entry.kind  # (read once: a pydantic model's attributes are slower to read than a local)
         person, organisation = kind is EntryKind.PERSON, kind is EntryKind.ORGANISATION
+        flag = kind_flag(kind)
         for position, text in enumerate(entry.all_names()):
             reordered = _person_order(text) if person else text
             name = normalise_name(reordered)
@@ -739,7 +746,7 @@ class _Building:
             for filed in keys:
                 self._as_written(filed, row_number, None)
             self._lengths.append(len(name.tokens))
-            self._persons.append(person)
+            self._kinds.append(flag)
             # an organisation sharing all its words with a query may be contained in it (the scorer's
             # contained-name floor): the candidate filters let it through at that many shared words
             self._contained_at.append(len(name.tokens) if _may_contain(person, organisation, name) else _NEVER)
@@ -761,7 +768,7 @@ class _Building:
 
     def tables(self) -> IndexTables:
         """The tables of every entry added, packed into arrays."""
-        return packed_tables(self._rows, self._contained_at, self._lengths, self._persons, self._exact,
+        return packed_tables(self._rows, self._contained_at, self._lengths, self._kinds, self._exact,
                              self._builder.build())
 
 

@@ -27,6 +27,7 @@ from typing import Final
 
 import numpy as np
 
+from service.engine.parties.entry import EntryKind
 from service.engine.parties.legal_forms import LegalForm
 from service.engine.parties.names import Name
 from service.engine.parties.postings import (
@@ -51,6 +52,7 @@ PERSON: Final = 2
 OPENED: Final = 4  # from another script, or with annotations or former names (_may_reach_review)
 FOREIGN: Final = 8  # from another script
 FORMER: Final = 16  # with former names
+VESSEL_OR_AIRCRAFT: Final = 32  # neither a person nor an organisation (the scorer treats them alike)
 ROW_CACHE: Final = 8192  # decoded rows kept (cleared when full)
 
 
@@ -208,10 +210,11 @@ def tables_from_arrays(arrays: Arrays) -> IndexTables:
                        postings_from(arrays, "postings"))
 
 
-def packed_tables(rows: list[Row], contained_at: list[int], lengths: list[int], persons: list[bool],
+def packed_tables(rows: list[Row], contained_at: list[int], lengths: list[int], kinds: list[int],
                   exact: Exact, postings: Postings) -> IndexTables:
-    """The tables of a build: its rows and lists packed into arrays (the rows kept as they are)."""
-    flags = np.fromiter((_flags(row, person) for row, person in zip(rows, persons, strict=True)),
+    """The tables of a build: its rows and lists packed into arrays (the rows kept as they are). `kinds`:
+    each row's kind of party as flags (PERSON, VESSEL_OR_AIRCRAFT or none: an organisation)."""
+    flags = np.fromiter((_flags(row, kind) for row, kind in zip(rows, kinds, strict=True)),
                         dtype=np.uint8, count=len(rows))
     plain = [" ".join(row.name.tokens) for row in rows]
     prefilter = [" ".join((*row.name.tokens, *row.name.qualifiers)) if row.name.qualifiers else text
@@ -239,10 +242,23 @@ def _strings(texts: Iterable[str]) -> Strings:
     return Strings.of([text.encode() for text in texts])
 
 
-def _flags(row: Row, person: bool) -> int:
+def kind_flag(kind: EntryKind) -> int:
+    """The flag of an entry's kind of party (none for an organisation)."""
+    return PERSON if kind is EntryKind.PERSON else 0 if kind is EntryKind.ORGANISATION else VESSEL_OR_AIRCRAFT
+
+
+def scored_kind(flags: int) -> str:
+    """The kind a row's names are scored as (scoring.score_names), from its flags: no entry is read for
+    the rows that score under review, which are most of them."""
+    if flags & PERSON:
+        return EntryKind.PERSON.value
+    return EntryKind.VESSEL.value if flags & VESSEL_OR_AIRCRAFT else EntryKind.ORGANISATION.value
+
+
+def _flags(row: Row, kind: int) -> int:
     name = row.name
     opened = name.foreign_script or bool(name.qualifiers) or bool(name.former)
-    return ((ALIAS if row.is_alias else 0) | (PERSON if person else 0) | (OPENED if opened else 0)
+    return ((ALIAS if row.is_alias else 0) | kind | (OPENED if opened else 0)
             | (FOREIGN if name.foreign_script else 0) | (FORMER if name.former else 0))
 
 

@@ -9,7 +9,11 @@ import pytest
 
 from service.engine.parties import stored_entries
 from service.engine.parties.entry import EntryKind, ListEntry
+from service.engine.parties.index import PartyIndex
+from service.engine.parties.scoring import score_names
 from service.engine.parties.stored_entries import StoredEntries
+from service.engine.parties.tables import scored_kind
+from service.engine.verdict import ListStamp
 
 ENTRIES = [
     ListEntry(id="1", source_list="ofac-sdn", name="BANCO NACIONAL DE CUBA", aliases=["BNC"], countries=["CU"],
@@ -64,3 +68,26 @@ def test_the_entries_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     stored = _stored()
     assert [stored[n] for n in (0, 1, 2, 0)] == [ENTRIES[0], ENTRIES[1], ENTRIES[2], ENTRIES[0]]
     assert len(stored._kept) <= 2
+
+
+def test_a_query_reads_the_entries_of_its_hits_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows scored under review need no entry: their kind of party is in the row's flags."""
+    stamps = [ListStamp(name="test", version="1", entries=len(ENTRIES))]
+    built = PartyIndex(ENTRIES, stamps, review_threshold=95.0, block_threshold=99.0)
+    index = PartyIndex(_stored(), stamps, review_threshold=95.0, block_threshold=99.0, tables=built.tables())
+    reads: list[int] = []
+    read = StoredEntries.__getitem__
+    monkeypatch.setattr(StoredEntries, "__getitem__", lambda self, number: reads.append(number) or read(self, number))
+    assert [hit.entry_id for hit in index.match("Banco Nacional de Cuba")] == ["1"] and set(reads) == {0}
+    reads.clear()
+    near = "Banko Nacional de Cuba"  # (alike enough to be scored, under the review threshold of 95)
+    assert 60 < score_names(near, ENTRIES[0].name).score < 95
+    assert index.match(near) == [] and reads == []
+
+
+@pytest.mark.parametrize("kind", list(EntryKind))
+def test_a_row_is_scored_as_its_entry_s_kind(kind: EntryKind) -> None:
+    entry = ListEntry(id="1", source_list="test", name="Tak Shing Trading", kind=kind)
+    tables = PartyIndex([entry], [ListStamp(name="test", version="1", entries=1)]).tables()
+    scored = scored_kind(int(tables.flags[0]))
+    assert scored == (kind.value if kind is not EntryKind.AIRCRAFT else EntryKind.VESSEL.value)  # (scored alike)

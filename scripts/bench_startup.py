@@ -4,16 +4,28 @@ Imports the OFAC SDN 2021 and UN lists of the shared data into a fresh data dire
 stores the party index once, timed), then, per round, starts fresh processes that load the screening
 context as an API worker does (cross-script keys up front) and as a batch worker does (without): with
 the stored index, and with it removed (every process builds its own, as before the index was stored).
-Each process reports the seconds spent reading the lists (the snapshots' entries, proven whole), making
-the party index, and in all of load_context, and its private resident memory afterwards.
+Each process reports the seconds spent reading the lists, making the party index, and in all of
+load_context, and its private resident memory afterwards, while it holds the context (or the index it
+built). "Lists read": with the stored index, the
+snapshots' headers and file hashes (the entries come from the index's files); without it, the entries
+too, each snapshot proven whole.
+
+`--names N` stores a generated list of N names instead (bench_parties.py's names), as `lists import`
+would: a million names is the size of aggregated sanctions and PEP lists. `--stored-only` leaves out
+the processes that build their own index (at a million names each takes about half a minute).
+`--queries N` then has each process that loaded its context match N names (bench_parties.py's
+queries: close variants of listed names and unrelated names) and reports its private memory again,
+with the caches that queries fill (decoded rows and strings, keys, entries).
 
     .venv/bin/python scripts/bench_startup.py --rounds 3
+    .venv/bin/python scripts/bench_startup.py --names 1000000 --stored-only --rounds 3
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import subprocess
 import sys
 import tempfile
@@ -28,12 +40,15 @@ sys.path.insert(0, str(ROOT))
 from service.lists.indexes import party_index, refresh_index, screener  # noqa: E402
 from service.lists.intake import take_in  # noqa: E402
 from service.lists.load import load_lists  # noqa: E402
+from service.lists.manifest import record  # noqa: E402
+from service.lists.store import recorded, snapshot_dir, write_snapshot  # noqa: E402
 from service.runtime import load_context  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 LISTS = [("ofac", DATA / "ofac-sdn-2021"), ("un", DATA / "un-consolidated" / "UN_consolidated.xml")]
 KINDS = {"serve": True, "batch": False}  # cross-script keys up front
+QUERIES = "queries.json"  # in the data directory, for the child processes
 
 
 def private_mib() -> float:
@@ -46,14 +61,17 @@ def private_mib() -> float:
     return total / 1024
 
 
-def child(data_dir: Path, kind: str, stored: bool) -> None:
+def child(data_dir: Path, kind: str, stored: bool, queries: list[str]) -> None:
     """One fresh process: the lists, the index, then load_context as a whole (timed apart)."""
     settings = Settings(data_dir=data_dir)
     up_front = KINDS[kind]
     started = time.perf_counter()
     lists = load_lists(settings)
+    if not stored:
+        len(lists.entries)  # (read when first asked for: here, as the build needs them)
     read = time.perf_counter() - started
     started, cpu = time.perf_counter(), time.process_time()
+    built = None
     if stored:
         party_index(settings, lists, scripts_up_front=up_front)
     else:
@@ -63,14 +81,21 @@ def child(data_dir: Path, kind: str, stored: bool) -> None:
     made, made_cpu = time.perf_counter() - started, time.process_time() - cpu
     del lists
     started = time.perf_counter()
-    if stored:
-        load_context(settings, scripts_up_front=up_front)
+    context = load_context(settings, scripts_up_front=up_front) if stored else None
     whole = time.perf_counter() - started
+    # (measured while the context, or the built index, is held, as a worker holds it)
+    private = private_mib()
+    searching = context.parties if context is not None else None
+    if searching is not None:
+        for query in queries:
+            searching.match(query)
     print(json.dumps({"lists": read, "index": made, "index_cpu": made_cpu, "context": whole,
-                      "private": private_mib()}))
+                      "private": private, "after_queries": private_mib()}))
+    del context, built  # (held until measured)
 
 
 def run(data_dir: Path, kind: str, stored: bool) -> dict[str, float]:
+    """A child process's figures (the queries, if any, are in the data directory's queries.json)."""
     command = [sys.executable, __file__, "--child", kind, "--data-dir", str(data_dir)]
     result = subprocess.run([*command, *([] if stored else ["--built"])], check=True, capture_output=True, text=True)
     found: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
@@ -80,35 +105,55 @@ def run(data_dir: Path, kind: str, stored: bool) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--names", type=int, default=0, help="A generated list of this many names instead.")
+    parser.add_argument("--stored-only", action="store_true", help="Only processes that use the stored index.")
+    parser.add_argument("--queries", type=int, default=0, help="Names each process matches after loading.")
     parser.add_argument("--child", choices=sorted(KINDS), help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--built", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.data_dir, args.child, not args.built)
+        asked = args.data_dir / QUERIES
+        child(args.data_dir, args.child, not args.built, json.loads(asked.read_text()) if asked.exists() else [])
         return
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as directory:
         settings = Settings(data_dir=Path(directory))
-        for list_format, path in LISTS:
-            take_in(settings, list_format, path)
+        if args.names:
+            from bench_parties import generated_entries
+
+            entries = generated_entries(args.names, random.Random(20261121))
+            info = write_snapshot(snapshot_dir(settings.data_dir), "generated", "yaml", entries, "generated", "-")
+            record(settings.data_dir, "generated", recorded(info))
+            described = f"{args.names:,} generated names"
+        else:
+            for list_format, path in LISTS:
+                take_in(settings, list_format, path)
+            entries = load_lists(settings).entries
+            described = "OFAC 2021 + UN"
+        if args.queries:
+            from bench_parties import queries_for
+
+            names = [entry.name for entry in entries]
+            (Path(directory) / QUERIES).write_text(json.dumps(queries_for(names, args.queries, random.Random(7))))
+        del entries
         started, cpu = time.perf_counter(), time.process_time()
         refresh_index(settings)
-        print(f"index stored at import (OFAC 2021 + UN): {time.perf_counter() - started:.2f} s "
+        print(f"index stored at import ({described}): {time.perf_counter() - started:.2f} s "
               f"({time.process_time() - cpu:.2f} CPU-s), load average {load_average():.2f}\n")
         print("| round | load average | process | party index | index made in (CPU) | lists read in | load_context | "
-              "private MiB |")
-        print("|---:|---:|---|---|---:|---:|---:|---:|")
+              f"private MiB | after {args.queries:,} queries |")
+        print("|---:|---:|---|---|---:|---:|---:|---:|---:|")
         made: dict[tuple[str, bool], list[float]] = {}
         for number in range(1, args.rounds + 1):
             load = load_average()
             for kind in KINDS:
-                for stored in (True, False):
+                for stored in (True,) if args.stored_only else (True, False):
                     found = run(Path(directory), kind, stored)
                     made.setdefault((kind, stored), []).append(found["index_cpu"])
                     context = f"{found['context']:.2f} s" if stored else "-"
                     print(f"| {number} | {load:.2f} | {kind} | {'stored' if stored else 'built'} "
                           f"| {found['index']:.2f} s ({found['index_cpu']:.2f}) | {found['lists']:.2f} s | {context} "
-                          f"| {found['private']:.0f} |")
+                          f"| {found['private']:.0f} | {found['after_queries']:.0f} |")
         print("\nindex made in, CPU-seconds (range over rounds): " + "; ".join(
             f"{kind} {'stored' if stored else 'built'} {span(values, 2)} s" for (kind, stored), values in made.items()))
 

@@ -5,8 +5,8 @@ stores the party index once, timed), then, per round, starts fresh processes tha
 context as an API worker does (cross-script keys up front) and as a batch worker does (without): with
 the stored index, and with it removed (every process builds its own, as before the index was stored).
 Each process reports the seconds spent reading the lists, making the party index, and in all of
-load_context, and its private resident memory afterwards, while it holds the context (or the index it
-built). "Lists read": with the stored index, the
+load_context, and its own memory afterwards (anonymous pages: what no other process can share), while
+it holds the context (or the index it built). "Lists read": with the stored index, the
 snapshots' headers and file hashes (the entries come from the index's files); without it, the entries
 too, each snapshot proven whole.
 
@@ -14,8 +14,9 @@ too, each snapshot proven whole.
 would: a million names is the size of aggregated sanctions and PEP lists. `--stored-only` leaves out
 the processes that build their own index (at a million names each takes about half a minute).
 `--queries N` then has each process that loaded its context match N names (bench_parties.py's
-queries: close variants of listed names and unrelated names) and reports its private memory again,
-with the caches that queries fill (decoded rows and strings, keys, entries).
+queries: close variants of listed names and unrelated names) and reports its own memory again, with
+the caches that queries fill (decoded rows and strings, keys, entries), and the pages of the mapped
+stored files it has read (shared with every other process that maps them).
 
     .venv/bin/python scripts/bench_startup.py --rounds 3
     .venv/bin/python scripts/bench_startup.py --names 1000000 --stored-only --rounds 3
@@ -51,14 +52,17 @@ KINDS = {"serve": True, "batch": False}  # cross-script keys up front
 QUERIES = "queries.json"  # in the data directory, for the child processes
 
 
-def private_mib() -> float:
-    """Private resident memory of this process (Linux smaps_rollup)."""
-    total = 0
+def memory_mib() -> tuple[float, float]:
+    """This process's own memory (anonymous pages: heap, objects) and the pages of mapped files it has
+    read (the stored index: page cache, shared by every process that maps the same files), from Linux
+    smaps_rollup. A fresh process shares no anonymous page with another."""
+    fields: dict[str, int] = {}
     with open("/proc/self/smaps_rollup", encoding="ascii") as handle:
         for line in handle:
-            if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                total += int(line.split()[1])
-    return total / 1024
+            name, _, rest = line.partition(":")
+            if rest.strip().endswith("kB"):
+                fields[name] = int(rest.split()[0])
+    return fields["Anonymous"] / 1024, (fields["Rss"] - fields["Anonymous"]) / 1024
 
 
 def child(data_dir: Path, kind: str, stored: bool, queries: list[str]) -> None:
@@ -84,13 +88,14 @@ def child(data_dir: Path, kind: str, stored: bool, queries: list[str]) -> None:
     context = load_context(settings, scripts_up_front=up_front) if stored else None
     whole = time.perf_counter() - started
     # (measured while the context, or the built index, is held, as a worker holds it)
-    private = private_mib()
+    own, _ = memory_mib()
     searching = context.parties if context is not None else None
     if searching is not None:
         for query in queries:
             searching.match(query)
+    after, mapped = memory_mib()
     print(json.dumps({"lists": read, "index": made, "index_cpu": made_cpu, "context": whole,
-                      "private": private, "after_queries": private_mib()}))
+                      "own": own, "own_after": after, "mapped_after": mapped}))
     del context, built  # (held until measured)
 
 
@@ -141,7 +146,7 @@ def main() -> None:
         print(f"index stored at import ({described}): {time.perf_counter() - started:.2f} s "
               f"({time.process_time() - cpu:.2f} CPU-s), load average {load_average():.2f}\n")
         print("| round | load average | process | party index | index made in (CPU) | lists read in | load_context | "
-              f"private MiB | after {args.queries:,} queries |")
+              f"own MiB | after {args.queries:,} queries: own MiB, mapped files MiB |")
         print("|---:|---:|---|---|---:|---:|---:|---:|---:|")
         made: dict[tuple[str, bool], list[float]] = {}
         for number in range(1, args.rounds + 1):
@@ -153,7 +158,7 @@ def main() -> None:
                     context = f"{found['context']:.2f} s" if stored else "-"
                     print(f"| {number} | {load:.2f} | {kind} | {'stored' if stored else 'built'} "
                           f"| {found['index']:.2f} s ({found['index_cpu']:.2f}) | {found['lists']:.2f} s | {context} "
-                          f"| {found['private']:.0f} | {found['after_queries']:.0f} |")
+                          f"| {found['own']:.0f} | {found['own_after']:.0f}, {found['mapped_after']:.0f} |")
         print("\nindex made in, CPU-seconds (range over rounds): " + "; ".join(
             f"{kind} {'stored' if stored else 'built'} {span(values, 2)} s" for (kind, stored), values in made.items()))
 

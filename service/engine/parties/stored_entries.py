@@ -85,6 +85,10 @@ class StoredEntries(Sequence[ListEntry]):
         number = self._ids.get(entry_key(source_list, entry_id))
         return self[number] if number >= 0 else None
 
+    def holds(self, source_list: str, entry_id: str) -> bool:
+        """Whether this list holds an entry with this id (nothing validated)."""
+        return self._ids.get(entry_key(source_list, entry_id)) >= 0
+
     def by_key(self) -> Mapping[tuple[str, str], ListEntry]:
         """The entries by (list, entry id), as the screening context looks them up."""
         return EntriesByKey(self)
@@ -101,6 +105,10 @@ class EntriesByKey(Mapping[tuple[str, str], ListEntry]):
         if found is None:
             raise KeyError(key)
         return found
+
+    def __contains__(self, key: object) -> bool:
+        # (re-screening asks this of every stored entry after a list change: no entry validated for it)
+        return isinstance(key, tuple) and len(key) == 2 and self._entries.holds(*key)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return ((entry.source_list, entry.id) for entry in self._entries)

@@ -46,6 +46,13 @@ def test_an_entry_is_found_by_its_list_and_id() -> None:
     assert dict(by_key) == {(entry.source_list, entry.id): entry for entry in ENTRIES}
     assert by_key.get(("un-sc", "1")) == ENTRIES[1] and by_key.get(("un-sc", "2")) is None
     assert ("ofac-sdn", "1") in by_key and ("ofac-sdn", "9") not in by_key and len(by_key) == 3
+    assert "ofac-sdn" not in by_key and ("ofac-sdn",) not in by_key
+
+
+def test_asking_whether_an_entry_is_held_validates_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    stored = _stored()
+    monkeypatch.setattr(StoredEntries, "__getitem__", lambda self, number: pytest.fail("an entry was validated"))
+    assert ("un-sc", "1") in stored.by_key() and ("un-sc", "2") not in stored.by_key()
 
 
 def test_a_snapshot_s_own_lines_are_kept_as_they_are() -> None:

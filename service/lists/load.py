@@ -29,11 +29,10 @@ from service.lists.manifest import Manifest, ManifestError, manifest_path, read_
 from service.lists.store import (
     SUFFIX,
     SnapshotError,
-    read_info,
+    read_info_hashed,
     read_snapshot_lines,
     snapshot_dir,
     snapshot_paths,
-    stored_sha256,
 )
 from service.settings import Settings
 
@@ -193,8 +192,7 @@ def _snapshots(data_dir: Path) -> list[tuple[SnapshotFile, ListStamp, datetime]]
     found: list[tuple[SnapshotFile, ListStamp, datetime]] = []
     for name, path in paths.items():
         try:
-            stored = stored_sha256(path)
-            info = read_info(path)
+            info, stored = read_info_hashed(path)
         except SnapshotError as exc:
             raise ListIntegrityError(f"list snapshot unusable: {exc}") from exc
         expected = manifest.lists[name]

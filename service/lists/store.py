@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import gzip
 import hashlib
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -99,6 +100,18 @@ def read_info(path: Path) -> SnapshotInfo:
         raise SnapshotError(f"{path}: unreadable snapshot: {exc}") from exc
 
 
+def read_info_hashed(path: Path) -> tuple[SnapshotInfo, str]:
+    """The header of a snapshot and the sha256 of its file as stored, both from one read of the file
+    (only the header is decompressed): what a stored party index's entries are held to."""
+    try:
+        data = path.read_bytes()
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            first = stream.readline()
+    except (OSError, EOFError) as exc:
+        raise SnapshotError(f"{path}: unreadable snapshot: {exc}") from exc
+    return _header(first, path), hashlib.sha256(data).hexdigest()
+
+
 def _header(line: bytes, path: Path) -> SnapshotInfo:
     try:
         return SnapshotInfo.model_validate(json.loads(line)["snapshot"])
@@ -132,18 +145,6 @@ def read_snapshot_lines(path: Path) -> tuple[SnapshotInfo, list[ListEntry], list
             return info, [ListEntry.model_validate_json(line) for line in lines], lines
     except ValidationError as exc:
         raise SnapshotError(f"{path}: an entry does not validate: {exc}") from exc
-
-
-def stored_sha256(path: Path) -> str:
-    """The sha256 of a file's bytes as stored (a snapshot's compressed file: cheaper than its entries)."""
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as stream:
-            while chunk := stream.read(4 * 2**20):
-                digest.update(chunk)
-    except OSError as exc:
-        raise SnapshotError(f"{path}: unreadable snapshot: {exc}") from exc
-    return digest.hexdigest()
 
 
 @contextmanager

@@ -44,13 +44,14 @@ from typing import Any
 import numpy as np
 
 from service.engine.parties import index as index_module
-from service.engine.parties.index import PartyIndex
+from service.engine.parties.index import PartyIndex, build_tables
 from service.engine.parties.postings import Array, Arrays, Postings, postings_from, postings_names
 from service.engine.parties.stored_entries import ENTRY_ARRAYS, StoredEntries
 from service.engine.parties.tables import IndexTables, table_names, tables_from_arrays
 from service.engine.verdict import ListStamp
 from service.files import replace_file
 from service.lists.load import LoadedLists, load_lists
+from service.lists.script_keys import ScriptKeysAside
 from service.settings import Settings
 
 logger = logging.getLogger("service.lists")
@@ -187,13 +188,15 @@ def store_index(settings: Settings, lists: LoadedLists) -> Path:
                 return final  # (another process stored it meanwhile)
             except StoredIndexError:
                 shutil.rmtree(final)  # stale or corrupt: stored again below
-        index = screener(settings, lists)
         scratch = Path(tempfile.mkdtemp(dir=root, prefix=".building."))
+        aside = ScriptKeysAside(scratch / "scripts", _saved)
         try:
+            index = screener(settings, lists, build_tables(lists.entries, aside.start))
             entries = StoredEntries.of(lists.entries, lists.entry_lines)
-            write_index(scratch / "index", index, identity(lists.stamps), entries, lists.snapshot_hashes())
+            write_index(scratch / "index", index, identity(lists.stamps), entries, lists.snapshot_hashes(), aside)
             (scratch / "index").rename(final)
         finally:
+            aside.close()
             shutil.rmtree(scratch, ignore_errors=True)
         for other in root.iterdir():  # (a process still mapping an old one keeps its pages until it exits)
             if other.is_dir() and other != final:
@@ -212,17 +215,25 @@ def refresh_index(settings: Settings) -> Path | None:
 
 
 def write_index(directory: Path, index: PartyIndex, list_identity: str, entries: StoredEntries | None = None,
-                snapshots: dict[str, str] | None = None) -> None:
+                snapshots: dict[str, str] | None = None, scripts: ScriptKeysAside | None = None) -> None:
     """The index's files in a new directory, then their description (a directory without it is unfinished).
     `entries`: the index's entries as stored (else written from the index's own); `snapshots`: the
-    sha256 of each snapshot file they were read from."""
+    sha256 of each snapshot file they were read from; `scripts`: the cross-script keys' files, written
+    by a second process meanwhile (else, or if it failed, built and written here)."""
     directory.mkdir(parents=True)
     if entries is None:
         entries = StoredEntries.of(index.entries())
-    arrays = {**index.tables().arrays(), **index.script_postings().arrays("scripts"), **entries.arrays("entries")}
     files = {}
-    for name, array in arrays.items():
+    for name, array in {**index.tables().arrays(), **entries.arrays("entries")}.items():
         files[f"{name}.npy"] = _saved(directory / f"{name}.npy", array)
+    written = scripts.finish() if scripts is not None else None
+    if scripts is not None and written is not None and set(written) == set(SCRIPTS):
+        for name, described in written.items():
+            (scripts.directory / name).rename(directory / name)
+            files[name] = described
+    else:
+        for name, array in index.script_postings().arrays("scripts").items():
+            files[f"{name}.npy"] = _saved(directory / f"{name}.npy", array)
     description = {"format": FORMAT, "identity": list_identity, "matcher": matcher_fingerprint(),
                    "snapshots": snapshots or {}, "files": files}
     replace_file(directory / DESCRIPTION, json.dumps(description, indent=1).encode())

@@ -159,7 +159,7 @@ class PartyIndex:
         self._max_postings = max_postings
         self._max_hits = max_hits
         if tables is None:
-            tables = _built(self._entries)
+            tables = build_tables(self._entries)
         self._tables = tables
         # numbers per row, read per candidate (as Python numbers) or for many rows at once (as arrays)
         self._lengths = items(tables.lengths, "i")  # words per row, for ranking candidates by length
@@ -766,24 +766,42 @@ class _Building:
         rows.append((row, text))
         self._exact[key] = rows
 
+    @property
+    def rows(self) -> Sequence[Row]:
+        """The rows filed so far, in order."""
+        return self._rows
+
     def tables(self) -> IndexTables:
         """The tables of every entry added, packed into arrays."""
         return packed_tables(self._rows, self._contained_at, self._lengths, self._kinds, self._exact,
                              self._builder.build())
 
 
-def _built(entries: Sequence[ListEntry]) -> IndexTables:
-    """Normalise and file every name of the entries."""
+def build_tables(entries: Sequence[ListEntry],
+                 rows_filed: Callable[[Sequence[Row]], None] | None = None) -> IndexTables:
+    """Normalise and file every name of the entries, then pack the tables.
+
+    `rows_filed` is called with the rows once every name is filed, before the packing: a caller that
+    stores the index builds the cross-script keys of those rows meanwhile, in another process
+    (service.lists.script_keys), since both take seconds at a million names."""
     building = _Building()
     collecting = gc.isenabled()
     gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
     try:
         for number, entry in enumerate(entries):
             building.add_entry(number, entry)
+        if rows_filed is not None:
+            rows_filed(building.rows)
+        # (packing too: millions of objects are alive by then, and each collection would walk them all)
+        return building.tables()
     finally:
         if collecting:
             gc.enable()
-    return building.tables()
+
+
+def script_postings_of(rows: Sequence[Row]) -> Postings:
+    """The cross-script keys of these rows (what PartyIndex.script_postings gives for their tables)."""
+    return _script_postings(((number, row.name) for number, row in enumerate(rows)), len(rows))
 
 
 def _tally(row_sets: list[Rows], group_weights: list[float]) -> tuple[Rows, Counts, Weights]:

@@ -11,8 +11,9 @@ snapshots' headers and file hashes (the entries come from the index's files); wi
 too, each snapshot proven whole.
 
 Storing the index after an import is timed in a process of its own, as `lists import` runs it
-(reading the snapshot, building, writing; `--refreshes N` times): its wall time, its CPU time and
-that of the second process that builds the cross-script keys meanwhile (service.lists.script_keys).
+(`--refreshes N` times): the process stores the lists again, then the index is timed, built from the
+entries just written and written itself: its wall time, its CPU time and that of the second process
+that builds the cross-script keys meanwhile (service.lists.script_keys).
 
 `--names N` stores a generated list of N names instead (bench_parties.py's names), as `lists import`
 would: a million names is the size of aggregated sanctions and PEP lists. `--stored-only` leaves out
@@ -44,11 +45,12 @@ from rounds import load_average, span
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from service.engine.parties.entry import ListEntry  # noqa: E402
 from service.lists.indexes import party_index, refresh_index, screener  # noqa: E402
 from service.lists.intake import take_in  # noqa: E402
 from service.lists.load import load_lists  # noqa: E402
 from service.lists.manifest import record  # noqa: E402
-from service.lists.store import recorded, snapshot_dir, write_snapshot  # noqa: E402
+from service.lists.store import WrittenSnapshot, recorded, snapshot_dir, store_snapshot  # noqa: E402
 from service.runtime import load_context  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
@@ -105,18 +107,34 @@ def child(data_dir: Path, kind: str, stored: bool, queries: list[str]) -> None:
     del context, built  # (held until measured)
 
 
-def refresh(data_dir: Path) -> None:
-    """In a process of its own: store the index afresh, timed, as `lists import` does after an import."""
+def imported(data_dir: Path, names: int) -> tuple[list[ListEntry], list[WrittenSnapshot]]:
+    """Store the lists as `lists import` does (the generated list of `names` names, or OFAC and UN): the
+    entries, and the snapshots as written."""
+    settings = Settings(data_dir=data_dir)
+    if names:
+        from bench_parties import generated_entries
+
+        entries = generated_entries(names, random.Random(20261121))
+        info, written = store_snapshot(snapshot_dir(data_dir), "generated", "yaml", entries, "generated", "-")
+        record(data_dir, "generated", recorded(info))
+        return entries, [written]
+    stored = [take_in(settings, list_format, path).written for list_format, path in LISTS]
+    return load_lists(settings).entries, [snapshot for snapshot in stored if snapshot is not None]
+
+
+def refresh(data_dir: Path, names: int) -> None:
+    """In a process of its own, as `lists import` runs: store the lists again, then the index, timed."""
     shutil.rmtree(data_dir / "index", ignore_errors=True)
+    _, written = imported(data_dir, names)
     started, cpu = time.perf_counter(), time.process_time()
-    refresh_index(Settings(data_dir=data_dir))
+    refresh_index(Settings(data_dir=data_dir), written)
     wall, used = time.perf_counter() - started, time.process_time() - cpu
     aside = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({"wall": wall, "cpu": used, "aside_cpu": aside.ru_utime + aside.ru_stime}))
 
 
-def refreshed(data_dir: Path) -> dict[str, float]:
-    command = [sys.executable, __file__, "--refresh", "--data-dir", str(data_dir)]
+def refreshed(data_dir: Path, names: int) -> dict[str, float]:
+    command = [sys.executable, __file__, "--refresh", "--data-dir", str(data_dir), "--names", str(names)]
     result = subprocess.run(command, check=True, capture_output=True, text=True)
     found: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     return found
@@ -143,26 +161,15 @@ def main() -> None:
     parser.add_argument("--built", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.refresh:
-        refresh(args.data_dir)
+        refresh(args.data_dir, args.names)
         return
     if args.child:
         asked = args.data_dir / QUERIES
         child(args.data_dir, args.child, not args.built, json.loads(asked.read_text()) if asked.exists() else [])
         return
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as directory:
-        settings = Settings(data_dir=Path(directory))
-        if args.names:
-            from bench_parties import generated_entries
-
-            entries = generated_entries(args.names, random.Random(20261121))
-            info = write_snapshot(snapshot_dir(settings.data_dir), "generated", "yaml", entries, "generated", "-")
-            record(settings.data_dir, "generated", recorded(info))
-            described = f"{args.names:,} generated names"
-        else:
-            for list_format, path in LISTS:
-                take_in(settings, list_format, path)
-            entries = load_lists(settings).entries
-            described = "OFAC 2021 + UN"
+        entries, _ = imported(Path(directory), args.names)
+        described = f"{args.names:,} generated names" if args.names else "OFAC 2021 + UN"
         if args.queries:
             from bench_parties import queries_for
 
@@ -171,7 +178,7 @@ def main() -> None:
         del entries
         for _ in range(args.refreshes):
             load = load_average()
-            stored = refreshed(Path(directory))
+            stored = refreshed(Path(directory), args.names)
             print(f"index stored at import ({described}): {stored['wall']:.2f} s, {stored['cpu']:.2f} CPU-s "
                   f"+ {stored['aside_cpu']:.2f} CPU-s in the second process, load average {load:.2f}")
         print()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ from service.lists.intake import SnapshotRefused, adopt_snapshots, remove_list, 
 from service.lists.load import ListLoadError, load_lists
 from service.lists.manifest import ManifestError
 from service.lists.schedule import record_outcomes, update_lock
-from service.lists.store import SnapshotError, read_info, snapshot_dir, snapshot_paths
+from service.lists.store import SnapshotError, WrittenSnapshot, read_info, snapshot_dir, snapshot_paths
 from service.lists.update import UpdateOutcome, update_lists
 from service.settings import Settings, get_settings
 
@@ -45,12 +46,13 @@ def _pickup_note(settings: Settings) -> None:
                "(each worker follows the list manifest; /readyz shows a list that could not be loaded)")
 
 
-def _index_lists() -> None:
+def _index_lists(written: Iterable[WrittenSnapshot | None] = ()) -> None:
     """Store the party index of the lists as they now are, so that every process reads it instead of
-    building it at start. A failure is reported, not fatal: the first process to start then builds it."""
+    building it at start (`written`: the snapshots just stored, whose entries are in memory still). A
+    failure is reported, not fatal: the first process to start then builds it."""
     started = time.perf_counter()
     try:
-        stored = refresh_index(get_settings())
+        stored = refresh_index(get_settings(), [snapshot for snapshot in written if snapshot is not None])
     except (ListLoadError, OSError, StoredIndexError) as exc:
         typer.echo(f"warning: the party index was not stored ({exc}); the service builds it when it starts",
                    err=True)
@@ -89,7 +91,7 @@ def import_command(
     before = f" (was {intake.previous.version}, {intake.previous.entries} entries)" if intake.previous else ""
     typer.echo(f"stored {info.name} {info.version}: {info.entries} entries, "
                f"{info.warnings} rows skipped{before}")
-    _index_lists()
+    _index_lists([intake.written])
     _pickup_note(settings)
 
 
@@ -161,7 +163,7 @@ def update_command(
         else:
             _loud(outcome.error or outcome.name)
     if any(outcome.ok for outcome in outcomes):
-        _index_lists()
+        _index_lists([outcome.stored.written for outcome in outcomes if outcome.stored is not None])
     failed = [outcome.name for outcome in outcomes if not outcome.ok]
     if len(failed) < len(outcomes):
         _pickup_note(settings)

@@ -35,7 +35,7 @@ import shutil
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -52,6 +52,7 @@ from service.engine.verdict import ListStamp
 from service.files import replace_file
 from service.lists.load import LoadedLists, load_lists
 from service.lists.script_keys import ScriptKeysAside
+from service.lists.store import WrittenSnapshot
 from service.settings import Settings
 
 logger = logging.getLogger("service.lists")
@@ -204,10 +205,11 @@ def store_index(settings: Settings, lists: LoadedLists) -> Path:
     return final
 
 
-def refresh_index(settings: Settings) -> Path | None:
+def refresh_index(settings: Settings, written: Iterable[WrittenSnapshot] = ()) -> Path | None:
     """After the lists changed: store the index of the lists as they now are (None: no snapshot, nothing
-    stored, and any old index is dropped). Raises ListLoadError if the lists cannot be loaded."""
-    lists = load_lists(settings, require=False)
+    stored, and any old index is dropped). Raises ListLoadError if the lists cannot be loaded.
+    `written`: snapshots this process has just written, whose entries need not be read back."""
+    lists = load_lists(settings, require=False).with_written(written)
     if not is_stored(lists):
         shutil.rmtree(index_root(settings.data_dir), ignore_errors=True)
         return None

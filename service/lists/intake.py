@@ -21,6 +21,7 @@ from service.lists.store import (
     SUFFIX,
     SnapshotError,
     SnapshotInfo,
+    WrittenSnapshot,
     current_info,
     file_sha256,
     read_snapshot,
@@ -28,7 +29,7 @@ from service.lists.store import (
     snapshot_dir,
     snapshot_path,
     snapshot_paths,
-    write_snapshot,
+    store_snapshot,
 )
 from service.settings import Settings
 
@@ -55,6 +56,7 @@ class Intake:
     info: SnapshotInfo
     previous: SnapshotInfo | None
     warnings: list[RowWarning]
+    written: WrittenSnapshot | None = None  # (what storing the party index next may take as read)
 
 
 def source_files(list_format: str, path: Path) -> list[Path]:
@@ -88,12 +90,12 @@ def take_in(
             previous = None  # a corrupt snapshot is replaced by a good one, never compared against
         if not force:
             check_trust(name, read, previous, settings.list_max_shrink, settings.list_min_entries.get(name, 0))
-        info = write_snapshot(
+        info, written = store_snapshot(
             directory, name, list_format, read.entries, source or str(path),
             file_sha256(source_files(list_format, path)), warnings=len(read.warnings),
         )
         record(settings.data_dir, name, recorded(info))  # from now on, loading requires this snapshot
-    return Intake(info=info, previous=previous, warnings=read.warnings)
+    return Intake(info=info, previous=previous, warnings=read.warnings, written=written)
 
 
 @contextmanager

@@ -14,7 +14,8 @@ A snapshot's header and the hash of its file are read at load; its entries when 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +30,7 @@ from service.lists.manifest import Manifest, ManifestError, manifest_path, read_
 from service.lists.store import (
     SUFFIX,
     SnapshotError,
+    WrittenSnapshot,
     read_info_hashed,
     read_snapshot_lines,
     snapshot_dir,
@@ -71,6 +73,14 @@ class LoadedLists:
     stamps: list[ListStamp]
     ages: tuple[ListAge, ...]  # per list: official or bundled, when taken, expected update interval
     listed_from: dict[tuple[str, str], date]  # (list, entry id) -> the day a curated listing applies from
+    # snapshots this process has just written, by the sha256 of their files: taken as read (`with_written`)
+    written: dict[str, WrittenSnapshot] = field(default_factory=dict)
+
+    def with_written(self, written: Iterable[WrittenSnapshot]) -> LoadedLists:
+        """These lists, taking the entries of a snapshot this process has just written from memory when
+        its file is still the one written (the same sha256: the same bytes), instead of reading them
+        back. Only before the entries were first asked for."""
+        return replace(self, written={snapshot.file_sha256: snapshot for snapshot in written})
 
     @property
     def entries(self) -> list[ListEntry]:
@@ -92,6 +102,11 @@ class LoadedLists:
         entries = list(self.curated)
         lines = [entry.model_dump_json().encode() for entry in self.curated]
         for snapshot in self.snapshots:
+            kept = self.written.get(snapshot.file_sha256)
+            if kept is not None:
+                entries.extend(kept.entries)
+                lines.extend(kept.lines)
+                continue
             try:
                 info, read, read_lines = read_snapshot_lines(snapshot.path)
             except SnapshotError as exc:

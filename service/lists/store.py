@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,21 +64,40 @@ def snapshot_path(directory: Path, name: str) -> Path:
     return directory / f"{name}{SUFFIX}"
 
 
+@dataclass(frozen=True)
+class WrittenSnapshot:
+    """A snapshot as the process that wrote it holds it: the sha256 of the file, the entries and each
+    entry's line. Loading takes them for a file of that very hash instead of reading it back: after an
+    import, storing the party index need not read and validate again what was just written."""
+
+    file_sha256: str
+    entries: list[ListEntry]
+    lines: list[bytes]
+
+
 def write_snapshot(
     directory: Path, name: str, list_format: str, entries: Iterable[ListEntry], source: str, source_sha256: str,
     warnings: int = 0,
 ) -> SnapshotInfo:
     """Store entries as the named snapshot, atomically replacing any previous one."""
-    lines = [entry.model_dump_json() for entry in entries]
-    body = "\n".join(lines).encode()
+    return store_snapshot(directory, name, list_format, entries, source, source_sha256, warnings)[0]
+
+
+def store_snapshot(
+    directory: Path, name: str, list_format: str, entries: Iterable[ListEntry], source: str, source_sha256: str,
+    warnings: int = 0,
+) -> tuple[SnapshotInfo, WrittenSnapshot]:
+    """write_snapshot, and the snapshot as written."""
+    kept = list(entries)
+    body = "\n".join([entry.model_dump_json() for entry in kept]).encode()
     digest = hashlib.sha256(body).hexdigest()
     info = SnapshotInfo(
-        name=name, format=list_format, version=f"sha256:{digest[:16]}", sha256=digest, entries=len(lines),
+        name=name, format=list_format, version=f"sha256:{digest[:16]}", sha256=digest, entries=len(kept),
         imported_at=datetime.now(UTC), source=source, source_sha256=source_sha256, warnings=warnings,
     )
     header = json.dumps({"snapshot": info.model_dump(mode="json")}, ensure_ascii=False).encode()
-    _replace(snapshot_path(directory, name), header + b"\n" + body)
-    return info
+    stored = _replace(snapshot_path(directory, name), header + b"\n" + body)
+    return info, WrittenSnapshot(hashlib.sha256(stored).hexdigest(), kept, body.split(b"\n") if body else [])
 
 
 def recorded(info: SnapshotInfo) -> RecordedSnapshot:
@@ -86,9 +106,12 @@ def recorded(info: SnapshotInfo) -> RecordedSnapshot:
                             imported_at=info.imported_at)
 
 
-def _replace(path: Path, data: bytes) -> None:
-    """Replace the snapshot at `path` with `data`, gzip-compressed (no timestamp: same data, same bytes)."""
-    replace_file(path, gzip.compress(data, mtime=0))
+def _replace(path: Path, data: bytes) -> bytes:
+    """Replace the snapshot at `path` with `data`, gzip-compressed (no timestamp: same data, same bytes);
+    returns the bytes stored."""
+    stored = gzip.compress(data, mtime=0)
+    replace_file(path, stored)
+    return stored
 
 
 def read_info(path: Path) -> SnapshotInfo:

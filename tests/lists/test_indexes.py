@@ -4,6 +4,7 @@ is missing, stale or corrupt, and never an empty index when the lists cannot be 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import logging
 import subprocess
@@ -30,7 +31,7 @@ from service.lists.indexes import (
 )
 from service.lists.intake import remove_list, take_in
 from service.lists.load import ListLoadError, load_lists
-from service.lists.store import snapshot_dir
+from service.lists.store import read_snapshot_lines, snapshot_dir
 from service.metrics import TimedParties
 from service.runtime import load_context
 from service.settings import Settings
@@ -267,3 +268,42 @@ def test_an_index_that_cannot_be_stored_is_kept_in_memory(tmp_path: Path, monkey
         context = load_context(settings)
     assert _blocks(context.parties) and "party_index_in_memory" in caplog.text
     assert not any(path.is_dir() for path in index_root(settings.data_dir).iterdir())  # (nothing half-written)
+
+
+def _described(stored: Path | None) -> dict[str, object]:
+    assert stored is not None
+    files: dict[str, object] = json.loads((stored / DESCRIPTION).read_bytes())["files"]
+    return files
+
+
+def test_an_import_stores_the_index_from_the_entries_it_has_just_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot as written is its file's bytes: taken from memory, nothing is read back, and the
+    index stored is the one that reading the file back gives."""
+    settings = settings_for(tmp_path)
+    intake = take_in(settings, "ofac", ofac_copy(tmp_path))
+    written = intake.written
+    assert written is not None
+    path = snapshot_dir(settings.data_dir) / "ofac-sdn.jsonl.gz"
+    assert written.file_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    _, read, lines = read_snapshot_lines(path)
+    assert written.entries == read and written.lines == lines
+    read_back = _described(refresh_index(settings))
+
+    def refused(path: Path) -> None:
+        raise AssertionError(f"{path}: entries read")
+
+    monkeypatch.setattr(load_module, "read_snapshot_lines", refused)
+    assert _described(refresh_index(settings, [written])) == read_back
+
+
+def test_a_snapshot_written_over_since_is_read_from_its_file(tmp_path: Path) -> None:
+    """Entries kept from an earlier write are not taken for a file that has changed since."""
+    settings = settings_for(tmp_path)
+    earlier = take_in(settings, "ofac", ofac_copy(tmp_path)).written
+    take_in(settings, "ofac", ofac_copy(tmp_path / "fewer", keep_rows=3), force=True)
+    assert earlier is not None
+    lists = load_lists(settings).with_written([earlier])
+    assert lists.snapshots[0].file_sha256 != earlier.file_sha256
+    assert len(lists.entries) - len(lists.curated) < len(earlier.entries)
+    assert _described(refresh_index(settings, [earlier])) == _described(refresh_index(settings))

@@ -13,7 +13,8 @@ too, each snapshot proven whole.
 Storing the index after an import is timed in a process of its own, as `lists import` runs it
 (`--refreshes N` times): the process stores the lists again, then the index is timed, built from the
 entries just written and written itself: its wall time, its CPU time and that of the second process
-that builds the cross-script keys meanwhile (service.lists.script_keys).
+that builds the cross-script keys meanwhile (service.lists.script_keys), and the peak resident memory of
+each (the second process's counts the pages it shares with the first until either writes to them).
 
 `--names N` stores a generated list of N names instead (bench_parties.py's names), as `lists import`
 would: a million names is the size of aggregated sanctions and PEP lists. `--stored-only` leaves out
@@ -129,8 +130,9 @@ def refresh(data_dir: Path, names: int) -> None:
     started, cpu = time.perf_counter(), time.process_time()
     refresh_index(Settings(data_dir=data_dir), written)
     wall, used = time.perf_counter() - started, time.process_time() - cpu
-    aside = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({"wall": wall, "cpu": used, "aside_cpu": aside.ru_utime + aside.ru_stime}))
+    aside, own = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"wall": wall, "cpu": used, "aside_cpu": aside.ru_utime + aside.ru_stime,
+                      "peak_mib": own.ru_maxrss / 1024, "aside_peak_mib": aside.ru_maxrss / 1024}))
 
 
 def refreshed(data_dir: Path, names: int) -> dict[str, float]:
@@ -180,7 +182,8 @@ def main() -> None:
             load = load_average()
             stored = refreshed(Path(directory), args.names)
             print(f"index stored at import ({described}): {stored['wall']:.2f} s, {stored['cpu']:.2f} CPU-s "
-                  f"+ {stored['aside_cpu']:.2f} CPU-s in the second process, load average {load:.2f}")
+                  f"+ {stored['aside_cpu']:.2f} CPU-s in the second process, peak resident memory "
+                  f"{stored['peak_mib']:,.0f} MiB + {stored['aside_peak_mib']:,.0f} MiB, load average {load:.2f}")
         print()
         print("| round | load average | process | party index | index made in (CPU) | lists read in | load_context | "
               f"own MiB | after {args.queries:,} queries: own MiB, mapped files MiB |")

@@ -234,6 +234,8 @@ def write_index(directory: Path, index: PartyIndex, list_identity: str, entries:
             (scripts.directory / name).rename(directory / name)
             files[name] = described
     else:
+        if written is not None:
+            logger.warning("event=party_index_scripts_inline reason='the second process wrote %s'", sorted(written))
         for name, array in index.script_postings().arrays("scripts").items():
             files[f"{name}.npy"] = _saved(directory / f"{name}.npy", array)
     description = {"format": FORMAT, "identity": list_identity, "matcher": matcher_fingerprint(),

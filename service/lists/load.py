@@ -79,7 +79,7 @@ class LoadedLists:
     def with_written(self, written: Iterable[WrittenSnapshot]) -> LoadedLists:
         """These lists, taking the entries of a snapshot this process has just written from memory when
         its file is still the one written (the same sha256: the same bytes), instead of reading them
-        back. Only before the entries were first asked for."""
+        back."""
         return replace(self, written={snapshot.file_sha256: snapshot for snapshot in written})
 
     @property

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.cli import lists as lists_cli
+from service.lists import load as load_module
 from service.lists.schedule import read_status, update_lock
 from tests.lists.helpers import OFAC_MINI, SHARED_DATA, ofac_copy
 
@@ -146,3 +147,19 @@ def test_import_and_remove_store_the_party_index(private_data_dir: Path) -> None
     assert len(list((private_data_dir / "index").glob("*/index.json"))) == 1
     removed = runner.invoke(app, ["lists", "remove", "ofac-sdn", "--reason", "test"])
     assert removed.exit_code == 0 and not (private_data_dir / "index").exists()
+
+
+def test_import_and_update_store_the_index_without_reading_back(monkeypatch: pytest.MonkeyPatch,
+                                                                private_data_dir: Path) -> None:
+    """The entries a command has just written are the index's: no snapshot is read back and validated."""
+    def refused(path: Path) -> None:
+        raise AssertionError(f"{path}: entries read back")
+
+    monkeypatch.setattr(load_module, "read_snapshot_lines", refused)
+    imported = runner.invoke(app, ["lists", "import", "--format", "ofac", str(OFAC_MINI)])
+    assert imported.exit_code == 0 and "party index stored in" in imported.stdout, imported.output
+    files = {path.name: path.read_bytes() for path in OFAC_MINI.iterdir()}
+    monkeypatch.setattr(lists_cli, "TRANSPORT", _serve(files))
+    updated = runner.invoke(app, ["lists", "update"])
+    assert updated.exit_code == 0 and "party index stored in" in updated.stdout, updated.output
+    assert "not stored" not in imported.stderr + updated.stderr

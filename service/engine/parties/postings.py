@@ -14,6 +14,7 @@ shares their pages instead of holding a dictionary of two million keys.
 from __future__ import annotations
 
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, Literal
 
@@ -291,8 +292,10 @@ class PostingsBuilder:
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
         self.words: dict[str, tuple[int, ...]] = {}  # each word seen: its keys' numbers
-        self._numbers: list[int] = []
-        self._keys_per_row: list[int] = []
+        # (C ints: a Python list of ten million key numbers held an object per number, and numpy then
+        # converted it number by number)
+        self._numbers = array("i")
+        self._keys_per_row = array("i")
 
     def number(self, key: str) -> int:
         """The key's number (a new one for a key not seen before)."""
@@ -315,8 +318,9 @@ class PostingsBuilder:
         self._keys_per_row.append(len(distinct))
 
     def build(self) -> Postings:
-        key_numbers = np.array(self._numbers, dtype=np.int32)
-        rows = np.repeat(np.arange(len(self._keys_per_row), dtype=np.int32), self._keys_per_row)
+        key_numbers = np.frombuffer(self._numbers, dtype=np.intc).astype(np.int32)
+        per_row = np.frombuffer(self._keys_per_row, dtype=np.intc)
+        rows = np.repeat(np.arange(len(per_row), dtype=np.int32), per_row)
         flat = rows[np.argsort(key_numbers, kind="stable")]  # (stable: each key's rows stay ascending)
         starts = np.zeros(len(self._ids) + 1, dtype=np.int64)
         np.cumsum(np.bincount(key_numbers, minlength=len(self._ids)), out=starts[1:])

@@ -97,7 +97,7 @@ def store_snapshot(
     )
     header = json.dumps({"snapshot": info.model_dump(mode="json")}, ensure_ascii=False).encode()
     stored = _replace(snapshot_path(directory, name), header + b"\n" + body)
-    return info, WrittenSnapshot(hashlib.sha256(stored).hexdigest(), kept, body.split(b"\n") if body else [])
+    return info, WrittenSnapshot(hashlib.sha256(stored).hexdigest(), kept, _entry_lines(body))
 
 
 def recorded(info: SnapshotInfo) -> RecordedSnapshot:
@@ -135,6 +135,11 @@ def read_info_hashed(path: Path) -> tuple[SnapshotInfo, str]:
     return _header(first, path), hashlib.sha256(data).hexdigest()
 
 
+def _entry_lines(body: bytes) -> list[bytes]:
+    """A snapshot body's entry lines, one per entry (none in an empty body: a list may have no entries)."""
+    return body.split(b"\n") if body else []
+
+
 def _header(line: bytes, path: Path) -> SnapshotInfo:
     try:
         return SnapshotInfo.model_validate(json.loads(line)["snapshot"])
@@ -160,7 +165,7 @@ def read_snapshot_lines(path: Path) -> tuple[SnapshotInfo, list[ListEntry], list
     info = _header(first, path)
     if hashlib.sha256(body).hexdigest() != info.sha256:
         raise SnapshotError(f"{path}: content does not match its sha256 ({info.version}); the file is corrupt")
-    lines = body.split(b"\n") if body else []
+    lines = _entry_lines(body)
     if len(lines) != info.entries:
         raise SnapshotError(f"{path}: {len(lines)} entries, header says {info.entries}")
     try:

@@ -190,9 +190,10 @@ def store_index(settings: Settings, lists: LoadedLists) -> Path:
             except StoredIndexError:
                 shutil.rmtree(final)  # stale or corrupt: stored again below
         scratch = Path(tempfile.mkdtemp(dir=root, prefix=".building."))
-        aside = ScriptKeysAside(scratch / "scripts", _saved)
+        aside = ScriptKeysAside(scratch / "scripts")
         try:
-            index = screener(settings, lists, build_tables(lists.entries, aside.start))
+            aside.start(len(lists.entries))
+            index = screener(settings, lists, build_tables(lists.entries, aside.send))
             entries = StoredEntries.of(lists.entries, lists.entry_lines)
             write_index(scratch / "index", index, identity(lists.stamps), entries, lists.snapshot_hashes(), aside)
             (scratch / "index").rename(final)
@@ -227,7 +228,7 @@ def write_index(directory: Path, index: PartyIndex, list_identity: str, entries:
         entries = StoredEntries.of(index.entries())
     files = {}
     for name, array in {**index.tables().arrays(), **entries.arrays("entries")}.items():
-        files[f"{name}.npy"] = _saved(directory / f"{name}.npy", array)
+        files[f"{name}.npy"] = saved_array(directory / f"{name}.npy", array)
     written = scripts.finish() if scripts is not None else None
     if scripts is not None and written is not None and set(written) == set(SCRIPTS):
         for name, described in written.items():
@@ -237,7 +238,7 @@ def write_index(directory: Path, index: PartyIndex, list_identity: str, entries:
         if written is not None:
             logger.warning("event=party_index_scripts_inline reason='the second process wrote %s'", sorted(written))
         for name, array in index.script_postings().arrays("scripts").items():
-            files[f"{name}.npy"] = _saved(directory / f"{name}.npy", array)
+            files[f"{name}.npy"] = saved_array(directory / f"{name}.npy", array)
     description = {"format": FORMAT, "identity": list_identity, "matcher": matcher_fingerprint(),
                    "snapshots": snapshots or {}, "files": files}
     replace_file(directory / DESCRIPTION, json.dumps(description, indent=1).encode())
@@ -276,7 +277,7 @@ def _verify_files(directory: Path, files: dict[str, Any]) -> None:
             raise StoredIndexError(f"{directory / name}: content does not match its sha256; the file is corrupt")
 
 
-def _saved(path: Path, array: Array) -> dict[str, Any]:
+def saved_array(path: Path, array: Array) -> dict[str, Any]:
     """Write one array (fsynced); its size and sha256 for the description."""
     with path.open("wb") as out:
         np.save(out, np.ascontiguousarray(array), allow_pickle=False)

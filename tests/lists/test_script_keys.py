@@ -3,19 +3,25 @@ in one process, and the storing process builds them itself whenever the second o
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import marshal
 import os
-import threading
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from service.lists import indexes, script_keys
+from service.engine.parties.index import PartyIndex
+from service.lists import script_keys
 from service.lists.indexes import DESCRIPTION, SCRIPTS, refresh_index
 from service.lists.intake import take_in
-from service.lists.script_keys import ScriptKeysAside
+from service.lists.script_keys import DESCRIBED, ScriptKeysAside, build
 from service.settings import Settings
+from tests.engine.parties.test_index import ENTRIES, STAMPS
 from tests.lists.helpers import ofac_copy, settings_for
 
 
@@ -30,66 +36,95 @@ def _stored_files(tmp_path: Path) -> dict[str, dict[str, object]]:
 
 
 @pytest.fixture
-def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every fork of the storing process, and forking allowed although the test runner has threads."""
-    made: list[int] = []
-    fork = os.fork
+def started(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Every second process started (one for lists of any size)."""
+    monkeypatch.setattr(script_keys, "SECOND_PROCESS_FROM", 0)
+    made: list[subprocess.Popen[bytes]] = []
+    popen = subprocess.Popen
 
-    def counted() -> int:
-        pid = fork()
-        if pid:
-            made.append(pid)
-        return pid
+    def counted(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        process: subprocess.Popen[bytes] = popen(*args, **kwargs)  # type: ignore[call-overload]
+        made.append(process)
+        return process
 
-    monkeypatch.setattr(script_keys, "forkable", lambda: True)
-    monkeypatch.setattr(script_keys.os, "fork", counted)
+    monkeypatch.setattr(script_keys.subprocess, "Popen", counted)
     return made
 
 
-def test_the_second_process_writes_the_files_one_process_would(tmp_path: Path, forks: list[int],
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    aside = _stored_files(tmp_path / "aside")
-    assert len(forks) == 1
-    monkeypatch.setattr(script_keys, "forkable", lambda: False)
-    alone = _stored_files(tmp_path / "alone")
-    assert len(forks) == 1
+def test_the_second_process_writes_the_files_one_process_would(
+        tmp_path: Path, started: list[subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="service.lists"):
+        aside = _stored_files(tmp_path / "aside")
+    assert len(started) == 1 and started[0].returncode == 0
+    assert "event=party_index_scripts_inline" not in caplog.text
+    monkeypatch.setattr(script_keys, "SECOND_PROCESS", (str(tmp_path / "no-such-program"),))
+    with caplog.at_level(logging.WARNING, logger="service.lists"):
+        alone = _stored_files(tmp_path / "alone")
+    assert "event=party_index_scripts_inline" in caplog.text  # (it could not start: built in one process)
     assert set(SCRIPTS) <= set(aside)
     assert aside == alone  # (every file's size and sha256, the cross-script keys' among them)
 
 
-def test_a_failed_second_process_leaves_the_keys_to_the_first(tmp_path: Path, forks: list[int],
-                                                              monkeypatch: pytest.MonkeyPatch,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
-    def broken(rows: object) -> object:
-        raise MemoryError("no room for the keys")
+def test_a_small_list_starts_no_second_process(tmp_path: Path, started: list[subprocess.Popen[bytes]],
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(script_keys, "SECOND_PROCESS_FROM", 50_000)
+    with caplog.at_level(logging.WARNING, logger="service.lists"):
+        assert set(SCRIPTS) <= set(_stored_files(tmp_path))
+    assert not started and "event=party_index_scripts_inline" not in caplog.text
 
-    monkeypatch.setattr(script_keys, "script_postings_of", broken)  # (only the second process calls it)
+
+def test_a_failed_second_process_leaves_the_keys_to_the_first(
+        tmp_path: Path, started: list[subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    expected = _stored_files(tmp_path / "expected")
+    monkeypatch.setattr(script_keys, "SECOND_PROCESS", (sys.executable, "-c", "import sys; sys.exit(3)"))
     with caplog.at_level(logging.WARNING, logger="service.lists"):
         failed = _stored_files(tmp_path / "failed")
-    assert len(forks) == 1
+    assert len(started) == 2 and started[1].returncode == 3
     assert "event=party_index_scripts_inline" in caplog.text
-    monkeypatch.setattr(script_keys, "forkable", lambda: False)
-    assert failed == _stored_files(tmp_path / "alone")
+    assert failed == expected
 
 
-def test_a_process_with_other_threads_does_not_fork() -> None:
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert not script_keys.forkable()
-    finally:
-        stop.set()
-        other.join()
-
-
-def test_an_abandoned_second_process_is_stopped(tmp_path: Path, forks: list[int],
+def test_an_abandoned_second_process_is_stopped(tmp_path: Path, started: list[subprocess.Popen[bytes]],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(script_keys, "script_postings_of", lambda rows: threading.Event().wait())  # (never ends)
-    aside = ScriptKeysAside(tmp_path / "scripts", indexes._saved)
-    aside.start([])
-    assert len(forks) == 1
+    monkeypatch.setattr(script_keys, "SECOND_PROCESS", (sys.executable, "-c", "import time; time.sleep(600)"))
+    aside = ScriptKeysAside(tmp_path / "scripts")
+    aside.start(1)
+    assert len(started) == 1
     aside.close()
-    with pytest.raises(ChildProcessError):  # (stopped and reaped: no process left behind)
-        os.waitpid(forks[0], os.WNOHANG)
+    assert started[0].returncode is not None  # (stopped and reaped: no process left behind)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(started[0].pid, os.WNOHANG)
     assert aside.finish() is None
+
+
+def _frames(rows: list[tuple[str, ...]], batch: int, count: int | None) -> bytes:
+    """What the storing process sends: the rows' words in frames of `batch`, then their count."""
+    sent = b""
+    for start in range(0, len(rows), batch):
+        frame = marshal.dumps(rows[start:start + batch])
+        sent += len(frame).to_bytes(8, "little") + frame
+    if count is not None:
+        sent += (0).to_bytes(8, "little") + count.to_bytes(8, "little")
+    return sent
+
+
+def test_the_second_process_builds_the_keys_of_the_words_it_is_sent(tmp_path: Path) -> None:
+    index = PartyIndex(ENTRIES, STAMPS)
+    tables = index.tables()
+    rows = [tables.row(number).name.tokens for number in range(len(tables))]
+    assert build(io.BytesIO(_frames(rows, 3, len(rows))), tmp_path) == 0
+    described = json.loads((tmp_path / DESCRIBED).read_bytes())
+    expected = index.script_postings().arrays("scripts")
+    assert set(described) == {f"{name}.npy" for name in expected}
+    for name, array in expected.items():
+        assert np.array_equal(np.load(tmp_path / f"{name}.npy"), array)
+
+
+@pytest.mark.parametrize("count", [None, 2], ids=["rows cut off", "a wrong count"])
+def test_rows_that_do_not_end_as_sent_write_nothing(tmp_path: Path, count: int | None) -> None:
+    rows = [("brevanti", "trading"), ("ocean", "pioneer"), ("kim", "jong", "un")]
+    assert build(io.BytesIO(_frames(rows, 2, count)), tmp_path) == 1
+    assert not (tmp_path / DESCRIBED).exists()

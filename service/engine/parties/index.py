@@ -36,7 +36,8 @@ import math
 import threading
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, NamedTuple
@@ -102,6 +103,7 @@ WORD_CACHE_BYTES = 32 * 2**20  # and the bytes of the row arrays made for them
 SMALL_RANKING: Final = 64  # candidate rows ranked in plain Python up to this many (numpy's calls cost more)
 RAREST_GROUP: Final = 30  # a query word held by this few names: its rows are always looked at
 _NEVER: Final = 1 << 30  # shared-word count that no query reaches
+ROWS_BATCH: Final = 50_000  # rows handed to build_tables' rows_filed at a time
 # added to the weight of a listed name standing whole in the query (more than the IDFs of its words sum to)
 CONTAINED_FIRST: Final = 100.0
 PREFILTER: Final = 50.0  # rapidfuzz token_set_ratio under which a row is not scored (true matches score far above)
@@ -781,27 +783,74 @@ def build_tables(entries: Sequence[ListEntry],
                  rows_filed: Callable[[Sequence[Row]], None] | None = None) -> IndexTables:
     """Normalise and file every name of the entries, then pack the tables.
 
-    `rows_filed` is called with the rows once every name is filed, before the packing: a caller that
-    stores the index builds the cross-script keys of those rows meanwhile, in another process
-    (service.lists.script_keys), since both take seconds at a million names."""
-    building = _Building()
-    collecting = gc.isenabled()
-    gc.disable()  # hundreds of thousands of small acyclic objects: the cycle collector only slows the build
-    try:
+    `rows_filed` is given the rows while they are filed, in order, a batch at a time (every row once),
+    then no rows once all are filed, before the packing: a caller that stores the index has another
+    process build their cross-script keys meanwhile (service.lists.script_keys), since filing and
+    those keys each take seconds at a million names."""
+    with _collector_paused():  # (packing too: millions of objects are alive by then)
+        building = _Building()
+        rows, sent = building.rows, 0
         for number, entry in enumerate(entries):
             building.add_entry(number, entry)
+            if rows_filed is not None and len(rows) - sent >= ROWS_BATCH:
+                rows_filed(rows[sent:])
+                sent = len(rows)
         if rows_filed is not None:
-            rows_filed(building.rows)
-        # (packing too: millions of objects are alive by then, and each collection would walk them all)
+            if len(rows) > sent:
+                rows_filed(rows[sent:])
+            rows_filed([])
         return building.tables()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector paused: a build makes millions of small acyclic objects, and each collection
+    would walk them all again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if collecting:
             gc.enable()
 
 
-def script_postings_of(rows: Sequence[Row]) -> Postings:
-    """The cross-script keys of these rows (what PartyIndex.script_postings gives for their tables)."""
-    return _script_postings(((number, row.name) for number, row in enumerate(rows)), len(rows))
+class ScriptKeysBuilder:
+    """The cross-script keys of rows (script_keys), filed row after row, by number: a word's keys are
+    numbered once, and a million names repeat their words. Only the rows' words are needed, so another
+    process can build them from the words alone (service.lists.script_keys)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._words: dict[str, tuple[int, ...]] = {}
+        # (C ints: no Python int kept per key)
+        self._numbers, self._held, self._counts = array("i"), array("i"), array("i")
+
+    def add(self, number: int, tokens: Sequence[str]) -> None:
+        """Row `number`'s keys, from its normalised words (rows added in ascending order)."""
+        ids, words = self._ids, self._words
+        kept = [t for t in tokens if not is_business_word(t)]
+        found: set[int] = set()
+        for token in kept:
+            known = words.get(token)
+            if known is None:
+                known = words[token] = tuple([_numbered(ids, key) for key in _word_script_keys(token)])
+            found.update(known)
+        for key in _run_script_keys(kept):
+            found.add(_numbered(ids, key))
+        self._numbers.extend(found)
+        self._held.append(number)
+        self._counts.append(len(found))
+
+    def postings(self, total: int) -> Postings:
+        """The postings of the rows added, over `total` rows."""
+        key_numbers = np.frombuffer(self._numbers, dtype=np.intc).astype(np.int32)
+        held, counts = np.frombuffer(self._held, dtype=np.intc), np.frombuffer(self._counts, dtype=np.intc)
+        rows = np.repeat(held, counts).astype(np.int32)
+        flat = rows[np.argsort(key_numbers, kind="stable")]  # (each key's rows ascending)
+        starts = np.zeros(len(self._ids) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(key_numbers, minlength=len(self._ids)), out=starts[1:])
+        return Postings(KeyTable.of(list(self._ids)), flat, starts, total)
 
 
 def _tally(row_sets: list[Rows], group_weights: list[float]) -> tuple[Rows, Counts, Weights]:
@@ -956,36 +1005,12 @@ def _word_script_keys(token: str) -> tuple[str, ...]:
 
 
 def _script_postings(rows: Iterable[tuple[int, Name]], total: int) -> Postings:
-    """The script keys of these rows (ascending), as postings over `total` rows. (script_keys by number:
-    a word's keys are numbered once, and a million names repeat their words.)"""
-    ids: dict[str, int] = {}
-    words: dict[str, tuple[int, ...]] = {}
-    numbers, held, counts = array("i"), array("i"), array("i")  # (C ints: no Python int kept per key)
-    collecting = gc.isenabled()
-    gc.disable()  # (millions of keys: the cycle collector would walk them again and again)
-    try:
+    """The script keys of these rows (ascending), as postings over `total` rows."""
+    building = ScriptKeysBuilder()
+    with _collector_paused():  # (millions of keys)
         for number, name in rows:
-            tokens = [t for t in name.tokens if not is_business_word(t)]
-            found: set[int] = set()
-            for token in tokens:
-                known = words.get(token)
-                if known is None:
-                    known = words[token] = tuple([_numbered(ids, key) for key in _word_script_keys(token)])
-                found.update(known)
-            for key in _run_script_keys(tokens):
-                found.add(_numbered(ids, key))
-            numbers.extend(found)
-            held.append(number)
-            counts.append(len(found))
-    finally:
-        if collecting:
-            gc.enable()
-    key_numbers = np.frombuffer(numbers, dtype=np.intc).astype(np.int32)
-    rows = np.repeat(np.frombuffer(held, dtype=np.intc), np.frombuffer(counts, dtype=np.intc)).astype(np.int32)
-    flat = rows[np.argsort(key_numbers, kind="stable")]  # (each key's rows ascending)
-    starts = np.zeros(len(ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(key_numbers, minlength=len(ids)), out=starts[1:])
-    return Postings(KeyTable.of(list(ids)), flat, starts, total)
+            building.add(number, name.tokens)
+    return building.postings(total)
 
 
 def _numbered(ids: dict[str, int], key: str) -> int:

@@ -14,9 +14,9 @@ import pytest
 
 from service.engine.parties.entry import ListEntry
 from service.engine.parties.hit import PartyHit
-from service.engine.parties.index import PartyIndex
+from service.engine.parties.index import PartyIndex, build_tables
 from service.engine.parties.postings import Arrays, postings_from
-from service.engine.parties.tables import tables_from_arrays
+from service.engine.parties.tables import Row, tables_from_arrays
 from service.engine.verdict import ListStamp
 from tests.engine.parties.test_index import ENTRIES, STAMPS
 from tests.scripts.conftest import load_script
@@ -87,6 +87,15 @@ def test_a_made_index_decodes_its_rows_and_keeps_no_row_objects() -> None:
         decoded, row = tables.row(number), built.row(number)
         assert (decoded.entry, decoded.name, decoded.text, decoded.is_alias) == (row.entry, row.name, row.text,
                                                                                  row.is_alias)
+
+
+def test_the_rows_are_handed_on_while_filed_then_their_end() -> None:
+    batches: list[list[Row]] = []
+    tables = build_tables(ENTRIES, lambda rows: batches.append(list(rows)))
+    assert batches[-1] == [] and all(batches[:-1])
+    handed = [row for batch in batches for row in batch]
+    assert [(row.entry, row.name, row.text) for row in handed] == [
+        (tables.row(number).entry, tables.row(number).name, tables.row(number).text) for number in range(len(tables))]
 
 
 @pytest.mark.parametrize(("name", "change", "message"), [

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -44,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from service.engine.parties import index as index_module
-from service.engine.parties.index import PartyIndex, build_tables
+from service.engine.parties.index import PartyIndex, build_tables, collector_paused
 from service.engine.parties.postings import Array, Arrays, Postings, postings_from, postings_names
 from service.engine.parties.stored_entries import ENTRY_ARRAYS, StoredEntries
 from service.engine.parties.tables import IndexTables, table_names, tables_from_arrays
@@ -190,20 +191,30 @@ def store_index(settings: Settings, lists: LoadedLists) -> Path:
             except StoredIndexError:
                 shutil.rmtree(final)  # stale or corrupt: stored again below
         scratch = Path(tempfile.mkdtemp(dir=root, prefix=".building."))
-        aside = ScriptKeysAside(scratch / "scripts")
         try:
-            aside.start(len(lists.entries))
-            index = screener(settings, lists, build_tables(lists.entries, aside.send))
-            entries = StoredEntries.of(lists.entries, lists.entry_lines)
-            write_index(scratch / "index", index, identity(lists.stamps), entries, lists.snapshot_hashes(), aside)
+            # (the index is dropped before the collector resumes, or it would walk millions of objects)
+            with collector_paused():
+                _build_into(scratch, settings, lists)
             (scratch / "index").rename(final)
         finally:
-            aside.close()
             shutil.rmtree(scratch, ignore_errors=True)
         for other in root.iterdir():  # (a process still mapping an old one keeps its pages until it exits)
             if other.is_dir() and other != final:
                 shutil.rmtree(other, ignore_errors=True)
     return final
+
+
+def _build_into(scratch: Path, settings: Settings, lists: LoadedLists) -> None:
+    """Build the index of the lists and write it to `scratch`/index, the cross-script keys built by a
+    second process meanwhile."""
+    aside = ScriptKeysAside(scratch / "scripts")
+    try:
+        aside.start(len(lists.entries))
+        index = screener(settings, lists, build_tables(lists.entries, aside.send))
+        entries = StoredEntries.of(lists.entries, lists.entry_lines)
+        write_index(scratch / "index", index, identity(lists.stamps), entries, lists.snapshot_hashes(), aside)
+    finally:
+        aside.close()
 
 
 def refresh_index(settings: Settings, written: Iterable[WrittenSnapshot] = ()) -> Path | None:
@@ -226,9 +237,7 @@ def write_index(directory: Path, index: PartyIndex, list_identity: str, entries:
     directory.mkdir(parents=True)
     if entries is None:
         entries = StoredEntries.of(index.entries())
-    files = {}
-    for name, array in {**index.tables().arrays(), **entries.arrays("entries")}.items():
-        files[f"{name}.npy"] = saved_array(directory / f"{name}.npy", array)
+    files = _saved_arrays(directory, {**index.tables().arrays(), **entries.arrays("entries")})
     written = scripts.finish() if scripts is not None else None
     if scripts is not None and written is not None and set(written) == set(SCRIPTS):
         for name, described in written.items():
@@ -237,8 +246,7 @@ def write_index(directory: Path, index: PartyIndex, list_identity: str, entries:
     else:
         if written is not None:
             logger.warning("event=party_index_scripts_inline reason='the second process wrote %s'", sorted(written))
-        for name, array in index.script_postings().arrays("scripts").items():
-            files[f"{name}.npy"] = saved_array(directory / f"{name}.npy", array)
+        files.update(_saved_arrays(directory, index.script_postings().arrays("scripts")))
     description = {"format": FORMAT, "identity": list_identity, "matcher": matcher_fingerprint(),
                    "snapshots": snapshots or {}, "files": files}
     replace_file(directory / DESCRIPTION, json.dumps(description, indent=1).encode())
@@ -275,6 +283,15 @@ def _verify_files(directory: Path, files: dict[str, Any]) -> None:
             raise StoredIndexError(f"{directory / name}: unreadable: {exc}") from exc
         if found != files[name].get("sha256"):
             raise StoredIndexError(f"{directory / name}: content does not match its sha256; the file is corrupt")
+
+
+def _saved_arrays(directory: Path, arrays: Arrays) -> dict[str, dict[str, Any]]:
+    """Write each array as `<name>.npy` (two at a time: writing, syncing and hashing a file mostly wait
+    for the disk or run in C without the interpreter's lock); each file's size and sha256, in order."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="index-writer") as writers:
+        saved = {f"{name}.npy": writers.submit(saved_array, directory / f"{name}.npy", array)
+                 for name, array in arrays.items()}
+        return {name: future.result() for name, future in saved.items()}
 
 
 def saved_array(path: Path, array: Array) -> dict[str, Any]:

@@ -787,7 +787,7 @@ def build_tables(entries: Sequence[ListEntry],
     then no rows once all are filed, before the packing: a caller that stores the index has another
     process build their cross-script keys meanwhile (service.lists.script_keys), since filing and
     those keys each take seconds at a million names."""
-    with _collector_paused():  # (packing too: millions of objects are alive by then)
+    with collector_paused():  # (packing too: millions of objects are alive by then)
         building = _Building()
         rows, sent = building.rows, 0
         for number, entry in enumerate(entries):
@@ -803,9 +803,10 @@ def build_tables(entries: Sequence[ListEntry],
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """The cycle collector paused: a build makes millions of small acyclic objects, and each collection
-    would walk them all again."""
+    would walk them all again. (Nested, the outermost resumes it: a caller that drops what was built
+    before it resumes spares the collector a walk over all of it.)"""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -1007,7 +1008,7 @@ def _word_script_keys(token: str) -> tuple[str, ...]:
 def _script_postings(rows: Iterable[tuple[int, Name]], total: int) -> Postings:
     """The script keys of these rows (ascending), as postings over `total` rows."""
     building = ScriptKeysBuilder()
-    with _collector_paused():  # (millions of keys)
+    with collector_paused():  # (millions of keys)
         for number, name in rows:
             building.add(number, name.tokens)
     return building.postings(total)

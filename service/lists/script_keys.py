@@ -1,14 +1,15 @@
 """The cross-script keys of an index being stored, built in a second process meanwhile.
 
-Storing the index of a million names takes most of half a minute, and the keys that names from another
-script are looked up by take seconds more. They are built from the normalised words of each name
+Storing the index of a million names takes about half a minute, and the keys that names from another
+script are looked up by take ten seconds more. They are built from the normalised words of each name
 alone, so a second process builds them: the storing process sends it each batch of names as they are
 filed (their words, marshalled, through a pipe), and it builds the keys and writes their files while
-the storing process files, packs and writes the rest. On two cores the two overlap.
+the storing process files, packs and writes the rest. On two cores the two overlap. Lists of fewer
+than SECOND_PROCESS_FROM entries build the keys in the storing process.
 
 The second process is a new interpreter (`python -m service.lists.script_keys DIRECTORY`), not a fork:
-a forked copy shares every page of the storing process, and each process then copied the pages of the
-million names' objects it touched, seconds of page faults in each. Starting one is safe from a process
+a forked copy shares every page of the storing process, and each process then copies the pages of the
+million names' objects it touches, seconds of page faults in each. Starting one is safe from a process
 with threads too (an API worker that finds no stored index). Whenever it cannot start or fails, the
 storing process builds the keys itself; the stored files are the same either way.
 
@@ -34,7 +35,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-import service
 from service.engine.parties.index import ScriptKeysBuilder
 from service.engine.parties.tables import Row
 from service.files import replace_file
@@ -76,6 +76,8 @@ class ScriptKeysAside:
 
     def send(self, rows: Sequence[Row]) -> None:
         """The next rows, by their normalised words; no rows: all are sent."""
+        if self._process is None:
+            return  # (none started, or it failed: the caller builds the keys)
         if not rows:
             self._end()
             return
@@ -134,10 +136,9 @@ class ScriptKeysAside:
 
 
 def _environment() -> dict[str, str]:
-    """This environment, with the directory this service's package is in first on the module path."""
-    root = str(Path(service.__file__).resolve().parent.parent)
-    path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": root if not path else os.pathsep.join([root, path])}
+    """This environment, with this process's module path first, so that the second process imports the
+    same modules wherever this one found them (an installed package, a checkout, a path a script added)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(entry for entry in sys.path if entry)}
 
 
 def build(source: IO[bytes], directory: Path) -> int:

@@ -54,6 +54,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
 def test_the_second_process_writes_the_files_one_process_would(
         tmp_path: Path, started: list[subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.chdir(tmp_path)  # (it imports the modules this process imported, from wherever it runs)
     with caplog.at_level(logging.WARNING, logger="service.lists"):
         aside = _stored_files(tmp_path / "aside")
     assert len(started) == 1 and started[0].returncode == 0

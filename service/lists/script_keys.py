@@ -27,6 +27,7 @@ import logging
 import marshal
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -187,6 +188,9 @@ def main(argv: Sequence[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m service.lists.script_keys DIRECTORY (rows on standard input)", file=sys.stderr)
         return 2
+    # (an interrupt from the terminal reaches the storing process too, which stops this one; a storing
+    # process gone without doing so ends the rows, and this one leaves on its own)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         return build(sys.stdin.buffer, Path(argv[1]))
     except BaseException:  # (anything: the storing process then builds the keys itself)

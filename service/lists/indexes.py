@@ -237,7 +237,7 @@ def write_index(directory: Path, index: PartyIndex, list_identity: str, entries:
     directory.mkdir(parents=True)
     if entries is None:
         entries = StoredEntries.of(index.entries())
-    files = _saved_arrays(directory, {**index.tables().arrays(), **entries.arrays("entries")})
+    files = saved_arrays(directory, {**index.tables().arrays(), **entries.arrays("entries")})
     written = scripts.finish() if scripts is not None else None
     if scripts is not None and written is not None and set(written) == set(SCRIPTS):
         for name, described in written.items():
@@ -246,7 +246,7 @@ def write_index(directory: Path, index: PartyIndex, list_identity: str, entries:
     else:
         if written is not None:
             logger.warning("event=party_index_scripts_inline reason='the second process wrote %s'", sorted(written))
-        files.update(_saved_arrays(directory, index.script_postings().arrays("scripts")))
+        files.update(saved_arrays(directory, index.script_postings().arrays("scripts")))
     description = {"format": FORMAT, "identity": list_identity, "matcher": matcher_fingerprint(),
                    "snapshots": snapshots or {}, "files": files}
     replace_file(directory / DESCRIPTION, json.dumps(description, indent=1).encode())
@@ -285,16 +285,16 @@ def _verify_files(directory: Path, files: dict[str, Any]) -> None:
             raise StoredIndexError(f"{directory / name}: content does not match its sha256; the file is corrupt")
 
 
-def _saved_arrays(directory: Path, arrays: Arrays) -> dict[str, dict[str, Any]]:
+def saved_arrays(directory: Path, arrays: Arrays) -> dict[str, dict[str, Any]]:
     """Write each array as `<name>.npy` (two at a time: writing, syncing and hashing a file mostly wait
     for the disk or run in C without the interpreter's lock); each file's size and sha256, in order."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="index-writer") as writers:
-        saved = {f"{name}.npy": writers.submit(saved_array, directory / f"{name}.npy", array)
+        saved = {f"{name}.npy": writers.submit(_saved_array, directory / f"{name}.npy", array)
                  for name, array in arrays.items()}
         return {name: future.result() for name, future in saved.items()}
 
 
-def saved_array(path: Path, array: Array) -> dict[str, Any]:
+def _saved_array(path: Path, array: Array) -> dict[str, Any]:
     """Write one array (fsynced); its size and sha256 for the description."""
     with path.open("wb") as out:
         np.save(out, np.ascontiguousarray(array), allow_pickle=False)

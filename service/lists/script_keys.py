@@ -145,7 +145,7 @@ def _environment() -> dict[str, str]:
 def build(source: IO[bytes], directory: Path) -> int:
     """Build the keys of the rows read from `source` and write their files and description into
     `directory`: 0, or 1 when the rows did not end as they should."""
-    from service.lists.indexes import saved_array  # (not at import: the storing process imports this module)
+    from service.lists.indexes import saved_arrays  # (not at import: the storing process imports this module)
 
     frames: queue.Queue[tuple[bool, bytes] | None] = queue.Queue()
     # (read at once by a thread, so that the storing process never waits for the pipe)
@@ -162,8 +162,7 @@ def build(source: IO[bytes], directory: Path) -> int:
             continue
         if int.from_bytes(body, "little") != number:
             return 1
-        arrays = building.postings(number).arrays("scripts")
-        described = {f"{name}.npy": saved_array(directory / f"{name}.npy", array) for name, array in arrays.items()}
+        described = saved_arrays(directory, building.postings(number).arrays("scripts"))
         replace_file(directory / DESCRIBED, json.dumps(described).encode())
         return 0
     return 1  # (the rows ended without their number)

@@ -17,6 +17,14 @@ Two sets of names:
 
     .venv/bin/python scripts/count_instructions.py                      # never-seen, 1,000 after 300
     .venv/bin/python scripts/count_instructions.py --names generated --queries 500 --warm-up 1000
+    .venv/bin/python scripts/count_instructions.py --cache-sim --queries 300                  # caches kept
+    .venv/bin/python scripts/count_instructions.py --cache-sim --queries 300 --pollute 8      # caches evicted
+
+`--cache-sim` also counts the misses of callgrind's simulated last-level cache (`--cache-size`, the
+4 MiB of L2 a core has on the machines measured here): code and data fetched from farther away, which
+instructions alone do not show. `--pollute MIB` reads that many MiB between the measured names (not
+counted, but the simulated caches lose what the matcher had in them), as a server's other work does
+between two requests: a name then costs what it costs in a server under load rather than in a loop.
 
 The matcher must be compiled (`make setup`): uncompiled, `PartyIndex.match` is no C function that
 callgrind could switch collection on for, and the script says so.
@@ -33,6 +41,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 OFAC = ROOT.parent / "shared" / "data" / "ofac-sdn-2021"
@@ -67,10 +77,19 @@ def never_seen_names(count: int, start: int) -> list[tuple[str, str]]:
 
 def callgrind_total(path: Path) -> int:
     """The instructions a callgrind output file counted (its `summary:` or `totals:` line)."""
-    found = re.search(r"^(?:summary|totals): (\d+)", path.read_text(encoding="utf-8", errors="replace"), re.M)
+    return callgrind_events(path)["Ir"]
+
+
+def callgrind_events(path: Path) -> dict[str, int]:
+    """Every event a callgrind output file counted, by name (`Ir` instructions; with the cache simulator
+    also `ILmr`, `DLmr` and `DLmw`, the last-level misses of instruction fetches, data reads and writes)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    found = re.search(r"^(?:summary|totals): ([\d ]+)$", text, re.M)
     if found is None:
         raise ValueError(f"{path}: no total in the callgrind output")
-    return int(found.group(1))
+    named = re.search(r"^events: (.+)$", text, re.M)
+    names = named.group(1).split() if named else ["Ir"]
+    return dict(zip(names, (int(value) for value in found.group(1).split()), strict=False))
 
 
 def child(args: argparse.Namespace) -> None:
@@ -103,7 +122,12 @@ def child(args: argparse.Namespace) -> None:
         names = [entry.name for entry in entries]
         measured = [(name, "") for name in queries_for(names, 2000, rng)[: args.queries]]
         warm_up = [(name, "") for name in queries_for(names, 2000, random.Random(7))[: args.warm_up]]
-    for name, country in [*warm_up, *measured[: args.measure]]:
+    for name, country in warm_up:
+        index.match(name, country or None)
+    evicting = np.ones(args.pollute * 2**20 // 8)  # (read between the measured names, outside the counting)
+    for name, country in measured[: args.measure]:
+        if len(evicting):
+            evicting.sum()
         index.match(name, country or None)
 
 
@@ -118,7 +142,8 @@ def run(command: list[str], **env: str) -> None:
 
 def child_command(args: argparse.Namespace, data_dir: Path, *, queries: int, warm_up: int, measure: int) -> list[str]:
     return [sys.executable, __file__, "--child", "--names", args.names, "--data-dir", str(data_dir),
-            "--queries", str(queries), "--warm-up", str(warm_up), "--measure", str(measure)]
+            "--queries", str(queries), "--warm-up", str(warm_up), "--measure", str(measure),
+            "--pollute", str(args.pollute)]
 
 
 def prepare(args: argparse.Namespace, data_dir: Path) -> None:
@@ -128,11 +153,13 @@ def prepare(args: argparse.Namespace, data_dir: Path) -> None:
     run(child_command(args, data_dir, queries=0, warm_up=0, measure=0))
 
 
-def counted(args: argparse.Namespace, data_dir: Path, measure: int, out: Path) -> int:
-    """Instructions inside PartyIndex.match over the warm-up names and the first `measure` measured ones."""
-    run(["valgrind", "--tool=callgrind", f"--toggle-collect={ENTRY_POINT}", f"--callgrind-out-file={out}",
+def counted(args: argparse.Namespace, data_dir: Path, measure: int, out: Path) -> dict[str, int]:
+    """Events (instructions, and cache misses with --cache-sim) inside PartyIndex.match over the warm-up
+    names and the first `measure` measured ones."""
+    caches = ["--cache-sim=yes", f"--LL={args.cache_size * 2**20},16,64"] if args.cache_sim else []
+    run(["valgrind", "--tool=callgrind", *caches, f"--toggle-collect={ENTRY_POINT}", f"--callgrind-out-file={out}",
          *child_command(args, data_dir, queries=args.queries, warm_up=args.warm_up, measure=measure)])
-    return callgrind_total(out)
+    return callgrind_events(out)
 
 
 def main() -> None:
@@ -144,6 +171,10 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--cache-sim", action="store_true", help="Also count last-level cache misses.")
+    parser.add_argument("--cache-size", type=int, default=4, help="The simulated last-level cache, MiB.")
+    parser.add_argument("--pollute", type=int, default=0, metavar="MIB",
+                        help="MiB read between the measured names, evicting the caches.")
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -160,10 +191,15 @@ def main() -> None:
         prepare(args, data_dir)
         before = counted(args, data_dir, 0, Path(scratch) / "warm-up.out")
         after = counted(args, data_dir, args.queries, Path(scratch) / "measured.out")
-    if before == 0:
+    if before["Ir"] == 0:
         sys.exit(f"callgrind counted nothing inside {ENTRY_POINT}: is the matcher compiled (make setup)?")
-    print(f"{args.names} names: {(after - before) / args.queries:,.0f} instructions per name "
+    per_name = {event: (after[event] - before.get(event, 0)) / args.queries for event in after}
+    print(f"{args.names} names: {per_name['Ir']:,.0f} instructions per name "
           f"({args.queries:,} names after {args.warm_up:,}; callgrind, inside PartyIndex.match)")
+    if args.cache_sim:
+        print(f"last-level misses per name ({args.cache_size} MiB simulated, {args.pollute} MiB read between names): "
+              f"{per_name['ILmr']:,.0f} instruction fetches, {per_name['DLmr']:,.0f} data reads, "
+              f"{per_name['DLmw']:,.0f} data writes")
 
 
 if __name__ == "__main__":

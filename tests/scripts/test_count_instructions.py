@@ -32,3 +32,13 @@ def test_a_file_without_a_total_is_an_error(tmp_path: Path) -> None:
     out.write_text("events: Ir\n")
     with pytest.raises(ValueError, match="no total"):
         load_script("count_instructions").callgrind_total(out)
+
+
+def test_the_cache_misses_of_a_callgrind_file(tmp_path: Path) -> None:
+    """With the cache simulator, every event of the `events:` line is read by its name, in its place."""
+    out = tmp_path / "callgrind.out"
+    out.write_text("events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\n"
+                   "summary: 426010398 115315321 68295562 6211156 2792441 836335 9354 45371 59455\n")
+    events = load_script("count_instructions").callgrind_events(out)
+    assert events["Ir"] == 426_010_398
+    assert (events["ILmr"], events["DLmr"], events["DLmw"]) == (9_354, 45_371, 59_455)

@@ -20,9 +20,9 @@ Two sets of names:
     .venv/bin/python scripts/count_instructions.py --cache-sim --queries 300                  # caches kept
     .venv/bin/python scripts/count_instructions.py --cache-sim --queries 300 --pollute 8      # caches evicted
 
-`--cache-sim` also counts the misses of callgrind's simulated last-level cache (`--cache-size`, the
-4 MiB of L2 a core has on the machines measured here): code and data fetched from farther away, which
-instructions alone do not show. `--pollute MIB` reads that many MiB between the measured names (not
+`--cache-sim` also counts the misses of callgrind's simulated last-level cache (`--cache-size`, by
+default 2 MiB, the L2 cache of a core on the machines measured here): code and data fetched from
+farther away, which instructions alone do not show. `--pollute MIB` reads that many MiB between the measured names (not
 counted, but the simulated caches lose what the matcher had in them), as a server's other work does
 between two requests: a name then costs what it costs in a server under load rather than in a loop.
 
@@ -172,7 +172,7 @@ def main() -> None:
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--cache-sim", action="store_true", help="Also count last-level cache misses.")
-    parser.add_argument("--cache-size", type=int, default=4, help="The simulated last-level cache, MiB.")
+    parser.add_argument("--cache-size", type=int, default=2, help="The simulated last-level cache, MiB.")
     parser.add_argument("--pollute", type=int, default=0, metavar="MIB",
                         help="MiB read between the measured names, evicting the caches.")
     args = parser.parse_args()

@@ -21,7 +21,6 @@ that end otherwise (the storing process died) write no description, and nothing 
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import logging
 import marshal
@@ -36,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from service.engine.parties.index import ScriptKeysBuilder
+from service.engine.parties.index import ScriptKeysBuilder, collector_paused
 from service.engine.parties.tables import Row
 from service.files import replace_file
 
@@ -151,20 +150,20 @@ def build(source: IO[bytes], directory: Path) -> int:
     # (read at once by a thread, so that the storing process never waits for the pipe)
     reader = threading.Thread(target=_read_frames, args=(source, frames), name="script-keys-reader", daemon=True)
     reader.start()
-    gc.disable()  # (millions of keys, and this process ends once they are written)
     building, number = ScriptKeysBuilder(), 0
-    while (frame := frames.get()) is not None:
-        ended, body = frame
-        if not ended:
-            for tokens in marshal.loads(body):
-                building.add(number, tokens)
-                number += 1
-            continue
-        if int.from_bytes(body, "little") != number:
-            return 1
-        described = saved_arrays(directory, building.postings(number).arrays("scripts"))
-        replace_file(directory / DESCRIBED, json.dumps(described).encode())
-        return 0
+    with collector_paused():  # (millions of keys)
+        while (frame := frames.get()) is not None:
+            ended, body = frame
+            if not ended:
+                for tokens in marshal.loads(body):
+                    building.add(number, tokens)
+                    number += 1
+                continue
+            if int.from_bytes(body, "little") != number:
+                return 1
+            described = saved_arrays(directory, building.postings(number).arrays("scripts"))
+            replace_file(directory / DESCRIBED, json.dumps(described).encode())
+            return 0
     return 1  # (the rows ended without their number)
 
 

@@ -3,6 +3,7 @@ in one process, and the storing process builds them itself whenever the second o
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -117,6 +118,7 @@ def test_the_second_process_builds_the_keys_of_the_words_it_is_sent(tmp_path: Pa
     tables = index.tables()
     rows = [tables.row(number).name.tokens for number in range(len(tables))]
     assert build(io.BytesIO(_frames(rows, 3, len(rows))), tmp_path) == 0
+    assert gc.isenabled()  # (paused while building only: a caller in this process keeps its collector)
     described = json.loads((tmp_path / DESCRIBED).read_bytes())
     expected = index.script_postings().arrays("scripts")
     assert set(described) == {f"{name}.npy" for name in expected}

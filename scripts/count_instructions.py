@@ -75,14 +75,10 @@ def never_seen_names(count: int, start: int) -> list[tuple[str, str]]:
              parties[number % len(parties)][1]) for number in range(count)]
 
 
-def callgrind_total(path: Path) -> int:
-    """The instructions a callgrind output file counted (its `summary:` or `totals:` line)."""
-    return callgrind_events(path)["Ir"]
-
-
 def callgrind_events(path: Path) -> dict[str, int]:
-    """Every event a callgrind output file counted, by name (`Ir` instructions; with the cache simulator
-    also `ILmr`, `DLmr` and `DLmw`, the last-level misses of instruction fetches, data reads and writes)."""
+    """Every event a callgrind output file counted (its `summary:` or `totals:` line), by name: `Ir`
+    instructions; with the cache simulator also `ILmr`, `DLmr` and `DLmw`, the last-level misses of
+    instruction fetches, data reads and data writes."""
     text = path.read_text(encoding="utf-8", errors="replace")
     found = re.search(r"^(?:summary|totals): ([\d ]+)$", text, re.M)
     if found is None:

@@ -24,14 +24,14 @@ def test_never_seen_words_do_not_repeat() -> None:
 def test_the_total_of_a_callgrind_file(tmp_path: Path, line: str) -> None:
     out = tmp_path / "callgrind.out"
     out.write_text(f"# callgrind format\nversion: 1\ncmd: python\nevents: Ir\n{line}\nfn=(1) main\n3 5\n")
-    assert load_script("count_instructions").callgrind_total(out) == 677_204_898
+    assert load_script("count_instructions").callgrind_events(out)["Ir"] == 677_204_898
 
 
 def test_a_file_without_a_total_is_an_error(tmp_path: Path) -> None:
     out = tmp_path / "callgrind.out"
     out.write_text("events: Ir\n")
     with pytest.raises(ValueError, match="no total"):
-        load_script("count_instructions").callgrind_total(out)
+        load_script("count_instructions").callgrind_events(out)
 
 
 def test_the_cache_misses_of_a_callgrind_file(tmp_path: Path) -> None:

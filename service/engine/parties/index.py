@@ -106,6 +106,11 @@ _NEVER: Final = 1 << 30  # shared-word count that no query reaches
 ROWS_BATCH: Final = 50_000  # rows handed to build_tables' rows_filed at a time
 # added to the weight of a listed name standing whole in the query (more than the IDFs of its words sum to)
 CONTAINED_FIRST: Final = 100.0
+# the kinds of script_keys, by their first two letters
+ABJAD_KIND: Final = "a:"
+ROMANISATION_KIND: Final = "r:"
+BURMESE_KIND: Final = "b:"
+SCRIPT_KEY_KINDS: Final = frozenset((ABJAD_KIND, ROMANISATION_KIND, BURMESE_KIND))
 PREFILTER: Final = 50.0  # rapidfuzz token_set_ratio under which a row is not scored (true matches score far above)
 
 
@@ -191,6 +196,10 @@ class PartyIndex:
         # set answers that quicker than the key table; few names are listed in another script)
         self._foreign_keys = frozenset(self._foreign_postings.keys.keys()) if len(
             self._foreign_postings) <= FOREIGN_KEY_SET else None
+        # (and the kinds of those keys: a Latin query works out only its keys of these kinds, since no
+        # other key of it can be among them; the few names listed so may have no abjad key, say)
+        kinds = frozenset(key[:2] for key in self._foreign_keys) if self._foreign_keys is not None else None
+        self._foreign_kinds = kinds if kinds is not None and kinds < SCRIPT_KEY_KINDS else None
         self._total = max(1, len(tables))
         self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
         self._cache_size = cache_size
@@ -308,18 +317,21 @@ class PartyIndex:
         listed name's keys, built once on the first such query; a Latin query reads only the names
         listed in another script."""
         held: frozenset[str] | None = None
+        kinds: frozenset[str] | None = None
         if query.foreign_script:
             postings = self._script_postings if self._script_postings is not None else self._build_script_postings()
         elif self._foreign_postings:
-            postings, held = self._foreign_postings, self._foreign_keys
+            postings, held, kinds = self._foreign_postings, self._foreign_keys, self._foreign_kinds
         else:
             return []
-        keys = script_keys(query)
+        keys = script_keys(query, kinds)
         # (sorted: the same ties, so the same answer, in every process)
         shared = sorted(key for key in keys if (key in held if held is not None else key in postings))
         found = [postings.rows(key) for key in shared]
         if not found:  # (most Latin names: none of the few names listed in another script shares a key)
             return []
+        if kinds is not None:
+            keys = script_keys(query)  # (all of them: their number bounds the length of the names found)
         counts: Counter[int] = Counter()
         rare = [rows for rows in found if len(rows) <= self._max_postings]
         for rows in rare or found:  # a short name may have common keys only ("משה", Moshe): read them
@@ -964,32 +976,66 @@ def name_keys(name: Name, builder: PostingsBuilder) -> list[int]:
     return keys
 
 
-def script_keys(name: Name) -> set[str]:
+def script_keys(name: Name, kinds: frozenset[str] | None = None) -> set[str]:
     """Keys of a name that survive a change of script: each word's consonant skeleton as Hebrew and
     Arabic write it ("a:"), its Chinese romanisation key, which folds Wade-Giles and pinyin ("r:"), and
     its Burmese romanisation key ("b:"); the last two also for runs of two and three words, since a
     Latin spelling joins the syllables that a name in characters gives one by one (Taipei, 臺北
     "tai bei"). Business words (in English after the glossary) and numerals are left out: they are
-    common and say nothing about which party it is."""
+    common and say nothing about which party it is.
+
+    `kinds`: only the keys of these kinds, if given (a Latin query looks for the keys of the few names listed in
+    another script: a never-seen word's keys of other kinds cost about a third of its keys' work)."""
     tokens = [t for t in name.tokens if not is_business_word(t)]
     keys: set[str] = set()
+    if kinds is None:
+        for token in tokens:
+            keys.update(_word_script_keys(token))
+        keys.update(_run_script_keys(tokens))
+        return keys
     for token in tokens:
-        keys.update(_word_script_keys(token))
-    keys.update(_run_script_keys(tokens))
+        keys.update(_word_script_keys_of(token, kinds))
+    keys.update(_run_script_keys(tokens, kinds))
     return keys
 
 
-def _run_script_keys(tokens: list[str]) -> list[str]:
-    """script_keys of the runs of two and three words."""
+def _run_script_keys(tokens: list[str], kinds: frozenset[str] = SCRIPT_KEY_KINDS) -> list[str]:
+    """script_keys of the runs of two and three words (of `kinds`: runs have romanisation and Burmese
+    keys only)."""
+    romanisation, burmese = ROMANISATION_KIND in kinds, BURMESE_KIND in kinds
     keys = []
     for width in (2, 3):
         for start in range(len(tokens) - width + 1):
             run = tokens[start:start + width]
             joined = "".join(run)
             if len(joined) >= 3:
-                keys.append("r:" + romanised(joined))
-                keys.append("b:" + "".join([burmese_key(t) for t in run]))
+                if romanisation:
+                    keys.append(ROMANISATION_KIND + romanised(joined))
+                if burmese:
+                    keys.append(BURMESE_KIND + "".join([_burmese_word_key(t) for t in run]))
     return keys
+
+
+def _word_script_keys_of(token: str, kinds: frozenset[str]) -> tuple[str, ...]:
+    """_word_script_keys of `kinds` only, each kind worked out only if asked for (cached apart)."""
+    keys = []
+    if ABJAD_KIND in kinds:
+        consonants = abjad_skeleton(token)
+        if len(consonants) >= 2:
+            keys.append(ABJAD_KIND + consonants)
+    if len(token) >= 3:
+        if ROMANISATION_KIND in kinds:
+            keys.append(ROMANISATION_KIND + romanisation_key(token))
+        if BURMESE_KIND in kinds:
+            keys.append(BURMESE_KIND + _burmese_word_key(token))
+    return tuple(keys)
+
+
+@lru_cache(maxsize=100_000)
+def _burmese_word_key(token: str) -> str:
+    """burmese_key of one word, cached: a run's Burmese key is its words' keys joined, and the words of
+    screened names repeat (as romanisation_key is cached)."""
+    return burmese_key(token)
 
 
 @lru_cache(maxsize=200_000)
@@ -999,9 +1045,9 @@ def _word_script_keys(token: str) -> tuple[str, ...]:
     keys = []
     consonants = abjad_skeleton(token)
     if len(consonants) >= 2:
-        keys.append("a:" + consonants)
+        keys.append(ABJAD_KIND + consonants)
     if len(token) >= 3:
-        keys += ["r:" + romanisation_key(token), "b:" + burmese_key(token)]
+        keys += [ROMANISATION_KIND + romanisation_key(token), BURMESE_KIND + _burmese_word_key(token)]
     return tuple(keys)
 
 

@@ -722,6 +722,12 @@ def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: 
     # a word alike in sound only is capped and is not enough alone: _alike_in_sound_only)
     if shortest >= 4 and skeleton(a) == skeleton(b) and (not lenient or len(skeleton(a)) >= SKELETON_MIN_LETTERS):
         return SKELETON_SIMILARITY, "skeleton"
+    # The ratio is at most 200 * shortest / (len(a) + len(b)) (an Indel distance is at least the length
+    # difference). Under 75 no test below can pass: the typo test needs at most two letters more on one
+    # side of at least four, which keeps that bound over 80. Most pairs of a never-seen word with a
+    # listed name's words are this far apart, and the call costs more than the rest of this function.
+    if 8 * shortest < 3 * (len(a) + len(b)):
+        return 0.0, ""
     ratio = fuzz.ratio(a, b)
     if lenient and ratio >= 75:
         return ratio / 100.0, "typo"

@@ -7,8 +7,8 @@ import pytest
 
 from service.engine.parties import glossary
 from service.engine.parties.entry import EntryKind, ListEntry
-from service.engine.parties.index import PartyIndex, _tally, _union
-from service.engine.parties.names import Name
+from service.engine.parties.index import SCRIPT_KEY_KINDS, PartyIndex, _tally, _union, script_keys
+from service.engine.parties.names import Name, normalise_name
 from service.engine.verdict import Action, ListStamp
 
 ENTRIES = [
@@ -262,6 +262,34 @@ def test_latin_names_find_the_names_listed_in_another_script_by_set_or_by_table(
     found = {query: by_set.match(query) for query in queries}
     assert found == {query: by_table.match(query) for query in queries}
     assert "yarkon" in {hit.entry_id for hit in found["YARKON STAR"]}
+
+
+@pytest.mark.parametrize("name", ["Kalovetra Star Shipping", "Taipei Hengda Electronics Co Ltd", "Rui Yuan Technology",
+                                  "Yadanar Myay Linn", "Al Rafidain Kirur Trading", "Li Wei", "ירקון סטאר",
+                                  "臺北恆達電子"])
+def test_script_keys_of_some_kinds_are_those_kinds_of_all_the_keys(name: str) -> None:
+    """A Latin query works out only the kinds of keys that the names listed in another script have: the
+    same keys as all of them, those kinds kept, whatever the kinds asked for."""
+    query = normalise_name(name)
+    every = script_keys(query)
+    assert every
+    for kinds in ({"r:"}, {"b:"}, {"a:"}, {"r:", "b:"}, {"a:", "b:"}, {"a:", "r:"}, set(SCRIPT_KEY_KINDS)):
+        assert script_keys(query, frozenset(kinds)) == {key for key in every if key[:2] in kinds}
+
+
+def test_latin_names_work_out_only_the_kinds_of_keys_listed_in_another_script() -> None:
+    """With one name listed in Chinese characters (romanisation and Burmese keys, no abjad key), a Latin
+    query finds it as it did with all its keys worked out."""
+    listed = ListEntry(id="ruiyuan", source_list="test", name="銳元科技", kind=EntryKind.ORGANISATION)
+    entries = [listed, *_crowd("Yuan", 30, EntryKind.ORGANISATION)]
+    limited = PartyIndex(entries, STAMPS, max_postings=20, cache_size=0)
+    every = PartyIndex(entries, STAMPS, max_postings=20, cache_size=0)
+    assert limited._foreign_kinds == frozenset({"r:", "b:"})
+    every._foreign_kinds = None  # (every kind worked out, as before)
+    queries = ["Rui Yuan Technology", "Ruiyuan Keji", "Kalovetra Yuan", "Yuan Trading", "Norvik Trading LLC"]
+    found = {query: limited.match(query) for query in queries}
+    assert found == {query: every.match(query) for query in queries}
+    assert "ruiyuan" in {hit.entry_id for hit in found["Rui Yuan Technology"]}
 
 
 def test_conflicting_legal_forms_are_under_review_whatever_the_words(index: PartyIndex) -> None:

@@ -7,10 +7,13 @@ block (90 and up). None of the names comes from the evaluation files.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from service.engine.parties.burmese import romanise_burmese
 from service.engine.parties.names import normalise_name
-from service.engine.parties.scoring import score_names
+from service.engine.parties.scoring import TYPO_MIN_LENGTH, score_names
 
 REVIEW, BLOCK = 70.0, 90.0
 
@@ -316,3 +319,18 @@ def test_a_name_from_a_script_with_vowels_needs_three_consonants_alike() -> None
 def test_a_nationality_is_not_the_distinctive_word_of_a_translated_company_name() -> None:
     """A Persian given name alike to "Syrian" does not make a review of a company named after the country."""
     assert score_names("سیریان کریمی", "Syrian Foreign Investment Company").score < REVIEW
+
+
+@given(st.text(alphabet="abcdeghiklmnorstuvyz", min_size=2, max_size=14),
+       st.text(alphabet="abcdeghiklmnorstuvyz", min_size=2, max_size=14))
+@settings(max_examples=400, deadline=None)
+def test_words_too_unlike_in_length_for_a_typo_are_not_compared_letter_by_letter(a: str, b: str) -> None:
+    """_token_similarity skips the letter-by-letter ratio when the lengths alone keep it under 75: the
+    bound holds, and no typo rule could have passed for such a pair."""
+    shortest, longest = sorted((len(a), len(b)))
+    ratio = fuzz.ratio(a, b)
+    assert ratio <= 200.0 * shortest / (shortest + longest) + 1e-9
+    if 8 * shortest < 3 * (shortest + longest):
+        assert ratio < 75
+        # (the typo rule needs at least TYPO_MIN_LENGTH letters and at most two more on the other side)
+        assert not (longest - shortest <= 2 and shortest >= TYPO_MIN_LENGTH)

@@ -244,7 +244,7 @@ def connection_spread(root: int, port: int) -> list[int]:
     return sorted(spread, reverse=True)
 
 
-NAMED_THREADS = ("audit-writer", "wal-checkpoint", "webhook-dispatc", "reload-watcher", "batch-claimer")
+NAMED_THREADS = ("audit-writer", "webhook-dispatc", "reload-watcher", "batch-claimer")
 
 
 def parse_wrk(output: str) -> dict[str, Any]:
@@ -326,10 +326,20 @@ def measure(args: argparse.Namespace, base: str, script: Path, server: subproces
     result["service_cpu_by_thread"] = cpu_by_kind(threads_before, threads_after)
     result["connections_per_worker"] = spread
     result["recorded"] = recorded(url, script.stem) - before
+    result["wal_mib"] = wal_mib(url)
     result["answered_201"] = result["requests"] - result["non_2xx"]
     if result["recorded"] < result["answered_201"]:
         sys.exit(f"{result['answered_201']} answers 201 but only {result['recorded']} rows recorded")
     return result
+
+
+def wal_mib(url: str) -> float | None:
+    """The size of a SQLite database's WAL file in MiB (None for PostgreSQL): under sustained load it stays
+    a few MiB only if its checkpoints finish (service.store.database.make_engine)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    wal = Path(url.removeprefix("sqlite:///") + "-wal")
+    return round(wal.stat().st_size / 2**20, 1) if wal.exists() else 0.0
 
 
 def start_server(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -447,6 +457,9 @@ def summary(rounds: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"- service p99 {span(p99, 1)} ms: target < 50 ms {verdict[max(p99) < 50]}",
         "- CPU per request (ms; the server's processes, whichever share of the cores they got): "
         + ", ".join(f"{kind} {span([cpu_ms(one[kind]) for one in rounds], 2)}" for kind in ("floor", "warm", "cold")),
+        *(["- the WAL file after each run (MiB): " + ", ".join(
+            f"{kind} {span([one[kind]['wal_mib'] for one in rounds], 1)}" for kind in ("floor", "warm", "cold"))]
+          if rounds[0]["warm"].get("wal_mib") is not None else []),
         *(f"- the service's CPU per request by thread, {kind} (ms): " + ", ".join(
             f"{name} {span([thread_ms(one[kind], name) for one in rounds], 3)}"
             for name in sorted({name for one in rounds for name in one[kind]["service_cpu_by_thread"]}))

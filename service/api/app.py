@@ -45,7 +45,7 @@ from service.api.tracing import instrument
 from service.review import install_review
 from service.runtime import load_context, settle_memory
 from service.settings import Settings
-from service.store.database import WalCheckpointer, is_sqlite, make_engine, upgrade
+from service.store.database import make_engine, upgrade
 from service.workflow.catch_up import catch_up
 
 logger = logging.getLogger("service.api")
@@ -64,9 +64,8 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         app.state.service = state
         state.audit = AuditWriter(lambda: Session(state.engine, expire_on_commit=False), state.writing,
                                   state.standing, OPEN_CONNECTIONS.count)
-        checkpointer = WalCheckpointer(state.engine) if is_sqlite(state.engine) else None
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
-        workers: list[Worker] = [worker for worker in (state.audit, checkpointer, watcher) if worker is not None]
+        workers: list[Worker] = [state.audit, watcher]
         workers += background_work(state, webhook_transport)  # none with EXPORT_SCREEN_BACKGROUND=false
         for worker in workers:
             worker.start()
@@ -127,7 +126,7 @@ def _running(app: FastAPI, part: Callable[[ServiceState], T]) -> T | None:
 
 def start_service(settings: Settings, load: ContextLoader = load_context) -> ServiceState:
     """Open the database (migrating it if configured) and load rules and lists; a DB failure stops start-up."""
-    engine = make_engine(settings.database_url, background_checkpoints=True)
+    engine = make_engine(settings.database_url)
     if settings.migrate_on_start:
         upgrade(engine)
     state = ServiceState(settings=settings, engine=engine, load=load)

@@ -35,11 +35,16 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, *, background_checkpoints: bool = False, **kwargs: Any) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; for a SQLite file, the directory is created and WAL mode switched on.
 
-    With `background_checkpoints`, SQLite connections never checkpoint the WAL themselves: a
-    `WalCheckpointer` must then do it (the API runs one), so no request's commit pays for a checkpoint.
+    A SQLite connection checkpoints the WAL itself, in the commit that takes it past SQLite's 1,000
+    pages. A writer that commits under the process's write lock (`ServiceState.writing`, as the audit
+    writer does) checkpoints with every other writer of the service kept out, so the checkpoint always
+    finishes and the next commit starts the WAL again from its beginning: it stays a few MiB. (Checkpoints
+    from a background thread, PASSIVE beside the writers, never caught up under sustained load: the
+    writers appended while they ran, the WAL never started again, and it grew by 1-2 GB in 20 s of the
+    HTTP benchmark, every commit's page look-ups searching a longer WAL index; docs/performance.md.)
     """
     kwargs.setdefault("json_serializer", _json_text)
     kwargs.setdefault("json_deserializer", orjson.loads)
@@ -58,18 +63,21 @@ def make_engine(url: str, *, background_checkpoints: bool = False, **kwargs: Any
             # instead of 9 (strace under load), and about a tenth of the writer's CPU.
             kwargs.setdefault("pool_use_lifo", True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-    pragmas = [*SQLITE_PRAGMAS, *(["wal_autocheckpoint=0"] if background_checkpoints else [])]
-    event.listen(engine, "connect", lambda connection, _record: _run_pragmas(connection, pragmas))
+    event.listen(engine, "connect", lambda connection, _record: _run_pragmas(connection, SQLITE_PRAGMAS))
     return engine
 
 
 # WAL lets readers run beside the one writer; synchronous=NORMAL is durable in WAL mode against process
-# crashes (a power cut may lose the last commits, never corrupt the file).
+# crashes (a power cut may lose the last commits, never corrupt the file). When the WAL starts again from
+# its beginning, SQLite cuts its file back to WAL_FILE_LIMIT: a large transaction (an import, a
+# re-screening) leaves no file of its size behind.
 SQLITE_BUSY_MS = 30_000  # how long a connection waits for the one writer
-SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", f"busy_timeout={SQLITE_BUSY_MS}")
+WAL_FILE_LIMIT = 64 * 2**20
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", f"busy_timeout={SQLITE_BUSY_MS}",
+                  f"journal_size_limit={WAL_FILE_LIMIT}")
 
 
-def _run_pragmas(connection: Any, pragmas: list[str]) -> None:
+def _run_pragmas(connection: Any, pragmas: tuple[str, ...]) -> None:
     cursor = connection.cursor()
     for pragma in pragmas:
         cursor.execute(f"PRAGMA {pragma}")
@@ -78,7 +86,8 @@ def _run_pragmas(connection: Any, pragmas: list[str]) -> None:
 
 class WalCheckpointer(Periodic):
     """Checkpoints a SQLite WAL from a background thread every `interval` seconds (PASSIVE: it never
-    blocks a writer), so the WAL stays small without any request's commit doing the work."""
+    blocks a writer): a background-work process (service/worker.py) puts what its commits left in the
+    WAL, under SQLite's 1,000 pages that a commit checkpoints at, into the database file while it idles."""
 
     def __init__(self, engine: Engine, interval: float = 1.0) -> None:
         super().__init__("wal-checkpoint", interval)

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from service.api import audit_writer
 from service.api.audit_writer import AuditWriter
 from service.settings import Settings
+from service.store.database import WAL_CHECKPOINT_PAGES
 from tests.api.conftest import declaration, runs_in_lifespan
 
 pytestmark = pytest.mark.asyncio
@@ -225,7 +226,7 @@ async def test_a_stop_signal_reaching_the_writer_does_not_stall_it(monkeypatch: 
 async def test_the_audit_writers_commits_checkpoint_a_sqlite_wal(
     app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str]
 ) -> None:
-    """On SQLite the API's connections checkpoint the WAL in the commit that takes it past 1,000 pages,
+    """On SQLite the API's connections checkpoint the WAL in the commit that takes it past 2,000 pages,
     under the process's write lock (service.store.database.make_engine): no background checkpointer,
     whose checkpoints never caught up with the writers under sustained load."""
     state = app.state.service
@@ -234,5 +235,5 @@ async def test_the_audit_writers_commits_checkpoint_a_sqlite_wal(
     response = await client.post("/v1/screenings", json=declaration("WAL-1"), headers=as_screener)
     assert response.status_code == 201
     with state.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 1000
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == WAL_CHECKPOINT_PAGES
     assert "wal-checkpoint" not in {thread.name for thread in threading.enumerate()}

@@ -15,6 +15,7 @@ from service.settings import Settings
 from service.stamps import stamp_of
 from service.store import decisions, screenings
 from service.store.database import (
+    WAL_CHECKPOINT_PAGES,
     WAL_FILE_LIMIT,
     SqliteWriteLock,
     WalCheckpointer,
@@ -106,7 +107,7 @@ def test_reasons_fit_decisions(decision: DecisionKind, reason: ReasonCode, fits:
 
 def test_writers_under_the_write_lock_keep_the_wal_small(tmp_path: Path) -> None:
     """Two processes' audit writers committing without a pause, each under its process's write lock: the
-    commit that takes the WAL past SQLite's 1,000 pages checkpoints it with the other writer kept out, so
+    commit that takes the WAL past WAL_CHECKPOINT_PAGES checkpoints it with the other writer kept out, so
     the checkpoint finishes and the WAL starts again from its beginning. (Checkpointed beside the writers
     instead, it grew by every commit's pages.)"""
     path = tmp_path / "wal.db"
@@ -116,7 +117,7 @@ def test_writers_under_the_write_lock_keep_the_wal_small(tmp_path: Path) -> None
     def write(name: str) -> None:
         engine, lock = make_engine(f"sqlite:///{path}"), SqliteWriteLock(str(path))
         try:
-            for group in range(120):
+            for group in range(250):
                 with lock, Session(engine) as session:
                     for index in range(4):
                         reference = f"{name}-{group}-{index}"
@@ -135,13 +136,14 @@ def test_writers_under_the_write_lock_keep_the_wal_small(tmp_path: Path) -> None
     for writer in writers:
         writer.join()
     assert not failures
-    # 960 screenings wrote several thousand pages; the WAL held no more than about one checkpoint's worth
-    assert (tmp_path / "wal.db-wal").stat().st_size < 8 * 2**20
+    # 2,000 screenings wrote about 40 MiB of pages; the WAL held no more than one checkpoint's worth and a group
+    frame = 4096 + 24  # (a page and its header)
+    assert (tmp_path / "wal.db-wal").stat().st_size < WAL_CHECKPOINT_PAGES * frame + 4 * 2**20
     engine = make_engine(f"sqlite:///{path}")
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 1000
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == WAL_CHECKPOINT_PAGES
         assert connection.exec_driver_sql("PRAGMA journal_size_limit").scalar_one() == WAL_FILE_LIMIT
-        assert connection.exec_driver_sql("SELECT count(*) FROM screenings").scalar_one() == 960
+        assert connection.exec_driver_sql("SELECT count(*) FROM screenings").scalar_one() == 2000
     engine.dispose()
 
 

@@ -984,8 +984,9 @@ def script_keys(name: Name, kinds: frozenset[str] | None = None) -> set[str]:
     "tai bei"). Business words (in English after the glossary) and numerals are left out: they are
     common and say nothing about which party it is.
 
-    `kinds`: only the keys of these kinds, if given (a Latin query looks for the keys of the few names listed in
-    another script: a never-seen word's keys of other kinds cost about a third of its keys' work)."""
+    `kinds`: only the keys of these kinds, if given (a Latin query looks for the keys of the few names
+    listed in another script, which may have fewer kinds: a never-seen word's keys of the others are not
+    worked out)."""
     tokens = [t for t in name.tokens if not is_business_word(t)]
     keys: set[str] = set()
     if kinds is None:

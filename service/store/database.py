@@ -41,7 +41,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     A SQLite connection checkpoints the WAL itself, in the commit that takes it past WAL_CHECKPOINT_PAGES.
     A writer that commits under the process's write lock (`ServiceState.writing`, as the audit
     writer does) checkpoints with every other writer of the service kept out, so the checkpoint always
-    finishes and the next commit starts the WAL again from its beginning: it stays a few MiB. (Checkpoints
+    finishes and the next commit starts the WAL again from its beginning: it stays about 8 MiB. (Checkpoints
     from a background thread, PASSIVE beside the writers, never caught up under sustained load: the
     writers appended while they ran, the WAL never started again, and it grew by 1-2 GB in 20 s of the
     HTTP benchmark, every commit's page look-ups searching a longer WAL index; docs/performance.md.)

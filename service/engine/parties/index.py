@@ -989,14 +989,9 @@ def script_keys(name: Name, kinds: frozenset[str] | None = None) -> set[str]:
     worked out)."""
     tokens = [t for t in name.tokens if not is_business_word(t)]
     keys: set[str] = set()
-    if kinds is None:
-        for token in tokens:
-            keys.update(_word_script_keys(token))
-        keys.update(_run_script_keys(tokens))
-        return keys
     for token in tokens:
-        keys.update(_word_script_keys_of(token, kinds))
-    keys.update(_run_script_keys(tokens, kinds))
+        keys.update(_word_script_keys(token) if kinds is None else _word_script_keys_of(token, kinds))
+    keys.update(_run_script_keys(tokens, SCRIPT_KEY_KINDS if kinds is None else kinds))
     return keys
 
 
@@ -1018,7 +1013,8 @@ def _run_script_keys(tokens: list[str], kinds: frozenset[str] = SCRIPT_KEY_KINDS
 
 
 def _word_script_keys_of(token: str, kinds: frozenset[str]) -> tuple[str, ...]:
-    """_word_script_keys of `kinds` only, each kind worked out only if asked for (cached apart)."""
+    """script_keys of one word, of `kinds` only: each kind is worked out only if asked for (its skeleton,
+    romanisation and Burmese keys are each cached apart)."""
     keys = []
     if ABJAD_KIND in kinds:
         consonants = abjad_skeleton(token)
@@ -1043,13 +1039,7 @@ def _burmese_word_key(token: str) -> str:
 def _word_script_keys(token: str) -> tuple[str, ...]:
     """script_keys of one word (its skeleton, romanisation and Burmese keys): worked out once per word,
     since a list's million names repeat their words (building them for every name took minutes)."""
-    keys = []
-    consonants = abjad_skeleton(token)
-    if len(consonants) >= 2:
-        keys.append(ABJAD_KIND + consonants)
-    if len(token) >= 3:
-        keys += [ROMANISATION_KIND + romanisation_key(token), BURMESE_KIND + _burmese_word_key(token)]
-    return tuple(keys)
+    return _word_script_keys_of(token, SCRIPT_KEY_KINDS)
 
 
 def _script_postings(rows: Iterable[tuple[int, Name]], total: int) -> Postings:

@@ -16,6 +16,11 @@ it has just written. The script reports the store's wall time, its CPU time and 
 process that builds the cross-script keys meanwhile (service.lists.script_keys: from 50,000 entries,
 so at OFAC and UN size there is none), and the peak resident memory of each.
 
+The baseline, in every round: the same kind of process loading its context from a data directory
+that holds no list (the interpreter, the service's modules and the rulebook, which every worker pays
+whatever its lists). The script reports load_context with the lists ÷ the baseline's, and the memory
+of a process's own above the baseline's: what the lists cost a process, on any machine.
+
 `--names N` stores a generated list of N names instead (bench_parties.py's names), as `lists import`
 would: a million names is the size of aggregated sanctions and PEP lists. `--stored-only` leaves out
 the processes that build their own index (at a million names each takes about half a minute).
@@ -108,6 +113,18 @@ def child(data_dir: Path, kind: str, stored: bool, queries: list[str]) -> None:
     del context, built  # (held until measured)
 
 
+def baseline_child(kind: str) -> None:
+    """One fresh process loading its context from a data directory that holds no list: what a worker
+    pays whatever its lists."""
+    with tempfile.TemporaryDirectory(prefix="bench-startup-empty-") as empty:
+        started = time.perf_counter()
+        context = load_context(Settings(data_dir=Path(empty)), scripts_up_front=KINDS[kind])
+        whole = time.perf_counter() - started
+        own, _ = memory_mib()
+        print(json.dumps({"context": whole, "own": own}))
+        del context
+
+
 def imported(data_dir: Path, names: int) -> tuple[list[ListEntry], list[WrittenSnapshot]]:
     """Store the lists as `lists import` does (the generated list of `names` names, or OFAC and UN): the
     entries, and the snapshots as written."""
@@ -142,6 +159,14 @@ def refreshed(data_dir: Path, names: int) -> dict[str, float]:
     return found
 
 
+def run_baseline(kind: str) -> dict[str, float]:
+    """The baseline process's figures."""
+    result = subprocess.run([sys.executable, __file__, "--child", kind, "--baseline"], check=True,
+                            capture_output=True, text=True)
+    found: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
+
+
 def run(data_dir: Path, kind: str, stored: bool) -> dict[str, float]:
     """A child process's figures (the queries, if any, are in the data directory's queries.json)."""
     command = [sys.executable, __file__, "--child", kind, "--data-dir", str(data_dir)]
@@ -161,9 +186,13 @@ def main() -> None:
     parser.add_argument("--refresh", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--built", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.refresh:
         refresh(args.data_dir, args.names)
+        return
+    if args.child and args.baseline:
+        baseline_child(args.child)
         return
     if args.child:
         asked = args.data_dir / QUERIES
@@ -180,27 +209,39 @@ def main() -> None:
         del entries
         for _ in range(args.refreshes):
             load = load_average()
-            stored = refreshed(Path(directory), args.names)
-            print(f"index stored at import ({described}): {stored['wall']:.2f} s, {stored['cpu']:.2f} CPU-s "
-                  f"+ {stored['aside_cpu']:.2f} CPU-s in the second process, peak resident memory "
-                  f"{stored['peak_mib']:,.0f} MiB + {stored['aside_peak_mib']:,.0f} MiB, load average {load:.2f}")
+            timed = refreshed(Path(directory), args.names)
+            print(f"index stored at import ({described}): {timed['wall']:.2f} s, {timed['cpu']:.2f} CPU-s "
+                  f"+ {timed['aside_cpu']:.2f} CPU-s in the second process, peak resident memory "
+                  f"{timed['peak_mib']:,.0f} MiB + {timed['aside_peak_mib']:,.0f} MiB, load average {load:.2f}")
         print()
         print("| round | load average | process | party index | index made in (CPU) | lists read in | load_context | "
               f"own MiB | after {args.queries:,} queries: own MiB, mapped files MiB |")
         print("|---:|---:|---|---|---:|---:|---:|---:|---:|")
         made: dict[tuple[str, bool], list[float]] = {}
+        to_baseline: dict[str, list[float]] = {}  # load_context with the lists ÷ the baseline's
+        above_baseline: dict[str, list[float]] = {}  # own MiB above the baseline's
         for number in range(1, args.rounds + 1):
             load = load_average()
             for kind in KINDS:
+                base = run_baseline(kind)
+                print(f"| {number} | {load:.2f} | {kind} | none (baseline) | - | - | {base['context']:.2f} s "
+                      f"| {base['own']:.0f} | - |")
                 for stored in (True,) if args.stored_only else (True, False):
                     found = run(Path(directory), kind, stored)
                     made.setdefault((kind, stored), []).append(found["index_cpu"])
                     context = f"{found['context']:.2f} s" if stored else "-"
+                    if stored:
+                        to_baseline.setdefault(kind, []).append(found["context"] / base["context"])
+                        above_baseline.setdefault(kind, []).append(found["own"] - base["own"])
                     print(f"| {number} | {load:.2f} | {kind} | {'stored' if stored else 'built'} "
                           f"| {found['index']:.2f} s ({found['index_cpu']:.2f}) | {found['lists']:.2f} s | {context} "
                           f"| {found['own']:.0f} | {found['own_after']:.0f}, {found['mapped_after']:.0f} |")
         print("\nindex made in, CPU-seconds (range over rounds): " + "; ".join(
             f"{kind} {'stored' if stored else 'built'} {span(values, 2)} s" for (kind, stored), values in made.items()))
+        print("load_context with the stored index ÷ the baseline (no list), range over rounds: " + "; ".join(
+            f"{kind} {span(values, 2)}" for kind, values in to_baseline.items()))
+        print("own memory above the baseline, MiB, range over rounds: " + "; ".join(
+            f"{kind} {span(values)}" for kind, values in above_baseline.items()))
 
 
 if __name__ == "__main__":

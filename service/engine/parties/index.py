@@ -378,8 +378,8 @@ class PartyIndex:
         """True when the names' legal forms are of two jurisdictions (GmbH against Sdn. Bhd.): the scorer
         takes LEGAL_FORM_CONFLICT off a score of at most 100 and nothing after it adds any back, so even
         with the country boost the name stays under review; not worth the full scorer. Former names have
-        forms of their own and are left to it. (From the speed work on branch `speed`: about a tenth
-        fewer names scored on the generated benchmark list.)"""
+        forms of their own and are left to it. (About a tenth fewer names scored on the generated
+        benchmark list.)"""
         if not (query.legal_forms and listed.legal_forms) or query.former or listed.former:
             return False
         return (self.review_threshold > 100.0 - LEGAL_FORM_CONFLICT + COUNTRY_BOOST

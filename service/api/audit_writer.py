@@ -38,7 +38,13 @@ from service.store.clearances import standing_version
 from service.store.database import Writing
 from service.store.idempotency import add_answer
 from service.store.keys import Caller
-from service.store.screenings import NewScreening, add_screenings
+from service.store.screenings import (
+    NewScreening,
+    PreparedScreenings,
+    add_screenings,
+    prepare_screenings,
+    write_screenings,
+)
 from service.threadnames import name_os_thread
 
 logger = logging.getLogger("service.api")
@@ -250,17 +256,18 @@ class AuditWriter:
     def _commit_together(self, group: list[PendingAnswer]) -> bool:
         """One transaction for the whole group; False (nothing committed) if it failed."""
         try:
-            with self.writing(), self.sessions() as session:
-                add_screenings(session, [row for pending in group for row in pending.rows])
-                for pending in group:
-                    if pending.idempotency is not None:
-                        add_answer(session, pending.caller.key_id, pending.idempotency.key,
-                                   pending.idempotency.request_hash, pending.status, pending.body)
-                outdated = self._outdated(session, group)
-                if outdated:
-                    session.rollback()
-                else:
-                    session.commit()
+            with self.sessions() as session:
+                # (the rows built and their values bound before the write lock is taken: the lock is
+                # held for the INSERTs and the commit only, and the other workers' writers wait less)
+                prepared = prepare_screenings(session.get_bind().dialect,
+                                              [row for pending in group for row in pending.rows])
+                with self.writing():
+                    self._write_together(session, prepared, group)
+                    outdated = self._outdated(session, group)
+                    if outdated:
+                        session.rollback()
+                    else:
+                        session.commit()
         except Exception as exc:  # (not only the database's errors: the thread must outlive any failure)
             logger.warning("a shared audit commit of %d answers failed (%s); committing each alone",
                            len(group), type(exc).__name__)
@@ -273,6 +280,15 @@ class AuditWriter:
             return True
         _answer_all(group)
         return True
+
+    @staticmethod
+    def _write_together(session: Session, prepared: PreparedScreenings, group: list[PendingAnswer]) -> None:
+        """The group's screenings and the stored answers of its Idempotency-Keys, in the session's transaction."""
+        write_screenings(session, prepared)
+        for pending in group:
+            if pending.idempotency is not None:
+                add_answer(session, pending.caller.key_id, pending.idempotency.key,
+                           pending.idempotency.request_hash, pending.status, pending.body)
 
     def _outdated(self, session: Session, group: list[PendingAnswer]) -> list[PendingAnswer]:
         """The screenings made with standing decisions older than the database's (read after the INSERTs,

@@ -52,22 +52,43 @@ class Appender:
     def __init__(self, table: Table) -> None:
         self.table = table
         self._compiled: dict[tuple[str, str, tuple[str, ...]], CompiledAppend | None] = {}
-        self._statement = insert(table)
+        self.statement = insert(table)
 
     def __call__(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        appending = self.bound(connection.dialect, rows)
+        if appending is not None:
+            appending.run(connection)
+
+    def bound(self, dialect: Dialect, rows: Sequence[dict[str, Any]]) -> Appending | None:
+        """The rows with their values bound for `dialect`, to append later (None: no rows). Binding runs
+        every column's processor (JSON written as text, dates and times): done before the write, it is no
+        part of the time a writer holds SQLite's one write lock."""
         if not rows:
-            return
+            return None
         keys = tuple(rows[0])
-        dialect = connection.dialect
         cache_key = (dialect.name, dialect.driver, keys)
         try:
             compiled = self._compiled[cache_key]
         except KeyError:
             compiled = self._compiled[cache_key] = compile_append(self.table, dialect, keys)
-        parameters = _bound(compiled, rows, len(keys))
+        return Appending(self, rows, compiled, _bound(compiled, rows, len(keys)))
+
+
+@dataclass(frozen=True)
+class Appending:
+    """Rows for one table with their values bound for one dialect (Appender.bound), ready to append."""
+
+    appender: Appender
+    rows: Sequence[dict[str, Any]]
+    compiled: CompiledAppend | None
+    parameters: list[Any] | None  # (None: SQLAlchemy binds them, see run)
+
+    def run(self, connection: Connection) -> None:
+        """Append the rows on `connection`, in its transaction (of the dialect they were bound for)."""
+        compiled, parameters = self.compiled, self.parameters
         if compiled is None or parameters is None:
             # a Python default to fill in, or rows of another shape: SQLAlchemy fills it in, or says what is wrong
-            connection.execute(self._statement, list(rows))
+            connection.execute(self.appender.statement, list(self.rows))
             return
         connection.exec_driver_sql(compiled.sql, parameters if len(parameters) > 1 else parameters[0])
 

@@ -14,9 +14,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, String, Table
+from sqlalchemy.engine import Dialect
 from sqlmodel import Field, Session, SQLModel
 
-from service.store.appending import Appender
+from service.store.appending import Appender, Appending
 from service.store.database import new_id, now
 
 
@@ -53,6 +54,11 @@ def add_events(session: Session, events: list[tuple[EventType, dict[str, Any]]])
     """Append events in the caller's transaction (a plain INSERT, like the screenings they report)."""
     if events:
         _APPEND(session.connection(), event_rows(events))
+
+
+def event_appending(dialect: Dialect, events: list[tuple[EventType, dict[str, Any]]]) -> Appending | None:
+    """Events about to be appended, bound for `dialect` (None: no event)."""
+    return _APPEND.bound(dialect, event_rows(events)) if events else None
 
 
 def event_rows(events: list[tuple[EventType, dict[str, Any]]]) -> list[dict[str, Any]]:

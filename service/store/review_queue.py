@@ -31,9 +31,10 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Dialect
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from service.store.appending import Appender
+from service.store.appending import Appender, Appending
 from service.store.screening_parties import named_parties
 from service.store.tables import Decision, Screening
 from service.store.workflow_tables import AlertRow, ScreeningParty
@@ -117,13 +118,12 @@ def reference_key(reference: str) -> str:
     return reference.casefold()[:200]
 
 
-def add_to_queue(session: Session, screenings: Iterable[dict[str, Any]]) -> None:
-    """Queue the held ones of screenings being recorded, with their facets (in the caller's transaction)."""
+def queue_appendings(dialect: Dialect, screenings: Iterable[dict[str, Any]]) -> list[Appending]:
+    """The queue rows of the held ones of screenings about to be recorded, then their facets, bound for
+    `dialect` (appended in that order, in the transaction that records the screenings)."""
     queued, facets = queue_rows(screenings)
-    if queued:
-        connection = session.connection()
-        _APPEND_QUEUE(connection, queued)
-        _APPEND_FACETS(connection, facets)
+    bound = [_APPEND_QUEUE.bound(dialect, queued), _APPEND_FACETS.bound(dialect, facets)] if queued else []
+    return [appending for appending in bound if appending is not None]
 
 
 def queue_rows(screenings: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

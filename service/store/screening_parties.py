@@ -11,9 +11,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, union
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, select
 
-from service.store.appending import Appender
+from service.store.appending import Appender, Appending
 from service.store.tables import Decision, Screening
 from service.store.workflow_tables import SCREENING_PARTIES, ScreeningParty
 
@@ -43,11 +44,9 @@ def party_rows(screenings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def add_screening_parties(session: Session, screenings: list[dict[str, Any]]) -> None:
-    """Append the parties of screenings being recorded (in the caller's transaction)."""
-    rows = party_rows(screenings)
-    if rows:
-        _APPEND(session.connection(), rows)
+def party_appending(dialect: Dialect, screenings: list[dict[str, Any]]) -> Appending | None:
+    """The parties of screenings about to be recorded, bound for `dialect` (None: no named party)."""
+    return _APPEND.bound(dialect, party_rows(screenings))
 
 
 def _held_undecided() -> Any:

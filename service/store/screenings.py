@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, event, func
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -14,11 +15,11 @@ from service.engine.verdict import Verdict
 from service.logs import client_request_id_var
 from service.metrics import count_screenings
 from service.stamps import ScreeningStamp
-from service.store.appending import Appender
+from service.store.appending import Appender, Appending
 from service.store.database import new_id, now
-from service.store.outbox import add_events, screening_events
-from service.store.review_queue import add_to_queue
-from service.store.screening_parties import add_screening_parties
+from service.store.outbox import event_appending, screening_events
+from service.store.review_queue import queue_appendings
+from service.store.screening_parties import party_appending
 from service.store.tables import KEPT_APART, Decision, Screening
 
 UNDECIDED = "none"
@@ -75,19 +76,49 @@ def new_screening(
     return NewScreening(screening_id, screened_at, values, answered)
 
 
+@dataclass(frozen=True)
+class PreparedScreenings:
+    """Screenings ready to append: every row they add, with its values bound for one database.
+
+    Made before the write (prepare_screenings), so that a writer holds SQLite's one write lock, which the
+    other workers' writers wait for, for the INSERTs and the commit only, not while it builds a held
+    screening's rows and binds their values (JSON written as text, dates)."""
+
+    screenings: list[NewScreening]
+    appendings: list[Appending]  # in the order they are appended (the screenings first: the rest refer to them)
+
+
+def prepare_screenings(dialect: Dialect, screenings: list[NewScreening]) -> PreparedScreenings:
+    """The rows that recording these screenings appends, bound for `dialect`."""
+    values = [screening.values for screening in screenings]
+    appendings = [
+        # A plain INSERT: the ORM's unit of work adds nothing for append-only rows.
+        _APPEND.bound(dialect, values),
+        # The parties again, narrow, so that a list change finds the shipments still to leave.
+        party_appending(dialect, values),
+        # Held ones join the reviewers' queue, with the rules, lists and countries it filters by.
+        *queue_appendings(dialect, values),
+        # Webhook events for held verdicts, in the same transaction: they exist iff the screenings do.
+        event_appending(dialect, screening_events(values)),
+    ]
+    return PreparedScreenings(screenings, [appending for appending in appendings if appending is not None])
+
+
+def write_screenings(session: Session, prepared: PreparedScreenings) -> None:
+    """Append prepared screenings to the trail in the caller's transaction (rows are never changed)."""
+    if not prepared.screenings:
+        return
+    connection = session.connection()
+    for appending in prepared.appendings:
+        appending.run(connection)
+    # counted for the metrics once the transaction commits (a failed or retried commit counts nothing)
+    session.info.setdefault(_UNCOUNTED, []).extend(screening.values for screening in prepared.screenings)
+
+
 def add_screenings(session: Session, screenings: list[NewScreening]) -> None:
     """Append screenings to the trail in the caller's transaction (a plain INSERT; rows are never changed)."""
     if screenings:
-        # A plain INSERT on the session's connection: the ORM's unit of work adds nothing for append-only rows.
-        _APPEND(session.connection(), [screening.values for screening in screenings])
-        # The parties again, narrow, so that a list change finds the shipments still to leave.
-        add_screening_parties(session, [screening.values for screening in screenings])
-        # Held ones join the reviewers' queue, with the rules, lists and countries it filters by.
-        add_to_queue(session, [screening.values for screening in screenings])
-        # Webhook events for held verdicts, in the same transaction: they exist iff the screenings do.
-        add_events(session, screening_events([screening.values for screening in screenings]))
-        # counted for the metrics once the transaction commits (a failed or retried commit counts nothing)
-        session.info.setdefault(_UNCOUNTED, []).extend(screening.values for screening in screenings)
+        write_screenings(session, prepare_screenings(session.get_bind().dialect, screenings))
 
 
 _UNCOUNTED = "screenings_not_yet_counted"

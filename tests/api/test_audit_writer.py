@@ -7,7 +7,8 @@ import signal
 import sys
 import threading
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import httpx
@@ -236,3 +237,36 @@ async def test_the_api_commits_checkpoint_a_sqlite_wal(
     assert response.status_code == 201
     with state.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == WAL_CHECKPOINT_PAGES
+
+
+async def test_a_group_is_prepared_before_the_write_lock_is_taken(
+    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows of a group are built and their values bound outside the write lock, which the other
+    workers' writers wait for (SQLite): under it, only the INSERTs and the commit."""
+    writer = app.state.service.audit
+    held = threading.Event()
+    prepared_while: list[bool] = []
+    real_writing, real_prepare = writer.writing, audit_writer.prepare_screenings
+
+    @contextmanager
+    def writing() -> Iterator[None]:
+        with real_writing():
+            held.set()
+            try:
+                yield
+            finally:
+                held.clear()
+
+    def prepare(dialect: Any, screenings: list[Any]) -> Any:
+        prepared_while.append(held.is_set())
+        return real_prepare(dialect, screenings)
+
+    monkeypatch.setattr(writer, "writing", writing)
+    monkeypatch.setattr(audit_writer, "prepare_screenings", prepare)
+    requests = [{"json": declaration(f"P-{number}"), "headers": as_screener} for number in range(4)]
+    _, answers = await send_while_held(app, client, requests)  # (the three queued share a commit)
+    assert [answer.status_code for answer in answers] == [201] * 4
+    assert prepared_while == [False]
+    listed = (await client.get("/v1/screenings", headers=as_screener)).json()["items"]
+    assert sorted(item["reference"] for item in listed) == ["P-0", "P-1", "P-2", "P-3"]

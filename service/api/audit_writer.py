@@ -38,13 +38,7 @@ from service.store.clearances import standing_version
 from service.store.database import Writing
 from service.store.idempotency import add_answer
 from service.store.keys import Caller
-from service.store.screenings import (
-    NewScreening,
-    PreparedScreenings,
-    add_screenings,
-    prepare_screenings,
-    write_screenings,
-)
+from service.store.screenings import NewScreening, PreparedScreenings, prepare_screenings, write_screenings
 from service.threadnames import name_os_thread
 
 logger = logging.getLogger("service.api")
@@ -95,6 +89,12 @@ def _resolve(outcome: asyncio.Future[Response], response: Response | None, error
     else:
         assert response is not None
         outcome.set_result(response)
+
+
+def _prepared(session: Session, group: list[PendingAnswer]) -> PreparedScreenings:
+    """The group's rows built and their values bound, before the write lock is taken: a writer holds the
+    lock, which the other workers' writers wait for (SQLite), for the INSERTs and the commit only."""
+    return prepare_screenings(session.get_bind().dialect, [row for pending in group for row in pending.rows])
 
 
 def _answer_all(group: list[PendingAnswer]) -> None:
@@ -257,10 +257,7 @@ class AuditWriter:
         """One transaction for the whole group; False (nothing committed) if it failed."""
         try:
             with self.sessions() as session:
-                # (the rows built and their values bound before the write lock is taken: the lock is
-                # held for the INSERTs and the commit only, and the other workers' writers wait less)
-                prepared = prepare_screenings(session.get_bind().dialect,
-                                              [row for pending in group for row in pending.rows])
+                prepared = _prepared(session, group)
                 with self.writing():
                     self._write_together(session, prepared, group)
                     outdated = self._outdated(session, group)
@@ -304,13 +301,16 @@ class AuditWriter:
     def _commit_alone(self, pending: PendingAnswer) -> None:
         """One request in its own transaction; its outcome is the answer, a replay, or the problem."""
         try:
-            with self.writing(), self.sessions() as session:
-                add_screenings(session, pending.rows)
-                if self._outdated(session, [pending]):
-                    session.rollback()
-                    pending.settle(None, StandingChanged())
-                    return
-                response = commit_answer(session, pending.caller, pending.idempotency, pending.status, pending.body)
+            with self.sessions() as session:
+                prepared = _prepared(session, [pending])
+                with self.writing():
+                    write_screenings(session, prepared)
+                    if self._outdated(session, [pending]):
+                        session.rollback()
+                        pending.settle(None, StandingChanged())
+                        return
+                    response = commit_answer(session, pending.caller, pending.idempotency, pending.status,
+                                             pending.body)
         except SQLAlchemyError as exc:  # the INSERT itself failed (commit_answer handles the commit)
             logger.error("audit write failed: %s", type(exc).__name__)
             pending.settle(None, StoreUnavailable(

@@ -242,8 +242,9 @@ async def test_the_api_commits_checkpoint_a_sqlite_wal(
 async def test_a_group_is_prepared_before_the_write_lock_is_taken(
     app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The rows of a group are built and their values bound outside the write lock, which the other
-    workers' writers wait for (SQLite): under it, only the INSERTs and the commit."""
+    """The rows of a group, or of a request committed alone, are built and their values bound outside
+    the write lock, which the other workers' writers wait for (SQLite): under it, only the INSERTs and the
+    commit."""
     writer = app.state.service.audit
     held = threading.Event()
     prepared_while: list[bool] = []
@@ -265,8 +266,8 @@ async def test_a_group_is_prepared_before_the_write_lock_is_taken(
     monkeypatch.setattr(writer, "writing", writing)
     monkeypatch.setattr(audit_writer, "prepare_screenings", prepare)
     requests = [{"json": declaration(f"P-{number}"), "headers": as_screener} for number in range(4)]
-    _, answers = await send_while_held(app, client, requests)  # (the three queued share a commit)
+    _, answers = await send_while_held(app, client, requests)  # (the first alone, the three queued together)
     assert [answer.status_code for answer in answers] == [201] * 4
-    assert prepared_while == [False]
+    assert prepared_while == [False, False]
     listed = (await client.get("/v1/screenings", headers=as_screener)).json()["items"]
     assert sorted(item["reference"] for item in listed) == ["P-0", "P-1", "P-2", "P-3"]

@@ -244,7 +244,7 @@ def connection_spread(root: int, port: int) -> list[int]:
     return sorted(spread, reverse=True)
 
 
-NAMED_THREADS = ("audit-writer", "webhook-dispatc", "reload-watcher", "batch-claimer")
+NAMED_THREADS = ("audit-writer", "wal-checkpoint", "webhook-dispatc", "reload-watcher", "batch-claimer")
 
 
 def parse_wrk(output: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import TypeVar
 import httpx
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -45,7 +46,7 @@ from service.api.tracing import instrument
 from service.review import install_review
 from service.runtime import load_context, settle_memory
 from service.settings import Settings
-from service.store.database import make_engine, upgrade
+from service.store.database import AuditCheckpoints, is_sqlite_file, make_engine, upgrade
 from service.workflow.catch_up import catch_up
 
 logger = logging.getLogger("service.api")
@@ -62,10 +63,14 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         redact_access_log()
         state = await run_in_threadpool(start_service, settings, load)
         app.state.service = state
-        state.audit = AuditWriter(lambda: Session(state.engine, expire_on_commit=False), state.writing,
-                                  state.standing, OPEN_CONNECTIONS.count)
+        audit_engine, checkpoints = _audit_engine(state)
+        state.checkpoints = checkpoints
+        state.audit = AuditWriter(lambda: Session(audit_engine, expire_on_commit=False), state.writing,
+                                  state.standing, OPEN_CONNECTIONS.count,
+                                  checkpoints.committed if checkpoints is not None else lambda _connection: None)
         watcher = ReloadWatcher(state, settings.reload_poll_seconds)
-        workers: list[Worker] = [state.audit, watcher]
+        # (stopped in reverse: the writer commits what it holds before the last checkpoint)
+        workers: list[Worker] = [*([checkpoints] if checkpoints is not None else []), state.audit, watcher]
         workers += background_work(state, webhook_transport)  # none with EXPORT_SCREEN_BACKGROUND=false
         for worker in workers:
             worker.start()
@@ -74,6 +79,8 @@ def create_app(settings: Settings, load: ContextLoader = load_context,
         finally:
             for worker in reversed(workers):
                 await run_in_threadpool(worker.stop)
+            if audit_engine is not state.engine:
+                audit_engine.dispose()
             state.engine.dispose()
 
     app = FastAPI(
@@ -116,6 +123,16 @@ def health_app(state: ServiceState) -> FastAPI:
     app.include_router(health.router)
     app.state.service = state
     return app
+
+
+def _audit_engine(state: ServiceState) -> tuple[Engine, AuditCheckpoints | None]:
+    """The engine the audit writer commits through, and its checkpoints: for a SQLite file an engine of
+    its own whose commits do not checkpoint, the checkpoints being taken mostly beside the writers
+    (AuditCheckpoints); otherwise the service's engine."""
+    if not is_sqlite_file(state.engine):
+        return state.engine, None
+    engine = make_engine(state.settings.database_url, checkpoint_pages=0)
+    return engine, AuditCheckpoints(engine)
 
 
 def _running(app: FastAPI, part: Callable[[ServiceState], T]) -> T | None:

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from fastapi.responses import Response
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -134,11 +135,15 @@ class AuditWriter:
     """Commits pending answers from a queue on a daemon thread, in groups; `record` awaits one answer."""
 
     def __init__(self, sessions: Callable[[], Session], writing: Writing, book: StandingBook | None = None,
-                 connections: Callable[[], int | None] = lambda: None) -> None:
+                 connections: Callable[[], int | None] = lambda: None,
+                 committed: Callable[[Connection], None] = lambda _connection: None) -> None:
         self.sessions = sessions  # a new session each call (replaceable in tests)
         self.writing = writing  # the process's write lock for SQLite, else nothing
         self.book = book  # the process's copy of the standing decisions, dropped when found outdated
         self.connections = connections  # the HTTP connections open in this process (None: not known)
+        # told of each transaction committed, with its connection, under the write lock (SQLite:
+        # AuditCheckpoints)
+        self.committed = committed
         self._queue: queue.SimpleQueue[PendingAnswer | None] = queue.SimpleQueue()
         self._handing: list[PendingAnswer] = []  # answers of this turn of the event loop, not handed in yet
         # Requests of this process being screened on its event loop, or answered and not handed in yet:
@@ -265,6 +270,7 @@ class AuditWriter:
                         session.rollback()
                     else:
                         session.commit()
+                        self._tell_committed(session)
         except Exception as exc:  # (not only the database's errors: the thread must outlive any failure)
             logger.warning("a shared audit commit of %d answers failed (%s); committing each alone",
                            len(group), type(exc).__name__)
@@ -286,6 +292,14 @@ class AuditWriter:
             if pending.idempotency is not None:
                 add_answer(session, pending.caller.key_id, pending.idempotency.key,
                            pending.idempotency.request_hash, pending.status, pending.body)
+
+    def _tell_committed(self, session: Session) -> None:
+        """After a commit, still under the write lock: the checkpoints' turn. Whatever happens there, the
+        commit stands and its requests are answered."""
+        try:
+            self.committed(session.connection())
+        except Exception as exc:
+            logger.warning("after an audit commit: %s", type(exc).__name__)
 
     def _outdated(self, session: Session, group: list[PendingAnswer]) -> list[PendingAnswer]:
         """The screenings made with standing decisions older than the database's (read after the INSERTs,
@@ -311,6 +325,7 @@ class AuditWriter:
                         return
                     response = commit_answer(session, pending.caller, pending.idempotency, pending.status,
                                              pending.body)
+                    self._tell_committed(session)  # (a replayed answer counts too: harmless)
         except SQLAlchemyError as exc:  # the INSERT itself failed (commit_answer handles the commit)
             logger.error("audit write failed: %s", type(exc).__name__)
             pending.settle(None, StoreUnavailable(

@@ -20,7 +20,7 @@ from service.api.standing import StandingBook
 from service.engine.screen import ScreeningContext
 from service.settings import Settings
 from service.stamps import ScreeningStamp, stamp_of
-from service.store.database import SqliteWriteLock, is_sqlite
+from service.store.database import AuditCheckpoints, SqliteWriteLock, is_sqlite
 from service.store.keys import Caller
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class ServiceState:
     list_reload_error: str | None = None  # why the newest list manifest could not be loaded (then not ready)
     reload_lock: threading.Lock = field(default_factory=threading.Lock)
     audit: AuditWriter | None = None  # commits the screenings of POST /v1/screenings (started by the lifespan)
+    checkpoints: AuditCheckpoints | None = None  # the audit writer's WAL checkpoints (a SQLite file only)
     batch_claimer: BatchClaimer | None = None  # takes batch jobs for this process (None: no background work)
     _keys: dict[str, tuple[Caller, float]] = field(default_factory=dict)
     write_lock: SqliteWriteLock | None = field(init=False)

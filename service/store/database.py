@@ -18,13 +18,14 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
 from service.entropy import random_bits
 from service.periodic import Periodic
+from service.threadnames import name_os_thread
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 logger = logging.getLogger("service.store")
@@ -35,16 +36,14 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, checkpoint_pages: int | None = None, **kwargs: Any) -> Engine:
     """An engine for `url`; for a SQLite file, the directory is created and WAL mode switched on.
 
-    A SQLite connection checkpoints the WAL itself, in the commit that takes it past WAL_CHECKPOINT_PAGES.
-    A writer that commits under the process's write lock (`ServiceState.writing`, as the audit
-    writer does) checkpoints with every other writer of the service kept out, so the checkpoint always
-    finishes and the next commit starts the WAL again from its beginning: it stays about 8 MiB. (Checkpoints
-    from a background thread, PASSIVE beside the writers, never caught up under sustained load: the
-    writers appended while they ran, the WAL never started again, and it grew by 1-2 GB in 20 s of the
-    HTTP benchmark, every commit's page look-ups searching a longer WAL index; docs/performance.md.)
+    A SQLite connection checkpoints the WAL itself, in the commit that takes it past `checkpoint_pages`
+    (WAL_CHECKPOINT_PAGES unless given; 0: never, for the audit writer's engine, whose checkpoints
+    `AuditCheckpoints` runs). A writer that commits under the process's write lock (`ServiceState.writing`)
+    checkpoints with every other writer of the service kept out, so the checkpoint always finishes and
+    the next commit starts the WAL again from its beginning.
     """
     kwargs.setdefault("json_serializer", _json_text)
     kwargs.setdefault("json_deserializer", orjson.loads)
@@ -63,7 +62,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # instead of 9 (strace under load), and about a tenth of the writer's CPU.
             kwargs.setdefault("pool_use_lifo", True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-    event.listen(engine, "connect", lambda connection, _record: _run_pragmas(connection, SQLITE_PRAGMAS))
+    pragmas = SQLITE_PRAGMAS if checkpoint_pages is None else (*SQLITE_PRAGMAS[:-1],
+                                                                f"wal_autocheckpoint={checkpoint_pages}")
+    event.listen(engine, "connect", lambda connection, _record: _run_pragmas(connection, pragmas))
     return engine
 
 
@@ -115,6 +116,102 @@ class WalCheckpointer(Periodic):
         """One checkpoint per round."""
         self.checkpoint()
         return False
+
+
+# The audit writer's checkpoints (AuditCheckpoints): one beside the writers after every
+# CHECKPOINT_EVERY_COMMITS of a process's audit commits, and one under the write lock after every
+# CHECKPOINT_UNDER_LOCK_EVERY of them, which finishes, so that the next commit starts the WAL again.
+CHECKPOINT_EVERY_COMMITS = 10
+CHECKPOINT_UNDER_LOCK_EVERY = 40
+CHECKPOINT_IDLE_SECONDS = 1.0  # and one beside the writers at least this often (a quiet service)
+CHECKPOINT_BUSY_TRIES = 20  # a checkpoint under the lock waits for another's, this many times at most
+CHECKPOINT_BUSY_SECONDS = 0.002  # this long each
+
+
+class AuditCheckpoints:
+    """Checkpoints of the WAL that the audit writer's commits fill (SQLite), mostly beside the writers.
+
+    A checkpoint copies the WAL's pages into the database file and syncs both: about 9-12 ms on the
+    machines measured. Taken in a commit, all of it passes under the write lock, and every worker's
+    audit writer waits meanwhile (the two writers of `serve --workers 2` held the lock about two thirds
+    of the time). Here a thread of its own copies and syncs what the commits appended while they go on
+    appending (PASSIVE: it blocks no writer), woken every CHECKPOINT_EVERY_COMMITS commits. Beside the
+    writers a checkpoint never quite finishes under sustained load (they append meanwhile), and the WAL
+    starts again from its beginning only after one that has; without that it grew by gigabytes a minute.
+    So every CHECKPOINT_UNDER_LOCK_EVERY commits the writer checkpoints under the lock, where it
+    finishes (waiting for a checkpoint beside the writers first, if one is running), and the next
+    commit starts the WAL again. The audit writer's engine does not checkpoint in its commits
+    (`make_engine(checkpoint_pages=0)`); the service's other connections still do, past
+    WAL_CHECKPOINT_PAGES."""
+
+    def __init__(self, engine: Engine, *, every: int = CHECKPOINT_EVERY_COMMITS,
+                 under_lock_every: int = CHECKPOINT_UNDER_LOCK_EVERY,
+                 idle_seconds: float = CHECKPOINT_IDLE_SECONDS) -> None:
+        self.engine = engine
+        self._every = every
+        self._under_lock_every = under_lock_every
+        self._idle_seconds = idle_seconds
+        self._commits = 0  # (counted by the audit writer's thread only)
+        self._due = threading.Event()
+        self._stopping = False
+        self.beside = 0  # checkpoints taken beside the writers, and under the lock (read by tests)
+        self.under_lock = 0
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+
+    def committed(self, connection: Connection) -> None:
+        """The audit writer has committed on `connection` and still holds the write lock: every `every`
+        commits wake the thread, every `under_lock_every` checkpoint here."""
+        self._commits += 1
+        if self._commits % self._under_lock_every == 0:
+            self._finish(connection)
+        elif self._commits % self._every == 0:
+            self._due.set()
+
+    def start(self) -> None:
+        """Begin checkpointing beside the writers."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop, after one last checkpoint (the audit writer has committed its last answers by then)."""
+        self._stopping = True
+        self._due.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        name_os_thread()
+        while True:
+            self._due.wait(self._idle_seconds)
+            self._due.clear()
+            stopping = self._stopping
+            try:
+                with self.engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                self.beside += 1
+            except SQLAlchemyError as exc:  # (tried again on the next round)
+                logger.warning("WAL checkpoint failed: %s", type(exc).__name__)
+            if stopping:
+                return
+
+    def _finish(self, connection: Connection) -> None:
+        """A checkpoint of the whole WAL, under the write lock. Another connection's checkpoint (this or
+        another process's thread) makes PASSIVE give up at once: it is waited for. A reader of an older
+        snapshot may still hold frames back: the next checkpoint takes them."""
+        try:
+            for _ in range(CHECKPOINT_BUSY_TRIES):
+                busy, _frames, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+                if not busy:
+                    self.under_lock += 1
+                    return
+                time.sleep(CHECKPOINT_BUSY_SECONDS)
+        except Exception as exc:  # (the commit stands, whatever happens here; the next checkpoint tries again)
+            logger.warning("WAL checkpoint failed: %s", type(exc).__name__)
+
+
+def is_sqlite_file(engine: Engine) -> bool:
+    """A SQLite database in a file (not in memory), which a second engine opens as the same database."""
+    database = engine.url.database or ""
+    return is_sqlite(engine) and bool(database) and database != ":memory:" and not database.startswith("file:")
 
 
 def register_tables() -> MetaData:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from service.api import audit_writer
 from service.api.audit_writer import AuditWriter
 from service.settings import Settings
-from service.store.database import WAL_CHECKPOINT_PAGES
+from service.store.database import CHECKPOINT_UNDER_LOCK_EVERY, WAL_CHECKPOINT_PAGES
 from tests.api.conftest import declaration, runs_in_lifespan
 
 pytestmark = pytest.mark.asyncio
@@ -224,19 +224,43 @@ async def test_a_stop_signal_reaching_the_writer_does_not_stall_it(monkeypatch: 
         signal.signal(signal.SIGTERM, previous_handler)
 
 
-async def test_the_api_commits_checkpoint_a_sqlite_wal(
+async def test_the_audit_writer_checkpoints_a_sqlite_wal_mostly_beside_the_writers(
     app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str]
 ) -> None:
-    """On SQLite the API's connections checkpoint the WAL in the commit that takes it past 2,000 pages,
-    under the process's write lock (service.store.database.make_engine): no background checkpointer,
-    whose checkpoints never caught up with the writers under sustained load."""
+    """On SQLite the audit writer commits through an engine of its own whose commits do not checkpoint:
+    its checkpoints run beside the writers, and every CHECKPOINT_UNDER_LOCK_EVERY-th commit checkpoints
+    under the write lock, so that the WAL starts again (service.store.database.AuditCheckpoints). The
+    service's other connections still checkpoint in the commit that takes the WAL past 2,000 pages."""
     state = app.state.service
-    if state.write_lock is None:
+    if state.checkpoints is None:
         pytest.skip("SQLite only")
-    response = await client.post("/v1/screenings", json=declaration("WAL-1"), headers=as_screener)
-    assert response.status_code == 201
+    for number in range(CHECKPOINT_UNDER_LOCK_EVERY):  # (one at a time: each commits alone)
+        response = await client.post("/v1/screenings", json=declaration(f"WAL-{number}"), headers=as_screener)
+        assert response.status_code == 201
+    assert state.checkpoints.under_lock == 1
+    with state.audit.sessions() as session:
+        assert session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0
     with state.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == WAL_CHECKPOINT_PAGES
+
+
+async def test_a_failure_after_the_commit_leaves_the_screening_recorded_and_answered(
+    app: FastAPI, client: httpx.AsyncClient, as_screener: dict[str, str]
+) -> None:
+    """What follows a commit under the write lock (the checkpoints) cannot undo it: the request is answered
+    201 and recorded once, not committed again as if the commit had failed."""
+    writer = app.state.service.audit
+
+    def failing(_connection: object) -> None:
+        raise RuntimeError("checkpoint")
+
+    writer.committed = failing
+    response = await client.post("/v1/screenings", json=declaration("AFTER-1"), headers=as_screener)
+    assert response.status_code == 201
+    with Session(app.state.service.engine) as session:
+        stored = session.connection().exec_driver_sql(
+            "SELECT count(*) FROM screenings WHERE reference = 'AFTER-1'").scalar_one()
+    assert stored == 1
 
 
 async def test_a_group_is_prepared_before_the_write_lock_is_taken(

@@ -62,8 +62,9 @@ def make_engine(url: str, *, checkpoint_pages: int | None = None, **kwargs: Any)
             # instead of 9 (strace under load), and about a tenth of the writer's CPU.
             kwargs.setdefault("pool_use_lifo", True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-    pragmas = SQLITE_PRAGMAS if checkpoint_pages is None else (*SQLITE_PRAGMAS[:-1],
-                                                                f"wal_autocheckpoint={checkpoint_pages}")
+    pragmas = SQLITE_PRAGMAS if checkpoint_pages is None else (
+        *(pragma for pragma in SQLITE_PRAGMAS if not pragma.startswith("wal_autocheckpoint=")),
+        f"wal_autocheckpoint={checkpoint_pages}")
     event.listen(engine, "connect", lambda connection, _record: _run_pragmas(connection, pragmas))
     return engine
 

@@ -1,8 +1,10 @@
-"""The audit writer's WAL checkpoints on SQLite: mostly beside the writers, and the WAL still starts again."""
+"""SQLite's WAL: checkpointed in the commits, by a background process's thread, and by the audit writer's
+checkpoints mostly beside the writers; in each case the WAL starts again."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,8 +17,10 @@ from service.stamps import stamp_of
 from service.store import screenings
 from service.store.database import (
     WAL_CHECKPOINT_PAGES,
+    WAL_FILE_LIMIT,
     AuditCheckpoints,
     SqliteWriteLock,
+    WalCheckpointer,
     is_sqlite_file,
     make_engine,
     upgrade,
@@ -29,6 +33,77 @@ FRAME = 4096 + 24  # (a page and its header)
 def _verdict(reference: str) -> Verdict:
     return Verdict(reference=reference, verdict=Outcome.REVIEW, risk_score=40, findings=[],
                    rulebook=RulebookStamp(version="sha256:x", as_of=date(2024, 1, 1)))
+
+
+def _add_group(session: Session, name: str, group: int) -> None:
+    """Four screenings, as the audit writer commits them together under load."""
+    for index in range(4):
+        reference = f"{name}-{group}-{index}"
+        screenings.add_screening(session, declaration={"reference": reference}, verdict=_verdict(reference),
+                                 caller_key_id="k", request_id="r", stamp=STAMP)
+
+
+def _in_two_threads(write: Callable[[str], None]) -> None:
+    """`write("first")` and `write("second")` at once, as two processes' audit writers run; what either
+    raised fails the test (rather than being lost in its thread)."""
+    failures: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            write(name)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+
+
+def test_writers_under_the_write_lock_keep_the_wal_small(tmp_path: Path) -> None:
+    """Two processes' writers committing without a pause, each under its process's write lock: the commit
+    that takes the WAL past WAL_CHECKPOINT_PAGES checkpoints it with the other writer kept out, so the
+    checkpoint finishes and the WAL starts again from its beginning. (Checkpointed beside the writers
+    instead, it grew by every commit's pages.)"""
+    path = tmp_path / "wal.db"
+    upgrade(make_engine(f"sqlite:///{path}"))
+
+    def write(name: str) -> None:
+        engine, lock = make_engine(f"sqlite:///{path}"), SqliteWriteLock(str(path))
+        try:
+            for group in range(250):
+                with lock, Session(engine) as session:
+                    _add_group(session, name, group)
+                    session.commit()
+        finally:
+            engine.dispose()
+
+    _in_two_threads(write)
+    # 2,000 screenings wrote about 40 MiB of pages; the WAL held no more than one checkpoint's worth and a group
+    assert (tmp_path / "wal.db-wal").stat().st_size < WAL_CHECKPOINT_PAGES * FRAME + 4 * 2**20
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == WAL_CHECKPOINT_PAGES
+        assert connection.exec_driver_sql("PRAGMA journal_size_limit").scalar_one() == WAL_FILE_LIMIT
+        assert connection.exec_driver_sql("SELECT count(*) FROM screenings").scalar_one() == 2000
+    engine.dispose()
+
+
+def test_the_wal_checkpointer_of_a_background_process_empties_the_wal(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.db'}")
+    upgrade(engine)
+    with Session(engine) as session:
+        _add_group(session, "background", 0)
+        session.commit()
+    checkpointer = WalCheckpointer(engine, interval=0.01)
+    checkpointer.start()
+    checkpointer.stop()
+    with engine.connect() as connection:
+        busy, frames, done = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    engine.dispose()
+    assert busy == 0 and frames == done  # everything in the WAL is in the database file
 
 
 def test_an_engine_that_leaves_its_checkpoints_to_the_audit_checkpoints(tmp_path: Path) -> None:
@@ -50,7 +125,6 @@ def test_two_writers_checkpointing_mostly_beside_themselves_keep_the_wal_bounded
     of the 500 commits (about 40 MiB)."""
     path = tmp_path / "wal.db"
     upgrade(make_engine(f"sqlite:///{path}"))
-    failures: list[BaseException] = []
     taken: list[AuditCheckpoints] = []
 
     def write(name: str) -> None:
@@ -60,27 +134,16 @@ def test_two_writers_checkpointing_mostly_beside_themselves_keep_the_wal_bounded
         try:
             for group in range(250):
                 with Session(engine) as session:
-                    for index in range(4):
-                        reference = f"{name}-{group}-{index}"
-                        screenings.add_screening(session, declaration={"reference": reference},
-                                                 verdict=_verdict(reference), caller_key_id="k", request_id="r",
-                                                 stamp=STAMP)
+                    _add_group(session, name, group)
                     with lock:
                         session.commit()
                         checkpoints.committed(session.connection())
-        except BaseException as exc:  # (reported by the test, not lost in the thread)
-            failures.append(exc)
         finally:
             checkpoints.stop()
             taken.append(checkpoints)
             engine.dispose()
 
-    writers = [threading.Thread(target=write, args=(name,)) for name in ("first", "second")]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join()
-    assert not failures
+    _in_two_threads(write)
     assert all(checkpoints.under_lock >= 6 and checkpoints.beside >= 1 for checkpoints in taken)
     # the WAL started again after the checkpoints under the lock: it never held more than a few dozen commits
     assert (tmp_path / "wal.db-wal").stat().st_size < 16 * 2**20

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import date
 from pathlib import Path
@@ -15,13 +14,8 @@ from service.settings import Settings
 from service.stamps import stamp_of
 from service.store import decisions, screenings
 from service.store.database import (
-    WAL_CHECKPOINT_PAGES,
-    WAL_FILE_LIMIT,
-    SqliteWriteLock,
-    WalCheckpointer,
     make_engine,
     new_id,
-    upgrade,
     uuid_text,
 )
 from service.store.decisions import DecisionKind, ReasonCode, add_decision, decisions_of, reason_fits
@@ -103,65 +97,6 @@ def test_no_update_or_delete_path_exists() -> None:
 ])
 def test_reasons_fit_decisions(decision: DecisionKind, reason: ReasonCode, fits: bool) -> None:
     assert reason_fits(decision, reason) is fits
-
-
-def test_writers_under_the_write_lock_keep_the_wal_small(tmp_path: Path) -> None:
-    """Two processes' audit writers committing without a pause, each under its process's write lock: the
-    commit that takes the WAL past WAL_CHECKPOINT_PAGES checkpoints it with the other writer kept out, so
-    the checkpoint finishes and the WAL starts again from its beginning. (Checkpointed beside the writers
-    instead, it grew by every commit's pages.)"""
-    path = tmp_path / "wal.db"
-    upgrade(make_engine(f"sqlite:///{path}"))
-    failures: list[BaseException] = []
-
-    def write(name: str) -> None:
-        engine, lock = make_engine(f"sqlite:///{path}"), SqliteWriteLock(str(path))
-        try:
-            for group in range(250):
-                with lock, Session(engine) as session:
-                    for index in range(4):
-                        reference = f"{name}-{group}-{index}"
-                        screenings.add_screening(session, declaration={"reference": reference},
-                                                 verdict=_verdict(reference), caller_key_id="k", request_id="r",
-                                                 stamp=STAMP)
-                    session.commit()
-        except BaseException as exc:  # (reported by the test, not lost in the thread)
-            failures.append(exc)
-        finally:
-            engine.dispose()
-
-    writers = [threading.Thread(target=write, args=(name,)) for name in ("first", "second")]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join()
-    assert not failures
-    # 2,000 screenings wrote about 40 MiB of pages; the WAL held no more than one checkpoint's worth and a group
-    frame = 4096 + 24  # (a page and its header)
-    assert (tmp_path / "wal.db-wal").stat().st_size < WAL_CHECKPOINT_PAGES * frame + 4 * 2**20
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == WAL_CHECKPOINT_PAGES
-        assert connection.exec_driver_sql("PRAGMA journal_size_limit").scalar_one() == WAL_FILE_LIMIT
-        assert connection.exec_driver_sql("SELECT count(*) FROM screenings").scalar_one() == 2000
-    engine.dispose()
-
-
-def test_the_wal_checkpointer_of_a_background_process_empties_the_wal(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'wal.db'}")
-    upgrade(engine)
-    with Session(engine) as session:
-        for index in range(50):
-            screenings.add_screening(session, declaration={"reference": str(index)}, verdict=_verdict(str(index)),
-                                     caller_key_id="k", request_id="r", stamp=STAMP)
-        session.commit()
-    checkpointer = WalCheckpointer(engine, interval=0.01)
-    checkpointer.start()
-    checkpointer.stop()
-    with engine.connect() as connection:
-        busy, frames, done = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
-    engine.dispose()
-    assert busy == 0 and frames == done  # everything in the WAL is in the database file
 
 
 def test_a_sqlite_file_hands_out_the_connection_used_last(tmp_path: Path) -> None:

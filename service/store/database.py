@@ -120,13 +120,11 @@ class WalCheckpointer(Periodic):
 
 
 # The audit writer's checkpoints (AuditCheckpoints): one beside the writers after every
-# CHECKPOINT_EVERY_COMMITS of a process's audit commits, and one under the write lock after every
+# CHECKPOINT_EVERY_COMMITS of a process's audit commits, and one under the write lock after
 # CHECKPOINT_UNDER_LOCK_EVERY of them, which finishes, so that the next commit starts the WAL again.
 CHECKPOINT_EVERY_COMMITS = 10
 CHECKPOINT_UNDER_LOCK_EVERY = 40
 CHECKPOINT_IDLE_SECONDS = 1.0  # and one beside the writers at least this often (a quiet service)
-CHECKPOINT_BUSY_TRIES = 20  # a checkpoint under the lock waits for another's, this many times at most
-CHECKPOINT_BUSY_SECONDS = 0.002  # this long each
 
 
 class AuditCheckpoints:
@@ -140,10 +138,10 @@ class AuditCheckpoints:
     writers a checkpoint never quite finishes under sustained load (they append meanwhile), and the WAL
     starts again from its beginning only after one that has; without that it grew by gigabytes a minute.
     So every CHECKPOINT_UNDER_LOCK_EVERY commits the writer checkpoints under the lock, where it
-    finishes (waiting for a checkpoint beside the writers first, if one is running), and the next
-    commit starts the WAL again. The audit writer's engine does not checkpoint in its commits
-    (`make_engine(checkpoint_pages=0)`); the service's other connections still do, past
-    WAL_CHECKPOINT_PAGES."""
+    finishes, and the next commit starts the WAL again; while a checkpoint beside the writers is still
+    running, it is tried again after the next commit rather than waited for under the lock. The audit
+    writer's engine does not checkpoint in its commits (`make_engine(checkpoint_pages=0)`); the
+    service's other connections still do, past WAL_CHECKPOINT_PAGES."""
 
     def __init__(self, engine: Engine, *, every: int = CHECKPOINT_EVERY_COMMITS,
                  under_lock_every: int = CHECKPOINT_UNDER_LOCK_EVERY,
@@ -152,7 +150,7 @@ class AuditCheckpoints:
         self._every = every
         self._under_lock_every = under_lock_every
         self._idle_seconds = idle_seconds
-        self._commits = 0  # (counted by the audit writer's thread only)
+        self._since_finished = 0  # commits since the last checkpoint under the lock (the writer's thread only)
         self._due = threading.Event()
         self._stopping = False
         self.beside = 0  # checkpoints taken beside the writers, and under the lock (read by tests)
@@ -161,11 +159,11 @@ class AuditCheckpoints:
 
     def committed(self, connection: Connection) -> None:
         """The audit writer has committed on `connection` and still holds the write lock: every `every`
-        commits wake the thread, every `under_lock_every` checkpoint here."""
-        self._commits += 1
-        if self._commits % self._under_lock_every == 0:
-            self._finish(connection)
-        elif self._commits % self._every == 0:
+        commits wake the thread; after `under_lock_every`, checkpoint here."""
+        self._since_finished += 1
+        if self._since_finished >= self._under_lock_every and self._finish(connection):
+            self._since_finished = 0
+        elif self._since_finished % self._every == 0:
             self._due.set()
 
     def start(self) -> None:
@@ -194,19 +192,19 @@ class AuditCheckpoints:
             if stopping:
                 return
 
-    def _finish(self, connection: Connection) -> None:
-        """A checkpoint of the whole WAL, under the write lock. Another connection's checkpoint (this or
-        another process's thread) makes PASSIVE give up at once: it is waited for. A reader of an older
-        snapshot may still hold frames back: the next checkpoint takes them."""
+    def _finish(self, connection: Connection) -> bool:
+        """A checkpoint of the whole WAL, under the write lock; False if another connection's checkpoint
+        (this or another process's thread) is running, which makes PASSIVE give up at once. A reader of
+        an older snapshot may still hold frames back: the next checkpoint takes them."""
         try:
-            for _ in range(CHECKPOINT_BUSY_TRIES):
-                busy, _frames, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
-                if not busy:
-                    self.under_lock += 1
-                    return
-                time.sleep(CHECKPOINT_BUSY_SECONDS)
+            busy, _frames, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
         except Exception as exc:  # (the commit stands, whatever happens here; the next checkpoint tries again)
             logger.warning("WAL checkpoint failed: %s", type(exc).__name__)
+            return True
+        if busy:
+            return False
+        self.under_lock += 1
+        return True
 
 
 def is_sqlite_file(engine: Engine) -> bool:

@@ -53,7 +53,7 @@ def make_engine(url: str, *, checkpoint_pages: int | None = None, **kwargs: Any)
         # invalidated by its first failure, which answers 503 and is retried with the same key.
         return create_engine(url, **kwargs)
     database = parsed.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    if in_a_file(database):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         if "poolclass" not in kwargs:
             # The connection used last, again: each connection has its own page cache, which stays valid
@@ -91,6 +91,18 @@ def _run_pragmas(connection: Any, pragmas: tuple[str, ...]) -> None:
     cursor.close()
 
 
+def passive_checkpoint(engine: Engine) -> bool:
+    """One PASSIVE checkpoint on a connection of `engine` (it blocks no writer); False, logged, if it
+    failed."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    except SQLAlchemyError as exc:
+        logger.warning("WAL checkpoint failed: %s", type(exc).__name__)
+        return False
+    return True
+
+
 class WalCheckpointer(Periodic):
     """Checkpoints a SQLite WAL from a background thread every `interval` seconds (PASSIVE: it never
     blocks a writer): a background-work process (service/worker.py) puts what its commits left in the
@@ -106,12 +118,8 @@ class WalCheckpointer(Periodic):
         self.checkpoint()
 
     def checkpoint(self) -> None:
-        """One PASSIVE checkpoint; failures are logged and retried on the next tick."""
-        try:
-            with self.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-        except SQLAlchemyError as exc:
-            logger.warning("WAL checkpoint failed: %s", type(exc).__name__)
+        """One PASSIVE checkpoint; a failure is logged and tried again on the next tick."""
+        passive_checkpoint(self.engine)
 
     def tick(self) -> bool:
         """One checkpoint per round."""
@@ -183,12 +191,8 @@ class AuditCheckpoints:
             self._due.wait(self._idle_seconds)
             self._due.clear()
             stopping = self._stopping
-            try:
-                with self.engine.connect() as connection:
-                    connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            if passive_checkpoint(self.engine):  # (a failure is tried again on the next round)
                 self.beside += 1
-            except SQLAlchemyError as exc:  # (tried again on the next round)
-                logger.warning("WAL checkpoint failed: %s", type(exc).__name__)
             if stopping:
                 return
 
@@ -207,10 +211,14 @@ class AuditCheckpoints:
         return True
 
 
+def in_a_file(database: str | None) -> bool:
+    """A SQLite database name that is a plain file's path: not in memory, not a `file:` URI."""
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+
 def is_sqlite_file(engine: Engine) -> bool:
     """A SQLite database in a file (not in memory), which a second engine opens as the same database."""
-    database = engine.url.database or ""
-    return is_sqlite(engine) and bool(database) and database != ":memory:" and not database.startswith("file:")
+    return is_sqlite(engine) and in_a_file(engine.url.database)
 
 
 def register_tables() -> MetaData:
@@ -282,7 +290,7 @@ def migration_history() -> list[tuple[str, str]]:
 def _file_lock(engine: Engine) -> Iterator[None]:
     """For a SQLite file: an exclusive lock on `<file>.migrate-lock` (other databases: nothing)."""
     database = engine.url.database or ""
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+    if engine.dialect.name != "sqlite" or not in_a_file(database):
         yield
         return
     path = Path(database + ".migrate-lock")
@@ -349,8 +357,7 @@ class SqliteWriteLock:
 
     def __init__(self, database: str | None) -> None:
         self._threads = threading.Lock()
-        in_a_file = bool(database) and database != ":memory:" and not str(database).startswith("file:")
-        self._path = f"{database}.writer-lock" if in_a_file else None
+        self._path = f"{database}.writer-lock" if in_a_file(database) else None
         self._descriptor: int | None = None
 
     def __enter__(self) -> SqliteWriteLock:

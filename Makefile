@@ -11,7 +11,7 @@ WORKERS ?= 1
 # The party matcher's modules are compiled (setup.py, mypyc): a change to one of them rebuilds, or its
 # old compiled code would keep running (PURE_PYTHON_BUILD=1 skips compiling). Any module of the package
 # counts, so that this list cannot fall behind setup.py's.
-COMPILED := $(wildcard service/engine/parties/*.py)
+COMPILED := $(wildcard service/engine/parties/*.py service/engine/parties/*.c)
 
 $(BIN)/export-screen: pyproject.toml setup.py clients/python/pyproject.toml $(COMPILED)
 	@echo "setting up $(VENV): installing the dependencies, then compiling the party matcher with mypyc (2-4 minutes the first time; PURE_PYTHON_BUILD=1 skips compiling)"

@@ -1,7 +1,8 @@
 """Build: the party matcher's hot modules compiled with mypyc (the rest of the project is in pyproject.toml).
 
 mypyc turns the same type-checked source into C extensions; a query takes about 40% fewer
-instructions (docs/performance.md). PURE_PYTHON_BUILD=1 builds without a C compiler: the
+instructions (docs/performance.md). One module is written in C (`_in_c.c`): finding a key and cutting a
+string out of the stored index's arrays in place, which compiled Python can only do through Python objects. PURE_PYTHON_BUILD=1 builds without a C compiler: the
 modules then run as plain Python, and the extensions of an earlier build are removed so that they do
 not shadow the source. The module list is service.engine.parties.native.COMPILED_MODULES (a test
 holds the two together).
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 
 PACKAGE = Path("service/engine/parties")
 MODULES = ["burmese", "glossary", "hit", "index", "legal_forms", "letters", "names", "postings", "scoring",
@@ -26,8 +27,10 @@ def extensions() -> list[object]:
         return []
     from mypyc.build import mypycify
 
-    return mypycify([str(PACKAGE / f"{module}.py") for module in MODULES],
-                    group_name="service.engine.parties._native", opt_level="3")
+    compiled: list[object] = mypycify([str(PACKAGE / f"{module}.py") for module in MODULES],
+                                      group_name="service.engine.parties._native", opt_level="3")
+    mapped = Extension("service.engine.parties._in_c", [str(PACKAGE / "_in_c.c")])
+    return [*compiled, mapped]
 
 
 setup(ext_modules=extensions())

@@ -4,7 +4,8 @@ The matcher's hot modules are compiled with mypyc when the package is installed 
 type-checked source, as C extensions, taking about 40% fewer instructions per query on the
 benchmark (docs/performance.md). Python imports an extension module before the source beside it, so a module
 edited after the last build would silently run its old code: `stale_modules` finds those (a test
-fails on them), and `make setup` rebuilds whenever one of these sources changes.
+fails on them), and `make setup` rebuilds whenever one of these sources changes. One module is
+written in C (`_in_c.c`, IN_C): it is built beside them and checked against its own source the same way.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ COMPILED_MODULES = (
     "service.engine.parties.scoring",
     "service.engine.parties.tables",
 )
+IN_C = {"service.engine.parties._in_c": "_in_c.c"}  # module: its C source (setup.py builds it too)
 
 
 def _is_extension(path: str | None) -> bool:
@@ -38,6 +40,19 @@ def compiled_modules() -> dict[str, bool]:
     return {name: _is_extension(importlib.import_module(name).__file__) for name in COMPILED_MODULES}
 
 
+def in_c() -> dict[str, bool]:
+    """For each module written in C, whether it is built (without it, Python does the same)."""
+    found = {}
+    for name in IN_C:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            found[name] = False
+        else:
+            found[name] = True
+    return found
+
+
 def stale_modules() -> list[str]:
     """Modules with a compiled build beside them that is older than their source (it runs the old code).
     Only a source tree's in-place build can fall behind: an installed wheel brings sources and
@@ -46,9 +61,10 @@ def stale_modules() -> list[str]:
     if not (here.parents[2] / "setup.py").exists():
         return []
     stale = []
-    for name in COMPILED_MODULES:
+    sources = {**{name: f"{name.rsplit('.', 1)[1]}.py" for name in COMPILED_MODULES}, **IN_C}
+    for name, file in sources.items():
         stem = name.rsplit(".", 1)[1]
-        source = (here / f"{stem}.py").stat().st_mtime
+        source = (here / file).stat().st_mtime
         built = [here / f"{stem}{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES]
         if any(path.exists() and path.stat().st_mtime < source for path in built):
             stale.append(name)
@@ -60,7 +76,8 @@ def describe() -> str:
     compiled = compiled_modules()
     done = sum(compiled.values())
     if done == len(compiled):
-        return f"party matcher compiled (mypyc): {done} modules"
+        built = all(in_c().values())
+        return f"party matcher compiled (mypyc): {done} modules, {'with' if built else 'without'} its steps in C"
     if not done:
         return "party matcher in pure Python (not compiled)"
     return f"party matcher partly compiled: {', '.join(n for n, c in compiled.items() if c)}"

@@ -8,7 +8,9 @@ fraction of the memory of a Python list per key.
 
 The keys are arrays too (KeyTable: their spellings in one blob, their CRC-32s sorted), so that a file
 can hold the postings as they are: a stored index maps them (service.lists.indexes), and every process
-shares their pages instead of holding a dictionary of two million keys.
+shares their pages instead of holding a dictionary of two million keys. Finding a key and cutting a
+string out of its blob run in C (`_in_c.c`), reading the arrays in place; without a C compiler
+(PURE_PYTHON_BUILD=1) the same steps run in Python.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
+
+try:
+    from service.engine.parties import _in_c
+except ImportError:  # (not built: PURE_PYTHON_BUILD=1)
+    _in_c = None  # type: ignore[assignment]
 
 Rows = npt.NDArray[np.int32]
 Numbers = npt.NDArray[np.integer[Any]]
@@ -71,6 +78,7 @@ class Strings:
         self._offsets = items(offsets, "q")
         self._count = len(offsets) - 1
         self._kept: dict[int, str] = {}
+        self._in_place = _in_c.Strings(blob, offsets) if _in_c is not None else None
 
     @staticmethod
     def of(encoded: Sequence[bytes]) -> Strings:
@@ -85,7 +93,8 @@ class Strings:
     def __getitem__(self, number: int) -> str:
         found = self._kept.get(number)
         if found is None:
-            found = str(self.raw(number), "utf-8")
+            in_place = self._in_place
+            found = in_place.text(number) if in_place is not None else str(self.raw(number), "utf-8")
             if len(self._kept) >= STRINGS_KEPT:
                 self._kept.clear()  # (shared by threads: dictionary operations are atomic)
             self._kept[number] = found
@@ -108,10 +117,15 @@ class Strings:
             return [text[bounds[i]:bounds[i + 1]] for i in range(len(bounds) - 1)]
         return [str(data[bounds[i]:bounds[i + 1]], "utf-8") for i in range(len(bounds) - 1)]
 
-    def raw(self, number: int) -> memoryview:
-        """The string's UTF-8 bytes (a view of the blob)."""
+    def raw(self, number: int) -> bytes:
+        """The string's UTF-8 bytes."""
+        in_place = self._in_place
+        if in_place is not None:
+            return in_place.raw(number)
+        if not 0 <= number < self._count:
+            raise IndexError("string number out of range")
         offsets = self._offsets
-        return self._blob[offsets[number]:offsets[number + 1]]
+        return bytes(self._blob[offsets[number]:offsets[number + 1]])
 
     def arrays(self, prefix: str) -> Arrays:
         return {f"{prefix}.blob": self.blob, f"{prefix}.offsets": self.offsets}
@@ -125,8 +139,8 @@ def strings_from(arrays: Arrays, prefix: str) -> Strings:
 class KeyTable:
     """Key -> its number: the keys' CRC-32s sorted, in buckets by their leading bits, a key found
     checked against its spelling (a shared CRC only costs a second look). A dictionary of two million
-    keys was a few hundred MiB in every process. The last keys asked about are kept: a query asks about
-    the same keys often."""
+    keys was a few hundred MiB in every process. The look-up runs in C (`_in_c.Keys`); in Python (not
+    built), the last keys asked about are kept: a query asks about the same keys often."""
 
     def __init__(self, spellings: Strings, hashes: Array, buckets: Array, order: Array) -> None:
         if hashes.dtype != np.int64 or order.dtype != np.int32 or not len(hashes) == len(order) == len(spellings):
@@ -142,6 +156,8 @@ class KeyTable:
         self._buckets = items(buckets, "q")
         self._order = items(order, "i")
         self._asked: dict[str, int] = {}
+        self._in_place = _in_c.Keys(spellings.blob, spellings.offsets, hashes, buckets, order, self._shift) if (
+            _in_c is not None) else None
 
     @staticmethod
     def of(keys: Sequence[str]) -> KeyTable:
@@ -158,7 +174,11 @@ class KeyTable:
         return len(self._order)
 
     def get(self, key: str) -> int:
-        """The key's number, -1 for a key not held."""
+        """The key's number, -1 for a key not held. (In C a look-up costs about what keeping it would:
+        the last keys asked about are kept only for the look-up in Python.)"""
+        in_place = self._in_place
+        if in_place is not None:
+            return in_place.find(key)
         number = self._asked.get(key)
         if number is None:
             number = self._find(key)

@@ -11,6 +11,11 @@ from service.engine.parties.index import SCRIPT_KEY_KINDS, PartyIndex, _tally, _
 from service.engine.parties.names import Name, normalise_name
 from service.engine.verdict import Action, ListStamp
 
+try:
+    from service.engine.parties import _in_c
+except ImportError:  # (not built: PURE_PYTHON_BUILD=1)
+    _in_c = None  # type: ignore[assignment]
+
 ENTRIES = [
     ListEntry(id="brevanti", source_list="test", name="Brevanti Trading LLC", countries=["AE"]),
     ListEntry(id="kessendorf", source_list="test", name="Kessendorf AG", countries=["DE"]),
@@ -357,10 +362,13 @@ def _ranked_by_full_sort(index: PartyIndex, query: Name, rows: list[int], weight
     return [rows[i] for i in ahead + [tied[i] for i in chosen]]
 
 
+@pytest.mark.parametrize("in_c", [pytest.param(True, marks=pytest.mark.skipif(
+    _in_c is None, reason="the C steps are not built (PURE_PYTHON_BUILD=1)")), False])
 @pytest.mark.parametrize("size", [3, 10, 11, 12, 30, 64, 65, 200, 1000])
-def test_candidates_are_ranked_as_by_a_full_sort(size: int) -> None:
+def test_candidates_are_ranked_as_by_a_full_sort(size: int, in_c: bool) -> None:
     # _ranked sorts a few rows in Python and finds the last place of many in numpy (a partition), then
-    # ranks the rows near it as a few: both must give the full sort's order, ties and tie-break included
+    # ranks the rows near it as a few; in C it selects the last place's score and sorts the rows near it.
+    # Each must give the full sort's order, ties and tie-break included.
     import random
 
     from service.engine.parties.names import normalise_name
@@ -370,6 +378,7 @@ def test_candidates_are_ranked_as_by_a_full_sort(size: int) -> None:
     entries = [ListEntry(id=str(n), source_list="t", name=" ".join(rng.sample(words, rng.randint(1, 4))),
                          kind=EntryKind.ORGANISATION) for n in range(2000)]
     index = PartyIndex(entries, [ListStamp(name="t", version="1", entries=len(entries))])
+    index._rank_in_c = in_c
     query = normalise_name("Norlo Vector Trading")
     for _ in range(20):
         rows = sorted(rng.sample(range(len(index)), size))

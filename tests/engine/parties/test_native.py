@@ -27,7 +27,14 @@ def test_no_compiled_module_is_older_than_its_source() -> None:
 def test_ci_tests_the_compiled_build() -> None:
     # the build that ships (docker/Dockerfile) is the compiled one: CI runs the tests against it
     assert all(native.compiled_modules().values()), native.describe()
+    assert all(native.in_c().values()), native.describe()
 
 
 def test_describe_names_the_mode() -> None:
     assert "party matcher" in native.describe()
+
+
+def test_the_c_module_is_checked_against_its_c_source() -> None:
+    for name, source in native.IN_C.items():
+        assert (SETUP.parent / "service" / "engine" / "parties" / source).exists(), name
+    assert "_in_c.c" in SETUP.read_text(encoding="utf-8")

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import random
+import zlib
+
 import numpy as np
 import pytest
 
 from service.engine.parties.postings import EMPTY, STRINGS_KEPT, KeyTable, Postings, PostingsBuilder, Strings, member
+
+try:
+    from service.engine.parties import _in_c
+except ImportError:  # (not built: PURE_PYTHON_BUILD=1)
+    _in_c = None  # type: ignore[assignment]
+NOT_BUILT = pytest.mark.skipif(_in_c is None, reason="the C steps are not built (PURE_PYTHON_BUILD=1)")
 
 
 def _filed(lists: dict[str, list[int]]) -> Postings:
@@ -152,3 +161,58 @@ def test_keys_are_found_by_their_spelling_whatever_their_hash() -> None:
     table = KeyTable.of(keys)
     assert [table.get(key) for key in keys] == list(range(len(keys)))
     assert table.get("absent") == -1 and table.keys() == keys
+
+
+def _in_python(table: KeyTable) -> KeyTable:
+    """The same table, its look-ups run by the Python steps (as without the C module)."""
+    plain = KeyTable(table.spellings, table.hashes, table.buckets, table.order)
+    plain._in_place = None
+    plain.spellings._in_place = None
+    return plain
+
+
+@NOT_BUILT
+def test_the_c_look_ups_give_what_python_gives() -> None:
+    rng = random.Random(5)
+    letters = "abcdefghijklmnopqrstuvwxyz~^:üé臺北צ"
+    keys = sorted({"".join(rng.choice(letters) for _ in range(rng.randrange(0, 12))) for _ in range(5000)})
+    table = KeyTable.of(keys)
+    python = _in_python(KeyTable.of(keys))
+    asked = keys + ["".join(rng.choice(letters) for _ in range(rng.randrange(0, 12))) for _ in range(5000)]
+    assert [table.get(key) for key in asked] == [python.get(key) for key in asked]
+    assert [table.spellings.raw(n) for n in range(len(keys))] == [python.spellings.raw(n) for n in range(len(keys))]
+    assert [table.spellings[n] for n in range(len(keys))] == keys
+    for number in (-1, len(keys)):
+        for strings in (table.spellings, python.spellings):
+            with pytest.raises(IndexError):
+                strings.raw(number)
+
+
+@NOT_BUILT
+def test_the_c_hash_is_zlibs() -> None:
+    rng = random.Random(6)
+    for size in range(64):
+        data = bytes(rng.randrange(256) for _ in range(size))
+        assert _in_c.crc32(data) == zlib.crc32(data)
+
+
+@NOT_BUILT
+def test_a_malformed_table_is_refused_not_read_outside_its_arrays() -> None:
+    table = KeyTable.of(["sharp", "edge", "brevanti"])
+    spellings = table.spellings
+    wrong_offsets = spellings.offsets.copy()
+    wrong_offsets[2] = 10_000  # past the blob's end
+    broken = _in_c.Keys(spellings.blob, wrong_offsets, table.hashes, table.buckets, table.order, table._shift)
+    with pytest.raises(ValueError, match="malformed"):
+        for key in ("sharp", "edge", "brevanti"):
+            broken.find(key)
+    with pytest.raises(ValueError, match="malformed"):
+        _in_c.Strings(spellings.blob, wrong_offsets).text(1)
+    shift = table._shift
+    with pytest.raises(ValueError, match="items of"):
+        _in_c.Keys(spellings.blob, spellings.offsets, table.hashes.astype(np.int32), table.buckets, table.order, shift)
+    wrong_buckets = table.buckets.copy()
+    wrong_buckets[1] = 99
+    with pytest.raises(ValueError, match="malformed"):
+        for key in ("sharp", "edge", "brevanti"):
+            _in_c.Keys(spellings.blob, spellings.offsets, table.hashes, wrong_buckets, table.order, shift).find(key)

@@ -1,0 +1,538 @@
+/* The party matcher's steps that compiled Python can only take through Python objects, in C.
+ *
+ * Keys and Strings: reading the stored index's key tables and strings in place, the look-ups a query
+ * makes most often.
+ * postings.py keeps the index's keys and strings in flat arrays that every process maps from the
+ * stored files. Reading them from compiled Python costs a Python object per item read (a number out
+ * of a memoryview, a slice of it, the key encoded as bytes): about 2,500 instructions to find one
+ * key, and a never-seen name asks for a dozen that are not there. Here the same look-up reads the
+ * arrays' memory directly.
+ *
+ * best_places: the order of a query's candidate rows by shared weight, which in numpy took a dozen
+ * calls (each a thousand instructions or more) on a few hundred rows.
+ *
+ * Each does exactly what its Python counterpart does (postings.KeyTable._find and Strings.raw,
+ * index.PartyIndex._ranked_small and _ranked_large), which is what runs when this module is not built
+ * (PURE_PYTHON_BUILD=1); tests hold the two together. A malformed table raises ValueError rather than
+ * reading outside the arrays.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* CRC-32 as zlib computes it (reflected polynomial 0xEDB88320): the keys' hashes were made with
+ * zlib.crc32. */
+static uint32_t crc_table[256];
+
+static void
+crc_prepare(void)
+{
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) {
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        }
+        crc_table[n] = c;
+    }
+}
+
+static uint32_t
+crc32_of(const unsigned char *data, Py_ssize_t size)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        c = crc_table[(c ^ data[i]) & 0xFFu] ^ (c >> 8);
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+/* One array's buffer, held for the object's life, with its length in items. */
+static int
+hold(PyObject *array, Py_buffer *view, Py_ssize_t itemsize, const char *what)
+{
+    if (PyObject_GetBuffer(array, view, PyBUF_C_CONTIGUOUS) < 0) {
+        return -1;
+    }
+    if (view->itemsize != itemsize || view->len % itemsize != 0) {
+        PyErr_Format(PyExc_ValueError, "stored tables: %s has items of %zd bytes, not %zd", what,
+                     view->itemsize, itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+malformed(const char *what)
+{
+    PyErr_Format(PyExc_ValueError, "stored tables: malformed %s", what);
+    return NULL;
+}
+
+/* ---- Strings: one UTF-8 blob and the offsets where each string starts (n + 1) ---- */
+
+typedef struct {
+    PyObject_HEAD
+    Py_buffer blob;     /* uint8 */
+    Py_buffer offsets;  /* int64 */
+    Py_ssize_t count;
+} StringsObject;
+
+static int
+strings_hold(Py_buffer *blob, Py_buffer *offsets, PyObject *blob_array, PyObject *offsets_array)
+{
+    if (hold(blob_array, blob, 1, "a strings blob") < 0) {
+        return -1;
+    }
+    if (hold(offsets_array, offsets, 8, "strings offsets") < 0) {
+        PyBuffer_Release(blob);
+        return -1;
+    }
+    if (offsets->len < 8) {
+        PyErr_SetString(PyExc_ValueError, "stored tables: malformed strings");
+        PyBuffer_Release(blob);
+        PyBuffer_Release(offsets);
+        return -1;
+    }
+    return 0;
+}
+
+/* The bytes of string `number`, or NULL with an exception set. */
+static const char *
+string_at(Py_buffer *blob, Py_buffer *offsets, Py_ssize_t number, Py_ssize_t *size)
+{
+    const int64_t *at = (const int64_t *)offsets->buf;
+    Py_ssize_t count = offsets->len / 8 - 1;
+    if (number < 0 || number >= count) {
+        PyErr_SetString(PyExc_IndexError, "string number out of range");
+        return NULL;
+    }
+    int64_t start = at[number], end = at[number + 1];
+    if (start < 0 || end < start || end > (int64_t)blob->len) {
+        malformed("strings");
+        return NULL;
+    }
+    *size = (Py_ssize_t)(end - start);
+    return (const char *)blob->buf + start;
+}
+
+static PyObject *
+Strings_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *blob, *offsets;
+    static char *names[] = {"blob", "offsets", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO", names, &blob, &offsets)) {
+        return NULL;
+    }
+    StringsObject *self = (StringsObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    if (strings_hold(&self->blob, &self->offsets, blob, offsets) < 0) {
+        self->blob.obj = self->offsets.obj = NULL;
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->count = self->offsets.len / 8 - 1;
+    return (PyObject *)self;
+}
+
+static void
+Strings_dealloc(StringsObject *self)
+{
+    if (self->blob.obj != NULL) {
+        PyBuffer_Release(&self->blob);
+    }
+    if (self->offsets.obj != NULL) {
+        PyBuffer_Release(&self->offsets);
+    }
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+Strings_raw(StringsObject *self, PyObject *arg)
+{
+    Py_ssize_t number = PyLong_AsSsize_t(arg), size;
+    if (number == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    const char *data = string_at(&self->blob, &self->offsets, number, &size);
+    return data == NULL ? NULL : PyBytes_FromStringAndSize(data, size);
+}
+
+static PyObject *
+Strings_text(StringsObject *self, PyObject *arg)
+{
+    Py_ssize_t number = PyLong_AsSsize_t(arg), size;
+    if (number == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    const char *data = string_at(&self->blob, &self->offsets, number, &size);
+    return data == NULL ? NULL : PyUnicode_DecodeUTF8(data, size, "strict");
+}
+
+static PyMethodDef Strings_methods[] = {
+    {"raw", (PyCFunction)Strings_raw, METH_O, "The string's UTF-8 bytes."},
+    {"text", (PyCFunction)Strings_text, METH_O, "The string, decoded."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject StringsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "service.engine.parties._in_c.Strings",
+    .tp_doc = "Strings by number, read from a UTF-8 blob and its offsets in place.",
+    .tp_basicsize = sizeof(StringsObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = Strings_new,
+    .tp_dealloc = (destructor)Strings_dealloc,
+    .tp_methods = Strings_methods,
+};
+
+/* ---- Keys: CRC-32s sorted, in buckets by their leading bits, each checked against its spelling ---- */
+
+typedef struct {
+    PyObject_HEAD
+    Py_buffer blob;     /* uint8: the keys' spellings */
+    Py_buffer offsets;  /* int64 */
+    Py_buffer hashes;   /* int64, sorted */
+    Py_buffer buckets;  /* int64: where each bucket starts (2**bits + 1) */
+    Py_buffer order;    /* int32: the key number of each hash */
+    int shift;
+} KeysObject;
+
+static PyObject *
+Keys_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *blob, *offsets, *hashes, *buckets, *order;
+    int shift;
+    static char *names[] = {"blob", "offsets", "hashes", "buckets", "order", "shift", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOi", names, &blob, &offsets, &hashes, &buckets,
+                                     &order, &shift)) {
+        return NULL;
+    }
+    if (shift < 0 || shift > 31) {
+        return malformed("keys: bucket shift");
+    }
+    KeysObject *self = (KeysObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->shift = shift;
+    if (strings_hold(&self->blob, &self->offsets, blob, offsets) < 0) {
+        goto failed;
+    }
+    if (hold(hashes, &self->hashes, 8, "key hashes") < 0) {
+        goto failed;
+    }
+    if (hold(buckets, &self->buckets, 8, "key buckets") < 0) {
+        goto failed;
+    }
+    if (hold(order, &self->order, 4, "key order") < 0) {
+        goto failed;
+    }
+    Py_ssize_t total = self->hashes.len / 8;
+    if (self->order.len / 4 != total || self->offsets.len / 8 - 1 != total
+            || self->buckets.len / 8 != ((Py_ssize_t)1 << (32 - shift)) + 1) {
+        malformed("keys");
+        goto failed;
+    }
+    return (PyObject *)self;
+
+failed:
+    Py_DECREF(self);
+    return NULL;
+}
+
+static void
+Keys_dealloc(KeysObject *self)
+{
+    Py_buffer *held[] = {&self->blob, &self->offsets, &self->hashes, &self->buckets, &self->order};
+    for (size_t i = 0; i < sizeof held / sizeof held[0]; i++) {
+        if (held[i]->obj != NULL) {
+            PyBuffer_Release(held[i]);
+        }
+    }
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+Keys_find(KeysObject *self, PyObject *key)
+{
+    if (!PyUnicode_Check(key)) {
+        PyErr_Format(PyExc_TypeError, "a key is a str, not %.100s", Py_TYPE(key)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t size;
+    const char *encoded = PyUnicode_AsUTF8AndSize(key, &size);
+    if (encoded == NULL) {
+        return NULL;
+    }
+    uint32_t wanted = crc32_of((const unsigned char *)encoded, size);
+    const int64_t *hashes = (const int64_t *)self->hashes.buf;
+    const int64_t *buckets = (const int64_t *)self->buckets.buf;
+    const int32_t *order = (const int32_t *)self->order.buf;
+    Py_ssize_t total = self->hashes.len / 8;
+    uint32_t bucket = wanted >> self->shift;
+    int64_t first = buckets[bucket], last = buckets[bucket + 1];
+    if (first < 0 || last < first || last > (int64_t)total) {
+        return malformed("keys: buckets");
+    }
+    for (int64_t at = first; at < last; at++) {
+        if (hashes[at] != (int64_t)wanted) {
+            continue;
+        }
+        Py_ssize_t spelled;
+        const char *spelling = string_at(&self->blob, &self->offsets, order[at], &spelled);
+        if (spelling == NULL) {
+            return NULL;
+        }
+        if (spelled == size && memcmp(spelling, encoded, (size_t)size) == 0) {
+            return PyLong_FromLong(order[at]);
+        }
+    }
+    return PyLong_FromLong(-1);
+}
+
+static PyMethodDef Keys_methods[] = {
+    {"find", (PyCFunction)Keys_find, METH_O, "The key's number, -1 for a key not held."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject KeysType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "service.engine.parties._in_c.Keys",
+    .tp_doc = "A key table's look-up, read from its arrays in place.",
+    .tp_basicsize = sizeof(KeysObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = Keys_new,
+    .tp_dealloc = (destructor)Keys_dealloc,
+    .tp_methods = Keys_methods,
+};
+
+
+/* ---- best_places: the best candidate rows by shared weight ---- */
+
+typedef struct {
+    double score;
+    int32_t row;
+    Py_ssize_t position;
+} Placed;
+
+/* Best first: the higher score, then the higher row (rows are distinct). */
+static int
+placed_order(const void *a, const void *b)
+{
+    const Placed *x = a, *y = b;
+    if (x->score != y->score) {
+        return x->score > y->score ? -1 : 1;
+    }
+    return x->row > y->row ? -1 : (x->row < y->row ? 1 : 0);
+}
+
+/* The k-th largest of values[0..n) (k from 0), reordering them (quickselect). */
+static double
+kth_largest(double *values, Py_ssize_t n, Py_ssize_t k)
+{
+    Py_ssize_t low = 0, high = n - 1;
+    while (low < high) {
+        double pivot = values[low + (high - low) / 2];
+        Py_ssize_t i = low, j = high;
+        while (i <= j) {
+            while (values[i] > pivot) {
+                i++;
+            }
+            while (values[j] < pivot) {
+                j--;
+            }
+            if (i <= j) {
+                double swap = values[i];
+                values[i] = values[j];
+                values[j] = swap;
+                i++;
+                j--;
+            }
+        }
+        if (k <= j) {
+            high = j;
+        }
+        else if (k >= i) {
+            low = i;
+        }
+        else {
+            break;
+        }
+    }
+    return values[k];
+}
+
+static PyObject *
+positions_list(const Placed *placed, Py_ssize_t count)
+{
+    PyObject *list = PyList_New(count);
+    if (list == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *number = PyLong_FromSsize_t(placed[i].position);
+        if (number == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, number);
+    }
+    return list;
+}
+
+static PyObject *
+best_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "best_places(rows, weights, lengths, size, places)");
+        return NULL;
+    }
+    Py_ssize_t size = PyLong_AsSsize_t(args[3]), places = PyLong_AsSsize_t(args[4]);
+    if ((size == -1 || places == -1) && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_buffer rows, weights, lengths;
+    if (hold(args[0], &rows, 4, "candidate rows") < 0) {
+        return NULL;
+    }
+    if (hold(args[1], &weights, 8, "candidate weights") < 0) {
+        PyBuffer_Release(&rows);
+        return NULL;
+    }
+    if (hold(args[2], &lengths, 4, "row lengths") < 0) {
+        PyBuffer_Release(&rows);
+        PyBuffer_Release(&weights);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Placed *placed = NULL;
+    double *scores = NULL;
+    Py_ssize_t n = rows.len / 4, rows_total = lengths.len / 4;
+    if (weights.len / 8 != n || places < 1 || places >= n) {
+        PyErr_SetString(PyExc_ValueError, "best_places: more rows than places, and a weight for each");
+        goto done;
+    }
+    scores = PyMem_Malloc((size_t)n * sizeof(double));
+    placed = PyMem_Malloc((size_t)n * sizeof(Placed));
+    if (scores == NULL || placed == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const int32_t *row = rows.buf, *length = lengths.buf;
+    const double *weight = weights.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (row[i] < 0 || row[i] >= rows_total) {
+            PyErr_SetString(PyExc_IndexError, "best_places: a row beyond the table");
+            goto done;
+        }
+        int64_t apart = (int64_t)length[row[i]] - (int64_t)size;
+        scores[i] = weight[i] - 0.01 * (double)(apart < 0 ? -apart : apart);
+    }
+    /* only the rows at or near the last place's score can take a place: those alone are sorted */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        placed[i].score = scores[i];
+    }
+    double last = kth_largest(scores, n, places - 1);  /* (reorders `scores`: `placed` keeps them in order) */
+    Py_ssize_t near = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (placed[i].score >= last - 1e-9) {
+            placed[near].score = placed[i].score;
+            placed[near].row = row[i];
+            placed[near].position = i;
+            near++;
+        }
+    }
+    qsort(placed, (size_t)near, sizeof(Placed), placed_order);
+    double cut = placed[places - 1].score;
+    if (near == places || fabs(placed[places].score - cut) >= 1e-9) {
+        PyObject *best = positions_list(placed, places);
+        result = best == NULL ? NULL : Py_BuildValue("(NO)", best, Py_None);
+        goto done;
+    }
+    /* more rows tied for the last places: the rows ahead of the tie, and the tied rows in order */
+    Py_ssize_t ahead = 0, tied = 0;
+    for (Py_ssize_t i = 0; i < places; i++) {
+        if (placed[i].score > cut + 1e-9) {
+            ahead++;
+        }
+    }
+    PyObject *ahead_list = positions_list(placed, ahead);
+    if (ahead_list == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < near; i++) {
+        if (fabs(placed[i].score - cut) < 1e-9) {
+            placed[tied++] = placed[i];
+        }
+    }
+    PyObject *tied_list = positions_list(placed, tied);
+    if (tied_list == NULL) {
+        Py_DECREF(ahead_list);
+        goto done;
+    }
+    result = Py_BuildValue("(NN)", ahead_list, tied_list);
+
+done:
+    PyMem_Free(scores);
+    PyMem_Free(placed);
+    PyBuffer_Release(&rows);
+    PyBuffer_Release(&weights);
+    PyBuffer_Release(&lengths);
+    return result;
+}
+
+static PyObject *
+crc32_function(PyObject *module, PyObject *arg)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    uint32_t crc = crc32_of((const unsigned char *)view.buf, view.len);
+    PyBuffer_Release(&view);
+    return PyLong_FromUnsignedLong(crc);
+}
+
+static PyMethodDef module_methods[] = {
+    {"best_places", (PyCFunction)(void (*)(void))best_places, METH_FASTCALL,
+     "best_places(rows, weights, lengths, size, places): the best `places` of the candidate rows by weight"
+     " less 0.01 a word of length apart from `size` (ties: the higher row), as positions in `rows`; with"
+     " more rows tied for the last places, (the positions ahead of the tie, the tied positions in order)"
+     " instead of (the positions, None)."},
+    {"crc32", crc32_function, METH_O, "CRC-32 of bytes, as zlib.crc32 (to test the hash the look-up uses)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "service.engine.parties._in_c",
+    .m_doc = "Reading the stored index's key tables and strings in place.",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__in_c(void)
+{
+    crc_prepare();
+    if (PyType_Ready(&StringsType) < 0 || PyType_Ready(&KeysType) < 0) {
+        return NULL;
+    }
+    PyObject *created = PyModule_Create(&module);
+    if (created == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddObjectRef(created, "Strings", (PyObject *)&StringsType) < 0
+            || PyModule_AddObjectRef(created, "Keys", (PyObject *)&KeysType) < 0) {
+        Py_DECREF(created);
+        return NULL;
+    }
+    return created;
+}

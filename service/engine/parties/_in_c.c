@@ -8,11 +8,12 @@
  * key, and a never-seen name asks for a dozen that are not there. Here the same look-up reads the
  * arrays' memory directly.
  *
- * best_places: the order of a query's candidate rows by shared weight, which in numpy took a dozen
- * calls (each a thousand instructions or more) on a few hundred rows.
+ * best_places and tally: the order of a query's candidate rows by shared weight, and the rows of its
+ * words merged, which in numpy took a dozen calls each (each a thousand instructions or more) on a few
+ * hundred rows.
  *
  * Each does exactly what its Python counterpart does (postings.KeyTable._find and Strings.raw,
- * index.PartyIndex._ranked_small and _ranked_large), which is what runs when this module is not built
+ * index.PartyIndex._ranked_small and _ranked_large, index._tally), which is what runs when this module is not built
  * (PURE_PYTHON_BUILD=1); tests hold the two together. A malformed table raises ValueError rather than
  * reading outside the arrays.
  */
@@ -488,6 +489,109 @@ done:
     return result;
 }
 
+/* ---- tally: the rows of a query's groups, merged ---- */
+
+static PyObject *
+tally(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyList_Check(args[0]) || !PyList_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "tally(groups, weights, rows_out, counts_out, weights_out, starts_out)");
+        return NULL;
+    }
+    PyObject *groups = args[0], *group_weights = args[1];
+    Py_ssize_t k = PyList_GET_SIZE(groups);
+    if (PyList_GET_SIZE(group_weights) != k || k == 0) {
+        PyErr_SetString(PyExc_ValueError, "tally: a weight for each group, and at least one group");
+        return NULL;
+    }
+    Py_buffer *views = PyMem_Calloc((size_t)k, sizeof(Py_buffer));
+    Py_ssize_t *at = PyMem_Calloc((size_t)k, sizeof(Py_ssize_t));
+    double *weight = PyMem_Calloc((size_t)k, sizeof(double));
+    Py_buffer out[4];
+    int held_groups = 0, held_out = 0;
+    PyObject *result = NULL;
+    if (views == NULL || at == NULL || weight == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t total = 0;
+    int ascending = 1;
+    for (Py_ssize_t g = 0; g < k; g++) {
+        if (hold(PyList_GET_ITEM(groups, g), &views[g], 4, "a group's rows") < 0) {
+            goto done;
+        }
+        held_groups++;
+        weight[g] = PyFloat_AsDouble(PyList_GET_ITEM(group_weights, g));
+        if (weight[g] == -1.0 && PyErr_Occurred()) {
+            goto done;
+        }
+        const int32_t *rows = views[g].buf;
+        Py_ssize_t count = views[g].len / 4;
+        for (Py_ssize_t i = 1; i < count && ascending; i++) {
+            ascending = rows[i - 1] <= rows[i];
+        }
+        total += count;
+    }
+    if (!ascending) {  /* (not as postings give them: the caller merges them otherwise) */
+        result = PyLong_FromLong(-1);
+        goto done;
+    }
+    static const Py_ssize_t sizes[4] = {4, 8, 8, 8};
+    static const char *const what[4] = {"merged rows", "counts", "weights", "run starts"};
+    for (int i = 0; i < 4; i++) {
+        if (hold(args[2 + i], &out[i], sizes[i], what[i]) < 0) {
+            goto done;
+        }
+        held_out++;
+        if (out[i].len / sizes[i] < total || out[i].readonly) {
+            PyErr_Format(PyExc_ValueError, "tally: room for %zd %s", total, what[i]);
+            goto done;
+        }
+    }
+    int32_t *merged = out[0].buf;
+    int64_t *counts = out[1].buf, *starts = out[3].buf;
+    double *weights = out[2].buf;
+    Py_ssize_t distinct = 0;
+    for (Py_ssize_t o = 0; o < total; o++) {
+        /* the least head, the earlier group first: what a stable sort of the groups joined gives */
+        Py_ssize_t least = -1;
+        int32_t row = 0;
+        for (Py_ssize_t g = 0; g < k; g++) {
+            if (at[g] < views[g].len / 4) {
+                int32_t head = ((const int32_t *)views[g].buf)[at[g]];
+                if (least < 0 || head < row) {
+                    least = g;
+                    row = head;
+                }
+            }
+        }
+        at[least]++;
+        weights[o] = weight[least];
+        if (distinct == 0 || merged[distinct - 1] != row) {
+            merged[distinct] = row;
+            counts[distinct] = 1;
+            starts[distinct] = o;
+            distinct++;
+        }
+        else {
+            counts[distinct - 1]++;
+        }
+    }
+    result = PyLong_FromSsize_t(distinct);
+
+done:
+    for (int i = 0; i < held_out; i++) {
+        PyBuffer_Release(&out[i]);
+    }
+    for (int g = 0; g < held_groups; g++) {
+        PyBuffer_Release(&views[g]);
+    }
+    PyMem_Free(views);
+    PyMem_Free(at);
+    PyMem_Free(weight);
+    return result;
+}
+
 static PyObject *
 crc32_function(PyObject *module, PyObject *arg)
 {
@@ -501,6 +605,12 @@ crc32_function(PyObject *module, PyObject *arg)
 }
 
 static PyMethodDef module_methods[] = {
+    {"tally", (PyCFunction)(void (*)(void))tally, METH_FASTCALL,
+     "tally(groups, weights, rows_out, counts_out, weights_out, starts_out): the rows of the ascending"
+     " int32 arrays `groups` merged as a stable sort of them joined would order them, into the outputs:"
+     " each distinct row, how many groups hold it, the weight of its group for every row merged, and"
+     " where each distinct row's run starts; returns the number of distinct rows, or -1 (nothing written)"
+     " when a group is not ascending."},
     {"best_places", (PyCFunction)(void (*)(void))best_places, METH_FASTCALL,
      "best_places(rows, weights, lengths, size, places): the best `places` of the candidate rows by weight"
      " less 0.01 a word of length apart from `size` (ties: the higher row), as positions in `rows`; with"

@@ -427,3 +427,40 @@ def test_tally_counts_and_weighs_each_row_over_its_groups(seed: int) -> None:
     assert rows.tolist() == sorted(counted)
     assert counts.tolist() == [counted[row] for row in sorted(counted)]
     assert sums.tolist() == pytest.approx([summed[row] for row in sorted(counted)], rel=1e-12, abs=0.0)
+
+
+def _tallied_by_numpy(groups: list[np.ndarray], weights: list[float]) -> tuple[list[int], list[int], list[float]]:
+    """_tally's steps in numpy: a stable sort of the groups joined, runs of equal rows, weights summed by reduceat."""
+    joined = np.concatenate(groups)
+    order = joined.argsort(kind="stable")
+    joined = joined[order]
+    spread = np.array(weights).repeat([len(group) for group in groups])[order]
+    if not len(joined):
+        return [], [], []
+    starts = np.flatnonzero(np.r_[True, joined[1:] != joined[:-1]])
+    ends = np.r_[starts[1:], len(joined)]
+    return joined[starts].tolist(), (ends - starts).tolist(), np.add.reduceat(spread, starts).tolist()
+
+
+@pytest.mark.skipif(_in_c is None, reason="the C steps are not built (PURE_PYTHON_BUILD=1)")
+@pytest.mark.parametrize("seed", range(60))
+def test_tally_in_c_is_numpys_to_the_last_bit(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    spread = (40, 100_000, 500)[seed % 3]
+    groups = [np.sort(rng.integers(0, spread, rng.integers(0, 80))).astype(np.int32)  # (repeats within a group too)
+              for _ in range(2 + seed % 11)]
+    weights = [float(w) for w in rng.uniform(0.1, 12.0, len(groups))]
+    rows, counts, sums = _tally(groups, weights)
+    assert (rows.tolist(), counts.tolist(), sums.tolist()) == _tallied_by_numpy(groups, weights)
+    assert rows.dtype == np.int32 and counts.dtype == np.int64 and sums.dtype == np.float64
+
+
+@pytest.mark.skipif(_in_c is None, reason="the C steps are not built (PURE_PYTHON_BUILD=1)")
+def test_tally_merges_groups_out_of_order_in_numpy() -> None:
+    groups = [np.array([5, 1, 9], dtype=np.int32), np.array([1, 2], dtype=np.int32)]
+    room = [np.empty(5, dtype=dtype) for dtype in (np.int32, np.int64, np.float64, np.int64)]
+    assert _in_c.tally(groups, [1.0, 2.0], *room) == -1  # (not ascending: C declines)
+    rows, counts, sums = _tally(groups, [1.0, 2.0])
+    assert (rows.tolist(), counts.tolist(), sums.tolist()) == _tallied_by_numpy(groups, [1.0, 2.0])
+    with pytest.raises(ValueError, match="room"):
+        _in_c.tally([np.array([1, 2], dtype=np.int32)], [1.0], *[array[:1] for array in room])

@@ -592,6 +592,54 @@ done:
     return result;
 }
 
+/* ---- picked: some items of an int32 or int64 array, as Python numbers ---- */
+
+static PyObject *
+picked(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyList_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "picked(array, positions)");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_C_CONTIGUOUS) < 0) {
+        return NULL;
+    }
+    PyObject *list = NULL;
+    if (view.itemsize != 4 && view.itemsize != 8) {
+        PyErr_SetString(PyExc_ValueError, "picked: an array of int32 or int64");
+        goto done;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(args[1]), size = view.len / view.itemsize;
+    list = PyList_New(count);
+    if (list == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_ssize_t at = PyLong_AsSsize_t(PyList_GET_ITEM(args[1], i));
+        if (at == -1 && PyErr_Occurred()) {
+            Py_CLEAR(list);
+            goto done;
+        }
+        if (at < 0 || at >= size) {
+            PyErr_SetString(PyExc_IndexError, "picked: a position beyond the array");
+            Py_CLEAR(list);
+            goto done;
+        }
+        long long item = view.itemsize == 4 ? ((const int32_t *)view.buf)[at] : ((const int64_t *)view.buf)[at];
+        PyObject *number = PyLong_FromLongLong(item);
+        if (number == NULL) {
+            Py_CLEAR(list);
+            goto done;
+        }
+        PyList_SET_ITEM(list, i, number);
+    }
+
+done:
+    PyBuffer_Release(&view);
+    return list;
+}
+
 static PyObject *
 crc32_function(PyObject *module, PyObject *arg)
 {
@@ -605,6 +653,8 @@ crc32_function(PyObject *module, PyObject *arg)
 }
 
 static PyMethodDef module_methods[] = {
+    {"picked", (PyCFunction)(void (*)(void))picked, METH_FASTCALL,
+     "picked(array, positions): the items of an int32 or int64 array at these positions, as a list."},
     {"tally", (PyCFunction)(void (*)(void))tally, METH_FASTCALL,
      "tally(groups, weights, rows_out, counts_out, weights_out, starts_out): the rows of the ascending"
      " int32 arrays `groups` merged as a stable sort of them joined would order them, into the outputs:"

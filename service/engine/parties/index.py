@@ -95,6 +95,9 @@ except ImportError:  # (not built: PURE_PYTHON_BUILD=1)
 
 Counts = npt.NDArray[np.int64]
 Weights = npt.NDArray[np.float64]
+ROWS_DTYPE: Final = np.dtype(np.int32)
+COUNTS_DTYPE: Final = np.dtype(np.int64)
+WEIGHTS_DTYPE: Final = np.dtype(np.float64)
 
 COUNTRY_BOOST: Final = 3.0
 COUNTRY_BOOST_FLOOR: Final = 50.0  # the boost only lifts names that already resemble each other
@@ -619,8 +622,8 @@ class PartyIndex:
         if len(rows) <= self._max_candidates:  # every row is a candidate, in order: no ranking needed
             return rows.tolist(), shared.tolist()
         if self._rank_in_c:
-            placed = np.array(self._ranked_in_c(query, rows, weights), dtype=np.intp)
-            return rows[placed].tolist(), shared[placed].tolist()
+            placed = self._ranked_in_c(query, rows, weights)
+            return _in_c.picked(rows, placed), _in_c.picked(shared, placed)
         if len(rows) <= SMALL_RANKING:
             listed, counts = rows.tolist(), shared.tolist()
             best = self._ranked_small(query, listed, weights.tolist(), self._length_array[rows].tolist())[
@@ -920,8 +923,9 @@ def _tallied_in_c(row_sets: list[Rows], group_weights: list[float]) -> tuple[Row
     total = 0
     for found in row_sets:
         total += len(found)
-    rows, counts = np.empty(total, dtype=np.int32), np.empty(total, dtype=np.int64)
-    weights, starts = np.empty(total, dtype=np.float64), np.empty(total, dtype=np.int64)
+    empty = np.empty  # (dtypes made once and passed by position: keywords cost numpy as much as the allocation)
+    rows, counts = empty(total, ROWS_DTYPE), empty(total, COUNTS_DTYPE)
+    weights, starts = empty(total, WEIGHTS_DTYPE), empty(total, COUNTS_DTYPE)
     distinct = _in_c.tally(row_sets, group_weights, rows, counts, weights, starts)
     if distinct < 0:
         return None

@@ -464,3 +464,15 @@ def test_tally_merges_groups_out_of_order_in_numpy() -> None:
     assert (rows.tolist(), counts.tolist(), sums.tolist()) == _tallied_by_numpy(groups, [1.0, 2.0])
     with pytest.raises(ValueError, match="room"):
         _in_c.tally([np.array([1, 2], dtype=np.int32)], [1.0], *[array[:1] for array in room])
+
+
+@pytest.mark.skipif(_in_c is None, reason="the C steps are not built (PURE_PYTHON_BUILD=1)")
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_picked_items_are_numpys(dtype: type) -> None:
+    array = np.array([7, -3, 2**30, 0, 42], dtype=dtype)
+    assert _in_c.picked(array, [4, 0, 0, 2]) == array[[4, 0, 0, 2]].tolist()
+    assert _in_c.picked(array, []) == []
+    with pytest.raises(IndexError):
+        _in_c.picked(array, [5])
+    with pytest.raises(ValueError, match="int32 or int64"):
+        _in_c.picked(array.astype(np.int16), [0])

@@ -683,10 +683,37 @@ def _exact_similarity(a: str, b: str) -> tuple[float, str]:
     return (1.0, "exact") if a == b else (0.0, "")
 
 
-@lru_cache(maxsize=500_000)  # (a dictionary of ours keyed by a tuple, tried, measured the same)
+SIMILAR_PAIRS_KEPT: Final = 500_000  # pairs of words compared, kept (all forgotten when full)
+# Per way of comparing (cross_script, lenient, abjad as three bits), word -> other word -> how alike.
+_similar_pairs: Final[list[dict[str, dict[str, tuple[float, str]]]]] = [{} for _ in range(8)]
+_similar_kept = [0]
+
+
 def _token_similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: bool = False
                       ) -> tuple[float, str]:
-    """How alike two tokens are (0-1) and why."""
+    """How alike two tokens are (0-1) and why; cached, since the words of listed names meet the same query
+    words again and again. (Two dictionaries keyed by a word each, with the hashes the words keep: a
+    never-seen name asks about a hundred pairs, and functools.lru_cache, keyed by a tuple of the five
+    arguments, cost about 540 instructions a call, several times this look-up.)"""
+    way = (4 if cross_script else 0) + (2 if lenient else 0) + (1 if abjad else 0)
+    words = _similar_pairs[way].get(a)
+    if words is None:
+        words = _similar_pairs[way][a] = {}
+    found = words.get(b)
+    if found is None:
+        found = _similarity(a, b, cross_script, lenient, abjad)
+        if _similar_kept[0] >= SIMILAR_PAIRS_KEPT:  # (shared by threads: dictionary operations are atomic)
+            for kept in _similar_pairs:
+                kept.clear()
+            _similar_kept[0] = 0
+            words = _similar_pairs[way][a] = {}
+        words[b] = found
+        _similar_kept[0] += 1
+    return found
+
+
+def _similarity(a: str, b: str, cross_script: bool, lenient: bool, abjad: bool) -> tuple[float, str]:
+    """How alike two tokens are (0-1) and why (not cached: _token_similarity)."""
     if a == b:
         return 1.0, "exact"
     if phonetic(a) == phonetic(b) or (a in PATRONYMIC_WORDS and b in PATRONYMIC_WORDS):

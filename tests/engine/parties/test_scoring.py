@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
+from service.engine.parties import scoring
 from service.engine.parties.burmese import romanise_burmese
 from service.engine.parties.names import normalise_name
 from service.engine.parties.scoring import TYPO_MIN_LENGTH, score_names
@@ -334,3 +335,23 @@ def test_words_too_unlike_in_length_for_a_typo_are_not_compared_letter_by_letter
         assert ratio < 75
         # (the typo rule needs at least TYPO_MIN_LENGTH letters and at most two more on the other side)
         assert not (longest - shortest <= 2 and shortest >= TYPO_MIN_LENGTH)
+
+
+@given(st.text(alphabet="abcdeghiklmnorstuvyz", min_size=1, max_size=10),
+       st.text(alphabet="abcdeghiklmnorstuvyz", min_size=1, max_size=10),
+       st.booleans(), st.booleans(), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_pairs_of_words_are_cached_apart_for_each_way_of_comparing(a: str, b: str, cross_script: bool, lenient: bool,
+                                                                     abjad: bool) -> None:
+    for _ in range(2):  # (asked, then answered from the cache)
+        assert scoring._token_similarity(a, b, cross_script, lenient, abjad) == scoring._similarity(
+            a, b, cross_script, lenient, abjad)
+
+
+def test_the_cache_of_pairs_of_words_forgets_everything_when_full() -> None:
+    scoring._token_similarity("ivanov", "ivanova", False, False)
+    scoring._similar_kept[0] = scoring.SIMILAR_PAIRS_KEPT  # (as if full)
+    assert scoring._token_similarity("petrov", "petrova", False, True) == scoring._similarity(
+        "petrov", "petrova", False, True, False)
+    assert scoring._similar_kept[0] == 1
+    assert sum(len(words) for kept in scoring._similar_pairs for words in kept.values()) == 1

@@ -8,12 +8,13 @@
  * key, and a never-seen name asks for a dozen that are not there. Here the same look-up reads the
  * arrays' memory directly.
  *
- * best_places and tally: the order of a query's candidate rows by shared weight, and the rows of its
- * words merged, which in numpy took a dozen calls each (each a thousand instructions or more) on a few
- * hundred rows.
+ * tally, passing, best_places and picked: the rows of a query's words merged, those sharing enough of
+ * them, and the order of those by shared weight, which in numpy took a dozen calls each (each a
+ * thousand instructions or more) on a few hundred rows.
  *
  * Each does exactly what its Python counterpart does (postings.KeyTable._find and Strings.raw,
- * index.PartyIndex._ranked_small and _ranked_large, index._tally), which is what runs when this module is not built
+ * index._tally, the candidates passing in index.PartyIndex._candidates, index.PartyIndex._ranked_small
+ * and _ranked_large), which is what runs when this module is not built
  * (PURE_PYTHON_BUILD=1); tests hold the two together. A malformed table raises ValueError rather than
  * reading outside the arrays.
  */
@@ -592,6 +593,74 @@ done:
     return result;
 }
 
+/* ---- passing: the candidate rows sharing enough of the query's words ---- */
+
+static PyObject *
+passing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "passing(rows, counts, shared, weights, contained_at, least, bonus,"
+                                         " rows_out, shared_out, weights_out)");
+        return NULL;
+    }
+    long long least = PyLong_AsLongLong(args[5]);
+    double bonus = PyFloat_AsDouble(args[6]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    static const Py_ssize_t sizes[8] = {4, 8, 8, 8, 4, 4, 8, 8};
+    static const int argument[8] = {0, 1, 2, 3, 4, 7, 8, 9};
+    static const char *const what[8] = {"candidate rows", "counts", "shared", "weights", "contained_at",
+                                        "rows out", "shared out", "weights out"};
+    Py_buffer views[8];
+    int held = 0;
+    PyObject *result = NULL;
+    for (; held < 8; held++) {
+        if (hold(args[argument[held]], &views[held], sizes[held], what[held]) < 0) {
+            goto done;
+        }
+    }
+    Py_ssize_t n = views[0].len / 4, table = views[4].len / 4;
+    if (views[1].len / 8 != n || views[2].len / 8 != n || views[3].len / 8 != n) {
+        PyErr_SetString(PyExc_ValueError, "passing: a count, a shared count and a weight for each row");
+        goto done;
+    }
+    for (int i = 5; i < 8; i++) {
+        if (views[i].len / sizes[i] < n || views[i].readonly) {
+            PyErr_Format(PyExc_ValueError, "passing: room for %zd %s", n, what[i]);
+            goto done;
+        }
+    }
+    const int32_t *rows = views[0].buf, *contained_at = views[4].buf;
+    const int64_t *counts = views[1].buf, *shared = views[2].buf;
+    const double *weights = views[3].buf;
+    int32_t *rows_out = views[5].buf;
+    int64_t *shared_out = views[6].buf;
+    double *weights_out = views[7].buf;
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int32_t row = rows[i];
+        if (row < 0 || row >= table) {
+            PyErr_SetString(PyExc_IndexError, "passing: a row beyond the table");
+            goto done;
+        }
+        int whole = counts[i] >= contained_at[row];
+        if (counts[i] >= least || whole) {
+            rows_out[kept] = row;
+            shared_out[kept] = shared[i];
+            weights_out[kept] = whole ? weights[i] + bonus : weights[i];
+            kept++;
+        }
+    }
+    result = PyLong_FromSsize_t(kept);
+
+done:
+    for (int i = 0; i < held; i++) {
+        PyBuffer_Release(&views[i]);
+    }
+    return result;
+}
+
 /* ---- picked: some items of an int32 or int64 array, as Python numbers ---- */
 
 static PyObject *
@@ -653,6 +722,11 @@ crc32_function(PyObject *module, PyObject *arg)
 }
 
 static PyMethodDef module_methods[] = {
+    {"passing", (PyCFunction)(void (*)(void))passing, METH_FASTCALL,
+     "passing(rows, counts, shared, weights, contained_at, least, bonus, rows_out, shared_out, weights_out):"
+     " the rows whose count reaches `least` or their row's contained_at, in order, with their shared"
+     " counts and weights (`bonus` added where the count reaches contained_at), written to the outputs;"
+     " returns how many."},
     {"picked", (PyCFunction)(void (*)(void))picked, METH_FASTCALL,
      "picked(array, positions): the items of an int32 or int64 array at these positions, as a list."},
     {"tally", (PyCFunction)(void (*)(void))tally, METH_FASTCALL,

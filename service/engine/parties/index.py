@@ -182,7 +182,7 @@ class PartyIndex:
         self._flags = items(tables.flags, "B")  # (tables.py: alias, person, opened, from another script ...)
         self._length_array = tables.lengths
         self._contained_array = tables.contained_at
-        self._rank_in_c = _in_c is not None  # (the candidates ranked in C: the same order, fewer instructions)
+        self._steps_in_c = _in_c is not None  # (candidates kept and ranked in C: the same answers, fewer instructions)
         # each name's words (_written_key, by a stable hash) -> its rows: a name typed as listed is
         # found whatever its words, even when no rule of the scorer would weigh them enough
         self._exact = tables.exact
@@ -526,6 +526,10 @@ class PartyIndex:
                 extra = extra[~member(extra, np.sort(passing))]
                 extra = extra[(counts[extra] >= least) | (counts[extra] >= contained_at[rows[extra]])]
                 passing = np.concatenate([passing, extra])
+        elif self._steps_in_c:  # (the same rows, shared counts and weights, in C)
+            rows, shared, weights = self._passing_in_c(rows, counts, shared, weights, least)
+            ranked, counted = self._ranked(query, rows, shared, weights)
+            return ranked, counted, doubled
         else:  # rows sharing enough words, or all the words of a name that may stand whole in the query
             passing = ((counts >= least) | (counts >= contained_at[rows])).nonzero()[0]
         weights = weights[passing]
@@ -537,6 +541,19 @@ class PartyIndex:
             weights = weights + CONTAINED_FIRST * whole
         ranked, counted = self._ranked(query, rows, shared[passing], weights)
         return ranked, counted, doubled
+
+    def _passing_in_c(self, rows: Rows, counts: Counts, shared: Counts, weights: Weights, least: int,
+                      ) -> tuple[Rows, Counts, Weights]:
+        """The rows sharing at least `least` of the query's words, or every word of their name (those
+        `CONTAINED_FIRST` ahead), with their shared counts and weights: what _candidates keeps of few rows,
+        worked out in C (`_in_c.passing`)."""
+        total = len(rows)
+        empty = np.empty
+        kept_rows, kept_shared, kept_weights = empty(total, ROWS_DTYPE), empty(total, COUNTS_DTYPE), empty(
+            total, WEIGHTS_DTYPE)
+        kept = _in_c.passing(rows, counts, shared, weights, self._contained_array, least, CONTAINED_FIRST,
+                             kept_rows, kept_shared, kept_weights)
+        return kept_rows[:kept], kept_shared[:kept], kept_weights[:kept]
 
     def _word(self, token: str) -> _Word:
         """What the index holds for a query word (cached: a pure function of the word and the index,
@@ -621,7 +638,7 @@ class PartyIndex:
         the later listed), each with the number of the query's words it shares a key with."""
         if len(rows) <= self._max_candidates:  # every row is a candidate, in order: no ranking needed
             return rows.tolist(), shared.tolist()
-        if self._rank_in_c:
+        if self._steps_in_c:
             placed = self._ranked_in_c(query, rows, weights)
             return _in_c.picked(rows, placed), _in_c.picked(shared, placed)
         if len(rows) <= SMALL_RANKING:

@@ -378,7 +378,7 @@ def test_candidates_are_ranked_as_by_a_full_sort(size: int, in_c: bool) -> None:
     entries = [ListEntry(id=str(n), source_list="t", name=" ".join(rng.sample(words, rng.randint(1, 4))),
                          kind=EntryKind.ORGANISATION) for n in range(2000)]
     index = PartyIndex(entries, [ListStamp(name="t", version="1", entries=len(entries))])
-    index._rank_in_c = in_c
+    index._steps_in_c = in_c
     query = normalise_name("Norlo Vector Trading")
     for _ in range(20):
         rows = sorted(rng.sample(range(len(index)), size))
@@ -476,3 +476,24 @@ def test_picked_items_are_numpys(dtype: type) -> None:
         _in_c.picked(array, [5])
     with pytest.raises(ValueError, match="int32 or int64"):
         _in_c.picked(array.astype(np.int16), [0])
+
+
+@pytest.mark.skipif(_in_c is None, reason="the C steps are not built (PURE_PYTHON_BUILD=1)")
+def test_the_c_steps_give_the_candidates_and_hits_python_gives() -> None:
+    import random
+
+    rng = random.Random(11)
+    words = ["Norlo", "Trading", "Vector", "Marine", "Holdings", "Kavtel", "Ostra", "Delmin", "Ivan", "Petrov",
+             "Shipping", "Sharp", "Edge", "Al", "Furqan", "Global", "Tech"]
+    entries = [ListEntry(id=str(n), source_list="t", name=" ".join(rng.sample(words, rng.randint(1, 4))),
+                         kind=(EntryKind.ORGANISATION, EntryKind.PERSON)[n % 2]) for n in range(3000)]
+    in_c = PartyIndex(entries, [ListStamp(name="t", version="1", entries=len(entries))], cache_size=0)
+    in_python = PartyIndex(entries, [ListStamp(name="t", version="1", entries=len(entries))], cache_size=0)
+    in_python._steps_in_c = False
+    queries = [" ".join(rng.sample(words, rng.randint(1, 5))) for _ in range(300)]
+    queries += ["Norlo Vectr Tradng", "SharpEdge Marine", "Alfurqan Global", "Ivan Petrov Kalovetra", "Delmn"]
+    for query in queries:
+        name = normalise_name(query)
+        maybe = in_c._unkeyed_words(name)
+        assert in_c._candidates(name, maybe) == in_python._candidates(name, maybe), query
+        assert in_c.match(query) == in_python.match(query), query

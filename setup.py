@@ -1,9 +1,10 @@
 """Build: the party matcher's hot modules compiled with mypyc (the rest of the project is in pyproject.toml).
 
 mypyc turns the same type-checked source into C extensions; a query takes about 40% fewer
-instructions (docs/performance.md). One module is written in C (`_in_c.c`): finding a key and cutting a
-string out of the stored index's arrays in place, which compiled Python can only do through Python objects. PURE_PYTHON_BUILD=1 builds without a C compiler: the
-modules then run as plain Python, and the extensions of an earlier build are removed so that they do
+instructions (docs/performance.md). A few steps are written in C (`_in_c.c`: key look-ups, strings,
+merging and ranking candidates), which compiled Python takes only through Python objects and numpy
+calls. PURE_PYTHON_BUILD=1 builds without a C compiler: the modules then run as plain Python (each C
+step has its Python counterpart), and the extensions of an earlier build are removed so that they do
 not shadow the source. The module list is service.engine.parties.native.COMPILED_MODULES (a test
 holds the two together).
 """
@@ -29,8 +30,8 @@ def extensions() -> list[object]:
 
     compiled: list[object] = mypycify([str(PACKAGE / f"{module}.py") for module in MODULES],
                                       group_name="service.engine.parties._native", opt_level="3")
-    mapped = Extension("service.engine.parties._in_c", [str(PACKAGE / "_in_c.c")])
-    return [*compiled, mapped]
+    in_c = Extension("service.engine.parties._in_c", [str(PACKAGE / "_in_c.c")])
+    return [*compiled, in_c]
 
 
 setup(ext_modules=extensions())

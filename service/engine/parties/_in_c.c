@@ -68,6 +68,44 @@ hold(PyObject *array, Py_buffer *view, Py_ssize_t itemsize, const char *what)
     return 0;
 }
 
+/* The buffers of `count` arrays, in `views`; on a failure those already held are released. */
+static int
+hold_all(PyObject *const *arrays, Py_buffer *views, const Py_ssize_t *itemsizes, const char *const *what,
+         int count)
+{
+    for (int i = 0; i < count; i++) {
+        if (hold(arrays[i], &views[i], itemsizes[i], what[i]) < 0) {
+            while (i-- > 0) {
+                PyBuffer_Release(&views[i]);
+            }
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void
+release_all(Py_buffer *views, int count)
+{
+    for (int i = 0; i < count; i++) {
+        PyBuffer_Release(&views[i]);
+    }
+}
+
+/* Whether each of `count` output arrays is writable and has room for `needed` items (ValueError if not). */
+static int
+room_for(Py_buffer *views, const Py_ssize_t *itemsizes, const char *const *what, int count, Py_ssize_t needed,
+         const char *step)
+{
+    for (int i = 0; i < count; i++) {
+        if (views[i].len / itemsizes[i] < needed || views[i].readonly) {
+            PyErr_Format(PyExc_ValueError, "%s: room for %zd %s", step, needed, what[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *
 malformed(const char *what)
 {
@@ -400,19 +438,13 @@ best_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if ((size == -1 || places == -1) && PyErr_Occurred()) {
         return NULL;
     }
-    Py_buffer rows, weights, lengths;
-    if (hold(args[0], &rows, 4, "candidate rows") < 0) {
+    static const Py_ssize_t itemsizes[3] = {4, 8, 4};
+    static const char *const what[3] = {"candidate rows", "candidate weights", "row lengths"};
+    Py_buffer views[3];
+    if (hold_all(args, views, itemsizes, what, 3) < 0) {
         return NULL;
     }
-    if (hold(args[1], &weights, 8, "candidate weights") < 0) {
-        PyBuffer_Release(&rows);
-        return NULL;
-    }
-    if (hold(args[2], &lengths, 4, "row lengths") < 0) {
-        PyBuffer_Release(&rows);
-        PyBuffer_Release(&weights);
-        return NULL;
-    }
+    Py_buffer rows = views[0], weights = views[1], lengths = views[2];
     PyObject *result = NULL;
     Placed *placed = NULL;
     double *scores = NULL;
@@ -484,9 +516,7 @@ best_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 done:
     PyMem_Free(scores);
     PyMem_Free(placed);
-    PyBuffer_Release(&rows);
-    PyBuffer_Release(&weights);
-    PyBuffer_Release(&lengths);
+    release_all(views, 3);
     return result;
 }
 
@@ -537,17 +567,14 @@ tally(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         result = PyLong_FromLong(-1);
         goto done;
     }
-    static const Py_ssize_t sizes[4] = {4, 8, 8, 8};
+    static const Py_ssize_t itemsizes[4] = {4, 8, 8, 8};
     static const char *const what[4] = {"merged rows", "counts", "weights", "run starts"};
-    for (int i = 0; i < 4; i++) {
-        if (hold(args[2 + i], &out[i], sizes[i], what[i]) < 0) {
-            goto done;
-        }
-        held_out++;
-        if (out[i].len / sizes[i] < total || out[i].readonly) {
-            PyErr_Format(PyExc_ValueError, "tally: room for %zd %s", total, what[i]);
-            goto done;
-        }
+    if (hold_all(args + 2, out, itemsizes, what, 4) < 0) {
+        goto done;
+    }
+    held_out = 4;
+    if (room_for(out, itemsizes, what, 4, total, "tally") < 0) {
+        goto done;
     }
     int32_t *merged = out[0].buf;
     int64_t *counts = out[1].buf, *starts = out[3].buf;
@@ -581,12 +608,8 @@ tally(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     result = PyLong_FromSsize_t(distinct);
 
 done:
-    for (int i = 0; i < held_out; i++) {
-        PyBuffer_Release(&out[i]);
-    }
-    for (int g = 0; g < held_groups; g++) {
-        PyBuffer_Release(&views[g]);
-    }
+    release_all(out, held_out);
+    release_all(views, held_groups);
     PyMem_Free(views);
     PyMem_Free(at);
     PyMem_Free(weight);
@@ -608,28 +631,22 @@ passing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (PyErr_Occurred()) {
         return NULL;
     }
-    static const Py_ssize_t sizes[8] = {4, 8, 8, 8, 4, 4, 8, 8};
-    static const int argument[8] = {0, 1, 2, 3, 4, 7, 8, 9};
+    static const Py_ssize_t itemsizes[8] = {4, 8, 8, 8, 4, 4, 8, 8};
     static const char *const what[8] = {"candidate rows", "counts", "shared", "weights", "contained_at",
                                         "rows out", "shared out", "weights out"};
+    PyObject *const arrays[8] = {args[0], args[1], args[2], args[3], args[4], args[7], args[8], args[9]};
     Py_buffer views[8];
-    int held = 0;
-    PyObject *result = NULL;
-    for (; held < 8; held++) {
-        if (hold(args[argument[held]], &views[held], sizes[held], what[held]) < 0) {
-            goto done;
-        }
+    if (hold_all(arrays, views, itemsizes, what, 8) < 0) {
+        return NULL;
     }
+    PyObject *result = NULL;
     Py_ssize_t n = views[0].len / 4, table = views[4].len / 4;
     if (views[1].len / 8 != n || views[2].len / 8 != n || views[3].len / 8 != n) {
         PyErr_SetString(PyExc_ValueError, "passing: a count, a shared count and a weight for each row");
         goto done;
     }
-    for (int i = 5; i < 8; i++) {
-        if (views[i].len / sizes[i] < n || views[i].readonly) {
-            PyErr_Format(PyExc_ValueError, "passing: room for %zd %s", n, what[i]);
-            goto done;
-        }
+    if (room_for(views + 5, itemsizes + 5, what + 5, 3, n, "passing") < 0) {
+        goto done;
     }
     const int32_t *rows = views[0].buf, *contained_at = views[4].buf;
     const int64_t *counts = views[1].buf, *shared = views[2].buf;
@@ -655,9 +672,7 @@ passing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     result = PyLong_FromSsize_t(kept);
 
 done:
-    for (int i = 0; i < held; i++) {
-        PyBuffer_Release(&views[i]);
-    }
+    release_all(views, 8);
     return result;
 }
 

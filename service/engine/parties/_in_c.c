@@ -8,13 +8,16 @@
  * key, and a never-seen name asks for a dozen that are not there. Here the same look-up reads the
  * arrays' memory directly.
  *
+ * Strings.closest: the tie-break among candidate rows, rapidfuzz's fuzz.ratio of each row's text with
+ * the query's, without making a Python string of each row's text (most never-seen names meet such ties).
+ *
  * tally, passing, best_places and picked: the rows of a query's words merged, those sharing enough of
  * them, and the order of those by shared weight, which in numpy took a dozen calls each (each a
  * thousand instructions or more) on a few hundred rows.
  *
- * Each does exactly what its Python counterpart does (postings.KeyTable._find and Strings.raw,
- * index._tally, the candidates passing in index.PartyIndex._candidates, index.PartyIndex._ranked_small
- * and _ranked_large), which is what runs when this module is not built
+ * Each does exactly what its Python counterpart does (postings.KeyTable._find, postings.Strings.raw
+ * and closest, index._tally, the candidates passing in index.PartyIndex._candidates,
+ * index.PartyIndex._ranked_small and _ranked_large), which is what runs when this module is not built
  * (PURE_PYTHON_BUILD=1); tests hold the two together. A malformed table raises ValueError rather than
  * reading outside the arrays.
  */
@@ -215,9 +218,250 @@ Strings_text(StringsObject *self, PyObject *arg)
     return data == NULL ? NULL : PyUnicode_DecodeUTF8(data, size, "strict");
 }
 
+/* ---- closest: the strings most alike a text, ranked as rapidfuzz ranks them by fuzz.ratio ---- */
+
+/* The text to compare with, as bit masks: for each of its characters, where in the text it stands (Hyyrö's
+ * bit-parallel longest common subsequence, as rapidfuzz computes it; 64 characters to a word). */
+typedef struct {
+    Py_ssize_t length;      /* characters */
+    Py_ssize_t blocks;      /* 64-bit words a mask takes */
+    int32_t ascii[128];     /* the slot of an ASCII character, -1 if the text has none */
+    Py_UCS4 *others;        /* other characters + 1, open addressing, 0 for an empty place */
+    int32_t *other_slots;
+    Py_ssize_t capacity;    /* of `others`: a power of two, at least twice the text's length */
+    uint64_t *masks;        /* slot * blocks + block */
+} Pattern;
+
+static void
+pattern_free(Pattern *pattern)
+{
+    PyMem_Free(pattern->others);
+    PyMem_Free(pattern->other_slots);
+    PyMem_Free(pattern->masks);
+}
+
+/* The masks of character `ch`, or NULL if the text has none (nor, with `slots`, a slot made for it). */
+static uint64_t *
+pattern_masks(Pattern *pattern, Py_UCS4 ch, Py_ssize_t *slots)
+{
+    int32_t *slot;
+    if (ch < 128) {
+        slot = &pattern->ascii[ch];
+    }
+    else {
+        Py_ssize_t place = (Py_ssize_t)((ch * 2654435761u) & (uint32_t)(pattern->capacity - 1));
+        while (pattern->others[place] != 0 && pattern->others[place] != ch + 1) {
+            place = (place + 1) & (pattern->capacity - 1);
+        }
+        if (pattern->others[place] == 0) {
+            if (slots == NULL) {
+                return NULL;
+            }
+            pattern->others[place] = ch + 1;
+            pattern->other_slots[place] = -1;
+        }
+        slot = &pattern->other_slots[place];
+    }
+    if (*slot < 0) {
+        if (slots == NULL) {
+            return NULL;
+        }
+        *slot = (int32_t)(*slots)++;
+    }
+    return pattern->masks + (Py_ssize_t)*slot * pattern->blocks;
+}
+
+static int
+pattern_of(Pattern *pattern, PyObject *text)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), slots = 0;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    pattern->length = length;
+    pattern->blocks = length / 64 + 1;
+    for (int i = 0; i < 128; i++) {
+        pattern->ascii[i] = -1;
+    }
+    pattern->capacity = 2;
+    while (pattern->capacity < 2 * length) {
+        pattern->capacity *= 2;
+    }
+    pattern->others = PyMem_Calloc((size_t)pattern->capacity, sizeof(Py_UCS4));
+    pattern->other_slots = PyMem_Calloc((size_t)pattern->capacity, sizeof(int32_t));
+    pattern->masks = PyMem_Calloc((size_t)(length + 1) * (size_t)pattern->blocks, sizeof(uint64_t));
+    if (pattern->others == NULL || pattern->other_slots == NULL || pattern->masks == NULL) {
+        pattern_free(pattern);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < length; i++) {
+        uint64_t *masks = pattern_masks(pattern, PyUnicode_READ(kind, data, i), &slots);
+        masks[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+    return 0;
+}
+
+/* One character of the other string: the bit vector `state` (all ones at the start) takes it in. */
+static inline void
+lcs_step(Pattern *pattern, uint64_t *state, Py_UCS4 ch)
+{
+    const uint64_t *masks = pattern_masks(pattern, ch, NULL);
+    if (masks == NULL) {
+        return;
+    }
+    uint64_t carry = 0;
+    for (Py_ssize_t block = 0; block < pattern->blocks; block++) {
+        uint64_t before = state[block], matched = before & masks[block];
+        uint64_t sum = before + matched;
+        uint64_t overflow = sum < before;
+        sum += carry;
+        carry = overflow | (sum < carry);
+        state[block] = sum | (before - matched);
+    }
+}
+
+/* The longest common subsequence's length: the zeros among the text's bits. */
+static Py_ssize_t
+lcs_length(const Pattern *pattern, const uint64_t *state)
+{
+    Py_ssize_t common = 0;
+    for (Py_ssize_t block = 0; block < pattern->blocks; block++) {
+        Py_ssize_t bits = pattern->length - block * 64;
+        uint64_t valid = bits >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << bits) - 1);
+        common += __builtin_popcountll(~state[block] & valid);
+    }
+    return common;
+}
+
+typedef struct {
+    int64_t alike;     /* fuzz.ratio is 100 * alike / total: twice the common subsequence over both lengths */
+    int64_t total;
+    Py_ssize_t position;
+} Alike;
+
+/* The more alike first (the fractions compared exactly), then the lower position, as rapidfuzz orders
+ * process.extract's results. */
+static int
+alike_order(const void *a, const void *b)
+{
+    const Alike *x = a, *y = b;
+    int64_t left = x->alike * y->total, right = y->alike * x->total;
+    if (left != right) {
+        return left > right ? -1 : 1;
+    }
+    return x->position < y->position ? -1 : (x->position > y->position ? 1 : 0);
+}
+
+/* How alike string `number` is to the pattern's text; -1 with an exception set. */
+static int
+alike_of(StringsObject *self, Pattern *pattern, uint64_t *state, Py_ssize_t number, Alike *out)
+{
+    Py_ssize_t size, length = 0;
+    const char *data = string_at(&self->blob, &self->offsets, number, &size);
+    if (data == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t block = 0; block < pattern->blocks; block++) {
+        state[block] = ~(uint64_t)0;
+    }
+    Py_ssize_t ascii = 0;
+    while (ascii < size && (unsigned char)data[ascii] < 128) {
+        ascii++;
+    }
+    if (ascii == size) {
+        for (Py_ssize_t i = 0; i < size; i++) {
+            lcs_step(pattern, state, (Py_UCS4)(unsigned char)data[i]);
+        }
+        length = size;
+    }
+    else {
+        PyObject *text = PyUnicode_DecodeUTF8(data, size, "strict");
+        if (text == NULL) {
+            return -1;
+        }
+        int kind = PyUnicode_KIND(text);
+        const void *characters = PyUnicode_DATA(text);
+        length = PyUnicode_GET_LENGTH(text);
+        for (Py_ssize_t i = 0; i < length; i++) {
+            lcs_step(pattern, state, PyUnicode_READ(kind, characters, i));
+        }
+        Py_DECREF(text);
+    }
+    out->total = (int64_t)(pattern->length + length);
+    out->alike = 2 * (int64_t)lcs_length(pattern, state);
+    if (out->total == 0) {  /* two empty strings: fuzz.ratio gives 100 */
+        out->alike = out->total = 1;
+    }
+    return 0;
+}
+
+static PyObject *
+Strings_closest(StringsObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "closest(text, numbers, places)");
+        return NULL;
+    }
+    Py_ssize_t places = PyLong_AsSsize_t(args[2]);
+    if (places == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (places < 1) {
+        PyErr_SetString(PyExc_ValueError, "closest: at least one place");
+        return NULL;
+    }
+    Py_buffer numbers;
+    if (hold(args[1], &numbers, 4, "string numbers") < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Pattern pattern;
+    Py_ssize_t n = numbers.len / 4;
+    Alike *alike = NULL;
+    uint64_t *state = NULL;
+    if (pattern_of(&pattern, args[0]) < 0) {
+        PyBuffer_Release(&numbers);
+        return NULL;
+    }
+    alike = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Alike));
+    state = PyMem_Malloc((size_t)pattern.blocks * sizeof(uint64_t));
+    if (alike == NULL || state == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const int32_t *number = numbers.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        alike[i].position = i;
+        if (alike_of(self, &pattern, state, number[i], &alike[i]) < 0) {
+            goto done;
+        }
+    }
+    qsort(alike, (size_t)n, sizeof(Alike), alike_order);
+    Py_ssize_t kept = places < n ? places : n;
+    result = PyList_New(kept);
+    for (Py_ssize_t i = 0; result != NULL && i < kept; i++) {
+        PyObject *position = PyLong_FromSsize_t(alike[i].position);
+        if (position == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, i, position);
+    }
+
+done:
+    PyMem_Free(alike);
+    PyMem_Free(state);
+    pattern_free(&pattern);
+    PyBuffer_Release(&numbers);
+    return result;
+}
+
 static PyMethodDef Strings_methods[] = {
     {"raw", (PyCFunction)Strings_raw, METH_O, "The string's UTF-8 bytes."},
     {"text", (PyCFunction)Strings_text, METH_O, "The string, decoded."},
+    {"closest", (PyCFunction)(void (*)(void))Strings_closest, METH_FASTCALL,
+     "Positions in `numbers` (int32) of the `places` strings most alike `text`, the most alike first, as "
+     "rapidfuzz's process.extract(text, strings, scorer=fuzz.ratio, limit=places) orders them."},
     {NULL, NULL, 0, NULL},
 };
 

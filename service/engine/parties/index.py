@@ -44,7 +44,7 @@ from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from service.engine.parties import glossary, legal_forms
 from service.engine.parties.burmese import burmese_key
@@ -709,12 +709,10 @@ class PartyIndex:
     def _break_ties(self, query: Name, tied: Rows, places: int) -> list[int]:
         """More rows share the last candidate places' weight than there are places ("Vladimir Pudin"
         among a list's many Vladimirs, where "Pudin" shares no key with "Putin"): the places go to the
-        tied rows most alike the query as strings (rapidfuzz, in C), not to whichever came first. The
-        strings hold the numerals, which no key does: "YV1004" among a list's hundreds of YV aircraft.
-        Returns positions in `tied`."""
-        texts = self._tie_texts
-        alike = process.extract(tie_text(query), texts.many(tied), scorer=fuzz.ratio, limit=places)
-        return [position for _, _, position in alike]
+        tied rows most alike the query as strings (rapidfuzz's fuzz.ratio, worked out in C), not to
+        whichever came first. The strings hold the numerals, which no key does: "YV1004" among a list's
+        hundreds of YV aircraft. Returns positions in `tied`."""
+        return self._tie_texts.closest(tie_text(query), tied, places)
 
     def _query_keys(self, token: str) -> tuple[str, ...]:
         """A query word's keys: the prefix only when the index does not hold the word itself (a typo).

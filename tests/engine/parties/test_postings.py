@@ -7,6 +7,7 @@ import zlib
 
 import numpy as np
 import pytest
+from rapidfuzz import fuzz, process
 
 from service.engine.parties.postings import EMPTY, STRINGS_KEPT, KeyTable, Postings, PostingsBuilder, Strings, member
 
@@ -216,3 +217,56 @@ def test_a_malformed_table_is_refused_not_read_outside_its_arrays() -> None:
     with pytest.raises(ValueError, match="malformed"):
         for key in ("sharp", "edge", "brevanti"):
             _in_c.Keys(spellings.blob, spellings.offsets, table.hashes, wrong_buckets, table.order, shift).find(key)
+
+
+def _closest_by_rapidfuzz(texts: list[str], query: str, numbers: list[int], places: int) -> list[int]:
+    alike = process.extract(query, [texts[number] for number in numbers], scorer=fuzz.ratio, limit=places)
+    return [position for _, _, position in alike]
+
+
+@pytest.mark.parametrize(("query", "places"), [("brevanti trading", 2), ("", 3), ("臺北", 1), ("a", 10)])
+def test_the_closest_strings_are_rapidfuzzs_ranking(query: str, places: int) -> None:
+    texts = ["brevanti trading", "brevant trading", "trading brevanti", "", "臺北 taipei", "a", "brevanti trading"]
+    strings = Strings.of([text.encode() for text in texts])
+    numbers = [6, 0, 1, 2, 3, 4, 5, 0]
+    expected = _closest_by_rapidfuzz(texts, query, numbers, places)
+    assert strings.closest(query, np.array(numbers, dtype=np.int32), places) == expected
+    assert _in_python_strings(texts).closest(query, np.array(numbers, dtype=np.int32), places) == expected
+
+
+@NOT_BUILT
+def test_the_c_tie_break_ranks_as_rapidfuzz_does() -> None:
+    """fuzz.ratio from the longest common subsequence, across the 64-character words the C code keeps it
+    in, in every script, with equal scores in their order."""
+    rng = random.Random(9)
+    alphabets = ["ab ", "abcdefghijklmnopqrstuvwxyz0123456789 ", "aé臺北ß\U0001d518 b", "\x00a"]
+    for _ in range(3000):
+        alphabet = rng.choice(alphabets)
+
+        def word(size: int, alphabet: str = alphabet) -> str:
+            return "".join(rng.choice(alphabet) for _ in range(size))
+
+        texts = [word(rng.choice([0, 1, 3, 8, 20, 63, 64, 65, 130])) for _ in range(rng.randint(1, 20))]
+        strings = Strings.of([text.encode() for text in texts])
+        query = word(rng.choice([0, 1, 5, 40, 63, 64, 65, 128, 129, 300]))
+        numbers = [rng.randrange(len(texts)) for _ in range(rng.randint(0, 30))]
+        places = rng.randint(1, 35)
+        assert strings.closest(query, np.array(numbers, dtype=np.int32), places) == _closest_by_rapidfuzz(
+            texts, query, numbers, places)
+
+
+@NOT_BUILT
+def test_the_c_tie_break_refuses_what_it_cannot_read() -> None:
+    strings = Strings.of([b"sharp", b"edge"])
+    with pytest.raises(IndexError):
+        strings.closest("sharp", np.array([0, 2], dtype=np.int32), 1)
+    with pytest.raises(ValueError, match="items of"):
+        strings.closest("sharp", np.array([0, 1], dtype=np.int64), 1)
+    with pytest.raises(ValueError, match="at least one place"):
+        strings.closest("sharp", np.array([0, 1], dtype=np.int32), 0)
+
+
+def _in_python_strings(texts: list[str]) -> Strings:
+    strings = Strings.of([text.encode() for text in texts])
+    strings._in_place = None
+    return strings

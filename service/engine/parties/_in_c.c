@@ -8,6 +8,10 @@
  * key, and a never-seen name asks for a dozen that are not there. Here the same look-up reads the
  * arrays' memory directly.
  *
+ * Respelling: letters.respell, a table of spellings replaced in turn, where a rule whose old spelling has
+ * a letter the text lacks is passed over without a search (the keys of a never-seen word run a hundred
+ * rules or more, and few of them find anything).
+ *
  * Strings.closest: the tie-break among candidate rows, rapidfuzz's fuzz.ratio of each row's text with
  * the query's, without making a Python string of each row's text (most never-seen names meet such ties).
  *
@@ -16,7 +20,7 @@
  * thousand instructions or more) on a few hundred rows.
  *
  * Each does exactly what its Python counterpart does (postings.KeyTable._find, postings.Strings.raw
- * and closest, index._tally, the candidates passing in index.PartyIndex._candidates,
+ * and closest, letters.respell, index._tally, the candidates passing in index.PartyIndex._candidates,
  * index.PartyIndex._ranked_small and _ranked_large), which is what runs when this module is not built
  * (PURE_PYTHON_BUILD=1); tests hold the two together. A malformed table raises ValueError rather than
  * reading outside the arrays.
@@ -25,6 +29,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,6 +479,140 @@ static PyTypeObject StringsType = {
     .tp_new = Strings_new,
     .tp_dealloc = (destructor)Strings_dealloc,
     .tp_methods = Strings_methods,
+};
+
+/* ---- Respelling: a table of (old, new) spellings, each replaced in turn ---- */
+
+/* The ASCII letters of a text as 128 bits; a character beyond ASCII sets none. */
+static void
+ascii_letters(PyObject *text, uint64_t letters[2])
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    letters[0] = letters[1] = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch < 128) {
+            letters[ch >> 6] |= (uint64_t)1 << (ch & 63);
+        }
+    }
+}
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;  /* called as a function: compiled Python calls it without looking up a method */
+    PyObject *olds;     /* tuple of str */
+    PyObject *news;     /* tuple of str, as many */
+    uint64_t *needs;    /* per rule, the ASCII letters its old spelling has: 2 words each */
+} RespellingObject;
+
+static void
+Respelling_dealloc(RespellingObject *self)
+{
+    Py_XDECREF(self->olds);
+    Py_XDECREF(self->news);
+    PyMem_Free(self->needs);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* respell: each old spelling found in the text replaced by its new one, rule after rule. A rule whose
+ * old spelling has an ASCII letter the text lacks cannot be found, and is passed over without a search
+ * (whatever else it has: an old spelling all beyond ASCII needs no letter, and is always searched). */
+static PyObject *
+Respelling_apply(RespellingObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "respell: the text is a str");
+        return NULL;
+    }
+    uint64_t letters[2];
+    ascii_letters(text, letters);
+    Py_INCREF(text);
+    Py_ssize_t count = PyTuple_GET_SIZE(self->olds);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        const uint64_t *needs = &self->needs[2 * i];
+        if ((needs[0] & ~letters[0]) | (needs[1] & ~letters[1])) {
+            continue;
+        }
+        PyObject *old = PyTuple_GET_ITEM(self->olds, i);
+        int found = PyUnicode_Contains(text, old);
+        if (found < 0) {
+            Py_DECREF(text);
+            return NULL;
+        }
+        if (found) {
+            PyObject *replaced = PyUnicode_Replace(text, old, PyTuple_GET_ITEM(self->news, i), -1);
+            Py_DECREF(text);
+            if (replaced == NULL) {
+                return NULL;
+            }
+            text = replaced;
+            ascii_letters(text, letters);
+        }
+    }
+    return text;
+}
+
+static PyObject *
+Respelling_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    if (PyVectorcall_NARGS(nargsf) != 1 || kwnames != NULL) {
+        PyErr_SetString(PyExc_TypeError, "a respelling takes one text");
+        return NULL;
+    }
+    return Respelling_apply((RespellingObject *)self, args[0]);
+}
+
+static PyObject *
+Respelling_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *olds, *news;
+    static char *names[] = {"olds", "news", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!", names, &PyTuple_Type, &olds, &PyTuple_Type, &news)) {
+        return NULL;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(olds);
+    if (PyTuple_GET_SIZE(news) != count) {
+        PyErr_SetString(PyExc_ValueError, "Respelling: as many new spellings as old ones");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(olds, i)) || !PyUnicode_Check(PyTuple_GET_ITEM(news, i))) {
+            PyErr_SetString(PyExc_TypeError, "Respelling: spellings are str");
+            return NULL;
+        }
+    }
+    RespellingObject *self = (RespellingObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->needs = PyMem_Calloc((size_t)(count ? count : 1) * 2, sizeof(uint64_t));
+    if (self->needs == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    self->vectorcall = Respelling_call;
+    Py_INCREF(olds);
+    Py_INCREF(news);
+    self->olds = olds;
+    self->news = news;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        ascii_letters(PyTuple_GET_ITEM(olds, i), &self->needs[2 * i]);
+    }
+    return (PyObject *)self;
+}
+
+static PyTypeObject RespellingType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "service.engine.parties._in_c.Respelling",
+    .tp_doc = "A table of (old, new) spellings; called with a text, each replaced in it in turn.",
+    .tp_basicsize = sizeof(RespellingObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_new = Respelling_new,
+    .tp_dealloc = (destructor)Respelling_dealloc,
+    .tp_vectorcall_offset = offsetof(RespellingObject, vectorcall),
+    .tp_call = PyVectorcall_Call,
 };
 
 /* ---- Keys: CRC-32s sorted, in buckets by their leading bits, each checked against its spelling ---- */
@@ -1015,7 +1154,7 @@ PyMODINIT_FUNC
 PyInit__in_c(void)
 {
     crc_prepare();
-    if (PyType_Ready(&StringsType) < 0 || PyType_Ready(&KeysType) < 0) {
+    if (PyType_Ready(&StringsType) < 0 || PyType_Ready(&KeysType) < 0 || PyType_Ready(&RespellingType) < 0) {
         return NULL;
     }
     PyObject *created = PyModule_Create(&module);
@@ -1023,7 +1162,8 @@ PyInit__in_c(void)
         return NULL;
     }
     if (PyModule_AddObjectRef(created, "Strings", (PyObject *)&StringsType) < 0
-            || PyModule_AddObjectRef(created, "Keys", (PyObject *)&KeysType) < 0) {
+            || PyModule_AddObjectRef(created, "Keys", (PyObject *)&KeysType) < 0
+            || PyModule_AddObjectRef(created, "Respelling", (PyObject *)&RespellingType) < 0) {
         Py_DECREF(created);
         return NULL;
     }

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Final
+
+try:
+    from service.engine.parties import _in_c
+except ImportError:  # (not built: PURE_PYTHON_BUILD=1)
+    _in_c = None  # type: ignore[assignment]
+
 
 def collapse_runs(text: str) -> str:
     """Each run of one letter as one letter ("ss" -> "s", "Linn" -> "Lin").
@@ -18,19 +26,35 @@ def collapse_runs(text: str) -> str:
     return "".join(letters)
 
 
-def spelling_rules(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A table of (old, new) spellings as two tuples, the olds and the news, for `respell`."""
-    return tuple(old for old, _ in pairs), tuple(new for _, new in pairs)
+class SpellingRules:
+    """A table of (old, new) spellings for `respell`: the olds and the news as two tuples, read by
+    position, and the table in C where the C module is built (`_in_c.Respelling`; `in_c=False`: the
+    Python loop alone, which tests compare with it)."""
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...], *, in_c: bool = True) -> None:
+        self.olds: Final = tuple(old for old, _ in pairs)
+        self.news: Final = tuple(new for _, new in pairs)
+        self.in_c: Final[Callable[[str], str] | None] = (
+            _in_c.Respelling(self.olds, self.news) if _in_c is not None and in_c else None)
 
 
-def respell(text: str, rules: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
+def spelling_rules(pairs: tuple[tuple[str, str], ...]) -> SpellingRules:
+    """A table of (old, new) spellings, for `respell`."""
+    return SpellingRules(pairs)
+
+
+def respell(text: str, rules: SpellingRules) -> str:
     """Each old spelling replaced by its new one, rule after rule, as `for old, new in pairs` does.
 
-    The rules come as two tuples read by position: compiled, a loop over the pairs made and unpacked a
-    tuple per rule, which cost more than the replacing (the keys of a never-seen word run four such
-    tables). Most rules find nothing, and asking whether the old spelling is there costs less than a
-    replace that finds nothing (about 2% of a never-seen name's instructions)."""
-    olds, news = rules
+    In C where it is built: a rule whose old spelling has a letter the text lacks is passed over there
+    without a search, and most are (the keys of a never-seen word run a hundred rules or more). In
+    Python, the rules are read by position: compiled, a loop over the pairs made and unpacked a tuple
+    per rule, which cost more than the replacing; and asking whether the old spelling is there costs
+    less than a replace that finds nothing."""
+    in_c = rules.in_c
+    if in_c is not None:
+        return in_c(text)
+    olds, news = rules.olds, rules.news
     for position in range(len(olds)):
         old = olds[position]
         if old in text:

@@ -8,7 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.engine.parties import burmese, names, scoring
-from service.engine.parties.letters import collapse_runs, respell, spelling_rules
+from service.engine.parties.letters import SpellingRules, collapse_runs, respell, spelling_rules
+
+try:
+    from service.engine.parties import _in_c
+except ImportError:  # (not built: PURE_PYTHON_BUILD=1)
+    _in_c = None  # type: ignore[assignment]
 
 RUNS = re.compile(r"(.)\1+")
 
@@ -60,6 +65,31 @@ def test_each_table_of_the_keys_as_a_loop_over_its_pairs(table: str, text: str) 
 @given(st.text(alphabet="abdegiorsuzp", max_size=24))
 def test_letters_replaced_in_turn_as_translate_replaces_them_at_once(text: str) -> None:
     """The tables of single letters give what str.translate gives: none maps a letter to one it replaces later."""
-    for olds, news in (burmese._KEY_LETTERS, names._NO_VOWELS):
-        table = str.maketrans({old: new or None for old, new in zip(olds, news, strict=True)})
-        assert respell(text, (olds, news)) == text.translate(table)
+    for rules in (burmese._KEY_LETTERS, names._NO_VOWELS):
+        table = str.maketrans({old: new or None for old, new in zip(rules.olds, rules.news, strict=True)})
+        assert respell(text, rules) == text.translate(table)
+
+
+EVERY_TABLE = (RULES, names._PHONETIC_RULES, names._LOOSE_DIGRAPHS, scoring._ROMANISATION_FOLDS, burmese._KEY_RULES,
+               (("é", "e"), ("ß", "ss"), ("臺", "tai"), ("a臺", ""), ("ss", "s")))
+
+
+@given(st.text(alphabet="abcehiksxéß臺 ", max_size=30))
+def test_respell_in_c_and_in_python_is_the_loop_over_the_pairs(text: str) -> None:
+    """Both ways, for every table the keys use and one beyond ASCII: the C table passes over the rules
+    whose letters the text lacks, and must still see what an earlier rule wrote."""
+    for pairs in EVERY_TABLE:
+        expected = _each_pair_in_turn(text, pairs)
+        assert respell(text, SpellingRules(pairs, in_c=False)) == expected
+        assert respell(text, SpellingRules(pairs)) == expected
+
+
+@pytest.mark.skipif(_in_c is None, reason="the C steps are not built (PURE_PYTHON_BUILD=1)")
+def test_the_tables_run_in_c_where_it_is_built() -> None:
+    rules = spelling_rules((("sch", "s"), ("x", "ks")))
+    assert rules.in_c is not None
+    assert rules.in_c("schix") == "siks"
+    with pytest.raises(TypeError):
+        rules.in_c(b"schix")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="as many"):
+        _in_c.Respelling(("a", "b"), ("c",))

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Final
 
-from service.engine.parties.letters import collapse_runs, respell, spelling_rules
+from service.engine.parties.letters import collapse_runs, kept_letters, respell, spelling_rules
 
 _INITIALS: Final = {
     "က": "k", "ခ": "kh", "ဂ": "g", "ဃ": "g", "င": "ng", "စ": "s", "ဆ": "s", "ဇ": "z", "ဈ": "z", "ဉ": "ny",
@@ -140,6 +140,9 @@ _KEY_SPELLINGS: Final = spelling_rules(_KEY_RULES)
 # ရ is read y and written r or y; initials are voiced inside compounds (ရတနာ: ya-ta-na, "Yadana")
 # (replaced one after the other, which is quicker than str.translate: no letter is mapped to one replaced later)
 _KEY_LETTERS: Final = spelling_rules((("r", "y"), ("d", "t"), ("g", "k"), ("b", "p"), ("z", "s")))
+# (a word's burmese_key holds each of these letters of the word: the ending "ar" loses its r, which
+# _KEY_LETTERS rewrites anyway)
+KEY_KEPT: Final = kept_letters(_KEY_SPELLINGS, _KEY_LETTERS)
 
 
 @lru_cache(maxsize=100_000)

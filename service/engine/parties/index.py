@@ -47,7 +47,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from service.engine.parties import glossary, legal_forms
-from service.engine.parties.burmese import burmese_key
+from service.engine.parties.burmese import KEY_KEPT, burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.hit import PartyHit
 from service.engine.parties.names import (
@@ -64,6 +64,7 @@ from service.engine.parties.scoring import (
     CONTAINED_NAME_LETTERS,
     GENERIC_WORDS,
     LEGAL_FORM_CONFLICT,
+    ROMANISATION_KEPT,
     SAME_AS_WRITTEN,
     UNMATCHED_PENALTY,
     NameScore,
@@ -209,6 +210,8 @@ class PartyIndex:
         # other key of it can be among them; the few names listed so may have no abjad key, say)
         kinds = frozenset(key[:2] for key in self._foreign_keys) if self._foreign_keys is not None else None
         self._foreign_kinds = kinds if kinds is not None and kinds < SCRIPT_KEY_KINDS else None
+        # (and those keys' forms, which tell most Latin names that they share none: _shares_no_script_key)
+        self._held_forms = held_forms(self._foreign_keys) if self._foreign_keys is not None else None
         self._total = max(1, len(tables))
         self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
         self._cache_size = cache_size
@@ -330,6 +333,8 @@ class PartyIndex:
         if query.foreign_script:
             postings = self._script_postings if self._script_postings is not None else self._build_script_postings()
         elif self._foreign_postings:
+            if self._held_forms is not None and _shares_no_script_key(query, self._held_forms):
+                return []
             postings, held, kinds = self._foreign_postings, self._foreign_keys, self._foreign_kinds
         else:
             return []
@@ -1051,6 +1056,74 @@ def script_keys(name: Name, kinds: frozenset[str] | None = None) -> set[str]:
         keys.update(_word_script_keys(token) if kinds is None else _word_script_keys_of(token, kinds))
     keys.update(_run_script_keys(tokens, SCRIPT_KEY_KINDS if kinds is None else kinds))
     return keys
+
+
+HELD_FORMS: Final = 64  # the held script keys compared one by one with a Latin query's words, at most
+
+
+class HeldForms(NamedTuple):
+    """The held script keys of one kind, without their prefix ("r:yuan" as "yuan"), and the letters that a
+    Latin word's key of that kind keeps and none of them has (_shares_no_script_key)."""
+
+    values: tuple[str, ...]
+    telling: frozenset[str]
+
+
+def held_forms(held: frozenset[str]) -> dict[str, HeldForms] | None:
+    """The held script keys by kind, the cheapest kind to tell first, for _shares_no_script_key; None for
+    more than HELD_FORMS of them (a list with many names in another script, which a Latin name then looks
+    up key by key)."""
+    if len(held) > HELD_FORMS:
+        return None
+    forms = {}
+    for kind in (ROMANISATION_KIND, BURMESE_KIND, ABJAD_KIND):
+        values = tuple(sorted(key[len(kind):] for key in held if key.startswith(kind)))
+        if values:
+            kept = {ROMANISATION_KIND: ROMANISATION_KEPT, BURMESE_KIND: KEY_KEPT}.get(kind, frozenset())
+            forms[kind] = HeldForms(values, frozenset(kept - {letter for value in values for letter in value}))
+    return forms
+
+
+def _shares_no_script_key(query: Name, forms: dict[str, HeldForms]) -> bool:
+    """Whether a Latin name's script keys (script_keys) surely miss every held one, told before they are
+    worked out, which costs a never-seen name tens of thousands of instructions, nearly always to find
+    none of a list's few names written in another script. Kind by kind, word by word:
+
+    - a romanisation key keeps the letters of its word or run that no romanisation rule rewrites
+      (ROMANISATION_KEPT), in order: a word whose kept letters no held key holds in that order has no
+      held key, and neither has a run holding it (its words' letters follow one another);
+    - a Burmese key is a word's key or a run's, its words' keys joined, and keeps the letters KEY_KEPT: a
+      word with a kept letter no held key has, or whose key is in no held key, has no held key, and
+      neither has a run of words holding it;
+    - an abjad key is a word's skeleton alone (cached for each word): held or not.
+    """
+    tokens = [t for t in query.tokens if not is_business_word(t)]
+    for kind, (values, telling) in forms.items():
+        for token in tokens:
+            if kind == ABJAD_KIND:
+                if abjad_skeleton(token) in values:
+                    return False
+            elif not telling.isdisjoint(token):
+                continue  # (a kept letter that no held key has)
+            elif kind == ROMANISATION_KIND:
+                letters = "".join([letter for letter in token if letter in ROMANISATION_KEPT])
+                if any(_in_order(letters, value) for value in values):
+                    return False
+            else:
+                key = _burmese_word_key(token)
+                if any(key in value for value in values):
+                    return False
+    return True
+
+
+def _in_order(letters: str, text: str) -> bool:
+    """Whether the text holds these letters in this order (not necessarily side by side)."""
+    at = 0
+    for letter in letters:
+        at = text.find(letter, at) + 1
+        if at == 0:
+            return False
+    return True
 
 
 def _run_script_keys(tokens: list[str], kinds: frozenset[str] = SCRIPT_KEY_KINDS) -> list[str]:

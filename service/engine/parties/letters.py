@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
 from typing import Final
 
@@ -60,3 +61,10 @@ def respell(text: str, rules: SpellingRules) -> str:
         if old in text:
             text = text.replace(old, news[position])
     return text
+
+
+def kept_letters(*tables: SpellingRules) -> frozenset[str]:
+    """The letters a to z that no rule of these tables rewrites: respelling a word keeps each of them
+    (no rule's old spelling holds it, so no replacement takes it out)."""
+    rewritten = {letter for rules in tables for old in rules.olds for letter in old}
+    return frozenset(letter for letter in string.ascii_lowercase if letter not in rewritten)

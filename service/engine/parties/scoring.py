@@ -40,7 +40,7 @@ from rapidfuzz.distance import OSA, Indel
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.glossary import LATIN_CONCEPTS, same_concept
-from service.engine.parties.letters import respell, spelling_rules
+from service.engine.parties.letters import kept_letters, respell, spelling_rules
 from service.engine.parties.names import (
     BRANCH_WORDS,
     CHINESE_SYLLABLE_STOP_WORDS,
@@ -469,6 +469,8 @@ _ROMANISATION_FOLDS: Final = (("hs", "x"), ("tz", "z"), ("ts", "z"), ("zh", "j")
                               ("k", "g"), ("t", "d"), ("p", "b"), ("ung", "ong"), ("ieh", "ie"), ("ien", "ian"),
                               ("ih", "i"), ("eo", "o"), ("eu", "u"))
 _ROMANISATION_SPELLINGS: Final = spelling_rules(_ROMANISATION_FOLDS)
+# (a word's romanisation key holds each of these letters of the word)
+ROMANISATION_KEPT: Final = kept_letters(_ROMANISATION_SPELLINGS)
 
 
 @lru_cache(maxsize=100_000)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 
 from service.engine.parties import glossary
 from service.engine.parties.entry import EntryKind, ListEntry
-from service.engine.parties.index import SCRIPT_KEY_KINDS, PartyIndex, _tally, _union, script_keys
+from service.engine.parties.index import (
+    ROMANISATION_KEPT,
+    SCRIPT_KEY_KINDS,
+    PartyIndex,
+    _shares_no_script_key,
+    _tally,
+    _union,
+    held_forms,
+    script_keys,
+)
 from service.engine.parties.names import Name, normalise_name
 from service.engine.verdict import Action, ListStamp
 
@@ -295,6 +306,76 @@ def test_latin_names_work_out_only_the_kinds_of_keys_listed_in_another_script() 
     found = {query: limited.match(query) for query in queries}
     assert found == {query: every.match(query) for query in queries}
     assert "ruiyuan" in {hit.entry_id for hit in found["Rui Yuan Technology"]}
+
+
+LISTED_IN_OTHER_SCRIPTS = [("臺北恆達電子有限公司", EntryKind.ORGANISATION), ("銳元科技", EntryKind.ORGANISATION),
+                           ("ירקון סטאר", EntryKind.VESSEL), ("شركة الرافدين كيرور للتجارة", EntryKind.ORGANISATION),
+                           ("ရတနာမြေ", EntryKind.ORGANISATION), ("李偉", EntryKind.PERSON)]
+LATIN_NEAR_THEM = ["Taipei Hengda Electronics", "Tai Bei Heng Da", "Rui Yuan Technology", "Ruiyuan Keji", "Yarkon Star",
+                   "Al Rafidain Kirur Trading", "Rafidayn", "Yadanar Myay", "Yadana Mye", "Li Wei", "Lee Way", "Hengda",
+                   "Kalovetra Yuan", "Norvik Trading LLC", "Sakura Precision KK", "Anatolia Lojistik",
+                   "Taib Eiheng Da", "Ruiyu An", "Rui Yu An", "Yadan Armye", "Yada Namye"]  # (split elsewhere)
+
+
+def _latin_names(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    syllables = ["ka", "lo", "ve", "tra", "mar", "zu", "ri", "del", "sho", "pe", "qua", "bri", "no", "ax", "te", "yu",
+                 "an", "ui", "hs", "tz", "ch", "eng", "ta", "bei", "da", "wei", "li", "ra", "fi", "dan", "ya", "my"]
+    return [" ".join("".join(rng.choice(syllables) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 4)))
+            for _ in range(count)]
+
+
+@pytest.mark.parametrize("listed", [LISTED_IN_OTHER_SCRIPTS[:1], LISTED_IN_OTHER_SCRIPTS[1:2],
+                                    LISTED_IN_OTHER_SCRIPTS[2:4], LISTED_IN_OTHER_SCRIPTS[4:5],
+                                    LISTED_IN_OTHER_SCRIPTS])
+def test_a_latin_name_told_it_shares_no_script_key_shares_none(listed: list[tuple[str, EntryKind]]) -> None:
+    """The check made before a Latin name's script keys are worked out says "none held" only when none of
+    its keys, of any kind, is held; and it says so for most names."""
+    entries = [ListEntry(id=f"listed-{n}", source_list="test", name=name, kind=kind)
+               for n, (name, kind) in enumerate(listed)]
+    index = PartyIndex([*entries, *_crowd("Star", 10, EntryKind.VESSEL)], STAMPS, cache_size=0)
+    held = index._foreign_keys
+    assert held is not None
+    forms = held_forms(held)
+    assert forms is not None
+    # (and each kind alone, so that no kind's check leans on another's)
+    kinds = {kind: frozenset(key for key in held if key.startswith(kind)) for kind in forms}
+    alone = {kind: held_forms(keys) for kind, keys in kinds.items()}
+    told = 0
+    for name in [*LATIN_NEAR_THEM, *_latin_names(1500, len(listed))]:
+        query = normalise_name(name)
+        keys = script_keys(query)
+        if _shares_no_script_key(query, forms):
+            told += 1
+            assert not keys & held, name
+        for kind, forms_of_kind in alone.items():
+            assert forms_of_kind is not None
+            if _shares_no_script_key(query, forms_of_kind):
+                assert not keys & kinds[kind], (kind, name)
+    assert told >= 300  # (of 1,516 names: made of syllables of the names listed, to meet their keys often)
+
+
+def test_latin_names_told_they_share_no_script_key_find_what_they_found() -> None:
+    entries = [*[ListEntry(id=f"listed-{n}", source_list="test", name=name, kind=kind)
+                 for n, (name, kind) in enumerate(LISTED_IN_OTHER_SCRIPTS)],
+               *_crowd("Yuan", 30, EntryKind.ORGANISATION), *_crowd("Star", 30, EntryKind.VESSEL)]
+    told = PartyIndex(entries, STAMPS, max_postings=20, cache_size=0)
+    every = PartyIndex(entries, STAMPS, max_postings=20, cache_size=0)
+    assert told._held_forms is not None
+    every._held_forms = None  # (every Latin name works its keys out, as before the check)
+    queries = [*LATIN_NEAR_THEM, *_latin_names(300, 99)]
+    found = {query: told.match(query) for query in queries}
+    assert found == {query: every.match(query) for query in queries}
+    assert "listed-1" in {hit.entry_id for hit in found["Rui Yuan Technology"]}
+
+
+def test_many_names_listed_in_another_script_are_looked_up_without_the_check() -> None:
+    assert held_forms(frozenset(f"r:key{number}" for number in range(65))) is None
+    forms = held_forms(frozenset({"r:yuan", "b:yuan", "b:luan", "a:rpdn"}))
+    assert forms is not None
+    assert list(forms) == ["r:", "b:", "a:"]
+    assert [forms[kind].values for kind in forms] == [("yuan",), ("luan", "yuan"), ("rpdn",)]
+    assert "l" in ROMANISATION_KEPT and "l" in forms["r:"].telling and "l" not in forms["b:"].telling
 
 
 def test_conflicting_legal_forms_are_under_review_whatever_the_words(index: PartyIndex) -> None:

@@ -50,6 +50,7 @@ from service.engine.parties import glossary, legal_forms
 from service.engine.parties.burmese import KEY_KEPT, burmese_key
 from service.engine.parties.entry import EntryKind, ListEntry
 from service.engine.parties.hit import PartyHit
+from service.engine.parties.letters import in_order
 from service.engine.parties.names import (
     BRANCH_WORDS,
     STOP_WORDS,
@@ -1107,22 +1108,12 @@ def _shares_no_script_key(query: Name, forms: dict[str, HeldForms]) -> bool:
                 continue  # (a kept letter that no held key has)
             elif kind == ROMANISATION_KIND:
                 letters = "".join([letter for letter in token if letter in ROMANISATION_KEPT])
-                if any(_in_order(letters, value) for value in values):
+                if any(in_order(letters, value) for value in values):
                     return False
             else:
                 key = _burmese_word_key(token)
                 if any(key in value for value in values):
                     return False
-    return True
-
-
-def _in_order(letters: str, text: str) -> bool:
-    """Whether the text holds these letters in this order (not necessarily side by side)."""
-    at = 0
-    for letter in letters:
-        at = text.find(letter, at) + 1
-        if at == 0:
-            return False
     return True
 
 

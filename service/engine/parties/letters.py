@@ -68,3 +68,14 @@ def kept_letters(*tables: SpellingRules) -> frozenset[str]:
     (no rule's old spelling holds it, so no replacement takes it out)."""
     rewritten = {letter for rules in tables for old in rules.olds for letter in old}
     return frozenset(letter for letter in string.ascii_lowercase if letter not in rewritten)
+
+
+def in_order(letters: str, text: str) -> bool:
+    """Whether the text holds these letters in this order, not necessarily side by side ("bkl" in
+    "baykal")."""
+    position = 0
+    for letter in letters:
+        position = text.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True

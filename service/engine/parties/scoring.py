@@ -40,7 +40,7 @@ from rapidfuzz.distance import OSA, Indel
 from service.engine.parties import legal_forms
 from service.engine.parties.burmese import burmese_key
 from service.engine.parties.glossary import LATIN_CONCEPTS, same_concept
-from service.engine.parties.letters import kept_letters, respell, spelling_rules
+from service.engine.parties.letters import in_order, kept_letters, respell, spelling_rules
 from service.engine.parties.names import (
     BRANCH_WORDS,
     CHINESE_SYLLABLE_STOP_WORDS,
@@ -841,12 +841,7 @@ def _is_abbreviation(short: str, long: str, lenient: bool = False) -> bool:
         return False
     if not lenient and len(short) == 3 and long.startswith(short) and long not in GENERIC_WORDS:
         return False
-    position = 0
-    for ch in short:
-        position = long.find(ch, position) + 1
-        if position == 0:
-            return False
-    return True
+    return in_order(short, long)
 
 
 def _apply_legal_forms(left: Name, right: Name, score: float, notes: list[str]) -> float:

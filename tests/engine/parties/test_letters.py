@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.engine.parties import burmese, names, scoring
-from service.engine.parties.letters import SpellingRules, collapse_runs, respell, spelling_rules
+from service.engine.parties.letters import SpellingRules, collapse_runs, in_order, respell, spelling_rules
 
 try:
     from service.engine.parties import _in_c
@@ -93,3 +93,10 @@ def test_the_tables_run_in_c_where_it_is_built() -> None:
         rules.in_c(b"schix")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="as many"):
         _in_c.Respelling(("a", "b"), ("c",))
+
+
+@pytest.mark.parametrize(("letters", "text", "expected"), [("bkl", "baykal", True), ("", "any", True),
+                                                         ("lkb", "baykal", False), ("aa", "ba", False),
+                                                         ("aa", "baa", True), ("a", "", False)])
+def test_letters_in_order(letters: str, text: str, expected: bool) -> None:
+    assert in_order(letters, text) is expected

@@ -223,6 +223,26 @@ Strings_text(StringsObject *self, PyObject *arg)
     return data == NULL ? NULL : PyUnicode_DecodeUTF8(data, size, "strict");
 }
 
+/* The positions held by `count` structs `stride` bytes apart, `first` pointing at the first one's, as a
+ * list of ints. */
+static PyObject *
+positions_list(const Py_ssize_t *first, size_t stride, Py_ssize_t count)
+{
+    PyObject *list = PyList_New(count);
+    if (list == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *number = PyLong_FromSsize_t(*(const Py_ssize_t *)((const char *)first + (size_t)i * stride));
+        if (number == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, number);
+    }
+    return list;
+}
+
 /* ---- closest: the strings most alike a text, ranked as rapidfuzz ranks them by fuzz.ratio ---- */
 
 /* The text to compare with, as bit masks: for each of its characters, where in the text it stands (Hyyrö's
@@ -442,16 +462,7 @@ Strings_closest(StringsObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     qsort(alike, (size_t)n, sizeof(Alike), alike_order);
-    Py_ssize_t kept = places < n ? places : n;
-    result = PyList_New(kept);
-    for (Py_ssize_t i = 0; result != NULL && i < kept; i++) {
-        PyObject *position = PyLong_FromSsize_t(alike[i].position);
-        if (position == NULL) {
-            Py_CLEAR(result);
-            break;
-        }
-        PyList_SET_ITEM(result, i, position);
-    }
+    result = positions_list(&alike->position, sizeof(Alike), places < n ? places : n);
 
 done:
     PyMem_Free(alike);
@@ -792,23 +803,6 @@ kth_largest(double *values, Py_ssize_t n, Py_ssize_t k)
     return values[k];
 }
 
-static PyObject *
-positions_list(const Placed *placed, Py_ssize_t count)
-{
-    PyObject *list = PyList_New(count);
-    if (list == NULL) {
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *number = PyLong_FromSsize_t(placed[i].position);
-        if (number == NULL) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, i, number);
-    }
-    return list;
-}
 
 static PyObject *
 best_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -869,7 +863,7 @@ best_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     qsort(placed, (size_t)near, sizeof(Placed), placed_order);
     double cut = placed[places - 1].score;
     if (near == places || fabs(placed[places].score - cut) >= 1e-9) {
-        PyObject *best = positions_list(placed, places);
+        PyObject *best = positions_list(&placed->position, sizeof(Placed), places);
         result = best == NULL ? NULL : Py_BuildValue("(NO)", best, Py_None);
         goto done;
     }
@@ -880,7 +874,7 @@ best_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             ahead++;
         }
     }
-    PyObject *ahead_list = positions_list(placed, ahead);
+    PyObject *ahead_list = positions_list(&placed->position, sizeof(Placed), ahead);
     if (ahead_list == NULL) {
         goto done;
     }
@@ -889,7 +883,7 @@ best_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             placed[tied++] = placed[i];
         }
     }
-    PyObject *tied_list = positions_list(placed, tied);
+    PyObject *tied_list = positions_list(&placed->position, sizeof(Placed), tied);
     if (tied_list == NULL) {
         Py_DECREF(ahead_list);
         goto done;

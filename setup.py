@@ -2,10 +2,11 @@
 
 mypyc turns the same type-checked source into C extensions; a query takes about 40% fewer
 instructions (docs/performance.md). A few steps are written in C (`_in_c.c`: key look-ups, strings,
-merging and ranking candidates, the tie-break among them, the tables of spellings), which compiled
-Python takes only through Python objects and numpy calls. PURE_PYTHON_BUILD=1 builds without a C compiler: the modules then run as plain Python (each C
-step has its Python counterpart), and the extensions of an earlier build are removed so that they do
-not shadow the source. The module list is service.engine.parties.native.COMPILED_MODULES (a test
+merging and ranking candidates, the prefilter's token set ratios, the tie-break among them, the tables
+of spellings), which compiled Python takes only through Python objects and numpy calls.
+PURE_PYTHON_BUILD=1 builds without a C compiler: the modules then run as plain Python (each C step has
+its Python counterpart), and the extensions of an earlier build are removed so that they do not shadow
+the source. The module list is service.engine.parties.native.COMPILED_MODULES (a test
 holds the two together).
 """
 

@@ -14,13 +14,15 @@
  *
  * Strings.closest: the tie-break among candidate rows, rapidfuzz's fuzz.ratio of each row's text with
  * the query's, without making a Python string of each row's text (most never-seen names meet such ties).
+ * Strings.token_set_ratios: the prefilter before the scorer, rapidfuzz's fuzz.token_set_ratio of the
+ * query with each candidate row's words, the same way (a never-seen name has about five such rows).
  *
  * tally, passing, best_places and picked: the rows of a query's words merged, those sharing enough of
  * them, and the order of those by shared weight, which in numpy took a dozen calls each (each a
  * thousand instructions or more) on a few hundred rows.
  *
- * Each does exactly what its Python counterpart does (postings.KeyTable._find, postings.Strings.raw
- * and closest, letters.respell, index._tally, the candidates passing in index.PartyIndex._candidates,
+ * Each does exactly what its Python counterpart does (postings.KeyTable._find, postings.Strings.raw,
+ * token_set_ratios and closest, letters.respell, index._tally, the candidates passing in index.PartyIndex._candidates,
  * index.PartyIndex._ranked_small and _ranked_large), which is what runs when this module is not built
  * (PURE_PYTHON_BUILD=1); tests hold the two together. A malformed table raises ValueError rather than
  * reading outside the arrays.
@@ -472,12 +474,399 @@ done:
     return result;
 }
 
+/* ---- token_set_ratios: rapidfuzz's fuzz.token_set_ratio of a text against stored strings ---- */
+
+/* A word of a text: where its characters start in the text's buffer, and how many. */
+typedef struct {
+    Py_ssize_t start;
+    Py_ssize_t length;
+} Word;
+
+/* A text's characters and its distinct words in code point order, as the token set ratio takes them. */
+typedef struct {
+    Py_UCS4 *chars;
+    Py_ssize_t length;
+    Py_ssize_t capacity;
+    Word *words;
+    Py_ssize_t count;
+} Words;
+
+static void
+words_free(Words *words)
+{
+    PyMem_Free(words->chars);
+    PyMem_Free(words->words);
+    words->chars = NULL;
+    words->words = NULL;
+    words->capacity = 0;
+}
+
+/* Room for `length` characters and as many words (a word has one at least). */
+static int
+words_reserve(Words *words, Py_ssize_t length)
+{
+    if (length <= words->capacity) {
+        return 0;
+    }
+    Py_ssize_t capacity = length < 64 ? 64 : 2 * length;
+    Py_UCS4 *chars = PyMem_Realloc(words->chars, (size_t)capacity * sizeof(Py_UCS4));
+    if (chars == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    words->chars = chars;
+    Word *found = PyMem_Realloc(words->words, (size_t)capacity * sizeof(Word));
+    if (found == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    words->words = found;
+    words->capacity = capacity;
+    return 0;
+}
+
+/* -1, 0 or 1 as word `a` of `left` sorts before, with or after word `b` of `right` (by code points, a
+ * prefix first), as Python sorts str. */
+static int
+word_order(const Words *left, Word a, const Words *right, Word b)
+{
+    Py_ssize_t shorter = a.length < b.length ? a.length : b.length;
+    const Py_UCS4 *x = left->chars + a.start, *y = right->chars + b.start;
+    for (Py_ssize_t i = 0; i < shorter; i++) {
+        if (x[i] != y[i]) {
+            return x[i] < y[i] ? -1 : 1;
+        }
+    }
+    return a.length < b.length ? -1 : (a.length > b.length ? 1 : 0);
+}
+
+/* A character rapidfuzz splits words at: Python's whitespace, but U+0085 and U+00A0 only in a text
+ * with a character beyond U+00FF (`wide`: rapidfuzz reads a text of one byte a character otherwise). */
+static inline int
+splits_words(Py_UCS4 ch, int wide)
+{
+    if (ch < 128) {
+        return ch == ' ' || (ch >= 0x09 && ch <= 0x0D) || (ch >= 0x1C && ch <= 0x1F);
+    }
+    return (wide || (ch != 0x85 && ch != 0xA0)) && Py_UNICODE_ISSPACE(ch);
+}
+
+/* The words of the characters held, split where rapidfuzz splits them, sorted, each kept once. (Insertion
+ * sort: a party's name has a few words.) */
+static void
+words_split(Words *words, int wide)
+{
+    Py_ssize_t count = 0, at = 0;
+    while (at < words->length) {
+        while (at < words->length && splits_words(words->chars[at], wide)) {
+            at++;
+        }
+        Py_ssize_t start = at;
+        while (at < words->length && !splits_words(words->chars[at], wide)) {
+            at++;
+        }
+        if (at == start) {
+            break;
+        }
+        Word word = {start, at - start};
+        Py_ssize_t place = count;
+        int order = 1;
+        while (place > 0 && (order = word_order(words, words->words[place - 1], words, word)) > 0) {
+            place--;
+        }
+        if (place > 0 && order == 0) {
+            continue;  /* already held */
+        }
+        memmove(&words->words[place + 1], &words->words[place], (size_t)(count - place) * sizeof(Word));
+        words->words[place] = word;
+        count++;
+    }
+    words->count = count;
+}
+
+static int
+words_of_text(Words *words, PyObject *text)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (words_reserve(words, length) < 0) {
+        return -1;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        words->chars[i] = PyUnicode_READ(kind, data, i);
+    }
+    words->length = length;
+    words_split(words, kind != PyUnicode_1BYTE_KIND);
+    return 0;
+}
+
+static int
+words_of_utf8(Words *words, const char *data, Py_ssize_t size)
+{
+    Py_ssize_t ascii = 0;
+    while (ascii < size && (unsigned char)data[ascii] < 128) {
+        ascii++;
+    }
+    if (ascii < size) {
+        PyObject *text = PyUnicode_DecodeUTF8(data, size, "strict");
+        if (text == NULL) {
+            return -1;
+        }
+        int done = words_of_text(words, text);
+        Py_DECREF(text);
+        return done;
+    }
+    if (words_reserve(words, size) < 0) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < size; i++) {
+        words->chars[i] = (unsigned char)data[i];
+    }
+    words->length = size;
+    words_split(words, 0);
+    return 0;
+}
+
+/* The longest common subsequence of two texts (Hyyrö's bit-parallel algorithm, one 64-bit word when the
+ * first text fits in it, the blocks of a Pattern otherwise). */
+static Py_ssize_t
+common_subsequence(const Py_UCS4 *a, Py_ssize_t la, const Py_UCS4 *b, Py_ssize_t lb)
+{
+    if (la == 0 || lb == 0) {
+        return 0;
+    }
+    if (la > 64) {
+        PyObject *text = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, a, la);
+        if (text == NULL) {
+            return -1;
+        }
+        Pattern pattern;
+        int made = pattern_of(&pattern, text);
+        Py_DECREF(text);
+        if (made < 0) {
+            return -1;
+        }
+        uint64_t *state = PyMem_Malloc((size_t)pattern.blocks * sizeof(uint64_t));
+        if (state == NULL) {
+            pattern_free(&pattern);
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t block = 0; block < pattern.blocks; block++) {
+            state[block] = ~(uint64_t)0;
+        }
+        for (Py_ssize_t i = 0; i < lb; i++) {
+            lcs_step(&pattern, state, b[i]);
+        }
+        Py_ssize_t common = lcs_length(&pattern, state);
+        PyMem_Free(state);
+        pattern_free(&pattern);
+        return common;
+    }
+    uint64_t ascii[128];
+    Py_UCS4 others[64];
+    uint64_t other_masks[64];
+    int other_count = 0;
+    for (Py_ssize_t i = 0; i < la; i++) {  /* (only the entries the text uses are set, then read) */
+        if (a[i] < 128) {
+            ascii[a[i]] = 0;
+        }
+    }
+    for (Py_ssize_t i = 0; i < la; i++) {
+        uint64_t bit = (uint64_t)1 << i;
+        if (a[i] < 128) {
+            ascii[a[i]] |= bit;
+            continue;
+        }
+        int slot = 0;
+        while (slot < other_count && others[slot] != a[i]) {
+            slot++;
+        }
+        if (slot == other_count) {
+            others[other_count] = a[i];
+            other_masks[other_count++] = 0;
+        }
+        other_masks[slot] |= bit;
+    }
+    uint64_t in_a[2] = {0, 0};  /* which ASCII characters the first text holds */
+    for (Py_ssize_t i = 0; i < la; i++) {
+        if (a[i] < 128) {
+            in_a[a[i] >> 6] |= (uint64_t)1 << (a[i] & 63);
+        }
+    }
+    uint64_t state = ~(uint64_t)0;
+    for (Py_ssize_t i = 0; i < lb; i++) {
+        Py_UCS4 ch = b[i];
+        uint64_t mask = 0;
+        if (ch < 128) {
+            if (in_a[ch >> 6] >> (ch & 63) & 1) {
+                mask = ascii[ch];
+            }
+        }
+        else {
+            for (int slot = 0; slot < other_count; slot++) {
+                if (others[slot] == ch) {
+                    mask = other_masks[slot];
+                    break;
+                }
+            }
+        }
+        uint64_t matched = state & mask;
+        state = (state + matched) | (state - matched);
+    }
+    uint64_t valid = la == 64 ? ~(uint64_t)0 : (((uint64_t)1 << la) - 1);
+    return __builtin_popcountll(~state & valid);
+}
+
+/* fuzz's score of `dist` edits over `lensum` characters, 0 under the cutoff (rapidfuzz's norm_distance). */
+static double
+norm_distance(Py_ssize_t dist, Py_ssize_t lensum, double cutoff)
+{
+    double score = lensum > 0 ? 100.0 - 100.0 * (double)dist / (double)lensum : 100.0;
+    return score >= cutoff ? score : 0.0;
+}
+
+/* Appends word `word` of `words` to `joined` (`length` characters so far), after a space if it holds any. */
+static void
+join_word(Py_UCS4 *joined, Py_ssize_t *length, const Words *words, Word word)
+{
+    if (*length > 0) {
+        joined[(*length)++] = ' ';
+    }
+    memcpy(joined + *length, words->chars + word.start, (size_t)word.length * sizeof(Py_UCS4));
+    *length += word.length;
+}
+
+/* fuzz.token_set_ratio(query, listed, score_cutoff=cutoff), step by step as rapidfuzz computes it, the
+ * two sides' words already split, sorted and distinct; -1 with an exception set. `ab` and `ba` have room
+ * for the two texts. */
+static double
+token_set_ratio(const Words *query, const Words *listed, double cutoff, Py_UCS4 *ab, Py_UCS4 *ba)
+{
+    if (cutoff > 100 || query->count == 0 || listed->count == 0) {
+        return 0.0;
+    }
+    Py_ssize_t i = 0, j = 0, shared = 0, shared_chars = 0, ab_len = 0, ba_len = 0;
+    while (i < query->count || j < listed->count) {
+        int order = i == query->count ? 1 : (j == listed->count ? -1
+                    : word_order(query, query->words[i], listed, listed->words[j]));
+        if (order == 0) {
+            shared++;
+            shared_chars += query->words[i].length;
+            i++;
+            j++;
+        }
+        else if (order < 0) {
+            join_word(ab, &ab_len, query, query->words[i++]);
+        }
+        else {
+            join_word(ba, &ba_len, listed, listed->words[j++]);
+        }
+    }
+    if (shared && (ab_len == 0 || ba_len == 0)) {
+        return 100.0;  /* one name's words are all in the other */
+    }
+    Py_ssize_t sect_len = shared ? shared_chars + shared - 1 : 0;
+    Py_ssize_t sect_ab_len = sect_len + (sect_len != 0) + ab_len;
+    Py_ssize_t sect_ba_len = sect_len + (sect_len != 0) + ba_len;
+    Py_ssize_t lensum = sect_ab_len + sect_ba_len;
+    double result = 0.0;
+    Py_ssize_t cutoff_distance = (Py_ssize_t)ceil((double)lensum * (1.0 - cutoff / 100.0));
+    Py_ssize_t common = common_subsequence(ab, ab_len, ba, ba_len);
+    if (common < 0) {
+        return -1.0;
+    }
+    Py_ssize_t dist = ab_len + ba_len - 2 * common;
+    if (dist <= cutoff_distance) {
+        result = norm_distance(dist, lensum, cutoff);
+    }
+    if (sect_len == 0) {
+        return result;
+    }
+    double sect_ab = norm_distance((sect_len != 0) + ab_len, sect_len + sect_ab_len, cutoff);
+    double sect_ba = norm_distance((sect_len != 0) + ba_len, sect_len + sect_ba_len, cutoff);
+    if (sect_ab > result) {
+        result = sect_ab;
+    }
+    return sect_ba > result ? sect_ba : result;
+}
+
+static PyObject *
+Strings_token_set_ratios(StringsObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyUnicode_Check(args[0]) || !PyList_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "token_set_ratios(text, numbers: list, cutoff)");
+        return NULL;
+    }
+    double cutoff = PyFloat_AsDouble(args[2]);
+    if (cutoff == -1.0 && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *numbers = args[1];
+    Py_ssize_t n = PyList_GET_SIZE(numbers);
+    PyObject *result = PyList_New(n);
+    if (result == NULL) {
+        return NULL;
+    }
+    Words query = {0}, listed = {0};
+    Py_UCS4 *ab = NULL, *ba = NULL;
+    Py_ssize_t room = 0;
+    if (words_of_text(&query, args[0]) < 0) {
+        goto failed;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t number = PyLong_AsSsize_t(PyList_GET_ITEM(numbers, i)), size;
+        if (number == -1 && PyErr_Occurred()) {
+            goto failed;
+        }
+        const char *data = string_at(&self->blob, &self->offsets, number, &size);
+        if (data == NULL || words_of_utf8(&listed, data, size) < 0) {
+            goto failed;
+        }
+        Py_ssize_t needed = (query.length > listed.length ? query.length : listed.length) + 1;
+        if (needed > room) {
+            PyMem_Free(ab);
+            PyMem_Free(ba);
+            room = 2 * needed;
+            ab = PyMem_Malloc((size_t)room * sizeof(Py_UCS4));
+            ba = PyMem_Malloc((size_t)room * sizeof(Py_UCS4));
+            if (ab == NULL || ba == NULL) {
+                PyErr_NoMemory();
+                goto failed;
+            }
+        }
+        double ratio = token_set_ratio(&query, &listed, cutoff, ab, ba);
+        PyObject *value = ratio < 0 ? NULL : PyFloat_FromDouble(ratio);
+        if (value == NULL) {
+            goto failed;
+        }
+        PyList_SET_ITEM(result, i, value);
+    }
+    words_free(&query);
+    words_free(&listed);
+    PyMem_Free(ab);
+    PyMem_Free(ba);
+    return result;
+
+failed:
+    words_free(&query);
+    words_free(&listed);
+    PyMem_Free(ab);
+    PyMem_Free(ba);
+    Py_DECREF(result);
+    return NULL;
+}
+
 static PyMethodDef Strings_methods[] = {
     {"raw", (PyCFunction)Strings_raw, METH_O, "The string's UTF-8 bytes."},
     {"text", (PyCFunction)Strings_text, METH_O, "The string, decoded."},
     {"closest", (PyCFunction)(void (*)(void))Strings_closest, METH_FASTCALL,
      "Positions in `numbers` (int32) of the `places` strings most alike `text`, the most alike first, as "
      "rapidfuzz's process.extract(text, strings, scorer=fuzz.ratio, limit=places) orders them."},
+    {"token_set_ratios", (PyCFunction)(void (*)(void))Strings_token_set_ratios, METH_FASTCALL,
+     "rapidfuzz's fuzz.token_set_ratio(text, string, score_cutoff=cutoff) for the string of each of `numbers` "
+     "(a list of ints)."},
     {NULL, NULL, 0, NULL},
 };
 

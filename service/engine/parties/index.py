@@ -44,7 +44,6 @@ from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz
 
 from service.engine.parties import glossary, legal_forms
 from service.engine.parties.burmese import KEY_KEPT, burmese_key
@@ -296,13 +295,14 @@ class PartyIndex:
         rows, shared, joined = self._candidates(query, maybe)
         seen = set(rows)
         worth: list[int] = []  # rows to score, in the order they were found
-        texts, flags = self._prefilter_texts, self._flags
+        flags = self._flags
+        reviewable = list(itertools.compress(rows, self._may_reach_review(query, rows, shared, maybe, joined)))
+        # a cheap look first: nothing alike enough to be worth the full scorer (not for names from another
+        # script, nor for former names, which the look does not see)
         plain_query = not (query.foreign_script or query.former)
-        for row_number in itertools.compress(rows, self._may_reach_review(query, rows, shared, maybe, joined)):
-            # a cheap C-level look first: nothing alike enough to be worth the full scorer (not for names
-            # from another script, nor for former names, which the look does not see)
-            plain = plain_query and not flags[row_number] & (FOREIGN | FORMER)
-            if plain and fuzz.token_set_ratio(query_key, texts[row_number], score_cutoff=PREFILTER) == 0:
+        alike = self._prefilter_texts.token_set_ratios(query_key, reviewable, PREFILTER) if plain_query else []
+        for position, row_number in enumerate(reviewable):
+            if plain_query and not flags[row_number] & (FOREIGN | FORMER) and alike[position] == 0:
                 continue
             if query.legal_forms and self._forms_rule_out(query, self._tables.row(row_number).name):
                 continue

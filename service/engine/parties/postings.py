@@ -128,6 +128,16 @@ class Strings:
         alike = process.extract(text, self.many(numbers), scorer=fuzz.ratio, limit=places)
         return [position for _, _, position in alike]
 
+    def token_set_ratios(self, text: str, numbers: list[int], cutoff: float) -> list[float]:
+        """rapidfuzz's fuzz.token_set_ratio(text, string, score_cutoff=cutoff) for each of these strings: the
+        scorer's cheap look first. In C (`_in_c.Strings.token_set_ratios`) the same steps run on the
+        stored bytes; through rapidfuzz each row cost a Python string and a call with keywords, about
+        9,500 instructions a row and a tenth of a never-seen name's."""
+        in_place = self._in_place
+        if in_place is not None:
+            return in_place.token_set_ratios(text, numbers, cutoff)
+        return [fuzz.token_set_ratio(text, self[number], score_cutoff=cutoff) for number in numbers]
+
     def raw(self, number: int) -> bytes:
         """The string's UTF-8 bytes."""
         in_place = self._in_place

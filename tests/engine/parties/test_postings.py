@@ -270,3 +270,49 @@ def _in_python_strings(texts: list[str]) -> Strings:
     strings = Strings.of([text.encode() for text in texts])
     strings._in_place = None
     return strings
+
+
+@pytest.mark.parametrize("cutoff", [0.0, 50.0, 100.0])
+def test_token_set_ratios_are_rapidfuzzs(cutoff: float) -> None:
+    texts = ["brevanti trading", "trading brevanti llc", "", "臺北 taipei", "a b c", "brevant trading co", "  "]
+    numbers = [0, 1, 2, 3, 4, 5, 6, 0]
+    for query in ("brevanti trading", "", "taipei", "trading trading", "brevanti co"):
+        expected = [fuzz.token_set_ratio(query, texts[number], score_cutoff=cutoff) for number in numbers]
+        assert Strings.of([text.encode() for text in texts]).token_set_ratios(query, numbers, cutoff) == expected
+        assert _in_python_strings(texts).token_set_ratios(query, numbers, cutoff) == expected
+
+
+@NOT_BUILT
+def test_the_c_token_set_ratios_are_rapidfuzzs_to_the_last_digit() -> None:
+    """The same floats as rapidfuzz: words split where it splits them (not at U+00A0 nor U+0085), sorted
+    by code point, each once; the words apart compared in one 64-bit word and across several; the
+    cutoff applied where rapidfuzz applies it."""
+    rng = random.Random(11)
+    alphabets = ["ab ", "abcdefghijklmnopqrstuvwxyz   ", "aé臺北ß\U0001d518 b ", "xy\t\xa0\x85\u3000 z"]
+    words = ["ltd", "co", "trading", "al", "noor", "sakura", "kk", "a", "éclair", "臺北"]
+
+    def text() -> str:
+        if rng.random() < 0.4:
+            return " ".join(rng.choice(words) for _ in range(rng.randint(0, 7)))
+        alphabet = rng.choice(alphabets)
+        return "".join(rng.choice(alphabet) for _ in range(rng.choice([0, 1, 3, 8, 20, 63, 64, 65, 70, 140])))
+
+    texts = [text() for _ in range(400)]
+    strings = Strings.of([text.encode() for text in texts])
+    for _ in range(600):
+        query = text()
+        numbers = [rng.randrange(len(texts)) for _ in range(rng.randint(0, 12))]
+        cutoff = rng.choice([0.0, 50.0, 66.5, 100.0, 101.0])
+        assert strings.token_set_ratios(query, numbers, cutoff) == [
+            fuzz.token_set_ratio(query, texts[number], score_cutoff=cutoff) for number in numbers]
+
+
+@NOT_BUILT
+def test_the_c_token_set_ratios_refuse_what_they_cannot_read() -> None:
+    strings = Strings.of([b"sharp", b"edge"])
+    with pytest.raises(IndexError):
+        strings.token_set_ratios("sharp", [0, 2], 50.0)
+    with pytest.raises(TypeError):
+        strings.token_set_ratios("sharp", (0, 1), 50.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        strings.token_set_ratios("sharp", ["0"], 50.0)  # type: ignore[list-item]

@@ -1082,6 +1082,37 @@ Keys_dealloc(KeysObject *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* The number of the key spelled by these UTF-8 bytes, -1 for a key not held, -2 with an exception set. */
+static Py_ssize_t
+keys_number(KeysObject *self, const char *encoded, Py_ssize_t size)
+{
+    uint32_t wanted = crc32_of((const unsigned char *)encoded, size);
+    const int64_t *hashes = (const int64_t *)self->hashes.buf;
+    const int64_t *buckets = (const int64_t *)self->buckets.buf;
+    const int32_t *order = (const int32_t *)self->order.buf;
+    Py_ssize_t total = self->hashes.len / 8;
+    uint32_t bucket = wanted >> self->shift;
+    int64_t first = buckets[bucket], last = buckets[bucket + 1];
+    if (first < 0 || last < first || last > (int64_t)total) {
+        malformed("keys: buckets");
+        return -2;
+    }
+    for (int64_t at = first; at < last; at++) {
+        if (hashes[at] != (int64_t)wanted) {
+            continue;
+        }
+        Py_ssize_t spelled;
+        const char *spelling = string_at(&self->blob, &self->offsets, order[at], &spelled);
+        if (spelling == NULL) {
+            return -2;
+        }
+        if (spelled == size && memcmp(spelling, encoded, (size_t)size) == 0) {
+            return order[at];
+        }
+    }
+    return -1;
+}
+
 static PyObject *
 Keys_find(KeysObject *self, PyObject *key)
 {
@@ -1094,34 +1125,59 @@ Keys_find(KeysObject *self, PyObject *key)
     if (encoded == NULL) {
         return NULL;
     }
-    uint32_t wanted = crc32_of((const unsigned char *)encoded, size);
-    const int64_t *hashes = (const int64_t *)self->hashes.buf;
-    const int64_t *buckets = (const int64_t *)self->buckets.buf;
-    const int32_t *order = (const int32_t *)self->order.buf;
-    Py_ssize_t total = self->hashes.len / 8;
-    uint32_t bucket = wanted >> self->shift;
-    int64_t first = buckets[bucket], last = buckets[bucket + 1];
-    if (first < 0 || last < first || last > (int64_t)total) {
-        return malformed("keys: buckets");
+    Py_ssize_t number = keys_number(self, encoded, size);
+    return number == -2 ? NULL : PyLong_FromSsize_t(number);
+}
+
+/* Where a word may be cut in two held keys: (cut, the head's number, the tail's number) for each cut
+ * from the second character to the second last where either half is held (-1 for one not held). */
+static PyObject *
+Keys_cuts(KeysObject *self, PyObject *word)
+{
+    if (!PyUnicode_Check(word)) {
+        PyErr_Format(PyExc_TypeError, "a word is a str, not %.100s", Py_TYPE(word)->tp_name);
+        return NULL;
     }
-    for (int64_t at = first; at < last; at++) {
-        if (hashes[at] != (int64_t)wanted) {
-            continue;
-        }
-        Py_ssize_t spelled;
-        const char *spelling = string_at(&self->blob, &self->offsets, order[at], &spelled);
-        if (spelling == NULL) {
-            return NULL;
-        }
-        if (spelled == size && memcmp(spelling, encoded, (size_t)size) == 0) {
-            return PyLong_FromLong(order[at]);
-        }
+    Py_ssize_t size, length = PyUnicode_GET_LENGTH(word);
+    const char *encoded = PyUnicode_AsUTF8AndSize(word, &size);
+    if (encoded == NULL) {
+        return NULL;
     }
-    return PyLong_FromLong(-1);
+    PyObject *found = PyList_New(0);
+    if (found == NULL) {
+        return NULL;
+    }
+    Py_ssize_t at = 0;  /* the byte where character `cut` starts */
+    for (Py_ssize_t cut = 0; cut < length - 1; cut++) {
+        if (cut >= 2) {
+            Py_ssize_t head = keys_number(self, encoded, at);
+            Py_ssize_t tail = head == -2 ? -2 : keys_number(self, encoded + at, size - at);
+            if (head == -2 || tail == -2) {
+                Py_DECREF(found);
+                return NULL;
+            }
+            if (head >= 0 || tail >= 0) {
+                PyObject *item = Py_BuildValue("(nnn)", cut, head, tail);
+                if (item == NULL || PyList_Append(found, item) < 0) {
+                    Py_XDECREF(item);
+                    Py_DECREF(found);
+                    return NULL;
+                }
+                Py_DECREF(item);
+            }
+        }
+        do {  /* past this character's bytes */
+            at++;
+        } while (at < size && ((unsigned char)encoded[at] & 0xC0) == 0x80);
+    }
+    return found;
 }
 
 static PyMethodDef Keys_methods[] = {
     {"find", (PyCFunction)Keys_find, METH_O, "The key's number, -1 for a key not held."},
+    {"cuts", (PyCFunction)Keys_cuts, METH_O,
+     "(cut, head's number, tail's number) for each cut of a word, from the second character to the second "
+     "last, where either half is a held key (-1 for a half not held)."},
     {NULL, NULL, 0, NULL},
 };
 

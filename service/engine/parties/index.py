@@ -605,14 +605,15 @@ class PartyIndex:
         furqan, listed as "AL FURQAN"); None when no split is."""
         postings = self._postings
         found: list[Rows] = []
-        for cut in range(2, len(token) - 1):
+        for cut, head_key, tail_key in postings.keys.cuts(token):  # (the cuts where either half is held)
             head, tail = token[:cut], token[cut:]
-            if (head in STOP_WORDS or head in legal_forms.SPELLINGS) and tail in postings:
-                found.append(postings.rows(tail))  # "alfurqan", "zaovneshtorgservis"
-            elif tail in legal_forms.SPELLINGS and head in postings:
-                found.append(postings.rows(head))  # "panyaag", "daycompany"
-            elif head in postings and tail in postings:
-                rarer, other = (head, tail) if postings.size(head) <= postings.size(tail) else (tail, head)
+            if (head in STOP_WORDS or head in legal_forms.SPELLINGS) and tail_key >= 0:
+                found.append(postings.rows_of(tail_key))  # "alfurqan", "zaovneshtorgservis"
+            elif tail in legal_forms.SPELLINGS and head_key >= 0:
+                found.append(postings.rows_of(head_key))  # "panyaag", "daycompany"
+            elif head_key >= 0 and tail_key >= 0:
+                rarer, other = (head, tail) if postings.size_of(head_key) <= postings.size_of(tail_key) else (
+                    tail, head)
                 rows = postings.rows(rarer)
                 both = rows[postings.holds(other, rows)]
                 if len(both):

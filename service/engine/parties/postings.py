@@ -208,6 +208,16 @@ class KeyTable:
             self._asked[key] = number
         return number
 
+    def cuts(self, word: str) -> list[tuple[int, int, int]]:
+        """Where the word may be cut in two held keys: (cut, the head's number, the tail's number) for each
+        cut from the second character to the second last where either half is held (-1 for a half not
+        held). A never-seen word is tried at every cut, two look-ups each: in C one call for them all."""
+        in_place = self._in_place
+        if in_place is not None:
+            return in_place.cuts(word)
+        halves = [(cut, self.get(word[:cut]), self.get(word[cut:])) for cut in range(2, len(word) - 1)]
+        return [(cut, head, tail) for cut, head, tail in halves if head >= 0 or tail >= 0]
+
     def _find(self, key: str) -> int:
         encoded = key.encode()
         wanted = zlib.crc32(encoded)
@@ -266,6 +276,17 @@ class Postings:
         starts = self._starts
         size: int = starts[number + 1] - starts[number]
         return size
+
+    def size_of(self, number: int) -> int:
+        """How many rows hold key number `number` (as KeyTable.get numbers it)."""
+        starts = self._starts
+        size: int = starts[number + 1] - starts[number]
+        return size
+
+    def rows_of(self, number: int) -> Rows:
+        """The rows holding key number `number`, ascending (a read-only view)."""
+        starts = self._starts
+        return self._flat[starts[number]:starts[number + 1]]
 
     def rows(self, key: str) -> Rows:
         """The rows holding the key, ascending (a read-only view)."""

@@ -189,6 +189,29 @@ def test_the_c_look_ups_give_what_python_gives() -> None:
                 strings.raw(number)
 
 
+@pytest.mark.parametrize("in_python", [False, True])
+def test_a_word_is_cut_where_either_half_is_a_key(in_python: bool) -> None:
+    table = KeyTable.of(["sharp", "edge", "al", "furqan", "sh", "臺北", "co"])
+    if in_python:
+        table = _in_python(table)
+    assert table.cuts("sharpedge") == [(2, 4, -1), (5, 0, 1)]
+    assert table.cuts("alfurqan") == [(2, 2, 3)]
+    assert table.cuts("臺北co") == [(2, 5, 6)]
+    assert table.cuts("edge") == [] and table.cuts("") == [] and table.cuts("abc") == []
+
+
+@NOT_BUILT
+def test_the_c_cuts_give_what_python_gives() -> None:
+    """Every cut from the second character to the second last, in characters (not bytes) beyond ASCII."""
+    rng = random.Random(12)
+    letters = "abcdü臺北\U0001d518"
+    keys = sorted({"".join(rng.choice(letters) for _ in range(rng.randrange(1, 5))) for _ in range(400)})
+    table, python = KeyTable.of(keys), _in_python(KeyTable.of(keys))
+    for _ in range(2000):
+        word = "".join(rng.choice(letters) for _ in range(rng.randrange(0, 10)))
+        assert table.cuts(word) == python.cuts(word)
+
+
 @NOT_BUILT
 def test_the_c_hash_is_zlibs() -> None:
     rng = random.Random(6)

@@ -395,7 +395,19 @@ alike_of(StringsObject *self, Pattern *pattern, uint64_t *state, Py_ssize_t numb
     while (ascii < size && (unsigned char)data[ascii] < 128) {
         ascii++;
     }
-    if (ascii == size) {
+    if (ascii == size && pattern->blocks == 1) {  /* (most: a query's text in one 64-bit word, ASCII rows) */
+        uint64_t bits = ~(uint64_t)0;
+        for (Py_ssize_t i = 0; i < size; i++) {
+            int32_t slot = pattern->ascii[(unsigned char)data[i]];
+            if (slot >= 0) {
+                uint64_t matched = bits & pattern->masks[slot];
+                bits = (bits + matched) | (bits - matched);
+            }
+        }
+        state[0] = bits;
+        length = size;
+    }
+    else if (ascii == size) {
         for (Py_ssize_t i = 0; i < size; i++) {
             lcs_step(pattern, state, (Py_UCS4)(unsigned char)data[i]);
         }

@@ -367,10 +367,17 @@ def spoken_tokens(name: Name, stop_words: frozenset[str] = STOP_WORDS) -> tuple[
     """The name's tokens with its stop words (or those of `stop_words`) left in: in a romanised Burmese
     or Chinese name "la", "da" or "di" is a syllable, not an article. Worked out again from the text
     when asked (comparisons across scripts with Burmese or CJK names only)."""
-    primary = _split_former(to_ascii(name.original)[0].casefold())[0]
-    kept = set(name.tokens)
+    return _spoken_tokens(name.original, name.tokens, stop_words)
+
+
+@lru_cache(maxsize=20_000)
+def _spoken_tokens(original: str, tokens: tuple[str, ...], stop_words: frozenset[str]) -> tuple[str, ...]:
+    """spoken_tokens, remembered: a listed name in Chinese characters is read again for every Latin name
+    it is scored against, and transliterating it again cost about 100,000 instructions a call."""
+    primary = _split_former(to_ascii(original)[0].casefold())[0]
+    kept = set(tokens)
     spoken = tuple(w for w in _words(_segments(primary)[0]) if w in stop_words or w in kept)
-    return spoken if kept.issubset(spoken) else name.tokens
+    return spoken if kept.issubset(spoken) else tokens
 
 
 def _core(words: list[str], cjk: bool = False, initials: frozenset[str] = frozenset()

@@ -271,11 +271,7 @@ class Postings:
     def size(self, key: str) -> int:
         """How many rows hold the key (0 for a key no row holds)."""
         number = self.keys.get(key)
-        if number < 0:
-            return 0
-        starts = self._starts
-        size: int = starts[number + 1] - starts[number]
-        return size
+        return self.size_of(number) if number >= 0 else 0
 
     def size_of(self, number: int) -> int:
         """How many rows hold key number `number` (as KeyTable.get numbers it)."""
@@ -291,10 +287,7 @@ class Postings:
     def rows(self, key: str) -> Rows:
         """The rows holding the key, ascending (a read-only view)."""
         number = self.keys.get(key)
-        if number < 0:
-            return EMPTY
-        starts = self._starts
-        return self._flat[starts[number]:starts[number + 1]]
+        return self.rows_of(number) if number >= 0 else EMPTY
 
     def holds(self, key: str, rows: Numbers) -> npt.NDArray[np.bool_]:
         """For each of `rows`, whether it holds the key. A common key (tens of thousands of rows) is

@@ -16,16 +16,18 @@
  * the query's, without making a Python string of each row's text (most never-seen names meet such ties).
  * Strings.token_set_ratios: the prefilter before the scorer, rapidfuzz's fuzz.token_set_ratio of the
  * query with each candidate row's words, the same way (a never-seen name has about five such rows).
+ * Keys.cuts: both halves of every cut of a word the index does not hold, looked up in one call (a
+ * never-seen word is tried as two listed words at each of its cuts).
  *
  * tally, passing, best_places and picked: the rows of a query's words merged, those sharing enough of
  * them, and the order of those by shared weight, which in numpy took a dozen calls each (each a
  * thousand instructions or more) on a few hundred rows.
  *
- * Each does exactly what its Python counterpart does (postings.KeyTable._find, postings.Strings.raw,
- * token_set_ratios and closest, letters.respell, index._tally, the candidates passing in index.PartyIndex._candidates,
- * index.PartyIndex._ranked_small and _ranked_large), which is what runs when this module is not built
- * (PURE_PYTHON_BUILD=1); tests hold the two together. A malformed table raises ValueError rather than
- * reading outside the arrays.
+ * Each does exactly what its Python counterpart does (postings.KeyTable._find and cuts,
+ * postings.Strings.raw, token_set_ratios and closest, letters.respell, index._tally, the candidates
+ * passing in index.PartyIndex._candidates, index.PartyIndex._ranked_small and _ranked_large), which is
+ * what runs when this module is not built (PURE_PYTHON_BUILD=1); tests hold the two together. A
+ * malformed table raises ValueError rather than reading outside the arrays.
  */
 
 #define PY_SSIZE_T_CLEAN

@@ -612,9 +612,9 @@ class PartyIndex:
             elif tail in legal_forms.SPELLINGS and head_key >= 0:
                 found.append(postings.rows_of(head_key))  # "panyaag", "daycompany"
             elif head_key >= 0 and tail_key >= 0:
-                rarer, other = (head, tail) if postings.size_of(head_key) <= postings.size_of(tail_key) else (
-                    tail, head)
-                rows = postings.rows(rarer)
+                rarer, other = (head_key, tail) if postings.size_of(head_key) <= postings.size_of(tail_key) else (
+                    tail_key, head)
+                rows = postings.rows_of(rarer)  # (the rarer half's rows, by the number the cut found)
                 both = rows[postings.holds(other, rows)]
                 if len(both):
                     found.append(both)

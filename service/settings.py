@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     party_cache_size: int = Field(
         default=20_000, ge=0, description="Party names (with country) whose hits the screener keeps (LRU)."
     )
+    pin_workers: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Keep each `serve --workers N` worker process on a core of its own: auto when the process "
+                    "may run on exactly N cores (a dedicated machine or cpuset), on always, off never.",
+    )
     max_request_bytes: int = Field(default=2_000_000, description="Largest accepted request body.")
     max_batch_size: int = Field(default=1000, description="Most declarations in one batch request.")
     max_upload_bytes: int = Field(

@@ -27,6 +27,7 @@ from uvicorn.server import Server
 from uvicorn.supervisors.multiprocess import Process
 
 from service.api.accepting import AcceptGate, Acceptor, WorkerLoads
+from service.api.pinning import keep_to
 
 logger = logging.getLogger("uvicorn.error")
 CHECK_SECONDS = 0.5  # how often the workers are looked at
@@ -90,13 +91,16 @@ class GatedWorker(Process):
     """A uvicorn worker process that takes connections from the shared socket through a gate on its
     slot of the workers' loads."""
 
-    def __init__(self, config: Config, listening: socket.socket, loads: WorkerLoads) -> None:
+    def __init__(self, config: Config, listening: socket.socket, loads: WorkerLoads, core: int | None = None) -> None:
         super().__init__(config, [listening])
         self.loads = loads
         self.slot = loads.take()
+        self.core = core
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # (runs in the worker process)
         assert sockets is not None and len(sockets) == 1
+        if self.core is not None:  # (first: the threads the app starts keep to the same core)
+            keep_to(self.core)
         self._server = GatedServer(self.config, sockets[0], AcceptGate(self.loads.counts, self.slot))
         super().target([])
 
@@ -105,8 +109,9 @@ class PortSharingWorkers:
     """Starts, watches and stops the workers. The supervisor holds the listening socket, so the port
     stays taken between workers; a port already in use fails here at once (`answering` or the bind)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, cores: list[int] | None = None) -> None:
         self.config = config
+        self.cores = cores  # the core of each worker (service/api/pinning.py), or None: the scheduler decides
         self.workers: list[GatedWorker] = []
         # (room for a replacement beside each worker: on SIGHUP the new one starts before the old one stops)
         self.loads = WorkerLoads(2 * max(1, config.workers))
@@ -128,7 +133,7 @@ class PortSharingWorkers:
         signal.signal(signal.SIGHUP, self._ask_restart)
         status = 0
         with listening:
-            self.workers = [self._started(listening) for _ in range(self.config.workers)]
+            self.workers = [self._started(listening, number) for number in range(self.config.workers)]
             while not self.should_exit.wait(CHECK_SECONDS):
                 if self.restart_asked.is_set():
                     self.restart_asked.clear()
@@ -151,7 +156,7 @@ class PortSharingWorkers:
         """SIGHUP: replace the workers one at a time, each once its successor serves (new code, settings
         or lists are taken up without a moment with no worker listening)."""
         for number, old in enumerate(self.workers):
-            new = self._started(listening)
+            new = self._started(listening, number)  # (on its predecessor's core)
             if not new.wait_until_ready(self.config.timeout_worker_healthcheck * 6, self.should_exit):
                 new.kill()
                 self._ended(new)
@@ -161,9 +166,12 @@ class PortSharingWorkers:
             self._ended(old)
             self.workers[number] = new
 
-    def _started(self, listening: socket.socket) -> GatedWorker:
-        worker = GatedWorker(self.config, listening, self.loads)
+    def _started(self, listening: socket.socket, number: int) -> GatedWorker:
+        core = self.cores[number] if self.cores is not None else None
+        worker = GatedWorker(self.config, listening, self.loads, core)
         worker.start()
+        if core is not None:
+            logger.info("Worker process [%s] keeps to core %d.", worker.pid, core)
         return worker
 
     def _ended(self, worker: GatedWorker) -> None:
@@ -184,5 +192,5 @@ class PortSharingWorkers:
                 self.should_exit.set()
                 return STARTUP_FAILURE
             logger.info("Worker process [%s] died; starting another.", worker.pid)
-            self.workers[number] = self._started(listening)
+            self.workers[number] = self._started(listening, number)
         return 0

@@ -13,6 +13,7 @@ import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.api.app import create_app
+from service.api.pinning import worker_cores
 from service.api.protocols import http_protocol
 from service.api.workers import PortSharingWorkers
 from service.cli.output import EXIT_FATAL, fail
@@ -52,7 +53,8 @@ def serve_command(
     try:
         config = uvicorn.Config("service.cli.serve:app_from_environment", factory=True, host=host, port=port,
                                 workers=workers, log_config=log_config, access_log=False, http=http_protocol())
-        status = PortSharingWorkers(config).run()  # (a socket per worker: service/api/workers.py)
+        cores = worker_cores(settings.pin_workers, workers)  # (service/api/pinning.py)
+        status = PortSharingWorkers(config, cores).run()  # (a socket per worker: service/api/workers.py)
     finally:
         if shared is not None:
             shutil.rmtree(shared, ignore_errors=True)

@@ -57,9 +57,9 @@ def _accepting(supervisor: PortSharingWorkers, workers: int) -> None:
 
 
 @contextmanager
-def _serving(port: int, workers: int) -> Iterator[PortSharingWorkers]:
+def _serving(port: int, workers: int, cores: list[int] | None = None) -> Iterator[PortSharingWorkers]:
     config = Config("tests.api.test_workers:pid_app", factory=True, port=port, workers=workers, log_level="warning")
-    supervisor = PortSharingWorkers(config)
+    supervisor = PortSharingWorkers(config, cores)
     runner = threading.Thread(target=supervisor.run)
     with pytest.MonkeyPatch.context() as patch:  # (signal handlers can only be set in the main thread)
         patch.setattr(signal, "signal", lambda *_: None)
@@ -155,6 +155,31 @@ def test_a_restart_replaces_every_worker_one_at_a_time() -> None:
             time.sleep(0.05)
         with httpx.Client() as client:
             assert int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text) not in before
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity on this platform")
+def test_pinned_workers_keep_to_their_cores_and_their_successors_too() -> None:
+    """Each worker, its threads and a worker started in its place keep to the core given for it; the
+    supervisor stays where it was. (Both on the first usable core: a one-core machine runs this too.)"""
+    core = min(os.sched_getaffinity(0))
+    before = os.sched_getaffinity(0)
+    port = _free_port()
+    with _serving(port, workers=2, cores=[core, core]) as supervisor:
+        pids = [worker.pid for worker in supervisor.workers]
+        for pid in pids:
+            assert pid is not None
+            for thread in os.listdir(f"/proc/{pid}/task"):
+                assert os.sched_getaffinity(int(thread)) == {core}
+        assert os.sched_getaffinity(0) == before
+        assert pids[0] is not None
+        os.kill(pids[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while supervisor.workers[0].pid == pids[0] or not supervisor.workers[0].is_alive(timeout=5):
+            assert time.monotonic() < deadline, "no new worker"
+            time.sleep(0.2)
+        successor = supervisor.workers[0].pid
+        assert successor is not None
+        assert os.sched_getaffinity(successor) == {core}
 
 
 def failing_app() -> Any:

@@ -1,0 +1,45 @@
+"""Which core each `serve` worker process keeps to (EXPORT_SCREEN_PIN_WORKERS).
+
+A worker left to the scheduler moves between cores as the load shifts, and each move leaves the caches
+of its old core behind: the party matcher and the web stack together fill much of a core's cache, and a
+request costs more CPU when it starts on a cold one. Kept on a core of its own, each worker finds its
+caches as it left them (about a fifth more screenings a second on two cores, docs/performance.md).
+
+Pinning is right only where the workers have the cores to themselves. `auto` pins when the process may
+run on exactly as many cores as there are workers: a dedicated machine or a container given its own
+cpuset. A container limited by a CPU quota sees every core of its host, and is left to the scheduler,
+as is a machine with cores to spare for other work.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Literal
+
+PinWorkers = Literal["auto", "on", "off"]
+
+
+def usable_cores() -> list[int]:
+    """The cores this process may run on, in ascending order (all of them where the platform cannot tell)."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
+def worker_cores(mode: PinWorkers, workers: int, cores: Sequence[int] | None = None) -> list[int] | None:
+    """The core of each of `workers` workers, or None to leave them to the scheduler.
+
+    `on` pins whatever the count (round the cores when there are more workers than cores); `auto` only
+    when the workers and the usable cores are as many; `off` never."""
+    cores = list(cores) if cores is not None else usable_cores()
+    if mode == "off" or workers < 1 or not cores or not hasattr(os, "sched_setaffinity"):
+        return None
+    if mode == "auto" and len(cores) != workers:
+        return None
+    return [cores[number % len(cores)] for number in range(workers)]
+
+
+def keep_to(core: int) -> None:
+    """Keep the calling process to one core (its threads started afterwards inherit it)."""
+    os.sched_setaffinity(0, {core})

@@ -1,0 +1,48 @@
+"""Which core each worker keeps to: only where the workers have the cores to themselves, unless asked."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from service.api.pinning import PinWorkers, usable_cores, worker_cores
+
+needs_affinity = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+
+
+@needs_affinity
+@pytest.mark.parametrize(
+    ("mode", "workers", "cores", "expected"),
+    [
+        ("auto", 2, [0, 1], [0, 1]),  # a dedicated two-core machine
+        ("auto", 2, [4, 7], [4, 7]),  # a container's cpuset: its own cores, in order
+        ("auto", 2, list(range(64)), None),  # a CPU quota on a large host: every core is visible
+        ("auto", 3, [0, 1], None),  # more workers than cores: they share, the scheduler decides
+        ("auto", 1, [0, 1], None),
+        ("on", 3, [0, 1], [0, 1, 0]),  # asked for: round the cores
+        ("on", 2, list(range(64)), [0, 1]),
+        ("off", 2, [0, 1], None),
+        ("auto", 0, [0, 1], None),
+        ("on", 2, [], None),
+    ],
+)
+def test_worker_cores(mode: PinWorkers, workers: int, cores: list[int], expected: list[int] | None) -> None:
+    assert worker_cores(mode, workers, cores) == expected
+
+
+@needs_affinity
+def test_the_usable_cores_are_the_process_affinity() -> None:
+    assert usable_cores() == sorted(os.sched_getaffinity(0))
+    assert worker_cores("auto", len(usable_cores())) == usable_cores()
+
+
+def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.settings import Settings
+
+    assert Settings().pin_workers == "auto"
+    monkeypatch.setenv("EXPORT_SCREEN_PIN_WORKERS", "off")
+    assert Settings().pin_workers == "off"
+    monkeypatch.setenv("EXPORT_SCREEN_PIN_WORKERS", "sometimes")
+    with pytest.raises(ValueError, match="pin_workers"):
+        Settings()

@@ -10,7 +10,8 @@
  *
  * Respelling: letters.respell, a table of spellings replaced in turn, where a rule whose old spelling has
  * a letter the text lacks is passed over without a search (the keys of a never-seen word run a hundred
- * rules or more, and few of them find anything).
+ * rules or more, and few of them find anything). collapse_runs: letters.collapse_runs, each run of one
+ * letter as one (compiled, a list of one-letter strings joined, for each key of a never-seen word).
  *
  * Strings.closest: the tie-break among candidate rows, rapidfuzz's fuzz.ratio of each row's text with
  * the query's, without making a Python string of each row's text (most never-seen names meet such ties).
@@ -24,10 +25,10 @@
  * thousand instructions or more) on a few hundred rows.
  *
  * Each does exactly what its Python counterpart does (postings.KeyTable._find and cuts,
- * postings.Strings.raw, token_set_ratios and closest, letters.respell, index._tally, the candidates
- * passing in index.PartyIndex._candidates, index.PartyIndex._ranked_small and _ranked_large), which is
- * what runs when this module is not built (PURE_PYTHON_BUILD=1); tests hold the two together. A
- * malformed table raises ValueError rather than reading outside the arrays.
+ * postings.Strings.raw, token_set_ratios and closest, letters.respell and collapse_runs, index._tally,
+ * the candidates passing in index.PartyIndex._candidates, index.PartyIndex._ranked_small and
+ * _ranked_large), which is what runs when this module is not built (PURE_PYTHON_BUILD=1); tests hold
+ * the two together. A malformed table raises ValueError rather than reading outside the arrays.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -1572,7 +1573,47 @@ crc32_function(PyObject *module, PyObject *arg)
     return PyLong_FromUnsignedLong(crc);
 }
 
+/* letters.collapse_runs: each run of one character as one character. Every character of the text stays
+ * in the result (once for each run), so the result has the text's largest character and is made with
+ * the text's kind: the canonical form CPython compares and hashes strings by. */
+static PyObject *
+collapse_runs(PyObject *module, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "collapse_runs: a str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t kept = length > 0;
+    for (Py_ssize_t i = 1; i < length; i++) {
+        kept += PyUnicode_READ(kind, data, i) != PyUnicode_READ(kind, data, i - 1);
+    }
+    if (kept == length) {
+        return Py_NewRef(text);
+    }
+    PyObject *collapsed = PyUnicode_New(kept, PyUnicode_MAX_CHAR_VALUE(text));
+    if (collapsed == NULL) {
+        return NULL;
+    }
+    void *out = PyUnicode_DATA(collapsed);
+    Py_UCS4 previous = PyUnicode_READ(kind, data, 0);
+    PyUnicode_WRITE(kind, out, 0, previous);
+    Py_ssize_t written = 1;
+    for (Py_ssize_t i = 1; i < length; i++) {
+        Py_UCS4 letter = PyUnicode_READ(kind, data, i);
+        if (letter != previous) {
+            PyUnicode_WRITE(kind, out, written, letter);
+            written++;
+            previous = letter;
+        }
+    }
+    return collapsed;
+}
+
 static PyMethodDef module_methods[] = {
+    {"collapse_runs", collapse_runs, METH_O, "Each run of one character as one character (letters.collapse_runs)."},
     {"passing", (PyCFunction)(void (*)(void))passing, METH_FASTCALL,
      "passing(rows, counts, shared, weights, contained_at, least, bonus, rows_out, shared_out, weights_out):"
      " the rows whose count reaches `least` or their row's contained_at, in order, with their shared"

@@ -17,7 +17,16 @@ def collapse_runs(text: str) -> str:
 
     What re.sub(r"(.)\\1+", r"\\1", text) does, without the template, which Python expands in Python
     code at every match: four times as slow uncompiled, and most of a list build's time in regular
-    expressions (docs/performance.md)."""
+    expressions (docs/performance.md). In C where it is built: compiled, the loop below built a list of
+    one-letter strings and joined them, about 2,500 instructions for a word's key (a never-seen name
+    asks for several)."""
+    if _in_c is not None:
+        return _in_c.collapse_runs(text)
+    return collapse_runs_in_python(text)
+
+
+def collapse_runs_in_python(text: str) -> str:
+    """collapse_runs without the C module (and what tests compare it with)."""
     letters: list[str] = []
     previous = ""
     for letter in text:

@@ -8,7 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.engine.parties import burmese, names, scoring
-from service.engine.parties.letters import SpellingRules, collapse_runs, in_order, respell, spelling_rules
+from service.engine.parties.letters import (
+    SpellingRules,
+    collapse_runs,
+    collapse_runs_in_python,
+    in_order,
+    respell,
+    spelling_rules,
+)
 
 try:
     from service.engine.parties import _in_c
@@ -28,6 +35,29 @@ def test_examples() -> None:
 @given(st.text(alphabet="abcsz19 -", max_size=30))
 def test_agrees_with_the_regular_expression(text: str) -> None:
     assert collapse_runs(text) == RUNS.sub(r"\1", text)
+    assert collapse_runs_in_python(text) == RUNS.sub(r"\1", text)
+
+
+# Texts of each of CPython's string kinds (ASCII, Latin-1, two and four bytes a character), with runs.
+EVERY_KIND = st.text(alphabet=st.sampled_from("ab\u00e9\u00ff\u0416\u4e2d\U0001f600 "), max_size=30)
+
+
+@pytest.mark.skipif(_in_c is None, reason="the C module is not built")
+@given(st.one_of(EVERY_KIND, st.text(max_size=30)))
+def test_the_c_version_agrees_in_every_kind_of_string(text: str) -> None:
+    """Equal, and equal in hash: a result made with another kind than its characters need would compare
+    unequal to the same text made by Python."""
+    collapsed = _in_c.collapse_runs(text)
+    expected = collapse_runs_in_python(text)
+    assert collapsed == expected
+    assert hash(collapsed) == hash(expected)
+    assert {collapsed: 1}.get(expected) == 1
+
+
+@pytest.mark.skipif(_in_c is None, reason="the C module is not built")
+def test_the_c_version_refuses_what_is_not_text() -> None:
+    with pytest.raises(TypeError, match="a str"):
+        _in_c.collapse_runs(b"aa")  # type: ignore[arg-type]
 
 
 def _each_pair_in_turn(text: str, pairs: tuple[tuple[str, str], ...]) -> str:

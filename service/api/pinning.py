@@ -40,6 +40,12 @@ def worker_cores(mode: PinWorkers, workers: int, cores: Sequence[int] | None = N
     return [cores[number % len(cores)] for number in range(workers)]
 
 
-def keep_to(core: int) -> None:
-    """Keep the calling process to one core (its threads started afterwards inherit it)."""
-    os.sched_setaffinity(0, {core})
+def keep_to(core: int) -> bool:
+    """Keep the calling process to one core (its threads started afterwards inherit it); False, and left
+    to the scheduler, when the core cannot be had (taken out of the process's cpuset since `serve`
+    looked): a worker that serves unpinned is better than one that does not start."""
+    try:
+        os.sched_setaffinity(0, {core})
+    except OSError:
+        return False
+    return True

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 import threading
@@ -99,8 +100,9 @@ class GatedWorker(Process):
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # (runs in the worker process)
         assert sockets is not None and len(sockets) == 1
-        if self.core is not None:  # (first: the threads the app starts keep to the same core)
-            keep_to(self.core)
+        if self.core is not None and not keep_to(self.core):  # (first: the app's threads keep to it too)
+            logger.warning("Worker process [%s] cannot keep to core %d; the scheduler places it.", os.getpid(),
+                           self.core)
         self._server = GatedServer(self.config, sockets[0], AcceptGate(self.loads.counts, self.slot))
         super().target([])
 

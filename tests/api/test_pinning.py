@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from service.api.pinning import PinWorkers, usable_cores, worker_cores
+from service.api.pinning import PinWorkers, keep_to, usable_cores, worker_cores
 
 needs_affinity = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
 
@@ -46,3 +46,10 @@ def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("EXPORT_SCREEN_PIN_WORKERS", "sometimes")
     with pytest.raises(ValueError, match="pin_workers"):
         Settings()
+
+
+@needs_affinity
+def test_a_core_that_cannot_be_had_leaves_the_process_where_it_was() -> None:
+    before = os.sched_getaffinity(0)
+    assert keep_to(max(before) + 4096) is False  # (no such core: the call fails, nothing changes)
+    assert os.sched_getaffinity(0) == before

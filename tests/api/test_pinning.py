@@ -7,6 +7,7 @@ import os
 import pytest
 
 from service.api.pinning import PinWorkers, keep_to, usable_cores, worker_cores
+from service.settings import Settings
 
 needs_affinity = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
 
@@ -38,8 +39,7 @@ def test_the_usable_cores_are_the_process_affinity() -> None:
 
 
 def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from service.settings import Settings
-
+    monkeypatch.delenv("EXPORT_SCREEN_PIN_WORKERS", raising=False)
     assert Settings().pin_workers == "auto"
     monkeypatch.setenv("EXPORT_SCREEN_PIN_WORKERS", "off")
     assert Settings().pin_workers == "off"

@@ -123,15 +123,13 @@ SCRIPT_KEY_KINDS: Final = frozenset((ABJAD_KIND, ROMANISATION_KIND, BURMESE_KIND
 PREFILTER: Final = 50.0  # rapidfuzz token_set_ratio under which a row is not scored (true matches score far above)
 
 
-class _Word(NamedTuple):
-    """A query word's rows in the index: those of its rare keys with their IDF weight (None: it has no
-    rare key), and its keys held by too many names to read (checked against the rows found). (A named
-    tuple, as Row: made on every word-cache miss.)"""
-
-    rows: Rows | None
-    weight: float  # (of its commonest key when it has no rare one)
-    common_keys: tuple[str, ...]
-    joined: Rows | None = None  # rows holding two words the query word joins ("SharpEdge", "Alfurqan")
+# A query word's rows in the index: those of its rare keys with their IDF weight (None: it has no rare
+# key); that weight (of its commonest key when it has no rare one); its keys held by too many names to
+# read (checked against the rows found); and the rows holding two words the query word joins
+# ("SharpEdge", "Alfurqan"). A plain tuple, not a named one: the word cache keeps one for every word
+# screened, and the cycle collector stops walking a plain tuple of arrays, numbers and strings after its
+# first look, while it walks a named tuple at every collection of its generation.
+_Word = tuple[Rows | None, float, tuple[str, ...], Rows | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +211,9 @@ class PartyIndex:
         # (and those keys' forms, which tell most Latin names that they share none: _shares_no_script_key)
         self._held_forms = held_forms(self._foreign_keys) if self._foreign_keys is not None else None
         self._total = max(1, len(tables))
-        self._cache: OrderedDict[Hashable, list[PartyHit]] = OrderedDict()
+        # (hits kept as tuples: most names have none, and the empty tuple is one object the cycle collector
+        # never walks; an empty list would be one more object for it in every entry)
+        self._cache: OrderedDict[Hashable, tuple[PartyHit, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
         self._cache_hits = 0
@@ -278,12 +278,13 @@ class PartyIndex:
                 return list(cached)
             self._cache_misses += 1
         hits = self._search(query, country, written)
+        kept = tuple(hits)
         with self._cache_lock:
-            self._remember(key, hits)
-            self._remember(as_sent, hits)
-        return list(hits)
+            self._remember(key, kept)
+            self._remember(as_sent, kept)
+        return hits
 
-    def _remember(self, key: Hashable, hits: list[PartyHit]) -> None:
+    def _remember(self, key: Hashable, hits: tuple[PartyHit, ...]) -> None:
         """Cache hits under `key` (the cache lock held), dropping the least recently used beyond the size."""
         self._cache[key] = hits
         if len(self._cache) > self._cache_size:
@@ -463,27 +464,27 @@ class PartyIndex:
         words = [self._word(token) for token in (*query.tokens, *query.qualifiers) if token not in BRANCH_WORDS]
         words += [self._word(t) for former in query.former for t in former.tokens]
         pairs = [a + b for a, b in itertools.pairwise(query.tokens) if a + b in postings]
-        joined = [word.joined for word in words if word.joined is not None]
+        joined = [word[3] for word in words if word[3] is not None]
         if pairs:  # two query words one listed word ("Hoda Shipping" / "HODASHIPPING")
             for pair in pairs:
                 listed_word = self._word(pair)
-                if listed_word.rows is not None:
+                if listed_word[0] is not None:
                     words.append(listed_word)
-                    joined.append(listed_word.rows)
+                    joined.append(listed_word[0])
         row_sets: list[Rows] = []
         group_weights: list[float] = []
         common: list[tuple[str, float]] = []
         # a word's common keys (the skeleton of a rare spelling of Mohammed, a prefix): checked against
         # the rows found, as the common words are, and counted for that word
         variants: list[tuple[int, tuple[str, ...]]] = []
-        for word in words:
-            if word.rows is not None:
-                row_sets.append(word.rows)
-                group_weights.append(word.weight)
-                if word.common_keys:
-                    variants.append((len(row_sets) - 1, word.common_keys))
-            elif word.common_keys:
-                common.append((word.common_keys[0], word.weight))
+        for word_rows, weight, common_keys, _ in words:
+            if word_rows is not None:
+                row_sets.append(word_rows)
+                group_weights.append(weight)
+                if common_keys:
+                    variants.append((len(row_sets) - 1, common_keys))
+            elif common_keys:
+                common.append((common_keys[0], weight))
         if not row_sets and common:  # nothing rare: read the least common word after all
             key = min((k for k, _ in common), key=postings.size)
             row_sets.append(postings.rows(key))
@@ -570,7 +571,8 @@ class PartyIndex:
             found = self._look_up(token)
             # bounded by words and by the bytes of the row arrays made for them (most are views of the
             # postings and cost nothing; a typo's union of its skeleton's and prefix's rows is a copy)
-            owned = found.rows.nbytes if found.rows is not None and found.rows.base is None else 0
+            rows = found[0]
+            owned = rows.nbytes if rows is not None and rows.base is None else 0
             if len(self._words) >= WORD_CACHE or self._words_bytes + owned > WORD_CACHE_BYTES:
                 self._words.clear()
                 self._words_bytes = 0
@@ -587,8 +589,8 @@ class PartyIndex:
         joined = self._split(token) if token not in postings else None
         if not rare:
             if joined is not None:  # found only as two listed words
-                return _Word(joined, self._idf(keys[0]) if keys else 1.0, common, joined)
-            return _Word(None, self._idf(keys[0]) if keys else 0.0, common)
+                return joined, self._idf(keys[0]) if keys else 1.0, common, joined
+            return None, self._idf(keys[0]) if keys else 0.0, common, None
         if len(rare) == 1 or (len(rare) == 2 and rare[1][0] == "~"):
             rows = postings.rows(rare[-1])  # a word's rows are among its skeleton's rows
         else:
@@ -597,7 +599,7 @@ class PartyIndex:
             rows = _union(rows, joined)
         # the word itself is the rarest key; a typo found by its skeleton or prefix only is weaker
         # evidence than a word found as it is written
-        return _Word(rows, self._idf(rare[0]) * (1.0 if rare[0] == group[0] else VARIANT_WEIGHT), common, joined)
+        return rows, self._idf(rare[0]) * (1.0 if rare[0] == group[0] else VARIANT_WEIGHT), common, joined
 
     def _split(self, token: str) -> Rows | None:
         """The rows holding both halves of a word the index does not hold, split where both halves are
@@ -1213,7 +1215,10 @@ def _filed(words: tuple[str, ...]) -> int:
 
 
 def _cache_key(name: Name) -> Hashable:
-    """Everything about a normalised name that the score depends on (not the text as written)."""
-    return (name.tokens, name.legal_forms, name.numerals, name.qualifiers, name.foreign_script,
+    """Everything about a normalised name that the score depends on (not the text as written). Its legal
+    forms as their codes and jurisdictions: a key of strings alone is one the cycle collector stops
+    walking after its first look (the query cache keeps one for every name screened)."""
+    forms = tuple([(form.code, form.jurisdiction) for form in name.legal_forms]) if name.legal_forms else ()
+    return (name.tokens, forms, name.numerals, name.qualifiers, name.foreign_script,
             name.abjad, name.burmese, name.cjk, name.vessel_prefix, name.compact,
             tuple(_cache_key(former) for former in name.former))

@@ -9,6 +9,7 @@ import pytest
 
 from service.engine.parties import glossary
 from service.engine.parties.entry import EntryKind, ListEntry
+from service.engine.parties.hit import PartyHit
 from service.engine.parties.index import (
     ROMANISATION_KEPT,
     SCRIPT_KEY_KINDS,
@@ -423,6 +424,25 @@ def test_the_word_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_module, "WORD_CACHE_BYTES", 0)
     index.match("Rosoboronexpor Kessendorff")  # typos; the last one's rows are a union of two keys', a copy
     assert len(index._words) == 1 and index._words_bytes > 0
+
+
+def test_the_caches_keep_nothing_the_cycle_collector_walks_for_names_without_hits() -> None:
+    """A server screening never-seen names adds an entry to the word and query caches for each: kept as
+    plain tuples of strings, numbers and arrays, the cycle collector stops walking them after its first
+    looks. (A named tuple, a list or a legal-form object in them is walked at every collection of its
+    generation, for as long as the caches keep it.)"""
+    import gc
+
+    index = PartyIndex(ENTRIES, STAMPS, cache_size=100)
+    for n in range(20):
+        assert index.match(f"Zorvakil{n} Sharpedge Holdings Ltd", "AE") == []
+    assert index.match("Sharp Edge Engineering Inc.")  # (a hit: its tuple holds PartyHit objects)
+    for _ in range(6):  # (a tuple is let go only once what it holds is: one level of nesting a collection)
+        gc.collect()
+    walked = [kept for kept in (*index._cache.items(), *index._words.items()) if gc.is_tracked(kept[0])
+              or (gc.is_tracked(kept[1]) and kept[1] and not isinstance(kept[1][0], PartyHit))]
+    assert walked == []
+    assert any(kept for kept in index._cache.values())
 
 
 def _ranked_by_full_sort(index: PartyIndex, query: Name, rows: list[int], weights: list[float]) -> list[int]:

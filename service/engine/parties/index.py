@@ -736,7 +736,10 @@ class PartyIndex:
         """The row's hit, or None under review; `flags` are the row's (its kind of party among them);
         `written` is the listed name the query is typed as (the row's own or another name of the entry
         with the same words), if it is."""
-        result = score_names(query, row.name, scored_kind(flags))
+        # (a score under review less the country boost makes no hit: score_names may stop short of it; a
+        # name typed as listed is a hit whatever its score, with the scorer's explanation)
+        result = score_names(query, row.name, scored_kind(flags),
+                             self.review_threshold - COUNTRY_BOOST if written is None else 0.0)
         if written is not None and not result.explanation.startswith(SAME_AS_WRITTEN):
             result = NameScore(100.0, f"{SAME_AS_WRITTEN}; {result.explanation}")  # (and what the scorer saw)
         score = result.score

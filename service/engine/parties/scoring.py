@@ -173,12 +173,17 @@ def country_words() -> frozenset[str]:
     return frozenset(words)
 
 
-def score_names(query: Name | str, candidate: Name | str, kind: str = "organisation") -> NameScore:
+def score_names(query: Name | str, candidate: Name | str, kind: str = "organisation", at_least: float = 0.0,
+                ) -> NameScore:
     """The best score between the two names' current names, or a current and a former name.
 
     `kind` is the listed party's kind (organisation, person, vessel, aircraft): person names tolerate
     single-letter spelling differences (transliteration), organisation and vessel names do not (Tak Shing
     and Tak Hing are two companies).
+
+    A caller that reads only scores of `at_least` may be answered any score under it, with a shorter
+    explanation, for a pair of names that cannot reach it: the index scores a few candidate rows for
+    each name it has not seen before, and most of them end far under review.
     """
     left = normalise_name(query) if isinstance(query, str) else query
     right = normalise_name(candidate) if isinstance(candidate, str) else candidate
@@ -188,12 +193,13 @@ def score_names(query: Name | str, candidate: Name | str, kind: str = "organisat
     numeral_cap = SERIES_NUMERAL_CAP if kind == "organisation" and (_is_series(left) or _is_series(right)) \
         else NUMERAL_MISMATCH_CAP
     contained = kind == "organisation"
-    best = _score(left, right, lenient, numeral_cap, contained)
+    best = _score(left, right, lenient, numeral_cap, contained, at_least)
     for former in right.former:
-        best = _better(best, _score(left, former, lenient, numeral_cap, contained),
+        best = _better(best, _score(left, former, lenient, numeral_cap, contained, at_least),
                        "matched a former name of the listed party")
     for former in left.former:
-        best = _better(best, _score(former, right, lenient, numeral_cap, contained), "the party's former name matched")
+        best = _better(best, _score(former, right, lenient, numeral_cap, contained, at_least),
+                       "the party's former name matched")
     return best
 
 
@@ -210,7 +216,8 @@ def _better(best: NameScore, other: NameScore, note: str) -> NameScore:
     return NameScore(other.score, f"{note}; {other.explanation}", via_former_name=True)
 
 
-def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, contained: bool = False) -> NameScore:
+def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, contained: bool = False,
+           at_least: float = 0.0) -> NameScore:
     if not left.tokens or not right.tokens:
         return NameScore(0.0, "no name words to compare")
     cross_script = left.foreign_script != right.foreign_script
@@ -248,6 +255,10 @@ def _score(left: Name, right: Name, lenient: bool, numeral_cap: float = 45.0, co
         reasons.append("every word of one name is in the other (a fuller name, branch or subsidiary?)")
     score = base
     notes = reasons  # (the reasons are not used apart from the notes)
+    if at_least and _tenth(score) < at_least:
+        # Every rule below only lowers the score, and rounding to a tenth keeps the order: the score
+        # stays under `at_least`, which is all the caller reads.
+        return NameScore(_tenth(max(0.0, score)), "; ".join(notes))
     score = _apply_legal_forms(left, right, score, notes)
     if not lenient:  # a country word in a person's name (Jordan) is a name
         score = _apply_country_words(left, right, pairs, score, notes)

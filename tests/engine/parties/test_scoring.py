@@ -355,3 +355,37 @@ def test_the_cache_of_pairs_of_words_forgets_everything_when_full() -> None:
         "petrov", "petrova", False, True, False)
     assert scoring._similar_kept[0] == 1
     assert sum(len(words) for kept in scoring._similar_pairs for words in kept.values()) == 1
+
+
+EVERY_PAIR = [(left, right, kind) for _, left, right, kind in (*IN_REVIEW_BAND, *BELOW_REVIEW, *AT_LEAST_REVIEW)]
+
+
+@pytest.mark.parametrize("at_least", [40.0, 67.0, 87.0])
+@pytest.mark.parametrize(("left", "right", "kind"), EVERY_PAIR)
+def test_a_score_asked_for_at_least_a_bound_is_the_full_score_or_under_it(
+        left: str, right: str, kind: str, at_least: float) -> None:
+    """The index asks only whether a pair reaches review less the country boost: a pair that does gets
+    the very score and explanation it would get otherwise, and one that does not stays under the bound
+    (the scorer may stop before the rules that only lower a score)."""
+    full = score_names(left, right, kind)
+    bounded = score_names(left, right, kind, at_least)
+    if full.score >= at_least:
+        assert (bounded.score, bounded.explanation) == (full.score, full.explanation)
+    else:
+        assert bounded.score < at_least
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(EVERY_PAIR), st.text(alphabet="abcdeiklmnorstuvz ", min_size=1, max_size=12),
+       st.floats(min_value=1.0, max_value=100.0))
+def test_a_bounded_score_never_hides_a_score_at_the_bound(pair: tuple[str, str, str], extra: str,
+                                                           at_least: float) -> None:
+    """The same on names with words added: never-seen words in front, as a server meets them."""
+    left, right, kind = pair
+    query = f"{extra} {left}"
+    full = score_names(query, right, kind)
+    bounded = score_names(query, right, kind, at_least)
+    if full.score >= at_least:
+        assert (bounded.score, bounded.explanation) == (full.score, full.explanation)
+    else:
+        assert bounded.score < at_least

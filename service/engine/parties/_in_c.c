@@ -20,9 +20,10 @@
  * Keys.cuts: both halves of every cut of a word the index does not hold, looked up in one call (a
  * never-seen word is tried as two listed words at each of its cuts).
  *
- * tally, passing, best_places and picked: the rows of a query's words merged, those sharing enough of
- * them, and the order of those by shared weight, which in numpy took a dozen calls each (each a
- * thousand instructions or more) on a few hundred rows.
+ * tally, passing_places, best_places and picked: the rows of a query's words merged, those sharing
+ * enough of them, and the order of those by shared weight, which in numpy took a dozen calls each (each
+ * a thousand instructions or more) on a few hundred rows. passing_places keeps the rows and ranks them in
+ * one call: handed from one call to the next as arrays, they cost more than either call's work.
  *
  * Each does exactly what its Python counterpart does (postings.KeyTable._find and cuts,
  * postings.Strings.raw, token_set_ratios and closest, letters.respell and collapse_runs, index._tally,
@@ -1264,6 +1265,58 @@ kth_largest(double *values, Py_ssize_t n, Py_ssize_t k)
 }
 
 
+/* The candidate rows' order for best_places: each row's score (its weight less 0.01 a word of length
+ * apart from `size`), and the rows at or near the last place's score sorted into `placed`, best first
+ * (only those can take a place). `scores` and `placed` have room for n. Returns how many are sorted,
+ * or -1 with IndexError for a row beyond the `rows_total` lengths. */
+static Py_ssize_t
+sorted_places(const int32_t *row, const double *weight, Py_ssize_t n, const int32_t *length,
+              Py_ssize_t rows_total, Py_ssize_t size, Py_ssize_t places, double *scores, Placed *placed)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (row[i] < 0 || row[i] >= rows_total) {
+            PyErr_SetString(PyExc_IndexError, "best_places: a row beyond the table");
+            return -1;
+        }
+        int64_t apart = (int64_t)length[row[i]] - (int64_t)size;
+        scores[i] = weight[i] - 0.01 * (double)(apart < 0 ? -apart : apart);
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        placed[i].score = scores[i];
+    }
+    double last = kth_largest(scores, n, places - 1);  /* (reorders `scores`: `placed` keeps them in order) */
+    Py_ssize_t near = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (placed[i].score >= last - 1e-9) {
+            placed[near].score = placed[i].score;
+            placed[near].row = row[i];
+            placed[near].position = i;
+            near++;
+        }
+    }
+    qsort(placed, (size_t)near, sizeof(Placed), placed_order);
+    return near;
+}
+
+/* Whether more of the `near` sorted rows than there are places tie for the last places; if so, `*ahead`
+ * is how many places go to rows ahead of the tie (the first ones), and the tied rows are those whose
+ * score is within 1e-9 of `*cut`. */
+static int
+tied_at_last(const Placed *placed, Py_ssize_t near, Py_ssize_t places, Py_ssize_t *ahead, double *cut)
+{
+    *cut = placed[places - 1].score;
+    if (near == places || fabs(placed[places].score - *cut) >= 1e-9) {
+        return 0;
+    }
+    *ahead = 0;
+    for (Py_ssize_t i = 0; i < places; i++) {
+        if (placed[i].score > *cut + 1e-9) {
+            (*ahead)++;
+        }
+    }
+    return 1;
+}
+
 static PyObject *
 best_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1296,48 +1349,23 @@ best_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_NoMemory();
         goto done;
     }
-    const int32_t *row = rows.buf, *length = lengths.buf;
-    const double *weight = weights.buf;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (row[i] < 0 || row[i] >= rows_total) {
-            PyErr_SetString(PyExc_IndexError, "best_places: a row beyond the table");
-            goto done;
-        }
-        int64_t apart = (int64_t)length[row[i]] - (int64_t)size;
-        scores[i] = weight[i] - 0.01 * (double)(apart < 0 ? -apart : apart);
+    Py_ssize_t near = sorted_places(rows.buf, weights.buf, n, lengths.buf, rows_total, size, places, scores, placed);
+    if (near < 0) {
+        goto done;
     }
-    /* only the rows at or near the last place's score can take a place: those alone are sorted */
-    for (Py_ssize_t i = 0; i < n; i++) {
-        placed[i].score = scores[i];
-    }
-    double last = kth_largest(scores, n, places - 1);  /* (reorders `scores`: `placed` keeps them in order) */
-    Py_ssize_t near = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (placed[i].score >= last - 1e-9) {
-            placed[near].score = placed[i].score;
-            placed[near].row = row[i];
-            placed[near].position = i;
-            near++;
-        }
-    }
-    qsort(placed, (size_t)near, sizeof(Placed), placed_order);
-    double cut = placed[places - 1].score;
-    if (near == places || fabs(placed[places].score - cut) >= 1e-9) {
+    Py_ssize_t ahead = 0;
+    double cut = 0.0;
+    if (!tied_at_last(placed, near, places, &ahead, &cut)) {
         PyObject *best = positions_list(&placed->position, sizeof(Placed), places);
         result = best == NULL ? NULL : Py_BuildValue("(NO)", best, Py_None);
         goto done;
     }
     /* more rows tied for the last places: the rows ahead of the tie, and the tied rows in order */
-    Py_ssize_t ahead = 0, tied = 0;
-    for (Py_ssize_t i = 0; i < places; i++) {
-        if (placed[i].score > cut + 1e-9) {
-            ahead++;
-        }
-    }
     PyObject *ahead_list = positions_list(&placed->position, sizeof(Placed), ahead);
     if (ahead_list == NULL) {
         goto done;
     }
+    Py_ssize_t tied = 0;
     for (Py_ssize_t i = 0; i < near; i++) {
         if (fabs(placed[i].score - cut) < 1e-9) {
             placed[tied++] = placed[i];
@@ -1453,66 +1481,6 @@ done:
     return result;
 }
 
-/* ---- passing: the candidate rows sharing enough of the query's words ---- */
-
-static PyObject *
-passing(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (nargs != 10) {
-        PyErr_SetString(PyExc_TypeError, "passing(rows, counts, shared, weights, contained_at, least, bonus,"
-                                         " rows_out, shared_out, weights_out)");
-        return NULL;
-    }
-    long long least = PyLong_AsLongLong(args[5]);
-    double bonus = PyFloat_AsDouble(args[6]);
-    if (PyErr_Occurred()) {
-        return NULL;
-    }
-    static const Py_ssize_t itemsizes[8] = {4, 8, 8, 8, 4, 4, 8, 8};
-    static const char *const what[8] = {"candidate rows", "counts", "shared", "weights", "contained_at",
-                                        "rows out", "shared out", "weights out"};
-    PyObject *const arrays[8] = {args[0], args[1], args[2], args[3], args[4], args[7], args[8], args[9]};
-    Py_buffer views[8];
-    if (hold_all(arrays, views, itemsizes, what, 8) < 0) {
-        return NULL;
-    }
-    PyObject *result = NULL;
-    Py_ssize_t n = views[0].len / 4, table = views[4].len / 4;
-    if (views[1].len / 8 != n || views[2].len / 8 != n || views[3].len / 8 != n) {
-        PyErr_SetString(PyExc_ValueError, "passing: a count, a shared count and a weight for each row");
-        goto done;
-    }
-    if (room_for(views + 5, itemsizes + 5, what + 5, 3, n, "passing") < 0) {
-        goto done;
-    }
-    const int32_t *rows = views[0].buf, *contained_at = views[4].buf;
-    const int64_t *counts = views[1].buf, *shared = views[2].buf;
-    const double *weights = views[3].buf;
-    int32_t *rows_out = views[5].buf;
-    int64_t *shared_out = views[6].buf;
-    double *weights_out = views[7].buf;
-    Py_ssize_t kept = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        int32_t row = rows[i];
-        if (row < 0 || row >= table) {
-            PyErr_SetString(PyExc_IndexError, "passing: a row beyond the table");
-            goto done;
-        }
-        int whole = counts[i] >= contained_at[row];
-        if (counts[i] >= least || whole) {
-            rows_out[kept] = row;
-            shared_out[kept] = shared[i];
-            weights_out[kept] = whole ? weights[i] + bonus : weights[i];
-            kept++;
-        }
-    }
-    result = PyLong_FromSsize_t(kept);
-
-done:
-    release_all(views, 8);
-    return result;
-}
-
 /* ---- picked: some items of an int32 or int64 array, as Python numbers ---- */
 
 static PyObject *
@@ -1559,6 +1527,170 @@ picked(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 done:
     PyBuffer_Release(&view);
     return list;
+}
+
+/* ---- passing_places: passing, then best_places on the rows kept, in one call ---- */
+
+/* The rows and shared counts of the kept candidates at some of the sorted places (`from` to `to`, or only
+ * those whose score is within 1e-9 of `cut` when `tied`), as two lists. */
+static PyObject *
+placed_lists(const Placed *placed, Py_ssize_t from, Py_ssize_t to, int tied, double cut, const int64_t *shared)
+{
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = from; i < to; i++) {
+        count += !tied || fabs(placed[i].score - cut) < 1e-9;
+    }
+    PyObject *rows = PyList_New(count), *counts = PyList_New(count);
+    if (rows == NULL || counts == NULL) {
+        goto failed;
+    }
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = from; i < to; i++) {
+        if (tied && fabs(placed[i].score - cut) >= 1e-9) {
+            continue;
+        }
+        PyObject *row = PyLong_FromLong(placed[i].row);
+        if (row == NULL) {
+            goto failed;
+        }
+        PyList_SET_ITEM(rows, at, row);
+        PyObject *number = PyLong_FromLongLong(shared[placed[i].position]);
+        if (number == NULL) {
+            goto failed;
+        }
+        PyList_SET_ITEM(counts, at, number);
+        at++;
+    }
+    return Py_BuildValue("(NN)", rows, counts);
+
+failed:
+    Py_XDECREF(rows);
+    Py_XDECREF(counts);
+    return NULL;
+}
+
+/* The first `count` items of an int32 and an int64 array, as two lists. */
+static PyObject *
+kept_lists(const int32_t *rows, const int64_t *shared, Py_ssize_t count)
+{
+    PyObject *row_list = PyList_New(count), *count_list = PyList_New(count);
+    if (row_list == NULL || count_list == NULL) {
+        goto failed;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *row = PyLong_FromLong(rows[i]), *number = PyLong_FromLongLong(shared[i]);
+        if (row == NULL || number == NULL) {
+            Py_XDECREF(row);
+            Py_XDECREF(number);
+            goto failed;
+        }
+        PyList_SET_ITEM(row_list, i, row);
+        PyList_SET_ITEM(count_list, i, number);
+    }
+    return Py_BuildValue("(NN)", row_list, count_list);
+
+failed:
+    Py_XDECREF(row_list);
+    Py_XDECREF(count_list);
+    return NULL;
+}
+
+static PyObject *
+passing_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "passing_places(rows, counts, shared, weights, contained_at, least, bonus,"
+                                         " lengths, size, places)");
+        return NULL;
+    }
+    long long least = PyLong_AsLongLong(args[5]);
+    double bonus = PyFloat_AsDouble(args[6]);
+    Py_ssize_t size = PyLong_AsSsize_t(args[8]), places = PyLong_AsSsize_t(args[9]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (places < 1) {
+        PyErr_SetString(PyExc_ValueError, "passing_places: at least one place");
+        return NULL;
+    }
+    static const Py_ssize_t itemsizes[6] = {4, 8, 8, 8, 4, 4};
+    static const char *const what[6] = {"candidate rows", "counts", "shared", "weights", "contained_at",
+                                        "row lengths"};
+    PyObject *const arrays[6] = {args[0], args[1], args[2], args[3], args[4], args[7]};
+    Py_buffer views[6];
+    if (hold_all(arrays, views, itemsizes, what, 6) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL, *best = NULL, *tied = NULL;
+    int32_t *kept_rows = NULL;
+    int64_t *kept_shared = NULL;
+    double *kept_weights = NULL, *scores = NULL;
+    Placed *placed = NULL;
+    Py_ssize_t n = views[0].len / 4, table = views[4].len / 4;
+    if (views[1].len / 8 != n || views[2].len / 8 != n || views[3].len / 8 != n) {
+        PyErr_SetString(PyExc_ValueError, "passing_places: a count, a shared count and a weight for each row");
+        goto done;
+    }
+    size_t room = (size_t)(n ? n : 1);
+    kept_rows = PyMem_Malloc(room * sizeof(int32_t));
+    kept_shared = PyMem_Malloc(room * sizeof(int64_t));
+    kept_weights = PyMem_Malloc(room * sizeof(double));
+    scores = PyMem_Malloc(room * sizeof(double));
+    placed = PyMem_Malloc(room * sizeof(Placed));
+    if (kept_rows == NULL || kept_shared == NULL || kept_weights == NULL || scores == NULL || placed == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* passing: the rows sharing `least` of the query's words or all of their own, `bonus` ahead */
+    const int32_t *rows = views[0].buf, *contained_at = views[4].buf;
+    const int64_t *counts = views[1].buf, *shared = views[2].buf;
+    const double *weights = views[3].buf;
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int32_t row = rows[i];
+        if (row < 0 || row >= table) {
+            PyErr_SetString(PyExc_IndexError, "passing_places: a row beyond the table");
+            goto done;
+        }
+        int whole = counts[i] >= contained_at[row];
+        if (counts[i] >= least || whole) {
+            kept_rows[kept] = row;
+            kept_shared[kept] = shared[i];
+            kept_weights[kept] = whole ? weights[i] + bonus : weights[i];
+            kept++;
+        }
+    }
+    if (kept <= places) {  /* every row kept is a candidate, in order */
+        best = kept_lists(kept_rows, kept_shared, kept);
+        result = best == NULL ? NULL : Py_BuildValue("(OO)", best, Py_None);
+        goto done;
+    }
+    Py_ssize_t near = sorted_places(kept_rows, kept_weights, kept, views[5].buf, views[5].len / 4, size, places,
+                                    scores, placed);
+    if (near < 0) {
+        goto done;
+    }
+    Py_ssize_t ahead = 0;
+    double cut = 0.0;
+    if (!tied_at_last(placed, near, places, &ahead, &cut)) {
+        best = placed_lists(placed, 0, places, 0, cut, kept_shared);
+        result = best == NULL ? NULL : Py_BuildValue("(OO)", best, Py_None);
+        goto done;
+    }
+    best = placed_lists(placed, 0, ahead, 0, cut, kept_shared);
+    tied = best == NULL ? NULL : placed_lists(placed, 0, near, 1, cut, kept_shared);
+    result = tied == NULL ? NULL : Py_BuildValue("(OO)", best, tied);
+
+done:
+    Py_XDECREF(best);
+    Py_XDECREF(tied);
+    PyMem_Free(kept_rows);
+    PyMem_Free(kept_shared);
+    PyMem_Free(kept_weights);
+    PyMem_Free(scores);
+    PyMem_Free(placed);
+    release_all(views, 6);
+    return result;
 }
 
 static PyObject *
@@ -1614,11 +1746,6 @@ collapse_runs(PyObject *module, PyObject *text)
 
 static PyMethodDef module_methods[] = {
     {"collapse_runs", collapse_runs, METH_O, "Each run of one character as one character (letters.collapse_runs)."},
-    {"passing", (PyCFunction)(void (*)(void))passing, METH_FASTCALL,
-     "passing(rows, counts, shared, weights, contained_at, least, bonus, rows_out, shared_out, weights_out):"
-     " the rows whose count reaches `least` or their row's contained_at, in order, with their shared"
-     " counts and weights (`bonus` added where the count reaches contained_at), written to the outputs;"
-     " returns how many."},
     {"picked", (PyCFunction)(void (*)(void))picked, METH_FASTCALL,
      "picked(array, positions): the items of an int32 or int64 array at these positions, as a list."},
     {"tally", (PyCFunction)(void (*)(void))tally, METH_FASTCALL,
@@ -1627,6 +1754,11 @@ static PyMethodDef module_methods[] = {
      " each distinct row, how many groups hold it, the weight of its group for every row merged, and"
      " where each distinct row's run starts; returns the number of distinct rows, or -1 (nothing written)"
      " when a group is not ascending."},
+    {"passing_places", (PyCFunction)(void (*)(void))passing_places, METH_FASTCALL,
+     "passing_places(rows, counts, shared, weights, contained_at, least, bonus, lengths, size, places): passing,"
+     " then best_places on the rows it keeps, in one call: ((rows, shared counts) of the candidates in order,"
+     " None), or with more rows tied for the last places ((rows, counts) ahead of the tie, (rows, counts) tied,"
+     " in order)."},
     {"best_places", (PyCFunction)(void (*)(void))best_places, METH_FASTCALL,
      "best_places(rows, weights, lengths, size, places): the best `places` of the candidate rows by weight"
      " less 0.01 a word of length apart from `size` (ties: the higher row), as positions in `rows`; with"

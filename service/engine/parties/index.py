@@ -533,9 +533,8 @@ class PartyIndex:
                 extra = extra[~member(extra, np.sort(passing))]
                 extra = extra[(counts[extra] >= least) | (counts[extra] >= contained_at[rows[extra]])]
                 passing = np.concatenate([passing, extra])
-        elif self._steps_in_c:  # (the same rows, shared counts and weights, in C)
-            rows, shared, weights = self._passing_in_c(rows, counts, shared, weights, least)
-            ranked, counted = self._ranked(query, rows, shared, weights)
+        elif self._steps_in_c:  # (the same rows kept and ranked, in C)
+            ranked, counted = self._passing_ranked_in_c(query, rows, counts, shared, weights, least)
             return ranked, counted, doubled
         else:  # rows sharing enough words, or all the words of a name that may stand whole in the query
             passing = ((counts >= least) | (counts >= contained_at[rows])).nonzero()[0]
@@ -549,18 +548,22 @@ class PartyIndex:
         ranked, counted = self._ranked(query, rows, shared[passing], weights)
         return ranked, counted, doubled
 
-    def _passing_in_c(self, rows: Rows, counts: Counts, shared: Counts, weights: Weights, least: int,
-                      ) -> tuple[Rows, Counts, Weights]:
+    def _passing_ranked_in_c(self, query: Name, rows: Rows, counts: Counts, shared: Counts, weights: Weights,
+                             least: int) -> tuple[list[int], list[int]]:
         """The rows sharing at least `least` of the query's words, or every word of their name (those
-        `CONTAINED_FIRST` ahead), with their shared counts and weights: what _candidates keeps of few rows,
-        worked out in C (`_in_c.passing`)."""
-        total = len(rows)
-        empty = np.empty
-        kept_rows, kept_shared, kept_weights = empty(total, ROWS_DTYPE), empty(total, COUNTS_DTYPE), empty(
-            total, WEIGHTS_DTYPE)
-        kept = _in_c.passing(rows, counts, shared, weights, self._contained_array, least, CONTAINED_FIRST,
-                             kept_rows, kept_shared, kept_weights)
-        return kept_rows[:kept], kept_shared[:kept], kept_weights[:kept]
+        `CONTAINED_FIRST` ahead), ranked as _ranked ranks them, with their shared counts: what _candidates
+        keeps of few rows, worked out in one C call (`_in_c.passing_places`) but for the ties at the last
+        places, which _break_ties settles. (One call, not one to keep the rows and one to rank them: the
+        arrays handed between two calls cost more than either call's work.)"""
+        places = self._max_candidates
+        (ranked, counted), tied = _in_c.passing_places(
+            rows, counts, shared, weights, self._contained_array, least, CONTAINED_FIRST, self._length_array,
+            len(query.tokens), places)
+        if tied is None:
+            return ranked, counted
+        tied_rows, tied_counts = tied
+        chosen = self._break_ties(query, np.array(tied_rows, dtype=ROWS_DTYPE), places - len(ranked))
+        return ranked + [tied_rows[i] for i in chosen], counted + [tied_counts[i] for i in chosen]
 
     def _word(self, token: str) -> _Word:
         """What the index holds for a query word (cached: a pure function of the word and the index,

@@ -580,6 +580,48 @@ def test_picked_items_are_numpys(dtype: type) -> None:
 
 
 @pytest.mark.skipif(_in_c is None, reason="the C steps are not built (PURE_PYTHON_BUILD=1)")
+@pytest.mark.parametrize("size", [0, 3, 10, 11, 40, 300])
+def test_rows_kept_and_ranked_in_one_c_call_are_pythons(size: int) -> None:
+    """passing_places keeps the rows sharing enough words (or all of their own, those ahead) and ranks them,
+    ties and tie-break included, as numpy's steps and _ranked in Python do."""
+    from service.engine.parties.index import CONTAINED_FIRST
+
+    rng = random.Random(size)
+    words = ["Norlo", "Trading", "Vector", "Marine", "Holdings", "Kavtel", "Ostra", "Delmin"]
+    entries = [ListEntry(id=str(n), source_list="t", name=" ".join(rng.sample(words, rng.randint(1, 4))))
+               for n in range(2000)]
+    index = PartyIndex(entries, [ListStamp(name="t", version="1", entries=len(entries))])
+    query = normalise_name("Norlo Vector Trading Marine")
+    contained_at = index._contained_array
+    for _ in range(20):
+        rows = np.array(sorted(rng.sample(range(len(index)), size)), dtype=np.int32)
+        counts = np.array([rng.randint(0, 4) for _ in range(size)], dtype=np.int64)
+        shared = np.array([rng.randint(0, 4) for _ in range(size)], dtype=np.int64)
+        weights = np.array([rng.choice((1.0, 1.5, 2.25, 3.0 + 1e-12)) for _ in range(size)])
+        least = rng.randint(1, 3)
+        kept = ((counts >= least) | (counts >= contained_at[rows])).nonzero()[0]
+        whole = counts[kept] >= contained_at[rows[kept]]
+        index._steps_in_c = False
+        expected = index._ranked(query, rows[kept], shared[kept], weights[kept] + CONTAINED_FIRST * whole)
+        index._steps_in_c = True
+        assert index._passing_ranked_in_c(query, rows, counts, shared, weights, least) == expected
+
+
+@pytest.mark.skipif(_in_c is None, reason="the C steps are not built (PURE_PYTHON_BUILD=1)")
+def test_rows_kept_and_ranked_in_c_refuse_what_they_cannot_read() -> None:
+    rows, counts = np.array([0, 5], dtype=np.int32), np.array([1, 1], dtype=np.int64)
+    weights, table = np.array([1.0, 2.0]), np.array([1, 1, 1], dtype=np.int32)
+    with pytest.raises(IndexError, match="beyond the table"):
+        _in_c.passing_places(rows, counts, counts, weights, table, 1, 100.0, table, 2, 1)
+    with pytest.raises(ValueError, match="a weight for each row"):
+        _in_c.passing_places(rows, counts, counts, weights[:1], table, 1, 100.0, table, 2, 1)
+    with pytest.raises(ValueError, match="at least one place"):
+        _in_c.passing_places(rows, counts, counts, weights, table, 1, 100.0, table, 2, 0)
+    with pytest.raises(ValueError, match="items of 4 bytes, not 8"):
+        _in_c.passing_places(rows, counts.astype(np.int32), counts, weights, table, 1, 100.0, table, 2, 1)
+
+
+@pytest.mark.skipif(_in_c is None, reason="the C steps are not built (PURE_PYTHON_BUILD=1)")
 def test_the_c_steps_give_the_candidates_and_hits_python_gives() -> None:
     import random
 

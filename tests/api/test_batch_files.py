@@ -24,6 +24,14 @@ pytestmark = pytest.mark.asyncio
 RETENTION = timedelta(days=30)
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The app's own janitor off: each test runs one by hand, round by round. (The app's first round, in
+    a thread of its lifespan, could otherwise take the old jobs a test has just made before the test's
+    round does.)"""
+    return settings.model_copy(update={"batch_retention_hours": 0.0})
+
+
 def _job(settings: Settings, secret: str, status: JobStatus, ended_days_ago: float | None) -> str:
     """A job of the key with this secret, with its directory of files, ended that many days ago."""
     engine = make_engine(settings.database_url)

@@ -367,12 +367,7 @@ def test_a_score_asked_for_at_least_a_bound_is_the_full_score_or_under_it(
     """The index asks only whether a pair reaches review less the country boost: a pair that does gets
     the very score and explanation it would get otherwise, and one that does not stays under the bound
     (the scorer may stop before the rules that only lower a score)."""
-    full = score_names(left, right, kind)
-    bounded = score_names(left, right, kind, at_least)
-    if full.score >= at_least:
-        assert (bounded.score, bounded.explanation) == (full.score, full.explanation)
-    else:
-        assert bounded.score < at_least
+    _assert_bounded_as_full(left, right, kind, at_least)
 
 
 @settings(max_examples=300, deadline=None)
@@ -382,9 +377,14 @@ def test_a_bounded_score_never_hides_a_score_at_the_bound(pair: tuple[str, str, 
                                                            at_least: float) -> None:
     """The same on names with words added: never-seen words in front, as a server meets them."""
     left, right, kind = pair
-    query = f"{extra} {left}"
-    full = score_names(query, right, kind)
-    bounded = score_names(query, right, kind, at_least)
+    _assert_bounded_as_full(f"{extra} {left}", right, kind, at_least)
+
+
+def _assert_bounded_as_full(query: str, listed: str, kind: str, at_least: float) -> None:
+    """The score asked for at least a bound: the full score and explanation if it reaches the bound,
+    else any score under it."""
+    full = score_names(query, listed, kind)
+    bounded = score_names(query, listed, kind, at_least)
     if full.score >= at_least:
         assert (bounded.score, bounded.explanation) == (full.score, full.explanation)
     else:

@@ -181,9 +181,9 @@ def score_names(query: Name | str, candidate: Name | str, kind: str = "organisat
     single-letter spelling differences (transliteration), organisation and vessel names do not (Tak Shing
     and Tak Hing are two companies).
 
-    A caller that reads only scores of `at_least` may be answered any score under it, with a shorter
-    explanation, for a pair of names that cannot reach it: the index scores a few candidate rows for
-    each name it has not seen before, and most of them end far under review.
+    A caller that reads only scores of at least `at_least` may be answered any score under it, with a
+    shorter explanation, for a pair of names that cannot reach it: the index scores a few candidate rows
+    for each name it has not seen before, and most of them end far under review.
     """
     left = normalise_name(query) if isinstance(query, str) else query
     right = normalise_name(candidate) if isinstance(candidate, str) else candidate

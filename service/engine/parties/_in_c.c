@@ -1531,8 +1531,8 @@ done:
 
 /* ---- passing_places: passing, then best_places on the rows kept, in one call ---- */
 
-/* The rows and shared counts of the kept candidates at some of the sorted places (`from` to `to`, or only
- * those whose score is within 1e-9 of `cut` when `tied`), as two lists. */
+/* The rows and shared counts of the kept candidates at some places (`from` to `to`, or only those whose
+ * score is within 1e-9 of `cut` when `tied`), as two lists. */
 static PyObject *
 placed_lists(const Placed *placed, Py_ssize_t from, Py_ssize_t to, int tied, double cut, const int64_t *shared)
 {
@@ -1566,32 +1566,6 @@ placed_lists(const Placed *placed, Py_ssize_t from, Py_ssize_t to, int tied, dou
 failed:
     Py_XDECREF(rows);
     Py_XDECREF(counts);
-    return NULL;
-}
-
-/* The first `count` items of an int32 and an int64 array, as two lists. */
-static PyObject *
-kept_lists(const int32_t *rows, const int64_t *shared, Py_ssize_t count)
-{
-    PyObject *row_list = PyList_New(count), *count_list = PyList_New(count);
-    if (row_list == NULL || count_list == NULL) {
-        goto failed;
-    }
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *row = PyLong_FromLong(rows[i]), *number = PyLong_FromLongLong(shared[i]);
-        if (row == NULL || number == NULL) {
-            Py_XDECREF(row);
-            Py_XDECREF(number);
-            goto failed;
-        }
-        PyList_SET_ITEM(row_list, i, row);
-        PyList_SET_ITEM(count_list, i, number);
-    }
-    return Py_BuildValue("(NN)", row_list, count_list);
-
-failed:
-    Py_XDECREF(row_list);
-    Py_XDECREF(count_list);
     return NULL;
 }
 
@@ -1661,7 +1635,11 @@ passing_places(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     if (kept <= places) {  /* every row kept is a candidate, in order */
-        best = kept_lists(kept_rows, kept_shared, kept);
+        for (Py_ssize_t i = 0; i < kept; i++) {
+            placed[i].row = kept_rows[i];
+            placed[i].position = i;
+        }
+        best = placed_lists(placed, 0, kept, 0, 0.0, kept_shared);
         result = best == NULL ? NULL : Py_BuildValue("(OO)", best, Py_None);
         goto done;
     }

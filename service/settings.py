@@ -50,6 +50,10 @@ OFFICIAL_LISTS = [
 ]
 
 
+# How `serve` keeps its workers to cores (service/api/pinning.py).
+PinWorkers = Literal["auto", "on", "off"]
+
+
 class Settings(BaseSettings):
     """Where the rules, lists and database are, and the limits the service enforces."""
 
@@ -110,7 +114,7 @@ class Settings(BaseSettings):
     party_cache_size: int = Field(
         default=20_000, ge=0, description="Party names (with country) whose hits the screener keeps (LRU)."
     )
-    pin_workers: Literal["auto", "on", "off"] = Field(
+    pin_workers: PinWorkers = Field(
         default="auto",
         description="Keep each `serve --workers N` worker process on a core of its own: auto when the process "
                     "may run on exactly N cores (a dedicated machine or cpuset), on always, off never.",

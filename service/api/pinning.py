@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Literal
 
-PinWorkers = Literal["auto", "on", "off"]
+from service.settings import PinWorkers
 
 
 def usable_cores() -> list[int]:

@@ -21,7 +21,6 @@ import os
 import signal
 import socket
 import threading
-from types import FrameType
 
 from uvicorn.config import STARTUP_FAILURE, Config
 from uvicorn.server import Server
@@ -29,6 +28,7 @@ from uvicorn.supervisors.multiprocess import Process
 
 from service.api.accepting import AcceptGate, Acceptor, WorkerLoads
 from service.api.pinning import keep_to
+from service.signals import SignalRelay
 
 logger = logging.getLogger("uvicorn.error")
 CHECK_SECONDS = 0.5  # how often the workers are looked at
@@ -130,9 +130,17 @@ class PortSharingWorkers:
         except OSError as exc:
             logger.error("cannot listen on %s:%d: %s", self.config.host, self.config.port, exc)
             return STARTUP_FAILURE
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
-            signal.signal(sig, self._stop)
-        signal.signal(signal.SIGHUP, self._ask_restart)
+        # (acted on in a thread of their own: a handler setting an event could wait for ever on the lock
+        # the main thread holds inside should_exit.wait; service/signals.py)
+        relay = SignalRelay({signal.SIGINT: self._stop, signal.SIGTERM: self._stop, signal.SIGQUIT: self._stop,
+                             signal.SIGHUP: self._ask_restart}, name="supervisor-signals")
+        relay.start()
+        try:
+            return self._serve(listening)
+        finally:
+            relay.stop()
+
+    def _serve(self, listening: socket.socket) -> int:
         status = 0
         with listening:
             self.workers = [self._started(listening, number) for number in range(self.config.workers)]
@@ -147,11 +155,11 @@ class PortSharingWorkers:
                 self._ended(worker)
         return status
 
-    def _stop(self, signum: int, _frame: FrameType | None) -> None:
+    def _stop(self, signum: int) -> None:
         logger.info("Received %s, exiting.", signal.Signals(signum).name)
         self.should_exit.set()
 
-    def _ask_restart(self, _signum: int, _frame: FrameType | None) -> None:
+    def _ask_restart(self, _signum: int) -> None:
         self.restart_asked.set()
 
     def _restart_all(self, listening: socket.socket) -> None:

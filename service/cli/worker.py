@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ import typer
 from service.cli.serve import migrate_or_fail
 from service.logs import configure_logging
 from service.settings import data_location, get_settings
+from service.signals import SignalRelay
 from service.worker import run_worker
 
 
@@ -29,9 +29,14 @@ def worker_command(
         migrate_or_fail(settings)
     stop = threading.Event()
 
-    def ask_to_stop(_signal: int, _frame: FrameType | None) -> None:
+    def ask_to_stop(_signal: int) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, ask_to_stop)
-    signal.signal(signal.SIGINT, ask_to_stop)
-    run_worker(settings, stop, (host, port) if port is not None else None)
+    # (set in the relay's thread: a handler setting it could wait for ever on the lock the main thread
+    # holds inside stop.wait)
+    relay = SignalRelay({signal.SIGTERM: ask_to_stop, signal.SIGINT: ask_to_stop}, name="worker-signals")
+    relay.start()
+    try:
+        run_worker(settings, stop, (host, port) if port is not None else None)
+    finally:
+        relay.stop()

@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -63,6 +66,7 @@ def _serving(port: int, workers: int, cores: list[int] | None = None) -> Iterato
     runner = threading.Thread(target=supervisor.run)
     with pytest.MonkeyPatch.context() as patch:  # (signal handlers can only be set in the main thread)
         patch.setattr(signal, "signal", lambda *_: None)
+        patch.setattr(signal, "set_wakeup_fd", lambda *_, **__: -1)
         runner.start()
         try:
             # (the port answers as soon as the supervisor listens, before any worker has started)
@@ -198,6 +202,50 @@ def test_workers_that_cannot_start_stop_the_server() -> None:
                     lifespan="on", log_level="critical")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(signal, "signal", lambda *_: None)
+        patch.setattr(signal, "set_wakeup_fd", lambda *_, **__: -1)
         started = time.monotonic()
         assert PortSharingWorkers(config).run() == STARTUP_FAILURE  # not restarted again and again
     assert time.monotonic() - started < 60
+
+
+_SUPERVISOR = """
+import sys
+from uvicorn.config import Config
+from service.api.workers import PortSharingWorkers
+config = Config("tests.api.test_workers:pid_app", factory=True, port=int(sys.argv[1]), workers=1, log_level="warning")
+sys.exit(PortSharingWorkers(config).run())
+"""
+
+
+def test_the_supervisor_stops_its_workers_on_sigterm_again_and_again() -> None:
+    """A supervisor in its own process (its main thread waits on an event between looks at the workers):
+    SIGTERM stops it and its workers each time, at whatever moment of the wait it lands."""
+    for attempt in range(4):
+        port = _free_port()
+        supervisor = subprocess.Popen([sys.executable, "-c", _SUPERVISOR, str(port)], cwd=Path(__file__).parents[2])
+        try:
+            deadline = time.monotonic() + 60
+            while not answering("127.0.0.1", port):
+                assert supervisor.poll() is None and time.monotonic() < deadline, "the supervisor did not start"
+                time.sleep(0.05)
+            with httpx.Client() as client:
+                worker = int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text)
+            time.sleep(0.1 * attempt)  # (another moment of the supervisor's wait each time)
+            supervisor.send_signal(signal.SIGTERM)
+            assert supervisor.wait(timeout=30) == 0
+            deadline = time.monotonic() + 10
+            while _alive(worker):
+                assert time.monotonic() < deadline, "the worker was left running"
+                time.sleep(0.05)
+        finally:
+            if supervisor.poll() is None:
+                supervisor.kill()
+                supervisor.wait()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -28,6 +28,7 @@ import re
 import resource
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -346,7 +347,7 @@ def start_server(command: list[str], env: dict[str, str]) -> tuple[subprocess.Po
     """Start a server on a free port and wait until /readyz answers."""
     port = free_port()
     server = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                              stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, server)
@@ -356,9 +357,16 @@ def start_server(command: list[str], env: dict[str, str]) -> tuple[subprocess.Po
     return server, base
 
 
-def stop(server: subprocess.Popen[bytes]) -> None:
+def stop(server: subprocess.Popen[bytes], seconds: float = 30.0) -> None:
+    """SIGTERM, as an operator stops a server. One that has not stopped `seconds` later is at fault: its
+    whole process group (the workers too) is killed, and the run ends with that error."""
     server.terminate()
-    server.wait(timeout=30)
+    try:
+        server.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+        raise RuntimeError(f"{server.args} did not stop within {seconds:.0f} s of SIGTERM") from None
 
 
 def floor_run(args: argparse.Namespace, tmp: Path, bodies: list[dict[str, Any]]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -50,3 +51,44 @@ def test_the_wal_file_is_reported_in_mib_for_sqlite_only(tmp_path: Path) -> None
     (tmp_path / "service.db-wal").write_bytes(b"\0" * (3 * 2**20 + 2**19))
     assert bench_api.wal_mib(f"sqlite:///{database}") == 3.5
     assert bench_api.wal_mib("postgresql://localhost/test") is None
+
+
+_DEAF_TO_SIGTERM = """
+import signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+deaf = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+child = subprocess.Popen([sys.executable, "-c", deaf])
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_server_that_does_not_stop_on_sigterm_is_killed_with_its_workers_and_reported() -> None:
+    bench = _bench_api()
+    server = subprocess.Popen([sys.executable, "-c", _DEAF_TO_SIGTERM], stdout=subprocess.PIPE,
+                              start_new_session=True)
+    assert server.stdout is not None
+    worker = int(server.stdout.readline())
+    server.stdout.close()
+    try:
+        bench.stop(server, seconds=1)
+    except RuntimeError as error:
+        assert "did not stop within 1 s of SIGTERM" in str(error)
+    else:
+        raise AssertionError("a server deaf to SIGTERM was taken as stopped")
+    assert server.returncode == -9
+    for _ in range(100):  # (the worker, killed with the group, is reaped by init)
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the server's worker was left running")
+
+
+def test_a_server_that_stops_on_sigterm_is_stopped_quietly() -> None:
+    bench = _bench_api()
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    bench.stop(server, seconds=10)
+    assert server.returncode == -15

@@ -48,10 +48,15 @@ class SignalRelay:
         """Start the relay's thread, then take over the signals."""
         reader, writer = socket.socketpair()
         writer.setblocking(False)  # (written by the C handler: it must never wait)
+        try:  # (first: outside the main thread it refuses, and nothing is left behind)
+            self._previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        except ValueError:
+            reader.close()
+            writer.close()
+            raise
         self._reader, self._writer = reader, writer
         self._thread = threading.Thread(target=self._relay, args=(reader,), name=self._name, daemon=True)
         self._thread.start()
-        self._previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
         for signum in self._actions:
             self._previous_handlers[signum] = signal.signal(signum, _noted)
 

@@ -98,3 +98,21 @@ def test_stop_gives_the_signals_and_the_wake_up_descriptor_back() -> None:
         assert signal.set_wakeup_fd(-1) == -1  # (none was set before the relay)
     finally:
         signal.signal(signal.SIGUSR1, previous)
+
+
+def test_outside_the_main_thread_the_relay_refuses_and_holds_nothing() -> None:
+    refused: list[BaseException] = []
+    relay = SignalRelay({signal.SIGUSR1: lambda _signum: None})
+
+    def start() -> None:
+        try:
+            relay.start()
+        except ValueError as error:
+            refused.append(error)
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    thread.join()
+    assert len(refused) == 1
+    assert relay._thread is None and relay._reader is None
+    relay.stop()  # (nothing to give back)

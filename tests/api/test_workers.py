@@ -217,17 +217,28 @@ sys.exit(PortSharingWorkers(config).run())
 """
 
 
+@contextmanager
+def _supervisor_process(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A supervisor with one worker in a process of its own (its main thread, its signals), answering."""
+    supervisor = subprocess.Popen([sys.executable, "-c", _SUPERVISOR, str(port)], cwd=Path(__file__).parents[2])
+    try:
+        deadline = time.monotonic() + 60
+        while not answering("127.0.0.1", port):
+            assert supervisor.poll() is None and time.monotonic() < deadline, "the supervisor did not start"
+            time.sleep(0.05)
+        yield supervisor
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait()
+
+
 def test_the_supervisor_stops_its_workers_on_sigterm_again_and_again() -> None:
     """A supervisor in its own process (its main thread waits on an event between looks at the workers):
     SIGTERM stops it and its workers each time, at whatever moment of the wait it lands."""
     for attempt in range(4):
         port = _free_port()
-        supervisor = subprocess.Popen([sys.executable, "-c", _SUPERVISOR, str(port)], cwd=Path(__file__).parents[2])
-        try:
-            deadline = time.monotonic() + 60
-            while not answering("127.0.0.1", port):
-                assert supervisor.poll() is None and time.monotonic() < deadline, "the supervisor did not start"
-                time.sleep(0.05)
+        with _supervisor_process(port) as supervisor:
             with httpx.Client() as client:
                 worker = int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text)
             time.sleep(0.1 * attempt)  # (another moment of the supervisor's wait each time)
@@ -237,10 +248,6 @@ def test_the_supervisor_stops_its_workers_on_sigterm_again_and_again() -> None:
             while _alive(worker):
                 assert time.monotonic() < deadline, "the worker was left running"
                 time.sleep(0.05)
-        finally:
-            if supervisor.poll() is None:
-                supervisor.kill()
-                supervisor.wait()
 
 
 def _alive(pid: int) -> bool:
@@ -249,3 +256,20 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_sighup_to_a_supervisor_process_replaces_its_worker() -> None:
+    port = _free_port()
+    with _supervisor_process(port) as supervisor:
+        with httpx.Client() as client:
+            first = int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text)
+        supervisor.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 120
+        while True:
+            with httpx.Client() as client:  # (a new connection each time: the old worker may still hold one)
+                if int(client.get(f"http://127.0.0.1:{port}/", timeout=10).text) != first:
+                    break
+            assert time.monotonic() < deadline, "the worker was not replaced"
+            time.sleep(0.1)
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=30) == 0

@@ -208,7 +208,7 @@ class PartyIndex:
         # other key of it can be among them; the few names listed so may have no abjad key, say)
         kinds = frozenset(key[:2] for key in self._foreign_keys) if self._foreign_keys is not None else None
         self._foreign_kinds = kinds if kinds is not None and kinds < SCRIPT_KEY_KINDS else None
-        # (and those keys' forms, which tell most Latin names that they share none: _shares_no_script_key)
+        # (and those keys' forms, which tell most Latin names that they share none: held_script_keys)
         self._held_forms = held_forms(self._foreign_keys) if self._foreign_keys is not None else None
         self._total = max(1, len(tables))
         # (hits kept as tuples: most names have none, and the empty tuple is one object the cycle collector
@@ -332,21 +332,24 @@ class PartyIndex:
         listed in another script."""
         held: frozenset[str] | None = None
         kinds: frozenset[str] | None = None
+        partial = False  # (keys of some words only: those that may be held)
         if query.foreign_script:
             postings = self._script_postings if self._script_postings is not None else self._build_script_postings()
+            keys = script_keys(query)
         elif self._foreign_postings:
-            if self._held_forms is not None and _shares_no_script_key(query, self._held_forms):
-                return []
             postings, held, kinds = self._foreign_postings, self._foreign_keys, self._foreign_kinds
+            if self._held_forms is not None:
+                keys, partial = held_script_keys(query, self._held_forms), True
+            else:
+                keys = script_keys(query, kinds)
         else:
             return []
-        keys = script_keys(query, kinds)
         # (sorted: the same ties, so the same answer, in every process)
         shared = sorted(key for key in keys if (key in held if held is not None else key in postings))
         found = [postings.rows(key) for key in shared]
         if not found:  # (most Latin names: none of the few names listed in another script shares a key)
             return []
-        if kinds is not None:
+        if kinds is not None or partial:
             keys = script_keys(query)  # (all of them: their number bounds the length of the names found)
         counts: Counter[int] = Counter()
         rare = [rows for rows in found if len(rows) <= self._max_postings]
@@ -1073,14 +1076,14 @@ HELD_FORMS: Final = 64  # the held script keys compared one by one with a Latin 
 
 class HeldForms(NamedTuple):
     """The held script keys of one kind, without their prefix ("r:yuan" as "yuan"), and the letters that a
-    Latin word's key of that kind keeps and none of them has (_shares_no_script_key)."""
+    Latin word's key of that kind keeps and none of them has (_word_may_hold)."""
 
     values: tuple[str, ...]
     telling: frozenset[str]
 
 
 def held_forms(held: frozenset[str]) -> dict[str, HeldForms] | None:
-    """The held script keys by kind, the cheapest kind to tell first, for _shares_no_script_key; None for
+    """The held script keys by kind, the cheapest kind to tell first, for held_script_keys; None for
     more than HELD_FORMS of them (a list with many names in another script, which a Latin name then looks
     up key by key)."""
     if len(held) > HELD_FORMS:
@@ -1094,10 +1097,36 @@ def held_forms(held: frozenset[str]) -> dict[str, HeldForms] | None:
     return forms
 
 
-def _shares_no_script_key(query: Name, forms: dict[str, HeldForms]) -> bool:
-    """Whether a Latin name's script keys (script_keys) surely miss every held one, told before they are
-    worked out, which costs a never-seen name tens of thousands of instructions, nearly always to find
-    none of a list's few names written in another script. Kind by kind, word by word:
+def held_script_keys(query: Name, forms: dict[str, HeldForms]) -> set[str]:
+    """The script keys of a Latin name that may be held: those of its words that _word_may_hold does not
+    rule out, and of runs of such words only (a run holding a word ruled out has no held key either). So
+    it finds the same held keys as script_keys, and most names, which share none, are told so before any
+    key is worked out (tens of thousands of instructions for a never-seen name). A name that may share
+    one mostly does through one place name ("Tashkent", "Chicago"): the keys of the runs with its
+    never-seen neighbours, the dearest to work out, are left out. Empty when it shares none."""
+    tokens = [t for t in query.tokens if not is_business_word(t)]
+    keys: set[str] = set()
+    for kind, held in forms.items():
+        only = _ONE_KIND[kind]
+        run: list[str] = []  # (the words that may hold a key, one after the other, up to this one)
+        for token in tokens:
+            if _word_may_hold(token, kind, held):
+                keys.update(_word_script_keys_of(token, only))
+                run.append(token)
+                continue
+            if len(run) > 1 and kind != ABJAD_KIND:  # (runs have romanisation and Burmese keys only)
+                keys.update(_run_script_keys(run, only))
+            run = []
+        if len(run) > 1 and kind != ABJAD_KIND:
+            keys.update(_run_script_keys(run, only))
+    return keys
+
+
+_ONE_KIND: Final = {kind: frozenset({kind}) for kind in (ROMANISATION_KIND, BURMESE_KIND, ABJAD_KIND)}
+
+
+def _word_may_hold(token: str, kind: str, held: HeldForms) -> bool:
+    """Whether a word of a Latin name may have a held script key of `kind`, or be in a run that has one:
 
     - a romanisation key keeps the letters of its word or run that no romanisation rule rewrites
       (ROMANISATION_KEPT), in order: a word whose kept letters no held key holds in that order has no
@@ -1107,23 +1136,16 @@ def _shares_no_script_key(query: Name, forms: dict[str, HeldForms]) -> bool:
       neither has a run of words holding it;
     - an abjad key is a word's skeleton alone (cached for each word): held or not.
     """
-    tokens = [t for t in query.tokens if not is_business_word(t)]
-    for kind, (values, telling) in forms.items():
-        for token in tokens:
-            if kind == ABJAD_KIND:
-                if abjad_skeleton(token) in values:
-                    return False
-            elif not telling.isdisjoint(token):
-                continue  # (a kept letter that no held key has)
-            elif kind == ROMANISATION_KIND:
-                letters = "".join([letter for letter in token if letter in ROMANISATION_KEPT])
-                if any(in_order(letters, value) for value in values):
-                    return False
-            else:
-                key = _burmese_word_key(token)
-                if any(key in value for value in values):
-                    return False
-    return True
+    values, telling = held
+    if kind == ABJAD_KIND:
+        return abjad_skeleton(token) in values
+    if not telling.isdisjoint(token):
+        return False  # (a kept letter that no held key has)
+    if kind == ROMANISATION_KIND:
+        letters = "".join([letter for letter in token if letter in ROMANISATION_KEPT])
+        return any(in_order(letters, value) for value in values)
+    key = _burmese_word_key(token)
+    return any(key in value for value in values)
 
 
 def _run_script_keys(tokens: list[str], kinds: frozenset[str] = SCRIPT_KEY_KINDS) -> list[str]:

@@ -109,7 +109,7 @@ def live_service(data_dir: Path, environment: Mapping[str, str] | None = None,
     keys = prepare(data_dir, key_label)
     port = free_port()
     log = data_dir / "service.log"
-    command = [EXPORT_SCREEN, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    command = [EXPORT_SCREEN, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--workers", "1"]
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=service_environment(data_dir, environment or {}),
                                    stdout=output, stderr=subprocess.STDOUT, start_new_session=True,

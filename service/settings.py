@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import AliasChoices, BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +52,8 @@ OFFICIAL_LISTS = [
 
 # How `serve` keeps its workers to cores (service/api/pinning.py).
 PinWorkers = Literal["auto", "on", "off"]
+# How many worker processes `serve` starts: a number, or auto (service/api/pinning.py, worker_count).
+Workers = Annotated[int, Field(ge=1)] | Literal["auto"]
 
 
 class Settings(BaseSettings):
@@ -113,6 +115,11 @@ class Settings(BaseSettings):
     block_threshold: float = Field(default=90.0, ge=0, le=100, description="Party match score for block.")
     party_cache_size: int = Field(
         default=20_000, ge=0, description="Party names (with country) whose hits the screener keeps (LRU)."
+    )
+    workers: Workers = Field(
+        default="auto",
+        description="Worker processes of `serve` (its --workers): auto is one per core the process may run on, "
+                    "at most 8; a number starts that many.",
     )
     pin_workers: PinWorkers = Field(
         default="auto",

@@ -16,7 +16,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from service.settings import PinWorkers
+from service.settings import PinWorkers, Workers
+
+AUTO_WORKERS_AT_MOST = 8  # (each worker holds its own caches and database connections: more, by number)
 
 
 def usable_cores() -> list[int]:
@@ -24,6 +26,16 @@ def usable_cores() -> list[int]:
     if hasattr(os, "sched_getaffinity"):
         return sorted(os.sched_getaffinity(0))
     return list(range(os.cpu_count() or 1))
+
+
+def worker_count(workers: Workers, cores: Sequence[int] | None = None) -> int:
+    """How many workers `serve` starts: the number given, or for `auto` one per usable core (at most
+    AUTO_WORKERS_AT_MOST). Screening is CPU work on each worker's event loop, so a worker per core is what
+    uses the machine; one worker on a machine of two served half the screenings a second."""
+    if workers != "auto":
+        return workers
+    usable = len(cores) if cores is not None else len(usable_cores())
+    return max(1, min(usable, AUTO_WORKERS_AT_MOST))
 
 
 def worker_cores(mode: PinWorkers, workers: int, cores: Sequence[int] | None = None) -> list[int] | None:

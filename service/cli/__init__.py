@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 
 from service.cli import audit, batch, database, keys, lists, parties, rules, screening, serve, worker
+from service.cli.output import invalid_settings
 from service.logs import configure_logging
 from service.settings import get_settings
 
@@ -20,7 +22,10 @@ app = typer.Typer(
 @app.callback()
 def _logging() -> None:
     """(Every command logs warnings and errors with time, level and source, as `serve` does.)"""
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        invalid_settings(exc)
     configure_logging(settings.log_format, "WARNING" if settings.log_level in ("DEBUG", "INFO") else settings.log_level)
 
 

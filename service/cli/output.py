@@ -6,6 +6,7 @@ import sys
 from typing import NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -21,6 +22,18 @@ def fail(message: str, code: int) -> NoReturn:
     """Print an error on stderr and exit with `code`."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def invalid_settings(exc: ValidationError) -> NoReturn:
+    """The environment holds a setting that does not validate: name each such variable, its value and
+    what it accepts, instead of a traceback."""
+    accepted: dict[str, tuple[object, list[str]]] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        variable = field if field.isupper() else f"EXPORT_SCREEN_{field.upper()}"
+        accepted.setdefault(variable, (error.get("input"), []))[1].append(error["msg"])
+    problems = [f"{variable}={given!r}: {' or '.join(messages)}" for variable, (given, messages) in accepted.items()]
+    fail(f"invalid settings, nothing done: {'; '.join(problems)}", EXIT_INVALID)
 
 
 def rules_failed(exc: RulebookError | ListLoadError) -> NoReturn:

@@ -13,20 +13,23 @@ import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.api.app import create_app
-from service.api.pinning import worker_cores
+from service.api.pinning import worker_cores, worker_count
 from service.api.protocols import http_protocol
 from service.api.workers import PortSharingWorkers
 from service.cli.output import EXIT_FATAL, fail
 from service.logs import uvicorn_log_config
 from service.metrics import MULTIPROCESS_DIR
-from service.settings import Settings, data_location, get_settings
+from service.settings import Settings, Workers, data_location, get_settings
 from service.store.database import make_engine, upgrade
 
 
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (one per core is typical).")] = 1,
+    workers: Annotated[str | None, typer.Option(
+        "--workers", metavar="N|auto",
+        help="Worker processes: a number, or auto, one per core this process may run on (at most 8); "
+             "default EXPORT_SCREEN_WORKERS, or auto.")] = None,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log each request.")] = True,
     background: Annotated[bool | None, typer.Option(
         "--background/--no-background",
@@ -37,13 +40,14 @@ def serve_command(
     if background is not None:  # through the environment: worker processes build their settings from it
         os.environ["EXPORT_SCREEN_BACKGROUND"] = "true" if background else "false"
     settings = get_settings()
-    typer.echo(f"export-screen: {data_location(settings)}", err=True)
+    count = worker_count(settings.workers if workers is None else parse_workers(workers))
+    typer.echo(f"export-screen: {data_location(settings)}; {count} worker{'s' if count > 1 else ''}", err=True)
     if settings.migrate_on_start:
         migrate_or_fail(settings)  # once, here, before any worker starts (the workers then find the schema at head)
     # one line per request comes from the service's own access log (route, status, duration, request and
     # key ids; never the raw URL), so uvicorn's is off
     log_config = uvicorn_log_config(settings.log_format, settings.log_level, access_log)
-    if workers == 1:
+    if count == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config, access_log=False,
                     http=http_protocol())
         return
@@ -52,14 +56,25 @@ def serve_command(
     shared = _share_metrics(settings)
     try:
         config = uvicorn.Config("service.cli.serve:app_from_environment", factory=True, host=host, port=port,
-                                workers=workers, log_config=log_config, access_log=False, http=http_protocol())
-        cores = worker_cores(settings.pin_workers, workers)  # (service/api/pinning.py)
+                                workers=count, log_config=log_config, access_log=False, http=http_protocol())
+        cores = worker_cores(settings.pin_workers, count)  # (service/api/pinning.py)
         status = PortSharingWorkers(config, cores).run()  # (a socket per worker: service/api/workers.py)
     finally:
         if shared is not None:
             shutil.rmtree(shared, ignore_errors=True)
     if status:
         raise typer.Exit(status)
+
+
+def parse_workers(value: str) -> Workers:
+    """--workers: a number of at least 1, or auto."""
+    if value == "auto":
+        return "auto"
+    number = int(value) if value.isascii() and value.isdigit() else 0
+    if number < 1:
+        raise typer.BadParameter(f"{value!r}: give a number of workers (1 or more), or auto",
+                                 param_hint="'--workers'")
+    return number
 
 
 def _share_metrics(settings: Settings) -> Path | None:

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from service.api.pinning import PinWorkers, keep_to, usable_cores, worker_cores
-from service.settings import Settings
+from service.api.pinning import AUTO_WORKERS_AT_MOST, PinWorkers, keep_to, usable_cores, worker_cores, worker_count
+from service.settings import Settings, Workers
 
 needs_affinity = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
 
@@ -30,6 +30,37 @@ needs_affinity = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason
 )
 def test_worker_cores(mode: PinWorkers, workers: int, cores: list[int], expected: list[int] | None) -> None:
     assert worker_cores(mode, workers, cores) == expected
+
+
+@pytest.mark.parametrize(
+    ("workers", "cores", "expected"),
+    [
+        ("auto", [0, 1], 2),  # a worker per core: the benchmarked two-core machine
+        ("auto", [3], 1),  # one core: served in-process
+        ("auto", [], 1),
+        ("auto", list(range(64)), AUTO_WORKERS_AT_MOST),  # a large host: a number must be asked for
+        (3, [0, 1], 3),  # a number is taken as given
+        (1, list(range(8)), 1),
+    ],
+)
+def test_worker_count(workers: Workers, cores: list[int], expected: int) -> None:
+    assert worker_count(workers, cores) == expected
+
+
+def test_auto_workers_pin_on_a_machine_of_few_cores() -> None:
+    cores = [0, 1]
+    assert worker_cores("auto", worker_count("auto", cores), cores) == [0, 1]
+
+
+def test_the_number_of_workers_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EXPORT_SCREEN_WORKERS", raising=False)
+    assert Settings().workers == "auto"
+    monkeypatch.setenv("EXPORT_SCREEN_WORKERS", "3")
+    assert Settings().workers == 3
+    for wrong in ("0", "-1", "two", "1.5"):
+        monkeypatch.setenv("EXPORT_SCREEN_WORKERS", wrong)
+        with pytest.raises(ValueError, match="workers"):
+            Settings()
 
 
 @needs_affinity

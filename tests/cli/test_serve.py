@@ -10,8 +10,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlmodel import Session
+from typer.testing import CliRunner
 
+from service.cli import app
+from service.cli.serve import parse_workers
 from service.store.database import make_engine
 from service.store.keys import Role, create_key
 
@@ -66,3 +70,25 @@ def test_serve_starts_on_a_fresh_checkout_and_records_a_screening(tmp_path: Path
     assert secret not in errors.decode()  # the key never reaches the log
     assert f"data in {tmp_path / 'var'}; database sqlite:///{tmp_path / 'var' / 'export-screen.db'}" in errors.decode()
     assert "already exists" not in errors.decode() and "Traceback" not in errors.decode()
+
+
+@pytest.mark.parametrize("given", ["0", "-2", "two", "1.5", "²"])
+def test_a_wrong_number_of_workers_is_refused_naming_it(given: str) -> None:
+    result = CliRunner().invoke(app, ["serve", "--workers", given])
+    assert result.exit_code == 2
+    assert "--workers" in result.output and repr(given) in result.output
+
+
+@pytest.mark.parametrize("given", ["auto", "1", "3"])
+def test_the_workers_option_takes_a_number_or_auto(given: str) -> None:
+    assert parse_workers(given) == (given if given == "auto" else int(given))
+
+
+def test_a_wrong_setting_is_named_with_its_value_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPORT_SCREEN_WORKERS", "many")
+    monkeypatch.setenv("EXPORT_SCREEN_PIN_WORKERS", "sometimes")
+    result = CliRunner().invoke(app, ["rules", "validate"])
+    assert result.exit_code == 2
+    assert "EXPORT_SCREEN_WORKERS='many'" in result.output
+    assert "EXPORT_SCREEN_PIN_WORKERS='sometimes'" in result.output and "'auto', 'on' or 'off'" in result.output
+    assert "Traceback" not in result.output

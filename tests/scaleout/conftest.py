@@ -104,7 +104,8 @@ class Cluster:
     def serve(self, name: str, *args: str) -> Process:
         """Start a replica on a free port (not waiting for it)."""
         port = free_port()
-        replica = self.start(name, "serve", "--port", str(port), "--no-access-log", *args)
+        # (one process a replica: a SIGKILL to it is a crash of the whole replica)
+        replica = self.start(name, "serve", "--port", str(port), "--no-access-log", "--workers", "1", *args)
         replica.url = f"http://127.0.0.1:{port}"
         return replica
 

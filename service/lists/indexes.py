@@ -35,7 +35,7 @@ import shutil
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from importlib import metadata
@@ -48,7 +48,7 @@ from service.engine.parties import index as index_module
 from service.engine.parties.index import PartyIndex, build_tables, collector_paused
 from service.engine.parties.postings import Array, Arrays, Postings, postings_from, postings_names
 from service.engine.parties.stored_entries import ENTRY_ARRAYS, StoredEntries
-from service.engine.parties.tables import IndexTables, table_names, tables_from_arrays
+from service.engine.parties.tables import POSTINGS, IndexTables, table_names, tables_from_arrays
 from service.engine.verdict import ListStamp
 from service.files import replace_file
 from service.lists.load import LoadedLists, load_lists
@@ -62,6 +62,7 @@ FORMAT = "party-index/4"  # changes whenever the files' names, contents or meani
 DESCRIPTION = "index.json"
 TABLES = tuple(f"{name}.npy" for name in table_names())
 SCRIPTS = tuple(f"{name}.npy" for name in postings_names("scripts"))
+KEYS = tuple(f"{name}.npy" for name in postings_names(POSTINGS))  # (among TABLES: the rows' keys)
 ENTRIES = tuple(f"entries.{name}.npy" for name in ENTRY_ARRAYS)
 NORMALISER_LIBRARIES = ("anyascii", "numpy", "pycountry", "rapidfuzz")
 _CHUNK = 4 * 2**20
@@ -205,16 +206,49 @@ def store_index(settings: Settings, lists: LoadedLists) -> Path:
 
 
 def _build_into(scratch: Path, settings: Settings, lists: LoadedLists) -> None:
-    """Build the index of the lists and write it to `scratch`/index, the cross-script keys built by a
-    second process meanwhile."""
+    """Build the index of the lists and write it to `scratch`/index, the keys of its rows (by their words
+    and across scripts) built by a second process meanwhile."""
     aside = ScriptKeysAside(scratch / "scripts")
+    target = scratch / "index"
+    target.mkdir()
+    saved: dict[str, dict[str, Any]] = {}
+
+    def save_entries() -> None:  # (no keys needed: done while the second process finishes them)
+        if not saved:
+            saved.update(saved_arrays(target, StoredEntries.of(lists.entries, lists.entry_lines).arrays("entries")))
+
     try:
         aside.start(len(lists.entries))
-        index = screener(settings, lists, build_tables(lists.entries, aside.send))
-        entries = StoredEntries.of(lists.entries, lists.entry_lines)
-        write_index(scratch / "index", index, identity(lists.stamps), entries, lists.snapshot_hashes(), aside)
+        keys = KeysAside(aside, save_entries) if aside.started else None
+        index = screener(settings, lists, build_tables(lists.entries, aside.send, keys))
+        save_entries()
+        write_index(target, index, identity(lists.stamps), snapshots=lists.snapshot_hashes(), scripts=aside,
+                    keys_aside=keys is not None and keys.taken, saved=saved)
     finally:
         aside.close()
+
+
+class KeysAside:
+    """The postings of the rows' keys built by the second process (build_tables' `keys_aside`): its
+    files, mapped, or None when it failed (the storing process then files the keys itself)."""
+
+    def __init__(self, aside: ScriptKeysAside, meanwhile: Callable[[], None] = lambda: None) -> None:
+        self.aside = aside
+        self.meanwhile = meanwhile  # (this process's work that needs no keys, done before waiting for them)
+        self.taken = False  # (the tables hold the second process's files: they are moved, not written again)
+
+    def __call__(self) -> Postings | None:
+        self.meanwhile()
+        written = self.aside.finish()
+        if written is None or set(written) != {*SCRIPTS, *KEYS}:
+            return None
+        try:
+            postings = postings_from(_mapped(self.aside.directory, KEYS, written), POSTINGS)
+        except (StoredIndexError, ValueError, KeyError) as exc:
+            logger.warning("event=party_index_keys_inline reason=%r", str(exc))
+            return None
+        self.taken = True
+        return postings
 
 
 def refresh_index(settings: Settings, written: Iterable[WrittenSnapshot] = ()) -> Path | None:
@@ -229,20 +263,28 @@ def refresh_index(settings: Settings, written: Iterable[WrittenSnapshot] = ()) -
 
 
 def write_index(directory: Path, index: PartyIndex, list_identity: str, entries: StoredEntries | None = None,
-                snapshots: dict[str, str] | None = None, scripts: ScriptKeysAside | None = None) -> None:
+                snapshots: dict[str, str] | None = None, scripts: ScriptKeysAside | None = None,
+                keys_aside: bool = False, saved: dict[str, dict[str, Any]] | None = None) -> None:
     """The index's files in a new directory, then their description (a directory without it is unfinished).
     `entries`: the index's entries as stored (else written from the index's own); `snapshots`: the
     sha256 of each snapshot file they were read from; `scripts`: the cross-script keys' files, written
-    by a second process meanwhile (else, or if it failed, built and written here)."""
-    directory.mkdir(parents=True)
-    if entries is None:
-        entries = StoredEntries.of(index.entries())
-    files = saved_arrays(directory, {**index.tables().arrays(), **entries.arrays("entries")})
+    by a second process meanwhile (else, or if it failed, built and written here); `keys_aside`: the
+    tables' postings are that process's files too (KeysAside), moved rather than written again;
+    `saved`: the entries' files, written into the directory already (then it exists)."""
+    directory.mkdir(parents=True, exist_ok=saved is not None)
+    arrays = index.tables().arrays()
+    if saved is None:
+        arrays.update((entries if entries is not None else StoredEntries.of(index.entries())).arrays("entries"))
     written = scripts.finish() if scripts is not None else None
-    if scripts is not None and written is not None and set(written) == set(SCRIPTS):
-        for name, described in written.items():
+    moved = {*SCRIPTS, *KEYS} if keys_aside else set(SCRIPTS)
+    if scripts is None or written is None or not moved <= set(written) or not set(written) <= {*SCRIPTS, *KEYS}:
+        moved = set()
+    files = {**(saved or {}),
+             **saved_arrays(directory, {name: array for name, array in arrays.items() if f"{name}.npy" not in moved})}
+    if scripts is not None and written is not None and moved:
+        for name in sorted(moved):
             (scripts.directory / name).rename(directory / name)
-            files[name] = described
+            files[name] = written[name]
     else:
         if written is not None:
             logger.warning("event=party_index_scripts_inline reason='the second process wrote %s'", sorted(written))

@@ -35,8 +35,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from service.engine.parties.index import ScriptKeysBuilder, collector_paused
-from service.engine.parties.tables import Row
+from service.engine.parties.index import ScriptKeysBuilder, collector_paused, keyed_words, row_keys
+from service.engine.parties.postings import PostingsBuilder
+from service.engine.parties.tables import POSTINGS, Row
 from service.files import replace_file
 
 logger = logging.getLogger("service.lists")
@@ -61,6 +62,13 @@ class ScriptKeysAside:
         self._process: subprocess.Popen[bytes] | None = None
         self._sent = 0
         self._ended = False
+        self._finished = False
+        self._described: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether a second process was started (and has not been found to fail yet)."""
+        return self._process is not None
 
     def start(self, entries: int) -> None:
         """Start the second process for lists of this many entries, if worth it (if it is not, or it
@@ -81,7 +89,7 @@ class ScriptKeysAside:
         if not rows:
             self._end()
             return
-        self._write(marshal.dumps([row.name.tokens for row in rows]))
+        self._write(marshal.dumps([keyed_words(row.name) for row in rows]))
         self._sent += len(rows)
 
     def _end(self) -> None:
@@ -102,7 +110,13 @@ class ScriptKeysAside:
 
     def finish(self) -> dict[str, dict[str, Any]] | None:
         """The files the second process wrote (name -> size and sha256), or None when there was none or
-        it failed: the caller builds the keys itself."""
+        it failed: the caller builds the keys itself. (Waits for it the first time; then the same answer.)"""
+        if not self._finished:
+            self._finished = True
+            self._described = self._wait()
+        return self._described
+
+    def _wait(self) -> dict[str, dict[str, Any]] | None:
         self._end()
         process, self._process = self._process, None
         if process is None:
@@ -150,18 +164,20 @@ def build(source: IO[bytes], directory: Path) -> int:
     # (read at once by a thread, so that the storing process never waits for the pipe)
     reader = threading.Thread(target=_read_frames, args=(source, frames), name="script-keys-reader", daemon=True)
     reader.start()
-    building, number = ScriptKeysBuilder(), 0
+    scripts, keys, number = ScriptKeysBuilder(), PostingsBuilder(), 0
     with collector_paused():  # (millions of keys)
         while (frame := frames.get()) is not None:
             ended, body = frame
             if not ended:
-                for tokens in marshal.loads(body):
-                    building.add(number, tokens)
+                for words in marshal.loads(body):
+                    scripts.add(number, words[0])
+                    keys.add_row(row_keys(words, keys))
                     number += 1
                 continue
             if int.from_bytes(body, "little") != number:
                 return 1
-            described = saved_arrays(directory, building.postings(number).arrays("scripts"))
+            described = saved_arrays(directory, {**keys.build().arrays(POSTINGS),
+                                                 **scripts.postings(number).arrays("scripts")})
             replace_file(directory / DESCRIBED, json.dumps(described).encode())
             return 0
     return 1  # (the rows ended without their number)

@@ -260,7 +260,7 @@ def test_an_index_that_cannot_be_stored_is_kept_in_memory(tmp_path: Path, monkey
                                                           caplog: pytest.LogCaptureFixture) -> None:
     settings = _imported(tmp_path)
 
-    def refused(*_: object) -> None:
+    def refused(*_: object, **__: object) -> None:
         raise PermissionError("read-only data directory")
 
     monkeypatch.setattr(indexes, "write_index", refused)

@@ -16,23 +16,34 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.engine.parties.index import PartyIndex
+from service.engine.parties.entry import EntryKind, ListEntry
+from service.engine.parties.index import KeyedWords, PartyIndex, build_tables, keyed_words
+from service.engine.parties.names import normalise_name
+from service.engine.parties.postings import Postings, postings_from, postings_names, strings_from
+from service.engine.parties.tables import POSTINGS, IndexTables
+from service.engine.verdict import ListStamp
 from service.lists import script_keys
-from service.lists.indexes import DESCRIPTION, SCRIPTS, refresh_index
+from service.lists.indexes import DESCRIPTION, KEYS, SCRIPTS, refresh_index
 from service.lists.intake import take_in
 from service.lists.script_keys import DESCRIBED, ScriptKeysAside, build
 from service.settings import Settings
-from tests.engine.parties.test_index import ENTRIES, STAMPS
+from tests.engine.parties.test_index import ENTRIES
 from tests.lists.helpers import ofac_copy, settings_for
 
 
-def _stored_files(tmp_path: Path) -> dict[str, dict[str, object]]:
-    """Import the OFAC fixture, store its index, and give the index's files as described."""
+def _stored_files(tmp_path: Path) -> dict[str, object]:
+    """Import the OFAC fixture, store its index, and give the index's files as described, but for the
+    rows' names: their values. (Marshal marks an object that something else holds too, so the same
+    names can be other bytes as one process or the other held their words meanwhile.)"""
     settings: Settings = settings_for(tmp_path)
     take_in(settings, "ofac", ofac_copy(tmp_path))
     stored = refresh_index(settings)
     assert stored is not None
-    files: dict[str, dict[str, object]] = json.loads((stored / DESCRIPTION).read_bytes())["files"]
+    files: dict[str, object] = json.loads((stored / DESCRIPTION).read_bytes())["files"]
+    names = strings_from({f"names.{part}": np.load(stored / f"rows.names.{part}.npy") for part in ("blob", "offsets")},
+                         "names")
+    del files["rows.names.blob.npy"], files["rows.names.offsets.npy"]
+    files["rows.names"] = [marshal.loads(names.raw(number)) for number in range(len(names))]
     return files
 
 
@@ -64,8 +75,8 @@ def test_the_second_process_writes_the_files_one_process_would(
     with caplog.at_level(logging.WARNING, logger="service.lists"):
         alone = _stored_files(tmp_path / "alone")
     assert "event=party_index_scripts_inline" in caplog.text  # (it could not start: built in one process)
-    assert set(SCRIPTS) <= set(aside)
-    assert aside == alone  # (every file's size and sha256, the cross-script keys' among them)
+    assert {*SCRIPTS, *KEYS} <= set(aside)
+    assert aside == alone  # (every file's size and sha256, the keys' among them; the rows' names)
 
 
 def test_a_small_list_starts_no_second_process(tmp_path: Path, started: list[subprocess.Popen[bytes]],
@@ -102,7 +113,7 @@ def test_an_abandoned_second_process_is_stopped(tmp_path: Path, started: list[su
     assert aside.finish() is None
 
 
-def _frames(rows: list[tuple[str, ...]], batch: int, count: int | None) -> bytes:
+def _frames(rows: list[KeyedWords], batch: int, count: int | None) -> bytes:
     """What the storing process sends: the rows' words in frames of `batch`, then their count."""
     sent = b""
     for start in range(0, len(rows), batch):
@@ -113,21 +124,64 @@ def _frames(rows: list[tuple[str, ...]], batch: int, count: int | None) -> bytes
     return sent
 
 
+# with former names and annotations, whose words are keys of their row too
+KEYED = [*ENTRIES,
+         ListEntry(id="pioneer", source_list="test", name="Ocean Pioneer (ex-Cape Star)", kind=EntryKind.VESSEL),
+         ListEntry(id="korvex", source_list="test", name="Korvex Mobil Corporation Dubai Branch Office 2")]
+KEYED_STAMPS = [ListStamp(name="test", version="sha256:test", entries=len(KEYED))]
+
+
 def test_the_second_process_builds_the_keys_of_the_words_it_is_sent(tmp_path: Path) -> None:
-    index = PartyIndex(ENTRIES, STAMPS)
+    # both kinds of keys: of the rows' words (the tables' postings) and across scripts
+    index = PartyIndex(KEYED, KEYED_STAMPS)
     tables = index.tables()
-    rows = [tables.row(number).name.tokens for number in range(len(tables))]
+    names = [tables.row(number).name for number in range(len(tables))]
+    assert any(name.former for name in names) and any(name.qualifiers for name in names)
+    rows = [keyed_words(tables.row(number).name) for number in range(len(tables))]
     assert build(io.BytesIO(_frames(rows, 3, len(rows))), tmp_path) == 0
     assert gc.isenabled()  # (paused while building only: a caller in this process keeps its collector)
     described = json.loads((tmp_path / DESCRIBED).read_bytes())
-    expected = index.script_postings().arrays("scripts")
+    expected = {**tables.postings.arrays(POSTINGS), **index.script_postings().arrays("scripts")}
     assert set(described) == {f"{name}.npy" for name in expected}
     for name, array in expected.items():
         assert np.array_equal(np.load(tmp_path / f"{name}.npy"), array)
 
 
+def test_the_tables_take_the_keys_the_second_process_built(tmp_path: Path) -> None:
+    # built in one process, and with the rows' keys left to another: the same tables
+    alone = PartyIndex(KEYED, KEYED_STAMPS).tables()
+    sent: list[KeyedWords] = []
+    asked: list[int] = []
+
+    def keys_aside() -> Postings | None:
+        asked.append(len(sent))
+        assert build(io.BytesIO(_frames(sent, 2, len(sent))), tmp_path) == 0
+        return postings_from({name: np.load(tmp_path / f"{name}.npy") for name in postings_names(POSTINGS)},
+                             POSTINGS)
+
+    aside = build_tables(KEYED, lambda rows: sent.extend(keyed_words(row.name) for row in rows), keys_aside)
+    assert asked == [len(alone)]  # (once, after every row was sent)
+    _assert_same_tables(aside, alone)
+
+
+def test_the_keys_the_second_process_did_not_build_are_filed_by_the_first() -> None:
+    alone = PartyIndex(KEYED, KEYED_STAMPS).tables()
+    _assert_same_tables(build_tables(KEYED, lambda rows: None, lambda: None), alone)
+
+
+def _assert_same_tables(tables: IndexTables, expected: IndexTables) -> None:
+    """Every array alike, but the rows' names, which are alike as values (_stored_files says why)."""
+    arrays = tables.arrays()
+    for name, array in expected.arrays().items():
+        if not name.startswith("rows.names."):
+            assert np.array_equal(arrays[name], array), name
+    assert [tables.names.raw(number) and marshal.loads(tables.names.raw(number)) for number in range(len(tables))] \
+        == [marshal.loads(expected.names.raw(number)) for number in range(len(expected))]
+
+
 @pytest.mark.parametrize("count", [None, 2], ids=["rows cut off", "a wrong count"])
 def test_rows_that_do_not_end_as_sent_write_nothing(tmp_path: Path, count: int | None) -> None:
-    rows = [("brevanti", "trading"), ("ocean", "pioneer"), ("kim", "jong", "un")]
+    names = ("Brevanti Trading", "Ocean Pioneer (ex-Cape Star)", "Kim Jong Un")
+    rows = [keyed_words(normalise_name(name)) for name in names]
     assert build(io.BytesIO(_frames(rows, 2, count)), tmp_path) == 1
     assert not (tmp_path / DESCRIBED).exists()

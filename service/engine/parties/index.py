@@ -112,7 +112,7 @@ WORD_CACHE_BYTES = 32 * 2**20  # and the bytes of the row arrays made for them
 SMALL_RANKING: Final = 64  # candidate rows ranked in plain Python up to this many (numpy's calls cost more)
 RAREST_GROUP: Final = 30  # a query word held by this few names: its rows are always looked at
 _NEVER: Final = 1 << 30  # shared-word count that no query reaches
-ROWS_BATCH: Final = 50_000  # rows handed to build_tables' rows_filed at a time
+ROWS_BATCH: Final = 10_000  # rows handed to build_tables' rows_filed at a time (another process keeps up)
 # added to the weight of a listed name standing whole in the query (more than the IDFs of its words sum to)
 CONTAINED_FIRST: Final = 100.0
 # the kinds of script_keys, by their first two letters
@@ -779,8 +779,9 @@ class PartyIndex:
 class _Building:
     """The tables of an index, filled entry by entry (PartyIndex builds with it when not given tables)."""
 
-    def __init__(self) -> None:
+    def __init__(self, file_keys: bool = True) -> None:
         self._builder = PostingsBuilder()
+        self._file_keys = file_keys  # (False: another process files the rows' keys, build_tables)
         self._rows: list[Row] = []
         self._contained_at: list[int] = []
         self._lengths: list[int] = []
@@ -819,10 +820,8 @@ class _Building:
             # an organisation sharing all its words with a query may be contained in it (the scorer's
             # contained-name floor): the candidate filters let it through at that many shared words
             self._contained_at.append(len(name.tokens) if _may_contain(person, organisation, name) else _NEVER)
-            keys = name_keys(name, builder)
-            for former in name.former:
-                keys += name_keys(former, builder)
-            builder.add_row(keys)
+            if self._file_keys:
+                builder.add_row(row_keys(keyed_words(name), builder))
 
     def _as_written(self, key: int, row: int, text: str | None) -> None:
         """File a name's written words (by their hash: a quarter of a million tuples of words would cost
@@ -840,22 +839,36 @@ class _Building:
         """The rows filed so far, in order."""
         return self._rows
 
-    def tables(self) -> IndexTables:
-        """The tables of every entry added, packed into arrays."""
+    def tables(self, keys_aside: Callable[[], Postings | None] | None = None) -> IndexTables:
+        """The tables of every entry added, packed into arrays; the postings of the rows' keys from
+        `keys_aside` when it gives them, asked once the rest is packed."""
         return packed_tables(self._rows, self._contained_at, self._lengths, self._kinds, self._exact,
-                             self._builder.build())
+                             lambda: self._postings(keys_aside))
+
+    def _postings(self, keys_aside: Callable[[], Postings | None] | None) -> Postings:
+        found = keys_aside() if keys_aside is not None else None
+        if found is not None:
+            return found
+        if not self._file_keys:  # (another process was to file them and did not: filed here, from the rows)
+            builder = self._builder
+            for row in self._rows:
+                builder.add_row(row_keys(keyed_words(row.name), builder))
+        return self._builder.build()
 
 
 def build_tables(entries: Sequence[ListEntry],
-                 rows_filed: Callable[[Sequence[Row]], None] | None = None) -> IndexTables:
+                 rows_filed: Callable[[Sequence[Row]], None] | None = None,
+                 keys_aside: Callable[[], Postings | None] | None = None) -> IndexTables:
     """Normalise and file every name of the entries, then pack the tables.
 
     `rows_filed` is given the rows while they are filed, in order, a batch at a time (every row once),
     then no rows once all are filed, before the packing: a caller that stores the index has another
-    process build their cross-script keys meanwhile (service.lists.script_keys), since filing and
-    those keys each take seconds at a million names."""
+    process build their keys meanwhile (service.lists.script_keys), since filing the names and their
+    keys each take seconds at a million names. With `keys_aside` the rows' keys (row_keys) are not
+    filed here: once the rest is packed, it gives the postings that process built from the rows it
+    was given, or None, and they are then filed here after all."""
     with collector_paused():  # (packing too: millions of objects are alive by then)
-        building = _Building()
+        building = _Building(file_keys=keys_aside is None)
         rows, sent = building.rows, 0
         for number, entry in enumerate(entries):
             building.add_entry(number, entry)
@@ -866,7 +879,7 @@ def build_tables(entries: Sequence[ListEntry],
             if len(rows) > sent:
                 rows_filed(rows[sent:])
             rows_filed([])
-        return building.tables()
+        return building.tables(keys_aside)
 
 
 @contextmanager
@@ -1041,14 +1054,35 @@ def token_keys(token: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def name_keys(name: Name, builder: PostingsBuilder) -> list[int]:
+# What a row's index keys are made of: its name's words, spaceless form and annotations, and the same of
+# each of its former names (keyed_words). Plain tuples of strings: another process builds the keys from them.
+KeyedName = tuple[tuple[str, ...], str, tuple[str, ...]]
+KeyedWords = tuple[tuple[str, ...], str, tuple[str, ...], tuple[KeyedName, ...]]
+
+
+def keyed_words(name: Name) -> KeyedWords:
+    """The parts of a row's name that its index keys are made of (row_keys)."""
+    former = tuple([(f.tokens, f.compact, f.qualifiers) for f in name.former]) if name.former else ()
+    return name.tokens, name.compact, name.qualifiers, former
+
+
+def row_keys(words: KeyedWords, builder: PostingsBuilder) -> list[int]:
+    """Index keys of a row, by number: its name's keys, then each former name's."""
+    keys = name_keys(words[0], words[1], words[2], builder)
+    for tokens, compact, qualifiers in words[3]:
+        keys += name_keys(tokens, compact, qualifiers, builder)
+    return keys
+
+
+def name_keys(tokens: tuple[str, ...], compact: str, qualifiers: tuple[str, ...], builder: PostingsBuilder,
+              ) -> list[int]:
     """Index keys of a name, by number: its tokens' keys, its spaceless form and its annotations' words."""
     known, numbered = builder.words.get, builder.word  # (known words: a dictionary look-up, no call)
-    keys = [key for token in name.tokens for key in (known(token) or numbered(token, token_keys))]
-    if name.compact and len(name.tokens) > 1:
-        keys.append(builder.number(name.compact))
-    if name.qualifiers:
-        keys.extend(key for word in name.qualifiers for key in (known(word) or numbered(word, token_keys)))
+    keys = [key for token in tokens for key in (known(token) or numbered(token, token_keys))]
+    if compact and len(tokens) > 1:
+        keys.append(builder.number(compact))
+    if qualifiers:
+        keys.extend(key for word in qualifiers for key in (known(word) or numbered(word, token_keys)))
     return keys
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import marshal
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 import numpy as np
@@ -196,9 +196,10 @@ class IndexTables:
                 "rows.contained_at": self.contained_at, **self.names.arrays("rows.names"),
                 **self.texts.arrays("rows.texts"), **self.prefilter.arrays("rows.prefilter"),
                 **self.tie.arrays("rows.tie"), **self.compacts.arrays("rows.compacts"),
-                **self.exact.arrays(), **self.postings.arrays("postings")}
+                **self.exact.arrays(), **self.postings.arrays(POSTINGS)}
 
 
+POSTINGS: Final = "postings"  # the prefix of the arrays of the rows' keys (IndexTables.arrays)
 TABLE_ARRAYS: Final = ("rows.entries", "rows.flags", "rows.lengths", "rows.contained_at",
                        *(f"rows.{column}.{part}" for column in ("names", "texts", "prefilter", "tie", "compacts")
                          for part in ("blob", "offsets")),
@@ -208,7 +209,7 @@ TABLE_ARRAYS: Final = ("rows.entries", "rows.flags", "rows.lengths", "rows.conta
 
 def table_names() -> list[str]:
     """The names of the arrays `IndexTables.arrays` gives."""
-    return [*TABLE_ARRAYS, *postings_names("postings")]
+    return [*TABLE_ARRAYS, *postings_names(POSTINGS)]
 
 
 def tables_from_arrays(arrays: Arrays) -> IndexTables:
@@ -219,25 +220,25 @@ def tables_from_arrays(arrays: Arrays) -> IndexTables:
                        arrays["rows.contained_at"], strings_from(arrays, "rows.names"),
                        strings_from(arrays, "rows.texts"), strings_from(arrays, "rows.prefilter"),
                        strings_from(arrays, "rows.tie"), strings_from(arrays, "rows.compacts"), exact,
-                       postings_from(arrays, "postings"))
+                       postings_from(arrays, POSTINGS))
 
 
 def packed_tables(rows: list[Row], contained_at: list[int], lengths: list[int], kinds: list[int],
-                  exact: Exact, postings: Postings) -> IndexTables:
+                  exact: Exact, postings: Callable[[], Postings]) -> IndexTables:
     """The tables of a build: its rows and lists packed into arrays (the rows kept as they are). `kinds`:
-    each row's kind of party as flags (PERSON, VESSEL_OR_AIRCRAFT or none: an organisation)."""
+    each row's kind of party as flags (PERSON, VESSEL_OR_AIRCRAFT or none: an organisation).
+    `postings` is asked last, once the rest is packed: it may wait for another process (build_tables)."""
     flags = np.fromiter((_flags(row, kind) for row, kind in zip(rows, kinds, strict=True)),
                         dtype=np.uint8, count=len(rows))
     plain = [" ".join(row.name.tokens) for row in rows]
     prefilter = [" ".join((*row.name.tokens, *row.name.qualifiers)) if row.name.qualifiers else text
                  for row, text in zip(rows, plain, strict=True)]
     tie = [tie_text(row.name) if row.name.numerals else text for row, text in zip(rows, plain, strict=True)]
-    return IndexTables(
-        np.fromiter((row.entry for row in rows), dtype=np.int32, count=len(rows)), flags,
-        np.array(lengths, dtype=np.int32), np.array(contained_at, dtype=np.int32),
-        _marshalled(rows), _strings(row.text for row in rows),
-        _strings(prefilter), _strings(tie), _strings(row.name.compact for row in rows), ExactTable.of(exact),
-        postings, rows)
+    entries = np.fromiter((row.entry for row in rows), dtype=np.int32, count=len(rows))
+    packed = (np.array(lengths, dtype=np.int32), np.array(contained_at, dtype=np.int32), _marshalled(rows),
+              _strings(row.text for row in rows), _strings(prefilter), _strings(tie),
+              _strings(row.name.compact for row in rows), ExactTable.of(exact))
+    return IndexTables(entries, flags, *packed, postings(), rows)
 
 
 def tie_text(name: Name) -> str:

@@ -1,21 +1,24 @@
-"""The cross-script keys of an index being stored, built in a second process meanwhile.
+"""The keys of an index being stored, built in a second process meanwhile.
 
-Storing the index of a million names takes about half a minute, and the keys that names from another
-script are looked up by take ten seconds more. They are built from the normalised words of each name
-alone, so a second process builds them: the storing process sends it each batch of names as they are
-filed (their words, marshalled, through a pipe), and it builds the keys and writes their files while
-the storing process files, packs and writes the rest. On two cores the two overlap. Lists of fewer
-than SECOND_PROCESS_FROM entries build the keys in the storing process.
+Storing the index of a million names takes about half a minute. Both kinds of keys of its rows are
+built from the normalised words of each name alone: the keys of the rows' words (the tables' postings:
+index.row_keys) and the keys that names from another script are looked up by. So a second process
+builds them: the storing process sends it each batch of names as they are filed (their words,
+marshalled, through a pipe), and it builds the keys as they arrive and writes their files while the
+storing process files the names, packs the rest of the tables and writes the entries; the storing
+process then maps the postings' files and moves both into the index. On two cores the two overlap.
+Lists of fewer than SECOND_PROCESS_FROM entries build the keys in the storing process.
 
 The second process is a new interpreter (`python -m service.lists.script_keys DIRECTORY`), not a fork:
 a forked copy shares every page of the storing process, and each process then copies the pages of the
 million names' objects it touches, seconds of page faults in each. Starting one is safe from a process
 with threads too (an API worker that finds no stored index). Whenever it cannot start or fails, the
-storing process builds the keys itself; the stored files are the same either way.
+storing process builds the keys itself; the stored keys are the same either way.
 
 The pipe carries frames: 8 bytes of length (little-endian), then that many bytes of a marshalled list
-of the next rows' words; a frame of length 0 ends the rows, followed by 8 bytes of their number. Rows
-that end otherwise (the storing process died) write no description, and nothing is used.
+of the next rows' words (index.keyed_words: words, spaceless form, annotations, and those of former
+names); a frame of length 0 ends the rows, followed by 8 bytes of their number. Rows that end otherwise
+(the storing process died) write no description, and nothing is used.
 """
 
 from __future__ import annotations

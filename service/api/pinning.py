@@ -31,7 +31,7 @@ def usable_cores() -> list[int]:
 def worker_count(workers: Workers, cores: Sequence[int] | None = None) -> int:
     """How many workers `serve` starts: the number given, or for `auto` one per usable core (at most
     AUTO_WORKERS_AT_MOST). Screening is CPU work on each worker's event loop, so a worker per core is what
-    uses the machine; one worker on a machine of two served half the screenings a second."""
+    uses the machine: on two cores one worker answered about two thirds of what two did."""
     if workers != "auto":
         return workers
     usable = len(cores) if cores is not None else len(usable_cores())

@@ -175,7 +175,7 @@ def _assert_same_tables(tables: IndexTables, expected: IndexTables) -> None:
     for name, array in expected.arrays().items():
         if not name.startswith("rows.names."):
             assert np.array_equal(arrays[name], array), name
-    assert [tables.names.raw(number) and marshal.loads(tables.names.raw(number)) for number in range(len(tables))] \
+    assert [marshal.loads(tables.names.raw(number)) for number in range(len(tables))] \
         == [marshal.loads(expected.names.raw(number)) for number in range(len(expected))]
 
 
